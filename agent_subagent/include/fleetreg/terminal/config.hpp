@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+/// The terminal's configuration file (/etc/fleetreg/terminal.conf), shared
+/// by fleetreg-terminal and fleetreg-subagent: one file per terminal.
+namespace fleetreg::terminal {
+
+/// Where the packaged programs look when -c is not given.
+inline constexpr const char* default_config_path = "/etc/fleetreg/terminal.conf";
+
+struct config {
+  // [terminal]
+  std::string state_dir = "/var/lib/fleetreg-terminal";
+  // [subagent]
+  std::string agentx_socket = "/var/agentx/master";
+  /// How often the subagent checks that snmpd is still there (and reconnects).
+  std::chrono::milliseconds agentx_ping_interval{std::chrono::seconds{15}};
+  /// How often the subagent looks for changes in the store.
+  std::chrono::milliseconds refresh_interval{500};
+};
+
+/// Loads `path` over the defaults. When `path` is empty, the default path is
+/// read if it exists, else the defaults are used. Throws configuration_error.
+config load_config(const std::string& path);
+
+}  // namespace fleetreg::terminal

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fleetreg/core/clock.hpp"
+#include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/terminal/job.hpp"
+#include "fleetreg/terminal/state.hpp"
+
+namespace fleetreg::terminal {
+
+/// Limits of the registration inputs (same as the MIB objects).
+inline constexpr std::size_t max_center_url_length = 255;
+inline constexpr std::size_t max_provisional_code_length = 32;
+
+/// File name of the store inside a terminal's state directory.
+inline constexpr std::string_view store_file_name = "terminal.db";
+
+/// The registration inputs a SET may change, kept so a failed SET can be undone.
+struct registration_inputs {
+  std::string center_url;
+  std::string pending_code;
+  registration_state state = registration_state::unregistered;
+};
+
+/// The terminal's state store: one SQLite file in WAL mode, owned by the
+/// terminal (mode 0600 in a 0700 directory). Every change is one transaction;
+/// readers in other processes (the subagent) see it after the commit.
+/// Methods throw std::system_error (sqlite_category) on database errors.
+class store {
+ public:
+  /// Creates a new store in `state_dir` (created 0700 if missing) for a terminal
+  /// with identity `id`. Throws fleetreg::error when the identity is invalid,
+  /// has no key, or a store already exists there.
+  static void create(const std::string& state_dir, const identity& id, bool color, int toner_percent,
+                     const clock& clk = system_clock_source::instance());
+
+  /// Opens an existing store. Throws fleetreg::error (exit code io) when the
+  /// directory holds no store or a store of another schema version.
+  explicit store(const std::string& state_dir, const clock& clk = system_clock_source::instance());
+
+  /// Reads the whole state in one read transaction.
+  terminal_state load();
+  /// Changes whenever another connection committed (PRAGMA data_version).
+  std::int64_t data_version() { return db_.data_version(); }
+
+  /// Applies a job atomically. Throws fleetreg::error on an invalid job.
+  void apply_job(const job& j);
+  /// Sets the device status. Throws fleetreg::error when the message is too long.
+  void set_status(device_state state, std::string_view message);
+  /// Sets every supply of type toner (and drum when `drum`) back to full.
+  void refill(bool drum);
+
+  /// Center URL, pending code and state in one read.
+  registration_inputs registration_inputs_now();
+  /// Writes the center URL and/or a provisional code in one transaction; a
+  /// code makes the state pending. Returns what was there before.
+  registration_inputs set_registration_inputs(const std::optional<std::string>& center_url,
+                                              const std::optional<std::string>& code);
+  /// Restores inputs saved by set_registration_inputs (undo of a SET).
+  void restore_registration_inputs(const registration_inputs& before);
+
+  const std::string& path() const { return db_.path(); }
+
+ private:
+  sqlite::database db_;
+  const clock& clock_;
+};
+
+/// Checks a center URL written by a serviceperson: http:// or https://, a
+/// host, printable ASCII, at most 255 characters. The problem, or nullopt.
+std::optional<std::string> validate_center_url(std::string_view url);
+/// Checks the shape of a provisional code typed on the panel (1..32 of
+/// A-Z, 0-9 and '-'; lower case accepted); the center checks the rest.
+std::optional<std::string> validate_code_shape(std::string_view code);
+
+}  // namespace fleetreg::terminal

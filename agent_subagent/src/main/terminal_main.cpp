@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+// fleetreg-terminal: the terminal's firmware and operation panel stand-in.
+
+#include <getopt.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/random.hpp"
+#include "fleetreg/terminal/config.hpp"
+#include "fleetreg/terminal/report.hpp"
+#include "fleetreg/terminal/store.hpp"
+
+namespace {
+
+using namespace fleetreg;
+
+constexpr const char* usage_text =
+    "Usage: fleetreg-terminal [-c FILE] [-s DIR] COMMAND [OPTION]...\n"
+    "The firmware and panel of a simulated office terminal (copier, MFP).\n"
+    "\n"
+    "Commands:\n"
+    "  init --manufacturer M --model M --serial S [--firmware F] [--uuid U|auto]\n"
+    "       [--color] [--toner PERCENT]      create the terminal's state\n"
+    "  copy  --sheets N [--color] [--duplex]   run a copy job\n"
+    "  print --sheets N [--color] [--duplex]   run a print job\n"
+    "  scan  --images N                        scan N images\n"
+    "  fax-in  --pages N                       receive (and print) a fax\n"
+    "  fax-out --pages N                       send a fax\n"
+    "  status idle|busy|error|unknown [--message TEXT]\n"
+    "                                          set the device status\n"
+    "  refill [--drum]                         put in new toner (and drum)\n"
+    "  show [--json]                           print identity, counters, supplies\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config=FILE      configuration file (default /etc/fleetreg/terminal.conf)\n"
+    "  -s, --state-dir=DIR    state directory (overrides [terminal] state_dir)\n"
+    "  -d, --debug[=TOPICS]   debug log\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n";
+
+std::uint64_t parse_count(const char* text, const char* what) {
+  std::uint64_t v = 0;
+  const std::string_view s(text);
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || ptr != s.data() + s.size() || s.empty())
+    throw usage_error(std::string(what) + " must be a whole number, not '" + std::string(s) + "'");
+  return v;
+}
+
+// Parses a sub-command's options; `spec` lists long options, all taking a value
+// unless listed in `flags`.
+struct sub_options {
+  std::vector<std::pair<std::string, std::string>> values;
+  bool has(const std::string& name) const {
+    for (const auto& [k, v] : values)
+      if (k == name) return true;
+    return false;
+  }
+  const std::string* get(const std::string& name) const {
+    for (const auto& [k, v] : values)
+      if (k == name) return &v;
+    return nullptr;
+  }
+  std::string require(const std::string& name) const {
+    if (const auto* v = get(name)) return *v;
+    throw usage_error("missing --" + name + " (see --help)");
+  }
+};
+
+sub_options parse_sub(int argc, char** argv, const std::vector<std::string>& with_value,
+                      const std::vector<std::string>& flags, std::string* positional = nullptr) {
+  sub_options out;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (!a.starts_with("--")) {
+      if (positional && positional->empty()) {
+        *positional = a;
+        continue;
+      }
+      throw usage_error("unexpected argument '" + a + "'");
+    }
+    a = a.substr(2);
+    std::string value;
+    const auto eq = a.find('=');
+    bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    const bool takes_value = std::find(with_value.begin(), with_value.end(), a) != with_value.end();
+    const bool is_flag = std::find(flags.begin(), flags.end(), a) != flags.end();
+    if (!takes_value && !is_flag) throw usage_error("unknown option '--" + a + "' (see --help)");
+    if (takes_value && !inline_value) {
+      if (i + 1 >= argc) throw usage_error("option --" + a + " needs a value");
+      value = argv[++i];
+    }
+    if (is_flag && inline_value) throw usage_error("option --" + a + " takes no value");
+    if (out.has(a)) throw usage_error("option --" + a + " given twice");
+    out.values.emplace_back(a, value);
+  }
+  return out;
+}
+
+int run_job(terminal::store& st, service kind, int argc, char** argv) {
+  const bool marks = kind == service::copy || kind == service::print;
+  const char* unit = kind == service::scan ? "images" : (marks ? "sheets" : "pages");
+  const auto o = marks ? parse_sub(argc, argv, {unit}, {"color", "duplex"})
+                       : parse_sub(argc, argv, {unit}, kind == service::fax_in ? std::vector<std::string>{"duplex"}
+                                                                              : std::vector<std::string>{});
+  terminal::job j;
+  j.kind = kind;
+  j.units = parse_count(o.require(unit).c_str(), unit);
+  j.color = o.has("color");
+  j.duplex = o.has("duplex");
+  st.apply_job(j);
+  std::printf("%s: %llu %s%s%s\n", std::string(to_string(kind)).c_str(),
+              static_cast<unsigned long long>(j.units), unit, j.color ? ", colour" : "",
+              j.duplex ? ", duplex" : "");
+  return 0;
+}
+
+int dispatch(const terminal::config& cfg, int argc, char** argv) {
+  const std::string cmd = argv[0];
+  if (cmd == "init") {
+    const auto o = parse_sub(argc, argv, {"manufacturer", "model", "serial", "firmware", "uuid", "toner"},
+                             {"color"});
+    identity id;
+    id.manufacturer = o.require("manufacturer");
+    id.model = o.require("model");
+    id.serial = o.require("serial");
+    if (const auto* f = o.get("firmware")) id.firmware = *f;
+    if (const auto* u = o.get("uuid")) id.uuid = (*u == "auto") ? make_uuid() : *u;
+    int toner = 100;
+    if (const auto* t = o.get("toner")) {
+      const auto v = parse_count(t->c_str(), "--toner");
+      if (v > 100) throw usage_error("--toner is a percentage, 0..100");
+      toner = static_cast<int>(v);
+    }
+    terminal::store::create(cfg.state_dir, id, o.has("color"), toner);
+    std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
+    return 0;
+  }
+  const std::pair<const char*, service> jobs[] = {{"copy", service::copy},     {"print", service::print},
+                                                  {"scan", service::scan},     {"fax-in", service::fax_in},
+                                                  {"fax-out", service::fax_out}};
+  for (const auto& [name, kind] : jobs)
+    if (cmd == name) {
+      terminal::store st(cfg.state_dir);
+      return run_job(st, kind, argc, argv);
+    }
+  if (cmd == "status") {
+    std::string state_name;
+    const auto o = parse_sub(argc, argv, {"message"}, {}, &state_name);
+    const auto state = terminal::parse_device_state(state_name);
+    if (!state) throw usage_error("status is one of idle, busy, error, unknown");
+    terminal::store st(cfg.state_dir);
+    st.set_status(*state, o.get("message") ? *o.get("message") : "");
+    return 0;
+  }
+  if (cmd == "refill") {
+    const auto o = parse_sub(argc, argv, {}, {"drum"});
+    terminal::store st(cfg.state_dir);
+    st.refill(o.has("drum"));
+    return 0;
+  }
+  if (cmd == "show") {
+    const auto o = parse_sub(argc, argv, {}, {"json"});
+    terminal::store st(cfg.state_dir);
+    const auto state = st.load();
+    std::fputs((o.has("json") ? terminal::format_json(state) : terminal::format_text(state)).c_str(), stdout);
+    return 0;
+  }
+  throw usage_error("unknown command '" + cmd + "' (see --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::set_program("fleetreg-terminal");
+  std::string config_path, state_dir;
+  static const option long_options[] = {
+      {"config", required_argument, nullptr, 'c'}, {"state-dir", required_argument, nullptr, 's'},
+      {"debug", optional_argument, nullptr, 'd'},  {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},      {nullptr, 0, nullptr, 0}};
+  try {
+    int c;
+    opterr = 0;
+    // '+': stop at the command; its own options follow it.
+    while ((c = getopt_long(argc, argv, "+:c:s:d::hV", long_options, nullptr)) != -1) {
+      switch (c) {
+        case 'c': config_path = optarg; break;
+        case 's': state_dir = optarg; break;
+        case 'd': log::enable_debug(optarg ? optarg : ""); break;
+        case 'h': std::fputs(usage_text, stdout); return 0;
+        case 'V': std::puts("fleetreg-terminal " FLEETREG_VERSION); return 0;
+        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+      }
+    }
+    if (optind >= argc) throw usage_error("no command given (see --help)");
+    auto cfg = terminal::load_config(config_path);
+    if (!state_dir.empty()) cfg.state_dir = state_dir;
+    return dispatch(cfg, argc - optind, argv + optind);
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return exit_code_of(e);
+  }
+}

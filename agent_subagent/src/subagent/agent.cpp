@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/subagent/agent.hpp"
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/snmp/library.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/subagent/mib_view.hpp"
+#include "fleetreg/terminal/store.hpp"
+
+namespace fleetreg::subagent {
+
+volatile std::sig_atomic_t keep_running = 1;
+
+namespace {
+
+constexpr const char* app_name = "fleetreg-subagent";
+
+// Sets a Net-SNMP varbind from a view value.
+void set_value(netsnmp_variable_list* vb, const snmp::value& v) {
+  switch (v.type) {
+    case snmp::value_type::integer: {
+      const long x = static_cast<long>(v.integer);
+      snmp_set_var_typed_value(vb, ASN_INTEGER, &x, sizeof x);
+      break;
+    }
+    case snmp::value_type::counter32:
+    case snmp::value_type::gauge32:
+    case snmp::value_type::timeticks: {
+      const u_long x = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
+      snmp_set_var_typed_value(vb, static_cast<u_char>(v.type), &x, sizeof x);
+      break;
+    }
+    case snmp::value_type::counter64: {
+      counter64 c{};
+      c.high = static_cast<u_long>(v.unsigned_value >> 32);
+      c.low = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
+      snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof c);
+      break;
+    }
+    case snmp::value_type::object_id:
+      snmp_set_var_typed_value(vb, ASN_OBJECT_ID, v.oid.data(), v.oid.size() * sizeof(oid));
+      break;
+    default:
+      snmp_set_var_typed_value(vb, static_cast<u_char>(v.type), v.octets.data(), v.octets.size());
+      break;
+  }
+}
+
+snmp::value value_of(const netsnmp_variable_list* vb) {
+  snmp::value v;
+  v.type = static_cast<snmp::value_type>(vb->type);
+  if (vb->type == ASN_OCTET_STR && vb->val.string)
+    v.octets.assign(reinterpret_cast<const char*>(vb->val.string), vb->val_len);
+  return v;
+}
+
+/// The running subagent: owns the store connection and the current view.
+class agent {
+ public:
+  explicit agent(const terminal::config& cfg) : store_(cfg.state_dir), refresh_(cfg.refresh_interval) {
+    reload();
+  }
+
+  void register_subtrees() {
+    namespace pm = snmp::printer_mib;
+    struct tree {
+      const char* name;
+      const snmp::oid_vector& root;
+      int modes;
+    };
+    const tree trees[] = {
+        {"fleetregTerminalMIB", snmp::terminal_mib::root, HANDLER_CAN_RWRITE},
+        {"hrDeviceTable", pm::hr_device_table, HANDLER_CAN_RONLY},
+        {"hrPrinterTable", pm::hr_printer_table, HANDLER_CAN_RONLY},
+        {"printmib", pm::printer_mib, HANDLER_CAN_RONLY},
+    };
+    for (const auto& t : trees) {
+      auto* reg = netsnmp_create_handler_registration(t.name, &agent::handler_trampoline,
+                                                      t.root.data(), t.root.size(), t.modes);
+      if (!reg) throw error(exit_code::software, std::string("cannot create handler for ") + t.name);
+      reg->handler->myvoid = this;
+      // SETs to the read-only trees are refused with notWritable by the agent.
+      if (netsnmp_register_handler(reg) != MIB_REGISTERED_OK)
+        throw error(exit_code::software, std::string("cannot register ") + t.name);
+    }
+  }
+
+  void start_refresh_timer() {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(refresh_.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((refresh_.count() % 1000) * 1000);
+    snmp_alarm_register_hr(tv, SA_REPEAT, &agent::alarm_trampoline, this);
+  }
+
+ private:
+  static int handler_trampoline(netsnmp_mib_handler* handler, netsnmp_handler_registration* reg,
+                                netsnmp_agent_request_info* info, netsnmp_request_info* requests) {
+    return static_cast<agent*>(handler->myvoid)->handle(reg, info, requests);
+  }
+
+  static void alarm_trampoline(unsigned int, void* self) {
+    static_cast<agent*>(self)->refresh();
+  }
+
+  // Rebuilds the view when another process committed to the store.
+  void refresh() noexcept {
+    try {
+      const auto version = store_.data_version();
+      if (version != data_version_) reload();
+    } catch (const std::exception& e) {
+      log::warning(std::string("cannot read the terminal store: ") + e.what());
+    }
+  }
+
+  void reload() {
+    data_version_ = store_.data_version();
+    view_ = mib_view::build(store_.load());
+    log::debug("store", "view rebuilt: " + std::to_string(view_.entries().size()) + " objects");
+  }
+
+  int handle(netsnmp_handler_registration* reg, netsnmp_agent_request_info* info,
+             netsnmp_request_info* requests) noexcept {
+    try {
+      switch (info->mode) {
+        case MODE_GET: get(requests, info); break;
+        case MODE_GETNEXT: get_next(reg, requests); break;
+        case MODE_SET_RESERVE1: reserve(requests, info); break;
+        case MODE_SET_ACTION: action(requests, info); break;
+        case MODE_SET_UNDO: undo(requests, info); break;
+        case MODE_SET_COMMIT:
+        case MODE_SET_FREE: undo_.reset(); break;
+        default: break;
+      }
+    } catch (const std::exception& e) {
+      log::error(std::string("request failed: ") + e.what());
+      netsnmp_request_set_error_all(requests, SNMP_ERR_GENERR);
+    }
+    return SNMP_ERR_NOERROR;
+  }
+
+  void get(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+    for (auto* r = requests; r; r = r->next) {
+      if (r->processed) continue;
+      const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
+      if (const auto* e = view_.find(name))
+        set_value(r->requestvb, e->val);
+      else
+        netsnmp_set_request_error(info, r, view_.object_exists(name) ? SNMP_NOSUCHINSTANCE
+                                                                      : SNMP_NOSUCHOBJECT);
+    }
+  }
+
+  void get_next(netsnmp_handler_registration* reg, netsnmp_request_info* requests) {
+    const std::span<const snmp::subid> root(reg->rootoid, reg->rootoid_len);
+    for (auto* r = requests; r; r = r->next) {
+      if (r->processed) continue;
+      const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
+      // Nothing after `name` in this subtree: leave the varbind untouched and
+      // the agent moves on to the next registered subtree.
+      if (const auto* e = view_.next(name, root)) {
+        snmp_set_var_objid(r->requestvb, e->name.data(), e->name.size());
+        set_value(r->requestvb, e->val);
+      }
+    }
+  }
+
+  void reserve(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+    for (auto* r = requests; r; r = r->next) {
+      const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
+      const auto what = classify_set(view_, name);
+      if (const auto* refused = std::get_if<snmp::error_status>(&what)) {
+        netsnmp_set_request_error(info, r, static_cast<int>(*refused));
+        continue;
+      }
+      const auto status = check_set_value(std::get<set_target>(what), value_of(r->requestvb));
+      if (status != snmp::error_status::no_error)
+        netsnmp_set_request_error(info, r, static_cast<int>(status));
+    }
+  }
+
+  // Writes every accepted varbind of the PDU in one transaction (AgentX
+  // CommitSet); UNDO puts the previous inputs back.
+  void action(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+    std::optional<std::string> url, code;
+    for (auto* r = requests; r; r = r->next) {
+      const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
+      const auto what = classify_set(view_, name);
+      if (!std::holds_alternative<set_target>(what)) continue;
+      auto text = value_of(r->requestvb).octets;
+      if (std::get<set_target>(what) == set_target::center_url) url = std::move(text);
+      else code = std::move(text);
+    }
+    try {
+      undo_ = store_.set_registration_inputs(url, code);
+    } catch (const std::exception& e) {
+      log::error(std::string("cannot record the registration input: ") + e.what());
+      netsnmp_request_set_error_all(requests, SNMP_ERR_COMMITFAILED);
+      (void)info;
+      return;
+    }
+    // Never log the code itself.
+    log::notice(std::string("registration input set over SNMP:") + (url ? " center_url=" + log::quote(*url) : "") +
+                (code ? " provisional_code=(hidden)" : ""));
+    reload();
+  }
+
+  void undo(netsnmp_request_info* requests, netsnmp_agent_request_info*) {
+    if (!undo_) return;
+    try {
+      store_.restore_registration_inputs(*undo_);
+      reload();
+    } catch (const std::exception& e) {
+      log::error(std::string("cannot undo a registration input: ") + e.what());
+      netsnmp_request_set_error_all(requests, SNMP_ERR_UNDOFAILED);
+    }
+    undo_.reset();
+  }
+
+  terminal::store store_;
+  std::chrono::milliseconds refresh_;
+  std::int64_t data_version_ = -1;
+  mib_view view_;
+  std::optional<terminal::registration_inputs> undo_;
+};
+
+}  // namespace
+
+void run(const terminal::config& cfg) {
+  snmp::prepare_library();
+  netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+  netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, cfg.agentx_socket.c_str());
+  // Open the store before talking to snmpd: no store, no subagent.
+  agent a(cfg);
+  if (log::debug_enabled("agentx")) {
+    debug_register_tokens("agentx");
+    snmp_set_do_debugging(1);
+  }
+  if (init_agent(app_name) != 0) throw error(exit_code::software, "init_agent failed");
+  // init_agent() resets the ping interval; set it now, before init_snmp()
+  // opens the AgentX session and arms the reconnect timer.
+  const auto ping_s = std::max<long>(1, static_cast<long>(cfg.agentx_ping_interval.count() / 1000));
+  netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, static_cast<int>(ping_s));
+  a.register_subtrees();
+  a.start_refresh_timer();
+  init_snmp(app_name);
+  log::notice("serving the terminal MIB over AgentX socket " + cfg.agentx_socket + " from " + cfg.state_dir);
+  while (keep_running) agent_check_and_process(1);
+  log::notice("stopping");
+  snmp_shutdown(app_name);
+  shutdown_agent();
+}
+
+}  // namespace fleetreg::subagent

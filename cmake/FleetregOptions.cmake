@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: Apache-2.0
+# Project options and the fleetreg_warnings interface target.
+# -Werror and the sanitizers are switched on by presets (CMakePresets.json),
+# never by scripts.
+
+option(FLEETREG_BUILD_TESTS "Build the GoogleTest unit and integration tests" ON)
+option(FLEETREG_BUILD_BENCHMARKS "Build the benchmark programs" ON)
+option(FLEETREG_WERROR "Treat compiler warnings as errors" OFF)
+option(FLEETREG_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+
+add_library(fleetreg_warnings INTERFACE)
+add_library(fleetreg::warnings ALIAS fleetreg_warnings)
+target_compile_options(fleetreg_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  $<$<BOOL:${FLEETREG_WERROR}>:-Werror>)
+
+if(FLEETREG_SANITIZE)
+  # Applied to the whole tree (libraries, programs, tests) so that every
+  # object shares one runtime; done here, once, behind a preset switch.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <array>
+
+#include "fleetreg/snmp/oid.hpp"
+
+/// Numeric OIDs of FLEETREG-TERMINAL-MIB (mibs/FLEETREG-TERMINAL-MIB.txt), for
+/// the subagent that serves it and the managers that read it. Debian ships no
+/// IETF base MIBs, so nothing here depends on MIB files at run time.
+namespace fleetreg::snmp::terminal_mib {
+
+/// netSnmpPlaypen.3737 (until an IANA Private Enterprise Number is registered).
+inline const oid_vector root = {1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3737};
+inline const oid_vector objects = append(root, {1});
+
+// Identity scalars (append .0 for the instance).
+inline const oid_vector manufacturer = append(root, {1, 1, 1});
+inline const oid_vector model = append(root, {1, 1, 2});
+inline const oid_vector serial_number = append(root, {1, 1, 3});
+inline const oid_vector firmware = append(root, {1, 1, 4});
+inline const oid_vector uuid = append(root, {1, 1, 5});
+
+/// frtCounterEntry; column N of service S is entry.N.S (S = IcServiceTypeTC).
+inline const oid_vector counter_entry = append(root, {1, 2, 1, 1});
+enum counter_column : subid {
+  counter_service_name = 2,
+  counter_impressions = 3,
+  counter_impressions_mono = 4,
+  counter_impressions_color = 5,
+  counter_sheets = 6,
+};
+
+/// frtSupplyEntry; column N of supply I is entry.N.I.
+inline const oid_vector supply_entry = append(root, {1, 3, 1, 1});
+enum supply_column : subid {
+  supply_type = 2,
+  supply_description = 3,
+  supply_colorant = 4,
+  supply_max_capacity = 5,
+  supply_level = 6,
+  supply_level_percent = 7,
+};
+
+inline const oid_vector status_state = append(root, {1, 4, 1});
+inline const oid_vector status_message = append(root, {1, 4, 2});
+
+inline const oid_vector reg_state = append(root, {1, 5, 1});
+inline const oid_vector reg_center_url = append(root, {1, 5, 2});
+inline const oid_vector reg_provisional_code = append(root, {1, 5, 3});
+inline const oid_vector reg_site_id = append(root, {1, 5, 4});
+inline const oid_vector reg_last_report = append(root, {1, 5, 5});
+inline const oid_vector reg_last_error = append(root, {1, 5, 6});
+inline const oid_vector reg_last_error_time = append(root, {1, 5, 7});
+
+/// frtStatusState values.
+enum class status_value : int { idle = 1, busy = 2, error = 3, unknown = 4 };
+/// frtRegState values.
+enum class reg_state_value : int {
+  unregistered = 1, pending = 2, registering = 3, registered = 4, failed = 5, revoked = 6
+};
+
+}  // namespace fleetreg::snmp::terminal_mib
+
+/// Standard objects a terminal serves for third-party tools: HOST-RESOURCES-MIB
+/// (RFC 2790) and Printer-MIB (RFC 3805). The printer is hrDeviceIndex 1.
+namespace fleetreg::snmp::printer_mib {
+
+inline const oid_vector sys_uptime_instance = {1, 3, 6, 1, 2, 1, 1, 3, 0};
+inline const oid_vector hr_device_table = {1, 3, 6, 1, 2, 1, 25, 3, 2};
+inline const oid_vector hr_device_entry = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1};
+inline const oid_vector hr_device_printer_type = {1, 3, 6, 1, 2, 1, 25, 3, 1, 5};
+inline const oid_vector hr_printer_table = {1, 3, 6, 1, 2, 1, 25, 3, 5};
+inline const oid_vector hr_printer_entry = {1, 3, 6, 1, 2, 1, 25, 3, 5, 1};
+inline const oid_vector printer_mib = {1, 3, 6, 1, 2, 1, 43};
+/// prtGeneralEntry: .16 prtGeneralPrinterName, .17 prtGeneralSerialNumber.
+inline const oid_vector prt_general_entry = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1};
+/// prtMarkerEntry: .3 prtMarkerCounterUnit, .4 prtMarkerLifeCount.
+inline const oid_vector prt_marker_entry = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1};
+/// prtMarkerSuppliesEntry: .4 class .5 type .6 description .7 unit .8 max .9 level.
+inline const oid_vector prt_marker_supplies_entry = {1, 3, 6, 1, 2, 1, 43, 11, 1, 1};
+
+inline constexpr subid printer_device_index = 1;
+
+}  // namespace fleetreg::snmp::printer_mib

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/snmp/client.hpp"
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include "fleetreg/snmp/library.hpp"
+
+namespace fleetreg::snmp {
+namespace {
+
+struct pdu_deleter {
+  void operator()(netsnmp_pdu* p) const noexcept { snmp_free_pdu(p); }
+};
+using pdu_ptr = std::unique_ptr<netsnmp_pdu, pdu_deleter>;
+
+struct session_deleter {
+  void operator()(void* s) const noexcept { snmp_sess_close(s); }
+};
+
+value decode(const netsnmp_variable_list* v) {
+  value out;
+  out.type = static_cast<value_type>(v->type);
+  switch (v->type) {
+    case ASN_INTEGER: out.integer = *v->val.integer; break;
+    case ASN_COUNTER:
+    case ASN_GAUGE:
+    case ASN_TIMETICKS:
+      out.unsigned_value = static_cast<std::uint32_t>(*v->val.integer);
+      break;
+    case ASN_COUNTER64:
+      out.unsigned_value = (static_cast<std::uint64_t>(v->val.counter64->high) << 32) |
+                           (v->val.counter64->low & 0xffffffffUL);
+      break;
+    case ASN_OCTET_STR:
+    case ASN_IPADDRESS:
+    case ASN_OPAQUE:
+      out.octets.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+      break;
+    case ASN_OBJECT_ID:
+      out.oid.assign(v->val.objid, v->val.objid + v->val_len / sizeof(oid));
+      break;
+    default: break;
+  }
+  return out;
+}
+
+void add_value(netsnmp_pdu* pdu, const varbind& vb) {
+  const auto& v = vb.val;
+  const auto* name = vb.name.data();
+  const auto len = vb.name.size();
+  switch (v.type) {
+    case value_type::integer: {
+      const long x = static_cast<long>(v.integer);
+      snmp_pdu_add_variable(pdu, name, len, ASN_INTEGER, &x, sizeof x);
+      break;
+    }
+    case value_type::counter32:
+    case value_type::gauge32:
+    case value_type::timeticks: {
+      const u_long x = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
+      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), &x, sizeof x);
+      break;
+    }
+    case value_type::counter64: {
+      counter64 c{};
+      c.high = static_cast<u_long>(v.unsigned_value >> 32);
+      c.low = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
+      snmp_pdu_add_variable(pdu, name, len, ASN_COUNTER64, &c, sizeof c);
+      break;
+    }
+    case value_type::object_id:
+      snmp_pdu_add_variable(pdu, name, len, ASN_OBJECT_ID, v.oid.data(), v.oid.size() * sizeof(oid));
+      break;
+    case value_type::octet_string:
+    case value_type::ip_address:
+    case value_type::opaque:
+      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), v.octets.data(),
+                            v.octets.size());
+      break;
+    default: snmp_add_null_var(pdu, name, len); break;
+  }
+}
+
+}  // namespace
+
+struct client::impl {
+  std::unique_ptr<void, session_deleter> session;
+  snmp_version version;
+
+  // Sends `request` and returns the response; on failure sets ec.
+  pdu_ptr exchange(pdu_ptr request, std::error_code& ec, long* error_index = nullptr) {
+    netsnmp_pdu* response = nullptr;
+    // snmp_sess_synch_response frees the request in every case.
+    const int status = snmp_sess_synch_response(session.get(), request.release(), &response);
+    pdu_ptr resp(response);
+    if (status == STAT_TIMEOUT) {
+      ec = std::error_code(SNMPERR_TIMEOUT, api_category());
+      return nullptr;
+    }
+    if (status != STAT_SUCCESS || !resp) {
+      int cliberr = 0, snmperr = 0;
+      char* msg = nullptr;
+      snmp_sess_error(session.get(), &cliberr, &snmperr, &msg);
+      free(msg);
+      ec = std::error_code(snmperr ? snmperr : SNMPERR_GENERR, api_category());
+      return nullptr;
+    }
+    if (resp->errstat != SNMP_ERR_NOERROR) {
+      ec = std::error_code(static_cast<int>(resp->errstat), pdu_category());
+      if (error_index) *error_index = resp->errindex;
+      return nullptr;
+    }
+    ec.clear();
+    return resp;
+  }
+
+  std::vector<varbind> request(int command, const std::vector<oid_vector>& oids, std::error_code& ec) {
+    pdu_ptr pdu(snmp_pdu_create(command));
+    for (const auto& o : oids) snmp_add_null_var(pdu.get(), o.data(), o.size());
+    auto resp = exchange(std::move(pdu), ec);
+    std::vector<varbind> out;
+    if (!resp) return out;
+    for (auto* v = resp->variables; v; v = v->next_variable)
+      out.push_back({oid_vector(v->name, v->name + v->name_length), decode(v)});
+    return out;
+  }
+};
+
+client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
+  init_client_library("fleetreg");
+  netsnmp_session s;
+  snmp_sess_init(&s);
+  s.peername = const_cast<char*>(o.peer.c_str());
+  s.timeout = static_cast<long>(o.timeout.count()) * 1000;
+  s.retries = o.retries;
+  impl_->version = o.version;
+  if (o.version == snmp_version::v3) {
+    s.version = SNMP_VERSION_3;
+    s.securityName = const_cast<char*>(o.user.c_str());
+    s.securityNameLen = o.user.size();
+    switch (o.level) {
+      case security_level::no_auth_no_priv: s.securityLevel = SNMP_SEC_LEVEL_NOAUTH; break;
+      case security_level::auth_no_priv: s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV; break;
+      case security_level::auth_priv: s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV; break;
+    }
+    if (o.level != security_level::no_auth_no_priv) {
+      switch (o.auth) {
+        case auth_protocol::sha1:
+          s.securityAuthProto = snmp_duplicate_objid(usmHMACSHA1AuthProtocol, USM_AUTH_PROTO_SHA_LEN);
+          s.securityAuthProtoLen = USM_AUTH_PROTO_SHA_LEN;
+          break;
+        case auth_protocol::sha256:
+          s.securityAuthProto = snmp_duplicate_objid(usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol));
+          s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
+          break;
+        case auth_protocol::sha512:
+          s.securityAuthProto = snmp_duplicate_objid(usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol));
+          s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
+          break;
+      }
+      s.securityAuthKeyLen = USM_AUTH_KU_LEN;
+      if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
+                      reinterpret_cast<const u_char*>(o.auth_passphrase.data()), o.auth_passphrase.size(),
+                      s.securityAuthKey, &s.securityAuthKeyLen) != SNMPERR_SUCCESS)
+        throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 authentication key");
+    }
+    if (o.level == security_level::auth_priv) {
+      s.securityPrivProto = snmp_duplicate_objid(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN);
+      s.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
+      s.securityPrivKeyLen = USM_PRIV_KU_LEN;
+      if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
+                      reinterpret_cast<const u_char*>(o.priv_passphrase.data()), o.priv_passphrase.size(),
+                      s.securityPrivKey, &s.securityPrivKeyLen) != SNMPERR_SUCCESS)
+        throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 privacy key");
+    }
+  } else {
+    s.version = o.version == snmp_version::v1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
+    s.community = reinterpret_cast<u_char*>(const_cast<char*>(o.community.c_str()));
+    s.community_len = o.community.size();
+  }
+  void* handle = snmp_sess_open(&s);
+  // snmp_sess_open copied what it needs; free the protocol OIDs we duplicated.
+  SNMP_FREE(s.securityAuthProto);
+  SNMP_FREE(s.securityPrivProto);
+  if (!handle) {
+    const int err = snmp_errno ? snmp_errno : SNMPERR_GENERR;
+    throw std::system_error(err, api_category(), "cannot open SNMP session to " + o.peer);
+  }
+  impl_->session.reset(handle);
+}
+
+client::~client() = default;
+
+std::vector<varbind> client::get(const std::vector<oid_vector>& oids, std::error_code& ec) {
+  return impl_->request(SNMP_MSG_GET, oids, ec);
+}
+
+std::vector<varbind> client::get_next(const std::vector<oid_vector>& oids, std::error_code& ec) {
+  return impl_->request(SNMP_MSG_GETNEXT, oids, ec);
+}
+
+std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, std::size_t max) {
+  std::vector<varbind> out;
+  oid_vector cursor = root;
+  while (out.size() < max) {
+    pdu_ptr pdu(snmp_pdu_create(impl_->version == snmp_version::v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK));
+    if (impl_->version != snmp_version::v1) {
+      pdu->non_repeaters = 0;
+      pdu->max_repetitions = 25;
+    }
+    snmp_add_null_var(pdu.get(), cursor.data(), cursor.size());
+    auto resp = impl_->exchange(std::move(pdu), ec);
+    if (!resp) {
+      // v1 agents end a walk with noSuchName.
+      if (ec == std::error_code(SNMP_ERR_NOSUCHNAME, pdu_category())) ec.clear();
+      return out;
+    }
+    bool progressed = false;
+    for (auto* v = resp->variables; v; v = v->next_variable) {
+      oid_vector name(v->name, v->name + v->name_length);
+      if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, root)) return out;
+      if (snmp_oid_compare(name.data(), name.size(), cursor.data(), cursor.size()) <= 0) {
+        ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
+        return out;
+      }
+      cursor = name;
+      out.push_back({std::move(name), decode(v)});
+      progressed = true;
+      if (out.size() >= max) break;
+    }
+    if (!progressed) return out;
+  }
+  return out;
+}
+
+void client::set(const std::vector<varbind>& vbs, std::error_code& ec, long* error_index) {
+  pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_SET));
+  for (const auto& vb : vbs) add_value(pdu.get(), vb);
+  impl_->exchange(std::move(pdu), ec, error_index);
+}
+
+}  // namespace fleetreg::snmp
