@@ -25,7 +25,7 @@ config load_config(const std::string& path) {
       {"subagent", "agentx_ping_interval", fc::duration_target{&c.agentx_ping_interval, 1s, 3600s}},
       {"subagent", "refresh_interval", fc::duration_target{&c.refresh_interval, 100ms, 60s}},
   }};
-  fc::bind(ini, table);
+  fc::apply_options(ini, table);
   return c;
 }
 

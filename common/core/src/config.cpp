@@ -153,7 +153,7 @@ struct binder {
 
 }  // namespace
 
-void bind(const ini_file& file, std::span<const option> table) {
+void apply_options(const ini_file& file, std::span<const option> table) {
   for (const auto& [where, e] : file.entries()) {
     const option* match = nullptr;
     for (const auto& o : table)

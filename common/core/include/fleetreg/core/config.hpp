@@ -73,7 +73,7 @@ struct option {
 /// Applies every row of `table` that the file sets; keys the file sets that
 /// are not in the table are an error (a typo must not silently fall back to a
 /// default). Throws configuration_error naming the file and line.
-void bind(const ini_file& file, std::span<const option> table);
+void apply_options(const ini_file& file, std::span<const option> table);
 
 /// Parses a duration with unit (ms, s, m, h, d); nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/terminal/store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/test/harness.hpp"
+
+namespace fleetreg::terminal {
+namespace {
+
+identity sample_identity() { return {"Ricoh", "IM C3000", "3101R000123", "", "2.04"}; }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  test::temp_dir dir;
+  std::string state = dir.file("state");
+  manual_clock clock{from_unix(1795622885)};
+};
+
+TEST_F(StoreTest, CreateThenLoad) {
+  store::create(state, sample_identity(), true, 80, clock);
+  store st(state, clock);
+  const auto t = st.load();
+  EXPECT_EQ(t.id, sample_identity());
+  EXPECT_EQ(t.counters.get(service::copy, counter_kind::impressions), 0u);
+  ASSERT_EQ(t.supplies.size(), 6u);
+  EXPECT_EQ(t.supplies[0].percent(), 80);
+  EXPECT_EQ(t.status.state, device_state::idle);
+  EXPECT_EQ(t.registration.state, registration_state::unregistered);
+}
+
+TEST_F(StoreTest, FilesAreOwnerOnly) {
+  store::create(state, sample_identity(), false, 100, clock);
+  struct stat d {}, f {};
+  ASSERT_EQ(::stat(state.c_str(), &d), 0);
+  ASSERT_EQ(::stat((state + "/terminal.db").c_str(), &f), 0);
+  EXPECT_EQ(d.st_mode & 0777, 0700u);
+  EXPECT_EQ(f.st_mode & 0777, 0600u);
+}
+
+TEST_F(StoreTest, RefusesSecondCreateAndBadIdentity) {
+  store::create(state, sample_identity(), false, 100, clock);
+  EXPECT_THROW(store::create(state, sample_identity(), false, 100, clock), error);
+  auto no_serial = sample_identity();
+  no_serial.serial.clear();
+  EXPECT_THROW(store::create(dir.file("other"), no_serial, false, 100, clock), error);
+  EXPECT_THROW(store(dir.file("nothing-here"), clock), error);
+}
+
+TEST_F(StoreTest, JobsPersistAcrossConnections) {
+  store::create(state, sample_identity(), true, 100, clock);
+  {
+    store st(state, clock);
+    st.apply_job({service::copy, 5, false, false});
+    st.apply_job({service::print, 3, true, true});
+  }
+  store again(state, clock);
+  const auto t = again.load();
+  EXPECT_EQ(t.counters.get(service::copy, counter_kind::sheets), 5u);
+  EXPECT_EQ(t.counters.get(service::print, counter_kind::impressions_color), 6u);
+  EXPECT_EQ(t.counters.get(service::total, counter_kind::impressions), 11u);
+  EXPECT_EQ(t.supplies[0].level, 20000 - 11);
+}
+
+TEST_F(StoreTest, InvalidJobChangesNothing) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  const auto before = st.load();
+  EXPECT_THROW(st.apply_job({service::copy, 1, true, false}), error);
+  EXPECT_EQ(st.load().counters, before.counters);
+}
+
+TEST_F(StoreTest, DataVersionChangesOnOtherWriters) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store reader(state, clock), writer(state, clock);
+  const auto v = reader.data_version();
+  writer.apply_job({service::scan, 1, false, false});
+  EXPECT_NE(reader.data_version(), v);
+}
+
+TEST_F(StoreTest, RegistrationInputsAndUndo) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  const auto before = st.set_registration_inputs(std::string("https://center.example/"), std::string("ABCD-EFGH"));
+  EXPECT_EQ(before.state, registration_state::unregistered);
+  auto t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::pending);
+  EXPECT_TRUE(t.registration.code_pending);
+  EXPECT_EQ(t.registration.center_url, "https://center.example/");
+  st.restore_registration_inputs(before);
+  t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::unregistered);
+  EXPECT_FALSE(t.registration.code_pending);
+  EXPECT_EQ(t.registration.center_url, "");
+}
+
+TEST_F(StoreTest, StatusAndRefill) {
+  store::create(state, sample_identity(), false, 10, clock);
+  store st(state, clock);
+  st.set_status(device_state::error, "Paper jam in tray 2");
+  EXPECT_THROW(st.set_status(device_state::error, std::string(300, 'x')), error);
+  st.refill(false);
+  const auto t = st.load();
+  EXPECT_EQ(t.status.state, device_state::error);
+  EXPECT_EQ(t.status.message, "Paper jam in tray 2");
+  EXPECT_EQ(t.supplies[0].percent(), 100);
+}
+
+TEST(RegistrationInput, Validation) {
+  EXPECT_FALSE(validate_center_url("https://center.example.com:8443/"));
+  EXPECT_FALSE(validate_center_url("http://127.0.0.1:8080"));
+  EXPECT_TRUE(validate_center_url("ftp://x"));
+  EXPECT_TRUE(validate_center_url("https://"));
+  EXPECT_TRUE(validate_center_url("https://a b"));
+  EXPECT_TRUE(validate_center_url("https://" + std::string(250, 'a')));
+  EXPECT_FALSE(validate_code_shape("K7QM-3XPA-9TWF"));
+  EXPECT_TRUE(validate_code_shape(""));
+  EXPECT_TRUE(validate_code_shape("ABC DEF"));
+  EXPECT_TRUE(validate_code_shape(std::string(33, 'A')));
+}
+
+}  // namespace
+}  // namespace fleetreg::terminal

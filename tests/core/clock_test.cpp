@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/core/clock.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fleetreg/core/random.hpp"
+#include "fleetreg/core/reading.hpp"
+
+namespace fleetreg {
+namespace {
+
+TEST(Clock, FormatAndParseRoundTrip) {
+  const auto t = from_unix(1795622885);
+  EXPECT_EQ(format_utc(t), "2026-11-25T16:08:05Z");
+  EXPECT_EQ(parse_utc("2026-11-25T16:08:05Z"), t);
+  EXPECT_EQ(parse_utc("2026-11-25T17:08:05+01:00"), t);
+  EXPECT_EQ(parse_utc("2026-11-25T16:08:05.250Z"), t + std::chrono::milliseconds(250));
+}
+
+TEST(Clock, ParseRejectsMalformed) {
+  for (const char* bad : {"", "2026-11-25", "2026-11-25 16:08:05Z", "2026-13-01T00:00:00Z",
+                          "2026-02-30T00:00:00Z", "2026-11-25T16:08:05", "2026-11-25T16:08:05Zjunk",
+                          "1969-12-31T23:59:59Z"})
+    EXPECT_FALSE(parse_utc(bad)) << bad;
+}
+
+TEST(Clock, ManualClockMovesOnlyWhenTold) {
+  manual_clock c(from_unix(1000));
+  EXPECT_EQ(to_unix(c.now()), 1000);
+  c.advance(std::chrono::hours(24 * 7));
+  EXPECT_EQ(to_unix(c.now()), 1000 + 7 * 86400);
+}
+
+TEST(Random, UuidsAreVersion4AndDistinct) {
+  const auto a = make_uuid();
+  const auto b = make_uuid();
+  EXPECT_TRUE(is_uuid(a));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_FALSE(is_uuid("0f0e0d0c-0b0a-4908-8706-05040302010"));
+  EXPECT_FALSE(is_uuid("0f0e0d0c+0b0a-4908-8706-050403020100"));
+}
+
+TEST(Reading, FreshIdEachTime) {
+  manual_clock c(from_unix(2000));
+  const auto a = make_reading("hp:X1", c.now(), reading_source::fleetreg_mib);
+  const auto b = make_reading("hp:X1", c.now(), reading_source::fleetreg_mib);
+  EXPECT_NE(a.id, b.id);
+  EXPECT_EQ(a.terminal_key, "hp:X1");
+  EXPECT_EQ(to_string(reading_source::printer_mib), "printer-mib");
+  EXPECT_EQ(parse_reading_source("ipp"), reading_source::ipp);
+}
+
+}  // namespace
+}  // namespace fleetreg

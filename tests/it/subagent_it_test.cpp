@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+// fleetreg-subagent against a real snmpd, read with Net-SNMP's API by
+// numeric OID.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fleetreg/snmp/client.hpp"
+#include "fleetreg/snmp/library.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/test/snmp_fixtures.hpp"
+
+namespace fleetreg::test {
+namespace {
+
+namespace tm = snmp::terminal_mib;
+namespace pm = snmp::printer_mib;
+using snmp::append;
+using snmp::value_type;
+
+class SubagentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A short AgentX ping so that a restarted snmpd is found again quickly.
+    std::ofstream(dir.file("terminal.conf")) << "[subagent]\nagentx_ping_interval = 1s\nrefresh_interval = 200ms\n";
+    term.start_subagent(snmpd.agentx_socket(), {"-c", dir.file("terminal.conf")});
+    ASSERT_TRUE(wait_until([&] { return served(); })) << term.subagent()->log() << snmpd.log();
+  }
+
+  bool served() {
+    const auto v = get_one(snmpd.v2c(), append(tm::serial_number, {0}));
+    return v && v->type == value_type::octet_string;
+  }
+
+  std::optional<snmp::value> get(const snmp::oid_vector& oid) { return get_one(snmpd.v2c(), oid); }
+
+  std::uint64_t counter(const snmp::oid_vector& oid) {
+    const auto v = get(oid);
+    return v ? v->unsigned_value : ~0ULL;
+  }
+
+  temp_dir dir;
+  snmpd_daemon snmpd{dir};
+  sim_terminal term{dir, "mfp", "Konica Minolta", "bizhub C300i", "AA2J021012345", true};
+};
+
+TEST_F(SubagentTest, EveryObjectAnswersByNumericOid) {
+  struct expect {
+    snmp::oid_vector oid;
+    value_type type;
+  };
+  std::vector<expect> all = {
+      {append(tm::manufacturer, {0}), value_type::octet_string},
+      {append(tm::model, {0}), value_type::octet_string},
+      {append(tm::serial_number, {0}), value_type::octet_string},
+      {append(tm::firmware, {0}), value_type::octet_string},
+      {append(tm::uuid, {0}), value_type::octet_string},
+      {append(tm::status_state, {0}), value_type::integer},
+      {append(tm::status_message, {0}), value_type::octet_string},
+      {append(tm::reg_state, {0}), value_type::integer},
+      {append(tm::reg_center_url, {0}), value_type::octet_string},
+      {append(tm::reg_provisional_code, {0}), value_type::octet_string},
+      {append(tm::reg_site_id, {0}), value_type::octet_string},
+      {append(tm::reg_last_report, {0}), value_type::octet_string},
+      {append(tm::reg_last_error, {0}), value_type::octet_string},
+      {append(tm::reg_last_error_time, {0}), value_type::octet_string},
+      {append(pm::hr_device_entry, {1, 1}), value_type::integer},
+      {append(pm::hr_device_entry, {2, 1}), value_type::object_id},
+      {append(pm::hr_device_entry, {3, 1}), value_type::octet_string},
+      {append(pm::hr_device_entry, {5, 1}), value_type::integer},
+      {append(pm::hr_printer_entry, {1, 1}), value_type::integer},
+      {append(pm::hr_printer_entry, {2, 1}), value_type::octet_string},
+      {append(pm::prt_general_entry, {16, 1}), value_type::octet_string},
+      {append(pm::prt_general_entry, {17, 1}), value_type::octet_string},
+      {append(pm::prt_marker_entry, {3, 1, 1}), value_type::integer},
+      {append(pm::prt_marker_entry, {4, 1, 1}), value_type::counter32},
+  };
+  for (snmp::subid svc : {3, 4, 7, 8, 11, 12}) {
+    all.push_back({append(tm::counter_entry, {tm::counter_service_name, svc}), value_type::octet_string});
+    for (snmp::subid col : {3, 4, 5, 6}) all.push_back({append(tm::counter_entry, {col, svc}), value_type::counter64});
+  }
+  for (snmp::subid i = 1; i <= 6; ++i) {
+    all.push_back({append(tm::supply_entry, {tm::supply_type, i}), value_type::integer});
+    for (snmp::subid col : {3, 4}) all.push_back({append(tm::supply_entry, {col, i}), value_type::octet_string});
+    for (snmp::subid col : {5, 6, 7}) all.push_back({append(tm::supply_entry, {col, i}), value_type::integer});
+    for (snmp::subid col : {2, 3, 4, 5, 7, 8, 9})
+      all.push_back({append(pm::prt_marker_supplies_entry, {col, 1, i}), value_type::integer});
+    all.push_back({append(pm::prt_marker_supplies_entry, {6, 1, i}), value_type::octet_string});
+  }
+  snmp::client c(snmpd.v2c());
+  for (const auto& e : all) {
+    std::error_code ec;
+    const auto vbs = c.get({e.oid}, ec);
+    ASSERT_FALSE(ec) << snmp::to_string(e.oid) << ": " << ec.message();
+    ASSERT_EQ(vbs.size(), 1u);
+    EXPECT_EQ(vbs[0].val.type, e.type) << snmp::to_string(e.oid);
+  }
+  EXPECT_EQ(get(append(tm::manufacturer, {0}))->octets, "Konica Minolta");
+  EXPECT_EQ(get(append(pm::prt_general_entry, {17, 1}))->octets, "AA2J021012345");
+  EXPECT_EQ(get(append(tm::supply_entry, {tm::supply_description, 2}))->octets, "Cyan Toner");
+  EXPECT_EQ(get(append(tm::reg_provisional_code, {0}))->octets, "");
+}
+
+TEST_F(SubagentTest, CopyJobShowsInFleetregCounterAndPrtMarkerLifeCount) {
+  const auto copy_oid = append(tm::counter_entry, {tm::counter_impressions, 4});
+  const auto life_oid = append(pm::prt_marker_entry, {4, 1, 1});
+  const auto toner_oid = append(pm::prt_marker_supplies_entry, {9, 1, 1});
+  const auto copies = counter(copy_oid), life = counter(life_oid);
+  const auto toner = get(toner_oid)->integer;
+  const auto r = term.terminal({"copy", "--sheets", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(wait_until([&] { return counter(copy_oid) == copies + 5; }, 10s)) << counter(copy_oid);
+  EXPECT_EQ(counter(life_oid), life + 5);
+  EXPECT_EQ(get(toner_oid)->integer, toner - 5);
+}
+
+TEST_F(SubagentTest, WalkOfBothTreesIsOrderedAndComplete) {
+  snmp::client c(snmpd.v2c());
+  std::error_code ec;
+  const auto fleet = c.walk(tm::root, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_GT(fleet.size(), 70u);
+  const auto printer = c.walk(pm::printer_mib, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  bool saw_serial = false;
+  for (const auto& vb : printer)
+    saw_serial = saw_serial || (vb.name == append(pm::prt_general_entry, {17, 1}) && vb.val.octets == "AA2J021012345");
+  EXPECT_TRUE(saw_serial);
+}
+
+TEST_F(SubagentTest, ValuesComeFromTheSubagent) {
+  EXPECT_EQ(term.stop_subagent(), 0) << "SIGTERM stops it cleanly";
+  EXPECT_TRUE(wait_until([&] {
+    const auto v = get(append(tm::serial_number, {0}));
+    return v && v->type == value_type::no_such_object;
+  }));
+  const auto life = get(append(pm::prt_marker_entry, {4, 1, 1}));
+  ASSERT_TRUE(life);
+  EXPECT_TRUE(life->is_exception()) << "prtMarkerLifeCount must vanish with the subagent";
+  // snmpd itself still answers.
+  EXPECT_TRUE(get(pm::sys_uptime_instance).has_value());
+}
+
+TEST_F(SubagentTest, ServedAgainAfterSnmpdRestarts) {
+  snmpd.stop();
+  snmpd.start();
+  EXPECT_TRUE(wait_until([&] { return served(); }, 60s)) << term.subagent()->log();
+  EXPECT_TRUE(term.subagent()->running());
+}
+
+TEST_F(SubagentTest, SetsToReadOnlyObjectsAreRefused) {
+  snmp::client rw(snmpd.v2c("private"));
+  const std::pair<snmp::oid_vector, snmp::error_status> cases[] = {
+      {append(tm::serial_number, {0}), snmp::error_status::not_writable},
+      {append(tm::counter_entry, {tm::counter_impressions, 4}), snmp::error_status::not_writable},
+      {append(pm::prt_general_entry, {17, 1}), snmp::error_status::not_writable},
+      {append(tm::serial_number, {1}), snmp::error_status::no_creation},
+  };
+  for (const auto& [oid, expected] : cases) {
+    std::error_code ec;
+    rw.set({{oid, snmp::value::make_string("X")}}, ec);
+    EXPECT_EQ(ec, std::error_code(static_cast<int>(expected), snmp::pdu_category())) << snmp::to_string(oid);
+  }
+  EXPECT_EQ(get(append(tm::serial_number, {0}))->octets, "AA2J021012345");
+  // The read-only community may not SET at all.
+  snmp::client ro(snmpd.v2c("public"));
+  std::error_code ec;
+  ro.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://c.example/")}}, ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "");
+}
+
+TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
+  snmp::client rw(snmpd.v2c("private"));
+  std::error_code ec;
+  rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://center.example/")},
+          {append(tm::reg_provisional_code, {0}), snmp::value::make_string("K7QM-3XPA-9TWF")}},
+         ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(wait_until([&] {
+    return get(append(tm::reg_state, {0}))->integer == static_cast<int>(tm::reg_state_value::pending);
+  }, 10s));
+  EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+  EXPECT_EQ(get(append(tm::reg_provisional_code, {0}))->octets, "");
+  EXPECT_EQ(term.subagent()->log().find("K7QM"), std::string::npos) << "the code must never be logged";
+  const auto show = term.terminal({"show"});
+  EXPECT_NE(show.out.find("pending"), std::string::npos);
+  EXPECT_EQ(show.out.find("K7QM"), std::string::npos);
+
+  // A malformed URL is refused and changes nothing.
+  long index = 0;
+  rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("gopher://x")}}, ec, &index);
+  EXPECT_EQ(ec, std::error_code(static_cast<int>(snmp::error_status::wrong_value), snmp::pdu_category()));
+  EXPECT_EQ(index, 1);
+  rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_integer(5)}}, ec);
+  EXPECT_EQ(ec, std::error_code(static_cast<int>(snmp::error_status::wrong_type), snmp::pdu_category()));
+  EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+}
+
+TEST(SubagentCli, ConfigCheckAndErrors) {
+  temp_dir dir;
+  const auto sub = built_program("fleetreg-subagent");
+  auto r = run({sub, "-t", "-s", dir.file("none")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no terminal in"), std::string::npos) << r.err;
+
+  sim_terminal term(dir, "t", "Brother", "MFC-L8900CDW", "E78123");
+  r = run({sub, "-t", "-s", term.state_dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("configuration OK"), std::string::npos);
+
+  std::ofstream(dir.file("bad.conf")) << "[subagent]\nagentx_ping_interval = forever\n";
+  r = run({sub, "-t", "-c", dir.file("bad.conf")});
+  EXPECT_EQ(r.exit_code, 78);
+  EXPECT_NE(r.err.find("bad.conf:2:"), std::string::npos) << r.err;
+
+  r = run({sub, "--bogus"});
+  EXPECT_EQ(r.exit_code, 64);
+  r = run({sub, "-V"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("fleetreg-subagent "), std::string::npos);
+}
+
+TEST(TerminalCli, CommandsAndRefusals) {
+  temp_dir dir;
+  const auto bin = built_program("fleetreg-terminal");
+  const auto state = dir.file("state");
+  auto r = run({bin, "-s", state, "init", "--manufacturer", "HP", "--model", "LaserJet M404", "--serial", "PHB1234"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("hp:PHB1234"), std::string::npos);
+  r = run({bin, "-s", state, "init", "--manufacturer", "HP", "--model", "X", "--serial", "Y"});
+  EXPECT_NE(r.exit_code, 0) << "a second init must not overwrite a terminal";
+  r = run({bin, "-s", state, "copy", "--sheets", "3", "--duplex"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run({bin, "-s", state, "copy", "--sheets", "3", "--color"});
+  EXPECT_EQ(r.exit_code, 65) << "colour on a mono terminal";
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = run({bin, "-s", state, "copy", "--sheets", "lots"});
+  EXPECT_EQ(r.exit_code, 64);
+  r = run({bin, "-s", state, "frobnicate"});
+  EXPECT_EQ(r.exit_code, 64);
+  r = run({bin, "-s", state, "show", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("\"copy\":{\"impressions\":6,\"impressions-mono\":6,\"impressions-color\":0,\"sheets\":3}"),
+            std::string::npos)
+      << r.out;
+  r = run({bin, "-s", dir.file("nothing"), "show"});
+  EXPECT_EQ(r.exit_code, 74);
+}
+
+}  // namespace
+}  // namespace fleetreg::test
