@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The fleetreg demo (so far: the terminal side). Three simulated terminals,
+# each with its own state, snmpd and loopback address; their identity,
+# counters and supplies read over SNMP with Net-SNMP's own tools; a copy job
+# and the counters moving. Every process started here is stopped by PID.
+#
+# Usage: scripts/demo.sh BUILD_DIR        (run by: scripts/dev.sh demo)
+set -euo pipefail
+
+build=${1:?usage: demo.sh BUILD_DIR}
+terminal=$build/agent_subagent/fleetreg-terminal
+subagent=$build/agent_subagent/fleetreg-subagent
+[ -x "$terminal" ] && [ -x "$subagent" ] || { echo "demo.sh: build first (scripts/dev.sh demo)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/fleetreg-demo.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+port=${FLEETREG_DEMO_SNMP_PORT:-161}
+root_oid=.1.3.6.1.4.1.8072.9999.9999.3737   # FLEETREG-TERMINAL-MIB (netSnmpPlaypen.3737)
+
+# name | address | manufacturer | model | serial | colour | toner %
+fleet=(
+  "mfp1|127.0.77.1|Konica Minolta|bizhub C300i|AA2J021012345|--color|83"
+  "mfp2|127.0.77.2|RICOH|IM 430F|3110R820014|      |41"
+  "mfp3|127.0.77.3|Kyocera Document Solutions|TASKalfa 2554ci|W2D8303202|--color|12"
+)
+
+step "1. Three simulated terminals (fleetreg-terminal init, then some office work)"
+for t in "${fleet[@]}"; do
+  IFS='|' read -r name addr maker model serial color toner <<<"$t"
+  color=${color// /}
+  "$terminal" -s "$work/$name" init --manufacturer "$maker" --model "$model" --serial "$serial" \
+      --firmware 1.0 --uuid auto --toner "$toner" $color
+  "$terminal" -s "$work/$name" copy --sheets $(( RANDOM % 400 + 100 )) >/dev/null
+  "$terminal" -s "$work/$name" print --sheets $(( RANDOM % 900 + 100 )) --duplex >/dev/null
+  [ -z "$color" ] || "$terminal" -s "$work/$name" print --sheets $(( RANDOM % 300 + 50 )) --color >/dev/null
+  "$terminal" -s "$work/$name" scan --images $(( RANDOM % 50 + 1 )) >/dev/null
+done
+
+step "2. One snmpd (AgentX master) and one fleetreg-subagent per terminal, on its own loopback address"
+for t in "${fleet[@]}"; do
+  IFS='|' read -r name addr _ <<<"$t"
+  mkdir -p "$work/$name-snmpd/persistent"
+  cat >"$work/$name-snmpd/snmpd.conf" <<CONF
+master agentx
+agentXSocket unix:$work/$name-snmpd/agentx.sock
+agentXPerms 0600 0700
+rocommunity public 127.0.0.0/8
+dontLogTCPWrappersConnects yes
+CONF
+  MIBS= SNMP_PERSISTENT_DIR="$work/$name-snmpd/persistent" \
+    snmpd -f -LOn -C -I -smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition \
+    -c "$work/$name-snmpd/snmpd.conf" "udp:$addr:$port" >"$work/$name-snmpd.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$work/$name-snmpd/agentx.sock" ] && break; sleep 0.1; done
+  [ -S "$work/$name-snmpd/agentx.sock" ] || { echo "snmpd for $name did not start (udp:$addr:$port):" >&2; cat "$work/$name-snmpd.log" >&2; exit 1; }
+  "$subagent" -s "$work/$name" -x "$work/$name-snmpd/agentx.sock" >"$work/$name-subagent.log" 2>&1 &
+  pids+=($!)
+  echo "$name: snmpd pid ${pids[-2]} on udp:$addr:$port, fleetreg-subagent pid ${pids[-1]}"
+done
+
+get() { MIBS= snmpget -v2c -c public -Oqv -t 1 -r 2 "$1:$port" "$2" 2>/dev/null | tr -d '"'; }
+for t in "${fleet[@]}"; do
+  IFS='|' read -r name addr _ <<<"$t"
+  for _ in $(seq 100); do [ -n "$(get "$addr" $root_oid.1.1.3.0)" ] && break; sleep 0.1; done
+done
+
+show() {
+  local addr=$1
+  printf '  %-13s %s %s\n' "identity" "$(get "$addr" $root_oid.1.1.1.0)" "$(get "$addr" $root_oid.1.1.2.0)"
+  printf '  %-13s %s (Printer-MIB prtGeneralSerialNumber: %s)\n' "serial" \
+      "$(get "$addr" $root_oid.1.1.3.0)" "$(get "$addr" .1.3.6.1.2.1.43.5.1.1.17.1)"
+  printf '  %-13s %12s %12s %12s %12s\n' "counters" impressions mono colour sheets
+  for svc in 4:copy 11:print 12:scan 3:total; do
+    local i=${svc%%:*}
+    printf '  %-13s %12s %12s %12s %12s\n' "  ${svc#*:}" "$(get "$addr" $root_oid.1.2.1.1.3.$i)" \
+        "$(get "$addr" $root_oid.1.2.1.1.4.$i)" "$(get "$addr" $root_oid.1.2.1.1.5.$i)" "$(get "$addr" $root_oid.1.2.1.1.6.$i)"
+  done
+  printf '  %-13s %s\n' "life count" "$(get "$addr" .1.3.6.1.2.1.43.10.2.1.4.1.1) impressions (Printer-MIB prtMarkerLifeCount)"
+  printf '  supplies\n'
+  MIBS= snmpwalk -v2c -c public -Oqv "$addr:$port" $root_oid.1.3.1.1.3 2>/dev/null | tr -d '"' >"$work/descr"
+  local i=1
+  while read -r descr; do
+    local pct
+    pct=$(get "$addr" $root_oid.1.3.1.1.7.$i)
+    case $pct in -3) pct="some remaining" ;; -2) pct="unknown" ;; *) pct="$pct %" ;; esac
+    printf '    %-18s %s\n' "$descr" "$pct"
+    i=$((i + 1))
+  done <"$work/descr"
+}
+
+step "3. What a manager reads over SNMP (snmpget/snmpwalk -v2c, numeric OIDs)"
+for t in "${fleet[@]}"; do
+  IFS='|' read -r name addr _ <<<"$t"
+  echo "$name at $addr:"
+  show "$addr"
+done
+
+step "4. A copy job on mfp1: fleetreg-terminal copy --sheets 5"
+before=$(get 127.0.77.1 $root_oid.1.2.1.1.3.4)
+"$terminal" -s "$work/mfp1" copy --sheets 5
+for _ in $(seq 50); do [ "$(get 127.0.77.1 $root_oid.1.2.1.1.3.4)" != "$before" ] && break; sleep 0.1; done
+echo "copy impressions over SNMP: $before -> $(get 127.0.77.1 $root_oid.1.2.1.1.3.4)"
+echo "prtMarkerLifeCount:          $(get 127.0.77.1 .1.3.6.1.2.1.43.10.2.1.4.1.1)"
+
+step "5. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
+MIBS= snmpwalk -v2c -c public -On "127.0.77.2:$port" $root_oid >"$work/walk"
+head -20 "$work/walk"
+echo "  ..."
+
+step "Done: stopping ${#pids[@]} processes by PID"

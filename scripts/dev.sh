@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# fleetreg developer entry point (Debian 12, as root).
+#
+#   scripts/dev.sh demo                 install packages, build, run the demo
+#   scripts/dev.sh test [--preset P] [--labels REGEX]
+#                                       install packages, build, run the tests
+#   scripts/dev.sh deps                 install the Debian packages only
+#   scripts/dev.sh build [--preset P]   configure and build only
+#   scripts/dev.sh bench                build and run the benchmark programs
+#
+# Presets (CMakePresets.json): dev, ci (-Werror, the default for tests), asan.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# Everything the build, the tests and the demo need, from Debian 12.
+packages=(
+  g++ cmake ninja-build pkg-config git
+  libsnmp-dev snmpd snmp smitools
+  libsqlite3-dev
+  googletest libgtest-dev libgmock-dev
+  iproute2 procps
+)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+deps() {
+  [ "$(id -u)" = 0 ] || die "run as root: packages are installed with apt-get and the tests create network namespaces"
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  # The MIB lint fetches SNMPv2-SMI/TC/CONF with npm at test time.
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {
+  local preset=$1
+  say "configuring and building (preset $preset)"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)"
+}
+
+run_tests() {
+  local preset=$1 labels=$2
+  say "running tests (preset $preset, labels $labels)"
+  ctest --preset "$preset" -L "$labels" -j "$(nproc)"
+}
+
+cmd=${1:-}
+[ -n "$cmd" ] || { sed -n '3,13p' "$0"; exit 64; }
+shift
+preset=ci
+labels='.'
+while [ $# -gt 0 ]; do
+  case $1 in
+    --preset) preset=${2:?--preset needs a value}; shift 2 ;;
+    --labels) labels=${2:?--labels needs a value}; shift 2 ;;
+    *) die "unknown option '$1'" ;;
+  esac
+done
+
+case $cmd in
+  deps) deps ;;
+  build) deps; build "$preset" ;;
+  test) deps; build "$preset"; run_tests "$preset" "$labels" ;;
+  demo) deps; build dev; exec "$root/scripts/demo.sh" "$root/build/dev" ;;
+  bench) deps; build dev; exec "$root/build/dev/benchmarks/fleetreg-bench-subagent" ;;
+  *) die "unknown command '$cmd' (demo, test, deps, build, bench)" ;;
+esac
