@@ -112,7 +112,11 @@ for _ in $(seq 50); do [ "$(get 127.0.77.1 $root_oid.1.2.1.1.3.4)" != "$before" 
 echo "copy impressions over SNMP: $before -> $(get 127.0.77.1 $root_oid.1.2.1.1.3.4)"
 echo "prtMarkerLifeCount:          $(get 127.0.77.1 .1.3.6.1.2.1.43.10.2.1.4.1.1)"
 
-step "5. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
+step "5. The standard Printer-MIB of mfp1 (serial, life count, toner levels), as any SNMP tool sees it"
+MIBS= snmpwalk -v2c -c public -On "127.0.77.1:$port" .1.3.6.1.2.1.43 >"$work/walk"
+grep -E '\.43\.5\.1\.1\.17\.|\.43\.10\.2\.1\.4\.|\.43\.11\.1\.1\.(6|9)\.' "$work/walk"
+
+step "6. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
 MIBS= snmpwalk -v2c -c public -On "127.0.77.2:$port" $root_oid >"$work/walk"
 head -20 "$work/walk"
 echo "  ..."

@@ -25,6 +25,13 @@ packages=(
 )
 
 say() { printf '==> %s\n' "$*"; }
+# Runs a step and prints how long it took.
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  printf '==> %s took %d s\n' "$name" $(( SECONDS - start ))
+}
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 
 deps() {
@@ -70,10 +77,10 @@ while [ $# -gt 0 ]; do
 done
 
 case $cmd in
-  deps) deps ;;
-  build) deps; build "$preset" ;;
-  test) deps; build "$preset"; run_tests "$preset" "$labels" ;;
-  demo) deps; build dev; exec "$root/scripts/demo.sh" "$root/build/dev" ;;
-  bench) deps; build dev; exec "$root/build/dev/benchmarks/fleetreg-bench-subagent" ;;
+  deps) timed "packages" deps ;;
+  build) timed "packages" deps; timed "build" build "$preset" ;;
+  test) timed "packages" deps; timed "build" build "$preset"; timed "tests" run_tests "$preset" "$labels" ;;
+  demo) timed "packages" deps; timed "build" build dev; exec "$root/scripts/demo.sh" "$root/build/dev" ;;
+  bench) timed "packages" deps; timed "build" build dev; exec "$root/build/dev/benchmarks/fleetreg-bench-subagent" ;;
   *) die "unknown command '$cmd' (demo, test, deps, build, bench)" ;;
 esac

@@ -252,3 +252,19 @@ TEST(TerminalCli, CommandsAndRefusals) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// The shipped configuration file parses, with every key at its default.
+TEST(ShippedConfig, TerminalConfChecksClean) {
+  temp_dir dir;
+  sim_terminal term(dir, "t", "Brother", "MFC-L8900CDW", "E78124");
+  const auto r = run({built_program("fleetreg-subagent"), "-t", "-c", FLEETREG_SHIPPED_TERMINAL_CONF, "-s",
+                      term.state_dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("/var/agentx/master"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace fleetreg::test
