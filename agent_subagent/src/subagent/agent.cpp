@@ -134,8 +134,8 @@ class agent {
         case MODE_GET: get(requests, info); break;
         case MODE_GETNEXT: get_next(reg, requests); break;
         case MODE_SET_RESERVE1: reserve(requests, info); break;
-        case MODE_SET_ACTION: action(requests, info); break;
-        case MODE_SET_UNDO: undo(requests, info); break;
+        case MODE_SET_ACTION: action(requests); break;
+        case MODE_SET_UNDO: undo(requests); break;
         case MODE_SET_COMMIT:
         case MODE_SET_FREE: undo_.reset(); break;
         default: break;
@@ -189,7 +189,7 @@ class agent {
 
   // Writes every accepted varbind of the PDU in one transaction (AgentX
   // CommitSet); UNDO puts the previous inputs back.
-  void action(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+  void action(netsnmp_request_info* requests) {
     std::optional<std::string> url, code;
     for (auto* r = requests; r; r = r->next) {
       const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
@@ -204,7 +204,6 @@ class agent {
     } catch (const std::exception& e) {
       log::error(std::string("cannot record the registration input: ") + e.what());
       netsnmp_request_set_error_all(requests, SNMP_ERR_COMMITFAILED);
-      (void)info;
       return;
     }
     // Never log the code itself.
@@ -213,7 +212,7 @@ class agent {
     reload();
   }
 
-  void undo(netsnmp_request_info* requests, netsnmp_agent_request_info*) {
+  void undo(netsnmp_request_info* requests) {
     if (!undo_) return;
     try {
       store_.restore_registration_inputs(*undo_);
