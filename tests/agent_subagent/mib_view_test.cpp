@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/terminal/job.hpp"
 
@@ -135,8 +136,11 @@ TEST(MibView, SetValueChecks) {
             snmp::error_status::wrong_value);
   EXPECT_EQ(check_set_value(set_target::center_url, value::make_string(std::string(300, 'h'))),
             snmp::error_status::wrong_length);
-  EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("K7QM-3XPA")),
+  EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string(provisional_code::generate())),
             snmp::error_status::no_error);
+  EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("K7QM-3XPA-9TW0")),
+            snmp::error_status::wrong_value)
+      << "a code whose check character does not match";
   EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("")),
             snmp::error_status::wrong_value);
   EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string(std::string(40, 'A'))),

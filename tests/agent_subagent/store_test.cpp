@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/test/harness.hpp"
 
 namespace fleetreg::terminal {
@@ -83,12 +84,16 @@ TEST_F(StoreTest, DataVersionChangesOnOtherWriters) {
 TEST_F(StoreTest, RegistrationInputsAndUndo) {
   store::create(state, sample_identity(), false, 100, clock);
   store st(state, clock);
-  const auto before = st.set_registration_inputs(std::string("https://center.example/"), std::string("ABCD-EFGH"));
+  const auto code = provisional_code::generate();
+  std::string lower;
+  for (char c : code) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto before = st.set_registration_inputs(std::string("https://center.example/"), lower);
   EXPECT_EQ(before.state, registration_state::unregistered);
   auto t = st.load();
   EXPECT_EQ(t.registration.state, registration_state::pending);
   EXPECT_TRUE(t.registration.code_pending);
   EXPECT_EQ(t.registration.center_url, "https://center.example/");
+  EXPECT_EQ(st.registration_inputs_now().pending_code, code) << "stored in canonical form";
   st.restore_registration_inputs(before);
   t = st.load();
   EXPECT_EQ(t.registration.state, registration_state::unregistered);
@@ -115,10 +120,15 @@ TEST(RegistrationInput, Validation) {
   EXPECT_TRUE(validate_center_url("https://"));
   EXPECT_TRUE(validate_center_url("https://a b"));
   EXPECT_TRUE(validate_center_url("https://" + std::string(250, 'a')));
-  EXPECT_FALSE(validate_code_shape("K7QM-3XPA-9TWF"));
-  EXPECT_TRUE(validate_code_shape(""));
-  EXPECT_TRUE(validate_code_shape("ABC DEF"));
-  EXPECT_TRUE(validate_code_shape(std::string(33, 'A')));
+  const auto code = provisional_code::generate();
+  EXPECT_FALSE(validate_code(code));
+  auto typo = code;
+  typo[0] = typo[0] == '7' ? '8' : '7';
+  ASSERT_TRUE(validate_code(typo));
+  EXPECT_NE(validate_code(typo)->find("typing error"), std::string::npos);
+  EXPECT_TRUE(validate_code(""));
+  EXPECT_TRUE(validate_code("ABC DEF"));
+  EXPECT_TRUE(validate_code(std::string(33, 'A')));
 }
 
 }  // namespace

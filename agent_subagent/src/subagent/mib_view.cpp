@@ -232,7 +232,7 @@ snmp::error_status check_set_value(set_target target, const snmp::value& v) {
       break;
     case set_target::provisional_code:
       if (v.octets.size() > terminal::max_provisional_code_length) return snmp::error_status::wrong_length;
-      if (terminal::validate_code_shape(v.octets)) return snmp::error_status::wrong_value;
+      if (terminal::validate_code(v.octets)) return snmp::error_status::wrong_value;
       break;
   }
   return snmp::error_status::no_error;

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/provisional_code.hpp"
 
 namespace fleetreg::terminal {
 namespace {
@@ -119,12 +120,10 @@ std::optional<std::string> validate_center_url(std::string_view url) {
   return std::nullopt;
 }
 
-std::optional<std::string> validate_code_shape(std::string_view code) {
-  if (code.empty() || code.size() > max_provisional_code_length)
-    return "a provisional code has 1 to 32 characters";
-  for (char c : code)
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-      return "a provisional code holds only letters, digits and '-'";
+std::optional<std::string> validate_code(std::string_view code) {
+  if (code.size() > max_provisional_code_length) return "a provisional code has 12 characters";
+  std::string why;
+  if (provisional_code::normalize(code, &why).empty()) return why;
   return std::nullopt;
 }
 
@@ -277,8 +276,9 @@ registration_inputs store::set_registration_inputs(const std::optional<std::stri
     up.run();
   }
   if (code) {
+    // Stored in canonical form; validate_code() has accepted it.
     sqlite::statement up(db_, "UPDATE registration SET pending_code = ?1, state = 'pending'");
-    up.bind(1, *code);
+    up.bind(1, provisional_code::normalize(*code));
     up.run();
   }
   tx.commit();

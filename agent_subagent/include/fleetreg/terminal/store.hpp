@@ -74,8 +74,9 @@ class store {
 /// Checks a center URL written by a serviceperson: http:// or https://, a
 /// host, printable ASCII, at most 255 characters. The problem, or nullopt.
 std::optional<std::string> validate_center_url(std::string_view url);
-/// Checks the shape of a provisional code typed on the panel (1..32 of
-/// A-Z, 0-9 and '-'; lower case accepted); the center checks the rest.
-std::optional<std::string> validate_code_shape(std::string_view code);
+/// Checks a provisional code typed on the panel locally (form and check
+/// character, see fleetreg::provisional_code); the center checks the rest.
+/// The problem in words, or nullopt.
+std::optional<std::string> validate_code(std::string_view code);
 
 }  // namespace fleetreg::terminal
