@@ -55,12 +55,15 @@ TEST(Harness, FreePortsDiffer) {
 // without cleaning up. The next run's clean-up must stop the daemon and
 // remove the directory.
 TEST(Harness, CleansUpAfterACrashedRun) {
+  // A private parent, so that the clean-up of test processes running in
+  // parallel does not get there first.
+  temp_dir parent;
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   const pid_t crashed = ::fork();
   ASSERT_GE(crashed, 0);
   if (crashed == 0) {
-    auto* dir = new temp_dir();                          // never destroyed: the crash
+    auto* dir = new temp_dir(parent.path());             // never destroyed: the crash
     auto* daemon = new process({"/bin/sleep", "600"}, *dir, "daemon");
     const std::string msg = dir->path() + " " + std::to_string(daemon->pid());
     (void)!::write(fds[1], msg.data(), msg.size());
@@ -76,9 +79,15 @@ TEST(Harness, CleansUpAfterACrashedRun) {
   pid_t daemon_pid = -1;
   std::istringstream(buf) >> dir_path >> daemon_pid;
   ASSERT_TRUE(std::filesystem::exists(dir_path));
-  ASSERT_TRUE(process_alive(daemon_pid));
+  // The clean-up only stops a process whose name matches its PID file: wait
+  // until the daemon has really become `sleep` (under load exec may lag).
+  ASSERT_TRUE(wait_until([&] {
+    std::ifstream comm("/proc/" + std::to_string(daemon_pid) + "/comm");
+    std::string name;
+    return std::getline(comm, name) && name == "sleep";
+  }));
 
-  clean_stale_leftovers();
+  clean_stale_leftovers(parent.path());
   EXPECT_FALSE(std::filesystem::exists(dir_path));
   EXPECT_TRUE(wait_until([&] { return !process_alive(daemon_pid); }, 10s));
 }

@@ -88,9 +88,9 @@ int decode_status(int status) {
 
 }  // namespace
 
-void clean_stale_leftovers() {
+void clean_stale_leftovers(const std::string& parent) {
   std::error_code ec;
-  for (const auto& d : fs::directory_iterator("/tmp", ec)) {
+  for (const auto& d : fs::directory_iterator(parent, ec)) {
     const auto name = d.path().filename().string();
     const auto owner = owner_of(name, dir_prefix);
     if (owner <= 0 || alive(owner)) continue;
@@ -113,8 +113,8 @@ void clean_stale_leftovers() {
   }
 }
 
-temp_dir::temp_dir() {
-  std::string tmpl = std::string("/tmp/") + dir_prefix + std::to_string(::getpid()) + "-XXXXXX";
+temp_dir::temp_dir(const std::string& parent) {
+  std::string tmpl = parent + "/" + dir_prefix + std::to_string(::getpid()) + "-XXXXXX";
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }

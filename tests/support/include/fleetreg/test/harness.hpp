@@ -21,13 +21,15 @@ using namespace std::chrono_literals;
 /// process is gone (first killing the daemons recorded in their *.pid files)
 /// and network namespaces named fleetreg-t-<pid>-<n> whose owner is gone.
 /// Called by the test main before any test; safe with parallel test processes.
-void clean_stale_leftovers();
+/// `parent` is where temp dirs live (tests of the clean-up use a private one).
+void clean_stale_leftovers(const std::string& parent = "/tmp");
 
 /// A private directory under /tmp, removed with everything in it on
 /// destruction (kept when FLEETREG_KEEP_TEST_DIRS is set, for debugging).
 class temp_dir {
  public:
-  temp_dir();
+  /// Creates the directory under `parent`.
+  explicit temp_dir(const std::string& parent = "/tmp");
   ~temp_dir();
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
