@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fleetreg/center/storage.hpp"
+#include "fleetreg/core/sqlite.hpp"
+
+namespace fleetreg::center {
+
+/// The default store: one SQLite file in WAL mode with synchronous=FULL, so a
+/// commit (an acknowledged registration or reading) is on disk before the
+/// answer leaves. One connection, serialised by a mutex: SQLite has one
+/// writer at a time anyway. Schema migrations run on open.
+/// Cross-process notifications use a unix datagram socket `<database>.notify`.
+class sqlite_storage final : public storage {
+ public:
+  /// Opens (creating when missing) and migrates the database. Throws
+  /// std::system_error on database errors, fleetreg::error when the schema
+  /// is newer than this program.
+  explicit sqlite_storage(const std::string& path);
+  ~sqlite_storage() override;
+
+  /// The newest schema version this program knows.
+  static int schema_version();
+  /// Consistent copy of the live database into `target` (SQLite online backup).
+  void backup(const std::string& target);
+  /// Replaces the database at `path` (the center must be stopped) with `source`.
+  static void restore(const std::string& source, const std::string& path);
+
+  bool add_account(const std::string& name, role r, const std::string& password_hash, time_point now) override;
+  std::optional<account> find_account(const std::string& name) override;
+  std::optional<account> find_account(std::int64_t id) override;
+  std::int64_t add_code(const code_record& c, std::span<const unsigned char> hash) override;
+  std::optional<code_record> find_code(std::span<const unsigned char> hash) override;
+  std::vector<code_record> list_codes(std::optional<std::int64_t> dealer_id) override;
+  std::int64_t purge_codes(time_point now) override;
+  registration_result register_site(const registration_input& in) override;
+  std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now) override;
+  std::optional<site> find_site(const std::string& id) override;
+  std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) override;
+  void replace_credentials(const std::string& site_id, const std::optional<std::vector<unsigned char>>& replacement,
+                           time_point now) override;
+  std::string add_terminals(const std::string& site_id,
+                            const std::vector<std::pair<std::string, identity>>& terminals, time_point now) override;
+  std::vector<terminal_record> list_terminals(const std::string& site_id) override;
+  std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) override;
+  std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) override;
+  std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
+                                             std::chrono::milliseconds lease) override;
+  std::vector<status_request> list_requests(const std::string& site_id) override;
+  readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch,
+                                 time_point now) override;
+  std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) override;
+  void add_monitoring_token(const std::string& name, std::span<const unsigned char> hash, time_point now) override;
+  bool monitoring_token_valid(std::span<const unsigned char> hash) override;
+  status_counts counts(time_point now, std::chrono::milliseconds stale_after,
+                       std::chrono::milliseconds expiring_within) override;
+  void audit(const std::string& actor, const std::string& action, const std::string& subject,
+             const std::string& detail, time_point now) override;
+  void notify(const std::string& site_id) override;
+  void on_notify(std::function<void(const std::string& site_id)> fn) override;
+
+ private:
+  void migrate();
+  void listen_loop();
+
+  std::mutex mutex_;
+  sqlite::database db_;
+  std::string notify_path_;
+  std::mutex subscribers_mutex_;
+  std::vector<std::function<void(const std::string&)>> subscribers_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::thread listener_;
+};
+
+}  // namespace fleetreg::center

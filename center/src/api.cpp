@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/api.hpp"
+
+#include <charconv>
+
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/provisional_code.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+using http::error_response;
+using http::json_response;
+
+constexpr std::size_t max_idempotency_key = 128;
+
+json::value terminal_json(const terminal_record& t) {
+  auto v = json::to_json(t.id);
+  v["key"] = t.key;
+  return v;
+}
+
+json::value request_json(const status_request& r) {
+  return {{"id", r.id}, {"kind", r.kind}, {"created_at", format_utc(r.created_at)}};
+}
+
+// Keys of identities; the reason when one cannot be registered.
+bool keyed(const json::value& list, std::size_t max, std::vector<std::pair<std::string, identity>>& out,
+           std::string& why) {
+  if (!list.is_array() || list.empty()) {
+    why = "terminals must be a non-empty array";
+    return false;
+  }
+  if (list.size() > max) {
+    why = "at most " + std::to_string(max) + " terminals per request";
+    return false;
+  }
+  for (const auto& t : list) {
+    auto id = json::identity_from(t, why);
+    if (!id) return false;
+    auto key = terminal_key(*id);
+    if (!key) {
+      why = "terminal '" + id->model + "' has no serial number and no UUID: it cannot be registered";
+      return false;
+    }
+    for (const auto& [k, existing] : out)
+      if (k == *key) {
+        why = "terminal " + *key + " is listed twice";
+        return false;
+      }
+    out.emplace_back(std::move(*key), std::move(*id));
+  }
+  return true;
+}
+
+std::string bearer(const http::request& req) {
+  const auto h = req.header("authorization");
+  if (h.size() > 7 && (h.starts_with("Bearer ") || h.starts_with("bearer "))) return h.substr(7);
+  return {};
+}
+
+}  // namespace
+
+std::int64_t rate_limiter::retry_after(const std::string& peer, time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(peer);
+  if (it == failures_.end()) return 0;
+  auto& q = it->second;
+  while (!q.empty() && q.front() + std::chrono::minutes(1) <= now) q.pop_front();
+  if (q.empty()) {
+    failures_.erase(it);
+    return 0;
+  }
+  if (static_cast<std::int64_t>(q.size()) < limit_) return 0;
+  return std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(q.front() + std::chrono::minutes(1) - now).count());
+}
+
+void rate_limiter::record_failure(const std::string& peer, time_point now) {
+  std::lock_guard lock(mutex_);
+  // Bound the memory an attacker can make us use: forget the oldest peers.
+  if (failures_.size() > 100000) failures_.erase(failures_.begin());
+  auto& q = failures_[peer];
+  q.push_back(now);
+  while (static_cast<std::int64_t>(q.size()) > limit_ + 1) q.pop_front();
+}
+
+api::api(service& svc) : svc_(svc), limiter_(svc.settings().failed_attempts_per_minute) {}
+
+const std::vector<api::route>& api::routes() {
+  static const std::vector<route> r = {
+      {"GET", "/healthz"},
+      {"GET", "/metrics"},
+      {"GET", "/api/v1/status"},
+      {"POST", "/api/v1/registrations"},
+      {"POST", "/api/v1/sites/self/terminals"},
+      {"GET", "/api/v1/requests"},
+      {"POST", "/api/v1/readings"},
+  };
+  return r;
+}
+
+http::result api::handle(const http::request& req) {
+  try {
+    return dispatch(req);
+  } catch (const std::exception& e) {
+    log::error("request " + req.method + " " + req.path + " failed: " + e.what());
+    return error_response(500, "internal_error", "the center could not complete the request; try again later");
+  }
+}
+
+http::result api::dispatch(const http::request& req) {
+  if (static_cast<std::int64_t>(req.body.size()) > svc_.settings().max_body_bytes)
+    return refuse(req, 413, "body_too_large",
+                  "the request body is larger than " + std::to_string(svc_.settings().max_body_bytes) + " bytes",
+                  false);
+  bool path_known = false;
+  for (const auto& r : routes()) {
+    if (r.pattern != req.path) continue;
+    path_known = true;
+    if (r.method != req.method) continue;
+    if (req.path == "/healthz") return healthz(req);
+    if (req.path == "/metrics") return metrics(req);
+    if (req.path == "/api/v1/status") return status(req);
+    if (req.path == "/api/v1/registrations") return registrations(req);
+    if (req.path == "/api/v1/sites/self/terminals") return add_terminals(req);
+    if (req.path == "/api/v1/requests") return requests(req);
+    if (req.path == "/api/v1/readings") return readings(req);
+  }
+  if (path_known) {
+    auto r = refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path, false);
+    return r;
+  }
+  return refuse(req, 404, "not_found", "no such endpoint: " + req.path, false);
+}
+
+http::response api::refuse(const http::request& req, int status, const std::string& code, const std::string& message,
+                           bool counts_as_failure) {
+  {
+    std::lock_guard lock(metrics_mutex_);
+    ++refusals_[code];
+  }
+  if (counts_as_failure) limiter_.record_failure(req.peer, svc_.now_source().now());
+  log::info("refused " + req.method + " " + req.path + " peer=" + req.peer + " status=" + std::to_string(status) +
+            " reason=" + code);
+  return error_response(status, code, message);
+}
+
+http::response api::healthz(const http::request&) { return json_response(200, {{"status", "ok"}}); }
+
+std::optional<site> api::authenticate(const http::request& req, http::response& refusal) {
+  const auto now = svc_.now_source().now();
+  if (const auto wait = limiter_.retry_after(req.peer, now)) {
+    refusal = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
+    refusal.headers.emplace_back("Retry-After", std::to_string(wait));
+    return std::nullopt;
+  }
+  const auto token = bearer(req);
+  if (token.empty() || token.size() > 128) {
+    refusal = refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token",
+                     true);
+    refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return std::nullopt;
+  }
+  auto s = svc_.store().site_by_credential(crypto::secret_hash(token), now);
+  if (!s) {
+    refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again",
+                     true);
+    refusal.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  }
+  return s;
+}
+
+bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
+  const auto now = svc_.now_source().now();
+  if (const auto wait = limiter_.retry_after(req.peer, now)) {
+    refusal = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
+    refusal.headers.emplace_back("Retry-After", std::to_string(wait));
+    return false;
+  }
+  const auto token = bearer(req);
+  if (token.empty() || token.size() > 128 || !svc_.store().monitoring_token_valid(crypto::secret_hash(token))) {
+    refusal = refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token", true);
+    refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return false;
+  }
+  return true;
+}
+
+http::response api::registrations(const http::request& req) {
+  const auto now = svc_.now_source().now();
+  if (const auto wait = limiter_.retry_after(req.peer, now)) {
+    auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts with provisional codes; try again later",
+                    false);
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return r;
+  }
+  std::string why;
+  const auto body = json::parse(req.body, why);
+  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  std::string code, side_kind, side_name;
+  if (!json::optional_string(*body, "code", code, why, 64)) return refuse(req, 400, "invalid_request", why, false);
+  const auto side = body->find("registering_side");
+  if (side == body->end() || !side->is_object() ||
+      !json::optional_string(*side, "kind", side_kind, why, 16) ||
+      !json::optional_string(*side, "name", side_name, why, 255))
+    return refuse(req, 400, "invalid_request",
+                  why.empty() ? "registering_side must be an object with kind and name" : why, false);
+  if (side_kind != "collector" && side_kind != "terminal")
+    return refuse(req, 400, "invalid_request", "registering_side.kind must be collector or terminal", false);
+  const auto key = req.header("idempotency-key");
+  if (key.size() > max_idempotency_key || !is_printable_utf8(key, max_idempotency_key))
+    return refuse(req, 400, "invalid_request", "Idempotency-Key is longer than 128 characters", false);
+  std::vector<std::pair<std::string, identity>> terminals;
+  const auto list = body->find("terminals");
+  if (list == body->end() ||
+      !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, false);
+  if (side_kind == "terminal" && terminals.size() != 1)
+    return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself", false);
+
+  std::string why_code;
+  const auto rec = svc_.check_code(code, why_code, why);
+  if (!rec) return refuse(req, why_code == "code_expired" ? 410 : 403, why_code, why, true);
+
+  registration_input in;
+  in.code_id = rec->id;
+  in.idempotency_key = key;
+  in.side = {side_kind, side_name};
+  in.terminals = std::move(terminals);
+  const auto credential = crypto::new_secret("frc1_");
+  const auto hash = crypto::secret_hash(credential);
+  in.credential_hash.assign(hash.begin(), hash.end());
+  in.now = now;
+  const auto result = svc_.store().register_site(in);
+  if (result.outcome == registration_result::kind::conflict)
+    return refuse(req, 409, "terminal_registered_elsewhere",
+                  "terminal " + result.conflict_key +
+                      (result.conflict_same_customer
+                           ? " is already registered at another site of this customer; use that site's credential"
+                           : " is registered to another customer; the dealer must transfer it first"),
+                  false);
+  ++registrations_;
+  svc_.store().audit(side_kind + ":" + side_name,
+                     result.outcome == registration_result::kind::retried ? "registration.retry" : "registration",
+                     result.site_id,
+                     rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" +
+                         std::to_string(rec->id),
+                     now);
+  log::notice("registered site=" + result.site_id + " customer=" + log::quote(rec->customer) +
+              " terminals=" + std::to_string(result.terminals.size()) + " peer=" + req.peer);
+  json::value terms = json::value::array();
+  for (const auto& t : result.terminals) terms.push_back(terminal_json(t));
+  return json_response(201, {{"site_id", result.site_id}, {"credential", credential}, {"terminals", terms}});
+}
+
+http::response api::add_terminals(const http::request& req) {
+  http::response refusal;
+  const auto s = authenticate(req, refusal);
+  if (!s) return refusal;
+  if (!svc_.settings().add_terminals_with_credential)
+    return refuse(req, 403, "code_required",
+                  "this center registers new terminals only with a fresh provisional code", false);
+  std::string why;
+  const auto body = json::parse(req.body, why);
+  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  std::vector<std::pair<std::string, identity>> terminals;
+  const auto list = body->find("terminals");
+  if (list == body->end() ||
+      !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, false);
+  const auto now = svc_.now_source().now();
+  const auto conflict = svc_.store().add_terminals(s->id, terminals, now);
+  if (!conflict.empty())
+    return refuse(req, 409, "terminal_registered_elsewhere",
+                  "terminal " + conflict + " is registered at another site; the dealer must transfer it first", false);
+  svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id,
+                     std::to_string(terminals.size()) + " terminals", now);
+  json::value terms = json::value::array();
+  for (const auto& t : svc_.store().list_terminals(s->id)) terms.push_back(terminal_json(t));
+  return json_response(200, {{"site_id", s->id}, {"terminals", terms}});
+}
+
+http::result api::requests(const http::request& req) {
+  http::response refusal;
+  const auto s = authenticate(req, refusal);
+  if (!s) return refusal;
+  std::int64_t wait = 0;
+  if (const auto it = req.query.find("wait"); it != req.query.end()) {
+    const auto& w = it->second;
+    const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), wait);
+    const auto max = std::chrono::duration_cast<std::chrono::seconds>(svc_.settings().max_wait).count();
+    if (ec != std::errc{} || ptr != w.data() + w.size() || wait < 0 || wait > max)
+      return refuse(req, 400, "invalid_wait", "wait must be 0.." + std::to_string(max) + " seconds", false);
+  }
+  const auto site_id = s->id;
+  auto poll = [this, site_id]() -> std::optional<http::response> {
+    const auto leased = svc_.store().lease_requests(site_id, svc_.now_source().now(), svc_.settings().lease);
+    if (leased.empty()) return std::nullopt;
+    json::value list = json::value::array();
+    for (const auto& r : leased) list.push_back(request_json(r));
+    return json_response(200, {{"requests", list}});
+  };
+  if (auto now_ready = poll()) return *now_ready;
+  http::response none;
+  none.status = 204;
+  none.content_type.clear();
+  if (wait == 0) return none;
+  if (open_long_polls.load() >= svc_.settings().max_long_polls)
+    return refuse(req, 503, "too_many_long_polls", "the center holds too many long-polls; retry later", false);
+  return http::deferred{site_id, std::chrono::seconds(wait), poll, none};
+}
+
+http::response api::readings(const http::request& req) {
+  http::response refusal;
+  const auto s = authenticate(req, refusal);
+  if (!s) return refusal;
+  std::string why;
+  const auto body = json::parse(req.body, why);
+  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  const auto list = body->find("readings");
+  if (list == body->end() || !list->is_array() || list->empty())
+    return refuse(req, 422, "invalid_readings", "readings must be a non-empty array", false);
+  if (static_cast<std::int64_t>(list->size()) > svc_.settings().max_readings_per_batch)
+    return refuse(req, 413, "batch_too_large",
+                  "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch", false);
+  const auto now = svc_.now_source().now();
+  std::vector<reading> batch;
+  batch.reserve(list->size());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto r = json::reading_from((*list)[i], why);
+    if (!r) return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why, false);
+    // Sane times: not in the future (5 minutes of clock skew allowed), not before 2000.
+    if (r->taken > now + std::chrono::minutes(5) || r->taken < from_unix(946684800))
+      return refuse(req, 422, "invalid_readings",
+                    "reading " + std::to_string(i) + ": taken_at " + format_utc(r->taken) + " is not a sane time",
+                    false);
+    batch.push_back(std::move(*r));
+  }
+  const auto result = svc_.store().store_readings(s->id, batch, now);
+  if (!result.unknown_terminal.empty())
+    return refuse(req, 422, "unknown_terminal",
+                  "terminal " + result.unknown_terminal + " is not registered at this site; nothing was stored", false);
+  readings_stored_ += result.accepted;
+  return json_response(200, {{"accepted", result.accepted}, {"duplicates", result.duplicates}, {"resets", result.resets}});
+}
+
+http::response api::status(const http::request& req) {
+  http::response refusal;
+  if (!monitoring_authorized(req, refusal)) return refusal;
+  const auto c = svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after,
+                                     svc_.settings().expiring_within);
+  return json_response(200, {{"sites", c.sites},
+                             {"terminals", c.terminals},
+                             {"stale_terminals", c.stale_terminals},
+                             {"unanswered_requests", c.unanswered_requests},
+                             {"codes_active", c.codes_active},
+                             {"codes_expiring_soon", c.codes_expiring_soon},
+                             {"readings", c.readings},
+                             {"last_purge", c.last_purge ? json::value(format_utc(*c.last_purge)) : json::value()},
+                             {"long_polls_open", open_long_polls.load()}});
+}
+
+http::response api::metrics(const http::request& req) {
+  http::response refusal;
+  if (!monitoring_authorized(req, refusal)) return refusal;
+  const auto c = svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after,
+                                     svc_.settings().expiring_within);
+  std::string o;
+  auto gauge = [&](const char* name, const char* help, std::int64_t v) {
+    o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+         std::to_string(v) + "\n";
+  };
+  gauge("fleetreg_sites", "Registered sites.", c.sites);
+  gauge("fleetreg_terminals", "Registered terminals.", c.terminals);
+  gauge("fleetreg_stale_terminals", "Terminals without a reading within stale_after.", c.stale_terminals);
+  gauge("fleetreg_unanswered_requests", "Requests for running status not answered yet.", c.unanswered_requests);
+  gauge("fleetreg_codes_active", "Provisional codes that can still register.", c.codes_active);
+  gauge("fleetreg_codes_expiring_soon", "Active codes expiring within expiring_within.", c.codes_expiring_soon);
+  gauge("fleetreg_long_polls_open", "Long-polls waiting for a request.", open_long_polls.load());
+  gauge("fleetreg_last_purge_timestamp_seconds", "When expired codes were last purged.",
+        c.last_purge ? to_unix(*c.last_purge) : 0);
+  o += "# HELP fleetreg_readings_stored_total Readings stored since start.\n"
+       "# TYPE fleetreg_readings_stored_total counter\n"
+       "fleetreg_readings_stored_total " + std::to_string(readings_stored_.load()) + "\n";
+  o += "# HELP fleetreg_registrations_total Registrations accepted since start.\n"
+       "# TYPE fleetreg_registrations_total counter\n"
+       "fleetreg_registrations_total " + std::to_string(registrations_.load()) + "\n";
+  o += "# HELP fleetreg_refusals_total Refused requests since start, by reason.\n"
+       "# TYPE fleetreg_refusals_total counter\n";
+  {
+    std::lock_guard lock(metrics_mutex_);
+    for (const auto& [reason, n] : refusals_)
+      o += "fleetreg_refusals_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+  }
+  http::response r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = std::move(o);
+  return r;
+}
+
+}  // namespace fleetreg::center

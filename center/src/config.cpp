@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/config.hpp"
+
+#include <unistd.h>
+
+#include <array>
+
+#include "fleetreg/core/config.hpp"
+#include "fleetreg/core/error.hpp"
+
+namespace fleetreg::center {
+
+config load_config(const std::string& path) {
+  config c;
+  std::string file = path;
+  if (file.empty() && ::access(default_config_path, F_OK) == 0) file = default_config_path;
+  if (!file.empty()) {
+    const auto ini = fleetreg::config::ini_file::load(file);
+    using namespace std::chrono_literals;
+    namespace fc = fleetreg::config;
+    const std::array<fc::option, 19> table = {{
+        {"center", "listen", fc::string_target{&c.listen, 255}},
+        {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
+        {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
+        {"center", "allow_plain_http", fc::bool_target{&c.allow_plain_http}},
+        {"center", "database", fc::string_target{&c.database, 1024}},
+        {"center", "secret_file", fc::string_target{&c.secret_file, 1024}},
+        {"codes", "validity", fc::duration_target{&c.code_validity, 1min, std::chrono::hours(24 * 90)}},
+        {"codes", "purge_interval", fc::duration_target{&c.purge_interval, 1s, 24h}},
+        {"codes", "add_terminals_with_credential", fc::bool_target{&c.add_terminals_with_credential}},
+        {"requests", "schedule_interval", fc::duration_target{&c.schedule_interval, 1min, std::chrono::hours(24 * 31)}},
+        {"requests", "lease", fc::duration_target{&c.lease, 1s, 24h}},
+        {"requests", "max_wait", fc::duration_target{&c.max_wait, 1s, 300s}},
+        {"limits", "max_body_bytes", fc::integer_target{&c.max_body_bytes, 1024, 64 << 20}},
+        {"limits", "max_terminals_per_registration", fc::integer_target{&c.max_terminals_per_registration, 1, 100000}},
+        {"limits", "max_readings_per_batch", fc::integer_target{&c.max_readings_per_batch, 1, 100000}},
+        {"limits", "failed_attempts_per_minute", fc::integer_target{&c.failed_attempts_per_minute, 1, 100000}},
+        {"limits", "max_long_polls", fc::integer_target{&c.max_long_polls, 1, 1000000}},
+        {"monitoring", "stale_after", fc::duration_target{&c.stale_after, 1min, std::chrono::hours(24 * 365)}},
+        {"monitoring", "expiring_within", fc::duration_target{&c.expiring_within, 1min, std::chrono::hours(24 * 90)}},
+    }};
+    fc::apply_options(ini, table);
+  }
+  if (c.listen.starts_with("https://")) {
+    if (c.tls_certificate.empty() || c.tls_key.empty())
+      throw configuration_error("[center] listen is https but tls_certificate or tls_key is not set");
+  } else if (c.listen.starts_with("http://")) {
+    if (!c.allow_plain_http)
+      throw configuration_error("[center] listen is plain http: set allow_plain_http = yes to allow it "
+                                "(tests and demos only)");
+  } else {
+    throw configuration_error("[center] listen must start with https:// or http://");
+  }
+  return c;
+}
+
+}  // namespace fleetreg::center

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/ctl.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
+
+namespace fleetreg::center {
+
+const char* const ctl_commands_usage =
+    "Commands:\n"
+    "  account add NAME [--admin]              create a dealer (or admin) account;\n"
+    "                                          the password is read from stdin\n"
+    "  code issue --dealer NAME --customer NAME [--contact TEXT] [--reference TEXT]\n"
+    "                                          issue a provisional code (shown once)\n"
+    "  code list [--dealer NAME]               codes issued (never the codes themselves)\n"
+    "  site list [--dealer NAME]               registered sites\n"
+    "  terminal list --site ID                 terminals of a site\n"
+    "  request --site ID                       queue an on-demand meter read\n"
+    "  requests --site ID                      requests of a site and when they were answered\n"
+    "  readings --site ID [--limit N] [--json] readings of a site\n"
+    "  revoke --site ID                        revoke a site's credential\n"
+    "  rotate --site ID                        issue a new credential (shown once)\n"
+    "  token issue NAME                        issue a monitoring token (shown once)\n"
+    "  purge                                   drop the hashes of expired codes\n"
+    "  backup FILE                             consistent copy of the database\n"
+    "  restore FILE                            replace the database (center stopped)\n";
+
+namespace {
+
+struct options {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;
+  bool has(const std::string& k) const { return values.count(k) != 0; }
+  std::string get(const std::string& k, const std::string& fallback = "") const {
+    const auto it = values.find(k);
+    return it == values.end() ? fallback : it->second;
+  }
+  std::string require(const std::string& k) const {
+    if (!has(k)) throw usage_error("missing --" + k + " (see --help)");
+    return get(k);
+  }
+};
+
+options parse(const std::vector<std::string>& args, std::size_t from, const std::vector<std::string>& with_value,
+              const std::vector<std::string>& flags) {
+  options o;
+  for (std::size_t i = from; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (!a.starts_with("--")) {
+      o.positional.push_back(a);
+      continue;
+    }
+    const auto name = a.substr(2);
+    if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+      o.values[name] = "1";
+    } else if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
+      if (i + 1 >= args.size()) throw usage_error("option --" + name + " needs a value");
+      o.values[name] = args[++i];
+    } else {
+      throw usage_error("unknown option '" + a + "' (see --help)");
+    }
+  }
+  return o;
+}
+
+// fleetreg-centerctl is the root operator's tool: it acts with admin rights.
+account operator_account() {
+  account a;
+  a.name = "centerctl";
+  a.role = role::admin;
+  return a;
+}
+
+std::string when(const std::optional<time_point>& t) { return t ? format_utc(*t) : "-"; }
+
+}  // namespace
+
+int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* out, std::FILE* in) {
+  if (args.empty()) throw usage_error("no command given (see --help)");
+  const auto& cmd = args[0];
+  const auto sub = args.size() > 1 ? args[1] : std::string();
+
+  if (cmd == "restore") {
+    const auto o = parse(args, 1, {}, {});
+    if (o.positional.size() != 1) throw usage_error("restore needs one FILE");
+    sqlite_storage::restore(o.positional[0], cfg.database);
+    std::fprintf(out, "restored %s from %s\n", cfg.database.c_str(), o.positional[0].c_str());
+    return 0;
+  }
+
+  crypto::init();
+  const auto key = crypto::load_or_create_server_key(cfg.secret_file);
+  sqlite_storage store(cfg.database);
+  const auto& clk = system_clock_source::instance();
+  service svc(store, clk, cfg, key);
+  const auto op = operator_account();
+
+  auto dealer_filter = [&](const options& o) -> std::optional<std::int64_t> {
+    if (!o.has("dealer")) return std::nullopt;
+    return svc.require_account(o.get("dealer")).id;
+  };
+
+  if (cmd == "account" && sub == "add") {
+    const auto o = parse(args, 2, {}, {"admin"});
+    if (o.positional.size() != 1) throw usage_error("account add needs one NAME");
+    char line[1100];
+    if (!std::fgets(line, sizeof line, in)) throw error(exit_code::data, "no password on standard input");
+    std::string password(line);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    svc.create_account(op.name, o.positional[0], o.has("admin") ? role::admin : role::dealer, password);
+    std::fprintf(out, "account %s created\n", o.positional[0].c_str());
+    return 0;
+  }
+  if (cmd == "code" && sub == "issue") {
+    const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference"}, {});
+    const auto dealer = svc.require_account(o.require("dealer"));
+    const auto issued = svc.issue_code(dealer, o.require("customer"), o.get("contact"), o.get("reference"));
+    std::fprintf(out, "%s\ncode #%lld for %s, valid until %s\n", issued.code.c_str(),
+                 static_cast<long long>(issued.record.id), issued.record.customer.c_str(),
+                 format_utc(issued.record.expires_at).c_str());
+    return 0;
+  }
+  if (cmd == "code" && sub == "list") {
+    const auto o = parse(args, 2, {"dealer"}, {});
+    std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued", "expires",
+                 "terminals");
+    for (const auto& c : store.list_codes(dealer_filter(o)))
+      std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id),
+                   c.dealer_name.c_str(), c.customer.c_str(), format_utc(c.issued_at).c_str(),
+                   format_utc(c.expires_at).c_str(), static_cast<long long>(c.terminals_registered),
+                   c.purged_at ? " (purged)" : "");
+    return 0;
+  }
+  if (cmd == "site" && sub == "list") {
+    const auto o = parse(args, 2, {"dealer"}, {});
+    std::fprintf(out, "%-36s %-28s %-22s %-21s %s\n", "site", "customer", "registered by", "last contact",
+                 "credential");
+    for (const auto& s : store.list_sites(dealer_filter(o)))
+      std::fprintf(out, "%-36s %-28s %-22s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
+                   (s.side.kind + ":" + s.side.name).substr(0, 22).c_str(), when(s.last_contact).c_str(),
+                   s.credential_active ? "active" : "revoked");
+    return 0;
+  }
+  if (cmd == "terminal" && sub == "list") {
+    const auto o = parse(args, 2, {"site"}, {});
+    const auto s = svc.require_site(op, o.require("site"));
+    for (const auto& t : store.list_terminals(s.id))
+      std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(), t.id.model.c_str(),
+                   t.id.serial.c_str(), when(t.last_reading_at).c_str());
+    return 0;
+  }
+  if (cmd == "request") {
+    const auto o = parse(args, 1, {"site"}, {});
+    std::fprintf(out, "request %s queued\n", svc.request_reading(op, o.require("site")).c_str());
+    return 0;
+  }
+  if (cmd == "requests") {
+    const auto o = parse(args, 1, {"site"}, {});
+    const auto s = svc.require_site(op, o.require("site"));
+    for (const auto& r : store.list_requests(s.id))
+      std::fprintf(out, "%s %-10s queued %s answered %s\n", r.id.c_str(), r.kind.c_str(),
+                   format_utc(r.created_at).c_str(), when(r.answered_at).c_str());
+    return 0;
+  }
+  if (cmd == "readings") {
+    const auto o = parse(args, 1, {"site", "limit"}, {"json"});
+    const auto s = svc.require_site(op, o.require("site"));
+    std::size_t limit = 1000;
+    if (o.has("limit")) {
+      const auto v = o.get("limit");
+      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+      if (ec != std::errc{} || p != v.data() + v.size()) throw usage_error("--limit must be a number");
+    }
+    const auto list = store.list_readings(s.id, limit);
+    if (o.has("json")) {
+      json::value arr = json::value::array();
+      for (const auto& r : list) {
+        auto v = json::to_json(r.r);
+        v["received_at"] = format_utc(r.received_at);
+        v["counter_reset"] = r.counter_reset;
+        arr.push_back(v);
+      }
+      std::fprintf(out, "%s\n", arr.dump(2).c_str());
+      return 0;
+    }
+    for (const auto& r : list) {
+      const auto total = r.r.counters.get(fleetreg::service::total, counter_kind::impressions);
+      const auto copy = r.r.counters.get(fleetreg::service::copy, counter_kind::impressions);
+      std::fprintf(out, "%s %-32s copy %s total %s%s\n", format_utc(r.r.taken).c_str(), r.r.terminal_key.c_str(),
+                   copy ? std::to_string(*copy).c_str() : "-", total ? std::to_string(*total).c_str() : "-",
+                   r.counter_reset ? " RESET" : "");
+    }
+    return 0;
+  }
+  if (cmd == "revoke") {
+    const auto o = parse(args, 1, {"site"}, {});
+    svc.revoke(op, o.require("site"));
+    std::fprintf(out, "credential of site %s revoked\n", o.get("site").c_str());
+    return 0;
+  }
+  if (cmd == "rotate") {
+    const auto o = parse(args, 1, {"site"}, {});
+    std::fprintf(out, "%s\n", svc.rotate(op, o.require("site")).c_str());
+    return 0;
+  }
+  if (cmd == "token" && sub == "issue") {
+    const auto o = parse(args, 2, {}, {});
+    if (o.positional.size() != 1) throw usage_error("token issue needs one NAME");
+    std::fprintf(out, "%s\n", svc.issue_monitoring_token(op.name, o.positional[0]).c_str());
+    return 0;
+  }
+  if (cmd == "purge") {
+    parse(args, 1, {}, {});
+    std::fprintf(out, "purged %lld expired codes\n", static_cast<long long>(svc.purge(op.name)));
+    return 0;
+  }
+  if (cmd == "backup") {
+    const auto o = parse(args, 1, {}, {});
+    if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
+    store.backup(o.positional[0]);
+    std::fprintf(out, "backed up %s to %s\n", cfg.database.c_str(), o.positional[0].c_str());
+    return 0;
+  }
+  throw usage_error("unknown command '" + cmd + (sub.empty() ? "" : " " + sub) + "' (see --help)");
+}
+
+}  // namespace fleetreg::center

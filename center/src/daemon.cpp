@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/daemon.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "fleetreg/center/api.hpp"
+#include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/log.hpp"
+#include "http/listener.hpp"
+
+namespace fleetreg::center {
+
+void run(const config& cfg) {
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  crypto::init();
+  const auto key = crypto::load_or_create_server_key(cfg.secret_file);
+  sqlite_storage store(cfg.database);
+  const auto& clk = system_clock_source::instance();
+  service svc(store, clk, cfg, key);
+  api a(svc);
+  listener l(a, store, cfg);
+  log::notice("fleetreg-center listening on " + cfg.listen + ", database " + cfg.database);
+
+  // Background jobs: the request schedule (checked every minute) and the purge.
+  std::mutex m;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread jobs([&] {
+    auto next_purge = std::chrono::steady_clock::now();
+    std::unique_lock lock(m);
+    while (!stopping) {
+      lock.unlock();
+      try {
+        const auto queued = store.queue_due_requests(clk.now(), cfg.schedule_interval);
+        if (!queued.empty()) log::info("scheduled meter reads queued for " + std::to_string(queued.size()) + " sites");
+        if (std::chrono::steady_clock::now() >= next_purge) {
+          const auto n = svc.purge("fleetreg-center");
+          if (n) log::notice("purged " + std::to_string(n) + " expired provisional codes");
+          next_purge = std::chrono::steady_clock::now() + cfg.purge_interval;
+        }
+      } catch (const std::exception& e) {
+        log::error(std::string("background job failed: ") + e.what());
+      }
+      lock.lock();
+      cv.wait_for(lock, std::min<std::chrono::milliseconds>(std::chrono::minutes(1), cfg.purge_interval),
+                  [&] { return stopping; });
+    }
+  });
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  log::notice("stopping on signal " + std::to_string(sig));
+  {
+    std::lock_guard lock(m);
+    stopping = true;
+  }
+  cv.notify_all();
+  jobs.join();
+}
+
+}  // namespace fleetreg::center

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/sqlite_storage.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+// Versioned migrations: migration N brings the schema from N-1 to N. Never
+// edit a released one; add the next.
+constexpr std::string_view migrations[] = {
+    R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('dealer', 'admin')),
+  password_hash TEXT NOT NULL, created_at INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE codes (
+  id INTEGER PRIMARY KEY, code_hash TEXT UNIQUE,
+  dealer_id INTEGER NOT NULL REFERENCES accounts (id),
+  customer TEXT NOT NULL, contact TEXT NOT NULL, reference TEXT NOT NULL,
+  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, purged_at INTEGER,
+  terminals_registered INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY, customer TEXT NOT NULL,
+  dealer_id INTEGER NOT NULL REFERENCES accounts (id),
+  side_kind TEXT NOT NULL, side_name TEXT NOT NULL,
+  code_id INTEGER NOT NULL REFERENCES codes (id),
+  created_at INTEGER NOT NULL, last_contact INTEGER, last_scheduled INTEGER);
+CREATE TABLE credentials (
+  id INTEGER PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+  used_at INTEGER, revoked_at INTEGER);
+CREATE INDEX credentials_site ON credentials (site_id);
+CREATE TABLE idempotency_keys (
+  code_id INTEGER NOT NULL, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (code_id, key));
+CREATE TABLE terminals (
+  key TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, registered_at INTEGER NOT NULL,
+  last_reading_at INTEGER, last_taken_at INTEGER, last_counters TEXT);
+CREATE INDEX terminals_site ON terminals (site_id);
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  kind TEXT NOT NULL, created_at INTEGER NOT NULL,
+  leased_until INTEGER, answered_at INTEGER);
+CREATE INDEX requests_open ON requests (site_id, answered_at);
+CREATE TABLE readings (
+  site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL,
+  taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+  request_id TEXT NOT NULL, source TEXT NOT NULL,
+  counters TEXT NOT NULL, supplies TEXT NOT NULL,
+  counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id));
+CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);
+CREATE TABLE monitoring_tokens (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE TABLE purges (at INTEGER NOT NULL, purged INTEGER NOT NULL);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+)sql",
+};
+
+std::string hex(std::span<const unsigned char> bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (auto b : bytes) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+std::optional<time_point> opt_time(const sqlite::statement& q, int col) {
+  if (q.column_is_null(col)) return std::nullopt;
+  return from_unix(q.column_int(col));
+}
+
+std::string role_name(role r) { return r == role::admin ? "admin" : "dealer"; }
+
+account read_account(const sqlite::statement& q) {
+  account a;
+  a.id = q.column_int(0);
+  a.name = q.column_text(1);
+  a.role = q.column_text(2) == "admin" ? role::admin : role::dealer;
+  a.password_hash = q.column_text(3);
+  a.disabled = q.column_int(4) != 0;
+  return a;
+}
+
+constexpr const char* code_columns =
+    "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
+    "c.purged_at, c.terminals_registered FROM codes c JOIN accounts a ON a.id = c.dealer_id";
+
+code_record read_code(const sqlite::statement& q) {
+  code_record c;
+  c.id = q.column_int(0);
+  c.dealer_id = q.column_int(1);
+  c.dealer_name = q.column_text(2);
+  c.customer = q.column_text(3);
+  c.contact = q.column_text(4);
+  c.reference = q.column_text(5);
+  c.issued_at = from_unix(q.column_int(6));
+  c.expires_at = from_unix(q.column_int(7));
+  c.purged_at = opt_time(q, 8);
+  c.terminals_registered = q.column_int(9);
+  return c;
+}
+
+constexpr const char* site_columns =
+    "s.id, s.customer, s.dealer_id, s.side_kind, s.side_name, s.code_id, s.created_at, s.last_contact, "
+    "EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL) FROM sites s";
+
+site read_site(const sqlite::statement& q) {
+  site s;
+  s.id = q.column_text(0);
+  s.customer = q.column_text(1);
+  s.dealer_id = q.column_int(2);
+  s.side.kind = q.column_text(3);
+  s.side.name = q.column_text(4);
+  s.code_id = q.column_int(5);
+  s.created_at = from_unix(q.column_int(6));
+  s.last_contact = opt_time(q, 7);
+  s.credential_active = q.column_int(8) != 0;
+  return s;
+}
+
+terminal_record read_terminal(const sqlite::statement& q) {
+  terminal_record t;
+  t.key = q.column_text(0);
+  t.site_id = q.column_text(1);
+  t.id = {q.column_text(2), q.column_text(3), q.column_text(4), q.column_text(5), q.column_text(6)};
+  t.registered_at = from_unix(q.column_int(7));
+  t.last_reading_at = opt_time(q, 8);
+  return t;
+}
+
+constexpr const char* terminal_columns =
+    "key, site_id, manufacturer, model, serial, uuid, firmware, registered_at, last_reading_at FROM terminals";
+
+void insert_terminal(sqlite::database& db, const std::string& site_id, const std::string& key, const identity& id,
+                     time_point now) {
+  sqlite::statement ins(db,
+                        "INSERT INTO terminals (key, site_id, manufacturer, model, serial, uuid, firmware, "
+                        "registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (key) DO UPDATE SET "
+                        "model = excluded.model, firmware = excluded.firmware, uuid = excluded.uuid");
+  ins.bind(1, key).bind(2, site_id).bind(3, id.manufacturer).bind(4, id.model).bind(5, id.serial);
+  ins.bind(6, id.uuid).bind(7, id.firmware).bind(8, to_unix(now));
+  ins.run();
+}
+
+// The site a terminal is registered to, or empty.
+std::string site_of_terminal(sqlite::database& db, const std::string& key) {
+  sqlite::statement q(db, "SELECT site_id FROM terminals WHERE key = ?1");
+  q.bind(1, key);
+  return q.step() ? q.column_text(0) : std::string();
+}
+
+std::vector<terminal_record> terminals_of(sqlite::database& db, const std::string& site_id) {
+  std::vector<terminal_record> out;
+  sqlite::statement q(db, std::string("SELECT ") + terminal_columns + " WHERE site_id = ?1 ORDER BY key");
+  q.bind(1, site_id);
+  while (q.step()) out.push_back(read_terminal(q));
+  return out;
+}
+
+}  // namespace
+
+int sqlite_storage::schema_version() { return static_cast<int>(std::size(migrations)); }
+
+sqlite_storage::sqlite_storage(const std::string& path)
+    : db_([&] {
+        const mode_t old = ::umask(077);  // the database holds hashes and customer data
+        sqlite::database db(path, sqlite::open_mode::create);
+        ::umask(old);
+        return db;
+      }()),
+      notify_path_(path + ".notify") {
+  db_.exec("PRAGMA journal_mode = WAL");
+  // FULL: every commit syncs the WAL, so an acknowledged reading survives a
+  // power cut, not only a crash of the center (NORMAL would only give that).
+  db_.exec("PRAGMA synchronous = FULL");
+  db_.exec("PRAGMA foreign_keys = ON");
+  migrate();
+}
+
+sqlite_storage::~sqlite_storage() {
+  stopping_ = true;
+  if (listen_fd_ >= 0) {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    // Wake the blocking recv with an empty datagram.
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
+    ::sendto(fd, "", 0, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::close(fd);
+  }
+  if (listener_.joinable()) listener_.join();
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    ::unlink(notify_path_.c_str());
+  }
+}
+
+void sqlite_storage::migrate() {
+  std::lock_guard lock(mutex_);
+  sqlite::statement v(db_, "PRAGMA user_version");
+  int current = v.step() ? static_cast<int>(v.column_int(0)) : 0;
+  v.reset();
+  if (current > schema_version())
+    throw error(exit_code::io, db_.path() + " has schema version " + std::to_string(current) +
+                                   ", newer than this program (" + std::to_string(schema_version()) + ")");
+  for (; current < schema_version(); ++current) {
+    sqlite::transaction tx(db_);
+    db_.exec(migrations[current]);
+    db_.exec("PRAGMA user_version = " + std::to_string(current + 1));
+    tx.commit();
+    log::info("database " + db_.path() + " migrated to schema version " + std::to_string(current + 1));
+  }
+}
+
+void sqlite_storage::backup(const std::string& target) {
+  std::lock_guard lock(mutex_);
+  sqlite::database out(target, sqlite::open_mode::create);
+  sqlite3_backup* b = sqlite3_backup_init(out.handle(), "main", db_.handle(), "main");
+  if (!b) out.check(sqlite3_errcode(out.handle()), "backup");
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) out.check(rc, "backup");
+}
+
+void sqlite_storage::restore(const std::string& source, const std::string& path) {
+  sqlite::database in(source, sqlite::open_mode::read_only);
+  {
+    sqlite::statement v(in, "PRAGMA user_version");
+    if (!v.step() || v.column_int(0) < 1 || v.column_int(0) > schema_version())
+      throw error(exit_code::data, source + " is not a fleetreg center database");
+  }
+  sqlite::database out(path, sqlite::open_mode::create);
+  sqlite3_backup* b = sqlite3_backup_init(out.handle(), "main", in.handle(), "main");
+  if (!b) out.check(sqlite3_errcode(out.handle()), "restore");
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) out.check(rc, "restore");
+}
+
+bool sqlite_storage::add_account(const std::string& name, role r, const std::string& password_hash, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement ins(db_, "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
+                             "ON CONFLICT (name) DO NOTHING");
+  ins.bind(1, name).bind(2, role_name(r)).bind(3, password_hash).bind(4, to_unix(now));
+  ins.run();
+  return sqlite3_changes(db_.handle()) == 1;
+}
+
+std::optional<account> sqlite_storage::find_account(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts WHERE name = ?1");
+  q.bind(1, name);
+  if (!q.step()) return std::nullopt;
+  return read_account(q);
+}
+
+std::optional<account> sqlite_storage::find_account(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts WHERE id = ?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_account(q);
+}
+
+std::int64_t sqlite_storage::add_code(const code_record& c, std::span<const unsigned char> hash) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement ins(db_, "INSERT INTO codes (code_hash, dealer_id, customer, contact, reference, issued_at, "
+                             "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  ins.bind(1, hex(hash)).bind(2, c.dealer_id).bind(3, c.customer).bind(4, c.contact).bind(5, c.reference);
+  ins.bind(6, to_unix(c.issued_at)).bind(7, to_unix(c.expires_at));
+  ins.run();
+  return sqlite3_last_insert_rowid(db_.handle());
+}
+
+std::optional<code_record> sqlite_storage::find_code(std::span<const unsigned char> hash) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + code_columns + " WHERE c.code_hash = ?1");
+  q.bind(1, hex(hash));
+  if (!q.step()) return std::nullopt;
+  return read_code(q);
+}
+
+std::vector<code_record> sqlite_storage::list_codes(std::optional<std::int64_t> dealer_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + code_columns +
+                               " WHERE ?1 IS NULL OR c.dealer_id = ?1 ORDER BY c.issued_at DESC, c.id DESC");
+  if (dealer_id) q.bind(1, *dealer_id);
+  else q.bind_null(1);
+  std::vector<code_record> out;
+  while (q.step()) out.push_back(read_code(q));
+  return out;
+}
+
+std::int64_t sqlite_storage::purge_codes(time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement up(db_, "UPDATE codes SET code_hash = NULL, purged_at = ?1 "
+                            "WHERE code_hash IS NOT NULL AND expires_at <= ?1");
+  up.bind(1, to_unix(now));
+  up.run();
+  const auto n = static_cast<std::int64_t>(sqlite3_changes(db_.handle()));
+  sqlite::statement log_purge(db_, "INSERT INTO purges (at, purged) VALUES (?1, ?2)");
+  log_purge.bind(1, to_unix(now)).bind(2, n);
+  log_purge.run();
+  tx.commit();
+  return n;
+}
+
+registration_result sqlite_storage::register_site(const registration_input& in) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  registration_result r;
+  const auto now = to_unix(in.now);
+  auto add_credential = [&](const std::string& site_id) {
+    sqlite::statement ins(db_, "INSERT INTO credentials (site_id, hash, created_at) VALUES (?1, ?2, ?3)");
+    ins.bind(1, site_id).bind(2, hex(in.credential_hash)).bind(3, now);
+    ins.run();
+  };
+
+  // A retry with the same Idempotency-Key: same site, fresh credential, the
+  // earlier never-used ones revoked.
+  if (!in.idempotency_key.empty()) {
+    sqlite::statement q(db_, "SELECT site_id FROM idempotency_keys WHERE code_id = ?1 AND key = ?2");
+    q.bind(1, in.code_id).bind(2, in.idempotency_key);
+    if (q.step()) {
+      r.outcome = registration_result::kind::retried;
+      r.site_id = q.column_text(0);
+      sqlite::statement rev(db_, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND used_at IS NULL "
+                                 "AND revoked_at IS NULL");
+      rev.bind(1, now).bind(2, r.site_id);
+      rev.run();
+      add_credential(r.site_id);
+      r.terminals = terminals_of(db_, r.site_id);
+      tx.commit();
+      return r;
+    }
+  }
+
+  // A terminal registered to any site refuses the whole registration.
+  sqlite::statement code_q(db_, "SELECT customer, dealer_id FROM codes WHERE id = ?1");
+  code_q.bind(1, in.code_id);
+  if (!code_q.step()) throw error(exit_code::software, "registration for an unknown code");
+  const auto customer = code_q.column_text(0);
+  const auto dealer_id = code_q.column_int(1);
+  for (const auto& [key, id] : in.terminals) {
+    const auto other = site_of_terminal(db_, key);
+    if (other.empty()) continue;
+    r.outcome = registration_result::kind::conflict;
+    r.conflict_key = key;
+    sqlite::statement s(db_, "SELECT customer FROM sites WHERE id = ?1");
+    s.bind(1, other);
+    r.conflict_same_customer = s.step() && s.column_text(0) == customer;
+    return r;  // rolled back: nothing changed
+  }
+
+  r.site_id = make_uuid();
+  sqlite::statement ins(db_, "INSERT INTO sites (id, customer, dealer_id, side_kind, side_name, code_id, created_at, "
+                             "last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+  ins.bind(1, r.site_id).bind(2, customer).bind(3, dealer_id).bind(4, in.side.kind).bind(5, in.side.name);
+  ins.bind(6, in.code_id).bind(7, now);
+  ins.run();
+  for (const auto& [key, id] : in.terminals) insert_terminal(db_, r.site_id, key, id, in.now);
+  add_credential(r.site_id);
+  if (!in.idempotency_key.empty()) {
+    sqlite::statement idem(db_, "INSERT INTO idempotency_keys (code_id, key, site_id, created_at) "
+                                "VALUES (?1, ?2, ?3, ?4)");
+    idem.bind(1, in.code_id).bind(2, in.idempotency_key).bind(3, r.site_id).bind(4, now);
+    idem.run();
+  }
+  sqlite::statement used(db_, "UPDATE codes SET terminals_registered = terminals_registered + ?1 WHERE id = ?2");
+  used.bind(1, static_cast<std::int64_t>(in.terminals.size())).bind(2, in.code_id);
+  used.run();
+  r.terminals = terminals_of(db_, r.site_id);
+  tx.commit();
+  return r;
+}
+
+std::optional<site> sqlite_storage::site_by_credential(std::span<const unsigned char> hash, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + site_columns +
+                               " JOIN credentials c ON c.site_id = s.id WHERE c.hash = ?1 AND c.revoked_at IS NULL");
+  q.bind(1, hex(hash));
+  if (!q.step()) return std::nullopt;
+  auto s = read_site(q);
+  q.reset();
+  // Mark the credential used (only the first time: no write per request).
+  sqlite::statement used(db_, "UPDATE credentials SET used_at = ?1 WHERE hash = ?2 AND used_at IS NULL");
+  used.bind(1, to_unix(now)).bind(2, hex(hash));
+  used.run();
+  return s;
+}
+
+std::optional<site> sqlite_storage::find_site(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + site_columns + " WHERE s.id = ?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_site(q);
+}
+
+std::vector<site> sqlite_storage::list_sites(std::optional<std::int64_t> dealer_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + site_columns +
+                               " WHERE ?1 IS NULL OR s.dealer_id = ?1 ORDER BY s.created_at, s.id");
+  if (dealer_id) q.bind(1, *dealer_id);
+  else q.bind_null(1);
+  std::vector<site> out;
+  while (q.step()) out.push_back(read_site(q));
+  return out;
+}
+
+void sqlite_storage::replace_credentials(const std::string& site_id,
+                                         const std::optional<std::vector<unsigned char>>& replacement,
+                                         time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement rev(db_, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND revoked_at IS NULL");
+  rev.bind(1, to_unix(now)).bind(2, site_id);
+  rev.run();
+  if (replacement) {
+    sqlite::statement ins(db_, "INSERT INTO credentials (site_id, hash, created_at) VALUES (?1, ?2, ?3)");
+    ins.bind(1, site_id).bind(2, hex(*replacement)).bind(3, to_unix(now));
+    ins.run();
+  }
+  tx.commit();
+}
+
+std::string sqlite_storage::add_terminals(const std::string& site_id,
+                                          const std::vector<std::pair<std::string, identity>>& terminals,
+                                          time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  for (const auto& [key, id] : terminals) {
+    const auto other = site_of_terminal(db_, key);
+    if (!other.empty() && other != site_id) return key;  // rolled back
+  }
+  for (const auto& [key, id] : terminals) insert_terminal(db_, site_id, key, id, now);
+  tx.commit();
+  return {};
+}
+
+std::vector<terminal_record> sqlite_storage::list_terminals(const std::string& site_id) {
+  std::lock_guard lock(mutex_);
+  return terminals_of(db_, site_id);
+}
+
+std::string sqlite_storage::queue_request(const std::string& site_id, const std::string& kind, time_point now) {
+  const auto id = make_uuid();
+  {
+    std::lock_guard lock(mutex_);
+    sqlite::statement ins(db_, "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, ?3, ?4)");
+    ins.bind(1, id).bind(2, site_id).bind(3, kind).bind(4, to_unix(now));
+    ins.run();
+  }
+  notify(site_id);
+  return id;
+}
+
+std::vector<std::string> sqlite_storage::queue_due_requests(time_point now, std::chrono::milliseconds every) {
+  std::vector<std::string> sites;
+  {
+    std::lock_guard lock(mutex_);
+    sqlite::transaction tx(db_);
+    const auto due = to_unix(now) - std::chrono::duration_cast<std::chrono::seconds>(every).count();
+    sqlite::statement q(db_, "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1) "
+                             "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)");
+    q.bind(1, due);
+    while (q.step()) sites.push_back(q.column_text(0));
+    q.reset();
+    for (const auto& s : sites) {
+      sqlite::statement ins(db_, "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, 'scheduled', ?3)");
+      ins.bind(1, make_uuid()).bind(2, s).bind(3, to_unix(now));
+      ins.run();
+      sqlite::statement up(db_, "UPDATE sites SET last_scheduled = ?1 WHERE id = ?2");
+      up.bind(1, to_unix(now)).bind(2, s);
+      up.run();
+    }
+    tx.commit();
+  }
+  for (const auto& s : sites) notify(s);
+  return sites;
+}
+
+std::vector<status_request> sqlite_storage::lease_requests(const std::string& site_id, time_point now,
+                                                           std::chrono::milliseconds lease) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  const auto t = to_unix(now);
+  std::vector<status_request> out;
+  sqlite::statement q(db_, "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
+                           "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id");
+  q.bind(1, site_id).bind(2, t);
+  while (q.step())
+    out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), std::nullopt});
+  q.reset();
+  const auto until = t + std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(lease).count());
+  for (const auto& r : out) {
+    sqlite::statement up(db_, "UPDATE requests SET leased_until = ?1 WHERE id = ?2");
+    up.bind(1, until).bind(2, r.id);
+    up.run();
+  }
+  sqlite::statement contact(db_, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
+  contact.bind(1, t).bind(2, site_id);
+  contact.run();
+  tx.commit();
+  return out;
+}
+
+std::vector<status_request> sqlite_storage::list_requests(const std::string& site_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<status_request> out;
+  sqlite::statement q(db_, "SELECT id, site_id, kind, created_at, answered_at FROM requests WHERE site_id = ?1 "
+                           "ORDER BY created_at, id");
+  q.bind(1, site_id);
+  while (q.step())
+    out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), opt_time(q, 4)});
+  return out;
+}
+
+readings_result sqlite_storage::store_readings(const std::string& site_id, const std::vector<reading>& batch,
+                                               time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  readings_result r;
+  const auto t = to_unix(now);
+  // Every reading must name a terminal of this site; else nothing is stored.
+  sqlite::statement owner(db_, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
+  sqlite::statement ins(db_, "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
+                             "source, counters, supplies, counter_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                             "ON CONFLICT (site_id, id) DO NOTHING");
+  sqlite::statement latest(db_, "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
+                                "WHERE key = ?4 AND (last_taken_at IS NULL OR last_taken_at <= ?2)");
+  sqlite::statement answered(db_, "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
+                                  "AND answered_at IS NULL");
+  for (const auto& rd : batch) {
+    owner.bind(1, rd.terminal_key).bind(2, site_id);
+    if (!owner.step()) {
+      r.unknown_terminal = rd.terminal_key;
+      return r;  // rolled back
+    }
+    // A counter below the terminal's latest reading is a reset or a swap:
+    // stored as read and flagged, never turned into negative usage.
+    bool reset = false;
+    if (!owner.column_is_null(0) && owner.column_int(1) <= to_unix(rd.taken)) {
+      std::string why;
+      if (auto prev_json = json::parse(owner.column_text(0), why))
+        if (auto prev = json::counters_from(*prev_json, why)) reset = went_down(*prev, rd.counters);
+    }
+    owner.reset();
+    const auto counters = json::to_json(rd.counters).dump();
+    json::value supplies = json::value::array();
+    for (const auto& s : rd.supplies) supplies.push_back(json::to_json(s));
+    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, to_unix(rd.taken)).bind(5, t);
+    ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies.dump());
+    ins.bind(10, reset ? 1 : 0);
+    ins.run();
+    if (sqlite3_changes(db_.handle()) == 0) {
+      ++r.duplicates;
+      continue;
+    }
+    ++r.accepted;
+    if (reset) ++r.resets;
+    latest.bind(1, t).bind(2, to_unix(rd.taken)).bind(3, counters).bind(4, rd.terminal_key);
+    latest.run();
+    if (!rd.request_id.empty()) {
+      answered.bind(1, t).bind(2, rd.request_id).bind(3, site_id);
+      answered.run();
+    }
+  }
+  sqlite::statement contact(db_, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
+  contact.bind(1, t).bind(2, site_id);
+  contact.run();
+  tx.commit();
+  return r;
+}
+
+std::vector<stored_reading> sqlite_storage::list_readings(const std::string& site_id, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<stored_reading> out;
+  sqlite::statement q(db_, "SELECT id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, "
+                           "counter_reset FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
+  q.bind(1, site_id).bind(2, static_cast<std::int64_t>(limit));
+  while (q.step()) {
+    stored_reading s;
+    s.site_id = site_id;
+    s.r.id = q.column_text(0);
+    s.r.terminal_key = q.column_text(1);
+    s.r.taken = from_unix(q.column_int(2));
+    s.received_at = from_unix(q.column_int(3));
+    s.r.request_id = q.column_text(4);
+    s.r.source = parse_reading_source(q.column_text(5)).value_or(reading_source::fleetreg_mib);
+    std::string why;
+    if (auto c = json::parse(q.column_text(6), why))
+      if (auto cs = json::counters_from(*c, why)) s.r.counters = *cs;
+    if (auto sup = json::parse(q.column_text(7), why); sup && sup->is_array())
+      for (const auto& x : *sup)
+        if (auto one = json::supply_from(x, why)) s.r.supplies.push_back(*one);
+    s.counter_reset = q.column_int(8) != 0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void sqlite_storage::add_monitoring_token(const std::string& name, std::span<const unsigned char> hash,
+                                          time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement ins(db_, "INSERT INTO monitoring_tokens (name, hash, created_at) VALUES (?1, ?2, ?3)");
+  ins.bind(1, name).bind(2, hex(hash)).bind(3, to_unix(now));
+  ins.run();
+}
+
+bool sqlite_storage::monitoring_token_valid(std::span<const unsigned char> hash) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, "SELECT 1 FROM monitoring_tokens WHERE hash = ?1 AND revoked_at IS NULL");
+  q.bind(1, hex(hash));
+  return q.step();
+}
+
+status_counts sqlite_storage::counts(time_point now, std::chrono::milliseconds stale_after,
+                                     std::chrono::milliseconds expiring_within) {
+  std::lock_guard lock(mutex_);
+  const auto t = to_unix(now);
+  const auto stale = t - std::chrono::duration_cast<std::chrono::seconds>(stale_after).count();
+  const auto soon = t + std::chrono::duration_cast<std::chrono::seconds>(expiring_within).count();
+  status_counts c;
+  sqlite::statement q(db_, R"sql(SELECT
+      (SELECT count(*) FROM sites),
+      (SELECT count(*) FROM terminals),
+      (SELECT count(*) FROM terminals WHERE coalesce(last_reading_at, registered_at) < ?1),
+      (SELECT count(*) FROM requests WHERE answered_at IS NULL),
+      (SELECT count(*) FROM codes WHERE code_hash IS NOT NULL AND expires_at > ?2),
+      (SELECT count(*) FROM codes WHERE code_hash IS NOT NULL AND expires_at > ?2 AND expires_at <= ?3),
+      (SELECT count(*) FROM readings),
+      (SELECT max(at) FROM purges))sql");
+  q.bind(1, stale).bind(2, t).bind(3, soon);
+  if (q.step()) {
+    c.sites = q.column_int(0);
+    c.terminals = q.column_int(1);
+    c.stale_terminals = q.column_int(2);
+    c.unanswered_requests = q.column_int(3);
+    c.codes_active = q.column_int(4);
+    c.codes_expiring_soon = q.column_int(5);
+    c.readings = q.column_int(6);
+    c.last_purge = opt_time(q, 7);
+  }
+  return c;
+}
+
+void sqlite_storage::audit(const std::string& actor, const std::string& action, const std::string& subject,
+                           const std::string& detail, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement ins(db_, "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, to_unix(now)).bind(2, actor).bind(3, action).bind(4, subject).bind(5, detail);
+  ins.run();
+}
+
+void sqlite_storage::notify(const std::string& site_id) {
+  std::vector<std::function<void(const std::string&)>> subs;
+  {
+    std::lock_guard lock(subscribers_mutex_);
+    subs = subscribers_;
+  }
+  if (!subs.empty()) {
+    for (const auto& fn : subs) fn(site_id);
+    return;
+  }
+  // Another process (fleetreg-centerctl): tell the running center, if any.
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
+  ::sendto(fd, site_id.data(), site_id.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
+
+void sqlite_storage::on_notify(std::function<void(const std::string& site_id)> fn) {
+  std::lock_guard lock(subscribers_mutex_);
+  subscribers_.push_back(std::move(fn));
+  if (listen_fd_ >= 0) return;
+  listen_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (notify_path_.size() >= sizeof a.sun_path) {
+    log::warning("notification socket path too long; fleetreg-centerctl requests wait for the next long-poll");
+    return;
+  }
+  std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
+  ::unlink(notify_path_.c_str());
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    log::warning("cannot bind " + notify_path_ + ": " + std::strerror(errno));
+    return;
+  }
+  ::chmod(notify_path_.c_str(), 0600);
+  listener_ = std::thread([this] { listen_loop(); });
+}
+
+void sqlite_storage::listen_loop() {
+  char buf[128];
+  while (!stopping_) {
+    const auto n = ::recv(listen_fd_, buf, sizeof buf, 0);
+    if (stopping_) break;
+    if (n <= 0) continue;
+    const std::string site_id(buf, static_cast<std::size_t>(n));
+    if (!is_uuid(site_id)) continue;
+    std::vector<std::function<void(const std::string&)>> subs;
+    {
+      std::lock_guard lock(subscribers_mutex_);
+      subs = subscribers_;
+    }
+    for (const auto& fn : subs) fn(site_id);
+  }
+}
+
+}  // namespace fleetreg::center

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/core/json.hpp"
+
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::json {
+namespace {
+
+constexpr std::size_t max_supplies = 64;
+constexpr std::size_t max_id_length = 64;
+
+bool fail(std::string& why, std::string text) {
+  why = std::move(text);
+  return false;
+}
+
+bool int32_member(const value& o, const char* key, std::int32_t& out, std::string& why, bool required) {
+  const auto it = o.find(key);
+  if (it == o.end()) return required ? fail(why, std::string(key) + " is missing") : true;
+  if (!it->is_number_integer()) return fail(why, std::string(key) + " must be an integer");
+  const auto v = it->get<std::int64_t>();
+  if (v < INT32_MIN || v > INT32_MAX) return fail(why, std::string(key) + " is out of range");
+  out = static_cast<std::int32_t>(v);
+  return true;
+}
+
+}  // namespace
+
+bool optional_string(const value& obj, const char* key, std::string& out, std::string& why,
+                     std::size_t max_length) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    out.clear();
+    return true;
+  }
+  if (!it->is_string()) return fail(why, std::string(key) + " must be a string");
+  const auto& s = it->get_ref<const std::string&>();
+  if (!is_printable_utf8(s, max_length))
+    return fail(why, std::string(key) + " is longer than " + std::to_string(max_length) +
+                         " bytes or holds control characters");
+  out = s;
+  return true;
+}
+
+std::optional<value> parse(std::string_view text, std::string& why) {
+  auto v = value::parse(text.begin(), text.end(), nullptr, false);
+  if (v.is_discarded()) {
+    why = "the body is not valid JSON";
+    return std::nullopt;
+  }
+  return v;
+}
+
+value to_json(const identity& id) {
+  value v = {{"manufacturer", id.manufacturer}, {"model", id.model}, {"serial", id.serial}};
+  if (!id.uuid.empty()) v["uuid"] = id.uuid;
+  if (!id.firmware.empty()) v["firmware"] = id.firmware;
+  return v;
+}
+
+std::optional<identity> identity_from(const value& v, std::string& why) {
+  if (!v.is_object()) return fail(why, "a terminal must be an object"), std::nullopt;
+  identity id;
+  if (!optional_string(v, "manufacturer", id.manufacturer, why, max_manufacturer_length) ||
+      !optional_string(v, "model", id.model, why, max_model_length) ||
+      !optional_string(v, "serial", id.serial, why, max_serial_length) ||
+      !optional_string(v, "uuid", id.uuid, why, 36) ||
+      !optional_string(v, "firmware", id.firmware, why, max_firmware_length))
+    return std::nullopt;
+  if (auto problem = validate(id)) return fail(why, *problem), std::nullopt;
+  return id;
+}
+
+value to_json(const counter_set& c) {
+  value out = value::object();
+  for (auto s : all_services) {
+    value row = value::object();
+    for (auto k : all_counter_kinds)
+      if (const auto x = c.get(s, k)) row[std::string(to_string(k))] = *x;
+    if (!row.empty()) out[std::string(to_string(s))] = row;
+  }
+  return out;
+}
+
+std::optional<counter_set> counters_from(const value& v, std::string& why) {
+  if (!v.is_object()) return fail(why, "counters must be an object"), std::nullopt;
+  counter_set c;
+  for (const auto& [sname, row] : v.items()) {
+    const auto s = parse_service(sname);
+    if (!s) return fail(why, "unknown service '" + sname.substr(0, 32) + "'"), std::nullopt;
+    if (!row.is_object()) return fail(why, "counters of " + sname + " must be an object"), std::nullopt;
+    for (const auto& [kname, x] : row.items()) {
+      const auto k = parse_counter_kind(kname);
+      if (!k) return fail(why, "unknown counter kind '" + kname.substr(0, 32) + "'"), std::nullopt;
+      if (!x.is_number_unsigned())
+        return fail(why, "counter " + sname + "/" + kname + " must be an unsigned 64-bit integer"), std::nullopt;
+      c.set(*s, *k, x.get<std::uint64_t>());
+    }
+  }
+  return c;
+}
+
+value to_json(const supply& s) {
+  return {{"index", s.index},
+          {"type", std::string(to_string(s.type))},
+          {"class", s.klass == supply_class::filled ? "filled" : "consumed"},
+          {"unit", static_cast<int>(s.unit)},
+          {"description", s.description},
+          {"colorant", s.colorant},
+          {"max_capacity", s.max_capacity},
+          {"level", s.level}};
+}
+
+std::optional<supply> supply_from(const value& v, std::string& why) {
+  if (!v.is_object()) return fail(why, "a supply must be an object"), std::nullopt;
+  supply s;
+  std::string type, klass;
+  std::int32_t unit = static_cast<std::int32_t>(supply_unit::impressions);
+  if (!int32_member(v, "index", s.index, why, true) || !int32_member(v, "level", s.level, why, true) ||
+      !int32_member(v, "max_capacity", s.max_capacity, why, true) || !int32_member(v, "unit", unit, why, false) ||
+      !optional_string(v, "type", type, why, 32) || !optional_string(v, "class", klass, why, 16) ||
+      !optional_string(v, "description", s.description, why, max_supply_description_length) ||
+      !optional_string(v, "colorant", s.colorant, why, max_colorant_length))
+    return std::nullopt;
+  const auto t = type.empty() ? std::optional<supply_type>(supply_type::unknown) : parse_supply_type(type);
+  if (!t) return fail(why, "unknown supply type '" + type + "'"), std::nullopt;
+  s.type = *t;
+  if (klass == "filled") s.klass = supply_class::filled;
+  else if (klass.empty() || klass == "consumed") s.klass = supply_class::consumed;
+  else return fail(why, "supply class must be consumed or filled"), std::nullopt;
+  s.unit = static_cast<supply_unit>(unit);
+  if (auto problem = validate(s)) return fail(why, *problem), std::nullopt;
+  return s;
+}
+
+value to_json(const reading& r) {
+  value sup = value::array();
+  for (const auto& s : r.supplies) sup.push_back(to_json(s));
+  value v = {{"id", r.id},
+             {"terminal", r.terminal_key},
+             {"taken_at", format_utc(r.taken)},
+             {"source", std::string(to_string(r.source))},
+             {"counters", to_json(r.counters)},
+             {"supplies", sup}};
+  if (!r.request_id.empty()) v["request_id"] = r.request_id;
+  return v;
+}
+
+std::optional<reading> reading_from(const value& v, std::string& why) {
+  if (!v.is_object()) return fail(why, "a reading must be an object"), std::nullopt;
+  reading r;
+  std::string taken, source;
+  if (!optional_string(v, "id", r.id, why, max_id_length) ||
+      !optional_string(v, "terminal", r.terminal_key, why, 160) ||
+      !optional_string(v, "taken_at", taken, why, 40) || !optional_string(v, "source", source, why, 32) ||
+      !optional_string(v, "request_id", r.request_id, why, max_id_length))
+    return std::nullopt;
+  if (!is_uuid(r.id)) return fail(why, "reading id must be a UUID"), std::nullopt;
+  if (r.terminal_key.empty()) return fail(why, "reading names no terminal"), std::nullopt;
+  const auto t = parse_utc(taken);
+  if (!t) return fail(why, "taken_at must be an RFC 3339 time"), std::nullopt;
+  r.taken = *t;
+  const auto src = source.empty() ? std::optional<reading_source>(reading_source::fleetreg_mib)
+                                  : parse_reading_source(source);
+  if (!src) return fail(why, "unknown reading source '" + source + "'"), std::nullopt;
+  r.source = *src;
+  const auto c = v.find("counters");
+  if (c == v.end()) return fail(why, "reading has no counters"), std::nullopt;
+  auto counters = counters_from(*c, why);
+  if (!counters) return std::nullopt;
+  r.counters = *counters;
+  if (const auto s = v.find("supplies"); s != v.end() && !s->is_null()) {
+    if (!s->is_array() || s->size() > max_supplies)
+      return fail(why, "supplies must be an array of at most 64"), std::nullopt;
+    for (const auto& x : *s) {
+      auto one = supply_from(x, why);
+      if (!one) return std::nullopt;
+      r.supplies.push_back(std::move(*one));
+    }
+  }
+  return r;
+}
+
+}  // namespace fleetreg::json
