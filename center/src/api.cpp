@@ -86,7 +86,7 @@ void rate_limiter::record_failure(const std::string& peer, time_point now) {
   while (static_cast<std::int64_t>(q.size()) > limit_ + 1) q.pop_front();
 }
 
-api::api(service& svc) : svc_(svc), limiter_(svc.settings().failed_attempts_per_minute) {}
+api::api(operations& svc) : svc_(svc), limiter_(svc.settings().failed_attempts_per_minute) {}
 
 const std::vector<api::route>& api::routes() {
   static const std::vector<route> r = {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "fleetreg/center/crypto.hpp"
-#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
@@ -99,7 +99,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   const auto key = crypto::load_or_create_server_key(cfg.secret_file);
   sqlite_storage store(cfg.database);
   const auto& clk = system_clock_source::instance();
-  service svc(store, clk, cfg, key);
+  operations svc(store, clk, cfg, key);
   const auto op = operator_account();
 
   auto dealer_filter = [&](const options& o) -> std::optional<std::int64_t> {

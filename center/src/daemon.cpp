@@ -10,7 +10,7 @@
 
 #include "fleetreg/center/api.hpp"
 #include "fleetreg/center/crypto.hpp"
-#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
@@ -31,7 +31,7 @@ void run(const config& cfg) {
   const auto key = crypto::load_or_create_server_key(cfg.secret_file);
   sqlite_storage store(cfg.database);
   const auto& clk = system_clock_source::instance();
-  service svc(store, clk, cfg, key);
+  operations svc(store, clk, cfg, key);
   api a(svc);
   listener l(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + cfg.database);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fleetreg/center/http.hpp"
-#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/operations.hpp"
 
 namespace fleetreg::center {
 
@@ -31,7 +31,7 @@ class rate_limiter {
 /// The REST API v1: a route table of plain request → result handlers.
 class api {
  public:
-  explicit api(service& svc);
+  explicit api(operations& svc);
 
   /// One route: method and path pattern ("{name}" matches one segment).
   struct route {
@@ -63,7 +63,7 @@ class api {
   http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,
                         bool counts_as_failure);
 
-  service& svc_;
+  operations& svc_;
   rate_limiter limiter_;
   std::mutex metrics_mutex_;
   std::map<std::string, std::int64_t> refusals_;

@@ -15,9 +15,9 @@ namespace fleetreg::center {
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
 /// Every action is audited. Refusals throw fleetreg::error with a sentence a
 /// serviceperson understands (exit code data or failure); nothing is changed then.
-class service {
+class operations {
  public:
-  service(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key);
+  operations(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key);
 
   storage& store() { return store_; }
   const clock& now_source() const { return clock_; }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "fleetreg/center/service.hpp"
+#include "fleetreg/center/operations.hpp"
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/identity.hpp"
@@ -18,10 +18,10 @@ void require_text(const std::string& value, const char* what, std::size_t max, b
 
 }  // namespace
 
-service::service(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key)
+operations::operations(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key)
     : store_(st), clock_(clk), config_(cfg), key_(server_key) {}
 
-void service::create_account(const std::string& actor, const std::string& name, role r, const std::string& password) {
+void operations::create_account(const std::string& actor, const std::string& name, role r, const std::string& password) {
   require_text(name, "account name", 64, true);
   if (password.size() < 10) throw error(exit_code::data, "a password needs at least 10 characters");
   if (password.size() > 1024) throw error(exit_code::data, "a password has at most 1024 characters");
@@ -30,13 +30,13 @@ void service::create_account(const std::string& actor, const std::string& name, 
   store_.audit(actor, "account.create", name, r == role::admin ? "admin" : "dealer", clock_.now());
 }
 
-account service::require_account(const std::string& name) {
+account operations::require_account(const std::string& name) {
   auto a = store_.find_account(name);
   if (!a || a->disabled) throw error(exit_code::failure, "no account named '" + name + "'");
   return *a;
 }
 
-service::issued_code service::issue_code(const account& dealer, const std::string& customer,
+operations::issued_code operations::issue_code(const account& dealer, const std::string& customer,
                                          const std::string& contact, const std::string& reference) {
   require_text(customer, "customer name", 200, true);
   require_text(contact, "contact", 200, false);
@@ -58,7 +58,7 @@ service::issued_code service::issue_code(const account& dealer, const std::strin
   return out;
 }
 
-std::optional<code_record> service::check_code(const std::string& typed, std::string& why_code, std::string& why) {
+std::optional<code_record> operations::check_code(const std::string& typed, std::string& why_code, std::string& why) {
   const auto canonical = provisional_code::normalize(typed, &why);
   if (canonical.empty()) {
     why_code = "code_malformed";
@@ -78,7 +78,7 @@ std::optional<code_record> service::check_code(const std::string& typed, std::st
   return rec;
 }
 
-site service::require_site(const account& acting, const std::string& site_id) {
+site operations::require_site(const account& acting, const std::string& site_id) {
   auto s = store_.find_site(site_id);
   // A dealer never learns whether another dealer's site exists.
   if (!s || (acting.role != role::admin && s->dealer_id != acting.id))
@@ -86,13 +86,13 @@ site service::require_site(const account& acting, const std::string& site_id) {
   return *s;
 }
 
-void service::revoke(const account& acting, const std::string& site_id) {
+void operations::revoke(const account& acting, const std::string& site_id) {
   const auto s = require_site(acting, site_id);
   store_.replace_credentials(s.id, std::nullopt, clock_.now());
   store_.audit(acting.name, "credential.revoke", s.id, s.customer, clock_.now());
 }
 
-std::string service::rotate(const account& acting, const std::string& site_id) {
+std::string operations::rotate(const account& acting, const std::string& site_id) {
   const auto s = require_site(acting, site_id);
   auto credential = crypto::new_secret("frc1_");
   const auto h = crypto::secret_hash(credential);
@@ -101,14 +101,14 @@ std::string service::rotate(const account& acting, const std::string& site_id) {
   return credential;
 }
 
-std::string service::request_reading(const account& acting, const std::string& site_id) {
+std::string operations::request_reading(const account& acting, const std::string& site_id) {
   const auto s = require_site(acting, site_id);
   const auto id = store_.queue_request(s.id, "on-demand", clock_.now());
   store_.audit(acting.name, "request.on-demand", s.id, "request " + id, clock_.now());
   return id;
 }
 
-std::string service::issue_monitoring_token(const std::string& actor, const std::string& name) {
+std::string operations::issue_monitoring_token(const std::string& actor, const std::string& name) {
   require_text(name, "token name", 64, true);
   auto token = crypto::new_secret("frm1_");
   store_.add_monitoring_token(name, crypto::secret_hash(token), clock_.now());
@@ -116,7 +116,7 @@ std::string service::issue_monitoring_token(const std::string& actor, const std:
   return token;
 }
 
-std::int64_t service::purge(const std::string& actor) {
+std::int64_t operations::purge(const std::string& actor) {
   const auto n = store_.purge_codes(clock_.now());
   if (n > 0) store_.audit(actor, "code.purge", std::to_string(n) + " codes", "", clock_.now());
   return n;

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "center_fixture.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+using test_support::CenterTest;
+
+class SiteTest : public CenterTest {
+ protected:
+  void SetUp() override {
+    std::tie(site, cred) = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("Ricoh", "R2")});
+  }
+  http::response send_readings(json::value list, const std::string& bearer) {
+    return call(post("/api/v1/readings", {{"readings", std::move(list)}}, bearer));
+  }
+  std::string site, cred;
+};
+
+TEST_F(SiteTest, LongPollIsDeferredAndLeasesRequests) {
+  auto waiting = api_->handle(get("/api/v1/requests", cred, {{"wait", "25"}}));
+  auto* d = std::get_if<http::deferred>(&waiting);
+  ASSERT_NE(d, nullptr) << "an idle long-poll is parked, not answered";
+  EXPECT_EQ(d->key, site);
+  EXPECT_EQ(d->wait, std::chrono::seconds(25));
+  EXPECT_FALSE(d->poll());
+  EXPECT_EQ(d->timeout.status, 204);
+  const auto id = svc->request_reading(svc->require_account("dealer-a"), site);
+  const auto answer = d->poll();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(body_of(*answer)["requests"][0]["id"], id);
+  // Leased: not offered again within the lease...
+  EXPECT_EQ(call(get("/api/v1/requests", cred)).status, 204);
+  // ...but offered again when the lease ran out unanswered.
+  clock.advance(cfg.lease + std::chrono::seconds(1));
+  const auto again = call(get("/api/v1/requests", cred));
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(body_of(again)["requests"][0]["id"], id);
+  // Answered by a reading: gone for good.
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 10, id)}, cred).status, 200);
+  clock.advance(cfg.lease + std::chrono::seconds(1));
+  EXPECT_EQ(call(get("/api/v1/requests", cred)).status, 204);
+  EXPECT_TRUE(store->list_requests(site)[0].answered_at);
+}
+
+TEST_F(SiteTest, WaitIsValidated) {
+  EXPECT_EQ(call(get("/api/v1/requests", cred, {{"wait", "-1"}})).status, 400);
+  EXPECT_EQ(call(get("/api/v1/requests", cred, {{"wait", "abc"}})).status, 400);
+  EXPECT_EQ(call(get("/api/v1/requests", cred, {{"wait", "100000"}})).status, 400);
+}
+
+TEST_F(SiteTest, ScheduleQueuesADailyRequestPerSite) {
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  EXPECT_TRUE(store->queue_due_requests(clock.now(), cfg.schedule_interval).empty()) << "not twice a day";
+  clock.advance(cfg.schedule_interval);
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  EXPECT_EQ(store->list_requests(site).size(), 2u);
+}
+
+TEST_F(SiteTest, ReadingsAreDeduplicatedByIdAndResetsFlagged) {
+  const auto a = make_uuid(), b = make_uuid();
+  auto r = send_readings({reading_json(a, "hp:A1", 100), reading_json(b, "ricoh:R2", 7)}, cred);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["accepted"], 2);
+  r = send_readings({reading_json(a, "hp:A1", 100), reading_json(b, "ricoh:R2", 7)}, cred);
+  EXPECT_EQ(body_of(r)["accepted"], 0);
+  EXPECT_EQ(body_of(r)["duplicates"], 2);
+  // A lower counter later is a reset or swap: stored as read, flagged.
+  auto later = reading_json(make_uuid(), "hp:A1", 5);
+  later["taken_at"] = format_utc(from_unix(1795622885 + 60));
+  r = send_readings({later}, cred);
+  EXPECT_EQ(body_of(r)["resets"], 1);
+  const auto stored = store->list_readings(site, 100);
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_TRUE(stored.back().counter_reset);
+  EXPECT_EQ(stored.back().r.counters.get(service::copy, counter_kind::impressions), 5u);
+}
+
+TEST_F(SiteTest, BadBatchesStoreNothing) {
+  const auto good = reading_json(make_uuid(), "hp:A1", 1);
+  auto r = send_readings({good, reading_json(make_uuid(), "canon:NOT-HERE", 1)}, cred);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_code(r), "unknown_terminal");
+  auto negative = reading_json(make_uuid(), "hp:A1", 1);
+  negative["counters"]["copy"]["impressions"] = -5;
+  EXPECT_EQ(send_readings({good, negative}, cred).status, 422);
+  auto unknown_kind = reading_json(make_uuid(), "hp:A1", 1);
+  unknown_kind["counters"]["copy"]["clicks"] = 5;
+  EXPECT_EQ(send_readings({unknown_kind}, cred).status, 422);
+  auto future = reading_json(make_uuid(), "hp:A1", 1);
+  future["taken_at"] = format_utc(clock.now() + std::chrono::hours(2));
+  EXPECT_EQ(send_readings({future}, cred).status, 422);
+  auto bad_id = reading_json("not-a-uuid", "hp:A1", 1);
+  EXPECT_EQ(send_readings({bad_id}, cred).status, 422);
+  json::value many = json::value::array();
+  for (int i = 0; i <= cfg.max_readings_per_batch; ++i) many.push_back(good);
+  EXPECT_EQ(send_readings(many, cred).status, 413);
+  EXPECT_TRUE(store->list_readings(site, 100).empty());
+}
+
+TEST_F(SiteTest, RevokedOrWrongCredentialStoresNothing) {
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, "frc1_guess").status, 401);
+  svc->revoke(svc->require_account("dealer-a"), site);
+  const auto r = send_readings({reading_json(make_uuid(), "hp:A1", 1)}, cred);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(error_code(r), "credential_invalid");
+  EXPECT_TRUE(store->list_readings(site, 100).empty());
+  // Rotation gives a working credential again; the old one stays dead.
+  const auto fresh = svc->rotate(svc->require_account("dealer-a"), site);
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, fresh).status, 200);
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, cred).status, 401);
+}
+
+TEST_F(SiteTest, DealersSeeAndActOnTheirOwnCustomersOnly) {
+  const auto other = svc->require_account("dealer-b");
+  EXPECT_THROW(svc->request_reading(other, site), error);
+  EXPECT_THROW(svc->revoke(other, site), error);
+  EXPECT_THROW(svc->rotate(other, site), error);
+  EXPECT_TRUE(store->list_sites(other.id).empty());
+  EXPECT_EQ(store->list_sites(svc->require_account("dealer-a").id).size(), 1u);
+  EXPECT_NO_THROW(svc->request_reading(svc->require_account("root"), site)) << "an admin sees all";
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, cred).status, 200) << "nothing was revoked";
+}
+
+TEST_F(SiteTest, MonitoringNeedsItsToken) {
+  EXPECT_EQ(call(get("/api/v1/status")).status, 401);
+  EXPECT_EQ(call(get("/api/v1/status", cred)).status, 401) << "a site credential is not a monitoring token";
+  const auto token = svc->issue_monitoring_token("test", "nagios");
+  const auto r = call(get("/api/v1/status", token));
+  ASSERT_EQ(r.status, 200);
+  const auto b = body_of(r);
+  EXPECT_EQ(b["sites"], 1);
+  EXPECT_EQ(b["terminals"], 2);
+  const auto m = call(get("/metrics", token));
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("fleetreg_terminals 2"), std::string::npos);
+  EXPECT_NE(m.body.find("fleetreg_refusals_total{reason=\"token_invalid\"} 2"), std::string::npos) << m.body;
+  EXPECT_EQ(call(get("/healthz")).status, 200);
+}
+
+TEST_F(SiteTest, AccountsAndPasswords) {
+  const auto a = svc->require_account("dealer-a");
+  EXPECT_TRUE(a.password_hash.starts_with("$argon2id$"));
+  EXPECT_TRUE(crypto::verify_password("password-a-123", a.password_hash));
+  EXPECT_FALSE(crypto::verify_password("password-a-124", a.password_hash));
+  EXPECT_THROW(svc->create_account("test", "dealer-a", role::dealer, "long-enough-1"), error);
+  EXPECT_THROW(svc->create_account("test", "short", role::dealer, "short"), error);
+  EXPECT_THROW(svc->issue_code(a, "", "", ""), error) << "customer name required";
+  EXPECT_THROW(svc->issue_code(a, std::string(300, 'x'), "", ""), error);
+}
+
+}  // namespace
+}  // namespace fleetreg::center
