@@ -19,7 +19,8 @@ cd "$root"
 packages=(
   g++ cmake ninja-build pkg-config git
   libsnmp-dev snmpd snmp smitools
-  libsqlite3-dev
+  libsqlite3-dev sqlite3
+  libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
   googletest libgtest-dev libgmock-dev
   iproute2 procps
 )

@@ -153,21 +153,24 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 command_result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                   std::chrono::milliseconds timeout) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+                   std::chrono::milliseconds timeout, const std::string& stdin_text) {
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(in_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::dup2(out_pipe[1], STDOUT_FILENO);
     ::dup2(err_pipe[1], STDERR_FILENO);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, STDIN_FILENO);
+    ::dup2(in_pipe[0], STDIN_FILENO);
     exec_child(argv, env);
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  ::close(in_pipe[0]);
+  // Small inputs (a password line) fit the pipe buffer: write, then close.
+  if (!stdin_text.empty()) (void)!::write(in_pipe[1], stdin_text.data(), stdin_text.size());
+  ::close(in_pipe[1]);
   command_result r;
   // Drain both pipes until the child closes them.
   auto drain = [](int fd, std::string& into) {
@@ -266,6 +269,8 @@ bool process_alive(pid_t pid) { return alive(pid); }
 std::string built_program(const std::string& name) {
   if (name == "fleetreg-subagent") return FLEETREG_SUBAGENT_BIN;
   if (name == "fleetreg-terminal") return FLEETREG_TERMINAL_BIN;
+  if (name == "fleetreg-center") return FLEETREG_CENTER_BIN;
+  if (name == "fleetreg-centerctl") return FLEETREG_CENTERCTL_BIN;
   throw std::runtime_error("unknown program " + name);
 }
 

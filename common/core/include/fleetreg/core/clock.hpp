@@ -39,6 +39,17 @@ class manual_clock final : public clock {
   time_point now_;
 };
 
+/// The system clock shifted by a fixed offset. Used by integration tests to
+/// start a daemon "eight days later" (FLEETREG_TEST_CLOCK_OFFSET).
+class offset_clock final : public clock {
+ public:
+  explicit offset_clock(std::chrono::seconds offset) : offset_(offset) {}
+  time_point now() const override { return std::chrono::system_clock::now() + offset_; }
+
+ private:
+  std::chrono::seconds offset_;
+};
+
 /// Formats as RFC 3339 UTC with seconds ("2026-11-25T16:08:05Z").
 std::string format_utc(time_point t);
 /// Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)"; nullopt when malformed.
