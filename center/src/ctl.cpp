@@ -22,6 +22,8 @@ const char* const ctl_commands_usage =
     "  code list [--dealer NAME]               codes issued (never the codes themselves)\n"
     "  site list [--dealer NAME]               registered sites\n"
     "  terminal list --site ID                 terminals of a site\n"
+    "  terminal transfer KEY --to SITE         move a terminal to another site\n"
+    "  terminal retire KEY                     take a terminal out of service\n"
     "  request --site ID                       queue an on-demand meter read\n"
     "  requests --site ID                      requests of a site and when they were answered\n"
     "  readings --site ID [--limit N] [--json] readings of a site\n"
@@ -154,6 +156,20 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     for (const auto& t : store.list_terminals(s.id))
       std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(), t.id.model.c_str(),
                    t.id.serial.c_str(), when(t.last_reading_at).c_str());
+    return 0;
+  }
+  if (cmd == "terminal" && sub == "transfer") {
+    const auto o = parse(args, 2, {"to"}, {});
+    if (o.positional.size() != 1) throw usage_error("terminal transfer needs one KEY");
+    svc.transfer_terminal(op, o.positional[0], o.require("to"));
+    std::fprintf(out, "terminal %s moved to site %s\n", o.positional[0].c_str(), o.get("to").c_str());
+    return 0;
+  }
+  if (cmd == "terminal" && sub == "retire") {
+    const auto o = parse(args, 2, {}, {});
+    if (o.positional.size() != 1) throw usage_error("terminal retire needs one KEY");
+    svc.retire_terminal(op, o.positional[0]);
+    std::fprintf(out, "terminal %s retired\n", o.positional[0].c_str());
     return 0;
   }
   if (cmd == "request") {

@@ -108,6 +108,24 @@ std::string operations::request_reading(const account& acting, const std::string
   return id;
 }
 
+void operations::transfer_terminal(const account& acting, const std::string& key, const std::string& to_site_id) {
+  const auto t = store_.find_terminal(key);
+  if (!t) throw error(exit_code::failure, "no terminal " + key);
+  const auto from = require_site(acting, t->site_id);
+  const auto to = require_site(acting, to_site_id);
+  if (from.id == to.id) throw error(exit_code::failure, "terminal " + key + " is already at site " + to.id);
+  store_.transfer_terminal(key, to.id, clock_.now());
+  store_.audit(acting.name, "terminal.transfer", key, from.customer + " -> " + to.customer, clock_.now());
+}
+
+void operations::retire_terminal(const account& acting, const std::string& key) {
+  const auto t = store_.find_terminal(key);
+  if (!t) throw error(exit_code::failure, "no terminal " + key);
+  const auto s = require_site(acting, t->site_id);
+  store_.retire_terminal(key, acting.name, clock_.now());
+  store_.audit(acting.name, "terminal.retire", key, s.customer, clock_.now());
+}
+
 std::string operations::issue_monitoring_token(const std::string& actor, const std::string& name) {
   require_text(name, "token name", 64, true);
   auto token = crypto::new_secret("frm1_");

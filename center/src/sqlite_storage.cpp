@@ -71,6 +71,13 @@ CREATE TABLE audit (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
   action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
 )sql",
+    R"sql(
+CREATE TABLE retired_terminals (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  registered_at INTEGER NOT NULL, retired_at INTEGER NOT NULL, retired_by TEXT NOT NULL);
+CREATE INDEX retired_terminals_key ON retired_terminals (key);
+)sql",
 };
 
 std::string hex(std::span<const unsigned char> bytes) {
@@ -463,6 +470,39 @@ std::string sqlite_storage::add_terminals(const std::string& site_id,
 std::vector<terminal_record> sqlite_storage::list_terminals(const std::string& site_id) {
   std::lock_guard lock(mutex_);
   return terminals_of(db_, site_id);
+}
+
+std::optional<terminal_record> sqlite_storage::find_terminal(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + terminal_columns + " WHERE key = ?1");
+  q.bind(1, key);
+  if (!q.step()) return std::nullopt;
+  return read_terminal(q);
+}
+
+void sqlite_storage::transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  // The reset check starts afresh at the new site.
+  sqlite::statement up(db_, "UPDATE terminals SET site_id = ?1, registered_at = ?2, last_counters = NULL, "
+                            "last_taken_at = NULL WHERE key = ?3");
+  up.bind(1, to_site_id).bind(2, to_unix(now)).bind(3, key);
+  up.run();
+  tx.commit();
+}
+
+void sqlite_storage::retire_terminal(const std::string& key, const std::string& actor, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement keep(db_, "INSERT INTO retired_terminals (key, site_id, manufacturer, model, serial, "
+                              "registered_at, retired_at, retired_by) SELECT key, site_id, manufacturer, model, "
+                              "serial, registered_at, ?1, ?2 FROM terminals WHERE key = ?3");
+  keep.bind(1, to_unix(now)).bind(2, actor).bind(3, key);
+  keep.run();
+  sqlite::statement del(db_, "DELETE FROM terminals WHERE key = ?1");
+  del.bind(1, key);
+  del.run();
+  tx.commit();
 }
 
 std::string sqlite_storage::queue_request(const std::string& site_id, const std::string& kind, time_point now) {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "center_fixture.hpp"
+#include "fleetreg/core/error.hpp"
 #include "fleetreg/core/provisional_code.hpp"
 
 namespace fleetreg::center {
@@ -171,6 +172,26 @@ TEST_F(CenterTest, TerminalsFoundLaterAreAddedWithTheCredential) {
   EXPECT_EQ(store->list_terminals(site).size(), 2u);
   EXPECT_EQ(call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("Kyocera", "K8")}}}, "frc1_wrong")).status,
             401);
+}
+
+}  // namespace
+}  // namespace fleetreg::center
+
+namespace fleetreg::center {
+namespace {
+
+TEST(CenterSchema, MigratesAndRefusesNewerDatabases) {
+  test::temp_dir dir;
+  { sqlite_storage fresh(dir.file("c.db")); }
+  {
+    sqlite::database db(dir.file("c.db"), sqlite::open_mode::read_write);
+    sqlite::statement v(db, "PRAGMA user_version");
+    ASSERT_TRUE(v.step());
+    EXPECT_EQ(v.column_int(0), sqlite_storage::schema_version());
+    v.reset();
+    db.exec("PRAGMA user_version = 999");
+  }
+  EXPECT_THROW(sqlite_storage again(dir.file("c.db")), error);
 }
 
 }  // namespace

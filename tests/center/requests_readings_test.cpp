@@ -154,3 +154,33 @@ TEST_F(SiteTest, AccountsAndPasswords) {
 
 }  // namespace
 }  // namespace fleetreg::center
+
+namespace fleetreg::center {
+namespace {
+
+using test_support::CenterTest;
+
+TEST_F(CenterTest, TransferAndRetireTerminals) {
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("HP", "A2")});
+  const auto [site_a2, cred_a2] = register_site(issue("dealer-a", "Beta Inc"), {terminal("HP", "B1")});
+  const auto [site_b, cred_b] = register_site(issue("dealer-b", "Other GmbH"), {terminal("HP", "O1")});
+  const auto dealer_a = svc->require_account("dealer-a");
+  // A dealer cannot move a terminal into (or out of) another dealer's customer.
+  EXPECT_THROW(svc->transfer_terminal(dealer_a, "hp:A1", site_b), error);
+  EXPECT_THROW(svc->transfer_terminal(svc->require_account("dealer-b"), "hp:A1", site_b), error);
+  svc->transfer_terminal(dealer_a, "hp:A1", site_a2);
+  EXPECT_EQ(store->find_terminal("hp:A1")->site_id, site_a2);
+  // Its readings now belong with the new site's credential only.
+  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a)).status, 422);
+  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a2)).status, 200);
+  // Retired: gone from the site, its readings kept, registrable again.
+  svc->retire_terminal(dealer_a, "hp:A1");
+  EXPECT_FALSE(store->find_terminal("hp:A1"));
+  EXPECT_EQ(store->list_readings(site_a2, 10).size(), 1u);
+  register_site(issue("dealer-b", "Other GmbH"), {terminal("HP", "A1")});
+  EXPECT_EQ(store->find_terminal("hp:A1")->site_id != site_a2, true);
+  EXPECT_THROW(svc->retire_terminal(dealer_a, "hp:NOPE"), error);
+}
+
+}  // namespace
+}  // namespace fleetreg::center

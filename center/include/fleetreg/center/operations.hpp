@@ -50,6 +50,11 @@ class operations {
   std::string rotate(const account& acting, const std::string& site_id);
   /// Queues an on-demand request for running status; returns its id.
   std::string request_reading(const account& acting, const std::string& site_id);
+  /// Moves a terminal to another site (another customer, e.g. a lease that
+  /// changed hands). `acting` must be able to act on both sites.
+  void transfer_terminal(const account& acting, const std::string& key, const std::string& to_site_id);
+  /// Takes a terminal out of service (sold, scrapped); its readings stay.
+  void retire_terminal(const account& acting, const std::string& key);
   /// Issues a read-only monitoring token (shown once).
   std::string issue_monitoring_token(const std::string& actor, const std::string& name);
   /// Drops the hashes of expired codes; audit keeps who issued them for whom.

@@ -48,6 +48,9 @@ class sqlite_storage final : public storage {
   std::string add_terminals(const std::string& site_id,
                             const std::vector<std::pair<std::string, identity>>& terminals, time_point now) override;
   std::vector<terminal_record> list_terminals(const std::string& site_id) override;
+  std::optional<terminal_record> find_terminal(const std::string& key) override;
+  void transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) override;
+  void retire_terminal(const std::string& key, const std::string& actor, time_point now) override;
   std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) override;
   std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) override;
   std::vector<status_request> lease_requests(const std::string& site_id, time_point now,

@@ -80,6 +80,12 @@ class storage {
                                     const std::vector<std::pair<std::string, identity>>& terminals,
                                     time_point now) = 0;
   virtual std::vector<terminal_record> list_terminals(const std::string& site_id) = 0;
+  virtual std::optional<terminal_record> find_terminal(const std::string& key) = 0;
+  /// Moves a terminal (with its history) to another site.
+  virtual void transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) = 0;
+  /// Takes a terminal out of service: it leaves its site (its readings stay)
+  /// and may be registered again anywhere.
+  virtual void retire_terminal(const std::string& key, const std::string& actor, time_point now) = 0;
 
   // Requests for running status.
   virtual std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) = 0;
