@@ -138,6 +138,12 @@ TEST(CenterIt, PlainHttpOnlyWhenAllowedAndTlsVerified) {
   EXPECT_EQ(tls.call("GET", "/healthz", {}).first, 200);
 }
 
+TEST(CenterIt, ShippedConfigChecksClean) {
+  const auto r = run({built_program("fleetreg-center"), "-t", "-c", FLEETREG_SHIPPED_CENTER_CONF});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("https://0.0.0.0:8443"), std::string::npos) << r.out;
+}
+
 TEST(CenterIt, PlainHttpWhenConfigured) {
   temp_dir dir;
   center_daemon center(dir, {.tls = false, .extra_config = ""});
