@@ -64,6 +64,23 @@ run_tests() {
   ctest --preset "$preset" -L "$labels" -j "$(nproc)"
 }
 
+# Load generators and the reference server the benchmarks compare against.
+bench_deps() {
+  local missing=()
+  for p in wrk nginx-light curl; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+run_benchmarks() {
+  local b=$root/build/dev/benchmarks
+  say "subagent: GETs/s vs native snmpd, RSS"; "$b/fleetreg-bench-subagent"
+  say "center: /healthz vs nginx"; "$root/benchmarks/healthz_bench.sh" "$root/build/dev" 10
+  say "center: durable readings/s vs raw SQLite"; "$b/fleetreg-bench-center" readings 10
+  say "center: 10,000 idle long-polls"; "$b/fleetreg-bench-center" longpoll 10000
+}
+
 cmd=${1:-}
 [ -n "$cmd" ] || { sed -n '3,13p' "$0"; exit 64; }
 shift
@@ -82,6 +99,6 @@ case $cmd in
   build) timed "packages" deps; timed "build" build "$preset" ;;
   test) timed "packages" deps; timed "build" build "$preset"; timed "tests" run_tests "$preset" "$labels" ;;
   demo) timed "packages" deps; timed "build" build dev; exec "$root/scripts/demo.sh" "$root/build/dev" ;;
-  bench) timed "packages" deps; timed "build" build dev; exec "$root/build/dev/benchmarks/fleetreg-bench-subagent" ;;
+  bench) timed "packages" deps; bench_deps; timed "build" build dev; run_benchmarks ;;
   *) die "unknown command '$cmd' (demo, test, deps, build, bench)" ;;
 esac

@@ -2,6 +2,7 @@
 #include "fleetreg/center/daemon.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -29,6 +30,12 @@ void run(const config& cfg) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Every long-poll is an open socket: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   crypto::init();
   const auto key = crypto::load_or_create_server_key(cfg.secret_file);
   sqlite_storage store(cfg.database);

@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
+#include <map>
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
@@ -578,40 +580,103 @@ std::vector<status_request> sqlite_storage::list_requests(const std::string& sit
   return out;
 }
 
+// Group commit: concurrent uploads wait in a queue; whoever finds no commit
+// running takes everything queued and writes it in one transaction, one
+// savepoint per upload (so a refused upload still changes nothing). One fsync
+// then makes many uploads durable, instead of one fsync each.
 readings_result sqlite_storage::store_readings(const std::string& site_id, const std::vector<reading>& batch,
                                                time_point now) {
+  pending_upload me{&site_id, &batch, now, {}, nullptr, false};
+  std::unique_lock queue_lock(queue_mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (committing_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    committing_ = true;
+    std::vector<pending_upload*> group;
+    group.swap(queue_);
+    queue_lock.unlock();
+    commit_group(group);
+    queue_lock.lock();
+    committing_ = false;
+    for (auto* p : group) p->done = true;
+    queue_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+  return me.result;
+}
+
+void sqlite_storage::commit_group(const std::vector<pending_upload*>& group) {
   std::lock_guard lock(mutex_);
-  sqlite::transaction tx(db_);
+  try {
+    sqlite::transaction tx(db_);
+    for (auto* p : group) {
+      db_.exec("SAVEPOINT upload");
+      try {
+        p->result = store_batch_locked(*p->site_id, *p->batch, p->now);
+        if (!p->result.unknown_terminal.empty()) db_.exec("ROLLBACK TO upload");
+      } catch (...) {
+        db_.exec("ROLLBACK TO upload");
+        p->error = std::current_exception();
+      }
+      db_.exec("RELEASE upload");
+    }
+    tx.commit();
+  } catch (...) {
+    for (auto* p : group)
+      if (!p->error) p->error = std::current_exception();
+  }
+}
+
+readings_result sqlite_storage::store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
+                                                   time_point now) {
+  // Per terminal of the batch: its newest counters so far (for the reset
+  // check) and the newest reading stored now, written back once at the end.
+  struct terminal_state {
+    std::optional<counter_set> last;
+    std::int64_t last_taken = INT64_MIN;
+    const reading* newest = nullptr;
+    std::string newest_counters;
+  };
+  std::map<std::string, terminal_state, std::less<>> terminals;
   readings_result r;
   const auto t = to_unix(now);
-  // Every reading must name a terminal of this site; else nothing is stored.
   sqlite::statement owner(db_, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
   sqlite::statement ins(db_, "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
                              "source, counters, supplies, counter_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                              "ON CONFLICT (site_id, id) DO NOTHING");
-  sqlite::statement latest(db_, "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
-                                "WHERE key = ?4 AND (last_taken_at IS NULL OR last_taken_at <= ?2)");
   sqlite::statement answered(db_, "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
                                   "AND answered_at IS NULL");
+  std::string answered_request;
   for (const auto& rd : batch) {
-    owner.bind(1, rd.terminal_key).bind(2, site_id);
-    if (!owner.step()) {
-      r.unknown_terminal = rd.terminal_key;
-      return r;  // rolled back
+    auto it = terminals.find(rd.terminal_key);
+    if (it == terminals.end()) {
+      // Every reading must name a terminal of this site; else nothing is stored.
+      owner.bind(1, rd.terminal_key).bind(2, site_id);
+      if (!owner.step()) {
+        r.unknown_terminal = rd.terminal_key;
+        return r;  // the caller rolls the upload back
+      }
+      terminal_state st;
+      if (!owner.column_is_null(0)) {
+        std::string why;
+        if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
+        st.last_taken = owner.column_int(1);
+      }
+      owner.reset();
+      it = terminals.emplace(rd.terminal_key, std::move(st)).first;
     }
+    auto& st = it->second;
     // A counter below the terminal's latest reading is a reset or a swap:
     // stored as read and flagged, never turned into negative usage.
-    bool reset = false;
-    if (!owner.column_is_null(0) && owner.column_int(1) <= to_unix(rd.taken)) {
-      std::string why;
-      if (auto prev_json = json::parse(owner.column_text(0), why))
-        if (auto prev = json::counters_from(*prev_json, why)) reset = went_down(*prev, rd.counters);
-    }
-    owner.reset();
-    const auto counters = json::to_json(rd.counters).dump();
+    const auto taken = to_unix(rd.taken);
+    const bool reset = st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
+    auto counters = json::to_json(rd.counters).dump();
     json::value supplies = json::value::array();
     for (const auto& s : rd.supplies) supplies.push_back(json::to_json(s));
-    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, to_unix(rd.taken)).bind(5, t);
+    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
     ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies.dump());
     ins.bind(10, reset ? 1 : 0);
     ins.run();
@@ -621,17 +686,28 @@ readings_result sqlite_storage::store_readings(const std::string& site_id, const
     }
     ++r.accepted;
     if (reset) ++r.resets;
-    latest.bind(1, t).bind(2, to_unix(rd.taken)).bind(3, counters).bind(4, rd.terminal_key);
-    latest.run();
-    if (!rd.request_id.empty()) {
+    if (taken >= st.last_taken) {
+      st.last = rd.counters;
+      st.last_taken = taken;
+      st.newest = &rd;
+      st.newest_counters = std::move(counters);
+    }
+    if (!rd.request_id.empty() && rd.request_id != answered_request) {
       answered.bind(1, t).bind(2, rd.request_id).bind(3, site_id);
       answered.run();
+      answered_request = rd.request_id;
     }
+  }
+  sqlite::statement latest(db_, "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
+                                "WHERE key = ?4");
+  for (const auto& [key, st] : terminals) {
+    if (!st.newest) continue;
+    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key);
+    latest.run();
   }
   sqlite::statement contact(db_, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
   contact.bind(1, t).bind(2, site_id);
   contact.run();
-  tx.commit();
   return r;
 }
 

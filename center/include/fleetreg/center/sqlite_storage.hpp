@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -69,8 +71,25 @@ class sqlite_storage final : public storage {
   void on_notify(std::function<void(const std::string& site_id)> fn) override;
 
  private:
+  // One upload waiting for the group commit.
+  struct pending_upload {
+    const std::string* site_id;
+    const std::vector<reading>* batch;
+    time_point now;
+    readings_result result;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
   void migrate();
   void listen_loop();
+  void commit_group(const std::vector<pending_upload*>& group);
+  readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch, time_point now);
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::vector<pending_upload*> queue_;
+  bool committing_ = false;
 
   std::mutex mutex_;
   sqlite::database db_;
