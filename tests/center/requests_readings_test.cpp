@@ -184,3 +184,41 @@ TEST_F(CenterTest, TransferAndRetireTerminals) {
 
 }  // namespace
 }  // namespace fleetreg::center
+
+#include <thread>
+
+namespace fleetreg::center {
+namespace {
+
+using test_support::CenterTest;
+
+// Concurrent uploads share commits (group commit); each stays atomic.
+TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  constexpr int threads = 8, rounds = 20;
+  std::atomic<int> refused{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < rounds; ++i) {
+        std::vector<reading> batch(3);
+        for (auto& r : batch) {
+          r.id = make_uuid();
+          r.terminal_key = "hp:A1";
+          r.taken = clock.now();
+          r.counters.set(service::copy, counter_kind::impressions, 1);
+        }
+        // Every odd thread's every fifth upload names a stranger: refused whole.
+        if (t % 2 == 1 && i % 5 == 0) batch[2].terminal_key = "hp:STRANGER";
+        const auto res = store->store_readings(site, batch, clock.now());
+        if (!res.unknown_terminal.empty()) ++refused;
+        else EXPECT_EQ(res.accepted, 3);
+      }
+    });
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(refused.load(), 4 * 4);
+  EXPECT_EQ(store->list_readings(site, 10000).size(), static_cast<std::size_t>((threads * rounds - 16) * 3));
+}
+
+}  // namespace
+}  // namespace fleetreg::center
