@@ -11,6 +11,9 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
 #include <thread>
 #include <vector>
 
@@ -31,6 +34,18 @@ long rss_kib(pid_t pid) {
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// CPU seconds (user + system) a process used so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 void raise_file_limit() {
@@ -82,6 +97,7 @@ int readings(double seconds) {
   std::atomic<long> accepted{0}, failures{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
+  const auto center_cpu0 = cpu_seconds(center.daemon()->pid()), self_cpu0 = cpu_seconds(getpid());
   const auto start = steady::now();
   for (int i = 0; i < clients; ++i)
     threads.emplace_back([&, i] {
@@ -103,14 +119,18 @@ int readings(double seconds) {
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
   const double center_rate = static_cast<double>(accepted) / elapsed;
+  const double center_cpu = (cpu_seconds(center.daemon()->pid()) - center_cpu0) / elapsed;
+  const double client_cpu = (cpu_seconds(getpid()) - self_cpu0) / elapsed;
   center.stop();
 
-  // Raw SQLite: the same table, WAL, synchronous=FULL, one transaction per 100.
+  // Raw SQLite: the same table and index, WAL, synchronous=FULL, one
+  // transaction per 100, one thread, no HTTP.
   sqlite::database db(dir.file("raw.db"), sqlite::open_mode::create);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;");
   db.exec("CREATE TABLE readings (site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL, "
           "taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL, request_id TEXT NOT NULL, source TEXT NOT NULL, "
-          "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id))");
+          "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id)); "
+          "CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);");
   sqlite::statement ins(db, "INSERT INTO readings VALUES (?1, ?2, ?3, ?4, ?5, '', 'fleetreg-mib', ?6, ?7, 0) "
                             "ON CONFLICT DO NOTHING");
   long raw = 0;
@@ -133,6 +153,7 @@ int readings(double seconds) {
   std::printf("| raw SQLite: readings/s (batches of 100, WAL, synchronous=FULL) | %.0f |\n", raw_rate);
   std::printf("| ratio center / raw | %.2f |\n", center_rate / raw_rate);
   std::printf("| failed batches | %ld |\n", failures.load());
+  std::printf("| CPU cores used during the HTTP run: center / load client | %.2f / %.2f |\n", center_cpu, client_cpu);
   std::printf("\n%.0f s per side\n", seconds);
   return 0;
 }

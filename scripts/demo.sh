@@ -11,7 +11,11 @@ set -euo pipefail
 build=${1:?usage: demo.sh BUILD_DIR}
 terminal=$build/agent_subagent/fleetreg-terminal
 subagent=$build/agent_subagent/fleetreg-subagent
-[ -x "$terminal" ] && [ -x "$subagent" ] || { echo "demo.sh: build first (scripts/dev.sh demo)" >&2; exit 1; }
+center=$build/center/fleetreg-center
+centerctl=$build/center/fleetreg-centerctl
+for b in "$terminal" "$subagent" "$center" "$centerctl"; do
+  [ -x "$b" ] || { echo "demo.sh: build first (scripts/dev.sh demo)" >&2; exit 1; }
+done
 
 work=$(mktemp -d /tmp/fleetreg-demo.XXXXXX)
 pids=()
@@ -34,7 +38,33 @@ fleet=(
   "mfp3|127.0.77.3|Kyocera Document Solutions|TASKalfa 2554ci|W2D8303202|--color|12"
 )
 
-step "1. Three simulated terminals (fleetreg-terminal init, then some office work)"
+center_port=${FLEETREG_DEMO_CENTER_PORT:-8080}
+step "1. The center (fleetreg-center on 127.0.0.1:$center_port, plain HTTP for the demo only)"
+cat >"$work/center.conf" <<CONF
+[center]
+listen = http://127.0.0.1:$center_port
+allow_plain_http = yes
+database = $work/center/center.db
+secret_file = $work/center/center.secret
+CONF
+mkdir -p "$work/center"
+"$center" -c "$work/center.conf" >"$work/center.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$center_port") 2>/dev/null && break
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$center_port") 2>/dev/null || { echo "the center did not start:" >&2; cat "$work/center.log" >&2; exit 1; }
+echo "center pid ${pids[-1]}"
+echo "A serviceperson's dealer account:"
+echo 'demo-password-1' | "$centerctl" -c "$work/center.conf" account add dealer-demo 2>/dev/null
+echo "A provisional code for the authorized user (the customer):"
+"$centerctl" -c "$work/center.conf" code issue --dealer dealer-demo --customer "Müller Büro GmbH" --contact "Frau Müller" 2>/dev/null | sed 's/^/    /'
+"$centerctl" -c "$work/center.conf" code list 2>/dev/null | sed 's/^/    /'
+echo "(The center stores only a keyed hash of the code. The collector that registers"
+echo " the terminals below with it arrives with issue 4.)"
+
+step "2. Three simulated terminals (fleetreg-terminal init, then some office work)"
 for t in "${fleet[@]}"; do
   IFS='|' read -r name addr maker model serial color toner <<<"$t"
   color=${color// /}
@@ -46,7 +76,7 @@ for t in "${fleet[@]}"; do
   "$terminal" -s "$work/$name" scan --images $(( RANDOM % 50 + 1 )) >/dev/null
 done
 
-step "2. One snmpd (AgentX master) and one fleetreg-subagent per terminal, on its own loopback address"
+step "3. One snmpd (AgentX master) and one fleetreg-subagent per terminal, on its own loopback address"
 for t in "${fleet[@]}"; do
   IFS='|' read -r name addr _ <<<"$t"
   mkdir -p "$work/$name-snmpd/persistent"
@@ -98,25 +128,25 @@ show() {
   done <"$work/descr"
 }
 
-step "3. What a manager reads over SNMP (snmpget/snmpwalk -v2c, numeric OIDs)"
+step "4. What a manager reads over SNMP (snmpget/snmpwalk -v2c, numeric OIDs)"
 for t in "${fleet[@]}"; do
   IFS='|' read -r name addr _ <<<"$t"
   echo "$name at $addr:"
   show "$addr"
 done
 
-step "4. A copy job on mfp1: fleetreg-terminal copy --sheets 5"
+step "5. A copy job on mfp1: fleetreg-terminal copy --sheets 5"
 before=$(get 127.0.77.1 $root_oid.1.2.1.1.3.4)
 "$terminal" -s "$work/mfp1" copy --sheets 5
 for _ in $(seq 50); do [ "$(get 127.0.77.1 $root_oid.1.2.1.1.3.4)" != "$before" ] && break; sleep 0.1; done
 echo "copy impressions over SNMP: $before -> $(get 127.0.77.1 $root_oid.1.2.1.1.3.4)"
 echo "prtMarkerLifeCount:          $(get 127.0.77.1 .1.3.6.1.2.1.43.10.2.1.4.1.1)"
 
-step "5. The standard Printer-MIB of mfp1 (serial, life count, toner levels), as any SNMP tool sees it"
+step "6. The standard Printer-MIB of mfp1 (serial, life count, toner levels), as any SNMP tool sees it"
 MIBS= snmpwalk -v2c -c public -On "127.0.77.1:$port" .1.3.6.1.2.1.43 >"$work/walk"
 grep -E '\.43\.5\.1\.1\.17\.|\.43\.10\.2\.1\.4\.|\.43\.11\.1\.1\.(6|9)\.' "$work/walk"
 
-step "6. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
+step "7. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
 MIBS= snmpwalk -v2c -c public -On "127.0.77.2:$port" $root_oid >"$work/walk"
 head -20 "$work/walk"
 echo "  ..."

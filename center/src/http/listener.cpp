@@ -120,15 +120,27 @@ struct listener::impl {
                                           " bytes"));
       return;
     }
+    // No body announced: answer on this thread, without a continuation.
+    if (length == 0 && !req.headers().has("Transfer-Encoding")) {
+      handle(std::move(req), {});
+      return;
+    }
     req.extract_vector().then([this, req](pplx::task<std::vector<unsigned char>> body_task) mutable {
-      http::request r;
+      std::string body;
       try {
-        const auto body = body_task.get();
-        r.body.assign(body.begin(), body.end());
+        const auto bytes = body_task.get();
+        body.assign(bytes.begin(), bytes.end());
       } catch (const std::exception&) {
         reply(req, http::error_response(400, "invalid_body", "the request body could not be read"));
         return;
       }
+      handle(std::move(req), std::move(body));
+    });
+  }
+
+  void handle(wh::http_request req, std::string body) {
+      http::request r;
+      r.body = std::move(body);
       r.method = req.method();
       const auto& uri = req.relative_uri();
       r.path = web::uri::decode(uri.path());
@@ -146,7 +158,6 @@ struct listener::impl {
         return;
       }
       park(std::move(req), std::get<http::deferred>(std::move(result)));
-    });
   }
 
   void park(wh::http_request req, http::deferred d) {

@@ -75,6 +75,7 @@ class sqlite_storage final : public storage {
   struct pending_upload {
     const std::string* site_id;
     const std::vector<reading>* batch;
+    const std::vector<std::pair<std::string, std::string>>* texts;  ///< counters, supplies JSON
     time_point now;
     readings_result result;
     std::exception_ptr error;
@@ -84,7 +85,8 @@ class sqlite_storage final : public storage {
   void migrate();
   void listen_loop();
   void commit_group(const std::vector<pending_upload*>& group);
-  readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch, time_point now);
+  readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
+                                     const std::vector<std::pair<std::string, std::string>>& texts, time_point now);
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
