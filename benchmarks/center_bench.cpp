@@ -60,9 +60,8 @@ std::string register_site(const test::center_daemon& c, const std::string& code,
   json::value terms = json::value::array();
   for (int i = 0; i < n; ++i)
     terms.push_back({{"manufacturer", "HP"}, {"model", "Bench"}, {"serial", "B" + std::to_string(offset + i)}});
-  const json::value reg = {{"code", code},
-                           {"registering_side", {{"kind", "collector"}, {"name", "bench"}}},
-                           {"terminals", terms}};
+  const json::value reg = {
+      {"code", code}, {"registering_side", {{"kind", "collector"}, {"name", "bench"}}}, {"terminals", terms}};
   auto [status, body] = c.call("POST", "/api/v1/registrations", reg);
   if (status != 201) throw std::runtime_error("registration failed: " + body.dump());
   return body["credential"];
@@ -93,7 +92,8 @@ int readings(double seconds) {
   const auto per_client = static_cast<std::size_t>(seconds * 40000 / clients / batch + 20);
   std::vector<std::vector<std::string>> bodies(clients);
   for (int i = 0; i < clients; ++i)
-    for (std::size_t k = 0; k < per_client; ++k) bodies[static_cast<std::size_t>(i)].push_back(batch_of(batch, i * 10).dump());
+    for (std::size_t k = 0; k < per_client; ++k)
+      bodies[static_cast<std::size_t>(i)].push_back(batch_of(batch, i * 10).dump());
   std::atomic<long> accepted{0}, failures{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
@@ -127,12 +127,14 @@ int readings(double seconds) {
   // transaction per 100, one thread, no HTTP.
   sqlite::database db(dir.file("raw.db"), sqlite::open_mode::create);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;");
-  db.exec("CREATE TABLE readings (site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL, "
-          "taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL, request_id TEXT NOT NULL, source TEXT NOT NULL, "
-          "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id)); "
-          "CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);");
-  sqlite::statement ins(db, "INSERT INTO readings VALUES (?1, ?2, ?3, ?4, ?5, '', 'fleetreg-mib', ?6, ?7, 0) "
-                            "ON CONFLICT DO NOTHING");
+  db.exec(
+      "CREATE TABLE readings (site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL, "
+      "taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL, request_id TEXT NOT NULL, source TEXT NOT NULL, "
+      "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id)); "
+      "CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);");
+  sqlite::statement ins(db,
+                        "INSERT INTO readings VALUES (?1, ?2, ?3, ?4, ?5, '', 'fleetreg-mib', ?6, ?7, 0) "
+                        "ON CONFLICT DO NOTHING");
   long raw = 0;
   const auto raw_start = steady::now();
   const std::string counters = R"({"copy":{"impressions":1000},"total":{"impressions":2000}})";
@@ -182,7 +184,8 @@ int longpoll(int polls) {
       try {
         const auto r = t.get();
         if (r.status_code() == 200 && got_request++ == 0)
-          delivered_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
+          delivered_at_ns =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
       } catch (...) {
       }
       ++answered;
@@ -192,11 +195,13 @@ int longpoll(int polls) {
   const auto token = center.ctl({"token", "issue", "bench"}).out;
   const auto tok = token.substr(0, token.find('\n'));
   long long open_polls = 0;
-  test::wait_until([&] {
-    auto [s, b] = center.call("GET", "/api/v1/status", {}, tok);
-    open_polls = s == 200 ? b["long_polls_open"].get<long long>() : 0;
-    return open_polls >= polls;
-  }, std::chrono::seconds(120));
+  test::wait_until(
+      [&] {
+        auto [s, b] = center.call("GET", "/api/v1/status", {}, tok);
+        open_polls = s == 200 ? b["long_polls_open"].get<long long>() : 0;
+        return open_polls >= polls;
+      },
+      std::chrono::seconds(120));
   const auto rss_held = rss_kib(center.daemon()->pid());
   const int threads_held = [&] {
     std::ifstream in("/proc/" + std::to_string(center.daemon()->pid()) + "/status");
@@ -207,14 +212,15 @@ int longpoll(int polls) {
   }();
   const auto queued_at = steady::now();
   center.ctl({"request", "--site", [&] {
-    const auto list = center.ctl({"site", "list"}).out;
-    const auto line = list.substr(list.find('\n') + 1);
-    return line.substr(0, 36);
-  }()});
+                const auto list = center.ctl({"site", "list"}).out;
+                const auto line = list.substr(list.find('\n') + 1);
+                return line.substr(0, 36);
+              }()});
   test::wait_until([&] { return got_request.load() > 0; }, std::chrono::seconds(60));
   const double delivery_ms =
       (static_cast<double>(delivered_at_ns.load()) -
-       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(queued_at.time_since_epoch()).count())) /
+       static_cast<double>(
+           std::chrono::duration_cast<std::chrono::nanoseconds>(queued_at.time_since_epoch()).count())) /
       1e6;
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| long-polls held open at the center | %lld |\n", open_polls);

@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
   // Shared library pages count in full in RSS; PSS splits them with snmpd,
   // private pages are what this process alone costs.
   std::printf("| subagent PSS, MiB | %.1f |\n", proc_kib(pid, "smaps_rollup", "Pss") / 1024.0);
-  std::printf("| subagent private (clean + dirty), MiB | %.1f |\n",
-              (proc_kib(pid, "smaps_rollup", "Private_Clean") + proc_kib(pid, "smaps_rollup", "Private_Dirty")) /
-                  1024.0);
+  std::printf(
+      "| subagent private (clean + dirty), MiB | %.1f |\n",
+      (proc_kib(pid, "smaps_rollup", "Private_Clean") + proc_kib(pid, "smaps_rollup", "Private_Dirty")) / 1024.0);
   std::printf("\n%d rounds of %.1f s per path, one synchronous v2c client, udp 127.0.0.1\n", rounds, phase);
   return 0;
 }

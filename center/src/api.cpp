@@ -158,15 +158,14 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
   }
   const auto token = bearer(req);
   if (token.empty() || token.size() > 128) {
-    refusal = refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token",
-                     true);
+    refusal =
+        refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token", true);
     refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
     return std::nullopt;
   }
   auto s = svc_.store().site_by_credential(crypto::secret_hash(token), now);
   if (!s) {
-    refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again",
-                     true);
+    refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again", true);
     refusal.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   }
   return s;
@@ -198,12 +197,12 @@ http::response api::registrations(const http::request& req) {
   }
   std::string why;
   const auto body = json::parse(req.body, why);
-  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  if (!body || !body->is_object())
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
   std::string code, side_kind, side_name;
   if (!json::optional_string(*body, "code", code, why, 64)) return refuse(req, 400, "invalid_request", why, false);
   const auto side = body->find("registering_side");
-  if (side == body->end() || !side->is_object() ||
-      !json::optional_string(*side, "kind", side_kind, why, 16) ||
+  if (side == body->end() || !side->is_object() || !json::optional_string(*side, "kind", side_kind, why, 16) ||
       !json::optional_string(*side, "name", side_name, why, 255))
     return refuse(req, 400, "invalid_request",
                   why.empty() ? "registering_side must be an object with kind and name" : why, false);
@@ -242,12 +241,11 @@ http::response api::registrations(const http::request& req) {
                            : " is registered to another customer; the dealer must transfer it first"),
                   false);
   ++registrations_;
-  svc_.store().audit(side_kind + ":" + side_name,
-                     result.outcome == registration_result::kind::retried ? "registration.retry" : "registration",
-                     result.site_id,
-                     rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" +
-                         std::to_string(rec->id),
-                     now);
+  svc_.store().audit(
+      side_kind + ":" + side_name,
+      result.outcome == registration_result::kind::retried ? "registration.retry" : "registration", result.site_id,
+      rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" + std::to_string(rec->id),
+      now);
   log::notice("registered site=" + result.site_id + " customer=" + log::quote(rec->customer) +
               " terminals=" + std::to_string(result.terminals.size()) + " peer=" + req.peer);
   json::value terms = json::value::array();
@@ -260,11 +258,12 @@ http::response api::add_terminals(const http::request& req) {
   const auto s = authenticate(req, refusal);
   if (!s) return refusal;
   if (!svc_.settings().add_terminals_with_credential)
-    return refuse(req, 403, "code_required",
-                  "this center registers new terminals only with a fresh provisional code", false);
+    return refuse(req, 403, "code_required", "this center registers new terminals only with a fresh provisional code",
+                  false);
   std::string why;
   const auto body = json::parse(req.body, why);
-  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  if (!body || !body->is_object())
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
   std::vector<std::pair<std::string, identity>> terminals;
   const auto list = body->find("terminals");
   if (list == body->end() ||
@@ -318,7 +317,8 @@ http::response api::readings(const http::request& req) {
   if (!s) return refusal;
   std::string why;
   const auto body = json::parse(req.body, why);
-  if (!body || !body->is_object()) return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+  if (!body || !body->is_object())
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
   const auto list = body->find("readings");
   if (list == body->end() || !list->is_array() || list->empty())
     return refuse(req, 422, "invalid_readings", "readings must be a non-empty array", false);
@@ -343,14 +343,15 @@ http::response api::readings(const http::request& req) {
     return refuse(req, 422, "unknown_terminal",
                   "terminal " + result.unknown_terminal + " is not registered at this site; nothing was stored", false);
   readings_stored_ += result.accepted;
-  return json_response(200, {{"accepted", result.accepted}, {"duplicates", result.duplicates}, {"resets", result.resets}});
+  return json_response(200,
+                       {{"accepted", result.accepted}, {"duplicates", result.duplicates}, {"resets", result.resets}});
 }
 
 http::response api::status(const http::request& req) {
   http::response refusal;
   if (!monitoring_authorized(req, refusal)) return refusal;
-  const auto c = svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after,
-                                     svc_.settings().expiring_within);
+  const auto c =
+      svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after, svc_.settings().expiring_within);
   return json_response(200, {{"sites", c.sites},
                              {"terminals", c.terminals},
                              {"stale_terminals", c.stale_terminals},
@@ -365,12 +366,12 @@ http::response api::status(const http::request& req) {
 http::response api::metrics(const http::request& req) {
   http::response refusal;
   if (!monitoring_authorized(req, refusal)) return refusal;
-  const auto c = svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after,
-                                     svc_.settings().expiring_within);
+  const auto c =
+      svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after, svc_.settings().expiring_within);
   std::string o;
   auto gauge = [&](const char* name, const char* help, std::int64_t v) {
-    o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
-         std::to_string(v) + "\n";
+    o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " + std::to_string(v) +
+         "\n";
   };
   gauge("fleetreg_sites", "Registered sites.", c.sites);
   gauge("fleetreg_terminals", "Registered terminals.", c.terminals);
@@ -383,10 +384,12 @@ http::response api::metrics(const http::request& req) {
         c.last_purge ? to_unix(*c.last_purge) : 0);
   o += "# HELP fleetreg_readings_stored_total Readings stored since start.\n"
        "# TYPE fleetreg_readings_stored_total counter\n"
-       "fleetreg_readings_stored_total " + std::to_string(readings_stored_.load()) + "\n";
+       "fleetreg_readings_stored_total " +
+       std::to_string(readings_stored_.load()) + "\n";
   o += "# HELP fleetreg_registrations_total Registrations accepted since start.\n"
        "# TYPE fleetreg_registrations_total counter\n"
-       "fleetreg_registrations_total " + std::to_string(registrations_.load()) + "\n";
+       "fleetreg_registrations_total " +
+       std::to_string(registrations_.load()) + "\n";
   o += "# HELP fleetreg_refusals_total Refused requests since start, by reason.\n"
        "# TYPE fleetreg_refusals_total counter\n";
   {

@@ -46,8 +46,9 @@ config load_config(const std::string& path) {
       throw configuration_error("[center] listen is https but tls_certificate or tls_key is not set");
   } else if (c.listen.starts_with("http://")) {
     if (!c.allow_plain_http)
-      throw configuration_error("[center] listen is plain http: set allow_plain_http = yes to allow it "
-                                "(tests and demos only)");
+      throw configuration_error(
+          "[center] listen is plain http: set allow_plain_http = yes to allow it "
+          "(tests and demos only)");
   } else {
     throw configuration_error("[center] listen must start with https:// or http://");
   }

@@ -131,13 +131,11 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   }
   if (cmd == "code" && sub == "list") {
     const auto o = parse(args, 2, {"dealer"}, {});
-    std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued", "expires",
-                 "terminals");
+    std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued", "expires", "terminals");
     for (const auto& c : store.list_codes(dealer_filter(o)))
-      std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id),
-                   c.dealer_name.c_str(), c.customer.c_str(), format_utc(c.issued_at).c_str(),
-                   format_utc(c.expires_at).c_str(), static_cast<long long>(c.terminals_registered),
-                   c.purged_at ? " (purged)" : "");
+      std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id), c.dealer_name.c_str(),
+                   c.customer.c_str(), format_utc(c.issued_at).c_str(), format_utc(c.expires_at).c_str(),
+                   static_cast<long long>(c.terminals_registered), c.purged_at ? " (purged)" : "");
     return 0;
   }
   if (cmd == "site" && sub == "list") {
@@ -154,8 +152,8 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     const auto o = parse(args, 2, {"site"}, {});
     const auto s = svc.require_site(op, o.require("site"));
     for (const auto& t : store.list_terminals(s.id))
-      std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(), t.id.model.c_str(),
-                   t.id.serial.c_str(), when(t.last_reading_at).c_str());
+      std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(), t.id.model.c_str(), t.id.serial.c_str(),
+                   when(t.last_reading_at).c_str());
     return 0;
   }
   if (cmd == "terminal" && sub == "transfer") {

@@ -12,8 +12,8 @@ namespace {
 void require_text(const std::string& value, const char* what, std::size_t max, bool required) {
   if (required && value.empty()) throw error(exit_code::data, std::string(what) + " is required");
   if (!is_printable_utf8(value, max))
-    throw error(exit_code::data, std::string(what) + " is longer than " + std::to_string(max) +
-                                     " bytes or holds control characters");
+    throw error(exit_code::data,
+                std::string(what) + " is longer than " + std::to_string(max) + " bytes or holds control characters");
 }
 
 }  // namespace
@@ -21,7 +21,8 @@ void require_text(const std::string& value, const char* what, std::size_t max, b
 operations::operations(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key)
     : store_(st), clock_(clk), config_(cfg), key_(server_key) {}
 
-void operations::create_account(const std::string& actor, const std::string& name, role r, const std::string& password) {
+void operations::create_account(const std::string& actor, const std::string& name, role r,
+                                const std::string& password) {
   require_text(name, "account name", 64, true);
   if (password.size() < 10) throw error(exit_code::data, "a password needs at least 10 characters");
   if (password.size() > 1024) throw error(exit_code::data, "a password has at most 1024 characters");
@@ -37,7 +38,7 @@ account operations::require_account(const std::string& name) {
 }
 
 operations::issued_code operations::issue_code(const account& dealer, const std::string& customer,
-                                         const std::string& contact, const std::string& reference) {
+                                               const std::string& contact, const std::string& reference) {
   require_text(customer, "customer name", 200, true);
   require_text(contact, "contact", 200, false);
   require_text(reference, "dealer reference", 100, false);

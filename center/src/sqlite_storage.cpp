@@ -272,8 +272,9 @@ void sqlite_storage::restore(const std::string& source, const std::string& path)
 
 bool sqlite_storage::add_account(const std::string& name, role r, const std::string& password_hash, time_point now) {
   std::lock_guard lock(mutex_);
-  sqlite::statement ins(db_, "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
-                             "ON CONFLICT (name) DO NOTHING");
+  sqlite::statement ins(db_,
+                        "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
+                        "ON CONFLICT (name) DO NOTHING");
   ins.bind(1, name).bind(2, role_name(r)).bind(3, password_hash).bind(4, to_unix(now));
   ins.run();
   return sqlite3_changes(db_.handle()) == 1;
@@ -297,8 +298,9 @@ std::optional<account> sqlite_storage::find_account(std::int64_t id) {
 
 std::int64_t sqlite_storage::add_code(const code_record& c, std::span<const unsigned char> hash) {
   std::lock_guard lock(mutex_);
-  sqlite::statement ins(db_, "INSERT INTO codes (code_hash, dealer_id, customer, contact, reference, issued_at, "
-                             "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  sqlite::statement ins(db_,
+                        "INSERT INTO codes (code_hash, dealer_id, customer, contact, reference, issued_at, "
+                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   ins.bind(1, hex(hash)).bind(2, c.dealer_id).bind(3, c.customer).bind(4, c.contact).bind(5, c.reference);
   ins.bind(6, to_unix(c.issued_at)).bind(7, to_unix(c.expires_at));
   ins.run();
@@ -317,8 +319,10 @@ std::vector<code_record> sqlite_storage::list_codes(std::optional<std::int64_t> 
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + code_columns +
                                " WHERE ?1 IS NULL OR c.dealer_id = ?1 ORDER BY c.issued_at DESC, c.id DESC");
-  if (dealer_id) q.bind(1, *dealer_id);
-  else q.bind_null(1);
+  if (dealer_id)
+    q.bind(1, *dealer_id);
+  else
+    q.bind_null(1);
   std::vector<code_record> out;
   while (q.step()) out.push_back(read_code(q));
   return out;
@@ -327,8 +331,9 @@ std::vector<code_record> sqlite_storage::list_codes(std::optional<std::int64_t> 
 std::int64_t sqlite_storage::purge_codes(time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
-  sqlite::statement up(db_, "UPDATE codes SET code_hash = NULL, purged_at = ?1 "
-                            "WHERE code_hash IS NOT NULL AND expires_at <= ?1");
+  sqlite::statement up(db_,
+                       "UPDATE codes SET code_hash = NULL, purged_at = ?1 "
+                       "WHERE code_hash IS NOT NULL AND expires_at <= ?1");
   up.bind(1, to_unix(now));
   up.run();
   const auto n = static_cast<std::int64_t>(sqlite3_changes(db_.handle()));
@@ -358,8 +363,9 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
     if (q.step()) {
       r.outcome = registration_result::kind::retried;
       r.site_id = q.column_text(0);
-      sqlite::statement rev(db_, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND used_at IS NULL "
-                                 "AND revoked_at IS NULL");
+      sqlite::statement rev(db_,
+                            "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND used_at IS NULL "
+                            "AND revoked_at IS NULL");
       rev.bind(1, now).bind(2, r.site_id);
       rev.run();
       add_credential(r.site_id);
@@ -387,16 +393,18 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
   }
 
   r.site_id = make_uuid();
-  sqlite::statement ins(db_, "INSERT INTO sites (id, customer, dealer_id, side_kind, side_name, code_id, created_at, "
-                             "last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+  sqlite::statement ins(db_,
+                        "INSERT INTO sites (id, customer, dealer_id, side_kind, side_name, code_id, created_at, "
+                        "last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
   ins.bind(1, r.site_id).bind(2, customer).bind(3, dealer_id).bind(4, in.side.kind).bind(5, in.side.name);
   ins.bind(6, in.code_id).bind(7, now);
   ins.run();
   for (const auto& [key, id] : in.terminals) insert_terminal(db_, r.site_id, key, id, in.now);
   add_credential(r.site_id);
   if (!in.idempotency_key.empty()) {
-    sqlite::statement idem(db_, "INSERT INTO idempotency_keys (code_id, key, site_id, created_at) "
-                                "VALUES (?1, ?2, ?3, ?4)");
+    sqlite::statement idem(db_,
+                           "INSERT INTO idempotency_keys (code_id, key, site_id, created_at) "
+                           "VALUES (?1, ?2, ?3, ?4)");
     idem.bind(1, in.code_id).bind(2, in.idempotency_key).bind(3, r.site_id).bind(4, now);
     idem.run();
   }
@@ -433,18 +441,19 @@ std::optional<site> sqlite_storage::find_site(const std::string& id) {
 
 std::vector<site> sqlite_storage::list_sites(std::optional<std::int64_t> dealer_id) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, std::string("SELECT ") + site_columns +
-                               " WHERE ?1 IS NULL OR s.dealer_id = ?1 ORDER BY s.created_at, s.id");
-  if (dealer_id) q.bind(1, *dealer_id);
-  else q.bind_null(1);
+  sqlite::statement q(
+      db_, std::string("SELECT ") + site_columns + " WHERE ?1 IS NULL OR s.dealer_id = ?1 ORDER BY s.created_at, s.id");
+  if (dealer_id)
+    q.bind(1, *dealer_id);
+  else
+    q.bind_null(1);
   std::vector<site> out;
   while (q.step()) out.push_back(read_site(q));
   return out;
 }
 
 void sqlite_storage::replace_credentials(const std::string& site_id,
-                                         const std::optional<std::vector<unsigned char>>& replacement,
-                                         time_point now) {
+                                         const std::optional<std::vector<unsigned char>>& replacement, time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
   sqlite::statement rev(db_, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND revoked_at IS NULL");
@@ -489,8 +498,9 @@ void sqlite_storage::transfer_terminal(const std::string& key, const std::string
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
   // The reset check starts afresh at the new site.
-  sqlite::statement up(db_, "UPDATE terminals SET site_id = ?1, registered_at = ?2, last_counters = NULL, "
-                            "last_taken_at = NULL WHERE key = ?3");
+  sqlite::statement up(db_,
+                       "UPDATE terminals SET site_id = ?1, registered_at = ?2, last_counters = NULL, "
+                       "last_taken_at = NULL WHERE key = ?3");
   up.bind(1, to_site_id).bind(2, to_unix(now)).bind(3, key);
   up.run();
   tx.commit();
@@ -499,9 +509,10 @@ void sqlite_storage::transfer_terminal(const std::string& key, const std::string
 void sqlite_storage::retire_terminal(const std::string& key, const std::string& actor, time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
-  sqlite::statement keep(db_, "INSERT INTO retired_terminals (key, site_id, manufacturer, model, serial, "
-                              "registered_at, retired_at, retired_by) SELECT key, site_id, manufacturer, model, "
-                              "serial, registered_at, ?1, ?2 FROM terminals WHERE key = ?3");
+  sqlite::statement keep(db_,
+                         "INSERT INTO retired_terminals (key, site_id, manufacturer, model, serial, "
+                         "registered_at, retired_at, retired_by) SELECT key, site_id, manufacturer, model, "
+                         "serial, registered_at, ?1, ?2 FROM terminals WHERE key = ?3");
   keep.bind(1, to_unix(now)).bind(2, actor).bind(3, key);
   keep.run();
   sqlite::statement del(db_, "DELETE FROM terminals WHERE key = ?1");
@@ -528,13 +539,15 @@ std::vector<std::string> sqlite_storage::queue_due_requests(time_point now, std:
     std::lock_guard lock(mutex_);
     sqlite::transaction tx(db_);
     const auto due = to_unix(now) - std::chrono::duration_cast<std::chrono::seconds>(every).count();
-    sqlite::statement q(db_, "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1) "
-                             "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)");
+    sqlite::statement q(db_,
+                        "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1) "
+                        "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)");
     q.bind(1, due);
     while (q.step()) sites.push_back(q.column_text(0));
     q.reset();
     for (const auto& s : sites) {
-      sqlite::statement ins(db_, "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, 'scheduled', ?3)");
+      sqlite::statement ins(db_,
+                            "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, 'scheduled', ?3)");
       ins.bind(1, make_uuid()).bind(2, s).bind(3, to_unix(now));
       ins.run();
       sqlite::statement up(db_, "UPDATE sites SET last_scheduled = ?1 WHERE id = ?2");
@@ -553,8 +566,9 @@ std::vector<status_request> sqlite_storage::lease_requests(const std::string& si
   sqlite::transaction tx(db_);
   const auto t = to_unix(now);
   std::vector<status_request> out;
-  sqlite::statement q(db_, "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
-                           "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id");
+  sqlite::statement q(db_,
+                      "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
+                      "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id");
   q.bind(1, site_id).bind(2, t);
   while (q.step())
     out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), std::nullopt});
@@ -575,8 +589,9 @@ std::vector<status_request> sqlite_storage::lease_requests(const std::string& si
 std::vector<status_request> sqlite_storage::list_requests(const std::string& site_id) {
   std::lock_guard lock(mutex_);
   std::vector<status_request> out;
-  sqlite::statement q(db_, "SELECT id, site_id, kind, created_at, answered_at FROM requests WHERE site_id = ?1 "
-                           "ORDER BY created_at, id");
+  sqlite::statement q(db_,
+                      "SELECT id, site_id, kind, created_at, answered_at FROM requests WHERE site_id = ?1 "
+                      "ORDER BY created_at, id");
   q.bind(1, site_id);
   while (q.step())
     out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), opt_time(q, 4)});
@@ -656,11 +671,13 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   readings_result r;
   const auto t = to_unix(now);
   sqlite::statement owner(db_, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
-  sqlite::statement ins(db_, "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
-                             "source, counters, supplies, counter_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                             "ON CONFLICT (site_id, id) DO NOTHING");
-  sqlite::statement answered(db_, "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
-                                  "AND answered_at IS NULL");
+  sqlite::statement ins(db_,
+                        "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
+                        "source, counters, supplies, counter_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                        "ON CONFLICT (site_id, id) DO NOTHING");
+  sqlite::statement answered(db_,
+                             "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
+                             "AND answered_at IS NULL");
   std::string answered_request;
   for (std::size_t n = 0; n < batch.size(); ++n) {
     const auto& rd = batch[n];
@@ -709,8 +726,9 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
       answered_request = rd.request_id;
     }
   }
-  sqlite::statement latest(db_, "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
-                                "WHERE key = ?4");
+  sqlite::statement latest(db_,
+                           "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
+                           "WHERE key = ?4");
   for (const auto& [key, st] : terminals) {
     if (!st.newest) continue;
     latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key);
@@ -725,8 +743,9 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
 std::vector<stored_reading> sqlite_storage::list_readings(const std::string& site_id, std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<stored_reading> out;
-  sqlite::statement q(db_, "SELECT id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, "
-                           "counter_reset FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
+  sqlite::statement q(db_,
+                      "SELECT id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, "
+                      "counter_reset FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
   q.bind(1, site_id).bind(2, static_cast<std::int64_t>(limit));
   while (q.step()) {
     stored_reading s;

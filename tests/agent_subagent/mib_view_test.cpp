@@ -59,16 +59,15 @@ TEST(MibView, LifeCountWrapsAt32Bits) {
   t.counters.set(service::total, counter_kind::impressions, (1ULL << 32) + 7);
   const auto v = mib_view::build(t);
   EXPECT_EQ(v.find(append(pm::prt_marker_entry, {4, 1, 1}))->val.unsigned_value, 7u);
-  EXPECT_EQ(v.find(append(tm::counter_entry, {tm::counter_impressions, 3}))->val.unsigned_value,
-            (1ULL << 32) + 7);
+  EXPECT_EQ(v.find(append(tm::counter_entry, {tm::counter_impressions, 3}))->val.unsigned_value, (1ULL << 32) + 7);
 }
 
 TEST(MibView, EntriesAreSortedAndNextWalksInOrder) {
   const auto v = mib_view::build(sample());
   const auto& e = v.entries();
   for (std::size_t i = 1; i < e.size(); ++i)
-    EXPECT_TRUE(std::lexicographical_compare(e[i - 1].name.begin(), e[i - 1].name.end(), e[i].name.begin(),
-                                             e[i].name.end()));
+    EXPECT_TRUE(
+        std::lexicographical_compare(e[i - 1].name.begin(), e[i - 1].name.end(), e[i].name.begin(), e[i].name.end()));
   // Walking the fleetreg subtree with next() from its root visits every instance under it once.
   std::size_t count = 0;
   snmp::oid_vector cursor = tm::root;
@@ -90,16 +89,15 @@ TEST(MibView, ProvisionalCodeNeverReadBack) {
   t.registration.state = terminal::registration_state::pending;
   const auto v = mib_view::build(t);
   EXPECT_EQ(v.find(append(tm::reg_provisional_code, {0}))->val.octets, "");
-  EXPECT_EQ(v.find(append(tm::reg_state, {0}))->val.integer,
-            static_cast<int>(tm::reg_state_value::pending));
+  EXPECT_EQ(v.find(append(tm::reg_state, {0}))->val.integer, static_cast<int>(tm::reg_state_value::pending));
 }
 
 TEST(MibView, RegistrationStatesMatchTheMib) {
   using rs = terminal::registration_state;
   using mv = tm::reg_state_value;
-  const std::pair<rs, mv> pairs[] = {{rs::unregistered, mv::unregistered}, {rs::pending, mv::pending},
-                                     {rs::registering, mv::registering},   {rs::registered, mv::registered},
-                                     {rs::failed, mv::failed},             {rs::revoked, mv::revoked}};
+  const std::pair<rs, mv> pairs[] = {
+      {rs::unregistered, mv::unregistered}, {rs::pending, mv::pending}, {rs::registering, mv::registering},
+      {rs::registered, mv::registered},     {rs::failed, mv::failed},   {rs::revoked, mv::revoked}};
   for (const auto& [state, value] : pairs) {
     auto t = sample();
     t.registration.state = state;
@@ -117,8 +115,7 @@ TEST(MibView, NoSuchInstanceVersusNoSuchObject) {
 TEST(MibView, SetClassification) {
   const auto v = mib_view::build(sample());
   EXPECT_EQ(std::get<set_target>(classify_set(v, append(tm::reg_center_url, {0}))), set_target::center_url);
-  EXPECT_EQ(std::get<set_target>(classify_set(v, append(tm::reg_provisional_code, {0}))),
-            set_target::provisional_code);
+  EXPECT_EQ(std::get<set_target>(classify_set(v, append(tm::reg_provisional_code, {0}))), set_target::provisional_code);
   EXPECT_EQ(std::get<snmp::error_status>(classify_set(v, append(tm::serial_number, {0}))),
             snmp::error_status::not_writable);
   EXPECT_EQ(std::get<snmp::error_status>(classify_set(v, append(tm::serial_number, {7}))),
@@ -132,8 +129,7 @@ TEST(MibView, SetValueChecks) {
   EXPECT_EQ(check_set_value(set_target::center_url, value::make_string("https://c.example/")),
             snmp::error_status::no_error);
   EXPECT_EQ(check_set_value(set_target::center_url, value::make_integer(1)), snmp::error_status::wrong_type);
-  EXPECT_EQ(check_set_value(set_target::center_url, value::make_string("gopher://x")),
-            snmp::error_status::wrong_value);
+  EXPECT_EQ(check_set_value(set_target::center_url, value::make_string("gopher://x")), snmp::error_status::wrong_value);
   EXPECT_EQ(check_set_value(set_target::center_url, value::make_string(std::string(300, 'h'))),
             snmp::error_status::wrong_length);
   EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string(provisional_code::generate())),
@@ -141,8 +137,7 @@ TEST(MibView, SetValueChecks) {
   EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("K7QM-3XPA-9TW0")),
             snmp::error_status::wrong_value)
       << "a code whose check character does not match";
-  EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("")),
-            snmp::error_status::wrong_value);
+  EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string("")), snmp::error_status::wrong_value);
   EXPECT_EQ(check_set_value(set_target::provisional_code, value::make_string(std::string(40, 'A'))),
             snmp::error_status::wrong_length);
 }

@@ -34,7 +34,8 @@ TEST_F(StoreTest, CreateThenLoad) {
 
 TEST_F(StoreTest, FilesAreOwnerOnly) {
   store::create(state, sample_identity(), false, 100, clock);
-  struct stat d {}, f {};
+  struct stat d {
+  }, f{};
   ASSERT_EQ(::stat(state.c_str(), &d), 0);
   ASSERT_EQ(::stat((state + "/terminal.db").c_str(), &f), 0);
   EXPECT_EQ(d.st_mode & 0777, 0700u);

@@ -30,9 +30,9 @@ TEST_F(CenterTest, CodeIsStoredOnlyAsKeyedHash) {
 
 TEST_F(CenterTest, RegistrationCreatesSiteTerminalsAndCredential) {
   const auto code = issue("dealer-a", "Acme Ltd");
-  const auto r = call(post("/api/v1/registrations",
-                           registration(code, {terminal("Hewlett-Packard", "cnb1"), terminal("Ricoh", "R-2"),
-                                               terminal("Canon Inc.", "C3")})));
+  const auto r =
+      call(post("/api/v1/registrations", registration(code, {terminal("Hewlett-Packard", "cnb1"),
+                                                             terminal("Ricoh", "R-2"), terminal("Canon Inc.", "C3")})));
   ASSERT_EQ(r.status, 201) << r.body;
   const auto b = body_of(r);
   const std::string credential = b["credential"];
@@ -73,7 +73,8 @@ TEST_F(CenterTest, RefusedCodesChangeNothing) {
                      {"ABCD", 403, "code_malformed"},
                      {provisional_code::generate(), 403, "code_unknown"}};
   for (const auto& x : cases) {
-    const auto r = call(post("/api/v1/registrations", registration(x.code, {terminal("HP", "A1")}), "", "198.51.100." + std::to_string(&x - cases)));
+    const auto r = call(post("/api/v1/registrations", registration(x.code, {terminal("HP", "A1")}), "",
+                             "198.51.100." + std::to_string(&x - cases)));
     EXPECT_EQ(r.status, x.status) << r.body;
     EXPECT_EQ(error_code(r), x.reason);
   }
@@ -113,8 +114,8 @@ TEST_F(CenterTest, IdempotentRetryGivesSameSiteAndRevokesTheUnusedCredential) {
 
 TEST_F(CenterTest, TerminalOfAnotherCustomerIsAConflict) {
   register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
-  const auto r = call(post("/api/v1/registrations",
-                           registration(issue("dealer-b", "Other GmbH"), {terminal("HP", "B9"), terminal("HP", "a1")})));
+  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-b", "Other GmbH"),
+                                                                 {terminal("HP", "B9"), terminal("HP", "a1")})));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(error_code(r), "terminal_registered_elsewhere");
   EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("hp:A1"), std::string::npos);
@@ -131,8 +132,8 @@ TEST_F(CenterTest, MalformedRegistrationsAreRefusedWithJson) {
   EXPECT_EQ(call(post("/api/v1/registrations", registration(code, {{{"manufacturer", "HP"}, {"model", "X"}}}))).status,
             422)
       << "no serial, no UUID";
-  EXPECT_EQ(call(post("/api/v1/registrations", registration(code, {terminal("HP", "A1"), terminal("hp", "a1")}))).status,
-            422)
+  EXPECT_EQ(
+      call(post("/api/v1/registrations", registration(code, {terminal("HP", "A1"), terminal("hp", "a1")}))).status, 422)
       << "listed twice";
   auto big = post("/api/v1/registrations", registration(code, {terminal("HP", "A1")}));
   big.body.append(static_cast<std::size_t>(cfg.max_body_bytes), ' ');
@@ -148,11 +149,12 @@ TEST_F(CenterTest, MalformedRegistrationsAreRefusedWithJson) {
 TEST_F(CenterTest, FailedCodeAttemptsAreRateLimitedPerSource) {
   const auto code = issue("dealer-a", "Acme Ltd");
   for (int i = 0; i < cfg.failed_attempts_per_minute; ++i)
-    EXPECT_EQ(call(post("/api/v1/registrations", registration(provisional_code::generate(), {terminal("HP", "A1")}),
-                        "", "203.0.113.9"))
+    EXPECT_EQ(call(post("/api/v1/registrations", registration(provisional_code::generate(), {terminal("HP", "A1")}), "",
+                        "203.0.113.9"))
                   .status,
               403);
-  const auto limited = call(post("/api/v1/registrations", registration(code, {terminal("HP", "A1")}), "", "203.0.113.9"));
+  const auto limited =
+      call(post("/api/v1/registrations", registration(code, {terminal("HP", "A1")}), "", "203.0.113.9"));
   EXPECT_EQ(limited.status, 429);
   bool retry_after = false;
   for (const auto& [k, v] : limited.headers) retry_after = retry_after || (k == "Retry-After" && std::stoi(v) > 0);
@@ -170,8 +172,9 @@ TEST_F(CenterTest, TerminalsFoundLaterAreAddedWithTheCredential) {
   const auto r = call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("Kyocera", "K7")}}}, cred));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(store->list_terminals(site).size(), 2u);
-  EXPECT_EQ(call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("Kyocera", "K8")}}}, "frc1_wrong")).status,
-            401);
+  EXPECT_EQ(
+      call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("Kyocera", "K8")}}}, "frc1_wrong")).status,
+      401);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ using test_support::CenterTest;
 class SiteTest : public CenterTest {
  protected:
   void SetUp() override {
-    std::tie(site, cred) = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("Ricoh", "R2")});
+    std::tie(site, cred) =
+        register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("Ricoh", "R2")});
   }
   http::response send_readings(json::value list, const std::string& bearer) {
     return call(post("/api/v1/readings", {{"readings", std::move(list)}}, bearer));
@@ -161,7 +162,8 @@ namespace {
 using test_support::CenterTest;
 
 TEST_F(CenterTest, TransferAndRetireTerminals) {
-  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("HP", "A2")});
+  const auto [site_a, cred_a] =
+      register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("HP", "A2")});
   const auto [site_a2, cred_a2] = register_site(issue("dealer-a", "Beta Inc"), {terminal("HP", "B1")});
   const auto [site_b, cred_b] = register_site(issue("dealer-b", "Other GmbH"), {terminal("HP", "O1")});
   const auto dealer_a = svc->require_account("dealer-a");
@@ -171,8 +173,10 @@ TEST_F(CenterTest, TransferAndRetireTerminals) {
   svc->transfer_terminal(dealer_a, "hp:A1", site_a2);
   EXPECT_EQ(store->find_terminal("hp:A1")->site_id, site_a2);
   // Its readings now belong with the new site's credential only.
-  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a)).status, 422);
-  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a2)).status, 200);
+  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a)).status,
+            422);
+  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a2)).status,
+            200);
   // Retired: gone from the site, its readings kept, registrable again.
   svc->retire_terminal(dealer_a, "hp:A1");
   EXPECT_FALSE(store->find_terminal("hp:A1"));
@@ -211,8 +215,10 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
         // Every odd thread's every fifth upload names a stranger: refused whole.
         if (t % 2 == 1 && i % 5 == 0) batch[2].terminal_key = "hp:STRANGER";
         const auto res = store->store_readings(site, batch, clock.now());
-        if (!res.unknown_terminal.empty()) ++refused;
-        else EXPECT_EQ(res.accepted, 3);
+        if (!res.unknown_terminal.empty())
+          ++refused;
+        else
+          EXPECT_EQ(res.accepted, 3);
       }
     });
   for (auto& th : pool) th.join();

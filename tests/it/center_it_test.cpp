@@ -57,8 +57,9 @@ TEST(CenterIt, WholeFlowOverHttps) {
   const std::string request_id = pbody["requests"][0]["id"];
 
   // Readings stored once, even when sent twice.
-  const json::value batch = {{"readings", {reading_for("hp:CNB1", 10, request_id), reading_for("ricoh:R2", 20, request_id),
-                                           reading_for("kyocera:K3", 30, request_id)}}};
+  const json::value batch = {{"readings",
+                              {reading_for("hp:CNB1", 10, request_id), reading_for("ricoh:R2", 20, request_id),
+                               reading_for("kyocera:K3", 30, request_id)}}};
   auto [rstatus, rbody] = center.call("POST", "/api/v1/readings", batch, cred);
   ASSERT_EQ(rstatus, 200) << rbody.dump();
   EXPECT_EQ(rbody["accepted"], 3);
@@ -75,10 +76,12 @@ TEST(CenterIt, WholeFlowOverHttps) {
   ASSERT_EQ(pstatus, 200);
   const std::string unanswered = pbody["requests"][0]["id"];
   EXPECT_EQ(center.call("GET", "/api/v1/requests?wait=0", {}, cred).first, 204);
-  EXPECT_TRUE(wait_until([&] {
-    auto [s, b] = center.call("GET", "/api/v1/requests?wait=0", {}, cred);
-    return s == 200 && b["requests"][0]["id"] == unanswered;
-  }, 20s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto [s, b] = center.call("GET", "/api/v1/requests?wait=0", {}, cred);
+        return s == 200 && b["requests"][0]["id"] == unanswered;
+      },
+      20s));
 
   // Backup while running restores to an identical database.
   ASSERT_EQ(center.ctl({"backup", dir.file("backup.db")}).exit_code, 0);
@@ -86,7 +89,8 @@ TEST(CenterIt, WholeFlowOverHttps) {
 
   // A revoked credential is refused and stores nothing.
   ASSERT_EQ(center.ctl({"revoke", "--site", site}).exit_code, 0);
-  std::tie(rstatus, rbody) = center.call("POST", "/api/v1/readings", {{"readings", {reading_for("hp:CNB1", 11, "")}}}, cred);
+  std::tie(rstatus, rbody) =
+      center.call("POST", "/api/v1/readings", {{"readings", {reading_for("hp:CNB1", 11, "")}}}, cred);
   EXPECT_EQ(rstatus, 401);
   EXPECT_EQ(rbody["error"]["code"], "credential_invalid");
 
@@ -110,11 +114,11 @@ TEST(CenterIt, WholeFlowOverHttps) {
   // The restored copy is the database as it was at backup time.
   center.stop();
   ASSERT_EQ(center.ctl({"backup", dir.file("final.db")}).exit_code, 0);
-  std::ofstream(dir.file("restore.conf")) << "[center]\nlisten = http://127.0.0.1:1\nallow_plain_http = yes\n"
-                                          << "database = " << dir.file("restored.db") << "\nsecret_file = "
-                                          << dir.file("secret/center.secret") << "\n";
-  const auto restored = run({built_program("fleetreg-centerctl"), "-c", dir.file("restore.conf"), "restore",
-                             dir.file("backup.db")});
+  std::ofstream(dir.file("restore.conf"))
+      << "[center]\nlisten = http://127.0.0.1:1\nallow_plain_http = yes\n"
+      << "database = " << dir.file("restored.db") << "\nsecret_file = " << dir.file("secret/center.secret") << "\n";
+  const auto restored =
+      run({built_program("fleetreg-centerctl"), "-c", dir.file("restore.conf"), "restore", dir.file("backup.db")});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(sqlite_dump(dir.file("restored.db")), sqlite_dump(dir.file("backup.db")));
 }

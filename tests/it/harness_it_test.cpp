@@ -63,7 +63,7 @@ TEST(Harness, CleansUpAfterACrashedRun) {
   const pid_t crashed = ::fork();
   ASSERT_GE(crashed, 0);
   if (crashed == 0) {
-    auto* dir = new temp_dir(parent.path());             // never destroyed: the crash
+    auto* dir = new temp_dir(parent.path());  // never destroyed: the crash
     auto* daemon = new process({"/bin/sleep", "600"}, *dir, "daemon");
     const std::string msg = dir->path() + " " + std::to_string(daemon->pid());
     (void)!::write(fds[1], msg.data(), msg.size());

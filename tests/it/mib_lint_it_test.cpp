@@ -64,23 +64,31 @@ TEST_F(MibLint, SnmptranslateResolvesEveryObjectToTheServedOid) {
   for (std::sregex_iterator it(text.begin(), text.end(), def), end; it != end; ++it) names.push_back((*it)[1]);
   ASSERT_GT(names.size(), 40u);
   const std::map<std::string, snmp::oid_vector> served = {
-      {"frtManufacturer", tm::manufacturer},    {"frtModel", tm::model},
-      {"frtSerialNumber", tm::serial_number},   {"frtFirmware", tm::firmware},
-      {"frtUuid", tm::uuid},                    {"frtCounterEntry", tm::counter_entry},
-      {"frtSupplyEntry", tm::supply_entry},     {"frtStatusState", tm::status_state},
-      {"frtStatusMessage", tm::status_message}, {"frtRegState", tm::reg_state},
-      {"frtRegCenterUrl", tm::reg_center_url},  {"frtRegProvisionalCode", tm::reg_provisional_code},
-      {"frtRegSiteId", tm::reg_site_id},        {"frtRegLastReport", tm::reg_last_report},
-      {"frtRegLastError", tm::reg_last_error},  {"frtRegLastErrorTime", tm::reg_last_error_time},
+      {"frtManufacturer", tm::manufacturer},
+      {"frtModel", tm::model},
+      {"frtSerialNumber", tm::serial_number},
+      {"frtFirmware", tm::firmware},
+      {"frtUuid", tm::uuid},
+      {"frtCounterEntry", tm::counter_entry},
+      {"frtSupplyEntry", tm::supply_entry},
+      {"frtStatusState", tm::status_state},
+      {"frtStatusMessage", tm::status_message},
+      {"frtRegState", tm::reg_state},
+      {"frtRegCenterUrl", tm::reg_center_url},
+      {"frtRegProvisionalCode", tm::reg_provisional_code},
+      {"frtRegSiteId", tm::reg_site_id},
+      {"frtRegLastReport", tm::reg_last_report},
+      {"frtRegLastError", tm::reg_last_error},
+      {"frtRegLastErrorTime", tm::reg_last_error_time},
       {"frtCounterImpressions", snmp::append(tm::counter_entry, {tm::counter_impressions})},
       {"frtCounterSheets", snmp::append(tm::counter_entry, {tm::counter_sheets})},
       {"frtSupplyLevelPercent", snmp::append(tm::supply_entry, {tm::supply_level_percent})},
   };
   std::size_t checked = 0;
   for (const auto& name : names) {
-    const auto r = run({"snmptranslate", "-M", dir.path(), "-m", "FLEETREG-TERMINAL-MIB", "-On",
-                        "FLEETREG-TERMINAL-MIB::" + name},
-                       {{"SNMP_PERSISTENT_DIR", dir.path()}, {"SNMPCONFPATH", dir.path()}});
+    const auto r =
+        run({"snmptranslate", "-M", dir.path(), "-m", "FLEETREG-TERMINAL-MIB", "-On", "FLEETREG-TERMINAL-MIB::" + name},
+            {{"SNMP_PERSISTENT_DIR", dir.path()}, {"SNMPCONFPATH", dir.path()}});
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     const auto oid = r.out.substr(0, r.out.find('\n'));
     EXPECT_TRUE(oid.rfind(".1.3.6.1.4.1.8072.9999.9999.3737", 0) == 0) << name << " -> " << oid;

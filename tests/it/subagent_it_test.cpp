@@ -180,9 +180,8 @@ TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
           {append(tm::reg_provisional_code, {0}), snmp::value::make_string(code)}},
          ec);
   ASSERT_FALSE(ec) << ec.message();
-  EXPECT_TRUE(wait_until([&] {
-    return get(append(tm::reg_state, {0}))->integer == static_cast<int>(tm::reg_state_value::pending);
-  }, 10s));
+  EXPECT_TRUE(wait_until(
+      [&] { return get(append(tm::reg_state, {0}))->integer == static_cast<int>(tm::reg_state_value::pending); }, 10s));
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
   EXPECT_EQ(get(append(tm::reg_provisional_code, {0}))->octets, "");
   const auto bare = code.substr(0, 4) + code.substr(5, 4) + code.substr(10, 4);
@@ -264,8 +263,8 @@ namespace {
 TEST(ShippedConfig, TerminalConfChecksClean) {
   temp_dir dir;
   sim_terminal term(dir, "t", "Brother", "MFC-L8900CDW", "E78124");
-  const auto r = run({built_program("fleetreg-subagent"), "-t", "-c", FLEETREG_SHIPPED_TERMINAL_CONF, "-s",
-                      term.state_dir()});
+  const auto r =
+      run({built_program("fleetreg-subagent"), "-t", "-c", FLEETREG_SHIPPED_TERMINAL_CONF, "-s", term.state_dir()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("/var/agentx/master"), std::string::npos) << r.out;
 }

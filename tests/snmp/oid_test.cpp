@@ -12,8 +12,7 @@ namespace {
 TEST(Oid, ParseAndFormat) {
   EXPECT_EQ(parse_oid(".1.3.6.1.2.1.1.3.0"), (oid_vector{1, 3, 6, 1, 2, 1, 1, 3, 0}));
   EXPECT_EQ(to_string(*parse_oid("1.3.6.1.4294967295")), "1.3.6.1.4294967295");
-  for (const char* bad : {"", ".", "1..3", "1.3.", "1.a", "1.4294967296", "-1.3"})
-    EXPECT_FALSE(parse_oid(bad)) << bad;
+  for (const char* bad : {"", ".", "1..3", "1.3.", "1.a", "1.4294967296", "-1.3"}) EXPECT_FALSE(parse_oid(bad)) << bad;
   std::string long_oid = "1";
   for (int i = 0; i < 128; ++i) long_oid += ".1";
   EXPECT_FALSE(parse_oid(long_oid)) << "more than 128 sub-identifiers";

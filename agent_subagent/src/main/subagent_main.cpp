@@ -48,15 +48,31 @@ int main(int argc, char** argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:s:x:td::hV", long_options, nullptr)) != -1) {
       switch (c) {
-        case 'c': config_path = optarg; break;
-        case 's': state_dir = optarg; break;
-        case 'x': agentx = optarg; break;
-        case 't': test_only = true; break;
-        case 'd': log::enable_debug(optarg ? optarg : ""); break;
-        case 'h': std::fputs(usage_text, stdout); return 0;
-        case 'V': std::puts("fleetreg-subagent " FLEETREG_VERSION); return 0;
-        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
-        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+        case 'c':
+          config_path = optarg;
+          break;
+        case 's':
+          state_dir = optarg;
+          break;
+        case 'x':
+          agentx = optarg;
+          break;
+        case 't':
+          test_only = true;
+          break;
+        case 'd':
+          log::enable_debug(optarg ? optarg : "");
+          break;
+        case 'h':
+          std::fputs(usage_text, stdout);
+          return 0;
+        case 'V':
+          std::puts("fleetreg-subagent " FLEETREG_VERSION);
+          return 0;
+        case ':':
+          throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default:
+          throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
       }
     }
     if (optind < argc) throw usage_error(std::string("unexpected argument '") + argv[optind] + "'");
@@ -66,8 +82,7 @@ int main(int argc, char** argv) {
     if (!agentx.empty()) cfg.agentx_socket = agentx;
     if (test_only) {
       terminal::store check(cfg.state_dir);  // throws when there is no usable store
-      std::printf("configuration OK: state %s, AgentX socket %s\n", check.path().c_str(),
-                  cfg.agentx_socket.c_str());
+      std::printf("configuration OK: state %s, AgentX socket %s\n", check.path().c_str(), cfg.agentx_socket.c_str());
       return 0;
     }
 

@@ -111,26 +111,25 @@ sub_options parse_sub(int argc, char** argv, const std::vector<std::string>& wit
 int run_job(terminal::store& st, service kind, int argc, char** argv) {
   const bool marks = kind == service::copy || kind == service::print;
   const char* unit = kind == service::scan ? "images" : (marks ? "sheets" : "pages");
-  const auto o = marks ? parse_sub(argc, argv, {unit}, {"color", "duplex"})
-                       : parse_sub(argc, argv, {unit}, kind == service::fax_in ? std::vector<std::string>{"duplex"}
-                                                                              : std::vector<std::string>{});
+  const auto o =
+      marks ? parse_sub(argc, argv, {unit}, {"color", "duplex"})
+            : parse_sub(argc, argv, {unit},
+                        kind == service::fax_in ? std::vector<std::string>{"duplex"} : std::vector<std::string>{});
   terminal::job j;
   j.kind = kind;
   j.units = parse_count(o.require(unit).c_str(), unit);
   j.color = o.has("color");
   j.duplex = o.has("duplex");
   st.apply_job(j);
-  std::printf("%s: %llu %s%s%s\n", std::string(to_string(kind)).c_str(),
-              static_cast<unsigned long long>(j.units), unit, j.color ? ", colour" : "",
-              j.duplex ? ", duplex" : "");
+  std::printf("%s: %llu %s%s%s\n", std::string(to_string(kind)).c_str(), static_cast<unsigned long long>(j.units), unit,
+              j.color ? ", colour" : "", j.duplex ? ", duplex" : "");
   return 0;
 }
 
 int dispatch(const terminal::config& cfg, int argc, char** argv) {
   const std::string cmd = argv[0];
   if (cmd == "init") {
-    const auto o = parse_sub(argc, argv, {"manufacturer", "model", "serial", "firmware", "uuid", "toner"},
-                             {"color"});
+    const auto o = parse_sub(argc, argv, {"manufacturer", "model", "serial", "firmware", "uuid", "toner"}, {"color"});
     identity id;
     id.manufacturer = o.require("manufacturer");
     id.model = o.require("model");
@@ -147,8 +146,10 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
     std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
     return 0;
   }
-  const std::pair<const char*, service> jobs[] = {{"copy", service::copy},     {"print", service::print},
-                                                  {"scan", service::scan},     {"fax-in", service::fax_in},
+  const std::pair<const char*, service> jobs[] = {{"copy", service::copy},
+                                                  {"print", service::print},
+                                                  {"scan", service::scan},
+                                                  {"fax-in", service::fax_in},
                                                   {"fax-out", service::fax_out}};
   for (const auto& [name, kind] : jobs)
     if (cmd == name) {
@@ -195,13 +196,25 @@ int main(int argc, char** argv) {
     // '+': stop at the command; its own options follow it.
     while ((c = getopt_long(argc, argv, "+:c:s:d::hV", long_options, nullptr)) != -1) {
       switch (c) {
-        case 'c': config_path = optarg; break;
-        case 's': state_dir = optarg; break;
-        case 'd': log::enable_debug(optarg ? optarg : ""); break;
-        case 'h': std::fputs(usage_text, stdout); return 0;
-        case 'V': std::puts("fleetreg-terminal " FLEETREG_VERSION); return 0;
-        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
-        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+        case 'c':
+          config_path = optarg;
+          break;
+        case 's':
+          state_dir = optarg;
+          break;
+        case 'd':
+          log::enable_debug(optarg ? optarg : "");
+          break;
+        case 'h':
+          std::fputs(usage_text, stdout);
+          return 0;
+        case 'V':
+          std::puts("fleetreg-terminal " FLEETREG_VERSION);
+          return 0;
+        case ':':
+          throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default:
+          throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
       }
     }
     if (optind >= argc) throw usage_error("no command given (see --help)");

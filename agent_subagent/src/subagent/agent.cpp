@@ -66,9 +66,7 @@ snmp::value value_of(const netsnmp_variable_list* vb) {
 /// The running subagent: owns the store connection and the current view.
 class agent {
  public:
-  explicit agent(const terminal::config& cfg) : store_(cfg.state_dir), refresh_(cfg.refresh_interval) {
-    reload();
-  }
+  explicit agent(const terminal::config& cfg) : store_(cfg.state_dir), refresh_(cfg.refresh_interval) { reload(); }
 
   void register_subtrees() {
     namespace pm = snmp::printer_mib;
@@ -84,8 +82,8 @@ class agent {
         {"printmib", pm::printer_mib, HANDLER_CAN_RONLY},
     };
     for (const auto& t : trees) {
-      auto* reg = netsnmp_create_handler_registration(t.name, &agent::handler_trampoline,
-                                                      t.root.data(), t.root.size(), t.modes);
+      auto* reg = netsnmp_create_handler_registration(t.name, &agent::handler_trampoline, t.root.data(), t.root.size(),
+                                                      t.modes);
       if (!reg) throw error(exit_code::software, std::string("cannot create handler for ") + t.name);
       reg->handler->myvoid = this;
       // SETs to the read-only trees are refused with notWritable by the agent.
@@ -107,9 +105,7 @@ class agent {
     return static_cast<agent*>(handler->myvoid)->handle(reg, info, requests);
   }
 
-  static void alarm_trampoline(unsigned int, void* self) {
-    static_cast<agent*>(self)->refresh();
-  }
+  static void alarm_trampoline(unsigned int, void* self) { static_cast<agent*>(self)->refresh(); }
 
   // Rebuilds the view when another process committed to the store.
   void refresh() noexcept {
@@ -131,14 +127,27 @@ class agent {
              netsnmp_request_info* requests) noexcept {
     try {
       switch (info->mode) {
-        case MODE_GET: get(requests, info); break;
-        case MODE_GETNEXT: get_next(reg, requests); break;
-        case MODE_SET_RESERVE1: reserve(requests, info); break;
-        case MODE_SET_ACTION: action(requests); break;
-        case MODE_SET_UNDO: undo(requests); break;
+        case MODE_GET:
+          get(requests, info);
+          break;
+        case MODE_GETNEXT:
+          get_next(reg, requests);
+          break;
+        case MODE_SET_RESERVE1:
+          reserve(requests, info);
+          break;
+        case MODE_SET_ACTION:
+          action(requests);
+          break;
+        case MODE_SET_UNDO:
+          undo(requests);
+          break;
         case MODE_SET_COMMIT:
-        case MODE_SET_FREE: undo_.reset(); break;
-        default: break;
+        case MODE_SET_FREE:
+          undo_.reset();
+          break;
+        default:
+          break;
       }
     } catch (const std::exception& e) {
       log::error(std::string("request failed: ") + e.what());
@@ -154,8 +163,7 @@ class agent {
       if (const auto* e = view_.find(name))
         set_value(r->requestvb, e->val);
       else
-        netsnmp_set_request_error(info, r, view_.object_exists(name) ? SNMP_NOSUCHINSTANCE
-                                                                      : SNMP_NOSUCHOBJECT);
+        netsnmp_set_request_error(info, r, view_.object_exists(name) ? SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
     }
   }
 
@@ -182,8 +190,7 @@ class agent {
         continue;
       }
       const auto status = check_set_value(std::get<set_target>(what), value_of(r->requestvb));
-      if (status != snmp::error_status::no_error)
-        netsnmp_set_request_error(info, r, static_cast<int>(status));
+      if (status != snmp::error_status::no_error) netsnmp_set_request_error(info, r, static_cast<int>(status));
     }
   }
 
@@ -196,8 +203,10 @@ class agent {
       const auto what = classify_set(view_, name);
       if (!std::holds_alternative<set_target>(what)) continue;
       auto text = value_of(r->requestvb).octets;
-      if (std::get<set_target>(what) == set_target::center_url) url = std::move(text);
-      else code = std::move(text);
+      if (std::get<set_target>(what) == set_target::center_url)
+        url = std::move(text);
+      else
+        code = std::move(text);
     }
     try {
       undo_ = store_.set_registration_inputs(url, code);

@@ -44,10 +44,14 @@ std::string truncate(std::string s, std::size_t n) {
 
 int status_value(terminal::device_state s) {
   switch (s) {
-    case terminal::device_state::idle: return static_cast<int>(tm::status_value::idle);
-    case terminal::device_state::busy: return static_cast<int>(tm::status_value::busy);
-    case terminal::device_state::error: return static_cast<int>(tm::status_value::error);
-    case terminal::device_state::unknown: break;
+    case terminal::device_state::idle:
+      return static_cast<int>(tm::status_value::idle);
+    case terminal::device_state::busy:
+      return static_cast<int>(tm::status_value::busy);
+    case terminal::device_state::error:
+      return static_cast<int>(tm::status_value::error);
+    case terminal::device_state::unknown:
+      break;
   }
   return static_cast<int>(tm::status_value::unknown);
 }
@@ -59,19 +63,26 @@ int reg_state_value(terminal::registration_state s) {
 // hrDeviceStatus: unknown(1), running(2), warning(3), testing(4), down(5).
 int hr_device_status(const terminal::terminal_state& t, bool low_toner) {
   switch (t.status.state) {
-    case terminal::device_state::error: return 5;
-    case terminal::device_state::unknown: return 1;
-    default: return low_toner ? 3 : 2;
+    case terminal::device_state::error:
+      return 5;
+    case terminal::device_state::unknown:
+      return 1;
+    default:
+      return low_toner ? 3 : 2;
   }
 }
 
 // hrPrinterStatus: other(1), unknown(2), idle(3), printing(4), warmup(5).
 int hr_printer_status(terminal::device_state s) {
   switch (s) {
-    case terminal::device_state::idle: return 3;
-    case terminal::device_state::busy: return 4;
-    case terminal::device_state::error: return 1;
-    case terminal::device_state::unknown: break;
+    case terminal::device_state::idle:
+      return 3;
+    case terminal::device_state::busy:
+      return 4;
+    case terminal::device_state::error:
+      return 1;
+    case terminal::device_state::unknown:
+      break;
   }
   return 2;
 }
@@ -143,8 +154,7 @@ mib_view mib_view::build(const terminal::terminal_state& t) {
   add(append(tm::reg_center_url, {0}), text(r.center_url));
   add(append(tm::reg_provisional_code, {0}), text(""));  // a secret: never read back
   add(append(tm::reg_site_id, {0}), text(r.site_id));
-  add(append(tm::reg_last_report, {0}),
-      text(snmp::date_and_time(r.last_report ? to_unix(*r.last_report) : 0)));
+  add(append(tm::reg_last_report, {0}), text(snmp::date_and_time(r.last_report ? to_unix(*r.last_report) : 0)));
   add(append(tm::reg_last_error, {0}), text(truncate(r.last_error, 255)));
   add(append(tm::reg_last_error_time, {0}),
       text(snmp::date_and_time(r.last_error_time ? to_unix(*r.last_error_time) : 0)));
@@ -180,20 +190,14 @@ mib_view mib_view::build(const terminal::terminal_state& t) {
 
 const entry* mib_view::find(std::span<const snmp::subid> name) const noexcept {
   const auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
-                                   [](const entry& a, std::span<const snmp::subid> n) {
-                                     return oid_less(a.name, n);
-                                   });
-  if (it == entries_.end() || !std::equal(it->name.begin(), it->name.end(), name.begin(), name.end()))
-    return nullptr;
+                                   [](const entry& a, std::span<const snmp::subid> n) { return oid_less(a.name, n); });
+  if (it == entries_.end() || !std::equal(it->name.begin(), it->name.end(), name.begin(), name.end())) return nullptr;
   return &*it;
 }
 
-const entry* mib_view::next(std::span<const snmp::subid> name,
-                            std::span<const snmp::subid> within) const noexcept {
+const entry* mib_view::next(std::span<const snmp::subid> name, std::span<const snmp::subid> within) const noexcept {
   const auto it = std::upper_bound(entries_.begin(), entries_.end(), name,
-                                   [](std::span<const snmp::subid> n, const entry& a) {
-                                     return oid_less(n, a.name);
-                                   });
+                                   [](std::span<const snmp::subid> n, const entry& a) { return oid_less(n, a.name); });
   if (it == entries_.end() || !snmp::starts_with(it->name, within)) return nullptr;
   return &*it;
 }
@@ -202,14 +206,11 @@ bool mib_view::object_exists(std::span<const snmp::subid> name) const noexcept {
   if (name.empty()) return false;
   const auto prefix = name.first(name.size() - 1);
   const auto it = std::lower_bound(entries_.begin(), entries_.end(), prefix,
-                                   [](const entry& a, std::span<const snmp::subid> n) {
-                                     return oid_less(a.name, n);
-                                   });
+                                   [](const entry& a, std::span<const snmp::subid> n) { return oid_less(a.name, n); });
   return it != entries_.end() && snmp::starts_with(it->name, prefix);
 }
 
-std::variant<set_target, snmp::error_status> classify_set(const mib_view& view,
-                                                          std::span<const snmp::subid> name) {
+std::variant<set_target, snmp::error_status> classify_set(const mib_view& view, std::span<const snmp::subid> name) {
   const auto is = [&](const oid_vector& object) {
     return name.size() == object.size() + 1 && snmp::starts_with(name, object) && name.back() == 0;
   };
@@ -227,8 +228,7 @@ snmp::error_status check_set_value(set_target target, const snmp::value& v) {
     case set_target::center_url:
       if (v.octets.size() > terminal::max_center_url_length) return snmp::error_status::wrong_length;
       // An empty URL clears it; anything else must be a URL.
-      if (!v.octets.empty() && terminal::validate_center_url(v.octets))
-        return snmp::error_status::wrong_value;
+      if (!v.octets.empty() && terminal::validate_center_url(v.octets)) return snmp::error_status::wrong_value;
       break;
     case set_target::provisional_code:
       if (v.octets.size() > terminal::max_provisional_code_length) return snmp::error_status::wrong_length;

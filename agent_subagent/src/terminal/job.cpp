@@ -7,9 +7,7 @@ namespace {
 constexpr std::int32_t toner_capacity = 20'000;  // impressions per cartridge
 constexpr std::int32_t drum_capacity = 60'000;
 
-bool marks_paper(service s) {
-  return s == service::copy || s == service::print || s == service::fax_in;
-}
+bool marks_paper(service s) { return s == service::copy || s == service::print || s == service::fax_in; }
 
 void use(supply& s, std::uint64_t amount) {
   if (s.level < 0) return;  // unknown / some remaining: nothing to count down
@@ -22,8 +20,7 @@ void use(supply& s, std::uint64_t amount) {
 std::optional<std::string> validate(const job& j, bool color_capable) {
   if (j.kind == service::total) return "total is not a job";
   if (j.units == 0) return "a job needs at least 1 unit";
-  if (j.units > max_job_units)
-    return "a job may move a counter by at most " + std::to_string(max_job_units);
+  if (j.units > max_job_units) return "a job may move a counter by at most " + std::to_string(max_job_units);
   if (j.color && !color_capable) return "this terminal prints in black and white only";
   if (j.color && (j.kind == service::scan || j.kind == service::fax_out || j.kind == service::fax_in))
     return "colour applies to copy and print jobs only";
@@ -54,8 +51,7 @@ void apply(const job& j, counter_set& counters, std::vector<supply>& supplies) {
 
 std::vector<supply> default_supplies(bool color, int toner_percent) {
   std::vector<supply> out;
-  const auto toner_level = static_cast<std::int32_t>(
-      static_cast<std::int64_t>(toner_capacity) * toner_percent / 100);
+  const auto toner_level = static_cast<std::int32_t>(static_cast<std::int64_t>(toner_capacity) * toner_percent / 100);
   auto toner = [&](std::string colorant, std::string name) {
     supply s;
     s.index = static_cast<std::int32_t>(out.size() + 1);

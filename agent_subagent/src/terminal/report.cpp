@@ -10,10 +10,18 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -63,8 +71,8 @@ std::string format_text(const terminal_state& t) {
   if (!t.id.uuid.empty()) o += "UUID          " + t.id.uuid + "\n";
   o += "Status        " + std::string(to_string(t.status.state));
   if (!t.status.message.empty()) o += " (" + t.status.message + ")";
-  o += "\n\nCounters      " + lpad("impressions", 12) + lpad("mono", 12) + lpad("color", 12) +
-       lpad("sheets", 12) + "\n";
+  o +=
+      "\n\nCounters      " + lpad("impressions", 12) + lpad("mono", 12) + lpad("color", 12) + lpad("sheets", 12) + "\n";
   for (auto s : all_services) {
     o += "  " + pad(std::string(to_string(s)), 12);
     for (auto k : all_counter_kinds) o += lpad(counter_text(t.counters, s, k), 12);
@@ -80,8 +88,8 @@ std::string format_text(const terminal_state& t) {
   if (!r.site_id.empty()) o += "  site        " + r.site_id + "\n";
   if (r.last_report) o += "  last report " + format_utc(*r.last_report) + "\n";
   if (!r.last_error.empty())
-    o += "  last error  " + r.last_error +
-         (r.last_error_time ? " (" + format_utc(*r.last_error_time) + ")" : "") + "\n";
+    o +=
+        "  last error  " + r.last_error + (r.last_error_time ? " (" + format_utc(*r.last_error_time) + ")" : "") + "\n";
   return o;
 }
 
@@ -112,18 +120,15 @@ std::string format_json(const terminal_state& t) {
     if (i) o += ",";
     o += "{\"index\":" + std::to_string(s.index) + ",\"type\":" + json_string(to_string(s.type)) +
          ",\"description\":" + json_string(s.description) + ",\"colorant\":" + json_string(s.colorant) +
-         ",\"max_capacity\":" + std::to_string(s.max_capacity) + ",\"level\":" + std::to_string(s.level) +
-         "}";
+         ",\"max_capacity\":" + std::to_string(s.max_capacity) + ",\"level\":" + std::to_string(s.level) + "}";
   }
   const auto& r = t.registration;
   o += "],\"registration\":{\"state\":" + json_string(to_string(r.state)) +
-       ",\"center_url\":" + json_string(r.center_url) +
-       ",\"code_pending\":" + (r.code_pending ? "true" : "false") +
+       ",\"center_url\":" + json_string(r.center_url) + ",\"code_pending\":" + (r.code_pending ? "true" : "false") +
        ",\"site_id\":" + json_string(r.site_id) +
        ",\"last_report\":" + (r.last_report ? json_string(format_utc(*r.last_report)) : "null") +
        ",\"last_error\":" + json_string(r.last_error) +
-       ",\"last_error_time\":" + (r.last_error_time ? json_string(format_utc(*r.last_error_time)) : "null") +
-       "}}\n";
+       ",\"last_error_time\":" + (r.last_error_time ? json_string(format_utc(*r.last_error_time)) : "null") + "}}\n";
   return o;
 }
 

@@ -31,8 +31,7 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& ta
 }
 
 template <typename E, std::size_t N>
-std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& table,
-                          std::string_view name) {
+std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view name) {
   for (const auto& [v, n] : table)
     if (n == name) return v;
   return std::nullopt;
@@ -41,9 +40,7 @@ std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& t
 }  // namespace
 
 std::string_view to_string(device_state s) noexcept { return name_of(device_names, s); }
-std::optional<device_state> parse_device_state(std::string_view n) noexcept {
-  return value_of(device_names, n);
-}
+std::optional<device_state> parse_device_state(std::string_view n) noexcept { return value_of(device_names, n); }
 std::string_view to_string(registration_state s) noexcept { return name_of(registration_names, s); }
 std::optional<registration_state> parse_registration_state(std::string_view n) noexcept {
   return value_of(registration_names, n);

@@ -41,13 +41,12 @@ CREATE TABLE registration (
   last_error_time INTEGER);
 )sql";
 
-std::string store_path(const std::string& dir) {
-  return (std::filesystem::path(dir) / store_file_name).string();
-}
+std::string store_path(const std::string& dir) { return (std::filesystem::path(dir) / store_file_name).string(); }
 
 void write_counters(sqlite::database& db, const counter_set& c) {
-  sqlite::statement up(db, "INSERT INTO counters(service, kind, value) VALUES (?1, ?2, ?3) "
-                           "ON CONFLICT (service, kind) DO UPDATE SET value = excluded.value");
+  sqlite::statement up(db,
+                       "INSERT INTO counters(service, kind, value) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (service, kind) DO UPDATE SET value = excluded.value");
   for (auto s : all_services)
     for (auto k : all_counter_kinds)
       if (const auto v = c.get(s, k)) {
@@ -83,8 +82,9 @@ counter_set read_counters(sqlite::database& db) {
 
 std::vector<supply> read_supplies(sqlite::database& db) {
   std::vector<supply> out;
-  sqlite::statement q(db, "SELECT idx, type, class, unit, description, colorant, max_capacity, "
-                          "level FROM supplies ORDER BY idx");
+  sqlite::statement q(db,
+                      "SELECT idx, type, class, unit, description, colorant, max_capacity, "
+                      "level FROM supplies ORDER BY idx");
   while (q.step()) {
     supply s;
     s.index = static_cast<std::int32_t>(q.column_int(0));
@@ -110,11 +110,13 @@ bool color_capable(sqlite::database& db) {
 std::optional<std::string> validate_center_url(std::string_view url) {
   if (url.size() > max_center_url_length) return "the center URL is longer than 255 characters";
   std::string_view rest;
-  if (url.starts_with("https://")) rest = url.substr(8);
-  else if (url.starts_with("http://")) rest = url.substr(7);
-  else return "the center URL must start with https:// or http://";
-  if (rest.empty() || rest.front() == '/' || rest.front() == ':')
-    return "the center URL names no host";
+  if (url.starts_with("https://"))
+    rest = url.substr(8);
+  else if (url.starts_with("http://"))
+    rest = url.substr(7);
+  else
+    return "the center URL must start with https:// or http://";
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return "the center URL names no host";
   for (char c : url)
     if (c <= ' ' || c >= 0x7f) return "the center URL holds spaces or non-ASCII characters";
   return std::nullopt;
@@ -127,20 +129,17 @@ std::optional<std::string> validate_code(std::string_view code) {
   return std::nullopt;
 }
 
-void store::create(const std::string& state_dir, const identity& id, bool color, int toner_percent,
-                   const clock& clk) {
+void store::create(const std::string& state_dir, const identity& id, bool color, int toner_percent, const clock& clk) {
   if (auto problem = validate(id)) throw error(exit_code::data, "invalid identity: " + *problem);
   if (!terminal_key(id))
     throw error(exit_code::data, "a terminal needs a manufacturer and a serial number (or a UUID)");
-  if (toner_percent < 0 || toner_percent > 100)
-    throw error(exit_code::data, "toner level must be 0..100 percent");
+  if (toner_percent < 0 || toner_percent > 100) throw error(exit_code::data, "toner level must be 0..100 percent");
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) throw error(exit_code::io, "cannot create state directory " + state_dir + ": " + ec.message());
   ::chmod(state_dir.c_str(), 0700);
   const auto path = store_path(state_dir);
-  if (std::filesystem::exists(path, ec))
-    throw error(exit_code::failure, "a terminal already exists in " + state_dir);
+  if (std::filesystem::exists(path, ec)) throw error(exit_code::failure, "a terminal already exists in " + state_dir);
   // The store may hold a provisional code: owner only, from the first byte.
   const mode_t old_mask = ::umask(077);
   try {
@@ -149,8 +148,9 @@ void store::create(const std::string& state_dir, const identity& id, bool color,
     db.exec("PRAGMA journal_mode = WAL");
     sqlite::transaction tx(db);
     db.exec(schema);
-    sqlite::statement ins(db, "INSERT INTO identity(id, manufacturer, model, serial, uuid, firmware, "
-                              "color) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)");
+    sqlite::statement ins(db,
+                          "INSERT INTO identity(id, manufacturer, model, serial, uuid, firmware, "
+                          "color) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)");
     ins.bind(1, id.manufacturer).bind(2, id.model).bind(3, id.serial).bind(4, id.uuid);
     ins.bind(5, id.firmware).bind(6, color ? 1 : 0);
     ins.run();
@@ -159,8 +159,9 @@ void store::create(const std::string& state_dir, const identity& id, bool color,
     sqlite::statement st(db, "INSERT INTO status(id, state, message, changed) VALUES (1, 'idle', '', ?1)");
     st.bind(1, to_unix(clk.now()));
     st.run();
-    db.exec("INSERT INTO registration(id, state, center_url, pending_code, site_id, last_error) "
-            "VALUES (1, 'unregistered', '', '', '', '')");
+    db.exec(
+        "INSERT INTO registration(id, state, center_url, pending_code, site_id, last_error) "
+        "VALUES (1, 'unregistered', '', '', '', '')");
     db.exec("PRAGMA user_version = " + std::to_string(schema_version));
     tx.commit();
   } catch (...) {
@@ -174,15 +175,14 @@ store::store(const std::string& state_dir, const clock& clk)
     : db_([&] {
         const auto path = store_path(state_dir);
         if (::access(path.c_str(), F_OK) != 0)
-          throw error(exit_code::io, "no terminal in " + state_dir +
-                                         " (run 'fleetreg-terminal init' first)");
+          throw error(exit_code::io, "no terminal in " + state_dir + " (run 'fleetreg-terminal init' first)");
         return sqlite::database(path, sqlite::open_mode::read_write);
       }()),
       clock_(clk) {
   sqlite::statement v(db_, "PRAGMA user_version");
   if (!v.step() || v.column_int(0) != schema_version)
-    throw error(exit_code::io, db_.path() + " is not a fleetreg terminal store of schema version " +
-                                   std::to_string(schema_version));
+    throw error(exit_code::io,
+                db_.path() + " is not a fleetreg terminal store of schema version " + std::to_string(schema_version));
 }
 
 terminal_state store::load() {
@@ -204,8 +204,9 @@ terminal_state store::load() {
       t.status.state = parse_device_state(st.column_text(0)).value_or(device_state::unknown);
       t.status.message = st.column_text(1);
     }
-    sqlite::statement reg(db_, "SELECT state, center_url, pending_code, site_id, last_report, "
-                               "last_error, last_error_time FROM registration");
+    sqlite::statement reg(db_,
+                          "SELECT state, center_url, pending_code, site_id, last_report, "
+                          "last_error, last_error_time FROM registration");
     if (reg.step()) {
       auto& r = t.registration;
       r.state = parse_registration_state(reg.column_text(0)).value_or(registration_state::unregistered);
@@ -247,8 +248,9 @@ void store::set_status(device_state state, std::string_view message) {
 
 void store::refill(bool drum) {
   sqlite::transaction tx(db_);
-  sqlite::statement up(db_, "UPDATE supplies SET level = max_capacity WHERE max_capacity > 0 "
-                            "AND (type = ?1 OR (?2 AND type = ?3))");
+  sqlite::statement up(db_,
+                       "UPDATE supplies SET level = max_capacity WHERE max_capacity > 0 "
+                       "AND (type = ?1 OR (?2 AND type = ?3))");
   up.bind(1, static_cast<std::int64_t>(supply_type::toner)).bind(2, drum ? 1 : 0);
   up.bind(3, static_cast<std::int64_t>(supply_type::opc));
   up.run();

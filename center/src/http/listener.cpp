@@ -70,8 +70,7 @@ struct listener::impl {
       boost::asio::post(io_, [this, site_id] { wake(site_id); });
     });
     http_listener_config conf;
-    conf.set_timeout(std::chrono::seconds(
-        std::chrono::duration_cast<std::chrono::seconds>(cfg.max_wait).count() + 30));
+    conf.set_timeout(std::chrono::seconds(std::chrono::duration_cast<std::chrono::seconds>(cfg.max_wait).count() + 30));
     if (cfg.listen.starts_with("https://")) {
       conf.set_ssl_context_callback([&cfg](boost::asio::ssl::context& ctx) {
         ctx.set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
@@ -115,9 +114,9 @@ struct listener::impl {
     // Refuse an oversized body before reading it.
     const auto length = req.headers().content_length();
     if (length > static_cast<std::size_t>(cfg_.max_body_bytes)) {
-      reply(req, http::error_response(413, "body_too_large",
-                                      "the request body is larger than " + std::to_string(cfg_.max_body_bytes) +
-                                          " bytes"));
+      reply(req,
+            http::error_response(413, "body_too_large",
+                                 "the request body is larger than " + std::to_string(cfg_.max_body_bytes) + " bytes"));
       return;
     }
     // No body announced: answer on this thread, without a continuation.
@@ -139,25 +138,24 @@ struct listener::impl {
   }
 
   void handle(wh::http_request req, std::string body) {
-      http::request r;
-      r.body = std::move(body);
-      r.method = req.method();
-      const auto& uri = req.relative_uri();
-      r.path = web::uri::decode(uri.path());
-      for (const auto& [k, v] : web::uri::split_query(uri.query()))
-        r.query[web::uri::decode(k)] = web::uri::decode(v);
-      for (const auto& [k, v] : req.headers()) {
-        std::string name = k;
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        r.headers[name] = v;
-      }
-      r.peer = req.remote_address();
-      auto result = api_.handle(r);
-      if (auto* resp = std::get_if<http::response>(&result)) {
-        reply(req, *resp);
-        return;
-      }
-      park(std::move(req), std::get<http::deferred>(std::move(result)));
+    http::request r;
+    r.body = std::move(body);
+    r.method = req.method();
+    const auto& uri = req.relative_uri();
+    r.path = web::uri::decode(uri.path());
+    for (const auto& [k, v] : web::uri::split_query(uri.query())) r.query[web::uri::decode(k)] = web::uri::decode(v);
+    for (const auto& [k, v] : req.headers()) {
+      std::string name = k;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      r.headers[name] = v;
+    }
+    r.peer = req.remote_address();
+    auto result = api_.handle(r);
+    if (auto* resp = std::get_if<http::response>(&result)) {
+      reply(req, *resp);
+      return;
+    }
+    park(std::move(req), std::get<http::deferred>(std::move(result)));
   }
 
   void park(wh::http_request req, http::deferred d) {

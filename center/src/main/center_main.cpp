@@ -32,24 +32,34 @@ int main(int argc, char** argv) {
   log::set_program("fleetreg-center");
   std::string config_path;
   bool test_only = false;
-  static const option long_options[] = {{"config", required_argument, nullptr, 'c'},
-                                        {"test-config", no_argument, nullptr, 't'},
-                                        {"debug", optional_argument, nullptr, 'd'},
-                                        {"help", no_argument, nullptr, 'h'},
-                                        {"version", no_argument, nullptr, 'V'},
-                                        {nullptr, 0, nullptr, 0}};
+  static const option long_options[] = {
+      {"config", required_argument, nullptr, 'c'}, {"test-config", no_argument, nullptr, 't'},
+      {"debug", optional_argument, nullptr, 'd'},  {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},      {nullptr, 0, nullptr, 0}};
   try {
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:td::hV", long_options, nullptr)) != -1) {
       switch (c) {
-        case 'c': config_path = optarg; break;
-        case 't': test_only = true; break;
-        case 'd': log::enable_debug(optarg ? optarg : ""); break;
-        case 'h': std::fputs(usage_text, stdout); return 0;
-        case 'V': std::puts("fleetreg-center " FLEETREG_VERSION); return 0;
-        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
-        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+        case 'c':
+          config_path = optarg;
+          break;
+        case 't':
+          test_only = true;
+          break;
+        case 'd':
+          log::enable_debug(optarg ? optarg : "");
+          break;
+        case 'h':
+          std::fputs(usage_text, stdout);
+          return 0;
+        case 'V':
+          std::puts("fleetreg-center " FLEETREG_VERSION);
+          return 0;
+        case ':':
+          throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default:
+          throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
       }
     }
     if (optind < argc) throw usage_error(std::string("unexpected argument '") + argv[optind] + "'");

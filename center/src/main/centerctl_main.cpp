@@ -26,18 +26,25 @@ int main(int argc, char** argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:c:hV", long_options, nullptr)) != -1) {
       switch (c) {
-        case 'c': config_path = optarg; break;
+        case 'c':
+          config_path = optarg;
+          break;
         case 'h':
-          std::printf("Usage: fleetreg-centerctl [-c FILE] COMMAND [OPTION]...\n"
-                      "Operate a fleetreg center: accounts, codes, sites, credentials, backups.\n\n%s\n"
-                      "  -c, --config=FILE   configuration file (default /etc/fleetreg/center.conf)\n"
-                      "  -h, --help          show this help and exit\n"
-                      "  -V, --version       show the version and exit\n",
-                      center::ctl_commands_usage);
+          std::printf(
+              "Usage: fleetreg-centerctl [-c FILE] COMMAND [OPTION]...\n"
+              "Operate a fleetreg center: accounts, codes, sites, credentials, backups.\n\n%s\n"
+              "  -c, --config=FILE   configuration file (default /etc/fleetreg/center.conf)\n"
+              "  -h, --help          show this help and exit\n"
+              "  -V, --version       show the version and exit\n",
+              center::ctl_commands_usage);
           return 0;
-        case 'V': std::puts("fleetreg-centerctl " FLEETREG_VERSION); return 0;
-        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
-        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+        case 'V':
+          std::puts("fleetreg-centerctl " FLEETREG_VERSION);
+          return 0;
+        case ':':
+          throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default:
+          throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
       }
     }
     const auto cfg = center::load_config(config_path);

@@ -22,8 +22,8 @@ std::string_view trim(std::string_view s) {
 bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-          c == '-' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '.'))
       return false;
   return true;
 }
@@ -64,14 +64,11 @@ ini_file ini_file::parse(std::string_view text, std::string source) {
     auto value = trim(line.substr(eq + 1));
     if (!valid_name(key)) fail(f.source_, line_no, "invalid key name");
     if (section.empty()) fail(f.source_, line_no, "key outside of a [section]");
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
-      value = value.substr(1, value.size() - 2);
-    auto [it, inserted] =
-        f.entries_.try_emplace({section, std::string(key)}, entry{std::string(value), line_no});
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    auto [it, inserted] = f.entries_.try_emplace({section, std::string(key)}, entry{std::string(value), line_no});
     if (!inserted)
       fail(f.source_, line_no,
-           "duplicate key '" + std::string(key) + "' (first set on line " +
-               std::to_string(it->second.line) + ")");
+           "duplicate key '" + std::string(key) + "' (first set on line " + std::to_string(it->second.line) + ")");
   }
   return f;
 }
@@ -99,12 +96,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (ec != std::errc{} || ptr == text.data() || n < 0) return std::nullopt;
   const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
   std::int64_t factor;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   if (n > INT64_MAX / factor) return std::nullopt;
   return std::chrono::milliseconds{n * factor};
 }
@@ -117,12 +120,10 @@ struct binder {
   const ini_file::entry& e;
 
   [[noreturn]] void bad(const std::string& why) const {
-    fail(file.source(), e.line,
-         "[" + std::string(opt.section) + "] " + std::string(opt.key) + ": " + why);
+    fail(file.source(), e.line, "[" + std::string(opt.section) + "] " + std::string(opt.key) + ": " + why);
   }
   void operator()(const string_target& t) const {
-    if (e.value.size() > t.max_length)
-      bad("longer than " + std::to_string(t.max_length) + " characters");
+    if (e.value.size() > t.max_length) bad("longer than " + std::to_string(t.max_length) + " characters");
     *t.value = e.value;
   }
   void operator()(const integer_target& t) const {
@@ -131,15 +132,17 @@ struct binder {
     const auto [ptr, ec] = std::from_chars(e.value.data(), end, v);
     if (ec != std::errc{} || ptr != end || e.value.empty()) bad("'" + e.value + "' is not an integer");
     if (v < t.min || v > t.max)
-      bad(std::to_string(v) + " is out of range " + std::to_string(t.min) + ".." +
-          std::to_string(t.max));
+      bad(std::to_string(v) + " is out of range " + std::to_string(t.min) + ".." + std::to_string(t.max));
     *t.value = v;
   }
   void operator()(const bool_target& t) const {
     const auto& v = e.value;
-    if (v == "yes" || v == "true" || v == "on" || v == "1") *t.value = true;
-    else if (v == "no" || v == "false" || v == "off" || v == "0") *t.value = false;
-    else bad("'" + v + "' is not yes/no");
+    if (v == "yes" || v == "true" || v == "on" || v == "1")
+      *t.value = true;
+    else if (v == "no" || v == "false" || v == "off" || v == "0")
+      *t.value = false;
+    else
+      bad("'" + v + "' is not yes/no");
   }
   void operator()(const duration_target& t) const {
     const auto d = parse_duration(e.value);
@@ -158,9 +161,7 @@ void apply_options(const ini_file& file, std::span<const option> table) {
     const option* match = nullptr;
     for (const auto& o : table)
       if (o.section == where.first && o.key == where.second) match = &o;
-    if (!match)
-      fail(file.source(), e.line,
-           "unknown key '" + where.second + "' in section [" + where.first + "]");
+    if (!match) fail(file.source(), e.line, "unknown key '" + where.second + "' in section [" + where.first + "]");
     std::visit(binder{file, *match, e}, match->target);
   }
 }

@@ -5,22 +5,32 @@ namespace fleetreg {
 
 std::string_view to_string(service s) noexcept {
   switch (s) {
-    case service::copy: return "copy";
-    case service::print: return "print";
-    case service::scan: return "scan";
-    case service::fax_in: return "fax-in";
-    case service::fax_out: return "fax-out";
-    case service::total: return "total";
+    case service::copy:
+      return "copy";
+    case service::print:
+      return "print";
+    case service::scan:
+      return "scan";
+    case service::fax_in:
+      return "fax-in";
+    case service::fax_out:
+      return "fax-out";
+    case service::total:
+      return "total";
   }
   return "unknown";
 }
 
 std::string_view to_string(counter_kind k) noexcept {
   switch (k) {
-    case counter_kind::impressions: return "impressions";
-    case counter_kind::impressions_mono: return "impressions-mono";
-    case counter_kind::impressions_color: return "impressions-color";
-    case counter_kind::sheets: return "sheets";
+    case counter_kind::impressions:
+      return "impressions";
+    case counter_kind::impressions_mono:
+      return "impressions-mono";
+    case counter_kind::impressions_color:
+      return "impressions-color";
+    case counter_kind::sheets:
+      return "sheets";
   }
   return "unknown";
 }
@@ -39,12 +49,18 @@ std::optional<counter_kind> parse_counter_kind(std::string_view name) noexcept {
 
 int pwg_service_type(service s) noexcept {
   switch (s) {
-    case service::total: return 3;
-    case service::copy: return 4;
-    case service::fax_in: return 7;
-    case service::fax_out: return 8;
-    case service::print: return 11;
-    case service::scan: return 12;
+    case service::total:
+      return 3;
+    case service::copy:
+      return 4;
+    case service::fax_in:
+      return 7;
+    case service::fax_out:
+      return 8;
+    case service::print:
+      return 11;
+    case service::scan:
+      return 12;
   }
   return 2;  // unknown(2)
 }

@@ -25,8 +25,7 @@ bool ends_with_word(const std::string& s, std::string_view word) {
 
 // Corporate suffixes, compared after folding and dropping punctuation.
 constexpr std::array<std::string_view, 12> suffixes = {
-    "inc", "incorporated", "corp", "corporation", "co ltd", "ltd", "limited",
-    "gmbh", "ag", "co", "company", "llc"};
+    "inc", "incorporated", "corp", "corporation", "co ltd", "ltd", "limited", "gmbh", "ag", "co", "company", "llc"};
 
 // Vendor aliases (folded form → one name). Kept short: names seen in
 // printer-make-and-model, hrDeviceDescr and IEEE 1284 MFG fields.
@@ -65,8 +64,8 @@ std::string normalize_manufacturer(std::string_view manufacturer) {
   std::string folded;
   bool pending_space = false;
   for (char c : trim(manufacturer)) {
-    const bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      c == '-' || c == '&' || static_cast<unsigned char>(c) >= 0x80;
+    const bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+                      c == '&' || static_cast<unsigned char>(c) >= 0x80;
     if (!keep) {
       pending_space = !folded.empty();
       continue;
@@ -127,11 +126,20 @@ bool is_printable_utf8(std::string_view s, std::size_t max) noexcept {
     if (c < 0x20 || c == 0x7f) return false;
     std::size_t len;
     std::uint32_t cp;
-    if (c < 0x80) { len = 1; cp = c; }
-    else if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > s.size()) return false;
     for (std::size_t k = 1; k < len; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -139,8 +147,8 @@ bool is_printable_utf8(std::string_view s, std::size_t max) noexcept {
       cp = (cp << 6) | (cc & 0x3f);
     }
     // Overlong forms, surrogates, out of range, C1 controls.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
       return false;
     i += len;
   }
@@ -158,10 +166,8 @@ std::optional<std::string> validate(const identity& id) {
                           {"serial", id.serial, max_serial_length},
                           {"firmware", id.firmware, max_firmware_length}};
   for (const auto& f : fields) {
-    if (f.value.size() > f.max)
-      return std::string(f.name) + " is longer than " + std::to_string(f.max) + " bytes";
-    if (!is_printable_utf8(f.value, f.max))
-      return std::string(f.name) + " holds control characters or invalid UTF-8";
+    if (f.value.size() > f.max) return std::string(f.name) + " is longer than " + std::to_string(f.max) + " bytes";
+    if (!is_printable_utf8(f.value, f.max)) return std::string(f.name) + " holds control characters or invalid UTF-8";
   }
   if (!id.uuid.empty() && !is_uuid(id.uuid)) return "uuid is not a canonical UUID";
   return std::nullopt;

@@ -14,6 +14,12 @@ bool fail(std::string& why, std::string text) {
   return false;
 }
 
+// The same for functions returning an optional.
+std::nullopt_t refuse(std::string& why, std::string text) {
+  why = std::move(text);
+  return std::nullopt;
+}
+
 bool int32_member(const value& o, const char* key, std::int32_t& out, std::string& why, bool required) {
   const auto it = o.find(key);
   if (it == o.end()) return required ? fail(why, std::string(key) + " is missing") : true;
@@ -26,8 +32,7 @@ bool int32_member(const value& o, const char* key, std::int32_t& out, std::strin
 
 }  // namespace
 
-bool optional_string(const value& obj, const char* key, std::string& out, std::string& why,
-                     std::size_t max_length) {
+bool optional_string(const value& obj, const char* key, std::string& out, std::string& why, std::size_t max_length) {
   const auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
     out.clear();
@@ -36,8 +41,8 @@ bool optional_string(const value& obj, const char* key, std::string& out, std::s
   if (!it->is_string()) return fail(why, std::string(key) + " must be a string");
   const auto& s = it->get_ref<const std::string&>();
   if (!is_printable_utf8(s, max_length))
-    return fail(why, std::string(key) + " is longer than " + std::to_string(max_length) +
-                         " bytes or holds control characters");
+    return fail(
+        why, std::string(key) + " is longer than " + std::to_string(max_length) + " bytes or holds control characters");
   out = s;
   return true;
 }
@@ -59,7 +64,7 @@ value to_json(const identity& id) {
 }
 
 std::optional<identity> identity_from(const value& v, std::string& why) {
-  if (!v.is_object()) return fail(why, "a terminal must be an object"), std::nullopt;
+  if (!v.is_object()) return refuse(why, "a terminal must be an object");
   identity id;
   if (!optional_string(v, "manufacturer", id.manufacturer, why, max_manufacturer_length) ||
       !optional_string(v, "model", id.model, why, max_model_length) ||
@@ -67,7 +72,7 @@ std::optional<identity> identity_from(const value& v, std::string& why) {
       !optional_string(v, "uuid", id.uuid, why, 36) ||
       !optional_string(v, "firmware", id.firmware, why, max_firmware_length))
     return std::nullopt;
-  if (auto problem = validate(id)) return fail(why, *problem), std::nullopt;
+  if (auto problem = validate(id)) return refuse(why, *problem);
   return id;
 }
 
@@ -83,17 +88,17 @@ value to_json(const counter_set& c) {
 }
 
 std::optional<counter_set> counters_from(const value& v, std::string& why) {
-  if (!v.is_object()) return fail(why, "counters must be an object"), std::nullopt;
+  if (!v.is_object()) return refuse(why, "counters must be an object");
   counter_set c;
   for (const auto& [sname, row] : v.items()) {
     const auto s = parse_service(sname);
-    if (!s) return fail(why, "unknown service '" + sname.substr(0, 32) + "'"), std::nullopt;
-    if (!row.is_object()) return fail(why, "counters of " + sname + " must be an object"), std::nullopt;
+    if (!s) return refuse(why, "unknown service '" + sname.substr(0, 32) + "'");
+    if (!row.is_object()) return refuse(why, "counters of " + sname + " must be an object");
     for (const auto& [kname, x] : row.items()) {
       const auto k = parse_counter_kind(kname);
-      if (!k) return fail(why, "unknown counter kind '" + kname.substr(0, 32) + "'"), std::nullopt;
+      if (!k) return refuse(why, "unknown counter kind '" + kname.substr(0, 32) + "'");
       if (!x.is_number_unsigned())
-        return fail(why, "counter " + sname + "/" + kname + " must be an unsigned 64-bit integer"), std::nullopt;
+        return refuse(why, "counter " + sname + "/" + kname + " must be an unsigned 64-bit integer");
       c.set(*s, *k, x.get<std::uint64_t>());
     }
   }
@@ -112,7 +117,7 @@ value to_json(const supply& s) {
 }
 
 std::optional<supply> supply_from(const value& v, std::string& why) {
-  if (!v.is_object()) return fail(why, "a supply must be an object"), std::nullopt;
+  if (!v.is_object()) return refuse(why, "a supply must be an object");
   supply s;
   std::string type, klass;
   std::int32_t unit = static_cast<std::int32_t>(supply_unit::impressions);
@@ -123,13 +128,16 @@ std::optional<supply> supply_from(const value& v, std::string& why) {
       !optional_string(v, "colorant", s.colorant, why, max_colorant_length))
     return std::nullopt;
   const auto t = type.empty() ? std::optional<supply_type>(supply_type::unknown) : parse_supply_type(type);
-  if (!t) return fail(why, "unknown supply type '" + type + "'"), std::nullopt;
+  if (!t) return refuse(why, "unknown supply type '" + type + "'");
   s.type = *t;
-  if (klass == "filled") s.klass = supply_class::filled;
-  else if (klass.empty() || klass == "consumed") s.klass = supply_class::consumed;
-  else return fail(why, "supply class must be consumed or filled"), std::nullopt;
+  if (klass == "filled")
+    s.klass = supply_class::filled;
+  else if (klass.empty() || klass == "consumed")
+    s.klass = supply_class::consumed;
+  else
+    return refuse(why, "supply class must be consumed or filled");
   s.unit = static_cast<supply_unit>(unit);
-  if (auto problem = validate(s)) return fail(why, *problem), std::nullopt;
+  if (auto problem = validate(s)) return refuse(why, *problem);
   return s;
 }
 
@@ -147,31 +155,30 @@ value to_json(const reading& r) {
 }
 
 std::optional<reading> reading_from(const value& v, std::string& why) {
-  if (!v.is_object()) return fail(why, "a reading must be an object"), std::nullopt;
+  if (!v.is_object()) return refuse(why, "a reading must be an object");
   reading r;
   std::string taken, source;
   if (!optional_string(v, "id", r.id, why, max_id_length) ||
-      !optional_string(v, "terminal", r.terminal_key, why, 160) ||
-      !optional_string(v, "taken_at", taken, why, 40) || !optional_string(v, "source", source, why, 32) ||
+      !optional_string(v, "terminal", r.terminal_key, why, 160) || !optional_string(v, "taken_at", taken, why, 40) ||
+      !optional_string(v, "source", source, why, 32) ||
       !optional_string(v, "request_id", r.request_id, why, max_id_length))
     return std::nullopt;
-  if (!is_uuid(r.id)) return fail(why, "reading id must be a UUID"), std::nullopt;
-  if (r.terminal_key.empty()) return fail(why, "reading names no terminal"), std::nullopt;
+  if (!is_uuid(r.id)) return refuse(why, "reading id must be a UUID");
+  if (r.terminal_key.empty()) return refuse(why, "reading names no terminal");
   const auto t = parse_utc(taken);
-  if (!t) return fail(why, "taken_at must be an RFC 3339 time"), std::nullopt;
+  if (!t) return refuse(why, "taken_at must be an RFC 3339 time");
   r.taken = *t;
-  const auto src = source.empty() ? std::optional<reading_source>(reading_source::fleetreg_mib)
-                                  : parse_reading_source(source);
-  if (!src) return fail(why, "unknown reading source '" + source + "'"), std::nullopt;
+  const auto src =
+      source.empty() ? std::optional<reading_source>(reading_source::fleetreg_mib) : parse_reading_source(source);
+  if (!src) return refuse(why, "unknown reading source '" + source + "'");
   r.source = *src;
   const auto c = v.find("counters");
-  if (c == v.end()) return fail(why, "reading has no counters"), std::nullopt;
+  if (c == v.end()) return refuse(why, "reading has no counters");
   auto counters = counters_from(*c, why);
   if (!counters) return std::nullopt;
   r.counters = *counters;
   if (const auto s = v.find("supplies"); s != v.end() && !s->is_null()) {
-    if (!s->is_array() || s->size() > max_supplies)
-      return fail(why, "supplies must be an array of at most 64"), std::nullopt;
+    if (!s->is_array() || s->size() > max_supplies) return refuse(why, "supplies must be an array of at most 64");
     for (const auto& x : *s) {
       auto one = supply_from(x, why);
       if (!one) return std::nullopt;

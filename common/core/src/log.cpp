@@ -24,14 +24,22 @@ state& the_state() noexcept {
 
 const char* level_name(level lvl) noexcept {
   switch (lvl) {
-    case level::emerg: return "emergency";
-    case level::alert: return "alert";
-    case level::crit: return "critical";
-    case level::err: return "error";
-    case level::warning: return "warning";
-    case level::notice: return "notice";
-    case level::info: return "info";
-    case level::debug: return "debug";
+    case level::emerg:
+      return "emergency";
+    case level::alert:
+      return "alert";
+    case level::crit:
+      return "critical";
+    case level::err:
+      return "error";
+    case level::warning:
+      return "warning";
+    case level::notice:
+      return "notice";
+    case level::info:
+      return "info";
+    case level::debug:
+      return "debug";
   }
   return "log";
 }
@@ -47,9 +55,7 @@ void set_program(std::string_view name) noexcept {
   }
 }
 
-void set_threshold(level threshold) noexcept {
-  the_state().threshold = static_cast<int>(threshold);
-}
+void set_threshold(level threshold) noexcept { the_state().threshold = static_cast<int>(threshold); }
 
 void enable_debug(std::string_view topics) noexcept {
   auto& s = the_state();

@@ -48,9 +48,7 @@ std::string group(std::string_view symbols) {
 }  // namespace
 
 // The check symbol c makes step(damm(data), c) zero: c = 2·damm(data).
-char check_symbol(std::string_view data) {
-  return alphabet[static_cast<std::size_t>(step(damm(data), 0))];
-}
+char check_symbol(std::string_view data) { return alphabet[static_cast<std::size_t>(step(damm(data), 0))]; }
 
 std::string generate() {
   unsigned char bytes[data_symbols];
@@ -74,8 +72,7 @@ std::string normalize(std::string_view typed, std::string* why) {
     symbols += alphabet[static_cast<std::size_t>(v)];
   }
   if (symbols.size() != data_symbols + 1) return refuse("a provisional code has 12 characters");
-  if (damm(symbols) != 0)
-    return refuse("the provisional code has a typing error (its check character does not match)");
+  if (damm(symbols) != 0) return refuse("the provisional code has a typing error (its check character does not match)");
   return group(symbols);
 }
 

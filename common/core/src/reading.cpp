@@ -7,17 +7,21 @@ namespace fleetreg {
 
 std::string_view to_string(reading_source s) noexcept {
   switch (s) {
-    case reading_source::fleetreg_mib: return "fleetreg-mib";
-    case reading_source::printer_mib: return "printer-mib";
-    case reading_source::ipp: return "ipp";
-    case reading_source::terminal: return "terminal";
+    case reading_source::fleetreg_mib:
+      return "fleetreg-mib";
+    case reading_source::printer_mib:
+      return "printer-mib";
+    case reading_source::ipp:
+      return "ipp";
+    case reading_source::terminal:
+      return "terminal";
   }
   return "unknown";
 }
 
 std::optional<reading_source> parse_reading_source(std::string_view name) noexcept {
-  for (auto s : {reading_source::fleetreg_mib, reading_source::printer_mib, reading_source::ipp,
-                 reading_source::terminal})
+  for (auto s :
+       {reading_source::fleetreg_mib, reading_source::printer_mib, reading_source::ipp, reading_source::terminal})
     if (to_string(s) == name) return s;
   return std::nullopt;
 }

@@ -17,27 +17,30 @@ const std::error_category& sqlite_category() noexcept {
   return c;
 }
 
-database::database(const std::string& path, open_mode mode, std::chrono::milliseconds busy_timeout)
-    : path_(path) {
+database::database(const std::string& path, open_mode mode, std::chrono::milliseconds busy_timeout) : path_(path) {
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
-    case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
-    case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
-    case open_mode::create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case open_mode::read_only:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+    case open_mode::read_write:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
+    case open_mode::create:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
   }
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // owned even on failure: sqlite3_open_v2 may allocate a handle
-  if (rc != SQLITE_OK)
-    throw std::system_error(rc, sqlite_category(), "cannot open database " + path);
+  if (rc != SQLITE_OK) throw std::system_error(rc, sqlite_category(), "cannot open database " + path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
 }
 
 void database::check(int rc, std::string_view what) const {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-  throw std::system_error(rc, sqlite_category(),
-                          std::string(what) + " (" + path_ + "): " + sqlite3_errmsg(db_.get()));
+  throw std::system_error(rc, sqlite_category(), std::string(what) + " (" + path_ + "): " + sqlite3_errmsg(db_.get()));
 }
 
 void database::exec(std::string_view sql) {
@@ -55,8 +58,8 @@ std::int64_t database::data_version() {
 
 statement::statement(database& db, std::string_view sql) : db_(&db) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &raw, nullptr);
   stmt_.reset(raw);
   db.check(rc, "prepare");
 }
@@ -67,8 +70,7 @@ statement& statement::bind(int index, std::int64_t value) {
 }
 
 statement& statement::bind(int index, std::string_view value) {
-  db_->check(sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
-                               SQLITE_TRANSIENT),
+  db_->check(sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT),
              "bind");
   return *this;
 }

@@ -47,8 +47,7 @@ std::optional<std::string> validate(const supply& s) {
   if (s.max_capacity >= 0 && s.level > s.max_capacity) return "supply level above its max capacity";
   if (!is_printable_utf8(s.description, max_supply_description_length))
     return "supply description too long or not printable UTF-8";
-  if (!is_printable_utf8(s.colorant, max_colorant_length))
-    return "supply colorant too long or not printable UTF-8";
+  if (!is_printable_utf8(s.colorant, max_colorant_length)) return "supply colorant too long or not printable UTF-8";
   return std::nullopt;
 }
 

@@ -22,15 +22,17 @@ value decode(const netsnmp_variable_list* v) {
   value out;
   out.type = static_cast<value_type>(v->type);
   switch (v->type) {
-    case ASN_INTEGER: out.integer = *v->val.integer; break;
+    case ASN_INTEGER:
+      out.integer = *v->val.integer;
+      break;
     case ASN_COUNTER:
     case ASN_GAUGE:
     case ASN_TIMETICKS:
       out.unsigned_value = static_cast<std::uint32_t>(*v->val.integer);
       break;
     case ASN_COUNTER64:
-      out.unsigned_value = (static_cast<std::uint64_t>(v->val.counter64->high) << 32) |
-                           (v->val.counter64->low & 0xffffffffUL);
+      out.unsigned_value =
+          (static_cast<std::uint64_t>(v->val.counter64->high) << 32) | (v->val.counter64->low & 0xffffffffUL);
       break;
     case ASN_OCTET_STR:
     case ASN_IPADDRESS:
@@ -40,7 +42,8 @@ value decode(const netsnmp_variable_list* v) {
     case ASN_OBJECT_ID:
       out.oid.assign(v->val.objid, v->val.objid + v->val_len / sizeof(oid));
       break;
-    default: break;
+    default:
+      break;
   }
   return out;
 }
@@ -75,10 +78,11 @@ void add_value(netsnmp_pdu* pdu, const varbind& vb) {
     case value_type::octet_string:
     case value_type::ip_address:
     case value_type::opaque:
-      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), v.octets.data(),
-                            v.octets.size());
+      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), v.octets.data(), v.octets.size());
       break;
-    default: snmp_add_null_var(pdu, name, len); break;
+    default:
+      snmp_add_null_var(pdu, name, len);
+      break;
   }
 }
 
@@ -140,9 +144,15 @@ client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
     s.securityName = const_cast<char*>(o.user.c_str());
     s.securityNameLen = o.user.size();
     switch (o.level) {
-      case security_level::no_auth_no_priv: s.securityLevel = SNMP_SEC_LEVEL_NOAUTH; break;
-      case security_level::auth_no_priv: s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV; break;
-      case security_level::auth_priv: s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV; break;
+      case security_level::no_auth_no_priv:
+        s.securityLevel = SNMP_SEC_LEVEL_NOAUTH;
+        break;
+      case security_level::auth_no_priv:
+        s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
+        break;
+      case security_level::auth_priv:
+        s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
+        break;
     }
     if (o.level != security_level::no_auth_no_priv) {
       switch (o.auth) {
@@ -151,11 +161,13 @@ client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
           s.securityAuthProtoLen = USM_AUTH_PROTO_SHA_LEN;
           break;
         case auth_protocol::sha256:
-          s.securityAuthProto = snmp_duplicate_objid(usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol));
+          s.securityAuthProto =
+              snmp_duplicate_objid(usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol));
           s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
           break;
         case auth_protocol::sha512:
-          s.securityAuthProto = snmp_duplicate_objid(usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol));
+          s.securityAuthProto =
+              snmp_duplicate_objid(usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol));
           s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
           break;
       }

@@ -15,8 +15,7 @@ std::optional<oid_vector> parse_oid(std::string_view text) {
     const auto part = text.substr(0, dot);
     std::uint64_t v = 0;
     const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    if (part.empty() || ec != std::errc{} || ptr != part.data() + part.size() || v > 0xffffffffULL)
-      return std::nullopt;
+    if (part.empty() || ec != std::errc{} || ptr != part.data() + part.size() || v > 0xffffffffULL) return std::nullopt;
     out.push_back(static_cast<subid>(v));
     if (out.size() > 128) return std::nullopt;
     if (dot == std::string_view::npos) break;

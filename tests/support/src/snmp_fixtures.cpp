@@ -35,9 +35,8 @@ void snmpd_daemon::start() {
       std::vector<std::string>{"/usr/sbin/snmpd", "-f", "-LOn", "-C",
                                // No SMUX (port 199 would clash between instances) and no
                                // host-resources device modules: the subagent owns row 1.
-                               "-I", "-smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition",
-                               "-c", work_ + "/fleetreg-snmpd.conf",
-                               "udp:127.0.0.1:" + std::to_string(port_)},
+                               "-I", "-smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition", "-c",
+                               work_ + "/fleetreg-snmpd.conf", "udp:127.0.0.1:" + std::to_string(port_)},
       dir_, name_, std::map<std::string, std::string>{{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work_ + "/persistent"}});
   const bool up = wait_until([&] {
     if (!proc_->running()) return true;  // reported below
@@ -46,8 +45,7 @@ void snmpd_daemon::start() {
     probe.retries = 0;
     return get_one(probe, snmp::printer_mib::sys_uptime_instance).has_value();
   });
-  if (!up || !proc_->running())
-    throw std::runtime_error("snmpd did not start: " + proc_->log());
+  if (!up || !proc_->running()) throw std::runtime_error("snmpd did not start: " + proc_->log());
 }
 
 void snmpd_daemon::stop() {
@@ -71,8 +69,8 @@ std::string snmpd_daemon::log() const { return proc_ ? proc_->log() : std::strin
 sim_terminal::sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer,
                            const std::string& model, const std::string& serial, bool color)
     : dir_(dir), name_(std::move(name)), state_dir_(dir.file(name_ + "-state")) {
-  std::vector<std::string> args = {"init", "--manufacturer", manufacturer, "--model", model,
-                                   "--serial", serial, "--firmware", "1.0.0", "--uuid", "auto"};
+  std::vector<std::string> args = {"init", "--manufacturer", manufacturer, "--model", model, "--serial",
+                                   serial, "--firmware",     "1.0.0",      "--uuid",  "auto"};
   if (color) args.push_back("--color");
   const auto r = terminal(args);
   if (r.exit_code != 0) throw std::runtime_error("fleetreg-terminal init failed: " + r.err);

@@ -33,8 +33,7 @@ class mib_view {
   /// The instance named exactly `name`, or nullptr.
   const entry* find(std::span<const snmp::subid> name) const noexcept;
   /// The first instance after `name` that lies under `within`, or nullptr.
-  const entry* next(std::span<const snmp::subid> name,
-                    std::span<const snmp::subid> within) const noexcept;
+  const entry* next(std::span<const snmp::subid> name, std::span<const snmp::subid> within) const noexcept;
   /// True when `name` minus its last sub-identifier is the prefix of an
   /// instance: a GET of it is noSuchInstance rather than noSuchObject.
   bool object_exists(std::span<const snmp::subid> name) const noexcept;
@@ -51,8 +50,7 @@ enum class set_target { center_url, provisional_code };
 /// Decides what a SET of `name` does: a writable target, or the error-status
 /// to refuse it with (notWritable for existing read-only objects, noCreation
 /// for instances that do not exist).
-std::variant<set_target, snmp::error_status> classify_set(const mib_view& view,
-                                                          std::span<const snmp::subid> name);
+std::variant<set_target, snmp::error_status> classify_set(const mib_view& view, std::span<const snmp::subid> name);
 
 /// Checks the value of a SET for `target`: wrongType unless an OCTET STRING,
 /// wrongLength past the size limit, wrongValue for a malformed URL or code.

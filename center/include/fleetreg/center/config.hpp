@@ -13,9 +13,9 @@ inline constexpr const char* default_config_path = "/etc/fleetreg/center.conf";
 struct config {
   // [center]
   std::string listen = "https://0.0.0.0:8443";  ///< scheme://address:port
-  std::string tls_certificate;                   ///< PEM chain, required for https
-  std::string tls_key;                           ///< PEM private key
-  bool allow_plain_http = false;                 ///< http:// refused unless set
+  std::string tls_certificate;                  ///< PEM chain, required for https
+  std::string tls_key;                          ///< PEM private key
+  bool allow_plain_http = false;                ///< http:// refused unless set
   std::string database = "/var/lib/fleetreg-center/center.db";
   std::string secret_file = "/etc/fleetreg/center.secret";
   // [codes]

@@ -66,7 +66,7 @@ struct terminal_record {
 
 /// A request for running status, queued per site.
 struct status_request {
-  std::string id;    ///< UUID
+  std::string id;  ///< UUID
   std::string site_id;
   std::string kind;  ///< "scheduled" or "on-demand"
   time_point created_at{};

@@ -47,8 +47,8 @@ class sqlite_storage final : public storage {
   std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) override;
   void replace_credentials(const std::string& site_id, const std::optional<std::vector<unsigned char>>& replacement,
                            time_point now) override;
-  std::string add_terminals(const std::string& site_id,
-                            const std::vector<std::pair<std::string, identity>>& terminals, time_point now) override;
+  std::string add_terminals(const std::string& site_id, const std::vector<std::pair<std::string, identity>>& terminals,
+                            time_point now) override;
   std::vector<terminal_record> list_terminals(const std::string& site_id) override;
   std::optional<terminal_record> find_terminal(const std::string& key) override;
   void transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) override;
@@ -65,8 +65,8 @@ class sqlite_storage final : public storage {
   bool monitoring_token_valid(std::span<const unsigned char> hash) override;
   status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                        std::chrono::milliseconds expiring_within) override;
-  void audit(const std::string& actor, const std::string& action, const std::string& subject,
-             const std::string& detail, time_point now) override;
+  void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
+             time_point now) override;
   void notify(const std::string& site_id) override;
   void on_notify(std::function<void(const std::string& site_id)> fn) override;
 

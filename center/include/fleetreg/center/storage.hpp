@@ -17,7 +17,7 @@ struct registration_result {
   enum class kind { created, retried, conflict } outcome = kind::created;
   std::string site_id;
   std::vector<terminal_record> terminals;
-  std::string conflict_key;     ///< the terminal registered elsewhere
+  std::string conflict_key;  ///< the terminal registered elsewhere
   bool conflict_same_customer = false;
 };
 
@@ -49,8 +49,7 @@ class storage {
 
   // Accounts.
   /// Adds an account; false when the name is taken.
-  virtual bool add_account(const std::string& name, role r, const std::string& password_hash,
-                           time_point now) = 0;
+  virtual bool add_account(const std::string& name, role r, const std::string& password_hash, time_point now) = 0;
   virtual std::optional<account> find_account(const std::string& name) = 0;
   virtual std::optional<account> find_account(std::int64_t id) = 0;
 
@@ -72,13 +71,11 @@ class storage {
   /// Revokes every credential of the site; with `replacement` set, adds it as
   /// the new active credential in the same transaction (rotation).
   virtual void replace_credentials(const std::string& site_id,
-                                   const std::optional<std::vector<unsigned char>>& replacement,
-                                   time_point now) = 0;
+                                   const std::optional<std::vector<unsigned char>>& replacement, time_point now) = 0;
   /// Adds terminals found later; returns the key of one registered to
   /// another site (nothing is added then), or empty.
   virtual std::string add_terminals(const std::string& site_id,
-                                    const std::vector<std::pair<std::string, identity>>& terminals,
-                                    time_point now) = 0;
+                                    const std::vector<std::pair<std::string, identity>>& terminals, time_point now) = 0;
   virtual std::vector<terminal_record> list_terminals(const std::string& site_id) = 0;
   virtual std::optional<terminal_record> find_terminal(const std::string& key) = 0;
   /// Moves a terminal (with its history) to another site.
@@ -103,8 +100,7 @@ class storage {
   virtual std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) = 0;
 
   // Monitoring tokens.
-  virtual void add_monitoring_token(const std::string& name, std::span<const unsigned char> hash,
-                                    time_point now) = 0;
+  virtual void add_monitoring_token(const std::string& name, std::span<const unsigned char> hash, time_point now) = 0;
   virtual bool monitoring_token_valid(std::span<const unsigned char> hash) = 0;
   virtual status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                                std::chrono::milliseconds expiring_within) = 0;

@@ -59,8 +59,6 @@ std::optional<time_point> parse_utc(std::string_view text);
 inline std::int64_t to_unix(time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
-inline time_point from_unix(std::int64_t s) {
-  return time_point{std::chrono::seconds{s}};
-}
+inline time_point from_unix(std::int64_t s) { return time_point{std::chrono::seconds{s}}; }
 
 }  // namespace fleetreg

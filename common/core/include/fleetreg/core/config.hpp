@@ -33,9 +33,7 @@ class ini_file {
   /// The entry for section/key, or nullptr.
   const entry* find(std::string_view section, std::string_view key) const;
   /// Every entry, keyed by (section, key).
-  const std::map<std::pair<std::string, std::string>, entry, std::less<>>& entries() const {
-    return entries_;
-  }
+  const std::map<std::pair<std::string, std::string>, entry, std::less<>>& entries() const { return entries_; }
   const std::string& source() const { return source_; }
 
  private:

@@ -11,14 +11,13 @@ namespace fleetreg {
 /// PWG 5106.1 service types that terminals count. The MIB indexes its
 /// counter table by the matching IcServiceTypeTC value (pwg_service_type).
 enum class service : std::uint8_t { copy, print, scan, fax_in, fax_out, total };
-inline constexpr std::array<service, 6> all_services = {
-    service::copy, service::print, service::scan, service::fax_in, service::fax_out, service::total};
+inline constexpr std::array<service, 6> all_services = {service::copy,   service::print,   service::scan,
+                                                        service::fax_in, service::fax_out, service::total};
 
 /// What is counted for a service.
 enum class counter_kind : std::uint8_t { impressions, impressions_mono, impressions_color, sheets };
 inline constexpr std::array<counter_kind, 4> all_counter_kinds = {
-    counter_kind::impressions, counter_kind::impressions_mono, counter_kind::impressions_color,
-    counter_kind::sheets};
+    counter_kind::impressions, counter_kind::impressions_mono, counter_kind::impressions_color, counter_kind::sheets};
 
 /// "copy", "print", "scan", "fax-in", "fax-out", "total".
 std::string_view to_string(service s) noexcept;
@@ -36,9 +35,7 @@ std::optional<service> service_from_pwg(int value) noexcept;
 /// or unknown (the device does not report it).
 class counter_set {
  public:
-  std::optional<std::uint64_t> get(service s, counter_kind k) const noexcept {
-    return values_[index(s)][index(k)];
-  }
+  std::optional<std::uint64_t> get(service s, counter_kind k) const noexcept { return values_[index(s)][index(k)]; }
   void set(service s, counter_kind k, std::uint64_t v) noexcept { values_[index(s)][index(k)] = v; }
   void clear(service s, counter_kind k) noexcept { values_[index(s)][index(k)].reset(); }
   /// Adds `delta` (an unknown counter starts from zero).
@@ -59,8 +56,7 @@ class counter_set {
   static constexpr std::size_t index(E e) noexcept {
     return static_cast<std::size_t>(e);
   }
-  std::array<std::array<std::optional<std::uint64_t>, all_counter_kinds.size()>, all_services.size()>
-      values_{};
+  std::array<std::array<std::optional<std::uint64_t>, all_counter_kinds.size()>, all_services.size()> values_{};
 };
 
 }  // namespace fleetreg

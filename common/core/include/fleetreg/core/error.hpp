@@ -9,21 +9,20 @@ namespace fleetreg {
 /// Exit codes of every fleetreg program (sysexits.h values where one fits).
 enum class exit_code : int {
   ok = 0,
-  failure = 1,      ///< the operation was refused or failed (one line on stderr)
-  usage = 64,       ///< EX_USAGE: bad command line
-  data = 65,        ///< EX_DATAERR: bad input data
-  unavailable = 69, ///< EX_UNAVAILABLE: a service or peer is not there
-  software = 70,    ///< EX_SOFTWARE: internal error
-  io = 74,          ///< EX_IOERR: file or database error
-  config = 78,      ///< EX_CONFIG: bad configuration
+  failure = 1,       ///< the operation was refused or failed (one line on stderr)
+  usage = 64,        ///< EX_USAGE: bad command line
+  data = 65,         ///< EX_DATAERR: bad input data
+  unavailable = 69,  ///< EX_UNAVAILABLE: a service or peer is not there
+  software = 70,     ///< EX_SOFTWARE: internal error
+  io = 74,           ///< EX_IOERR: file or database error
+  config = 78,       ///< EX_CONFIG: bad configuration
 };
 
 /// Project error for start-up, configuration and command-line failures.
 /// Carries the exit code `main` returns after logging what() as one line.
 class error : public std::runtime_error {
  public:
-  error(exit_code code, const std::string& what)
-      : std::runtime_error(what), code_(code) {}
+  error(exit_code code, const std::string& what) : std::runtime_error(what), code_(code) {}
   /// The exit code the program ends with.
   exit_code code() const noexcept { return code_; }
 

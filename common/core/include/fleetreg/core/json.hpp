@@ -36,7 +36,6 @@ std::optional<reading> reading_from(const value& v, std::string& why);
 std::optional<value> parse(std::string_view text, std::string& why);
 
 /// Reads an optional string member: absent gives "", a non-string is an error.
-bool optional_string(const value& obj, const char* key, std::string& out, std::string& why,
-                     std::size_t max_length);
+bool optional_string(const value& obj, const char* key, std::string& out, std::string& why, std::size_t max_length);
 
 }  // namespace fleetreg::json

@@ -37,9 +37,7 @@ class statement {
   statement& bind(int index, std::string_view value);
   statement& bind_null(int index);
   /// Stores an unsigned 64-bit value bit-for-bit in SQLite's signed INTEGER.
-  statement& bind_u64(int index, std::uint64_t value) {
-    return bind(index, static_cast<std::int64_t>(value));
-  }
+  statement& bind_u64(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
 
   /// Advances; true while a row is available, false when done.
   bool step();

@@ -9,13 +9,20 @@
 namespace fleetreg {
 
 /// RFC 3805 sentinel values of prtMarkerSuppliesLevel / MaxCapacity.
-inline constexpr std::int32_t supply_other = -1;          ///< no restriction
-inline constexpr std::int32_t supply_unknown = -2;        ///< level or capacity unknown
-inline constexpr std::int32_t supply_some_remaining = -3; ///< level only: some left
+inline constexpr std::int32_t supply_other = -1;           ///< no restriction
+inline constexpr std::int32_t supply_unknown = -2;         ///< level or capacity unknown
+inline constexpr std::int32_t supply_some_remaining = -3;  ///< level only: some left
 
 /// Supply types, numbered as IANA-PRINTER-MIB PrtMarkerSuppliesTypeTC.
 enum class supply_type : std::int32_t {
-  other = 1, unknown = 2, toner = 3, waste_toner = 4, ink = 5, opc = 9, developer = 10, fuser = 15
+  other = 1,
+  unknown = 2,
+  toner = 3,
+  waste_toner = 4,
+  ink = 5,
+  opc = 9,
+  developer = 10,
+  fuser = 15
 };
 
 /// Whether a supply is used up or filled up (PrtMarkerSuppliesClassTC).

@@ -13,10 +13,10 @@
 namespace fleetreg::rest_client {
 
 struct options {
-  std::string base_url;         ///< "https://center.example:8443"
-  std::string ca_file;          ///< PEM CA bundle; empty = the system's
-  bool verify_tls = true;       ///< never off outside tests
-  std::string proxy;            ///< "http://proxy:3128" or empty
+  std::string base_url;    ///< "https://center.example:8443"
+  std::string ca_file;     ///< PEM CA bundle; empty = the system's
+  bool verify_tls = true;  ///< never off outside tests
+  std::string proxy;       ///< "http://proxy:3128" or empty
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };
 

@@ -22,13 +22,13 @@ enum class priv_protocol { aes128 };
 struct session_options {
   std::string peer = "udp:127.0.0.1:161";  ///< Net-SNMP transport address
   snmp_version version = snmp_version::v2c;
-  std::string community = "public";        ///< v1/v2c
-  std::string user;                        ///< v3 security name
+  std::string community = "public";  ///< v1/v2c
+  std::string user;                  ///< v3 security name
   security_level level = security_level::auth_priv;
   auth_protocol auth = auth_protocol::sha256;
-  std::string auth_passphrase;             ///< ≥ 8 characters
+  std::string auth_passphrase;  ///< ≥ 8 characters
   priv_protocol priv = priv_protocol::aes128;
-  std::string priv_passphrase;             ///< ≥ 8 characters
+  std::string priv_passphrase;  ///< ≥ 8 characters
   std::chrono::milliseconds timeout{1000};
   int retries = 1;
 };

@@ -57,7 +57,12 @@ inline const oid_vector reg_last_error_time = append(root, {1, 5, 7});
 enum class status_value : int { idle = 1, busy = 2, error = 3, unknown = 4 };
 /// frtRegState values.
 enum class reg_state_value : int {
-  unregistered = 1, pending = 2, registering = 3, registered = 4, failed = 5, revoked = 6
+  unregistered = 1,
+  pending = 2,
+  registering = 3,
+  registered = 4,
+  failed = 5,
+  revoked = 6
 };
 
 }  // namespace fleetreg::snmp::terminal_mib

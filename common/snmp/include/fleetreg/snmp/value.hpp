@@ -29,18 +29,28 @@ enum class value_type : unsigned char {
 /// A decoded varbind value.
 struct value {
   value_type type = value_type::null;
-  std::int64_t integer = 0;        ///< integer
-  std::uint64_t unsigned_value = 0;///< counter32, gauge32, timeticks, counter64
-  std::string octets;              ///< octet_string, ip_address, opaque
-  oid_vector oid;                  ///< object_id
+  std::int64_t integer = 0;          ///< integer
+  std::uint64_t unsigned_value = 0;  ///< counter32, gauge32, timeticks, counter64
+  std::string octets;                ///< octet_string, ip_address, opaque
+  oid_vector oid;                    ///< object_id
 
   /// noSuchObject, noSuchInstance or endOfMibView.
   bool is_exception() const noexcept {
     return type == value_type::no_such_object || type == value_type::no_such_instance ||
            type == value_type::end_of_mib_view;
   }
-  static value make_integer(std::int64_t v) { value x; x.type = value_type::integer; x.integer = v; return x; }
-  static value make_string(std::string s) { value x; x.type = value_type::octet_string; x.octets = std::move(s); return x; }
+  static value make_integer(std::int64_t v) {
+    value x;
+    x.type = value_type::integer;
+    x.integer = v;
+    return x;
+  }
+  static value make_string(std::string s) {
+    value x;
+    x.type = value_type::octet_string;
+    x.octets = std::move(s);
+    return x;
+  }
 };
 
 /// One variable binding.

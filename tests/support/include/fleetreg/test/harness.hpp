@@ -58,8 +58,7 @@ struct command_result {
 };
 
 /// Runs a command to completion (killed after `timeout`), capturing stdout and stderr.
-command_result run(const std::vector<std::string>& argv,
-                   const std::map<std::string, std::string>& env = {},
+command_result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                    std::chrono::milliseconds timeout = 120s, const std::string& stdin_text = "");
 
 /// A daemon started by the test. Its stdout and stderr go to <dir>/<name>.log

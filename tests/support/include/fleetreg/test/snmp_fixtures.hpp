@@ -21,8 +21,7 @@ namespace fleetreg::test {
 class snmpd_daemon {
  public:
   /// Starts snmpd and waits until it answers sysUpTime.0. Throws on failure.
-  snmpd_daemon(const temp_dir& dir, std::string name = "snmpd",
-               std::vector<std::string> extra_config = {});
+  snmpd_daemon(const temp_dir& dir, std::string name = "snmpd", std::vector<std::string> extra_config = {});
   ~snmpd_daemon();
 
   /// Starts again on the same port and socket (after stop()).
@@ -50,8 +49,8 @@ class snmpd_daemon {
 class sim_terminal {
  public:
   /// Runs `fleetreg-terminal init` with the given identity. Throws on failure.
-  sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer,
-               const std::string& model, const std::string& serial, bool color = false);
+  sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer, const std::string& model,
+               const std::string& serial, bool color = false);
   ~sim_terminal();
 
   /// Runs `fleetreg-terminal -s <state> args...`.
