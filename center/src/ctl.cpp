@@ -140,11 +140,11 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   }
   if (cmd == "site" && sub == "list") {
     const auto o = parse(args, 2, {"dealer"}, {});
-    std::fprintf(out, "%-36s %-28s %-22s %-21s %s\n", "site", "customer", "registered by", "last contact",
+    std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", "site", "customer", "registered by", "last contact",
                  "credential");
     for (const auto& s : store.list_sites(dealer_filter(o)))
-      std::fprintf(out, "%-36s %-28s %-22s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
-                   (s.side.kind + ":" + s.side.name).substr(0, 22).c_str(), when(s.last_contact).c_str(),
+      std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
+                   (s.side.kind + ":" + s.side.name).c_str(), when(s.last_contact).c_str(),
                    s.credential_active ? "active" : "revoked");
     return 0;
   }

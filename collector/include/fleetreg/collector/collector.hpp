@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fleetreg/collector/device.hpp"
+#include "fleetreg/collector/store.hpp"
+
+/// The collector's work: discover terminals, register them with a center
+/// using a provisional code, and answer the center's requests for running
+/// status through the zero-loss outbox.
+namespace fleetreg::collector {
+
+inline constexpr const char* default_config_path = "/etc/fleetreg/collector.conf";
+
+struct config {
+  // [collector]
+  std::string state_dir = "/var/lib/fleetreg-collector";
+  std::string name;  ///< how the center names this collector; default: host name
+  // [center]
+  std::string center_url;  ///< set by `register --center`, or here
+  std::string ca_file;     ///< PEM CA bundle for the center's certificate; empty = system
+  std::string proxy;       ///< http://proxy:port or empty
+  bool allow_plain_http = false;
+  // [snmp]
+  std::vector<std::string> targets;  ///< SNMP agents ("udp:host:port"), comma-separated in the file
+  std::string community = "public";
+  std::chrono::milliseconds snmp_timeout{std::chrono::seconds(1)};
+  std::int64_t snmp_retries = 1;
+  // [run]
+  std::chrono::milliseconds wait{std::chrono::seconds(25)};  ///< long-poll wait
+  std::chrono::milliseconds read_interval{std::chrono::hours(1)};
+};
+
+/// Loads the file (default path when empty and present). Throws configuration_error.
+config load_config(const std::string& path);
+
+/// Reads every configured target; devices seen twice (same key) are one.
+/// `progress` is called after each target.
+std::vector<device_info> discover(const config& cfg,
+                                  const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+
+/// Registers the registrable devices with the center in one request.
+/// Checks the code's check character first. Throws fleetreg::error with one
+/// line (exit code data for a bad code, failure for a refusal, unavailable
+/// when the center cannot be reached); nothing is stored then. A retry after a
+/// network failure reuses the same Idempotency-Key, so it never makes a second site.
+registration_state register_site(const config& cfg, store& st, const std::string& center_url,
+                                 const std::string& code, const std::vector<device_info>& devices);
+
+/// Reads the registered terminals now and commits one reading each to the
+/// outbox (answering `request_id` when set). Returns how many were read.
+std::size_t take_readings(const config& cfg, store& st, const std::string& request_id);
+
+struct delivery {
+  std::int64_t acknowledged = 0;
+  bool revoked = false;
+  std::string error;  ///< why the last attempt failed, or ""
+};
+/// Sends due outbox entries in batches of 100 until none is due or sending fails.
+delivery deliver(const config& cfg, store& st);
+
+/// `fleetreg-collector run`: long-poll, read, deliver, and read on the own
+/// schedule, until keep_running is 0.
+void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
+
+}  // namespace fleetreg::collector

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/collector/collector.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/core/config.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/core/random.hpp"
+#include "fleetreg/rest_client/client.hpp"
+
+namespace fleetreg::collector {
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+rest_client::client make_client(const config& cfg, const std::string& url, std::chrono::milliseconds timeout) {
+  if (url.starts_with("http://") && !cfg.allow_plain_http)
+    throw error(exit_code::config, "the center URL is plain http: set [center] allow_plain_http = yes to allow it");
+  if (!url.starts_with("https://") && !url.starts_with("http://"))
+    throw error(exit_code::usage, "the center URL must start with https://");
+  rest_client::options o;
+  o.base_url = url;
+  o.ca_file = cfg.ca_file;
+  o.proxy = cfg.proxy;
+  o.timeout = timeout;
+  return rest_client::client(o);
+}
+
+std::string center_message(const rest_client::response& r) {
+  std::string why;
+  if (auto body = json::parse(r.body, why); body && body->contains("error"))
+    return (*body)["error"].value("message", "refused") + " (" + (*body)["error"].value("code", "") + ")";
+  return "HTTP " + std::to_string(r.status);
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+}  // namespace
+
+config load_config(const std::string& path) {
+  config c;
+  c.name = host_name();
+  std::string file = path;
+  if (file.empty() && ::access(default_config_path, F_OK) == 0) file = default_config_path;
+  if (file.empty()) return c;
+  const auto ini = fleetreg::config::ini_file::load(file);
+  namespace fc = fleetreg::config;
+  using namespace std::chrono_literals;
+  std::string targets;
+  const std::array<fc::option, 12> table = {{
+      {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
+      {"collector", "name", fc::string_target{&c.name, 255}},
+      {"center", "url", fc::string_target{&c.center_url, 255}},
+      {"center", "ca_file", fc::string_target{&c.ca_file, 1024}},
+      {"center", "proxy", fc::string_target{&c.proxy, 255}},
+      {"center", "allow_plain_http", fc::bool_target{&c.allow_plain_http}},
+      {"snmp", "targets", fc::string_target{&targets, 65536}},
+      {"snmp", "community", fc::string_target{&c.community, 64}},
+      {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
+      {"snmp", "retries", fc::integer_target{&c.snmp_retries, 0, 10}},
+      {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
+      {"run", "read_interval", fc::duration_target{&c.read_interval, 1min, std::chrono::hours(24 * 7)}},
+  }};
+  fc::apply_options(ini, table);
+  c.targets = split_list(targets);
+  return c;
+}
+
+std::vector<device_info> discover(const config& cfg,
+                                  const std::function<void(std::size_t done, std::size_t total)>& progress) {
+  std::map<std::string, device_info> by_key;
+  std::vector<device_info> unkeyed;
+  std::size_t done = 0;
+  for (const auto& target : cfg.targets) {
+    snmp::session_options o;
+    o.peer = target;
+    o.community = cfg.community;
+    o.timeout = cfg.snmp_timeout;
+    o.retries = static_cast<int>(cfg.snmp_retries);
+    std::error_code ec;
+    try {
+      if (auto d = read_device(o, ec)) {
+        // One device seen at two addresses is one terminal.
+        if (const auto key = d->key()) by_key.try_emplace(*key, std::move(*d));
+        else unkeyed.push_back(std::move(*d));
+      } else if (ec) {
+        log::info("no answer from " + target + ": " + ec.message());
+      }
+    } catch (const std::exception& e) {
+      log::warning("cannot read " + target + ": " + e.what());
+    }
+    if (progress) progress(++done, cfg.targets.size());
+  }
+  std::vector<device_info> out;
+  for (auto& [k, d] : by_key) out.push_back(std::move(d));
+  for (auto& d : unkeyed) out.push_back(std::move(d));
+  return out;
+}
+
+registration_state register_site(const config& cfg, store& st, const std::string& center_url,
+                                 const std::string& code, const std::vector<device_info>& devices) {
+  std::string why;
+  const auto canonical = provisional_code::normalize(code, &why);
+  if (canonical.empty()) throw error(exit_code::data, why);
+  json::value terminals = json::value::array();
+  std::vector<std::string> keys;
+  for (const auto& d : devices)
+    if (d.why_not_registrable().empty()) {
+      terminals.push_back(json::to_json(d.id));
+      keys.push_back(*d.key());
+    }
+  if (keys.empty()) throw error(exit_code::failure, "no registrable terminal was found");
+  auto client = make_client(cfg, center_url, std::chrono::seconds(30));
+  // The same key for every attempt with this code, so that a retry after a
+  // lost answer returns the same site instead of making a second one.
+  const auto idem = st.idempotency_key(canonical);
+  const json::value body = {{"code", canonical},
+                            {"registering_side", {{"kind", "collector"}, {"name", cfg.name}}},
+                            {"terminals", terminals}};
+  std::error_code ec;
+  std::string transport;
+  const auto r = client.request("POST", "/api/v1/registrations", body.dump(), {{"Idempotency-Key", idem}}, ec, &transport);
+  if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + center_url + ": " + transport);
+  if (r.status != 201) throw error(exit_code::failure, "the center refused the registration: " + center_message(r));
+  const auto answer = json::parse(r.body, why);
+  if (!answer || !answer->contains("credential") || !answer->contains("site_id"))
+    throw error(exit_code::failure, "the center's answer is not a registration");
+  st.set_registration(center_url, (*answer)["site_id"], keys, (*answer)["credential"]);
+  st.forget_idempotency_key(canonical);
+  log::notice("registered " + std::to_string(keys.size()) + " terminals with " + center_url +
+              " site=" + (*answer)["site_id"].get<std::string>());
+  return st.registration();
+}
+
+std::size_t take_readings(const config& cfg, store& st, const std::string& request_id) {
+  const auto reg = st.registration();
+  std::size_t n = 0;
+  for (const auto& d : discover(cfg)) {
+    const auto key = d.key();
+    if (!key || std::find(reg.terminals.begin(), reg.terminals.end(), *key) == reg.terminals.end()) continue;
+    auto r = make_reading(*key, std::chrono::system_clock::now(), d.source);
+    r.counters = d.counters;
+    r.supplies = d.supplies;
+    r.request_id = request_id;
+    st.add(r);  // on disk before anything is sent
+    ++n;
+  }
+  return n;
+}
+
+delivery deliver(const config& cfg, store& st) {
+  delivery out;
+  const auto reg = st.registration();
+  const auto credential = st.credential();
+  if (reg.site_id.empty() || credential.empty()) {
+    out.error = "not registered";
+    return out;
+  }
+  auto client = make_client(cfg, reg.center_url, std::chrono::seconds(60));
+  while (true) {
+    const auto batch = st.due(100);
+    if (batch.empty()) return out;
+    std::string body = "{\"readings\":[";
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i) body += ',';
+      body += batch[i].body;
+      ids.push_back(batch[i].id);
+    }
+    body += "]}";
+    std::error_code ec;
+    std::string transport;
+    const auto r = client.request("POST", "/api/v1/readings", body, {{"Authorization", "Bearer " + credential}}, ec,
+                                  &transport);
+    if (ec || r.status >= 500 || r.status == 429) {
+      out.error = ec ? "cannot reach the center: " + transport : center_message(r);
+      st.retry_later(ids);
+      return out;
+    }
+    if (r.status == 401) {
+      out.revoked = true;
+      out.error = center_message(r);
+      st.set_revoked(true);
+      return out;
+    }
+    if (r.status != 200) {
+      // Refused as malformed or for an unknown terminal: keep it (nothing is
+      // ever dropped silently), back off, and say why.
+      out.error = center_message(r);
+      st.retry_later(ids);
+      return out;
+    }
+    st.acknowledged(ids);  // accepted or already there: both mean stored
+    out.acknowledged += static_cast<std::int64_t>(ids.size());
+  }
+}
+
+void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
+  store st(cfg.state_dir);
+  auto reg = st.registration();
+  if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
+  log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
+  auto client = make_client(cfg, reg.center_url, cfg.wait + std::chrono::seconds(30));
+  auto next_own_read = std::chrono::steady_clock::now();
+  int failures = 0;
+  while (keep_running) {
+    if (st.registration().revoked) {
+      log::error("the center revoked this collector's credential: register again with a new code");
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= next_own_read) {
+      take_readings(cfg, st, "");
+      next_own_read = std::chrono::steady_clock::now() + cfg.read_interval;
+    }
+    const auto d = deliver(cfg, st);
+    if (d.revoked) continue;
+    std::error_code ec;
+    std::string transport;
+    const auto wait_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.wait).count();
+    const auto r = client.request("GET", "/api/v1/requests?wait=" + std::to_string(wait_s), "",
+                                  {{"Authorization", "Bearer " + st.credential()}}, ec, &transport);
+    if (ec || r.status >= 500) {
+      ++failures;
+      log::warning("center unreachable: " + (ec ? transport : center_message(r)));
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(60, 1 << std::min(failures, 6))));
+      continue;
+    }
+    failures = 0;
+    if (r.status == 401) {
+      st.set_revoked(true);
+      continue;
+    }
+    if (r.status != 200) continue;
+    std::string why;
+    const auto body = json::parse(r.body, why);
+    if (!body || !body->contains("requests")) continue;
+    for (const auto& req : (*body)["requests"]) {
+      const auto id = req.value("id", std::string());
+      const auto n = take_readings(cfg, st, id);
+      log::info("request " + id + ": " + std::to_string(n) + " terminals read");
+    }
+  }
+}
+
+}  // namespace fleetreg::collector

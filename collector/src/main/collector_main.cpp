@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// fleetreg-collector: the on-site server (site mode).
+
+#include <getopt.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "fleetreg/collector/collector.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+
+namespace {
+
+using namespace fleetreg;
+
+constexpr const char* usage_text =
+    "Usage: fleetreg-collector [-c FILE] COMMAND [OPTION]...\n"
+    "Find the office terminals on this network, register them with a fleetreg\n"
+    "center with a provisional code, and report their counters when asked.\n"
+    "\n"
+    "Commands:\n"
+    "  discover [--json]                      list the terminals found\n"
+    "  register --code CODE [--center URL]    register them with the center\n"
+    "  run                                    report to the center (foreground)\n"
+    "  status                                 registration and outbox\n"
+    "\n"
+    "  -c, --config=FILE     configuration file (default /etc/fleetreg/collector.conf)\n"
+    "  -t, --test-config     check the configuration and exit\n"
+    "  -d, --debug[=TOPICS]  debug log\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n";
+
+volatile std::sig_atomic_t keep_running = 1;
+void on_signal(int) { keep_running = 0; }
+
+void print_devices(const std::vector<collector::device_info>& devices, bool as_json) {
+  if (as_json) {
+    json::value list = json::value::array();
+    for (const auto& d : devices) {
+      auto v = json::to_json(d.id);
+      v["address"] = d.address;
+      v["source"] = std::string(to_string(d.source));
+      v["key"] = d.key() ? json::value(*d.key()) : json::value();
+      v["registrable"] = d.why_not_registrable().empty();
+      if (!d.why_not_registrable().empty()) v["reason"] = d.why_not_registrable();
+      v["counters"] = json::to_json(d.counters);
+      list.push_back(v);
+    }
+    std::printf("%s\n", list.dump(2).c_str());
+    return;
+  }
+  std::printf("%-28s %-30s %-20s %-13s %s\n", "address", "terminal", "serial", "source", "registrable");
+  for (const auto& d : devices) {
+    const auto why = d.why_not_registrable();
+    std::printf("%-28s %-30s %-20s %-13s %s\n", d.address.c_str(), (d.id.manufacturer + " " + d.id.model).c_str(),
+                d.id.serial.c_str(), std::string(to_string(d.source)).c_str(), why.empty() ? "yes" : ("no: " + why).c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::set_program("fleetreg-collector");
+  std::string config_path;
+  bool test_only = false;
+  static const option long_options[] = {{"config", required_argument, nullptr, 'c'},
+                                        {"test-config", no_argument, nullptr, 't'},
+                                        {"debug", optional_argument, nullptr, 'd'},
+                                        {"help", no_argument, nullptr, 'h'},
+                                        {"version", no_argument, nullptr, 'V'},
+                                        {nullptr, 0, nullptr, 0}};
+  try {
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:c:td::hV", long_options, nullptr)) != -1) {
+      switch (c) {
+        case 'c': config_path = optarg; break;
+        case 't': test_only = true; break;
+        case 'd': log::enable_debug(optarg ? optarg : ""); break;
+        case 'h': std::fputs(usage_text, stdout); return 0;
+        case 'V': std::puts("fleetreg-collector " FLEETREG_VERSION); return 0;
+        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
+        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+      }
+    }
+    auto cfg = collector::load_config(config_path);
+    if (test_only) {
+      std::printf("configuration OK: state %s, %zu SNMP targets\n", cfg.state_dir.c_str(), cfg.targets.size());
+      return 0;
+    }
+    if (optind >= argc) throw usage_error("no command given (see --help)");
+    const std::string cmd = argv[optind];
+    std::string code, center = cfg.center_url;
+    bool as_json = false;
+    for (int i = optind + 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--json") as_json = true;
+      else if (a == "--code" && i + 1 < argc) code = argv[++i];
+      else if (a == "--center" && i + 1 < argc) center = argv[++i];
+      else throw usage_error("unexpected argument '" + a + "' (see --help)");
+    }
+    if (cmd == "discover") {
+      print_devices(collector::discover(cfg, [&](std::size_t done, std::size_t total) {
+                      if (!as_json && isatty(STDERR_FILENO)) std::fprintf(stderr, "\rread %zu of %zu", done, total);
+                    }),
+                    as_json);
+      return 0;
+    }
+    if (cmd == "register") {
+      if (code.empty()) throw usage_error("register needs --code CODE");
+      if (center.empty()) throw usage_error("register needs --center URL (or [center] url in the configuration)");
+      collector::store st(cfg.state_dir);
+      const auto devices = collector::discover(cfg);
+      std::printf("Registering with %s:\n", center.c_str());
+      print_devices(devices, false);
+      const auto reg = collector::register_site(cfg, st, center, code, devices);
+      std::printf("registered %zu terminals, site %s; credential stored in %s/credential\n", reg.terminals.size(),
+                  reg.site_id.c_str(), cfg.state_dir.c_str());
+      return 0;
+    }
+    if (cmd == "status") {
+      collector::store st(cfg.state_dir);
+      const auto reg = st.registration();
+      const auto [size, oldest] = st.backlog();
+      std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
+      if (!reg.site_id.empty()) {
+        std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(), reg.site_id.c_str(),
+                    reg.terminals.size());
+        std::printf("last upload   %s\n", reg.last_upload ? format_utc(*reg.last_upload).c_str() : "never");
+      }
+      std::printf("outbox        %lld readings%s\n", static_cast<long long>(size),
+                  oldest ? (", oldest " + format_utc(*oldest)).c_str() : "");
+      return 0;
+    }
+    if (cmd == "run") {
+      struct sigaction sa {};
+      sa.sa_handler = on_signal;
+      sigemptyset(&sa.sa_mask);
+      sigaction(SIGTERM, &sa, nullptr);
+      sigaction(SIGINT, &sa, nullptr);
+      collector::run(cfg, keep_running);
+      return 0;
+    }
+    throw usage_error("unknown command '" + cmd + "' (see --help)");
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return exit_code_of(e);
+  }
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// fleetreg-collector against real simulated terminals (snmpd + subagent) and
+// the real center: discovery over SNMP, site-mode registration, a center
+// request answered with readings equal to the terminals' counters.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/snmp_fixtures.hpp"
+
+namespace fleetreg::test {
+namespace {
+
+class CollectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (auto* t : {&mfp1, &mfp2}) {
+      snmpds.push_back(std::make_unique<snmpd_daemon>(dir, "snmpd-" + std::to_string(snmpds.size())));
+      t->start_subagent(snmpds.back()->agentx_socket());
+    }
+    for (auto& s : snmpds)
+      ASSERT_TRUE(wait_until([&] {
+        return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
+      }));
+    ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "5"}).exit_code, 0);
+    code = center.dealer_and_code("dealer", "Acme Ltd");
+    center.start();
+    std::ofstream(dir.file("collector.conf"))
+        << "[collector]\nstate_dir = " << dir.file("collector-state") << "\nname = test-collector\n"
+        << "[center]\nurl = " << center.url() << "\nallow_plain_http = yes\n"
+        << "[snmp]\ntargets = " << snmpds[0]->peer() << ", " << snmpds[1]->peer() << "\ntimeout = 1s\nretries = 1\n"
+        << "[run]\nwait = 2s\n";
+  }
+
+  command_result collector(std::vector<std::string> args) {
+    std::vector<std::string> argv = {built_program("fleetreg-collector"), "-c", dir.file("collector.conf")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  temp_dir dir;
+  sim_terminal mfp1{dir, "mfp1", "Konica Minolta", "bizhub C300i", "AA2J021012345", true};
+  sim_terminal mfp2{dir, "mfp2", "RICOH", "IM 430F", "3110R820014"};
+  std::vector<std::unique_ptr<snmpd_daemon>> snmpds;
+  center_daemon center{dir, {.tls = false, .extra_config = ""}};
+  std::string code;
+};
+
+TEST_F(CollectorTest, DiscoverRegisterAndAnswerARequest) {
+  // Discovery: both terminals, from the fleetreg MIB, registrable.
+  auto r = collector({"discover", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto found = json::value::parse(r.out);
+  ASSERT_EQ(found.size(), 2u) << r.out;
+  for (const auto& d : found) {
+    EXPECT_EQ(d["source"], "fleetreg-mib");
+    EXPECT_TRUE(d["registrable"].get<bool>());
+  }
+
+  // A mistyped code is caught locally: one line, nothing stored anywhere.
+  auto typo = code;
+  typo[0] = typo[0] == '7' ? '8' : '7';
+  r = collector({"register", "--code", typo});
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  struct stat st {};
+  EXPECT_NE(::stat(dir.file("collector-state/credential").c_str(), &st), 0);
+  EXPECT_EQ(center.ctl({"site", "list"}).out.find("test-collector"), std::string::npos);
+
+  // The good code: the credential is kept 0600, the center lists both terminals.
+  r = collector({"register", "--code", code});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(::stat(dir.file("collector-state/credential").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const auto sites = center.ctl({"site", "list"}).out;
+  ASSERT_NE(sites.find("collector:test-collector"), std::string::npos) << sites;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+  const auto terminals = center.ctl({"terminal", "list", "--site", site}).out;
+  EXPECT_NE(terminals.find("konica minolta:AA2J021012345"), std::string::npos) << terminals;
+  EXPECT_NE(terminals.find("ricoh:3110R820014"), std::string::npos);
+
+  // Running: the center asks, the collector answers with the counters.
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  json::value readings;
+  ASSERT_TRUE(wait_until([&] {
+    const auto out = center.ctl({"readings", "--site", site, "--json"}).out;
+    readings = json::value::parse(out, nullptr, false);
+    if (readings.is_discarded()) return false;
+    int answering = 0;
+    for (const auto& x : readings) answering += x.value("request_id", std::string()).empty() ? 0 : 1;
+    return answering >= 2;
+  }, 60s)) << run_proc.log();
+  bool saw_copies = false;
+  for (const auto& x : readings)
+    if (x["terminal"] == "konica minolta:AA2J021012345" && !x.value("request_id", std::string()).empty()) {
+      EXPECT_EQ(x["counters"]["copy"]["impressions"], 5);
+      EXPECT_EQ(x["counters"]["total"]["impressions"], 5);
+      saw_copies = true;
+    }
+  EXPECT_TRUE(saw_copies) << readings.dump();
+  const auto status = collector({"status"});
+  EXPECT_NE(status.out.find("registered"), std::string::npos);
+  EXPECT_NE(status.out.find("outbox        0 readings"), std::string::npos) << status.out;
+  EXPECT_EQ(run_proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fleetreg::test
