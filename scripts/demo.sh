@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The fleetreg demo (so far: the terminal side). Three simulated terminals,
-# each with its own state, snmpd and loopback address; their identity,
-# counters and supplies read over SNMP with Net-SNMP's own tools; a copy job
-# and the counters moving. Every process started here is stopped by PID.
+# The fleetreg demo: the center, a dealer account and a provisional code;
+# three simulated terminals (each with its own state, snmpd and loopback
+# address) read over SNMP with Net-SNMP's own tools; the collector discovers
+# and registers them with the code; copies; the center requests running
+# status and stores the counters. Every process started here is stopped by PID.
 #
 # Usage: scripts/demo.sh BUILD_DIR        (run by: scripts/dev.sh demo)
 set -euo pipefail
@@ -13,7 +14,8 @@ terminal=$build/agent_subagent/fleetreg-terminal
 subagent=$build/agent_subagent/fleetreg-subagent
 center=$build/center/fleetreg-center
 centerctl=$build/center/fleetreg-centerctl
-for b in "$terminal" "$subagent" "$center" "$centerctl"; do
+collector=$build/collector/fleetreg-collector
+for b in "$terminal" "$subagent" "$center" "$centerctl" "$collector"; do
   [ -x "$b" ] || { echo "demo.sh: build first (scripts/dev.sh demo)" >&2; exit 1; }
 done
 
@@ -59,10 +61,10 @@ echo "center pid ${pids[-1]}"
 echo "A serviceperson's dealer account:"
 echo 'demo-password-1' | "$centerctl" -c "$work/center.conf" account add dealer-demo 2>/dev/null
 echo "A provisional code for the authorized user (the customer):"
-"$centerctl" -c "$work/center.conf" code issue --dealer dealer-demo --customer "Müller Büro GmbH" --contact "Frau Müller" 2>/dev/null | sed 's/^/    /'
-"$centerctl" -c "$work/center.conf" code list 2>/dev/null | sed 's/^/    /'
-echo "(The center stores only a keyed hash of the code. The collector that registers"
-echo " the terminals below with it arrives with issue 4.)"
+"$centerctl" -c "$work/center.conf" code issue --dealer dealer-demo --customer "Müller Büro GmbH" --contact "Frau Müller" 2>/dev/null >"$work/code.txt"
+sed 's/^/    /' "$work/code.txt"
+code=$(head -1 "$work/code.txt")
+echo "(The center keeps only a keyed hash of the code.)"
 
 step "2. Three simulated terminals (fleetreg-terminal init, then some office work)"
 for t in "${fleet[@]}"; do
@@ -146,9 +148,56 @@ step "6. The standard Printer-MIB of mfp1 (serial, life count, toner levels), as
 MIBS= snmpwalk -v2c -c public -On "127.0.77.1:$port" .1.3.6.1.2.1.43 >"$work/walk"
 grep -E '\.43\.5\.1\.1\.17\.|\.43\.10\.2\.1\.4\.|\.43\.11\.1\.1\.(6|9)\.' "$work/walk"
 
-step "7. The whole fleetreg subtree of mfp2, as any SNMP tool sees it"
-MIBS= snmpwalk -v2c -c public -On "127.0.77.2:$port" $root_oid >"$work/walk"
-head -20 "$work/walk"
-echo "  ..."
+step "7. The collector finds the terminals (SNMP) and registers them with the code"
+cat >"$work/collector.conf" <<CONF
+[collector]
+state_dir = $work/collector
+name = demo-collector
+[center]
+url = http://127.0.0.1:$center_port
+allow_plain_http = yes
+[snmp]
+targets = udp:127.0.77.1:$port, udp:127.0.77.2:$port, udp:127.0.77.3:$port
+[run]
+wait = 5s
+CONF
+echo "The serviceperson types the code once: fleetreg-collector register --code $code"
+"$collector" -c "$work/collector.conf" register --code "$code" 2>"$work/register.err" | sed 's/^/    /'
+[ "${PIPESTATUS[0]}" = 0 ] || { cat "$work/register.err" >&2; exit 1; }
+echo "The credential is kept by the collector (mode $(stat -c %a "$work/collector/credential")), never shown."
+
+step "8. The center's view: the formal registration"
+"$centerctl" -c "$work/center.conf" site list 2>/dev/null | sed 's/^/    /'
+site=$("$centerctl" -c "$work/center.conf" site list 2>/dev/null | sed -n 2p | cut -c1-36)
+"$centerctl" -c "$work/center.conf" terminal list --site "$site" 2>/dev/null | sed 's/^/    /'
+
+step "9. Copies on two terminals, then the center requests running status"
+"$terminal" -s "$work/mfp1" copy --sheets 25 | sed 's/^/    mfp1 /'
+"$terminal" -s "$work/mfp2" copy --sheets 40 --duplex | sed 's/^/    mfp2 /'
+"$collector" -c "$work/collector.conf" run >"$work/collector.log" 2>&1 &
+pids+=($!)
+echo "collector running (pid ${pids[-1]}), long-polling the center"
+"$centerctl" -c "$work/center.conf" request --site "$site" 2>/dev/null | sed 's/^/    /'
+for _ in $(seq 100); do
+  "$centerctl" -c "$work/center.conf" requests --site "$site" 2>/dev/null | grep -q "answered 20" && break
+  sleep 0.2
+done
+
+step "10. Counters and toner as the center stored them"
+"$centerctl" -c "$work/center.conf" readings --site "$site" 2>/dev/null | sed 's/^/    /'
+"$centerctl" -c "$work/center.conf" readings --site "$site" --json 2>/dev/null >"$work/readings.json"
+python3 - "$work/readings.json" <<'PY'
+import json, sys
+print("    answering the center's request:")
+for r in json.load(open(sys.argv[1])):
+    if not r.get("request_id"):
+        continue
+    toner = ", ".join(f"{s['description']} {s['level'] * 100 // s['max_capacity']}%"
+                      for s in r.get("supplies", []) if s.get("type") == "toner" and s["max_capacity"] > 0)
+    print(f"    {r['terminal']:32} copy {r['counters'].get('copy', {}).get('impressions', '-'):>6}  {toner}")
+PY
+"$collector" -c "$work/collector.conf" status 2>/dev/null | sed 's/^/    /'
+
+step "Dealer site: not yet (issue 5). Center API at http://127.0.0.1:$center_port (GET /healthz)"
 
 step "Done: stopping ${#pids[@]} processes by PID"

@@ -207,8 +207,9 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     for (const auto& r : list) {
       const auto total = r.r.counters.get(fleetreg::service::total, counter_kind::impressions);
       const auto copy = r.r.counters.get(fleetreg::service::copy, counter_kind::impressions);
-      std::fprintf(out, "%s %-32s copy %s total %s%s\n", format_utc(r.r.taken).c_str(), r.r.terminal_key.c_str(),
+      std::fprintf(out, "%s %-32s copy %8s total %8s  %s%s\n", format_utc(r.r.taken).c_str(), r.r.terminal_key.c_str(),
                    copy ? std::to_string(*copy).c_str() : "-", total ? std::to_string(*total).c_str() : "-",
+                   r.r.request_id.empty() ? "collector's own schedule" : ("request " + r.r.request_id.substr(0, 8)).c_str(),
                    r.counter_reset ? " RESET" : "");
     }
     return 0;
