@@ -53,6 +53,13 @@ std::string center_message(const rest_client::response& r) {
   return "HTTP " + std::to_string(r.status);
 }
 
+// Sleeps up to `d`, waking early when asked to stop.
+void pause(std::chrono::seconds d, volatile std::sig_atomic_t& keep_running) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (keep_running && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
 std::string host_name() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
@@ -83,7 +90,7 @@ config load_config(const std::string& path) {
       {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
       {"snmp", "retries", fc::integer_target{&c.snmp_retries, 0, 10}},
       {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
-      {"run", "read_interval", fc::duration_target{&c.read_interval, 1min, std::chrono::hours(24 * 7)}},
+      {"run", "read_interval", fc::duration_target{&c.read_interval, 1s, std::chrono::hours(24 * 7)}},
   }};
   fc::apply_options(ini, table);
   c.targets = split_list(targets);
@@ -237,6 +244,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       next_own_read = std::chrono::steady_clock::now() + cfg.read_interval;
     }
     const auto d = deliver(cfg, st);
+    st.write_status(d.error.empty() || d.error == "not registered", d.error);
     if (d.revoked) continue;
     std::error_code ec;
     std::string transport;
@@ -245,8 +253,10 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
                                   {{"Authorization", "Bearer " + st.credential()}}, ec, &transport);
     if (ec || r.status >= 500) {
       ++failures;
-      log::warning("center unreachable: " + (ec ? transport : center_message(r)));
-      std::this_thread::sleep_for(std::chrono::seconds(std::min(60, 1 << std::min(failures, 6))));
+      const auto why = ec ? transport : center_message(r);
+      log::warning("center unreachable: " + why);
+      st.write_status(false, why);
+      pause(std::chrono::seconds(std::min(60, 1 << std::min(failures, 6))), keep_running);
       continue;
     }
     failures = 0;

@@ -30,7 +30,9 @@ sqlite::database open_db(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw error(exit_code::io, "cannot create state directory " + dir + ": " + ec.message());
-  ::chmod(dir.c_str(), 0700);
+  // 0711: other users (a monitoring plugin) may open status.json by name but
+  // not list the directory; the database and the credential are 0600.
+  ::chmod(dir.c_str(), 0711);
   const mode_t old = ::umask(077);
   sqlite::database db(dir + "/collector.db", sqlite::open_mode::create);
   ::umask(old);
@@ -160,6 +162,30 @@ void store::retry_later(const std::vector<std::string>& ids) {
     up.run();
   }
   tx.commit();
+}
+
+void store::write_status(bool center_reachable, const std::string& last_error) {
+  const auto reg = registration();
+  const auto [size, oldest] = backlog();
+  json::value v = {{"registered", !reg.site_id.empty() && !reg.revoked},
+                   {"revoked", reg.revoked},
+                   {"center", reg.center_url},
+                   {"terminals", reg.terminals.size()},
+                   {"center_reachable", center_reachable},
+                   {"last_error", last_error},
+                   {"last_upload", reg.last_upload ? json::value(format_utc(*reg.last_upload)) : json::value()},
+                   {"outbox", size},
+                   {"outbox_oldest", oldest ? json::value(format_utc(*oldest)) : json::value()},
+                   {"updated", format_utc(clock_.now())}};
+  // Replaced atomically; world-readable on purpose (no secret in it).
+  const auto tmp = dir_ + "/status.json.tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ::fchmod(fd, 0644);
+  const auto text = v.dump(2) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (ok) ::rename(tmp.c_str(), (dir_ + "/status.json").c_str());
 }
 
 std::pair<std::int64_t, std::optional<time_point>> store::backlog() {

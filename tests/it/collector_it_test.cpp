@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
@@ -107,6 +110,65 @@ TEST_F(CollectorTest, DiscoverRegisterAndAnswerARequest) {
   const auto status = collector({"status"});
   EXPECT_NE(status.out.find("registered"), std::string::npos);
   EXPECT_NE(status.out.find("outbox        0 readings"), std::string::npos) << status.out;
+  EXPECT_EQ(run_proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+std::vector<std::string> outbox_ids(const std::string& db) {
+  const auto r = run({"sqlite3", db, "SELECT id FROM outbox ORDER BY id"});
+  std::vector<std::string> ids;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) ids.push_back(line);
+  return ids;
+}
+
+// The center goes away; readings taken meanwhile wait in the outbox (across a
+// collector restart) and reach the center exactly once when it is back.
+TEST_F(CollectorTest, CenterOutageLosesNothingAndDoublesNothing) {
+  ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
+  {
+    std::ofstream(dir.file("collector.conf"), std::ios::app) << "read_interval = 1s\n";
+  }
+  const auto sites = center.ctl({"site", "list"}).out;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+  center.stop();
+  ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "7"}).exit_code, 0);
+  const auto db = dir.file("collector-state/collector.db");
+  {
+    process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-1");
+    ASSERT_TRUE(wait_until([&] { return outbox_ids(db).size() >= 4; }, 60s)) << run_proc.log();
+    std::ifstream status(dir.file("collector-state/status.json"));
+    std::string text((std::istreambuf_iterator<char>(status)), {});
+    EXPECT_NE(text.find("\"center_reachable\": false"), std::string::npos) << text;
+    EXPECT_EQ(run_proc.stop(), 0);
+  }
+  const auto waiting = outbox_ids(db);
+  ASSERT_GE(waiting.size(), 4u);
+
+  center.start();
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-2");
+  // Every reading that waited is at the center, once.
+  json::value stored;
+  ASSERT_TRUE(wait_until([&] {
+    stored = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
+    if (stored.is_discarded()) return false;
+    std::size_t found = 0;
+    for (const auto& id : waiting)
+      for (const auto& r : stored) found += r["id"] == id ? 1 : 0;
+    return found == waiting.size();
+  }, 60s)) << run_proc.log();
+  std::set<std::string> ids;
+  for (const auto& r : stored) EXPECT_TRUE(ids.insert(r["id"].get<std::string>()).second) << "stored twice";
+  bool saw_twelve = false;
+  for (const auto& r : stored)
+    saw_twelve = saw_twelve || (r["terminal"] == "konica minolta:AA2J021012345" && r["counters"]["copy"]["impressions"] == 12);
+  EXPECT_TRUE(saw_twelve) << "the copies made while the center was away";
   EXPECT_EQ(run_proc.stop(), 0);
 }
 

@@ -59,6 +59,9 @@ class store {
   /// Sending failed: try again after an exponential backoff with jitter
   /// (1 s doubling up to 5 min).
   void retry_later(const std::vector<std::string>& ids);
+  /// Writes `status.json` (mode 0644, no secrets) for monitoring plugins that
+  /// run as another user: registration, reachability, last upload, outbox.
+  void write_status(bool center_reachable, const std::string& last_error);
   /// Outbox size and the time of its oldest reading.
   std::pair<std::int64_t, std::optional<time_point>> backlog();
 

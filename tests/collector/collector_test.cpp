@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/collector/store.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/random.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/test/harness.hpp"
+
+namespace fleetreg::collector {
+namespace {
+
+namespace tm = snmp::terminal_mib;
+namespace pm = snmp::printer_mib;
+using snmp::append;
+using snmp::value;
+
+snmp::varbind vb(snmp::oid_vector name, value v) { return {std::move(name), std::move(v)}; }
+value counter64(std::uint64_t x) {
+  value v;
+  v.type = snmp::value_type::counter64;
+  v.unsigned_value = x;
+  return v;
+}
+value counter32(std::uint64_t x) {
+  value v;
+  v.type = snmp::value_type::counter32;
+  v.unsigned_value = x;
+  return v;
+}
+value missing() {
+  value v;
+  v.type = snmp::value_type::no_such_object;
+  return v;
+}
+
+TEST(SnmpReader, DecodesTheFleetregMib) {
+  const std::vector<snmp::varbind> identity = {
+      vb(append(tm::manufacturer, {0}), value::make_string("Konica Minolta")),
+      vb(append(tm::model, {0}), value::make_string("bizhub C300i")),
+      vb(append(tm::serial_number, {0}), value::make_string("AA2J021012345")),
+      vb(append(tm::reg_state, {0}), value::make_integer(static_cast<int>(tm::reg_state_value::registered)))};
+  const std::vector<snmp::varbind> counters = {
+      vb(append(tm::counter_entry, {tm::counter_impressions, 4}), counter64(5)),
+      vb(append(tm::counter_entry, {tm::counter_sheets, 3}), counter64(1ULL << 40)),
+      vb(append(tm::counter_entry, {tm::counter_impressions, 99}), counter64(7))};  // unknown service: ignored
+  const std::vector<snmp::varbind> supplies = {
+      vb(append(tm::supply_entry, {tm::supply_description, 1}), value::make_string("Black Toner")),
+      vb(append(tm::supply_entry, {tm::supply_max_capacity, 1}), value::make_integer(20000)),
+      vb(append(tm::supply_entry, {tm::supply_level, 1}), value::make_integer(19995))};
+  const auto d = decode_fleetreg(identity, counters, supplies);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->key(), "konica minolta:AA2J021012345");
+  EXPECT_EQ(d->counters.get(service::copy, counter_kind::impressions), 5u);
+  EXPECT_EQ(d->counters.get(service::total, counter_kind::sheets), 1ULL << 40);
+  ASSERT_EQ(d->supplies.size(), 1u);
+  EXPECT_EQ(d->supplies[0].percent(), 99);
+  EXPECT_TRUE(d->registered_in_terminal_mode);
+  EXPECT_FALSE(d->why_not_registrable().empty()) << "a terminal-mode terminal is left alone";
+  EXPECT_FALSE(decode_fleetreg({vb(append(tm::serial_number, {0}), missing())}, {}, {}));
+}
+
+TEST(SnmpReader, DecodesRfc3805) {
+  const std::vector<snmp::varbind> general = {
+      vb(append(pm::prt_general_entry, {17, 1}), value::make_string("CNB1234567")),
+      vb(append(pm::hr_device_entry, {3, 1}), value::make_string("HP LaserJet M404")),
+      vb(append(pm::prt_marker_entry, {4, 1, 1}), counter32(123456))};
+  const std::vector<snmp::varbind> supplies = {
+      vb(append(pm::prt_marker_supplies_entry, {6, 1, 1}), value::make_string("Black Cartridge")),
+      vb(append(pm::prt_marker_supplies_entry, {8, 1, 1}), value::make_integer(100)),
+      vb(append(pm::prt_marker_supplies_entry, {9, 1, 1}), value::make_integer(-3)),
+      vb(append(pm::prt_marker_supplies_entry, {9, 2, 1}), value::make_integer(5))};  // another device: ignored
+  const auto d = decode_printer_mib(general, supplies);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->source, reading_source::printer_mib);
+  EXPECT_EQ(d->key(), "hp:CNB1234567");
+  EXPECT_EQ(d->id.model, "LaserJet M404");
+  EXPECT_EQ(d->counters.get(service::total, counter_kind::impressions), 123456u);
+  ASSERT_EQ(d->supplies.size(), 1u);
+  EXPECT_EQ(d->supplies[0].level, supply_some_remaining);
+}
+
+TEST(SnmpReader, NoSerialIsNotRegistrable) {
+  const auto d = decode_printer_mib({vb(append(pm::hr_device_entry, {3, 1}), value::make_string("Acme Printer"))}, {});
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->key());
+  EXPECT_EQ(d->why_not_registrable(), "reports no serial number and no UUID");
+}
+
+reading sample(const std::string& key) {
+  auto r = make_reading(key, from_unix(1795622885), reading_source::fleetreg_mib);
+  r.counters.set(service::copy, counter_kind::impressions, 5);
+  return r;
+}
+
+TEST(Outbox, CommittedUntilAcknowledged) {
+  test::temp_dir dir;
+  manual_clock clock(from_unix(1795622885));
+  std::string id;
+  {
+    store st(dir.file("state"), clock);
+    const auto r = sample("hp:A1");
+    id = r.id;
+    st.add(r);
+    st.add(r);  // the same reading twice is one entry
+  }
+  store st(dir.file("state"), clock);  // "after a crash"
+  st.set_registration("https://c/", "site-1", {"hp:A1"}, "frc1_secret");
+  EXPECT_FALSE(st.registration().last_upload);
+  auto due = st.due(100);
+  ASSERT_EQ(due.size(), 1u);
+  std::string why;
+  EXPECT_EQ((*json::parse(due[0].body, why))["id"], id);
+  st.retry_later({id});
+  EXPECT_TRUE(st.due(100).empty()) << "backing off";
+  clock.advance(std::chrono::seconds(2));
+  ASSERT_EQ(st.due(100).size(), 1u);
+  EXPECT_EQ(st.due(100)[0].attempts, 1);
+  st.acknowledged({id});
+  EXPECT_TRUE(st.due(100).empty());
+  EXPECT_EQ(st.backlog().first, 0);
+  EXPECT_TRUE(st.registration().last_upload);
+}
+
+TEST(Outbox, BackoffGrowsAndStaysBounded) {
+  test::temp_dir dir;
+  manual_clock clock(from_unix(1795622885));
+  store st(dir.file("state"), clock);
+  const auto r = sample("hp:A1");
+  st.add(r);
+  for (int i = 0; i < 20; ++i) st.retry_later({r.id});
+  clock.advance(std::chrono::seconds(299));
+  EXPECT_TRUE(st.due(1).empty());
+  clock.advance(std::chrono::seconds(80));  // 300 s + at most 25 % jitter
+  EXPECT_EQ(st.due(1).size(), 1u);
+}
+
+TEST(CollectorStore, CredentialIsOwnerOnlyAndIdempotencyKeyStable) {
+  test::temp_dir dir;
+  store st(dir.file("state"));
+  const auto k1 = st.idempotency_key("AAAA-BBBB-CCCC");
+  EXPECT_EQ(st.idempotency_key("AAAA-BBBB-CCCC"), k1);
+  EXPECT_NE(st.idempotency_key("AAAA-BBBB-CCCD"), k1);
+  st.set_registration("https://c/", "site-1", {"hp:A1"}, "frc1_secret");
+  st.forget_idempotency_key("AAAA-BBBB-CCCC");
+  EXPECT_NE(st.idempotency_key("AAAA-BBBB-CCCC"), k1);
+  struct stat s {};
+  ASSERT_EQ(::stat(dir.file("state/credential").c_str(), &s), 0);
+  EXPECT_EQ(s.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.credential(), "frc1_secret");
+  EXPECT_EQ(st.registration().terminals, std::vector<std::string>{"hp:A1"});
+}
+
+}  // namespace
+}  // namespace fleetreg::collector
