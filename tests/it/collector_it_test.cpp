@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -170,6 +172,48 @@ TEST_F(CollectorTest, CenterOutageLosesNothingAndDoublesNothing) {
     saw_twelve = saw_twelve || (r["terminal"] == "konica minolta:AA2J021012345" && r["counters"]["copy"]["impressions"] == 12);
   EXPECT_TRUE(saw_twelve) << "the copies made while the center was away";
   EXPECT_EQ(run_proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fleetreg::test
+
+#include "fleetreg/test/http_proxy.hpp"
+
+namespace fleetreg::test {
+namespace {
+
+// The center stores an upload but its answer is lost, and the collector is
+// killed (SIGKILL) before it learns anything: after a restart the upload is
+// sent again and the center counts it once.
+TEST_F(CollectorTest, LostAnswerAndKillLoseNothingAndDoubleNothing) {
+  const auto center_port = static_cast<std::uint16_t>(std::stoi(center.url().substr(center.url().rfind(':') + 1)));
+  http_proxy proxy(center_port);
+  const auto via_proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+  ASSERT_EQ(collector({"register", "--code", code, "--center", via_proxy}).exit_code, 0);
+  const auto sites = center.ctl({"site", "list"}).out;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+
+  proxy.drop_replies("POST /api/v1/readings", 1);
+  auto first = std::make_unique<process>(
+      std::vector<std::string>{built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir,
+      "collector-1");
+  ASSERT_TRUE(wait_until([&] { return proxy.dropped() == 1; }, 60s)) << first->log();
+  ::kill(first->pid(), SIGKILL);
+  first->wait(10s);
+  first.reset();
+  const auto stored_before = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out);
+  ASSERT_GE(stored_before.size(), 2u) << "the center stored the upload whose answer was lost";
+
+  process second({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-2");
+  ASSERT_TRUE(wait_until([&] {
+    const auto st = collector({"status"}).out;
+    return st.find("outbox        0 readings") != std::string::npos && st.find("last upload   never") == std::string::npos;
+  }, 60s)) << second.log();
+  const auto stored = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out);
+  std::set<std::string> ids;
+  for (const auto& r : stored) EXPECT_TRUE(ids.insert(r["id"].get<std::string>()).second) << "stored twice";
+  for (const auto& r : stored_before) EXPECT_EQ(ids.count(r["id"].get<std::string>()), 1u);
+  EXPECT_EQ(second.stop(), 0);
 }
 
 }  // namespace

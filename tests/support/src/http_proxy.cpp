@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/test/http_proxy.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace fleetreg::test {
+namespace {
+
+// Reads one HTTP message (headers and a Content-Length body) from fd,
+// starting with what is already in `buffer`; false on EOF or error.
+bool read_message(int fd, std::string& buffer, std::string& message) {
+  while (true) {
+    const auto end = buffer.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      std::string head = buffer.substr(0, end + 4);
+      std::string lower = head;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::size_t length = 0;
+      if (const auto cl = lower.find("content-length:"); cl != std::string::npos)
+        length = std::stoul(lower.substr(cl + 15, lower.find("\r\n", cl) - cl - 15));
+      if (buffer.size() >= end + 4 + length) {
+        message = buffer.substr(0, end + 4 + length);
+        buffer.erase(0, end + 4 + length);
+        return true;
+      }
+    }
+    char chunk[65536];
+    const auto n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+bool send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const auto n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+http_proxy::http_proxy(std::uint16_t upstream_port) : upstream_(upstream_port) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 64) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    throw std::runtime_error("http_proxy: cannot listen");
+  port_ = ntohs(a.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+http_proxy::~http_proxy() {
+  stopping_ = true;
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  ::close(listen_fd_);
+  if (acceptor_.joinable()) acceptor_.join();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+}
+
+void http_proxy::drop_replies(const std::string& prefix, int count) {
+  prefix_ = prefix;
+  to_drop_ = count;
+}
+
+void http_proxy::accept_loop() {
+  while (!stopping_) {
+    const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) break;
+    workers_.emplace_back([this, client] { serve(client); });
+  }
+}
+
+void http_proxy::serve(int client) {
+  const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(upstream_);
+  timeval tv{2, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(upstream, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    std::string from_client, from_upstream, request, response;
+    while (!stopping_) {
+      if (!read_message(client, from_client, request)) {
+        if (errno == EAGAIN && !stopping_) continue;  // idle keep-alive
+        break;
+      }
+      if (!send_all(upstream, request) || !read_message(upstream, from_upstream, response)) break;
+      if (request.rfind(prefix_, 0) == 0 && !prefix_.empty() && to_drop_ > 0) {
+        --to_drop_;
+        ++dropped_;
+        break;  // stored upstream; the answer never reaches the client
+      }
+      if (!send_all(client, response)) break;
+    }
+  }
+  ::close(upstream);
+  ::close(client);
+}
+
+}  // namespace fleetreg::test
