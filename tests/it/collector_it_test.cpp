@@ -218,3 +218,27 @@ TEST_F(CollectorTest, LostAnswerAndKillLoseNothingAndDoubleNothing) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
+  auto r = run({built_program("fleetreg-collector"), "-t", "-c", FLEETREG_SHIPPED_COLLECTOR_CONF});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("/var/lib/fleetreg-collector"), std::string::npos) << r.out;
+  temp_dir dir;
+  std::ofstream(dir.file("c.conf")) << "[collector]\nstate_dir = " << dir.file("s") << "\n";
+  r = run({built_program("fleetreg-collector"), "-c", dir.file("c.conf"), "register", "--code", "ABCD-EFGH-JKMN"});
+  EXPECT_EQ(r.exit_code, 64) << "no center given";
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = run({built_program("fleetreg-collector"), "-c", dir.file("c.conf"), "register", "--code", "ABCD-EFGH-JKMN",
+           "--center", "http://127.0.0.1:1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = run({built_program("fleetreg-collector"), "-c", dir.file("c.conf"), "run"});
+  EXPECT_EQ(r.exit_code, 78) << "not registered";
+  EXPECT_NE(r.err.find("not registered"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleetreg::test
