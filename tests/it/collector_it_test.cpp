@@ -242,3 +242,36 @@ TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// A printer that speaks only RFC 3805 / HOST-RESOURCES (a plain snmpd with
+// override lines, no fleetreg subagent) is found and read from the standard MIBs.
+TEST(CollectorRfc3805, PlainPrinterMibDeviceIsReadAndMerged) {
+  temp_dir dir;
+  snmpd_daemon printer(dir, "rfc3805",
+                       {"override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str \"HP LaserJet M404dn\"",
+                        "override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"PHBQA12345\"",
+                        "override .1.3.6.1.2.1.43.10.2.1.4.1.1 counter 123456",
+                        "override .1.3.6.1.2.1.43.11.1.1.6.1.1 octet_str \"Black Cartridge\"",
+                        "override .1.3.6.1.2.1.43.11.1.1.8.1.1 integer 100",
+                        "override .1.3.6.1.2.1.43.11.1.1.9.1.1 integer 42"});
+  // The same printer reached at a second address (here: a second port) is one terminal.
+  std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+                                            << "[snmp]\ntargets = " << printer.peer() << ", " << printer.peer()
+                                            << ", udp:127.0.0.1:" << free_port(true) << "\ntimeout = 300ms\nretries = 0\n";
+  const auto r = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto found = json::value::parse(r.out);
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  const auto& d = found[0];
+  EXPECT_EQ(d["source"], "printer-mib");
+  EXPECT_EQ(d["key"], "hp:PHBQA12345");
+  EXPECT_EQ(d["model"], "LaserJet M404dn");
+  EXPECT_EQ(d["counters"]["total"]["impressions"], 123456);
+  EXPECT_TRUE(d["registrable"].get<bool>());
+}
+
+}  // namespace
+}  // namespace fleetreg::test
