@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/collector/collector.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,6 +69,39 @@ std::string host_name() {
 
 }  // namespace
 
+// The SNMP secrets live apart from the configuration, readable by root only.
+void load_secrets(config& c) {
+  struct stat st {};
+  if (::stat(c.secrets_file.c_str(), &st) != 0)
+    throw configuration_error("cannot read the SNMP secrets file " + c.secrets_file);
+  if (st.st_mode & 077)
+    throw configuration_error("the SNMP secrets file " + c.secrets_file + " is readable by others; chmod 600 it");
+  const auto ini = fleetreg::config::ini_file::load(c.secrets_file);
+  namespace fc = fleetreg::config;
+  std::string user, auth = "sha256", auth_pass, priv_pass;
+  auto& o = c.credentials;
+  const std::array<fc::option, 5> table = {{
+      {"v2c", "community", fc::string_target{&o.community, 64}},
+      {"v3", "user", fc::string_target{&user, 32}},
+      {"v3", "auth_protocol", fc::string_target{&auth, 8}},
+      {"v3", "auth_passphrase", fc::string_target{&auth_pass, 128}},
+      {"v3", "priv_passphrase", fc::string_target{&priv_pass, 128}},
+  }};
+  fc::apply_options(ini, table);
+  if (user.empty()) return;
+  if (auth_pass.size() < 8 || priv_pass.size() < 8)
+    throw configuration_error(c.secrets_file + ": SNMPv3 passphrases need at least 8 characters");
+  if (auth == "sha1") o.auth = snmp::auth_protocol::sha1;
+  else if (auth == "sha256") o.auth = snmp::auth_protocol::sha256;
+  else if (auth == "sha512") o.auth = snmp::auth_protocol::sha512;
+  else throw configuration_error(c.secrets_file + ": [v3] auth_protocol is sha1, sha256 or sha512");
+  o.version = snmp::snmp_version::v3;
+  o.level = snmp::security_level::auth_priv;
+  o.user = user;
+  o.auth_passphrase = auth_pass;
+  o.priv_passphrase = priv_pass;
+}
+
 config load_config(const std::string& path) {
   config c;
   c.name = host_name();
@@ -78,7 +112,7 @@ config load_config(const std::string& path) {
   namespace fc = fleetreg::config;
   using namespace std::chrono_literals;
   std::string targets;
-  const std::array<fc::option, 12> table = {{
+  const std::array<fc::option, 13> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -87,6 +121,7 @@ config load_config(const std::string& path) {
       {"center", "allow_plain_http", fc::bool_target{&c.allow_plain_http}},
       {"snmp", "targets", fc::string_target{&targets, 65536}},
       {"snmp", "community", fc::string_target{&c.community, 64}},
+      {"snmp", "secrets_file", fc::string_target{&c.secrets_file, 1024}},
       {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
       {"snmp", "retries", fc::integer_target{&c.snmp_retries, 0, 10}},
       {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
@@ -94,6 +129,8 @@ config load_config(const std::string& path) {
   }};
   fc::apply_options(ini, table);
   c.targets = split_list(targets);
+  c.credentials.community = c.community;
+  if (!c.secrets_file.empty()) load_secrets(c);
   return c;
 }
 
@@ -103,9 +140,8 @@ std::vector<device_info> discover(const config& cfg,
   std::vector<device_info> unkeyed;
   std::size_t done = 0;
   for (const auto& target : cfg.targets) {
-    snmp::session_options o;
+    snmp::session_options o = cfg.credentials;
     o.peer = target;
-    o.community = cfg.community;
     o.timeout = cfg.snmp_timeout;
     o.retries = static_cast<int>(cfg.snmp_retries);
     std::error_code ec;

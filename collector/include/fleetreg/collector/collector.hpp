@@ -9,6 +9,7 @@
 
 #include "fleetreg/collector/device.hpp"
 #include "fleetreg/collector/store.hpp"
+#include "fleetreg/snmp/client.hpp"
 
 /// The collector's work: discover terminals, register them with a center
 /// using a provisional code, and answer the center's requests for running
@@ -29,6 +30,11 @@ struct config {
   // [snmp]
   std::vector<std::string> targets;  ///< SNMP agents ("udp:host:port"), comma-separated in the file
   std::string community = "public";
+  /// Root-only file with the SNMP secrets: [v2c] community, or [v3] user,
+  /// auth_protocol (sha1|sha256|sha512), auth_passphrase, priv_passphrase
+  /// (AES). When it names a v3 user, every target is read with SNMPv3 authPriv.
+  std::string secrets_file;
+  snmp::session_options credentials;  ///< filled from community / secrets_file
   std::chrono::milliseconds snmp_timeout{std::chrono::seconds(1)};
   std::int64_t snmp_retries = 1;
   // [run]
