@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/collector/sweep.hpp"
 #include "fleetreg/core/config.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
@@ -111,8 +112,8 @@ config load_config(const std::string& path) {
   const auto ini = fleetreg::config::ini_file::load(file);
   namespace fc = fleetreg::config;
   using namespace std::chrono_literals;
-  std::string targets;
-  const std::array<fc::option, 13> table = {{
+  std::string targets, ranges;
+  const std::array<fc::option, 15> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -120,6 +121,8 @@ config load_config(const std::string& path) {
       {"center", "proxy", fc::string_target{&c.proxy, 255}},
       {"center", "allow_plain_http", fc::bool_target{&c.allow_plain_http}},
       {"snmp", "targets", fc::string_target{&targets, 65536}},
+      {"snmp", "ranges", fc::string_target{&ranges, 65536}},
+      {"snmp", "port", fc::integer_target{&c.snmp_port, 1, 65535}},
       {"snmp", "community", fc::string_target{&c.community, 64}},
       {"snmp", "secrets_file", fc::string_target{&c.secrets_file, 1024}},
       {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
@@ -129,6 +132,10 @@ config load_config(const std::string& path) {
   }};
   fc::apply_options(ini, table);
   c.targets = split_list(targets);
+  c.ranges = split_list(ranges);
+  for (const auto& r : c.ranges)
+    if (!expand_cidr(r))
+      throw configuration_error(file + ": [snmp] ranges: '" + r + "' is not an IPv4 CIDR range of /16 or smaller");
   c.credentials.community = c.community;
   if (!c.secrets_file.empty()) load_secrets(c);
   return c;
@@ -139,7 +146,17 @@ std::vector<device_info> discover(const config& cfg,
   std::map<std::string, device_info> by_key;
   std::vector<device_info> unkeyed;
   std::size_t done = 0;
-  for (const auto& target : cfg.targets) {
+  // Ranges: find who answers, all at once; then read those like targets.
+  auto targets = cfg.targets;
+  for (const auto& range : cfg.ranges) {
+    auto base = cfg.credentials;
+    base.timeout = cfg.snmp_timeout;
+    base.retries = static_cast<int>(cfg.snmp_retries);
+    const auto answering = sweep(*expand_cidr(range, static_cast<int>(cfg.snmp_port)), base);
+    log::info("swept " + range + ": " + std::to_string(answering.size()) + " agents answered");
+    targets.insert(targets.end(), answering.begin(), answering.end());
+  }
+  for (const auto& target : targets) {
     snmp::session_options o = cfg.credentials;
     o.peer = target;
     o.timeout = cfg.snmp_timeout;
@@ -156,7 +173,7 @@ std::vector<device_info> discover(const config& cfg,
     } catch (const std::exception& e) {
       log::warning("cannot read " + target + ": " + e.what());
     }
-    if (progress) progress(++done, cfg.targets.size());
+    if (progress) progress(++done, targets.size());
   }
   std::vector<device_info> out;
   for (auto& [k, d] : by_key) out.push_back(std::move(d));

@@ -318,3 +318,50 @@ TEST(CollectorSnmpV3, ReadsWithTheSecretsFileUser) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+#include "fleetreg/collector/sweep.hpp"
+
+namespace fleetreg::test {
+namespace {
+
+// An asynchronous sweep of a loopback /24 where five agents answer.
+TEST(CollectorSweep, FindsEveryAgentOfARange) {
+  temp_dir dir;
+  const auto port = free_port(true);
+  std::vector<std::unique_ptr<snmpd_daemon>> agents;
+  for (int i = 1; i <= 5; ++i)
+    agents.push_back(std::make_unique<snmpd_daemon>(
+        dir, "agent" + std::to_string(i),
+        std::vector<std::string>{"override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str \"Lexmark MX" + std::to_string(i) + "\"",
+                                 "override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"LX-000" + std::to_string(i) + "\""},
+        "127.0.5." + std::to_string(i * 7), port));
+  snmp::session_options base;
+  base.timeout = 1s;
+  base.retries = 0;
+  const auto peers = *collector::expand_cidr("127.0.5.0/24", port);
+  ASSERT_EQ(peers.size(), 254u);
+  const auto answering = collector::sweep(peers, base);
+  ASSERT_EQ(answering.size(), 5u);
+  for (int i = 1; i <= 5; ++i)
+    EXPECT_NE(std::find(answering.begin(), answering.end(), agents[static_cast<std::size_t>(i - 1)]->peer()),
+              answering.end());
+
+  std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+                                            << "[snmp]\nranges = 127.0.5.0/24\nport = " << port
+                                            << "\ntimeout = 1s\nretries = 0\n";
+  const auto r = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::value::parse(r.out).size(), 5u) << r.out;
+}
+
+TEST(CollectorSweep, CidrExpansion) {
+  EXPECT_EQ(collector::expand_cidr("192.0.2.0/30")->size(), 2u);
+  EXPECT_EQ(collector::expand_cidr("192.0.2.7/32")->front(), "udp:192.0.2.7:161");
+  EXPECT_EQ(collector::expand_cidr("192.0.2.77/24")->front(), "udp:192.0.2.1:161");
+  EXPECT_FALSE(collector::expand_cidr("10.0.0.0/8")) << "larger than a /16";
+  EXPECT_FALSE(collector::expand_cidr("300.1.1.1/24"));
+  EXPECT_FALSE(collector::expand_cidr("192.0.2.0/x"));
+}
+
+}  // namespace
+}  // namespace fleetreg::test

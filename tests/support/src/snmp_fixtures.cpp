@@ -10,16 +10,21 @@
 
 namespace fleetreg::test {
 
-snmpd_daemon::snmpd_daemon(const temp_dir& dir, std::string name, std::vector<std::string> extra_config)
-    : dir_(dir), name_(std::move(name)), work_(dir.file(name_)), port_(free_port(true)) {
+snmpd_daemon::snmpd_daemon(const temp_dir& dir, std::string name, std::vector<std::string> extra_config,
+                           std::string address, std::uint16_t port)
+    : dir_(dir),
+      name_(std::move(name)),
+      work_(dir.file(name_)),
+      address_(std::move(address)),
+      port_(port ? port : free_port(true)) {
   ::mkdir(work_.c_str(), 0700);
   socket_ = work_ + "/agentx.sock";
   std::ofstream conf(work_ + "/fleetreg-snmpd.conf");
   conf << "master agentx\n"
        << "agentXSocket unix:" << socket_ << "\n"
        << "agentXPerms 0600 0700\n"
-       << "rocommunity public 127.0.0.1\n"
-       << "rwcommunity private 127.0.0.1\n"
+       << "rocommunity public 127.0.0.0/8\n"
+       << "rwcommunity private 127.0.0.0/8\n"
        << "dontLogTCPWrappersConnects yes\n";
   // snmpd saves its persistent state as snmpd.conf in SNMP_PERSISTENT_DIR:
   // keep that apart from this configuration file.
@@ -36,7 +41,7 @@ void snmpd_daemon::start() {
                                // No SMUX (port 199 would clash between instances) and no
                                // host-resources device modules: the subagent owns row 1.
                                "-I", "-smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition", "-c",
-                               work_ + "/fleetreg-snmpd.conf", "udp:127.0.0.1:" + std::to_string(port_)},
+                               work_ + "/fleetreg-snmpd.conf", "udp:" + address_ + ":" + std::to_string(port_)},
       dir_, name_, std::map<std::string, std::string>{{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work_ + "/persistent"}});
   const bool up = wait_until([&] {
     if (!proc_->running()) return true;  // reported below
@@ -53,7 +58,7 @@ void snmpd_daemon::stop() {
   proc_.reset();
 }
 
-std::string snmpd_daemon::peer() const { return "udp:127.0.0.1:" + std::to_string(port_); }
+std::string snmpd_daemon::peer() const { return "udp:" + address_ + ":" + std::to_string(port_); }
 
 snmp::session_options snmpd_daemon::v2c(const std::string& community) const {
   snmp::session_options o;

@@ -29,6 +29,8 @@ struct config {
   bool allow_plain_http = false;
   // [snmp]
   std::vector<std::string> targets;  ///< SNMP agents ("udp:host:port"), comma-separated in the file
+  std::vector<std::string> ranges;   ///< IPv4 CIDR ranges swept asynchronously ("192.0.2.0/24")
+  std::int64_t snmp_port = 161;      ///< port used for the ranges
   std::string community = "public";
   /// Root-only file with the SNMP secrets: [v2c] community, or [v3] user,
   /// auth_protocol (sha1|sha256|sha512), auth_passphrase, priv_passphrase

@@ -21,7 +21,9 @@ namespace fleetreg::test {
 class snmpd_daemon {
  public:
   /// Starts snmpd and waits until it answers sysUpTime.0. Throws on failure.
-  snmpd_daemon(const temp_dir& dir, std::string name = "snmpd", std::vector<std::string> extra_config = {});
+  /// `address`/`port`: where it listens (default 127.0.0.1 and a free port).
+  snmpd_daemon(const temp_dir& dir, std::string name = "snmpd", std::vector<std::string> extra_config = {},
+               std::string address = "127.0.0.1", std::uint16_t port = 0);
   ~snmpd_daemon();
 
   /// Starts again on the same port and socket (after stop()).
@@ -40,6 +42,7 @@ class snmpd_daemon {
   std::string name_;
   std::string work_;
   std::string socket_;
+  std::string address_;
   std::uint16_t port_;
   std::unique_ptr<process> proc_;
 };
