@@ -79,6 +79,7 @@ run_benchmarks() {
   say "center: /healthz vs nginx"; "$root/benchmarks/healthz_bench.sh" "$root/build/dev" 10
   say "center: durable readings/s vs raw SQLite"; "$b/fleetreg-bench-center" readings 10
   say "center: 10,000 idle long-polls"; "$b/fleetreg-bench-center" longpoll 10000
+  say "collector: sweep of a /24 (20 agents) vs a sequential snmpget loop (takes ~4 min)"; "$b/fleetreg-bench-collector"
 }
 
 cmd=${1:-}
