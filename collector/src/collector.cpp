@@ -216,10 +216,41 @@ registration_state register_site(const config& cfg, store& st, const std::string
   return st.registration();
 }
 
+std::vector<std::string> add_new_terminals(const config& cfg, store& st, const std::vector<device_info>& devices) {
+  auto reg = st.registration();
+  json::value terminals = json::value::array();
+  std::vector<std::string> added;
+  for (const auto& d : devices) {
+    if (!d.why_not_registrable().empty()) continue;
+    const auto key = *d.key();
+    if (std::find(reg.terminals.begin(), reg.terminals.end(), key) != reg.terminals.end()) continue;
+    terminals.push_back(json::to_json(d.id));
+    added.push_back(key);
+  }
+  if (added.empty() || reg.site_id.empty()) return {};
+  auto client = make_client(cfg, reg.center_url, std::chrono::seconds(30));
+  std::error_code ec;
+  std::string transport;
+  const json::value body = {{"terminals", terminals}};
+  const auto r = client.request("POST", "/api/v1/sites/self/terminals", body.dump(),
+                                {{"Authorization", "Bearer " + st.credential()}}, ec, &transport);
+  if (ec || r.status != 200) {
+    log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " +
+                 (ec ? transport : center_message(r)));
+    return {};
+  }
+  reg.terminals.insert(reg.terminals.end(), added.begin(), added.end());
+  st.set_terminals(reg.terminals);
+  log::notice("added " + std::to_string(added.size()) + " terminals found since the registration");
+  return added;
+}
+
 std::size_t take_readings(const config& cfg, store& st, const std::string& request_id) {
+  const auto devices = discover(cfg);
+  add_new_terminals(cfg, st, devices);
   const auto reg = st.registration();
   std::size_t n = 0;
-  for (const auto& d : discover(cfg)) {
+  for (const auto& d : devices) {
     const auto key = d.key();
     if (!key || std::find(reg.terminals.begin(), reg.terminals.end(), *key) == reg.terminals.end()) continue;
     auto r = make_reading(*key, std::chrono::system_clock::now(), d.source);

@@ -91,6 +91,13 @@ std::string store::credential() const {
   return c;
 }
 
+void store::set_terminals(const std::vector<std::string>& keys) {
+  json::value list = keys;
+  sqlite::statement up(db_, "UPDATE registration SET terminals = ?1");
+  up.bind(1, list.dump());
+  up.run();
+}
+
 void store::set_revoked(bool revoked) {
   sqlite::statement up(db_, "UPDATE registration SET revoked = ?1");
   up.bind(1, revoked ? 1 : 0);

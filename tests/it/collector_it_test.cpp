@@ -365,3 +365,32 @@ TEST(CollectorSweep, CidrExpansion) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// A terminal installed after the registration is added with the credential.
+TEST_F(CollectorTest, TerminalsFoundLaterAreAdded) {
+  // Register with the first terminal only.
+  std::ofstream(dir.file("first.conf"))
+      << "[collector]\nstate_dir = " << dir.file("collector-state") << "\nname = test-collector\n"
+      << "[center]\nurl = " << center.url() << "\nallow_plain_http = yes\n"
+      << "[snmp]\ntargets = " << snmpds[0]->peer() << "\n";
+  ASSERT_EQ(run({built_program("fleetreg-collector"), "-c", dir.file("first.conf"), "register", "--code", code}).exit_code, 0);
+  const auto sites = center.ctl({"site", "list"}).out;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+  EXPECT_EQ(center.ctl({"terminal", "list", "--site", site}).out.find("ricoh"), std::string::npos);
+  // The full configuration sees the second one too.
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] {
+    return center.ctl({"terminal", "list", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
+  }, 60s)) << run_proc.log();
+  EXPECT_TRUE(wait_until([&] {
+    return center.ctl({"readings", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
+  }, 60s));
+  EXPECT_EQ(run_proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fleetreg::test

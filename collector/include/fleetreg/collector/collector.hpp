@@ -60,8 +60,14 @@ std::vector<device_info> discover(const config& cfg,
 registration_state register_site(const config& cfg, store& st, const std::string& center_url,
                                  const std::string& code, const std::vector<device_info>& devices);
 
-/// Reads the registered terminals now and commits one reading each to the
-/// outbox (answering `request_id` when set). Returns how many were read.
+/// Registers, with the formal credential, the registrable devices among
+/// `devices` that are not registered yet. Returns the keys added; refusals
+/// and transport errors are logged and leave the list as it was.
+std::vector<std::string> add_new_terminals(const config& cfg, store& st, const std::vector<device_info>& devices);
+
+/// Discovers, adds terminals that appeared since the registration, then
+/// reads the registered ones and commits one reading each to the outbox
+/// (answering `request_id` when set). Returns how many were read.
 std::size_t take_readings(const config& cfg, store& st, const std::string& request_id);
 
 struct delivery {

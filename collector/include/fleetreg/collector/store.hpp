@@ -45,6 +45,8 @@ class store {
   /// The credential, or "" when not registered.
   std::string credential() const;
   void set_revoked(bool revoked);
+  /// Replaces the list of registered terminal keys (terminals added later).
+  void set_terminals(const std::vector<std::string>& keys);
   /// The Idempotency-Key for registering with this (canonical) code, made
   /// once and kept until the registration succeeded.
   std::string idempotency_key(const std::string& canonical_code);
