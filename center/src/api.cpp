@@ -149,11 +149,18 @@ http::response api::refuse(const http::request& req, int status, const std::stri
 
 http::response api::healthz(const http::request&) { return json_response(200, {{"status", "ok"}}); }
 
+std::optional<http::response> api::rate_limited(const http::request& req) {
+  const auto wait = limiter_.retry_after(req.peer, svc_.now_source().now());
+  if (!wait) return std::nullopt;
+  auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
+  r.headers.emplace_back("Retry-After", std::to_string(wait));
+  return r;
+}
+
 std::optional<site> api::authenticate(const http::request& req, http::response& refusal) {
   const auto now = svc_.now_source().now();
-  if (const auto wait = limiter_.retry_after(req.peer, now)) {
-    refusal = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
-    refusal.headers.emplace_back("Retry-After", std::to_string(wait));
+  if (auto limited = rate_limited(req)) {
+    refusal = std::move(*limited);
     return std::nullopt;
   }
   const auto token = bearer(req);
@@ -172,10 +179,8 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
 }
 
 bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
-  const auto now = svc_.now_source().now();
-  if (const auto wait = limiter_.retry_after(req.peer, now)) {
-    refusal = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
-    refusal.headers.emplace_back("Retry-After", std::to_string(wait));
+  if (auto limited = rate_limited(req)) {
+    refusal = std::move(*limited);
     return false;
   }
   const auto token = bearer(req);
@@ -189,12 +194,7 @@ bool api::monitoring_authorized(const http::request& req, http::response& refusa
 
 http::response api::registrations(const http::request& req) {
   const auto now = svc_.now_source().now();
-  if (const auto wait = limiter_.retry_after(req.peer, now)) {
-    auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts with provisional codes; try again later",
-                    false);
-    r.headers.emplace_back("Retry-After", std::to_string(wait));
-    return r;
-  }
+  if (auto limited = rate_limited(req)) return *limited;
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())

@@ -248,11 +248,7 @@ void sqlite_storage::migrate() {
 void sqlite_storage::backup(const std::string& target) {
   std::lock_guard lock(mutex_);
   sqlite::database out(target, sqlite::open_mode::create);
-  sqlite3_backup* b = sqlite3_backup_init(out.handle(), "main", db_.handle(), "main");
-  if (!b) out.check(sqlite3_errcode(out.handle()), "backup");
-  const int rc = sqlite3_backup_step(b, -1);
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) out.check(rc, "backup");
+  db_.copy_into(out);
 }
 
 void sqlite_storage::restore(const std::string& source, const std::string& path) {
@@ -263,11 +259,7 @@ void sqlite_storage::restore(const std::string& source, const std::string& path)
       throw error(exit_code::data, source + " is not a fleetreg center database");
   }
   sqlite::database out(path, sqlite::open_mode::create);
-  sqlite3_backup* b = sqlite3_backup_init(out.handle(), "main", in.handle(), "main");
-  if (!b) out.check(sqlite3_errcode(out.handle()), "restore");
-  const int rc = sqlite3_backup_step(b, -1);
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) out.check(rc, "restore");
+  in.copy_into(out);
 }
 
 bool sqlite_storage::add_account(const std::string& name, role r, const std::string& password_hash, time_point now) {

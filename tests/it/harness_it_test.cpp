@@ -3,6 +3,9 @@
 // clean-up after a crashed run.
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,10 +48,17 @@ TEST(Harness, RunCapturesOutputAndExitCode) {
   EXPECT_EQ(r.err, "err\n");
 }
 
-TEST(Harness, FreePortsDiffer) {
-  const auto a = free_port(true);
-  EXPECT_GT(a, 0);
-  EXPECT_GT(free_port(false), 0);
+TEST(Harness, FreePortIsBindable) {
+  for (bool udp : {true, false}) {
+    const auto port = free_port(udp);
+    const int fd = ::socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << "port " << port;
+    ::close(fd);
+  }
 }
 
 // A crashed run: a process that made a temp dir, started a daemon and died

@@ -211,10 +211,8 @@ int main(int argc, char** argv) {
         case 'V':
           std::puts("fleetreg-terminal " FLEETREG_VERSION);
           return 0;
-        case ':':
-          throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
         default:
-          throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+          throw getopt_error(c, argv);
       }
     }
     if (optind >= argc) throw usage_error("no command given (see --help)");

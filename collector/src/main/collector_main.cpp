@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
         case 'd': log::enable_debug(optarg ? optarg : ""); break;
         case 'h': std::fputs(usage_text, stdout); return 0;
         case 'V': std::puts("fleetreg-collector " FLEETREG_VERSION); return 0;
-        case ':': throw usage_error(std::string("option -") + static_cast<char>(optopt) + " needs a value (see --help)");
-        default: throw usage_error(std::string("unknown option '") + argv[optind - 1] + "' (see --help)");
+        default:
+          throw getopt_error(c, argv);
       }
     }
     auto cfg = collector::load_config(config_path);

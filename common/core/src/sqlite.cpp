@@ -48,6 +48,14 @@ void database::exec(std::string_view sql) {
   check(sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, nullptr), "exec");
 }
 
+void database::copy_into(database& target) {
+  sqlite3_backup* b = sqlite3_backup_init(target.handle(), "main", db_.get(), "main");
+  if (!b) target.check(sqlite3_errcode(target.handle()), "backup");
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) target.check(rc, "backup");
+}
+
 std::int64_t database::data_version() {
   if (!data_version_) data_version_.emplace(*this, "PRAGMA data_version");
   std::int64_t v = 0;

@@ -57,6 +57,8 @@ class api {
   http::response status(const http::request& req);
   http::response metrics(const http::request& req);
 
+  /// 429 with Retry-After when the source made too many failed attempts.
+  std::optional<http::response> rate_limited(const http::request& req);
   /// The site of the Bearer credential, or a 401 (and a recorded failure).
   std::optional<site> authenticate(const http::request& req, http::response& refusal);
   bool monitoring_authorized(const http::request& req, http::response& refusal);

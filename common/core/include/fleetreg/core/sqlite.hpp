@@ -69,6 +69,9 @@ class database {
 
   /// Runs one or more statements without results. Throws std::system_error.
   void exec(std::string_view sql);
+  /// Copies this whole database into `target` with SQLite's online backup
+  /// (consistent even while other connections write). Throws std::system_error.
+  void copy_into(database& target);
   /// PRAGMA data_version: changes when another connection commits.
   std::int64_t data_version();
   /// Last error text of this connection (for error messages).
