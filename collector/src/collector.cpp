@@ -4,12 +4,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "fleetreg/collector/ipp_reader.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
 #include "fleetreg/collector/sweep.hpp"
 #include "fleetreg/core/config.hpp"
@@ -18,6 +25,7 @@
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/mdns/browser.hpp"
 #include "fleetreg/rest_client/client.hpp"
 
 namespace fleetreg::collector {
@@ -54,6 +62,65 @@ std::string center_message(const rest_client::response& r) {
     return (*body)["error"].value("message", "refused") + " (" + (*body)["error"].value("code", "") + ")";
   return "HTTP " + std::to_string(r.status);
 }
+
+// The mDNS browser of `run`, on its own io_context thread; the poll loop
+// takes snapshots of what it currently sees.
+class live_browser {
+ public:
+  explicit live_browser(const config& cfg) {
+    if (!cfg.mdns_enabled) return;
+    browser_ = std::make_unique<mdns::browser>(
+        io_, std::vector<std::string>(std::begin(mdns::printer_service_types), std::end(mdns::printer_service_types)),
+        mdns::browser::handlers{[this](const mdns::service& s) {
+                                  std::lock_guard lock(mutex_);
+                                  services_[id_of(s)] = s;
+                                },
+                                [this](const mdns::service& s) {
+                                  std::lock_guard lock(mutex_);
+                                  std::erase_if(services_, [&](const auto& kv) {
+                                    return kv.second.name == s.name && kv.second.type == s.type;
+                                  });
+                                },
+                                [this] {
+                                  std::lock_guard lock(mutex_);
+                                  settled_ = true;
+                                  settled_cv_.notify_all();
+                                }});
+    thread_ = std::thread([this] {
+      auto guard = boost::asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  ~live_browser() {
+    if (!thread_.joinable()) return;
+    // The browser lives on the loop's thread: free it there, then stop.
+    boost::asio::post(io_, [this] {
+      browser_.reset();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  /// Waits (up to `limit`) for the first answers, then returns what is seen
+  /// now (nothing when mDNS is disabled).
+  std::optional<std::vector<mdns::service>> snapshot(std::chrono::milliseconds limit) {
+    if (!thread_.joinable()) return std::vector<mdns::service>{};
+    std::unique_lock lock(mutex_);
+    settled_cv_.wait_for(lock, limit, [this] { return settled_; });
+    std::vector<mdns::service> out;
+    for (const auto& [k, s] : services_) out.push_back(s);
+    return out;
+  }
+
+ private:
+  static std::string id_of(const mdns::service& s) { return s.type + "\n" + s.name + "\n" + s.address; }
+  boost::asio::io_context io_;
+  std::unique_ptr<mdns::browser> browser_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable settled_cv_;
+  bool settled_ = false;
+  std::map<std::string, mdns::service> services_;
+};
 
 // Sleeps up to `d`, waking early when asked to stop.
 void pause(std::chrono::seconds d, volatile std::sig_atomic_t& keep_running) {
@@ -113,7 +180,7 @@ config load_config(const std::string& path) {
   namespace fc = fleetreg::config;
   using namespace std::chrono_literals;
   std::string targets, ranges;
-  const std::array<fc::option, 15> table = {{
+  const std::array<fc::option, 18> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -127,6 +194,9 @@ config load_config(const std::string& path) {
       {"snmp", "secrets_file", fc::string_target{&c.secrets_file, 1024}},
       {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
       {"snmp", "retries", fc::integer_target{&c.snmp_retries, 0, 10}},
+      {"mdns", "enabled", fc::bool_target{&c.mdns_enabled}},
+      {"mdns", "browse_time", fc::duration_target{&c.browse_time, 100ms, 60s}},
+      {"ipp", "timeout", fc::duration_target{&c.ipp_timeout, 100ms, 60s}},
       {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
       {"run", "read_interval", fc::duration_target{&c.read_interval, 1s, std::chrono::hours(24 * 7)}},
   }};
@@ -141,39 +211,99 @@ config load_config(const std::string& path) {
   return c;
 }
 
+mdns_target target_of(const mdns::service& s, std::int64_t snmp_port) {
+  mdns_target t;
+  const auto host = s.ipv6 ? "[" + s.address + "]" : s.address;
+  const auto transport = s.ipv6 ? std::string("udp6:") : std::string("udp:");
+  if (s.type == mdns::fleetreg_service_type) {
+    t.snmp_peer = transport + host + ":" + std::to_string(s.port);
+    return t;
+  }
+  // A printer's agent listens on the configured SNMP port of its address.
+  t.snmp_peer = transport + host + ":" + std::to_string(snmp_port);
+  if (s.type == "_ipp._tcp" || s.type == "_ipps._tcp") {
+    std::string rp = s.txt.count("rp") ? s.txt.at("rp") : "ipp/print";
+    if (!rp.empty() && rp.front() == '/') rp.erase(0, 1);
+    t.ipp_uri = (s.type == "_ipps._tcp" ? "ipps://" : "ipp://") + host + ":" + std::to_string(s.port) + "/" + rp;
+  }
+  return t;
+}
+
 std::vector<device_info> discover(const config& cfg,
-                                  const std::function<void(std::size_t done, std::size_t total)>& progress) {
+                                  const std::function<void(std::size_t done, std::size_t total)>& progress,
+                                  const std::optional<std::vector<mdns::service>>& services) {
+  // 1. Where to look: mDNS services, configured targets, swept ranges.
+  std::vector<mdns::service> found;
+  if (services) {
+    found = *services;
+  } else if (cfg.mdns_enabled) {
+    found = mdns::browse_once({std::begin(mdns::printer_service_types), std::end(mdns::printer_service_types)},
+                              cfg.browse_time);
+    log::info("mDNS: " + std::to_string(found.size()) + " service instances");
+  }
+  std::vector<std::string> peers;
+  std::map<std::string, std::vector<std::string>> via;  // peer → how it was found
+  auto add_peer = [&](const std::string& peer, const std::string& how) {
+    if (!via.count(peer)) peers.push_back(peer);
+    auto& v = via[peer];
+    if (std::find(v.begin(), v.end(), how) == v.end()) v.push_back(how);
+  };
+  std::map<std::string, std::string> ipp_uris;  // snmp peer of the address → IPP URI (ipp preferred over ipps)
+  for (const auto& s : found) {
+    const auto t = target_of(s, cfg.snmp_port);
+    const auto how = "mdns " + s.type + " '" + s.name + "'";
+    add_peer(t.snmp_peer, how);
+    if (!t.ipp_uri.empty() && (!ipp_uris.count(t.snmp_peer) || t.ipp_uri.starts_with("ipp:")))
+      ipp_uris[t.snmp_peer] = t.ipp_uri;
+  }
+  for (const auto& t : cfg.targets) add_peer(t, "configured target");
+  for (const auto& range : cfg.ranges) {
+    const auto addresses = expand_cidr(range, static_cast<int>(cfg.snmp_port));  // checked by load_config
+    for (const auto& p : addresses.value_or(std::vector<std::string>{})) add_peer(p, "sweep " + range);
+  }
+
+  // 2. Who answers SNMP: every peer at once.
+  auto base = cfg.credentials;
+  base.timeout = cfg.snmp_timeout;
+  base.retries = static_cast<int>(cfg.snmp_retries);
+  const auto answering = sweep(peers, base);
+  log::info("SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) + " addresses answered");
+
+  // 3. Read those that answered; IPP for printers that did not.
+  std::vector<std::string> ipp_todo;
+  for (const auto& [peer, uri] : ipp_uris)
+    if (std::find(answering.begin(), answering.end(), peer) == answering.end()) ipp_todo.push_back(peer);
+  const auto total = answering.size() + ipp_todo.size();
+  std::size_t done = 0;
   std::map<std::string, device_info> by_key;
   std::vector<device_info> unkeyed;
-  std::size_t done = 0;
-  // Ranges: find who answers, all at once; then read those like targets.
-  auto targets = cfg.targets;
-  for (const auto& range : cfg.ranges) {
-    auto base = cfg.credentials;
-    base.timeout = cfg.snmp_timeout;
-    base.retries = static_cast<int>(cfg.snmp_retries);
-    const auto answering = sweep(*expand_cidr(range, static_cast<int>(cfg.snmp_port)), base);
-    log::info("swept " + range + ": " + std::to_string(answering.size()) + " agents answered");
-    targets.insert(targets.end(), answering.begin(), answering.end());
-  }
-  for (const auto& target : targets) {
-    snmp::session_options o = cfg.credentials;
-    o.peer = target;
-    o.timeout = cfg.snmp_timeout;
-    o.retries = static_cast<int>(cfg.snmp_retries);
+  auto keep = [&](device_info&& d, const std::string& peer) {
+    for (const auto& how : via[peer]) d.seen_via.push_back(how);
+    if (const auto key = d.key()) {
+      auto [it, fresh] = by_key.try_emplace(*key, std::move(d));
+      if (!fresh) merge(it->second, std::move(d));  // one device seen two ways is one terminal
+    } else {
+      unkeyed.push_back(std::move(d));
+    }
+  };
+  for (const auto& peer : answering) {
+    snmp::session_options o = base;
+    o.peer = peer;
     std::error_code ec;
     try {
-      if (auto d = read_device(o, ec)) {
-        // One device seen at two addresses is one terminal.
-        if (const auto key = d->key()) by_key.try_emplace(*key, std::move(*d));
-        else unkeyed.push_back(std::move(*d));
-      } else if (ec) {
-        log::info("no answer from " + target + ": " + ec.message());
-      }
+      if (auto d = read_device(o, ec)) keep(std::move(*d), peer);
+      else if (ec) log::info("cannot read " + peer + ": " + ec.message());
     } catch (const std::exception& e) {
-      log::warning("cannot read " + target + ": " + e.what());
+      log::warning("cannot read " + peer + ": " + e.what());
     }
-    if (progress) progress(++done, targets.size());
+    if (progress) progress(++done, total);
+  }
+  for (const auto& peer : ipp_todo) {
+    std::error_code ec;
+    std::string why;
+    if (auto d = read_ipp(ipp_uris[peer], cfg.ipp_timeout, ec, &why)) keep(std::move(*d), peer);
+    else log::info("cannot read " + ipp_uris[peer] + ": " + why);
+    if (progress) progress(++done, total);
   }
   std::vector<device_info> out;
   for (auto& [k, d] : by_key) out.push_back(std::move(d));
@@ -245,8 +375,9 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
   return added;
 }
 
-std::size_t take_readings(const config& cfg, store& st, const std::string& request_id) {
-  const auto devices = discover(cfg);
+std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
+                          const std::optional<std::vector<mdns::service>>& services) {
+  const auto devices = discover(cfg, {}, services);
   add_new_terminals(cfg, st, devices);
   const auto reg = st.registration();
   std::size_t n = 0;
@@ -316,6 +447,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
   auto client = make_client(cfg, reg.center_url, cfg.wait + std::chrono::seconds(30));
+  live_browser mdns_seen(cfg);
   auto next_own_read = std::chrono::steady_clock::now();
   int failures = 0;
   while (keep_running) {
@@ -324,7 +456,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       return;
     }
     if (std::chrono::steady_clock::now() >= next_own_read) {
-      take_readings(cfg, st, "");
+      take_readings(cfg, st, "", mdns_seen.snapshot(cfg.browse_time));
       next_own_read = std::chrono::steady_clock::now() + cfg.read_interval;
     }
     const auto d = deliver(cfg, st);
@@ -354,7 +486,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     if (!body || !body->contains("requests")) continue;
     for (const auto& req : (*body)["requests"]) {
       const auto id = req.value("id", std::string());
-      const auto n = take_readings(cfg, st, id);
+      const auto n = take_readings(cfg, st, id, mdns_seen.snapshot(cfg.browse_time));
       log::info("request " + id + ": " + std::to_string(n) + " terminals read");
     }
   }

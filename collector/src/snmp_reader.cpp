@@ -82,6 +82,7 @@ std::optional<device_info> decode_fleetreg(const std::vector<snmp::varbind>& ide
   }
   for (auto& [idx, s] : rows)
     if (!validate(s)) d.supplies.push_back(std::move(s));
+  d.note_sources(d.source);
   return d;
 }
 
@@ -124,6 +125,7 @@ std::optional<device_info> decode_printer_mib(const std::vector<snmp::varbind>& 
   }
   for (auto& [idx, s] : rows)
     if (!validate(s)) d.supplies.push_back(std::move(s));
+  d.note_sources(d.source);
   return d;
 }
 
@@ -151,7 +153,10 @@ std::optional<device_info> read_device(const snmp::session_options& opts, std::e
     if (ec) return std::nullopt;
     d = decode_printer_mib(general, supplies);
   }
-  if (d) d->address = opts.peer;
+  if (d) {
+    d->address = opts.peer;
+    d->seen_via.push_back("snmp " + opts.peer);
+  }
   return d;
 }
 

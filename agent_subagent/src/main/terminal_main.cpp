@@ -3,8 +3,12 @@
 
 #include <getopt.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
 #include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -13,6 +17,8 @@
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/mdns/announcer.hpp"
+#include "fleetreg/mdns/service.hpp"
 #include "fleetreg/terminal/config.hpp"
 #include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
@@ -37,6 +43,9 @@ constexpr const char* usage_text =
     "                                          set the device status\n"
     "  refill [--drum]                         put in new toner (and drum)\n"
     "  show [--json]                           print identity, counters, supplies\n"
+    "  announce [--host-name H --address A] [--port P] [--name N]\n"
+    "                                          announce the terminal over mDNS\n"
+    "                                          (DNS-SD _fleetreg._udp) until stopped\n"
     "\n"
     "Options:\n"
     "  -c, --config=FILE      configuration file (default /etc/fleetreg/terminal.conf)\n"
@@ -126,6 +135,34 @@ int run_job(terminal::store& st, service kind, int argc, char** argv) {
   return 0;
 }
 
+// Publishes the terminal (its own host name and address when configured)
+// through avahi-daemon until SIGTERM/SIGINT; survives daemon restarts.
+int announce(const terminal::config& cfg, const sub_options& o) {
+  terminal::store st(cfg.state_dir);
+  const auto state = st.load();
+  mdns::announcement a;
+  a.host_name = o.get("host-name") ? *o.get("host-name") : cfg.mdns_host_name;
+  a.address = o.get("address") ? *o.get("address") : cfg.mdns_address;
+  if (!a.host_name.empty() && a.address.empty()) throw usage_error("--host-name needs --address");
+  a.port = static_cast<std::uint16_t>(cfg.mdns_snmp_port);
+  if (const auto* p = o.get("port")) {
+    const auto v = parse_count(p->c_str(), "--port");
+    if (v < 1 || v > 65535) throw usage_error("--port is 1..65535");
+    a.port = static_cast<std::uint16_t>(v);
+  }
+  a.name = o.get("name") ? *o.get("name") : cfg.mdns_name;
+  if (a.name.empty()) a.name = state.id.manufacturer + " " + state.id.model + " " + state.id.serial;
+  if (a.name.size() > 63) a.name.resize(63);
+  a.type = mdns::fleetreg_service_type;
+  a.txt = {{"txtvers", "1"}, {"ty", state.id.manufacturer + " " + state.id.model}, {"mib", "FLEETREG-TERMINAL-MIB"}};
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+  mdns::announcer announcer(io, a);
+  io.run();
+  return 0;
+}
+
 int dispatch(const terminal::config& cfg, int argc, char** argv) {
   const std::string cmd = argv[0];
   if (cmd == "init") {
@@ -178,6 +215,7 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
     std::fputs((o.has("json") ? terminal::format_json(state) : terminal::format_text(state)).c_str(), stdout);
     return 0;
   }
+  if (cmd == "announce") return announce(cfg, parse_sub(argc, argv, {"host-name", "address", "port", "name"}, {}));
   throw usage_error("unknown command '" + cmd + "' (see --help)");
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "fleetreg/core/config.hpp"
+#include "fleetreg/core/error.hpp"
 
 namespace fleetreg::terminal {
 
@@ -19,13 +20,19 @@ config load_config(const std::string& path) {
   const auto ini = fleetreg::config::ini_file::load(file);
   using namespace std::chrono_literals;
   namespace fc = fleetreg::config;
-  const std::array<fc::option, 4> table = {{
+  const std::array<fc::option, 8> table = {{
       {"terminal", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"subagent", "agentx_socket", fc::string_target{&c.agentx_socket, 1024}},
       {"subagent", "agentx_ping_interval", fc::duration_target{&c.agentx_ping_interval, 1s, 3600s}},
       {"subagent", "refresh_interval", fc::duration_target{&c.refresh_interval, 100ms, 60s}},
+      {"mdns", "host_name", fc::string_target{&c.mdns_host_name, 63}},
+      {"mdns", "address", fc::string_target{&c.mdns_address, 45}},
+      {"mdns", "snmp_port", fc::integer_target{&c.mdns_snmp_port, 1, 65535}},
+      {"mdns", "name", fc::string_target{&c.mdns_name, 63}},
   }};
   fc::apply_options(ini, table);
+  if (!c.mdns_host_name.empty() && c.mdns_address.empty())
+    throw configuration_error(file + ": [mdns] host_name needs [mdns] address (the address to publish for it)");
   return c;
 }
 

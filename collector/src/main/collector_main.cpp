@@ -49,6 +49,11 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
       v["registrable"] = d.why_not_registrable().empty();
       if (!d.why_not_registrable().empty()) v["reason"] = d.why_not_registrable();
       v["counters"] = json::to_json(d.counters);
+      json::value supplies = json::value::array();
+      for (const auto& s : d.supplies) supplies.push_back(json::to_json(s));
+      v["supplies"] = supplies;
+      v["field_sources"] = d.field_sources;
+      v["seen_via"] = d.seen_via;
       list.push_back(v);
     }
     std::printf("%s\n", list.dump(2).c_str());
@@ -59,6 +64,9 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
     const auto why = d.why_not_registrable();
     std::printf("%-28s %-30s %-20s %-13s %s\n", d.address.c_str(), (d.id.manufacturer + " " + d.id.model).c_str(),
                 d.id.serial.c_str(), std::string(to_string(d.source)).c_str(), why.empty() ? "yes" : ("no: " + why).c_str());
+    std::string via;
+    for (const auto& v : d.seen_via) via += (via.empty() ? "" : "; ") + v;
+    std::printf("%-28s seen via: %s\n", "", via.c_str());
   }
 }
 

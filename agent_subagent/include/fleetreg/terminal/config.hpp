@@ -21,6 +21,11 @@ struct config {
   std::chrono::milliseconds agentx_ping_interval{std::chrono::seconds{15}};
   /// How often the subagent looks for changes in the store.
   std::chrono::milliseconds refresh_interval{500};
+  // [mdns] what `fleetreg-terminal announce` publishes (DNS-SD _fleetreg._udp)
+  std::string mdns_host_name;  ///< own host name ("copier-3f"); empty = avahi-daemon's host name
+  std::string mdns_address;    ///< numeric address published for mdns_host_name
+  std::int64_t mdns_snmp_port = 161;  ///< the SNMP agent's port announced
+  std::string mdns_name;       ///< instance name; empty = "<manufacturer> <model> <serial>"
 };
 
 /// Loads `path` over the defaults. When `path` is empty, the default path is

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fleetreg/collector/device.hpp"
 #include "fleetreg/collector/store.hpp"
+#include "fleetreg/mdns/service.hpp"
 #include "fleetreg/snmp/client.hpp"
 
 /// The collector's work: discover terminals, register them with a center
@@ -39,6 +41,11 @@ struct config {
   snmp::session_options credentials;  ///< filled from community / secrets_file
   std::chrono::milliseconds snmp_timeout{std::chrono::seconds(1)};
   std::int64_t snmp_retries = 1;
+  // [mdns]
+  bool mdns_enabled = true;  ///< browse DNS-SD through avahi-daemon
+  std::chrono::milliseconds browse_time{std::chrono::seconds(3)};  ///< one-shot browse limit
+  // [ipp]
+  std::chrono::milliseconds ipp_timeout{std::chrono::seconds(5)};
   // [run]
   std::chrono::milliseconds wait{std::chrono::seconds(25)};  ///< long-poll wait
   std::chrono::milliseconds read_interval{std::chrono::hours(1)};
@@ -47,10 +54,24 @@ struct config {
 /// Loads the file (default path when empty and present). Throws configuration_error.
 config load_config(const std::string& path);
 
-/// Reads every configured target; devices seen twice (same key) are one.
-/// `progress` is called after each target.
+/// What discovery should try at one mDNS service instance: an SNMP peer
+/// (its own type and printers' LPD/raw services: the agent at the address),
+/// and an IPP URI for _ipp._tcp/_ipps._tcp.
+struct mdns_target {
+  std::string snmp_peer;  ///< "udp:A.B.C.D:161" or ""
+  std::string ipp_uri;    ///< "ipp://A.B.C.D:631/ipp/print" or ""
+};
+mdns_target target_of(const mdns::service& s, std::int64_t snmp_port);
+
+/// Finds the terminals: the services seen over mDNS (`services`, or a
+/// one-shot browse of `browse_time` when nullopt and mDNS is enabled), the
+/// configured targets and the swept ranges are probed over SNMP at once;
+/// those that answer are read (fleetreg MIB, else Printer-MIB), and IPP
+/// printers that did not answer SNMP are read over IPP. Devices seen more
+/// than once (same terminal key) are one. `progress` is called as reads finish.
 std::vector<device_info> discover(const config& cfg,
-                                  const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+                                  const std::function<void(std::size_t done, std::size_t total)>& progress = {},
+                                  const std::optional<std::vector<mdns::service>>& services = std::nullopt);
 
 /// Registers the registrable devices with the center in one request.
 /// Checks the code's check character first. Throws fleetreg::error with one
@@ -68,7 +89,9 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
 /// Discovers, adds terminals that appeared since the registration, then
 /// reads the registered ones and commits one reading each to the outbox
 /// (answering `request_id` when set). Returns how many were read.
-std::size_t take_readings(const config& cfg, store& st, const std::string& request_id);
+/// `services`: what a running mDNS browser sees (nullopt: browse once).
+std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
+                          const std::optional<std::vector<mdns::service>>& services = std::nullopt);
 
 struct delivery {
   std::int64_t acknowledged = 0;
@@ -79,7 +102,9 @@ struct delivery {
 delivery deliver(const config& cfg, store& st);
 
 /// `fleetreg-collector run`: long-poll, read, deliver, and read on the own
-/// schedule, until keep_running is 0.
+/// schedule, until keep_running is 0. mDNS browsing runs all the while on the
+/// collector's own event loop (a Boost.Asio thread), through avahi-daemon
+/// restarts.
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
 
 }  // namespace fleetreg::collector

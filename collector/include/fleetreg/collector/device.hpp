@@ -20,6 +20,12 @@ struct device_info {
   counter_set counters;
   std::vector<supply> supplies;
   reading_source source = reading_source::fleetreg_mib;  ///< where identity and counters came from
+  /// Which source gave each field ("manufacturer", "model", "serial", "uuid",
+  /// "counters", "supplies" → "fleetreg-mib", "printer-mib", "ipp").
+  std::map<std::string, std::string> field_sources;
+  /// How the device was found, one line each ("snmp udp:10.0.0.5:161",
+  /// "mdns _ipp._tcp 'Front desk'", "ipp ipp://10.0.0.5:631/ipp/print").
+  std::vector<std::string> seen_via;
   /// The terminal registered itself with a center (terminal mode): the
   /// collector lists it and leaves it alone.
   bool registered_in_terminal_mode = false;
@@ -27,6 +33,14 @@ struct device_info {
   /// The terminal key, or nullopt with `why_not` when it cannot be registered.
   std::optional<std::string> key() const { return terminal_key(id); }
   std::string why_not_registrable() const;
+  /// Records `source` for every field this device has (after decoding).
+  void note_sources(reading_source source);
 };
+
+/// Folds `other` (the same terminal seen another way) into `into`: the
+/// better source (fleetreg MIB, then Printer-MIB, then IPP) keeps its
+/// counters and supplies; identity fields missing in one are taken from the
+/// other with their source; `seen_via` is the union.
+void merge(device_info& into, device_info&& other);
 
 }  // namespace fleetreg::collector

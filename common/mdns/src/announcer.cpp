@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/mdns/announcer.hpp"
+
+#include <avahi-client/publish.h>
+#include <avahi-common/alternative.h>
+#include <avahi-common/error.h>
+#include <avahi-common/malloc.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "asio_poll.hpp"
+#include "fleetreg/core/log.hpp"
+
+namespace fleetreg::mdns {
+
+struct announcer::impl {
+  impl(boost::asio::io_context& io, announcement an, std::function<void(const std::string&)> st)
+      : a(std::move(an)),
+        state(std::move(st)),
+        conn(io, "announcer", {[this](AvahiClient* c) { publish(c); }, [this] { withdraw(); },
+                               [this](AvahiClient*, AvahiClientState s) {
+                                 // Our host name collided or the daemon re-registers: start over.
+                                 if (s == AVAHI_CLIENT_S_COLLISION || s == AVAHI_CLIENT_S_REGISTERING) withdraw();
+                               }}) {}
+
+  ~impl() { withdraw(); }
+
+  std::string fqdn() const {
+    if (a.host_name.empty() || a.host_name.find('.') != std::string::npos) return a.host_name;
+    return a.host_name + ".local";
+  }
+
+  void report(const std::string& text) {
+    if (state) state(text);
+  }
+
+  void publish(AvahiClient* c) noexcept {
+    if (group) return;
+    group = avahi_entry_group_new(c, on_group, this);
+    if (!group) return fail(c, "cannot create an entry group");
+    const auto host = fqdn();
+    int err = 0;
+    if (!host.empty()) {
+      AvahiAddress addr{};
+      if (!avahi_address_parse(a.address.c_str(), AVAHI_PROTO_UNSPEC, &addr))
+        return fail(c, "'" + a.address + "' is not a numeric address");
+      err = avahi_entry_group_add_address(group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
+                                          host.c_str(), &addr);
+      if (err < 0) return fail(c, "cannot publish " + host + " → " + a.address + ": " + avahi_strerror(err));
+    }
+    AvahiStringList* txt = nullptr;
+    for (const auto& [k, v] : a.txt) txt = avahi_string_list_add_pair(txt, k.c_str(), v.c_str());
+    err = avahi_entry_group_add_service_strlst(group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
+                                               a.name.c_str(), a.type.c_str(), nullptr,
+                                               host.empty() ? nullptr : host.c_str(), a.port, txt);
+    avahi_string_list_free(txt);
+    if (err == AVAHI_ERR_COLLISION) return rename(c);
+    if (err < 0) return fail(c, "cannot publish " + a.type + ": " + avahi_strerror(err));
+    if ((err = avahi_entry_group_commit(group)) < 0) return fail(c, std::string("cannot commit: ") + avahi_strerror(err));
+  }
+
+  void fail(AvahiClient*, const std::string& why) noexcept {
+    log::warning("mDNS: " + why);
+    report(why);
+    established_ = false;
+  }
+
+  void rename(AvahiClient* c) noexcept {
+    char* alt = avahi_alternative_service_name(a.name.c_str());
+    log::notice("mDNS: the name '" + a.name + "' is taken; announcing as '" + alt + "'");
+    a.name = alt;
+    avahi_free(alt);
+    withdraw();
+    publish(c);
+  }
+
+  void withdraw() noexcept {
+    established_ = false;
+    if (group) avahi_entry_group_free(group);
+    group = nullptr;
+  }
+
+  static void on_group(AvahiEntryGroup* g, AvahiEntryGroupState s, void* self) noexcept {
+    auto* me = static_cast<impl*>(self);
+    switch (s) {
+      case AVAHI_ENTRY_GROUP_ESTABLISHED:
+        me->established_ = true;
+        log::info("mDNS: announcing '" + me->a.name + "' (" + me->a.type + ") on " +
+                  (me->a.host_name.empty() ? std::string("this host") : me->fqdn() + " " + me->a.address));
+        me->report("established " + me->a.name);
+        break;
+      case AVAHI_ENTRY_GROUP_COLLISION:
+        me->rename(avahi_entry_group_get_client(g));
+        break;
+      case AVAHI_ENTRY_GROUP_FAILURE:
+        me->fail(nullptr, std::string("announcement failed: ") +
+                              avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+        break;
+      case AVAHI_ENTRY_GROUP_UNCOMMITED:
+      case AVAHI_ENTRY_GROUP_REGISTERING:
+        break;
+    }
+  }
+
+  announcement a;
+  std::function<void(const std::string&)> state;
+  AvahiEntryGroup* group = nullptr;
+  bool established_ = false;
+  detail::connection conn;  // last: destroyed first
+};
+
+announcer::announcer(boost::asio::io_context& io, announcement a, std::function<void(const std::string&)> state)
+    : impl_(std::make_unique<impl>(io, std::move(a), std::move(state))) {}
+
+announcer::~announcer() = default;
+
+bool announcer::established() const { return impl_->established_; }
+
+}  // namespace fleetreg::mdns
