@@ -21,6 +21,7 @@ packages=(
   libsnmp-dev snmpd snmp smitools
   libsqlite3-dev sqlite3
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
+  libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
   googletest libgtest-dev libgmock-dev
   iproute2 procps
 )
@@ -46,8 +47,16 @@ deps() {
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # No package's service may start: avahi-daemon in this network namespace
+    # would multicast on the real interface. Debian's policy-rc.d hook (exit
+    # 101) forbids it for the duration of the install.
+    local policy=/usr/sbin/policy-rc.d own_policy= rc=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+    fi
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } || rc=$?
+    [ -z "$own_policy" ] || rm -f "$policy"
+    [ "$rc" = 0 ] || die "apt-get failed (exit $rc)"
   fi
 }
 

@@ -239,7 +239,7 @@ std::vector<device_info> discover(const config& cfg,
   } else if (cfg.mdns_enabled) {
     found = mdns::browse_once({std::begin(mdns::printer_service_types), std::end(mdns::printer_service_types)},
                               cfg.browse_time);
-    log::info("mDNS: " + std::to_string(found.size()) + " service instances");
+    log::debug("discovery", "mDNS: " + std::to_string(found.size()) + " service instances");
   }
   std::vector<std::string> peers;
   std::map<std::string, std::vector<std::string>> via;  // peer → how it was found
@@ -267,7 +267,8 @@ std::vector<device_info> discover(const config& cfg,
   base.timeout = cfg.snmp_timeout;
   base.retries = static_cast<int>(cfg.snmp_retries);
   const auto answering = sweep(peers, base);
-  log::info("SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) + " addresses answered");
+  log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
+                             " addresses answered");
 
   // 3. Read those that answered; IPP for printers that did not.
   std::vector<std::string> ipp_todo;

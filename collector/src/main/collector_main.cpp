@@ -13,6 +13,7 @@
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/provisional_code.hpp"
 
 namespace {
 
@@ -122,6 +123,9 @@ int main(int argc, char** argv) {
     if (cmd == "register") {
       if (code.empty()) throw usage_error("register needs --code CODE");
       if (center.empty()) throw usage_error("register needs --center URL (or [center] url in the configuration)");
+      // A mistyped code is refused before anything else happens.
+      std::string why;
+      if (provisional_code::normalize(code, &why).empty()) throw error(exit_code::data, why);
       collector::store st(cfg.state_dir);
       const auto devices = collector::discover(cfg);
       std::printf("Registering with %s:\n", center.c_str());

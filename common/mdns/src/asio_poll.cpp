@@ -148,9 +148,16 @@ asio_poll::asio_poll(asio::io_context& io) : io_(io) {
   api_.timeout_free = timeout_free;
 }
 
-connection::connection(asio::io_context& io, std::string what, handlers h)
-    : poll_(io), what_(std::move(what)), h_(std::move(h)), retry_(io) {
+connection::connection(asio::io_context& io, std::string what, handlers h, bool quiet)
+    : poll_(io), what_(std::move(what)), h_(std::move(h)), quiet_(quiet), retry_(io) {
   open();
+}
+
+void connection::say(bool warning, const std::string& text) const noexcept {
+  const auto line = "mDNS (" + what_ + "): " + text;
+  if (quiet_) log::debug("mdns", line);
+  else if (warning) log::warning(line);
+  else log::notice(line);
 }
 
 connection::~connection() {
@@ -164,8 +171,7 @@ void connection::open() noexcept {
   client_ = avahi_client_new(poll_.api(), AVAHI_CLIENT_NO_FAIL, on_state, this, &err);
   if (client_) return;
   if (!said_unavailable_)
-    log::warning("mDNS (" + what_ + "): cannot reach avahi-daemon over D-Bus: " + avahi_strerror(err) +
-                 "; retrying every 5 s");
+    say(true, std::string("cannot reach avahi-daemon over D-Bus: ") + avahi_strerror(err) + "; retrying every 5 s");
   said_unavailable_ = true;
   if (h_.down) h_.down();
   retry_.expires_after(std::chrono::seconds(5));
@@ -199,21 +205,20 @@ void connection::state_changed(AvahiClient* c, AvahiClientState state) noexcept 
     case AVAHI_CLIENT_S_COLLISION:
       if (!connected_) {
         connected_ = true;
-        if (said_unavailable_) log::notice("mDNS (" + what_ + "): connected to avahi-daemon");
+        if (said_unavailable_) say(false, "connected to avahi-daemon");
         said_unavailable_ = false;
         if (h_.up) h_.up(c);
       }
       break;
     case AVAHI_CLIENT_CONNECTING:
       if (connected_ || !said_unavailable_)
-        log::warning("mDNS (" + what_ + "): avahi-daemon is not running; waiting for it");
+        say(true, "avahi-daemon is not running; waiting for it");
       said_unavailable_ = true;
       connected_ = false;
       if (h_.down) h_.down();
       break;
     case AVAHI_CLIENT_FAILURE:
-      log::warning("mDNS (" + what_ + "): avahi client failed: " + avahi_strerror(avahi_client_errno(c)) +
-                   "; reconnecting");
+      say(true, std::string("avahi client failed: ") + avahi_strerror(avahi_client_errno(c)) + "; reconnecting");
       said_unavailable_ = true;
       connected_ = false;
       if (h_.down) h_.down();

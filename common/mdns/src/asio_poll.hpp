@@ -41,7 +41,8 @@ class connection {
     std::function<void()> down;
     std::function<void(AvahiClient*, AvahiClientState)> state;  ///< every state change (optional)
   };
-  connection(boost::asio::io_context& io, std::string what, handlers h);
+  /// `quiet`: availability changes go to the debug log (one-shot browses).
+  connection(boost::asio::io_context& io, std::string what, handlers h, bool quiet = false);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -53,6 +54,7 @@ class connection {
   void state_changed(AvahiClient* c, AvahiClientState state) noexcept;
   void open() noexcept;
   void close_later() noexcept;
+  void say(bool warning, const std::string& text) const noexcept;
 
   asio_poll poll_;
   std::string what_;
@@ -60,6 +62,7 @@ class connection {
   AvahiClient* client_ = nullptr;
   bool connected_ = false;
   bool said_unavailable_ = false;
+  bool quiet_ = false;
   boost::asio::steady_timer retry_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

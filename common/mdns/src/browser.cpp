@@ -17,10 +17,10 @@
 namespace fleetreg::mdns {
 
 struct browser::impl {
-  impl(boost::asio::io_context& io, std::vector<std::string> t, handlers hs)
+  impl(boost::asio::io_context& io, std::vector<std::string> t, handlers hs, bool quiet)
       : types(std::move(t)),
         h(std::move(hs)),
-        conn(io, "browser", {[this](AvahiClient* c) { up(c); }, [this] { down(); }, {}}) {}
+        conn(io, "browser", {[this](AvahiClient* c) { up(c); }, [this] { down(); }, {}}, quiet) {}
 
   ~impl() { down(); }
 
@@ -148,8 +148,8 @@ struct browser::impl {
   detail::connection conn;  // last: destroyed first, while the rest still exists
 };
 
-browser::browser(boost::asio::io_context& io, std::vector<std::string> types, handlers h)
-    : impl_(std::make_unique<impl>(io, std::move(types), std::move(h))) {}
+browser::browser(boost::asio::io_context& io, std::vector<std::string> types, handlers h, bool quiet)
+    : impl_(std::make_unique<impl>(io, std::move(types), std::move(h), quiet)) {}
 
 browser::~browser() = default;
 
@@ -158,7 +158,7 @@ bool browser::connected() const { return impl_->conn.connected(); }
 std::vector<service> browse_once(const std::vector<std::string>& types, std::chrono::milliseconds limit) {
   boost::asio::io_context io;
   std::vector<service> found;
-  browser b(io, types, {[&](const service& s) { found.push_back(s); }, {}, [&] { io.stop(); }});
+  browser b(io, types, {[&](const service& s) { found.push_back(s); }, {}, [&] { io.stop(); }}, true);
   boost::asio::steady_timer deadline(io, limit);
   deadline.async_wait([&](const boost::system::error_code& ec) {
     if (!ec) io.stop();

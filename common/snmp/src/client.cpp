@@ -5,6 +5,7 @@
 #include <net-snmp/net-snmp-includes.h>
 
 #include "fleetreg/snmp/library.hpp"
+#include "fleetreg/snmp/session.hpp"
 
 namespace fleetreg::snmp {
 namespace {
@@ -131,16 +132,16 @@ struct client::impl {
   }
 };
 
-client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
+session_template::session_template(const session_options& o) {
   init_client_library("fleetreg");
-  netsnmp_session s;
+  auto& s = s_;
   snmp_sess_init(&s);
   s.peername = const_cast<char*>(o.peer.c_str());
   s.timeout = static_cast<long>(o.timeout.count()) * 1000;
   s.retries = o.retries;
-  impl_->version = o.version;
   if (o.version == snmp_version::v3) {
     s.version = SNMP_VERSION_3;
+    s.securityModel = SNMP_SEC_MODEL_USM;
     s.securityName = const_cast<char*>(o.user.c_str());
     s.securityNameLen = o.user.size();
     switch (o.level) {
@@ -174,27 +175,41 @@ client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
       s.securityAuthKeyLen = USM_AUTH_KU_LEN;
       if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
                       reinterpret_cast<const u_char*>(o.auth_passphrase.data()), o.auth_passphrase.size(),
-                      s.securityAuthKey, &s.securityAuthKeyLen) != SNMPERR_SUCCESS)
+                      s.securityAuthKey, &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
+        SNMP_FREE(s.securityAuthProto);
         throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 authentication key");
+      }
     }
     if (o.level == security_level::auth_priv) {
       s.securityPrivProto = snmp_duplicate_objid(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN);
       s.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
       s.securityPrivKeyLen = USM_PRIV_KU_LEN;
+      // The privacy key is derived with the authentication hash (RFC 3826).
       if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
                       reinterpret_cast<const u_char*>(o.priv_passphrase.data()), o.priv_passphrase.size(),
-                      s.securityPrivKey, &s.securityPrivKeyLen) != SNMPERR_SUCCESS)
+                      s.securityPrivKey, &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
+        SNMP_FREE(s.securityAuthProto);
+        SNMP_FREE(s.securityPrivProto);
         throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 privacy key");
+      }
     }
   } else {
     s.version = o.version == snmp_version::v1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
     s.community = reinterpret_cast<u_char*>(const_cast<char*>(o.community.c_str()));
     s.community_len = o.community.size();
   }
-  void* handle = snmp_sess_open(&s);
-  // snmp_sess_open copied what it needs; free the protocol OIDs we duplicated.
-  SNMP_FREE(s.securityAuthProto);
-  SNMP_FREE(s.securityPrivProto);
+}
+
+session_template::~session_template() {
+  SNMP_FREE(s_.securityAuthProto);
+  SNMP_FREE(s_.securityPrivProto);
+}
+
+client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
+  impl_->version = o.version;
+  const session_template tmpl(o);
+  auto s = tmpl.copy();
+  void* handle = snmp_sess_open(&s);  // copies what it needs
   if (!handle) {
     const int err = snmp_errno ? snmp_errno : SNMPERR_GENERR;
     throw std::system_error(err, api_category(), "cannot open SNMP session to " + o.peer);

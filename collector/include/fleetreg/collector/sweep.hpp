@@ -19,6 +19,10 @@ std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int
 /// Asks every peer at once (at most `concurrency` outstanding) for the
 /// identity objects with Net-SNMP's asynchronous single-session API, so a
 /// range costs about (retries + 1) × timeout, not one timeout per address.
+/// `base` gives the version and credentials: v2c community, or an SNMPv3
+/// user, whose engine-ID discovery is an asynchronous probe too (a silent
+/// address costs no more than under v2c). Throws std::system_error when the
+/// v3 keys cannot be derived.
 /// Returns the peers that answered, in the order given. `progress` is called
 /// as peers finish.
 std::vector<std::string> sweep(const std::vector<std::string>& peers, const snmp::session_options& base,

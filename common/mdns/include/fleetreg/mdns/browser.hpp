@@ -31,7 +31,8 @@ class browser {
     std::function<void()> settled;
   };
   /// Starts browsing `types` at once. Never throws for an absent daemon.
-  browser(boost::asio::io_context& io, std::vector<std::string> types, handlers h);
+  /// `quiet`: the daemon's absence goes to the debug log ("mdns"), not as a warning.
+  browser(boost::asio::io_context& io, std::vector<std::string> types, handlers h, bool quiet = false);
   ~browser();
   browser(const browser&) = delete;
   browser& operator=(const browser&) = delete;
@@ -46,7 +47,7 @@ class browser {
 
 /// One-shot browse: runs a private io_context until every type settled and
 /// every resolver answered, or `limit` passed. Returns the resolved
-/// instances (empty when avahi-daemon is not reachable).
+/// instances (empty when avahi-daemon is not reachable; said in the debug log).
 std::vector<service> browse_once(const std::vector<std::string>& types, std::chrono::milliseconds limit);
 
 }  // namespace fleetreg::mdns

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include "fleetreg/snmp/client.hpp"
+
+namespace fleetreg::snmp {
+
+/// A netsnmp_session filled from session_options: version, community or the
+/// SNMPv3 user with its keys derived (generate_Ku, the expensive part: derive
+/// once, copy per peer — snmp_sess_open deep-copies). For code that drives
+/// Net-SNMP's API itself (the client, the asynchronous sweep). Owns the
+/// protocol OIDs it duplicated; the strings stay in `options`, which must
+/// outlive it. Throws std::system_error when a key cannot be derived.
+class session_template {
+ public:
+  explicit session_template(const session_options& options);
+  ~session_template();
+  session_template(const session_template&) = delete;
+  session_template& operator=(const session_template&) = delete;
+  /// A copy to adjust (peername, callback) and pass to snmp_sess_open.
+  netsnmp_session copy() const { return s_; }
+
+ private:
+  netsnmp_session s_;
+};
+
+}  // namespace fleetreg::snmp
