@@ -436,3 +436,66 @@ TEST_F(CollectorTest, TerminalsFoundLaterAreAdded) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// Sites often reach the internet through a forward proxy: with [center]
+// proxy set, the registration and the reports to a TLS center go through it
+// (CONNECT tunnels), and the center's certificate is still verified.
+TEST(CollectorProxy, RegistersAndReportsThroughAForwardProxy) {
+  temp_dir dir;
+  snmpd_daemon snmpd(dir, "snmpd");
+  sim_terminal term(dir, "mfp", "Canon", "imageRUNNER C3226i", "CN-PROXY-1");
+  term.start_subagent(snmpd.agentx_socket());
+  ASSERT_TRUE(wait_until([&] {
+    return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
+  }));
+  center_daemon center(dir, {.tls = true, .extra_config = ""});
+  const auto code = center.dealer_and_code("dealer", "Proxy GmbH");
+  center.start();
+  const auto center_port = static_cast<std::uint16_t>(std::stoi(center.url().substr(center.url().rfind(':') + 1)));
+  http_proxy proxy(center_port);
+  auto write_config = [&](const std::string& ca) {
+    std::ofstream(dir.file("collector.conf"))
+        << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+        << "[center]\nurl = " << center.url() << "\nca_file = " << ca << "\nproxy = http://127.0.0.1:" << proxy.port()
+        << "\n[snmp]\ntargets = " << snmpd.peer() << "\n[mdns]\nenabled = no\n[run]\nwait = 2s\n";
+  };
+  const std::vector<std::string> collector = {built_program("fleetreg-collector"), "-c", dir.file("collector.conf")};
+  auto with = [&](std::vector<std::string> args) {
+    auto argv = collector;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  };
+  // A CA that did not sign the center's certificate: refused, nothing stored.
+  ASSERT_EQ(run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=other", "-days", "1",
+                 "-keyout", dir.file("other-ca.key"), "-out", dir.file("other-ca.pem")})
+                .exit_code,
+            0);
+  write_config(dir.file("other-ca.pem"));
+  auto r = run(with({"register", "--code", code}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(center.ctl({"site", "list"}).out.find("collector:"), std::string::npos);
+
+  write_config(center.ca_file());
+  r = run(with({"register", "--code", code}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto tunnel = "CONNECT 127.0.0.1:" + std::to_string(center_port);
+  auto lines = proxy.request_lines();
+  EXPECT_NE(std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(tunnel, 0) == 0; }),
+            lines.end());
+  const auto sites = center.ctl({"site", "list"}).out;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+  process run_proc(with({"run"}), dir, "collector");
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] {
+    return center.ctl({"readings", "--site", site}).out.find("canon:CN-PROXY-1") != std::string::npos;
+  }, 60s)) << run_proc.log();
+  EXPECT_EQ(run_proc.stop(), 0);
+  lines = proxy.request_lines();
+  EXPECT_GE(std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(tunnel, 0) == 0; }), 2);
+}
+
+}  // namespace
+}  // namespace fleetreg::test

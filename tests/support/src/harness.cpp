@@ -3,6 +3,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -262,6 +265,21 @@ std::vector<std::string> netns::wrap(std::vector<std::string> argv) const {
   std::vector<std::string> out = {"ip", "netns", "exec", name_};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
+}
+
+void enter_private_namespace() {
+  auto fail = [](const std::string& what) {
+    throw std::runtime_error("cannot make a private namespace: " + what + ": " + std::strerror(errno) +
+                             " (run as root)");
+  };
+  if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) fail("unshare");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail("mount --make-rprivate /");
+  for (const char* dir : {"/run/avahi-daemon", "/run/dbus"}) {
+    ::mkdir(dir, 0755);
+    if (::mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) fail(std::string("tmpfs on ") + dir);
+  }
+  const auto r = run({"ip", "link", "set", "lo", "up"});
+  if (r.exit_code != 0) throw std::runtime_error("cannot bring loopback up: " + r.err);
 }
 
 bool process_alive(pid_t pid) { return alive(pid); }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,24 @@ http_proxy::~http_proxy() {
     if (w.joinable()) w.join();
 }
 
+void http_proxy::tunnel(int a, int b) {
+  pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+  char chunk[65536];
+  while (!stopping_) {
+    if (::poll(fds, 2, 200) < 0) return;
+    for (int i = 0; i < 2; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const auto n = ::recv(fds[i].fd, chunk, sizeof chunk, 0);
+      if (n <= 0 || !send_all(fds[1 - i].fd, std::string(chunk, static_cast<std::size_t>(n)))) return;
+    }
+  }
+}
+
+std::vector<std::string> http_proxy::request_lines() const {
+  std::lock_guard lock(mutex_);
+  return request_lines_;
+}
+
 void http_proxy::drop_replies(const std::string& prefix, int count) {
   prefix_ = prefix;
   to_drop_ = count;
@@ -98,6 +117,19 @@ void http_proxy::serve(int client) {
     while (!stopping_) {
       if (!read_message(client, from_client, request)) {
         if (errno == EAGAIN && !stopping_) continue;  // idle keep-alive
+        break;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        request_lines_.push_back(request.substr(0, request.find("\r\n")));
+      }
+      if (request.rfind("CONNECT ", 0) == 0) {
+        // A forward proxy's tunnel (HTTPS): to the upstream port whatever the
+        // target says, bytes both ways until one side closes.
+        if (!send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n") ||
+            (!from_client.empty() && !send_all(upstream, from_client)))
+          break;
+        tunnel(client, upstream);
         break;
       }
       if (!send_all(upstream, request) || !read_message(upstream, from_upstream, response)) break;

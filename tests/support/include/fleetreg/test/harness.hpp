@@ -106,6 +106,12 @@ class netns {
   std::string name_;
 };
 
+/// Moves this process (call it before any thread starts) into a new network
+/// namespace with only loopback, up, and a private mount namespace with its
+/// own tmpfs on /run/avahi-daemon and /run/dbus. Children inherit both; they
+/// vanish with the last process. Throws std::runtime_error (needs root).
+void enter_private_namespace();
+
 /// True when `pid` runs and is not a zombie.
 bool process_alive(pid_t pid);
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,7 +11,8 @@
 /// A small HTTP/1.1 proxy on loopback for failure tests: it forwards every
 /// request to the upstream port and, while armed, forwards a matching request
 /// but drops the upstream's answer and closes the client's connection — "the
-/// center stored the upload, the reply was lost". Content-Length framing only.
+/// center stored the upload, the reply was lost". Also a forward proxy for
+/// HTTPS: CONNECT opens a tunnel to the upstream port. Content-Length framing only.
 namespace fleetreg::test {
 
 class http_proxy {
@@ -24,10 +26,13 @@ class http_proxy {
   void drop_replies(const std::string& prefix, int count);
   /// How many answers were dropped so far.
   int dropped() const { return dropped_; }
+  /// The first line of every request received ("CONNECT 127.0.0.1:8443 HTTP/1.1").
+  std::vector<std::string> request_lines() const;
 
  private:
   void accept_loop();
   void serve(int client);
+  void tunnel(int a, int b);
 
   std::uint16_t upstream_;
   std::uint16_t port_ = 0;
@@ -36,6 +41,8 @@ class http_proxy {
   std::atomic<int> to_drop_{0};
   std::atomic<int> dropped_{0};
   std::string prefix_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> request_lines_;
   std::thread acceptor_;
   std::vector<std::thread> workers_;
 };
