@@ -4,9 +4,15 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/library/snmpusm.h>
 
 #include <arpa/inet.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -135,93 +141,154 @@ std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int
   return out;
 }
 
+namespace {
+
+// The sweep on a Boost.Asio io_context: each session's socket is watched with
+// async_wait (Net-SNMP then reads it), and its next retransmission or timeout
+// (snmp_sess_select_info) is a steady_timer that calls snmp_sess_timeout.
+class sweeper {
+ public:
+  sweeper(const std::vector<std::string>& peers, const snmp::session_options& base, std::size_t concurrency,
+          const std::function<void(std::size_t, std::size_t)>& progress)
+      : peers_(peers), base_(base), tmpl_(base), probes_(peers.size()), concurrency_(concurrency), progress_(progress) {}
+
+  std::vector<std::string> run() {
+    while (next_ < peers_.size() && active_ < concurrency_) start(next_++);
+    io_.run();
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < peers_.size(); ++i)
+      if (probes_[i].answered) out.push_back(peers_[i]);
+    return out;
+  }
+
+ private:
+  struct watch {
+    explicit watch(boost::asio::io_context& io) : timer(io) {}
+    std::unique_ptr<boost::asio::posix::stream_descriptor> socket;
+    boost::asio::steady_timer timer;
+    unsigned generation = 0;
+  };
+
+  void start(std::size_t i) {
+    auto& p = probes_[i];
+    p.index = i;
+    ++active_;
+    watches_.emplace(i, std::make_unique<watch>(io_));
+    auto s = tmpl_.copy();
+    s.peername = const_cast<char*>(peers_[i].c_str());
+    s.flags |= SNMP_FLAGS_DONT_PROBE;
+    p.session.reset(snmp_sess_open(&s));
+    if (!p.session) {
+      p.finish(false, "cannot open a session");
+    } else if (base_.version != snmp::snmp_version::v3) {
+      send_get(p);
+    } else {
+      // Opening clears DONT_PROBE again; without it the first send would run
+      // Net-SNMP's synchronous engine-ID probe.
+      snmp_sess_session(p.session.get())->flags |= SNMP_FLAGS_DONT_PROBE;
+      send_engine_probe(p);
+    }
+    step(p);
+  }
+
+  // After anything happened to a probe: go on with it, or retire it.
+  void step(probe& p) {
+    if (p.state == phase::need_get) {
+      // The engine ID is in the session now: create the USM user with keys
+      // localized to it, then ask the real question.
+      usm_create_user_from_session(snmp_sess_session(p.session.get()));
+      send_get(p);
+    }
+    if (p.state == phase::done) return retire(p);
+    arm(p);
+  }
+
+  void arm(probe& p) {
+    auto& w = *watches_.at(p.index);
+    const unsigned generation = ++w.generation;
+    if (!w.socket) {
+      auto* transport = snmp_sess_transport(p.session.get());
+      w.socket = std::make_unique<boost::asio::posix::stream_descriptor>(io_, transport->sock);
+    }
+    w.socket->cancel();
+    w.socket->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this, &p, &w, generation](const boost::system::error_code& ec) {
+                           if (ec || generation != w.generation) return;
+                           // Descriptors may pass FD_SETSIZE with hundreds of sessions.
+                           const int fd = w.socket->native_handle();
+                           netsnmp_large_fd_set fds;
+                           netsnmp_large_fd_set_init(&fds, fd + 1);
+                           NETSNMP_LARGE_FD_SET(fd, &fds);
+                           snmp_sess_read2(p.session.get(), &fds);
+                           netsnmp_large_fd_set_cleanup(&fds);
+                           step(p);
+                         });
+    int n = 0, block = 1;
+    netsnmp_large_fd_set unused;
+    netsnmp_large_fd_set_init(&unused, FD_SETSIZE);
+    timeval tv{0, 0};
+    snmp_sess_select_info2(p.session.get(), &n, &unused, &tv, &block);
+    netsnmp_large_fd_set_cleanup(&unused);
+    w.timer.cancel();
+    if (block) return;  // nothing outstanding to time out
+    w.timer.expires_after(std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec));
+    w.timer.async_wait([this, &p, &w, generation](const boost::system::error_code& ec) {
+      if (ec || generation != w.generation) return;
+      snmp_sess_timeout(p.session.get());  // retransmit, or report the timeout
+      step(p);
+    });
+  }
+
+  void retire(probe& p) {
+    if (!p.answered) {
+      log::debug("sweep", peers_[p.index] + ": " + p.why);
+      // A user whose keys did not fit would stay in the process-wide USM cache.
+      if (base_.version == snmp::snmp_version::v3 && !p.engine_id.empty() && p.why != "timeout")
+        if (auto* u = usm_get_user(p.engine_id.data(), p.engine_id.size(), base_.user.c_str()); u && u->engineIDLen) {
+          usm_remove_user(u);
+          usm_free_user(u);
+        }
+    }
+    if (auto it = watches_.find(p.index); it != watches_.end()) {
+      auto& w = *it->second;
+      ++w.generation;
+      w.timer.cancel();
+      if (w.socket) {
+        w.socket->cancel();
+        w.socket->release();  // the descriptor is Net-SNMP's to close
+      }
+      // Completions already queued still refer to the watch: free it after them.
+      boost::asio::post(io_, [w = std::move(it->second)] {});
+      watches_.erase(it);
+    }
+    p.session.reset();
+    --active_;
+    ++finished_;
+    if (progress_) progress_(finished_, peers_.size());
+    // From the loop, not recursively: a run of failing peers must not nest.
+    boost::asio::post(io_, [this] {
+      if (next_ < peers_.size() && active_ < concurrency_) start(next_++);
+    });
+  }
+
+  const std::vector<std::string>& peers_;
+  const snmp::session_options& base_;
+  const snmp::session_template tmpl_;  // v3 keys derived once for every peer
+  std::vector<probe> probes_;
+  std::size_t concurrency_;
+  const std::function<void(std::size_t, std::size_t)>& progress_;
+  boost::asio::io_context io_;
+  std::map<std::size_t, std::unique_ptr<watch>> watches_;
+  std::size_t next_ = 0, active_ = 0, finished_ = 0;
+};
+
+}  // namespace
+
 std::vector<std::string> sweep(const std::vector<std::string>& peers, const snmp::session_options& base,
                                std::size_t concurrency,
                                const std::function<void(std::size_t done, std::size_t total)>& progress) {
-  const snmp::session_template tmpl(base);  // v3 keys derived once for every peer
-  const bool v3 = base.version == snmp::snmp_version::v3;
-  std::vector<probe> probes(peers.size());
   concurrency = std::max<std::size_t>(1, std::min<std::size_t>(concurrency, 512));
-  std::size_t next = 0, finished = 0;
-  std::map<std::size_t, probe*> active;
-
-  auto start_one = [&](std::size_t i) {
-    auto& p = probes[i];
-    p.index = i;
-    active[i] = &p;
-    auto s = tmpl.copy();
-    s.peername = const_cast<char*>(peers[i].c_str());
-    s.flags |= SNMP_FLAGS_DONT_PROBE;
-    p.session.reset(snmp_sess_open(&s));
-    if (!p.session) return p.finish(false, "cannot open a session");
-    if (!v3) {
-      send_get(p);
-      return;
-    }
-    // Opening clears DONT_PROBE again; without it the first send would run
-    // Net-SNMP's synchronous engine-ID probe.
-    snmp_sess_session(p.session.get())->flags |= SNMP_FLAGS_DONT_PROBE;
-    send_engine_probe(p);
-  };
-
-  while (finished < peers.size()) {
-    while (next < peers.size() && active.size() < concurrency) start_one(next++);
-    // One select over every outstanding session; at most 512 of them (below
-    // FD_SETSIZE), so a plain fd_set is enough. Each session's own
-    // block/timeout is asked separately (the call overwrites them).
-    fd_set fds;
-    FD_ZERO(&fds);
-    int maxfd = 0;
-    timeval tv{1, 0};
-    for (auto& [i, p] : active) {
-      if (p->state == phase::done || p->state == phase::need_get) continue;
-      int n = 0, block = 1;
-      timeval t{0, 0};
-      snmp_sess_select_info(p->session.get(), &n, &fds, &t, &block);
-      maxfd = std::max(maxfd, n);
-      if (!block && (t.tv_sec < tv.tv_sec || (t.tv_sec == tv.tv_sec && t.tv_usec < tv.tv_usec))) tv = t;
-    }
-    if (maxfd > 0) {
-      fd_set ready = fds;
-      if (select(maxfd, &ready, nullptr, nullptr, &tv) > 0)
-        for (auto& [i, p] : active)
-          if (p->state != phase::done && p->state != phase::need_get) snmp_sess_read(p->session.get(), &ready);
-    }
-    for (auto& [i, p] : active) {
-      if (p->state == phase::need_get) {
-        // The engine ID is in the session now: create the USM user with
-        // keys localized to it, then ask the real question.
-        usm_create_user_from_session(snmp_sess_session(p->session.get()));
-        send_get(*p);
-      } else if (p->state != phase::done) {
-        snmp_sess_timeout(p->session.get());  // retransmissions and timeouts
-      }
-    }
-    for (auto it = active.begin(); it != active.end();) {
-      auto* p = it->second;
-      if (p->state != phase::done) {
-        ++it;
-        continue;
-      }
-      if (!p->answered) {
-        log::debug("sweep", peers[p->index] + ": " + p->why);
-        // A user whose keys did not fit would stay cached for this engine.
-        if (v3 && !p->engine_id.empty() && p->why != "timeout")
-          if (auto* u = usm_get_user(p->engine_id.data(), p->engine_id.size(), base.user.c_str()); u && u->engineIDLen) {
-            usm_remove_user(u);
-            usm_free_user(u);
-          }
-      }
-      p->session.reset();
-      it = active.erase(it);
-      ++finished;
-      if (progress) progress(finished, peers.size());
-    }
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < peers.size(); ++i)
-    if (probes[i].answered) out.push_back(peers[i]);
-  return out;
+  return sweeper(peers, base, concurrency, progress).run();
 }
 
 }  // namespace fleetreg::collector

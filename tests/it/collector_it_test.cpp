@@ -346,6 +346,12 @@ TEST(CollectorSweep, FindsEveryAgentOfARange) {
     EXPECT_NE(std::find(answering.begin(), answering.end(), agents[static_cast<std::size_t>(i - 1)]->peer()),
               answering.end());
 
+  // Bounded concurrency: three at a time, the next one starts as one finishes.
+  auto quick = base;
+  quick.timeout = 300ms;
+  const std::vector<std::string> few(peers.begin() + 30, peers.begin() + 40);  // .31-.40: agent .35
+  EXPECT_EQ(collector::sweep(few, quick, 3), std::vector<std::string>{agents[4]->peer()});
+
   std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
                                             << "[snmp]\nranges = 127.0.5.0/24\nport = " << port
                                             << "\ntimeout = 1s\nretries = 0\n";

@@ -16,8 +16,9 @@ namespace fleetreg::collector {
 /// nullopt when malformed or larger than a /16.
 std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int port = 161);
 
-/// Asks every peer at once (at most `concurrency` outstanding) for the
-/// identity objects with Net-SNMP's asynchronous single-session API, so a
+/// Asks every peer at once (at most `concurrency` outstanding, ≤ 512) for the
+/// identity objects with Net-SNMP's asynchronous single-session API driven by
+/// a Boost.Asio io_context (socket readiness, retransmission timers), so a
 /// range costs about (retries + 1) × timeout, not one timeout per address.
 /// `base` gives the version and credentials: v2c community, or an SNMPv3
 /// user, whose engine-ID discovery is an asynchronous probe too (a silent
