@@ -158,6 +158,9 @@ url = http://127.0.0.1:$center_port
 allow_plain_http = yes
 [snmp]
 targets = udp:127.0.77.1:$port, udp:127.0.77.2:$port, udp:127.0.77.3:$port
+[mdns]
+# The demo's fleet is on loopback; printers on this machine's real LAN stay out.
+enabled = no
 [run]
 wait = 5s
 CONF

@@ -229,8 +229,7 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port) {
   return t;
 }
 
-std::vector<device_info> discover(const config& cfg,
-                                  const std::function<void(std::size_t done, std::size_t total)>& progress,
+std::vector<device_info> discover(const config& cfg, const discovery_progress& progress,
                                   const std::optional<std::vector<mdns::service>>& services) {
   // 1. Where to look: mDNS services, configured targets, swept ranges.
   std::vector<mdns::service> found;
@@ -266,7 +265,9 @@ std::vector<device_info> discover(const config& cfg,
   auto base = cfg.credentials;
   base.timeout = cfg.snmp_timeout;
   base.retries = static_cast<int>(cfg.snmp_retries);
-  const auto answering = sweep(peers, base);
+  const auto answering = sweep(peers, base, 256, [&](std::size_t done, std::size_t total) {
+    if (progress && (done == total || done % 16 == 0)) progress("probed", done, total);
+  });
   log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
                              " addresses answered");
 
@@ -297,14 +298,14 @@ std::vector<device_info> discover(const config& cfg,
     } catch (const std::exception& e) {
       log::warning("cannot read " + peer + ": " + e.what());
     }
-    if (progress) progress(++done, total);
+    if (progress) progress("read", ++done, total);
   }
   for (const auto& peer : ipp_todo) {
     std::error_code ec;
     std::string why;
     if (auto d = read_ipp(ipp_uris[peer], cfg.ipp_timeout, ec, &why)) keep(std::move(*d), peer);
     else log::info("cannot read " + ipp_uris[peer] + ": " + why);
-    if (progress) progress(++done, total);
+    if (progress) progress("read", ++done, total);
   }
   std::vector<device_info> out;
   for (auto& [k, d] : by_key) out.push_back(std::move(d));

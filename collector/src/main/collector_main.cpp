@@ -114,10 +114,11 @@ int main(int argc, char** argv) {
       else throw usage_error("unexpected argument '" + a + "' (see --help)");
     }
     if (cmd == "discover") {
-      print_devices(collector::discover(cfg, [&](std::size_t done, std::size_t total) {
-                      if (!as_json && isatty(STDERR_FILENO)) std::fprintf(stderr, "\rread %zu of %zu", done, total);
-                    }),
-                    as_json);
+      const bool show_progress = !as_json && isatty(STDERR_FILENO);
+      const auto devices = collector::discover(cfg, [&](const char* what, std::size_t done, std::size_t total) {
+        if (show_progress) std::fprintf(stderr, "\r%s %zu of %zu   %s", what, done, total, done == total ? "\n" : "");
+      });
+      print_devices(devices, as_json);
       return 0;
     }
     if (cmd == "register") {

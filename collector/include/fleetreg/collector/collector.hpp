@@ -68,9 +68,10 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port);
 /// configured targets and the swept ranges are probed over SNMP at once;
 /// those that answer are read (fleetreg MIB, else Printer-MIB), and IPP
 /// printers that did not answer SNMP are read over IPP. Devices seen more
-/// than once (same terminal key) are one. `progress` is called as reads finish.
-std::vector<device_info> discover(const config& cfg,
-                                  const std::function<void(std::size_t done, std::size_t total)>& progress = {},
+/// than once (same terminal key) are one. `progress` is called as addresses
+/// are probed ("probed") and as devices are read ("read").
+using discovery_progress = std::function<void(const char* what, std::size_t done, std::size_t total)>;
+std::vector<device_info> discover(const config& cfg, const discovery_progress& progress = {},
                                   const std::optional<std::vector<mdns::service>>& services = std::nullopt);
 
 /// Registers the registrable devices with the center in one request.
