@@ -89,12 +89,15 @@ std::optional<device_info> decode_fleetreg(const std::vector<snmp::varbind>& ide
 std::optional<device_info> decode_printer_mib(const std::vector<snmp::varbind>& general,
                                               const std::vector<snmp::varbind>& supplies) {
   const auto d1 = pm::printer_device_index;
+  const auto e1 = pm::entity_index;
   const auto* serial = find(general, snmp::append(pm::prt_general_entry, {17, d1}));
   const auto* descr = find(general, snmp::append(pm::hr_device_entry, {3, d1}));
-  if (!serial && !descr) return std::nullopt;
+  const auto* ent_serial = find(general, snmp::append(pm::ent_physical_entry, {11, e1}));
+  if (!serial && !descr && !ent_serial) return std::nullopt;
   device_info d;
   d.source = reading_source::printer_mib;
   if (serial) d.id.serial = text_of(*serial);
+  if (d.id.serial.empty() && ent_serial) d.id.serial = text_of(*ent_serial);  // ENTITY-MIB, when the Printer-MIB has none
   if (descr) {
     // hrDeviceDescr is "Manufacturer Model" on most printers.
     const auto text = text_of(*descr);
@@ -102,6 +105,10 @@ std::optional<device_info> decode_printer_mib(const std::vector<snmp::varbind>& 
     d.id.manufacturer = text.substr(0, space);
     d.id.model = space == std::string::npos ? std::string() : text.substr(space + 1);
   }
+  if (d.id.manufacturer.empty())
+    if (const auto* v = find(general, snmp::append(pm::ent_physical_entry, {12, e1}))) d.id.manufacturer = text_of(*v);
+  if (d.id.model.empty())
+    if (const auto* v = find(general, snmp::append(pm::ent_physical_entry, {13, e1}))) d.id.model = text_of(*v);
   if (const auto* life = find(general, snmp::append(pm::prt_marker_entry, {4, d1, 1})))
     d.counters.set(service::total, counter_kind::impressions, life->unsigned_value);
   std::map<snmp::subid, supply> rows;
@@ -145,8 +152,12 @@ std::optional<device_info> read_device(const snmp::session_options& opts, std::e
     d = decode_fleetreg(identity, counters, supplies);
   } else {
     const auto d1 = pm::printer_device_index;
+    const auto e1 = pm::entity_index;
     const auto general = c.get({snmp::append(pm::prt_general_entry, {17, d1}), snmp::append(pm::hr_device_entry, {3, d1}),
-                                snmp::append(pm::prt_marker_entry, {4, d1, 1})},
+                                snmp::append(pm::prt_marker_entry, {4, d1, 1}),
+                                snmp::append(pm::ent_physical_entry, {11, e1}),
+                                snmp::append(pm::ent_physical_entry, {12, e1}),
+                                snmp::append(pm::ent_physical_entry, {13, e1})},
                                ec);
     if (ec) return std::nullopt;
     const auto supplies = c.walk(pm::prt_marker_supplies_entry, ec);

@@ -89,6 +89,25 @@ TEST(SnmpReader, NoSerialIsNotRegistrable) {
   EXPECT_EQ(d->why_not_registrable(), "reports no serial number and no UUID");
 }
 
+TEST(SnmpReader, EntityMibFillsWhatThePrinterMibLacks) {
+  // No prtGeneralSerialNumber, no hrDeviceDescr: ENTITY-MIB entity 1 names the device.
+  const auto d = decode_printer_mib({vb(append(pm::ent_physical_entry, {11, 1}), value::make_string("ENT-778")),
+                                     vb(append(pm::ent_physical_entry, {12, 1}), value::make_string("Xerox")),
+                                     vb(append(pm::ent_physical_entry, {13, 1}), value::make_string("VersaLink C405")),
+                                     vb(append(pm::prt_general_entry, {17, 1}), missing())},
+                                    {});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->key(), "xerox:ENT-778");
+  EXPECT_EQ(d->id.model, "VersaLink C405");
+  // The Printer-MIB's serial wins when both are there.
+  const auto both = decode_printer_mib({vb(append(pm::prt_general_entry, {17, 1}), value::make_string("PRT-1")),
+                                        vb(append(pm::ent_physical_entry, {11, 1}), value::make_string("ENT-2")),
+                                        vb(append(pm::hr_device_entry, {3, 1}), value::make_string("Xerox B210"))},
+                                       {});
+  EXPECT_EQ(both->id.serial, "PRT-1");
+  EXPECT_EQ(both->id.model, "B210");
+}
+
 reading sample(const std::string& key) {
   auto r = make_reading(key, from_unix(1795622885), reading_source::fleetreg_mib);
   r.counters.set(service::copy, counter_kind::impressions, 5);

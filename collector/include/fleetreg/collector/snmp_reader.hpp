@@ -23,7 +23,8 @@ std::optional<device_info> decode_fleetreg(const std::vector<snmp::varbind>& ide
 
 /// The same from RFC 3805 objects: prtGeneralSerialNumber, hrDeviceDescr
 /// ("Manufacturer Model"), prtMarkerLifeCount (total impressions) and
-/// prtMarkerSuppliesTable; nullopt when there is no printer at index 1.
+/// prtMarkerSuppliesTable; ENTITY-MIB entPhysicalSerialNum/MfgName/ModelName
+/// of entity 1 where those are missing. nullopt when none of them answers.
 std::optional<device_info> decode_printer_mib(const std::vector<snmp::varbind>& general,
                                               const std::vector<snmp::varbind>& supplies);
 

@@ -84,7 +84,12 @@ inline const oid_vector prt_general_entry = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1};
 inline const oid_vector prt_marker_entry = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1};
 /// prtMarkerSuppliesEntry: .4 class .5 type .6 description .7 unit .8 max .9 level.
 inline const oid_vector prt_marker_supplies_entry = {1, 3, 6, 1, 2, 1, 43, 11, 1, 1};
+/// ENTITY-MIB entPhysicalEntry (RFC 6933): .11 entPhysicalSerialNum,
+/// .12 entPhysicalMfgName, .13 entPhysicalModelName.
+inline const oid_vector ent_physical_entry = {1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1};
 
 inline constexpr subid printer_device_index = 1;
+/// The entPhysicalIndex read: the first entity, the chassis on most printers.
+inline constexpr subid entity_index = 1;
 
 }  // namespace fleetreg::snmp::printer_mib
