@@ -26,7 +26,7 @@
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/browser.hpp"
-#include "fleetreg/rest_client/client.hpp"
+#include "fleetreg/rest_client/center.hpp"
 
 namespace fleetreg::collector {
 namespace {
@@ -43,24 +43,8 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
-rest_client::client make_client(const config& cfg, const std::string& url, std::chrono::milliseconds timeout) {
-  if (url.starts_with("http://") && !cfg.allow_plain_http)
-    throw error(exit_code::config, "the center URL is plain http: set [center] allow_plain_http = yes to allow it");
-  if (!url.starts_with("https://") && !url.starts_with("http://"))
-    throw error(exit_code::usage, "the center URL must start with https://");
-  rest_client::options o;
-  o.base_url = url;
-  o.ca_file = cfg.ca_file;
-  o.proxy = cfg.proxy;
-  o.timeout = timeout;
-  return rest_client::client(o);
-}
-
-std::string center_message(const rest_client::response& r) {
-  std::string why;
-  if (auto body = json::parse(r.body, why); body && body->contains("error"))
-    return (*body)["error"].value("message", "refused") + " (" + (*body)["error"].value("code", "") + ")";
-  return "HTTP " + std::to_string(r.status);
+rest_client::center_options center_of(const config& cfg, const std::string& url) {
+  return {url, cfg.ca_file, cfg.proxy, cfg.allow_plain_http};
 }
 
 // The mDNS browser of `run`, on its own io_context thread; the poll loop
@@ -326,25 +310,14 @@ registration_state register_site(const config& cfg, store& st, const std::string
       keys.push_back(*d.key());
     }
   if (keys.empty()) throw error(exit_code::failure, "no registrable terminal was found");
-  auto client = make_client(cfg, center_url, std::chrono::seconds(30));
+  rest_client::center_client center(center_of(cfg, center_url), std::chrono::seconds(30));
   // The same key for every attempt with this code, so that a retry after a
   // lost answer returns the same site instead of making a second one.
   const auto idem = st.idempotency_key(canonical);
-  const json::value body = {{"code", canonical},
-                            {"registering_side", {{"kind", "collector"}, {"name", cfg.name}}},
-                            {"terminals", terminals}};
-  std::error_code ec;
-  std::string transport;
-  const auto r = client.request("POST", "/api/v1/registrations", body.dump(), {{"Idempotency-Key", idem}}, ec, &transport);
-  if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + center_url + ": " + transport);
-  if (r.status != 201) throw error(exit_code::failure, "the center refused the registration: " + center_message(r));
-  const auto answer = json::parse(r.body, why);
-  if (!answer || !answer->contains("credential") || !answer->contains("site_id"))
-    throw error(exit_code::failure, "the center's answer is not a registration");
-  st.set_registration(center_url, (*answer)["site_id"], keys, (*answer)["credential"]);
+  const auto answer = center.register_terminals(canonical, {{"kind", "collector"}, {"name", cfg.name}}, terminals, idem);
+  st.set_registration(center_url, answer.site_id, keys, answer.credential);
   st.forget_idempotency_key(canonical);
-  log::notice("registered " + std::to_string(keys.size()) + " terminals with " + center_url +
-              " site=" + (*answer)["site_id"].get<std::string>());
+  log::notice("registered " + std::to_string(keys.size()) + " terminals with " + center_url + " site=" + answer.site_id);
   return st.registration();
 }
 
@@ -360,15 +333,9 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
     added.push_back(key);
   }
   if (added.empty() || reg.site_id.empty()) return {};
-  auto client = make_client(cfg, reg.center_url, std::chrono::seconds(30));
-  std::error_code ec;
-  std::string transport;
-  const json::value body = {{"terminals", terminals}};
-  const auto r = client.request("POST", "/api/v1/sites/self/terminals", body.dump(),
-                                {{"Authorization", "Bearer " + st.credential()}}, ec, &transport);
-  if (ec || r.status != 200) {
-    log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " +
-                 (ec ? transport : center_message(r)));
+  rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(30));
+  if (const auto why = center.add_terminals(st.credential(), terminals); !why.empty()) {
+    log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " + why);
     return {};
   }
   reg.terminals.insert(reg.terminals.end(), added.begin(), added.end());
@@ -390,7 +357,7 @@ std::size_t take_readings(const config& cfg, store& st, const std::string& reque
     r.counters = d.counters;
     r.supplies = d.supplies;
     r.request_id = request_id;
-    st.add(r);  // on disk before anything is sent
+    st.outbox().add(r);  // on disk before anything is sent
     ++n;
   }
   return n;
@@ -404,43 +371,14 @@ delivery deliver(const config& cfg, store& st) {
     out.error = "not registered";
     return out;
   }
-  auto client = make_client(cfg, reg.center_url, std::chrono::seconds(60));
-  while (true) {
-    const auto batch = st.due(100);
-    if (batch.empty()) return out;
-    std::string body = "{\"readings\":[";
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (i) body += ',';
-      body += batch[i].body;
-      ids.push_back(batch[i].id);
-    }
-    body += "]}";
-    std::error_code ec;
-    std::string transport;
-    const auto r = client.request("POST", "/api/v1/readings", body, {{"Authorization", "Bearer " + credential}}, ec,
-                                  &transport);
-    if (ec || r.status >= 500 || r.status == 429) {
-      out.error = ec ? "cannot reach the center: " + transport : center_message(r);
-      st.retry_later(ids);
-      return out;
-    }
-    if (r.status == 401) {
-      out.revoked = true;
-      out.error = center_message(r);
-      st.set_revoked(true);
-      return out;
-    }
-    if (r.status != 200) {
-      // Refused as malformed or for an unknown terminal: keep it (nothing is
-      // ever dropped silently), back off, and say why.
-      out.error = center_message(r);
-      st.retry_later(ids);
-      return out;
-    }
-    st.acknowledged(ids);  // accepted or already there: both mean stored
-    out.acknowledged += static_cast<std::int64_t>(ids.size());
-  }
+  rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(60));
+  const auto d = center.deliver(st.outbox(), credential);
+  if (d.acknowledged > 0) st.set_last_upload();
+  if (d.revoked) st.set_revoked(true);
+  out.acknowledged = d.acknowledged;
+  out.revoked = d.revoked;
+  out.error = d.error;
+  return out;
 }
 
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
@@ -448,7 +386,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
   auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
-  auto client = make_client(cfg, reg.center_url, cfg.wait + std::chrono::seconds(30));
+  rest_client::center_client center(center_of(cfg, reg.center_url), cfg.wait + std::chrono::seconds(30));
   live_browser mdns_seen(cfg);
   auto next_own_read = std::chrono::steady_clock::now();
   int failures = 0;
@@ -464,30 +402,20 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     const auto d = deliver(cfg, st);
     st.write_status(d.error.empty() || d.error == "not registered", d.error);
     if (d.revoked) continue;
-    std::error_code ec;
-    std::string transport;
-    const auto wait_s = std::chrono::duration_cast<std::chrono::seconds>(cfg.wait).count();
-    const auto r = client.request("GET", "/api/v1/requests?wait=" + std::to_string(wait_s), "",
-                                  {{"Authorization", "Bearer " + st.credential()}}, ec, &transport);
-    if (ec || r.status >= 500) {
+    const auto poll = center.wait_for_requests(st.credential(), std::chrono::duration_cast<std::chrono::seconds>(cfg.wait));
+    if (!poll.reachable) {
       ++failures;
-      const auto why = ec ? transport : center_message(r);
-      log::warning("center unreachable: " + why);
-      st.write_status(false, why);
+      log::warning("center unreachable: " + poll.error);
+      st.write_status(false, poll.error);
       pause(std::chrono::seconds(std::min(60, 1 << std::min(failures, 6))), keep_running);
       continue;
     }
     failures = 0;
-    if (r.status == 401) {
+    if (poll.revoked) {
       st.set_revoked(true);
       continue;
     }
-    if (r.status != 200) continue;
-    std::string why;
-    const auto body = json::parse(r.body, why);
-    if (!body || !body->contains("requests")) continue;
-    for (const auto& req : (*body)["requests"]) {
-      const auto id = req.value("id", std::string());
+    for (const auto& id : poll.request_ids) {
       const auto n = take_readings(cfg, st, id, mdns_seen.snapshot(cfg.browse_time));
       log::info("request " + id + ": " + std::to_string(n) + " terminals read");
     }

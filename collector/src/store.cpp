@@ -6,10 +6,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/files.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/random.hpp"
 
@@ -20,9 +19,6 @@ constexpr std::string_view schema = R"sql(
 CREATE TABLE IF NOT EXISTS registration (
   id INTEGER PRIMARY KEY CHECK (id = 1), center_url TEXT NOT NULL, site_id TEXT NOT NULL,
   registered_at INTEGER, last_upload INTEGER, revoked INTEGER NOT NULL DEFAULT 0, terminals TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  id TEXT PRIMARY KEY, terminal_key TEXT NOT NULL, created_at INTEGER NOT NULL,
-  body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_registration (code TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL);
 )sql";
 
@@ -41,12 +37,16 @@ sqlite::database open_db(const std::string& dir) {
 
 }  // namespace
 
-store::store(const std::string& state_dir, const clock& clk) : dir_(state_dir), db_(open_db(state_dir)), clock_(clk) {
-  db_.exec("PRAGMA journal_mode = WAL");
-  // FULL: a reading is on disk before it is sent.
-  db_.exec("PRAGMA synchronous = FULL");
-  db_.exec(schema);
+// FULL: a reading is on disk before it is sent.
+static sqlite::database& prepared(sqlite::database& db) {
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec(schema);
+  return db;
 }
+
+store::store(const std::string& state_dir, const clock& clk)
+    : dir_(state_dir), db_(open_db(state_dir)), clock_(clk), outbox_(prepared(db_), clk) {}
 
 registration_state store::registration() {
   registration_state r;
@@ -66,15 +66,8 @@ registration_state store::registration() {
 
 void store::set_registration(const std::string& center_url, const std::string& site_id,
                              const std::vector<std::string>& terminals, const std::string& credential) {
-  // The credential first, 0600 from the first byte, replaced atomically.
-  const auto tmp = dir_ + "/credential.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw error(exit_code::io, "cannot write " + tmp);
-  const std::string line = credential + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || ::rename(tmp.c_str(), (dir_ + "/credential").c_str()) != 0)
-    throw error(exit_code::io, "cannot store the credential in " + dir_);
+  // The credential first (0600 from the first byte, replaced atomically).
+  write_private_file(dir_ + "/credential", credential + "\n");
   json::value keys = terminals;
   sqlite::statement up(db_, "INSERT INTO registration (id, center_url, site_id, registered_at, revoked, terminals) "
                             "VALUES (1, ?1, ?2, ?3, 0, ?4) ON CONFLICT (id) DO UPDATE SET center_url = excluded.center_url, "
@@ -84,12 +77,7 @@ void store::set_registration(const std::string& center_url, const std::string& s
   up.run();
 }
 
-std::string store::credential() const {
-  std::ifstream in(dir_ + "/credential");
-  std::string c;
-  std::getline(in, c);
-  return c;
-}
+std::string store::credential() const { return read_first_line(dir_ + "/credential"); }
 
 void store::set_terminals(const std::vector<std::string>& keys) {
   json::value list = keys;
@@ -122,58 +110,15 @@ void store::forget_idempotency_key(const std::string& canonical_code) {
   del.run();
 }
 
-void store::add(const reading& r) {
-  sqlite::statement ins(db_, "INSERT INTO outbox (id, terminal_key, created_at, body, next_attempt) VALUES "
-                             "(?1, ?2, ?3, ?4, ?3) ON CONFLICT (id) DO NOTHING");
-  ins.bind(1, r.id).bind(2, r.terminal_key).bind(3, to_unix(clock_.now())).bind(4, json::to_json(r).dump());
-  ins.run();
-}
-
-std::vector<outbox_entry> store::due(std::size_t limit) {
-  std::vector<outbox_entry> out;
-  sqlite::statement q(db_, "SELECT id, body, attempts FROM outbox WHERE next_attempt <= ?1 "
-                           "ORDER BY created_at, id LIMIT ?2");
-  q.bind(1, to_unix(clock_.now())).bind(2, static_cast<std::int64_t>(limit));
-  while (q.step()) out.push_back({q.column_text(0), q.column_text(1), q.column_int(2)});
-  return out;
-}
-
-void store::acknowledged(const std::vector<std::string>& ids) {
-  sqlite::transaction tx(db_);
-  sqlite::statement del(db_, "DELETE FROM outbox WHERE id = ?1");
-  for (const auto& id : ids) {
-    del.bind(1, id);
-    del.run();
-  }
+void store::set_last_upload() {
   sqlite::statement up(db_, "UPDATE registration SET last_upload = ?1");
   up.bind(1, to_unix(clock_.now()));
   up.run();
-  tx.commit();
-}
-
-void store::retry_later(const std::vector<std::string>& ids) {
-  sqlite::transaction tx(db_);
-  sqlite::statement q(db_, "SELECT attempts FROM outbox WHERE id = ?1");
-  sqlite::statement up(db_, "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?1 WHERE id = ?2");
-  for (const auto& id : ids) {
-    q.bind(1, id);
-    const auto attempts = q.step() ? q.column_int(0) : 0;
-    q.reset();
-    // 1 s, 2 s, 4 s … up to 5 minutes, plus up to 25 % jitter so that many
-    // collectors do not return to a recovering center at the same moment.
-    const std::int64_t base = std::min<std::int64_t>(300, std::int64_t{1} << std::min<std::int64_t>(attempts, 9));
-    unsigned char r = 0;
-    random_bytes(&r, 1);
-    const auto delay = base + base * r / 1024;
-    up.bind(1, to_unix(clock_.now()) + delay).bind(2, id);
-    up.run();
-  }
-  tx.commit();
 }
 
 void store::write_status(bool center_reachable, const std::string& last_error) {
   const auto reg = registration();
-  const auto [size, oldest] = backlog();
+  const auto [size, oldest] = outbox_.backlog();
   json::value v = {{"registered", !reg.site_id.empty() && !reg.revoked},
                    {"revoked", reg.revoked},
                    {"center", reg.center_url},
@@ -193,12 +138,6 @@ void store::write_status(bool center_reachable, const std::string& last_error) {
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
   if (ok) ::rename(tmp.c_str(), (dir_ + "/status.json").c_str());
-}
-
-std::pair<std::int64_t, std::optional<time_point>> store::backlog() {
-  sqlite::statement q(db_, "SELECT count(*), min(created_at) FROM outbox");
-  if (!q.step()) return {0, std::nullopt};
-  return {q.column_int(0), q.column_is_null(1) ? std::nullopt : std::optional<time_point>(from_unix(q.column_int(1)))};
 }
 
 }  // namespace fleetreg::collector

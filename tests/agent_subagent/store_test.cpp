@@ -114,6 +114,69 @@ TEST_F(StoreTest, StatusAndRefill) {
   EXPECT_EQ(t.supplies[0].percent(), 100);
 }
 
+TEST_F(StoreTest, TerminalModeRegistrationStates) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  EXPECT_FALSE(st.begin_registration(true)) << "nothing pending";
+  const auto code = provisional_code::generate();
+  st.set_registration_inputs(std::string("https://center.example/"), code);
+  const auto first = st.begin_registration(false);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->code, provisional_code::normalize(code));
+  EXPECT_EQ(st.load().registration.state, registration_state::registering);
+  EXPECT_FALSE(st.begin_registration(false)) << "already in progress";
+  // Not reachable: pending again, the same key for the retry.
+  st.registration_failed("cannot reach the center", false);
+  EXPECT_EQ(st.load().registration.state, registration_state::pending);
+  EXPECT_EQ(st.load().registration.last_error, "cannot reach the center");
+  const auto second = st.begin_registration(false);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->idempotency_key, first->idempotency_key);
+  // A crash in `registering`: resumed once, with that key again.
+  store after_crash(state, clock);
+  const auto resumed = after_crash.begin_registration(true);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->idempotency_key, first->idempotency_key);
+  st.registration_succeeded("site-1");
+  auto t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::registered);
+  EXPECT_EQ(t.registration.site_id, "site-1");
+  EXPECT_FALSE(t.registration.code_pending) << "the code is dropped once used";
+  EXPECT_EQ(t.registration.last_error, "");
+  clock.advance(std::chrono::seconds(5));
+  st.set_last_report();
+  EXPECT_EQ(st.load().registration.last_report, clock.now());
+  st.set_revoked("credential revoked (unauthorized)");
+  EXPECT_EQ(st.load().registration.state, registration_state::revoked);
+  // A refused code: failed, the reason kept, the code dropped.
+  st.set_registration_inputs(std::nullopt, provisional_code::generate());
+  ASSERT_TRUE(st.begin_registration(false));
+  st.registration_failed("the center refused the registration: unknown code", true);
+  t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::failed);
+  EXPECT_FALSE(t.registration.code_pending);
+  EXPECT_EQ(t.registration.last_error_time, clock.now());
+  st.set_revoked("x");
+  EXPECT_EQ(st.load().registration.state, registration_state::failed) << "only a registered terminal is revoked";
+}
+
+TEST_F(StoreTest, SchemaVersion1IsMigrated) {
+  store::create(state, sample_identity(), false, 100, clock);
+  {
+    // Back to what version 1 had.
+    sqlite::database db(state + "/terminal.db", sqlite::open_mode::read_write);
+    db.exec("ALTER TABLE registration DROP COLUMN idempotency_key");
+    db.exec("PRAGMA user_version = 1");
+  }
+  store st(state, clock);
+  st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate());
+  EXPECT_TRUE(st.begin_registration(false));
+  sqlite::database db(state + "/terminal.db", sqlite::open_mode::read_write);
+  sqlite::statement v(db, "PRAGMA user_version");
+  ASSERT_TRUE(v.step());
+  EXPECT_EQ(v.column_int(0), 2);
+}
+
 TEST(RegistrationInput, Validation) {
   EXPECT_FALSE(validate_center_url("https://center.example.com:8443/"));
   EXPECT_FALSE(validate_center_url("http://127.0.0.1:8080"));

@@ -122,25 +122,26 @@ TEST(Outbox, CommittedUntilAcknowledged) {
     store st(dir.file("state"), clock);
     const auto r = sample("hp:A1");
     id = r.id;
-    st.add(r);
-    st.add(r);  // the same reading twice is one entry
+    st.outbox().add(r);
+    st.outbox().add(r);  // the same reading twice is one entry
   }
   store st(dir.file("state"), clock);  // "after a crash"
   st.set_registration("https://c/", "site-1", {"hp:A1"}, "frc1_secret");
   EXPECT_FALSE(st.registration().last_upload);
-  auto due = st.due(100);
+  auto due = st.outbox().due(100);
   ASSERT_EQ(due.size(), 1u);
   std::string why;
   EXPECT_EQ((*json::parse(due[0].body, why))["id"], id);
-  st.retry_later({id});
-  EXPECT_TRUE(st.due(100).empty()) << "backing off";
+  st.outbox().retry_later({id});
+  EXPECT_TRUE(st.outbox().due(100).empty()) << "backing off";
   clock.advance(std::chrono::seconds(2));
-  ASSERT_EQ(st.due(100).size(), 1u);
-  EXPECT_EQ(st.due(100)[0].attempts, 1);
-  st.acknowledged({id});
-  EXPECT_TRUE(st.due(100).empty());
-  EXPECT_EQ(st.backlog().first, 0);
-  EXPECT_TRUE(st.registration().last_upload);
+  ASSERT_EQ(st.outbox().due(100).size(), 1u);
+  EXPECT_EQ(st.outbox().due(100)[0].attempts, 1);
+  st.outbox().acknowledged({id});
+  EXPECT_TRUE(st.outbox().due(100).empty());
+  EXPECT_EQ(st.outbox().backlog().first, 0);
+  st.set_last_upload();
+  EXPECT_EQ(st.registration().last_upload, clock.now());
 }
 
 TEST(Outbox, BackoffGrowsAndStaysBounded) {
@@ -148,12 +149,12 @@ TEST(Outbox, BackoffGrowsAndStaysBounded) {
   manual_clock clock(from_unix(1795622885));
   store st(dir.file("state"), clock);
   const auto r = sample("hp:A1");
-  st.add(r);
-  for (int i = 0; i < 20; ++i) st.retry_later({r.id});
+  st.outbox().add(r);
+  for (int i = 0; i < 20; ++i) st.outbox().retry_later({r.id});
   clock.advance(std::chrono::seconds(299));
-  EXPECT_TRUE(st.due(1).empty());
+  EXPECT_TRUE(st.outbox().due(1).empty());
   clock.advance(std::chrono::seconds(80));  // 300 s + at most 25 % jitter
-  EXPECT_EQ(st.due(1).size(), 1u);
+  EXPECT_EQ(st.outbox().due(1).size(), 1u);
 }
 
 TEST(CollectorStore, CredentialIsOwnerOnlyAndIdempotencyKeyStable) {

@@ -22,6 +22,7 @@
 #include "fleetreg/terminal/config.hpp"
 #include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
+#include "fleetreg/terminal/terminal_mode.hpp"
 
 namespace {
 
@@ -43,6 +44,10 @@ constexpr const char* usage_text =
     "                                          set the device status\n"
     "  refill [--drum]                         put in new toner (and drum)\n"
     "  show [--json]                           print identity, counters, supplies\n"
+    "  register --code CODE [--center URL]   register this terminal with a center\n"
+    "                                          (terminal mode; the panel's code entry)\n"
+    "  run                                     terminal mode: register when a code is\n"
+    "                                          pending, answer the center (foreground)\n"
     "  announce [--host-name H --address A] [--port P] [--name N]\n"
     "                                          announce the terminal over mDNS\n"
     "                                          (DNS-SD _fleetreg._udp) until stopped\n"
@@ -135,6 +140,9 @@ int run_job(terminal::store& st, service kind, int argc, char** argv) {
   return 0;
 }
 
+volatile std::sig_atomic_t keep_running = 1;
+void on_signal(int) { keep_running = 0; }
+
 // Publishes the terminal (its own host name and address when configured)
 // through avahi-daemon until SIGTERM/SIGINT; survives daemon restarts.
 int announce(const terminal::config& cfg, const sub_options& o) {
@@ -213,6 +221,39 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
     terminal::store st(cfg.state_dir);
     const auto state = st.load();
     std::fputs((o.has("json") ? terminal::format_json(state) : terminal::format_text(state)).c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "register") {
+    const auto o = parse_sub(argc, argv, {"code", "center"}, {});
+    const auto code = o.require("code");
+    if (const auto why = terminal::validate_code(code)) throw error(exit_code::data, *why);
+    std::optional<std::string> url;
+    if (const auto* c = o.get("center")) {
+      if (const auto why = terminal::validate_center_url(*c)) throw usage_error("--center: " + *why);
+      url = *c;
+    }
+    terminal::store st(cfg.state_dir);
+    if (!url && st.registration_inputs_now().center_url.empty() && cfg.center_url.empty())
+      throw usage_error("register needs --center URL (or [center] url in the configuration)");
+    st.set_registration_inputs(url, code);
+    const auto state = terminal::register_now(cfg, st, false);
+    const auto reg = st.load().registration;
+    if (state == terminal::registration_state::registered) {
+      std::printf("registered, site %s; credential stored in %s/%s\n", reg.site_id.c_str(), cfg.state_dir.c_str(),
+                  terminal::credential_file_name);
+      return 0;
+    }
+    if (state == terminal::registration_state::pending)
+      throw error(exit_code::unavailable, reg.last_error + "; the code stays pending for 'fleetreg-terminal run'");
+    throw error(exit_code::failure, reg.last_error);
+  }
+  if (cmd == "run") {
+    parse_sub(argc, argv, {}, {});
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    terminal::run(cfg, keep_running);
     return 0;
   }
   if (cmd == "announce") return announce(cfg, parse_sub(argc, argv, {"host-name", "address", "port", "name"}, {}));

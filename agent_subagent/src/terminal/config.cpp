@@ -20,11 +20,16 @@ config load_config(const std::string& path) {
   const auto ini = fleetreg::config::ini_file::load(file);
   using namespace std::chrono_literals;
   namespace fc = fleetreg::config;
-  const std::array<fc::option, 8> table = {{
+  const std::array<fc::option, 13> table = {{
       {"terminal", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"subagent", "agentx_socket", fc::string_target{&c.agentx_socket, 1024}},
       {"subagent", "agentx_ping_interval", fc::duration_target{&c.agentx_ping_interval, 1s, 3600s}},
       {"subagent", "refresh_interval", fc::duration_target{&c.refresh_interval, 100ms, 60s}},
+      {"center", "url", fc::string_target{&c.center_url, 255}},
+      {"center", "ca_file", fc::string_target{&c.ca_file, 1024}},
+      {"center", "proxy", fc::string_target{&c.proxy, 255}},
+      {"center", "allow_plain_http", fc::bool_target{&c.allow_plain_http}},
+      {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
       {"mdns", "host_name", fc::string_target{&c.mdns_host_name, 63}},
       {"mdns", "address", fc::string_target{&c.mdns_address, 45}},
       {"mdns", "snmp_port", fc::integer_target{&c.mdns_snmp_port, 1, 65535}},

@@ -10,14 +10,15 @@
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/core/random.hpp"
 
 namespace fleetreg::terminal {
 namespace {
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 constexpr std::size_t max_status_message_length = 255;
 
-// The schema of version 1. Unsigned 64-bit counters are stored bit-for-bit in
+// The schema (version 2: registration.idempotency_key). Unsigned 64-bit counters are stored bit-for-bit in
 // SQLite's signed INTEGER (sqlite::statement::bind_u64 / column_u64).
 constexpr std::string_view schema = R"sql(
 CREATE TABLE identity (
@@ -38,7 +39,7 @@ CREATE TABLE registration (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   state TEXT NOT NULL, center_url TEXT NOT NULL, pending_code TEXT NOT NULL,
   site_id TEXT NOT NULL, last_report INTEGER, last_error TEXT NOT NULL,
-  last_error_time INTEGER);
+  last_error_time INTEGER, idempotency_key TEXT NOT NULL DEFAULT '');
 )sql";
 
 std::string store_path(const std::string& dir) { return (std::filesystem::path(dir) / store_file_name).string(); }
@@ -179,8 +180,20 @@ store::store(const std::string& state_dir, const clock& clk)
         return sqlite::database(path, sqlite::open_mode::read_write);
       }()),
       clock_(clk) {
-  sqlite::statement v(db_, "PRAGMA user_version");
-  if (!v.step() || v.column_int(0) != schema_version)
+  auto version = [&] {
+    sqlite::statement v(db_, "PRAGMA user_version");
+    return v.step() ? v.column_int(0) : 0;
+  };
+  if (version() == 1) {
+    // 1 → 2: the Idempotency-Key of a registration in progress (terminal mode).
+    sqlite::transaction tx(db_);
+    if (version() == 1) {  // another process may have migrated meanwhile
+      db_.exec("ALTER TABLE registration ADD COLUMN idempotency_key TEXT NOT NULL DEFAULT ''");
+      db_.exec("PRAGMA user_version = 2");
+    }
+    tx.commit();
+  }
+  if (version() != schema_version)
     throw error(exit_code::io,
                 db_.path() + " is not a fleetreg terminal store of schema version " + std::to_string(schema_version));
 }
@@ -293,6 +306,62 @@ void store::restore_registration_inputs(const registration_inputs& before) {
   up.bind(1, before.center_url).bind(2, before.pending_code).bind(3, to_string(before.state));
   up.run();
   tx.commit();
+}
+
+std::optional<registration_attempt> store::begin_registration(bool resume) {
+  sqlite::transaction tx(db_);
+  sqlite::statement q(db_, "SELECT state, center_url, pending_code, idempotency_key FROM registration");
+  if (!q.step()) return std::nullopt;
+  const auto state = parse_registration_state(q.column_text(0)).value_or(registration_state::unregistered);
+  if (!(state == registration_state::pending || (resume && state == registration_state::registering)) ||
+      q.column_text(2).empty())
+    return std::nullopt;
+  registration_attempt a{q.column_text(1), q.column_text(2), q.column_text(3)};
+  q.reset();
+  // One key per code, kept until the attempt ends: a retry after a lost
+  // answer gets the same site back.
+  if (a.idempotency_key.empty()) a.idempotency_key = make_uuid();
+  sqlite::statement up(db_, "UPDATE registration SET state = 'registering', idempotency_key = ?1");
+  up.bind(1, a.idempotency_key);
+  up.run();
+  tx.commit();
+  return a;
+}
+
+void store::registration_succeeded(const std::string& site_id) {
+  sqlite::statement up(db_, "UPDATE registration SET state = 'registered', site_id = ?1, pending_code = '', "
+                            "idempotency_key = '', last_error = '', last_error_time = NULL");
+  up.bind(1, site_id);
+  up.run();
+}
+
+void store::registration_failed(const std::string& why, bool final) {
+  // A refusal drops the code (a new one must be entered); a transport
+  // failure keeps it pending, with the same key, for the next attempt.
+  sqlite::statement up(db_, final ? "UPDATE registration SET state = 'failed', pending_code = '', idempotency_key = '', "
+                                    "last_error = ?1, last_error_time = ?2"
+                                  : "UPDATE registration SET state = 'pending', last_error = ?1, last_error_time = ?2");
+  up.bind(1, why.substr(0, 255)).bind(2, to_unix(clock_.now()));
+  up.run();
+}
+
+void store::set_revoked(const std::string& why) {
+  sqlite::statement up(db_, "UPDATE registration SET state = 'revoked', last_error = ?1, last_error_time = ?2 "
+                            "WHERE state = 'registered'");
+  up.bind(1, why.substr(0, 255)).bind(2, to_unix(clock_.now()));
+  up.run();
+}
+
+void store::set_last_report() {
+  sqlite::statement up(db_, "UPDATE registration SET last_report = ?1, last_error = '', last_error_time = NULL");
+  up.bind(1, to_unix(clock_.now()));
+  up.run();
+}
+
+void store::set_report_error(const std::string& why) {
+  sqlite::statement up(db_, "UPDATE registration SET last_error = ?1, last_error_time = ?2");
+  up.bind(1, why.substr(0, 255)).bind(2, to_unix(clock_.now()));
+  up.run();
 }
 
 }  // namespace fleetreg::terminal

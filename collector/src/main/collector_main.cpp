@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     if (cmd == "status") {
       collector::store st(cfg.state_dir);
       const auto reg = st.registration();
-      const auto [size, oldest] = st.backlog();
+      const auto [size, oldest] = st.outbox().backlog();
       std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
       if (!reg.site_id.empty()) {
         std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(), reg.site_id.c_str(),

@@ -3,6 +3,7 @@
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/snmpusm.h>
 
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/session.hpp"
@@ -92,6 +93,21 @@ void add_value(netsnmp_pdu* pdu, const varbind& vb) {
 struct client::impl {
   std::unique_ptr<void, session_deleter> session;
   snmp_version version;
+
+  // Net-SNMP keeps SNMPv3 users (with their localized keys) in one
+  // process-wide table keyed by engine ID and name, and does not replace
+  // the keys of an entry that exists: a later session of the same user at
+  // another level or with other passphrases would silently reuse them.
+  // Each client removes the entry its session made.
+  ~impl() {
+    if (!session || version != snmp_version::v3) return;
+    const auto* s = snmp_sess_session(session.get());
+    if (!s || !s->securityEngineIDLen || !s->securityName) return;
+    if (auto* u = usm_get_user(s->securityEngineID, s->securityEngineIDLen, s->securityName); u && u->engineIDLen) {
+      usm_remove_user(u);
+      usm_free_user(u);
+    }
+  }
 
   // Sends `request` and returns the response; on failure sets ec.
   pdu_ptr exchange(pdu_ptr request, std::error_code& ec, long* error_index = nullptr) {

@@ -11,7 +11,7 @@
 namespace fleetreg::test {
 
 snmpd_daemon::snmpd_daemon(const temp_dir& dir, std::string name, std::vector<std::string> extra_config,
-                           std::string address, std::uint16_t port)
+                           std::string address, std::uint16_t port, bool test_communities)
     : dir_(dir),
       name_(std::move(name)),
       work_(dir.file(name_)),
@@ -23,9 +23,8 @@ snmpd_daemon::snmpd_daemon(const temp_dir& dir, std::string name, std::vector<st
   conf << "master agentx\n"
        << "agentXSocket unix:" << socket_ << "\n"
        << "agentXPerms 0600 0700\n"
-       << "rocommunity public 127.0.0.0/8\n"
-       << "rwcommunity private 127.0.0.0/8\n"
        << "dontLogTCPWrappersConnects yes\n";
+  if (test_communities) conf << "rocommunity public 127.0.0.0/8\nrwcommunity private 127.0.0.0/8\n";
   // snmpd saves its persistent state as snmpd.conf in SNMP_PERSISTENT_DIR:
   // keep that apart from this configuration file.
   for (const auto& line : extra_config) conf << line << "\n";

@@ -21,6 +21,13 @@ struct config {
   std::chrono::milliseconds agentx_ping_interval{std::chrono::seconds{15}};
   /// How often the subagent looks for changes in the store.
   std::chrono::milliseconds refresh_interval{500};
+  // [center] terminal mode (the URL itself comes from the panel or an SNMP SET)
+  std::string center_url;  ///< used when none was entered on the terminal
+  std::string ca_file;     ///< PEM CA bundle for the center's certificate; empty = system
+  std::string proxy;       ///< http://proxy:port or empty
+  bool allow_plain_http = false;
+  // [run]
+  std::chrono::milliseconds wait{std::chrono::seconds(25)};  ///< long-poll wait
   // [mdns] what `fleetreg-terminal announce` publishes (DNS-SD _fleetreg._udp)
   std::string mdns_host_name;  ///< own host name ("copier-3f"); empty = avahi-daemon's host name
   std::string mdns_address;    ///< numeric address published for mdns_host_name

@@ -27,6 +27,13 @@ struct registration_inputs {
   registration_state state = registration_state::unregistered;
 };
 
+/// A registration `fleetreg-terminal run` is about to carry out.
+struct registration_attempt {
+  std::string center_url;
+  std::string code;             ///< canonical
+  std::string idempotency_key;  ///< the same for every retry with this code
+};
+
 /// The terminal's state store: one SQLite file in WAL mode, owned by the
 /// terminal (mode 0600 in a 0700 directory). Every change is one transaction;
 /// readers in other processes (the subagent) see it after the commit.
@@ -63,6 +70,22 @@ class store {
                                               const std::optional<std::string>& code);
   /// Restores inputs saved by set_registration_inputs (undo of a SET).
   void restore_registration_inputs(const registration_inputs& before);
+
+  /// Terminal mode. When a code is pending (or, with `resume`, a registration
+  /// was left half-done by a crash), marks it registering and returns what
+  /// to send; nullopt otherwise.
+  std::optional<registration_attempt> begin_registration(bool resume);
+  /// Registered: the code and its key are dropped, the error cleared.
+  void registration_succeeded(const std::string& site_id);
+  /// `final` (the center refused): state failed, the code dropped, `why`
+  /// shown; otherwise (not reachable) pending again for a later attempt.
+  void registration_failed(const std::string& why, bool final);
+  /// The center no longer accepts the credential (only from registered).
+  void set_revoked(const std::string& why);
+  /// A report was acknowledged now.
+  void set_last_report();
+  /// Reporting failed: the reason (and time) over SNMP, the state unchanged.
+  void set_report_error(const std::string& why);
 
   const std::string& path() const { return db_.path(); }
 

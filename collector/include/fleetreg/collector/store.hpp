@@ -8,6 +8,7 @@
 #include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/reading.hpp"
 #include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/rest_client/outbox.hpp"
 
 namespace fleetreg::collector {
 
@@ -20,13 +21,6 @@ struct registration_state {
   std::optional<time_point> last_upload;
   bool revoked = false;
   std::vector<std::string> terminals;  ///< keys registered
-};
-
-/// One reading waiting in the outbox.
-struct outbox_entry {
-  std::string id;
-  std::string body;  ///< the reading as JSON (the upload form)
-  std::int64_t attempts = 0;
 };
 
 /// The collector's state directory: `collector.db` (SQLite, WAL,
@@ -52,25 +46,19 @@ class store {
   std::string idempotency_key(const std::string& canonical_code);
   void forget_idempotency_key(const std::string& canonical_code);
 
-  /// Commits a reading to the outbox (durable before this returns).
-  void add(const reading& r);
-  /// Up to `limit` readings whose next attempt is due, oldest first.
-  std::vector<outbox_entry> due(std::size_t limit);
-  /// The center stored (or already had) these: they leave the outbox.
-  void acknowledged(const std::vector<std::string>& ids);
-  /// Sending failed: try again after an exponential backoff with jitter
-  /// (1 s doubling up to 5 min).
-  void retry_later(const std::vector<std::string>& ids);
+  /// The zero-loss outbox (fleetreg::rest_client), a table of collector.db.
+  rest_client::outbox& outbox() { return outbox_; }
+  /// The center acknowledged an upload now.
+  void set_last_upload();
   /// Writes `status.json` (mode 0644, no secrets) for monitoring plugins that
   /// run as another user: registration, reachability, last upload, outbox.
   void write_status(bool center_reachable, const std::string& last_error);
-  /// Outbox size and the time of its oldest reading.
-  std::pair<std::int64_t, std::optional<time_point>> backlog();
 
  private:
   std::string dir_;
   sqlite::database db_;
   const clock& clock_;
+  rest_client::outbox outbox_;
 };
 
 }  // namespace fleetreg::collector

@@ -22,8 +22,10 @@ class snmpd_daemon {
  public:
   /// Starts snmpd and waits until it answers sysUpTime.0. Throws on failure.
   /// `address`/`port`: where it listens (default 127.0.0.1 and a free port).
+  /// `test_communities`: "public" (read) and "private" (write) from
+  /// 127.0.0.0/8; off when `extra_config` brings its own access rules.
   snmpd_daemon(const temp_dir& dir, std::string name = "snmpd", std::vector<std::string> extra_config = {},
-               std::string address = "127.0.0.1", std::uint16_t port = 0);
+               std::string address = "127.0.0.1", std::uint16_t port = 0, bool test_communities = true);
   ~snmpd_daemon();
 
   /// Starts again on the same port and socket (after stop()).

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <csignal>
+
+#include "fleetreg/terminal/config.hpp"
+#include "fleetreg/terminal/store.hpp"
+
+/// Terminal mode (the patent's second embodiment): the terminal registers
+/// itself with the center and answers the center's requests without a
+/// collector. The HTTP side lives here, in `fleetreg-terminal`, never in the
+/// subagent; they share only the store.
+namespace fleetreg::terminal {
+
+/// File name of the formal credential (mode 0600) in the state directory.
+inline constexpr const char* credential_file_name = "credential";
+
+/// Carries out a pending registration now (`resume`: also one a crash left
+/// in `registering`): identity + code → formal credential stored 0600, state
+/// registered. A refusal leaves state failed with the center's words; an
+/// unreachable center leaves it pending (same Idempotency-Key next time).
+/// Returns the state afterwards. Throws only on local errors (store, files).
+registration_state register_now(const config& cfg, store& st, bool resume);
+
+/// `fleetreg-terminal run`: registers when a code is pending; once
+/// registered, long-polls the center and answers each request with the
+/// counters and supplies through the zero-loss outbox (in terminal.db,
+/// synchronous=FULL; removed only on acknowledgement, retried with
+/// backoff). A revoked credential stops reporting until a new code is
+/// entered. Returns when keep_running becomes 0.
+void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
+
+}  // namespace fleetreg::terminal

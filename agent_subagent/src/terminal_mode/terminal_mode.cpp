@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/terminal/terminal_mode.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/files.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/rest_client/center.hpp"
+
+namespace fleetreg::terminal {
+namespace {
+
+std::string credential_path(const config& cfg) { return cfg.state_dir + "/" + credential_file_name; }
+
+rest_client::center_options center_of(const config& cfg, const std::string& url) {
+  return {url, cfg.ca_file, cfg.proxy, cfg.allow_plain_http};
+}
+
+// Sleeps up to `d`, waking early when asked to stop.
+void pause(std::chrono::milliseconds d, volatile std::sig_atomic_t& keep_running) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (keep_running && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// One reading of this terminal: what its counters and supplies are now.
+reading take_reading(const terminal_state& t, const std::string& request_id) {
+  auto r = make_reading(terminal_key(t.id).value_or(""), std::chrono::system_clock::now(), reading_source::terminal);
+  r.counters = t.counters;
+  r.supplies = t.supplies;
+  r.request_id = request_id;
+  return r;
+}
+
+}  // namespace
+
+registration_state register_now(const config& cfg, store& st, bool resume) {
+  const auto attempt = st.begin_registration(resume);
+  if (!attempt) return st.load().registration.state;
+  const auto url = attempt->center_url.empty() ? cfg.center_url : attempt->center_url;
+  if (url.empty()) {
+    st.registration_failed("no center URL was entered", true);
+    return registration_state::failed;
+  }
+  const auto t = st.load();
+  try {
+    rest_client::center_client center(center_of(cfg, url), std::chrono::seconds(30));
+    const json::value side = {{"kind", "terminal"},
+                              {"name", (t.id.manufacturer + " " + t.id.model + " " + t.id.serial).substr(0, 255)}};
+    const auto r = center.register_terminals(attempt->code, side, json::value::array({json::to_json(t.id)}),
+                                             attempt->idempotency_key);
+    // The credential on disk first: registered never shows without it.
+    write_private_file(credential_path(cfg), r.credential + "\n");
+    st.registration_succeeded(r.site_id);
+    log::notice("registered with " + url + " site=" + r.site_id);
+    return registration_state::registered;
+  } catch (const error& e) {
+    const bool final = e.code() != exit_code::unavailable;
+    st.registration_failed(e.what(), final);  // the caller says it (one line for the panel)
+    return final ? registration_state::failed : registration_state::pending;
+  }
+}
+
+void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
+  store st(cfg.state_dir);
+  // The outbox in the terminal's own store, on a connection of its own that
+  // waits for disk on every commit.
+  sqlite::database db(st.path(), sqlite::open_mode::read_write);
+  db.exec("PRAGMA synchronous = FULL");
+  rest_client::outbox box(db, system_clock_source::instance());
+  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(cfg.wait);
+  bool resume = true;  // a registration a crash interrupted is carried on once
+  int failures = 0;
+  std::string center_url;
+  std::unique_ptr<rest_client::center_client> center;
+  log::notice("terminal mode: " + terminal_key(st.load().id).value_or("?") + ", state " +
+              std::string(to_string(st.load().registration.state)));
+  while (keep_running) {
+    auto t = st.load();
+    auto state = t.registration.state;
+    if (state == registration_state::pending || (resume && state == registration_state::registering)) {
+      state = register_now(cfg, st, resume);
+      if (state != registration_state::registered)
+        log::warning("registration " + std::string(state == registration_state::pending ? "to retry: " : "failed: ") +
+                     st.load().registration.last_error);
+      if (state == registration_state::pending) {
+        pause(std::chrono::seconds(std::min(60, 1 << std::min(++failures, 6))), keep_running);
+        continue;
+      }
+    }
+    resume = false;
+    if (state != registration_state::registered) {
+      pause(std::chrono::seconds(1), keep_running);  // waiting for a code (panel or SNMP SET)
+      continue;
+    }
+    const auto credential = read_first_line(credential_path(cfg));
+    const auto url = t.registration.center_url.empty() ? cfg.center_url : t.registration.center_url;
+    if (!center || url != center_url) {
+      center = std::make_unique<rest_client::center_client>(center_of(cfg, url), cfg.wait + std::chrono::seconds(30));
+      center_url = url;
+    }
+    auto delivered = center->deliver(box, credential);
+    if (delivered.acknowledged > 0) st.set_last_report();
+    if (delivered.revoked) {
+      st.set_revoked(delivered.error);
+      log::error("the center revoked this terminal's credential: enter a new provisional code");
+      continue;
+    }
+    if (!delivered.error.empty()) st.set_report_error(delivered.error);
+    const auto poll = center->wait_for_requests(credential, wait);
+    if (poll.revoked) {
+      st.set_revoked(poll.error);
+      log::error("the center revoked this terminal's credential: enter a new provisional code");
+      continue;
+    }
+    if (!poll.reachable) {
+      st.set_report_error(poll.error);
+      log::warning("center unreachable: " + poll.error);
+      pause(std::chrono::seconds(std::min(60, 1 << std::min(++failures, 6))), keep_running);
+      continue;
+    }
+    failures = 0;
+    for (const auto& id : poll.request_ids) {
+      box.add(take_reading(st.load(), id));  // on disk before it is sent
+      log::info("request " + id + " answered");
+    }
+    if (!poll.request_ids.empty()) {
+      delivered = center->deliver(box, credential);
+      if (delivered.acknowledged > 0) st.set_last_report();
+      if (!delivered.error.empty()) st.set_report_error(delivered.error);
+    }
+  }
+}
+
+}  // namespace fleetreg::terminal

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/core/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "fleetreg/core/error.hpp"
+
+namespace fleetreg {
+
+void write_private_file(const std::string& path, const std::string& content) {
+  const auto tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) throw error(exit_code::io, "cannot write " + tmp);
+  ::fchmod(fd, 0600);  // an older file of that name may have had another mode
+  const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw error(exit_code::io, "cannot write " + path);
+  }
+}
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+}  // namespace fleetreg

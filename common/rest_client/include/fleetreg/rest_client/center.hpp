@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/rest_client/client.hpp"
+#include "fleetreg/rest_client/outbox.hpp"
+
+/// The center's REST API v1 as the reporting sides use it — the collector
+/// (site mode) and `fleetreg-terminal run` (terminal mode): registration with
+/// a provisional code, terminals added later, the long-poll for requests, and
+/// uploads from the outbox.
+namespace fleetreg::rest_client {
+
+/// Where the center is and how to reach it ([center] in the configuration).
+struct center_options {
+  std::string url;       ///< https://center.example:8443
+  std::string ca_file;   ///< PEM CA bundle for the center's certificate; empty = the system's
+  std::string proxy;     ///< http://proxy:3128 or empty
+  bool allow_plain_http = false;
+};
+
+/// Throws fleetreg::error: exit_code::config for plain http when not allowed,
+/// exit_code::usage when the URL is not http(s).
+void check_center_url(const center_options& o);
+
+/// The error message of a refusal ("the code has expired (code_expired)"),
+/// or "HTTP <status>".
+std::string center_message(const response& r);
+
+class center_client {
+ public:
+  /// `timeout` bounds each request (above the long-poll wait for polling).
+  /// Throws like check_center_url.
+  center_client(const center_options& o, std::chrono::milliseconds timeout);
+  ~center_client();
+
+  struct registration {
+    std::string site_id;
+    std::string credential;
+  };
+  /// POST /api/v1/registrations with an Idempotency-Key (the same for every
+  /// retry with this code, so a lost answer never makes a second site).
+  /// Throws fleetreg::error: exit_code::unavailable when the center cannot be
+  /// reached, exit_code::failure with the center's words when it refused.
+  registration register_terminals(const std::string& canonical_code, const json::value& registering_side,
+                                  const json::value& terminals, const std::string& idempotency_key);
+
+  /// POST /api/v1/sites/self/terminals. Returns "" or why not.
+  std::string add_terminals(const std::string& credential, const json::value& terminals);
+
+  struct poll {
+    bool reachable = false;
+    bool revoked = false;  ///< 401: the credential no longer works
+    std::vector<std::string> request_ids;
+    std::string error;
+  };
+  /// GET /api/v1/requests?wait=N: the requests for running status waiting
+  /// for this site (empty after `wait` without one).
+  poll wait_for_requests(const std::string& credential, std::chrono::seconds wait);
+
+  struct delivery {
+    std::int64_t acknowledged = 0;
+    bool revoked = false;
+    std::string error;  ///< why the last attempt failed, or ""
+  };
+  /// Sends due outbox entries in batches of 100 until none is due or sending
+  /// fails. 200 (stored or already there) removes them; transport errors,
+  /// 5xx and 429 back off; 401 is `revoked`; other refusals keep the readings
+  /// and back off too (nothing is dropped silently).
+  delivery deliver(outbox& box, const std::string& credential);
+
+ private:
+  std::string url_;
+  std::unique_ptr<client> http_;
+};
+
+}  // namespace fleetreg::rest_client

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fleetreg/core/clock.hpp"
+#include "fleetreg/core/reading.hpp"
+#include "fleetreg/core/sqlite.hpp"
+
+namespace fleetreg::rest_client {
+
+/// One reading waiting in the outbox.
+struct outbox_entry {
+  std::string id;
+  std::string body;  ///< the reading as JSON (the upload form)
+  std::int64_t attempts = 0;
+};
+
+/// The zero-loss outbox of a reporting side (collector, terminal in terminal
+/// mode): a table `outbox` in the owner's SQLite database, which must run with
+/// synchronous=FULL. A reading is committed here before it is sent and leaves
+/// only when the center acknowledged it; its UUID makes a re-send harmless.
+/// Methods throw std::system_error (sqlite_category) on database errors.
+class outbox {
+ public:
+  /// Creates the table when missing.
+  outbox(sqlite::database& db, const clock& clk);
+
+  /// Commits a reading (durable before this returns); a second add of the
+  /// same id changes nothing.
+  void add(const reading& r);
+  /// Up to `limit` readings whose next attempt is due, oldest first.
+  std::vector<outbox_entry> due(std::size_t limit);
+  /// The center stored (or already had) these: they leave the outbox.
+  void acknowledged(const std::vector<std::string>& ids);
+  /// Sending failed: try again after an exponential backoff with jitter
+  /// (1 s doubling up to 5 min, plus up to 25 %).
+  void retry_later(const std::vector<std::string>& ids);
+  /// Number of readings waiting and the time of the oldest.
+  std::pair<std::int64_t, std::optional<time_point>> backlog();
+
+ private:
+  sqlite::database& db_;
+  const clock& clock_;
+};
+
+}  // namespace fleetreg::rest_client

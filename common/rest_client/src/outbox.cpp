@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/rest_client/outbox.hpp"
+
+#include <algorithm>
+
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::rest_client {
+
+outbox::outbox(sqlite::database& db, const clock& clk) : db_(db), clock_(clk) {
+  db_.exec(R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY, terminal_key TEXT NOT NULL, created_at INTEGER NOT NULL,
+  body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL);
+)sql");
+}
+
+void outbox::add(const reading& r) {
+  sqlite::statement ins(db_, "INSERT INTO outbox (id, terminal_key, created_at, body, next_attempt) VALUES "
+                             "(?1, ?2, ?3, ?4, ?3) ON CONFLICT (id) DO NOTHING");
+  ins.bind(1, r.id).bind(2, r.terminal_key).bind(3, to_unix(clock_.now())).bind(4, json::to_json(r).dump());
+  ins.run();
+}
+
+std::vector<outbox_entry> outbox::due(std::size_t limit) {
+  std::vector<outbox_entry> out;
+  sqlite::statement q(db_, "SELECT id, body, attempts FROM outbox WHERE next_attempt <= ?1 "
+                           "ORDER BY created_at, id LIMIT ?2");
+  q.bind(1, to_unix(clock_.now())).bind(2, static_cast<std::int64_t>(limit));
+  while (q.step()) out.push_back({q.column_text(0), q.column_text(1), q.column_int(2)});
+  return out;
+}
+
+void outbox::acknowledged(const std::vector<std::string>& ids) {
+  sqlite::transaction tx(db_);
+  sqlite::statement del(db_, "DELETE FROM outbox WHERE id = ?1");
+  for (const auto& id : ids) {
+    del.bind(1, id);
+    del.run();
+  }
+  tx.commit();
+}
+
+void outbox::retry_later(const std::vector<std::string>& ids) {
+  sqlite::transaction tx(db_);
+  sqlite::statement q(db_, "SELECT attempts FROM outbox WHERE id = ?1");
+  sqlite::statement up(db_, "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?1 WHERE id = ?2");
+  for (const auto& id : ids) {
+    q.bind(1, id);
+    const auto attempts = q.step() ? q.column_int(0) : 0;
+    q.reset();
+    // 1 s, 2 s, 4 s … up to 5 minutes, plus up to 25 % jitter so that many
+    // reporters do not return to a recovering center at the same moment.
+    const std::int64_t base = std::min<std::int64_t>(300, std::int64_t{1} << std::min<std::int64_t>(attempts, 9));
+    unsigned char r = 0;
+    random_bytes(&r, 1);
+    const auto delay = base + base * r / 1024;
+    up.bind(1, to_unix(clock_.now()) + delay).bind(2, id);
+    up.run();
+  }
+  tx.commit();
+}
+
+std::pair<std::int64_t, std::optional<time_point>> outbox::backlog() {
+  sqlite::statement q(db_, "SELECT count(*), min(created_at) FROM outbox");
+  if (!q.step()) return {0, std::nullopt};
+  return {q.column_int(0), q.column_is_null(1) ? std::nullopt : std::optional<time_point>(from_unix(q.column_int(1)))};
+}
+
+}  // namespace fleetreg::rest_client
