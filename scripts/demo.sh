@@ -10,6 +10,7 @@
 set -euo pipefail
 
 build=${1:?usage: demo.sh BUILD_DIR}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 terminal=$build/agent_subagent/fleetreg-terminal
 subagent=$build/agent_subagent/fleetreg-subagent
 center=$build/center/fleetreg-center
@@ -200,6 +201,51 @@ for r in json.load(open(sys.argv[1])):
     print(f"    {r['terminal']:32} copy {r['counters'].get('copy', {}).get('impressions', '-'):>6}  {toner}")
 PY
 "$collector" -c "$work/collector.conf" status 2>/dev/null | sed 's/^/    /'
+
+step "11. Terminal mode: a fourth terminal registers itself, no collector"
+addr4=127.0.77.4
+"$terminal" -s "$work/mfp4" init --manufacturer "SHARP" --model "MX-3071" --serial 0500719X --uuid auto >/dev/null
+"$terminal" -s "$work/mfp4" copy --sheets 77 >/dev/null
+mkdir -p "$work/mfp4-snmpd/persistent"
+{
+  echo "agentXSocket unix:$work/mfp4-snmpd/agentx.sock"
+  # The shipped snippet: VACM lets only the SNMPv3 authPriv panel user write
+  # the registration objects.
+  grep -v '^agentXSocket' "$root/packaging/snmpd/fleetreg-terminal.conf"
+  echo 'createUser fleetpanel SHA-256 "demo-auth-pass" AES "demo-priv-pass"'
+  echo "dontLogTCPWrappersConnects yes"
+} >"$work/mfp4-snmpd/snmpd.conf"
+MIBS= SNMP_PERSISTENT_DIR="$work/mfp4-snmpd/persistent" \
+  snmpd -f -LOn -C -I -smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition \
+  -c "$work/mfp4-snmpd/snmpd.conf" "udp:$addr4:$port" >"$work/mfp4-snmpd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$work/mfp4-snmpd/agentx.sock" ] && break; sleep 0.1; done
+"$subagent" -s "$work/mfp4" -x "$work/mfp4-snmpd/agentx.sock" >"$work/mfp4-subagent.log" 2>&1 &
+pids+=($!)
+printf '[center]\nallow_plain_http = yes\n[run]\nwait = 5s\n' >"$work/terminal.conf"
+"$terminal" -c "$work/terminal.conf" -s "$work/mfp4" run >"$work/mfp4-run.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -n "$(get "$addr4" $root_oid.1.5.1.0)" ] && break; sleep 0.1; done
+"$centerctl" -c "$work/center.conf" code issue --dealer dealer-demo --customer "Kanzlei Schmidt" 2>/dev/null >"$work/code4.txt"
+code4=$(head -1 "$work/code4.txt")
+echo "A new code for another customer: $code4"
+echo "The serviceperson enters it over SNMPv3 authPriv (a v2c SET is refused by snmpd's access control):"
+MIBS= snmpset -v2c -c public -t 1 -r 0 "$addr4:$port" $root_oid.1.5.3.0 s "$code4" 2>&1 | sed 's/^/    v2c: /' || true
+v3=(-v3 -l authPriv -u fleetpanel -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass -t 2 -r 1)
+MIBS= snmpset "${v3[@]}" "$addr4:$port" $root_oid.1.5.2.0 s "http://127.0.0.1:$center_port" \
+  $root_oid.1.5.3.0 s "$code4" 2>&1 | sed 's/^/    authPriv: /'
+state_names=(? unregistered pending registering registered failed revoked)
+for _ in $(seq 100); do [ "$(get "$addr4" $root_oid.1.5.1.0)" = 4 ] && break; sleep 0.2; done
+echo "    frtRegState over SNMP: ${state_names[$(get "$addr4" $root_oid.1.5.1.0)]}, site $(get "$addr4" $root_oid.1.5.4.0)"
+echo "    credential mode $(stat -c %a "$work/mfp4/credential") in the terminal's state directory"
+site4=$(get "$addr4" $root_oid.1.5.4.0)
+"$centerctl" -c "$work/center.conf" site list 2>/dev/null | sed 's/^/    /'
+"$centerctl" -c "$work/center.conf" request --site "$site4" 2>/dev/null | sed 's/^/    /'
+for _ in $(seq 100); do
+  "$centerctl" -c "$work/center.conf" readings --site "$site4" 2>/dev/null | grep -q "request" && break
+  sleep 0.2
+done
+"$centerctl" -c "$work/center.conf" readings --site "$site4" 2>/dev/null | sed 's/^/    /'
 
 step "Dealer site: not yet (issue 5). Center API at http://127.0.0.1:$center_port (GET /healthz)"
 
