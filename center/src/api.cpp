@@ -132,6 +132,8 @@ http::result api::dispatch(const http::request& req) {
     auto r = refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path, false);
     return r;
   }
+  if (fallback_)
+    if (auto r = fallback_(req)) return *r;
   return refuse(req, 404, "not_found", "no such endpoint: " + req.path, false);
 }
 

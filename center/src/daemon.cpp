@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "fleetreg/center/api.hpp"
+#include "fleetreg/center/web.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
@@ -48,6 +49,8 @@ void run(const config& cfg) {
   const clock& clk = shifted ? static_cast<const clock&>(*shifted) : system_clock_source::instance();
   operations svc(store, clk, cfg, key);
   api a(svc);
+  web_site site(svc, cfg.listen.rfind("https://", 0) == 0);
+  a.set_fallback([&site](const http::request& req) { return site.handle(req); });
   listener l(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + cfg.database);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <limits>
 #include <cstring>
 #include <map>
 
@@ -79,6 +80,12 @@ CREATE TABLE retired_terminals (
   manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
   registered_at INTEGER NOT NULL, retired_at INTEGER NOT NULL, retired_by TEXT NOT NULL);
 CREATE INDEX retired_terminals_key ON retired_terminals (key);
+)sql",
+    R"sql(
+CREATE TABLE web_sessions (
+  hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts (id),
+  csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX audit_actor ON audit (actor, at);
 )sql",
 };
 
@@ -732,31 +739,137 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   return r;
 }
 
+namespace {
+
+// Columns: id, terminal_key, taken_at, received_at, request_id, source,
+// counters, supplies, counter_reset, site_id.
+constexpr const char* reading_columns =
+    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id";
+
+stored_reading read_reading(const sqlite::statement& q) {
+  stored_reading s;
+  s.r.id = q.column_text(0);
+  s.r.terminal_key = q.column_text(1);
+  s.r.taken = from_unix(q.column_int(2));
+  s.received_at = from_unix(q.column_int(3));
+  s.r.request_id = q.column_text(4);
+  s.r.source = parse_reading_source(q.column_text(5)).value_or(reading_source::fleetreg_mib);
+  std::string why;
+  if (auto c = json::parse(q.column_text(6), why))
+    if (auto cs = json::counters_from(*c, why)) s.r.counters = *cs;
+  if (auto sup = json::parse(q.column_text(7), why); sup && sup->is_array())
+    for (const auto& x : *sup)
+      if (auto one = json::supply_from(x, why)) s.r.supplies.push_back(*one);
+  s.counter_reset = q.column_int(8) != 0;
+  s.site_id = q.column_text(9);
+  return s;
+}
+
+}  // namespace
+
 std::vector<stored_reading> sqlite_storage::list_readings(const std::string& site_id, std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<stored_reading> out;
-  sqlite::statement q(db_,
-                      "SELECT id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, "
-                      "counter_reset FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
+  sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
+                               " FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
   q.bind(1, site_id).bind(2, static_cast<std::int64_t>(limit));
-  while (q.step()) {
-    stored_reading s;
-    s.site_id = site_id;
-    s.r.id = q.column_text(0);
-    s.r.terminal_key = q.column_text(1);
-    s.r.taken = from_unix(q.column_int(2));
-    s.received_at = from_unix(q.column_int(3));
-    s.r.request_id = q.column_text(4);
-    s.r.source = parse_reading_source(q.column_text(5)).value_or(reading_source::fleetreg_mib);
-    std::string why;
-    if (auto c = json::parse(q.column_text(6), why))
-      if (auto cs = json::counters_from(*c, why)) s.r.counters = *cs;
-    if (auto sup = json::parse(q.column_text(7), why); sup && sup->is_array())
-      for (const auto& x : *sup)
-        if (auto one = json::supply_from(x, why)) s.r.supplies.push_back(*one);
-    s.counter_reset = q.column_int(8) != 0;
-    out.push_back(std::move(s));
+  while (q.step()) out.push_back(read_reading(q));
+  return out;
+}
+
+std::vector<stored_reading> sqlite_storage::terminal_readings(const std::string& key, std::optional<time_point> from,
+                                                              std::optional<time_point> to, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<stored_reading> out;
+  sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
+                               " FROM readings WHERE terminal_key = ?1 AND taken_at >= ?2 AND taken_at < ?3 "
+                               "ORDER BY taken_at, received_at, id LIMIT ?4");
+  q.bind(1, key)
+      .bind(2, from ? to_unix(*from) : std::numeric_limits<std::int64_t>::min())
+      .bind(3, to ? to_unix(*to) : std::numeric_limits<std::int64_t>::max())
+      .bind(4, static_cast<std::int64_t>(limit));
+  while (q.step()) out.push_back(read_reading(q));
+  return out;
+}
+
+std::optional<stored_reading> sqlite_storage::reading_before(const std::string& key, time_point t) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
+                               " FROM readings WHERE terminal_key = ?1 AND taken_at < ?2 "
+                               "ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT 1");
+  q.bind(1, key).bind(2, to_unix(t));
+  if (!q.step()) return std::nullopt;
+  return read_reading(q);
+}
+
+std::vector<account> sqlite_storage::list_accounts() {
+  std::lock_guard lock(mutex_);
+  std::vector<account> out;
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts ORDER BY name");
+  while (q.step()) out.push_back(read_account(q));
+  return out;
+}
+
+void sqlite_storage::set_account_disabled(const std::string& name, bool disabled) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement up(db_, "UPDATE accounts SET disabled = ?1 WHERE name = ?2");
+  up.bind(1, disabled ? 1 : 0).bind(2, name);
+  up.run();
+  if (disabled) {  // a disabled account is logged out everywhere at once
+    sqlite::statement del(db_, "DELETE FROM web_sessions WHERE account_id = (SELECT id FROM accounts WHERE name = ?1)");
+    del.bind(1, name);
+    del.run();
   }
+  tx.commit();
+}
+
+void sqlite_storage::add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
+                                 time_point now, time_point expires_at) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement purge(db_, "DELETE FROM web_sessions WHERE expires_at <= ?1");
+  purge.bind(1, to_unix(now));
+  purge.run();
+  sqlite::statement ins(db_, "INSERT INTO web_sessions (hash, account_id, csrf, created_at, expires_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, hex(hash)).bind(2, account_id).bind(3, csrf).bind(4, to_unix(now)).bind(5, to_unix(expires_at));
+  ins.run();
+  tx.commit();
+}
+
+std::optional<web_session> sqlite_storage::find_session(std::span<const unsigned char> hash, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, "SELECT account_id, csrf, expires_at FROM web_sessions WHERE hash = ?1");
+  q.bind(1, hex(hash));
+  if (!q.step()) return std::nullopt;
+  web_session w{q.column_int(0), q.column_text(1), from_unix(q.column_int(2))};
+  if (w.expires_at > now) return w;
+  q.reset();
+  sqlite::statement del(db_, "DELETE FROM web_sessions WHERE hash = ?1");
+  del.bind(1, hex(hash));
+  del.run();
+  return std::nullopt;
+}
+
+void sqlite_storage::delete_session(std::span<const unsigned char> hash) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement del(db_, "DELETE FROM web_sessions WHERE hash = ?1");
+  del.bind(1, hex(hash));
+  del.run();
+}
+
+std::vector<audit_entry> sqlite_storage::list_audit(const std::optional<std::string>& actor, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<audit_entry> out;
+  sqlite::statement q(db_, actor ? "SELECT at, actor, action, subject, detail FROM audit WHERE actor = ?1 "
+                                   "ORDER BY at DESC, id DESC LIMIT ?2"
+                                 : "SELECT at, actor, action, subject, detail FROM audit "
+                                   "ORDER BY at DESC, id DESC LIMIT ?2");
+  if (actor) q.bind(1, *actor);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  while (q.step())
+    out.push_back({from_unix(q.column_int(0)), q.column_text(1), q.column_text(2), q.column_text(3), q.column_text(4)});
   return out;
 }
 

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -44,6 +46,9 @@ class api {
   /// Routes and runs one request. Never throws: failures are 5xx responses.
   http::result handle(const http::request& req);
 
+  /// Paths outside the API (the dealer site) go to `f` before a 404.
+  void set_fallback(std::function<std::optional<http::response>(const http::request&)> f) { fallback_ = std::move(f); }
+
   /// Long-polls currently waiting (the listener keeps this up to date).
   std::atomic<std::int64_t> open_long_polls{0};
 
@@ -66,6 +71,7 @@ class api {
                         bool counts_as_failure);
 
   operations& svc_;
+  std::function<std::optional<http::response>(const http::request&)> fallback_;
   rate_limiter limiter_;
   std::mutex metrics_mutex_;
   std::map<std::string, std::int64_t> refusals_;

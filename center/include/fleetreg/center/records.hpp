@@ -81,6 +81,22 @@ struct stored_reading {
   bool counter_reset = false;  ///< a counter went down: reset or device swap
 };
 
+/// A dealer site login session (only a hash of its cookie is stored).
+struct web_session {
+  std::int64_t account_id = 0;
+  std::string csrf;  ///< the token every form of this session carries
+  time_point expires_at{};
+};
+
+/// One line of the audit log.
+struct audit_entry {
+  time_point at{};
+  std::string actor;
+  std::string action;   ///< "code.issue", "credential.revoke", ...
+  std::string subject;  ///< site id, terminal key, account, customer
+  std::string detail;
+};
+
 /// Figures for monitoring (/api/v1/status, /metrics).
 struct status_counts {
   std::int64_t sites = 0;

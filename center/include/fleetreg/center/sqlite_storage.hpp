@@ -65,6 +65,16 @@ class sqlite_storage final : public storage {
   bool monitoring_token_valid(std::span<const unsigned char> hash) override;
   status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                        std::chrono::milliseconds expiring_within) override;
+  std::vector<account> list_accounts() override;
+  void set_account_disabled(const std::string& name, bool disabled) override;
+  void add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
+                   time_point now, time_point expires_at) override;
+  std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) override;
+  void delete_session(std::span<const unsigned char> hash) override;
+  std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
+                                                std::optional<time_point> to, std::size_t limit) override;
+  std::optional<stored_reading> reading_before(const std::string& key, time_point t) override;
+  std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;
   void notify(const std::string& site_id) override;

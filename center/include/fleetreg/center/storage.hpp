@@ -105,9 +105,25 @@ class storage {
   virtual status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                                std::chrono::milliseconds expiring_within) = 0;
 
+  virtual std::vector<account> list_accounts() = 0;
+  virtual void set_account_disabled(const std::string& name, bool disabled) = 0;
+  // Dealer site sessions.
+  virtual void add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
+                           time_point now, time_point expires_at) = 0;
+  /// The unexpired session with this hash (expired ones are deleted).
+  virtual std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) = 0;
+  virtual void delete_session(std::span<const unsigned char> hash) = 0;
+  /// Readings of one terminal taken in [from, to) (open ends when nullopt),
+  /// oldest first, at most `limit`.
+  virtual std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
+                                                        std::optional<time_point> to, std::size_t limit) = 0;
+  /// The newest reading of a terminal taken before `t`, if any.
+  virtual std::optional<stored_reading> reading_before(const std::string& key, time_point t) = 0;
   // Audit log.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,
                      const std::string& detail, time_point now) = 0;
+  /// Newest first; only `actor`'s lines when set.
+  virtual std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) = 0;
 
   // Request notifications (also across processes: fleetreg-centerctl).
   /// Tells waiters of `site_id` that a request was queued.

@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/web.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "assets.hpp"
+#include "fleetreg/center/billing.hpp"
+#include "fleetreg/center/crypto.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/provisional_code.hpp"
+#include "html.hpp"
+
+namespace fleetreg::center {
+
+struct web_site::visitor {
+  account acc;
+  web_session session;
+  crypto::digest hash{};
+  bool admin() const { return acc.role == role::admin; }
+};
+
+namespace {
+
+using html::escape;
+constexpr auto session_lifetime = std::chrono::hours(8);
+constexpr const char* session_cookie = "fleetreg_session";
+constexpr const char* login_cookie = "fleetreg_login";
+constexpr int low_toner_percent = 15;
+
+bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+
+bool same(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+void secure_headers(http::response& r) {
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                         "frame-ancestors 'none'; base-uri 'none'");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+http::response redirect(const std::string& to) {
+  http::response r;
+  r.status = 303;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "See " + to + "\n";
+  r.headers.emplace_back("Location", to);
+  secure_headers(r);
+  return r;
+}
+
+std::string when(const std::optional<time_point>& t) { return t ? format_utc(*t).substr(0, 16).replace(10, 1, " ") : "—"; }
+std::string when(time_point t) { return when(std::optional<time_point>(t)); }
+
+std::string csrf_field(const std::string& token) {
+  return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(token) + "\">";
+}
+
+// A form with one button (and hidden fields), posting to `action`.
+std::string button_form(const std::string& action, const std::string& csrf, const std::string& label,
+                        const std::string& extra = "", const std::string& css = "") {
+  return "<form method=\"post\" action=\"" + escape(action) + "\" class=\"inline " + css + "\">" + csrf_field(csrf) +
+         extra + "<button type=\"submit\">" + escape(label) + "</button></form>";
+}
+
+std::string toner_cells(const std::vector<supply>& supplies) {
+  std::string out;
+  for (const auto& s : supplies) {
+    if (s.type != supply_type::toner && s.type != supply_type::ink) continue;
+    const auto p = s.percent();
+    const bool low = p && *p < low_toner_percent;
+    out += "<span class=\"toner" + std::string(low ? " low" : "") + "\" title=\"" + escape(s.description) + "\">" +
+           escape(s.colorant.empty() ? s.description : s.colorant) + " " + (p ? std::to_string(*p) + "%" : "?") +
+           (low ? " (low)" : "") + "</span> ";
+  }
+  return out.empty() ? "—" : out;
+}
+
+std::string count(const counter_set& c, service s, counter_kind k = counter_kind::impressions) {
+  const auto v = c.get(s, k);
+  return v ? std::to_string(*v) : "—";
+}
+
+// YYYY-MM-DD (UTC midnight) → time point.
+std::optional<time_point> parse_day(const std::string& day) {
+  if (day.size() != 10) return std::nullopt;
+  return parse_utc(day + "T00:00:00Z");
+}
+
+}  // namespace
+
+web_site::web_site(operations& svc, bool secure_cookies)
+    : svc_(svc), secure_(secure_cookies), limiter_(svc.settings().failed_attempts_per_minute) {}
+
+std::optional<http::response> web_site::handle(const http::request& req) {
+  const auto& p = req.path;
+  const bool ours = p == "/" || p == "/login" || p == "/logout" || p == "/billing" || p == "/billing.csv" ||
+                    p == "/audit" || p == "/accounts" || p == "/sites" || p == "/codes" || p == "/api/v1/billing" ||
+                    starts_with(p, "/static/") || starts_with(p, "/sites/") || starts_with(p, "/codes/") ||
+                    starts_with(p, "/terminals/") || starts_with(p, "/accounts/");
+  if (!ours) return std::nullopt;
+  try {
+    return dispatch(req);
+  } catch (const std::exception& e) {
+    log::error("page " + req.method + " " + req.path + " failed: " + e.what());
+    http::response r;
+    r.status = 500;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<!doctype html><title>Error</title><p>The center could not complete this page. Try again later.</p>";
+    secure_headers(r);
+    return r;
+  }
+}
+
+std::optional<web_site::visitor> web_site::current(const http::request& req) {
+  const auto cookies = html::parse_cookies(req.header("cookie"));
+  const auto it = cookies.find(session_cookie);
+  if (it == cookies.end() || it->second.size() > 128) return std::nullopt;
+  visitor v;
+  v.hash = crypto::secret_hash(it->second);
+  const auto s = svc_.store().find_session(v.hash, svc_.now_source().now());
+  if (!s) return std::nullopt;
+  const auto a = svc_.store().find_account(s->account_id);
+  if (!a || a->disabled) return std::nullopt;
+  v.acc = *a;
+  v.session = *s;
+  return v;
+}
+
+http::response web_site::dispatch(const http::request& req) {
+  const auto now = svc_.now_source().now();
+  const bool post = req.method == "POST";
+  if (req.method != "GET" && req.method != "POST") {
+    http::response r = http::error_response(405, "method_not_allowed", "use GET or POST");
+    r.headers.emplace_back("Allow", "GET, POST");
+    return r;
+  }
+
+  // --- pages -------------------------------------------------------------
+  auto page = [&](int status, const std::string& title, const std::string& body, const visitor* v) {
+    http::response r;
+    r.status = status;
+    r.content_type = "text/html; charset=utf-8";
+    std::string nav;
+    if (v) {
+      nav = "<nav><a class=\"brand\" href=\"/sites\">fleetreg</a> <a href=\"/sites\">Sites</a> "
+            "<a href=\"/codes\">Codes</a> <a href=\"/codes/new\">New code</a> <a href=\"/billing\">Billing</a> "
+            "<a href=\"/audit\">Audit</a>" +
+            std::string(v->admin() ? " <a href=\"/accounts\">Accounts</a>" : "") + " <span class=\"who\">" +
+            escape(v->acc.name) + (v->admin() ? " (admin)" : "") + "</span> " +
+            button_form("/logout", v->session.csrf, "Log out") + "</nav>";
+    } else {
+      nav = "<nav><span class=\"brand\">fleetreg</span></nav>";
+    }
+    r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+             "<title>" +
+             escape(title) + " · fleetreg</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><header>" +
+             nav + "</header><main><h1>" + escape(title) + "</h1>" + body + "</main></body></html>";
+    secure_headers(r);
+    return r;
+  };
+  auto problem = [&](int status, const std::string& text, const visitor* v) {
+    return page(status, status == 403 ? "Not allowed" : status == 404 ? "Not found" : "Could not do that",
+                "<p class=\"error\">" + escape(text) + "</p><p><a href=\"/sites\">Back to the sites</a></p>", v);
+  };
+
+  if (req.path == "/static/site.css") {
+    http::response r;
+    r.content_type = "text/css; charset=utf-8";
+    r.body = web_assets::site_css;
+    r.headers.emplace_back("Cache-Control", "max-age=3600");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return r;
+  }
+
+  // --- login / logout ----------------------------------------------------
+  if (req.path == "/login") {
+    auto login_form = [&](int status, const std::string& message) {
+      const auto token = crypto::new_secret("");
+      auto r = page(status, "Log in",
+                    (message.empty() ? "" : "<p class=\"error\">" + escape(message) + "</p>") +
+                        "<form method=\"post\" action=\"/login\" class=\"card\"><input type=\"hidden\" "
+                        "name=\"login_csrf\" value=\"" +
+                        escape(token) +
+                        "\"><label>Account <input name=\"name\" autocomplete=\"username\" required maxlength=\"64\">"
+                        "</label><label>Password <input name=\"password\" type=\"password\" "
+                        "autocomplete=\"current-password\" required maxlength=\"1024\"></label>"
+                        "<button type=\"submit\">Log in</button></form>",
+                    nullptr);
+      r.headers.emplace_back("Set-Cookie", std::string(login_cookie) + "=" + token +
+                                               "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=1800" +
+                                               (secure_ ? "; Secure" : ""));
+      return r;
+    };
+    if (!post) return login_form(200, "");
+    if (const auto wait = limiter_.retry_after(req.peer, now); wait > 0) {
+      auto r = login_form(429, "Too many failed logins from this address. Wait " + std::to_string(wait) +
+                                   " seconds and try again.");
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+    const auto form = html::parse_form(req.body);
+    const auto cookies = html::parse_cookies(req.header("cookie"));
+    const auto cookie = cookies.find(login_cookie);
+    if (!form || cookie == cookies.end() || !form->count("login_csrf") || !same(form->at("login_csrf"), cookie->second))
+      return login_form(403, "The login form was stale or did not come from this site. Please log in again.");
+    const auto name = form->count("name") ? form->at("name") : "";
+    const auto password = form->count("password") ? form->at("password") : "";
+    const auto acc = name.size() <= 64 ? svc_.store().find_account(name) : std::nullopt;
+    if (!acc || acc->disabled || !crypto::verify_password(password, acc->password_hash)) {
+      limiter_.record_failure(req.peer, now);
+      log::notice("dealer site: failed login for " + log::quote(name) + " from " + req.peer);
+      return login_form(401, "Wrong account name or password.");
+    }
+    const auto secret = crypto::new_secret("");
+    const auto csrf = crypto::new_secret("");
+    svc_.store().add_session(crypto::secret_hash(secret), acc->id, csrf, now, now + session_lifetime);
+    svc_.store().audit(acc->name, "session.login", req.peer, "", now);
+    auto r = redirect("/sites");
+    r.headers.emplace_back("Set-Cookie", std::string(session_cookie) + "=" + secret + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(session_lifetime).count()) +
+                                             (secure_ ? "; Secure" : ""));
+    // One Set-Cookie per response: cpprestsdk folds repeated headers into one
+    // line, which browsers read as a single cookie. The login cookie (Path=/login,
+    // 30 minutes) is left to expire.
+    return r;
+  }
+
+  // The JSON billing endpoint for ERP systems: a session or a monitoring token.
+  const auto v = current(req);
+  if (req.path == "/api/v1/billing") {
+    const auto auth = req.header("authorization");
+    const bool token_ok = starts_with(auth, "Bearer ") && auth.size() < 200 &&
+                          svc_.store().monitoring_token_valid(crypto::secret_hash(auth.substr(7)));
+    if (!v && !token_ok) return http::error_response(401, "unauthorized", "log in or send a monitoring token");
+  } else if (!v) {
+    if (post) return problem(403, "Your session has ended. Log in again, then repeat what you did.", nullptr);
+    return redirect("/login");
+  }
+
+  // Every form post carries the session's CSRF token.
+  std::map<std::string, std::string> form;
+  if (post) {
+    auto parsed = html::parse_form(req.body);
+    if (!parsed || !parsed->count("csrf") || !same(parsed->at("csrf"), v->session.csrf))
+      return problem(403, "This form was stale or did not come from this site. Reload the page and try again.", &*v);
+    form = std::move(*parsed);
+  }
+  auto field = [&](const std::string& name) { return form.count(name) ? form.at(name) : std::string(); };
+  auto param = [&](const std::string& name) { return req.query.count(name) ? req.query.at(name) : std::string(); };
+  const visitor* me = v ? &*v : nullptr;
+  const std::optional<std::int64_t> scope = me && !me->admin() ? std::optional<std::int64_t>(me->acc.id) : std::nullopt;
+
+  try {
+    if (req.path == "/") return redirect("/sites");
+    if (req.path == "/logout" && post) {
+      svc_.store().delete_session(me->hash);
+      auto r = redirect("/login");
+      r.headers.emplace_back("Set-Cookie", std::string(session_cookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+      return r;
+    }
+
+    // --- sites -----------------------------------------------------------
+    if (req.path == "/sites" && !post) {
+      const auto q = lower(param("q")).substr(0, 200);
+      std::string rows;
+      std::size_t shown = 0;
+      for (const auto& s : svc_.store().list_sites(scope)) {
+        const auto terminals = svc_.store().list_terminals(s.id);
+        bool match = q.empty() || lower(s.customer).find(q) != std::string::npos;
+        for (const auto& t : terminals)
+          match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
+        if (!match) continue;
+        ++shown;
+        rows += "<tr><td><a href=\"/sites/" + escape(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
+                escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
+                when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" +
+                (s.credential_active ? "active" : "<span class=\"bad\">revoked</span>") + "</td></tr>";
+      }
+      return page(200, "Sites",
+                  "<form method=\"get\" action=\"/sites\" class=\"search\"><input name=\"q\" value=\"" + escape(param("q")) +
+                      "\" placeholder=\"Customer or serial number\" maxlength=\"200\"><button>Search</button></form>" +
+                      (shown ? "<div class=\"scroll\"><table><tr><th>Customer</th><th>Registered by</th><th>Registered</th>"
+                               "<th>Last contact</th><th>Terminals</th><th>Credential</th></tr>" +
+                                   rows + "</table></div>"
+                             : "<p>No sites" + std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") +
+                                   "</p>"),
+                  me);
+    }
+    if (starts_with(req.path, "/sites/")) {
+      auto rest = req.path.substr(7);
+      const auto slash = rest.find('/');
+      const auto id = rest.substr(0, slash);
+      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+      const auto s = svc_.require_site(me->acc, id);
+      if (post && action == "request") {
+        svc_.request_reading(me->acc, s.id);
+        return redirect("/sites/" + html::url_encode(s.id) + "#requests");
+      }
+      if (post && (action == "revoke" || action == "rotate")) {
+        if (field("confirm") != "yes")
+          return problem(400, "Tick the box to confirm: the site stops reporting until its collector or terminal "
+                              "gets a new credential.", me);
+        if (action == "revoke") {
+          svc_.revoke(me->acc, s.id);
+          return redirect("/sites/" + html::url_encode(s.id));
+        }
+        const auto credential = svc_.rotate(me->acc, s.id);
+        return page(200, "New credential for " + s.customer,
+                    "<p>The old credential no longer works. Put this one into the site's collector or terminal "
+                    "(shown once):</p><p class=\"secret\">" + escape(credential) + "</p><p><a href=\"/sites/" +
+                        escape(s.id) + "\">Back to the site</a></p>",
+                    me);
+      }
+      if (post && action == "code") {
+        const auto issued = svc_.issue_code(me->acc, s.customer, field("contact"), "site " + s.id);
+        return redirect("/codes/issued?c=" + html::url_encode(issued.code) + "&x=" +
+                        html::url_encode(format_utc(issued.record.expires_at)) + "&n=" + html::url_encode(s.customer));
+      }
+      if (post || !action.empty()) return problem(404, "There is no such page.", me);
+      std::string rows;
+      for (const auto& t : svc_.store().list_terminals(s.id)) {
+        const auto last = svc_.store().reading_before(t.key, now + std::chrono::seconds(1));
+        rows += "<tr><td><a href=\"/terminals/" + html::url_encode(t.key) + "\">" + escape(t.id.manufacturer + " " + t.id.model) +
+                "</a></td><td>" + escape(t.id.serial) + "</td><td>" + when(last ? std::optional(last->r.taken) : std::nullopt) +
+                "</td><td class=\"num\">" + (last ? count(last->r.counters, service::total) : "—") +
+                "</td><td class=\"num\">" + (last ? count(last->r.counters, service::copy) : "—") +
+                "</td><td class=\"num\">" + (last ? count(last->r.counters, service::print) : "—") + "</td><td>" +
+                (last ? toner_cells(last->r.supplies) : "—") + "</td></tr>";
+      }
+      std::string requests;
+      auto list = svc_.store().list_requests(s.id);
+      std::reverse(list.begin(), list.end());
+      for (std::size_t i = 0; i < list.size() && i < 10; ++i)
+        requests += "<tr><td>" + when(list[i].created_at) + "</td><td>" + escape(list[i].kind) + "</td><td>" +
+                    (list[i].answered_at ? "answered " + when(list[i].answered_at) : "<span class=\"wait\">waiting</span>") +
+                    "</td></tr>";
+      const auto& c = me->session.csrf;
+      return page(200, s.customer,
+                  "<p class=\"meta\">Registered " + when(s.created_at) + " by " + escape(s.side.kind) + " " +
+                      escape(s.side.name) + " · last contact " + when(s.last_contact) + " · credential " +
+                      (s.credential_active ? "active" : "<span class=\"bad\">revoked</span>") + "</p>" +
+                      "<h2>Terminals</h2><div class=\"scroll\"><table><tr><th>Terminal</th><th>Serial</th><th>Last reading</th>"
+                      "<th>Total</th><th>Copy</th><th>Print</th><th>Toner</th></tr>" +
+                      rows + "</table></div><h2 id=\"requests\">Meter reads</h2>" +
+                      button_form("/sites/" + html::url_encode(s.id) + "/request", c, "Read the meters now") +
+                      (requests.empty() ? "<p>No requests yet.</p>"
+                                        : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests + "</table>") +
+                      "<h2>Actions</h2><div class=\"actions\">" +
+                      button_form("/sites/" + html::url_encode(s.id) + "/code", c, "New code for this customer") +
+                      button_form("/sites/" + html::url_encode(s.id) + "/rotate", c, "Rotate credential",
+                                  "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\"> confirm</label>") +
+                      button_form("/sites/" + html::url_encode(s.id) + "/revoke", c, "Revoke credential",
+                                  "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\"> confirm</label>", "danger") +
+                      "</div><p><a href=\"/billing?site=" + html::url_encode(s.id) + "\">Billing for this customer</a></p>",
+                  me);
+    }
+
+    // --- terminals ---------------------------------------------------------
+    if (starts_with(req.path, "/terminals/")) {
+      auto rest = req.path.substr(11);
+      const auto slash = rest.find('/');
+      const auto key = rest.substr(0, slash);
+      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+      const auto t = svc_.store().find_terminal(key);
+      if (!t) return problem(404, "There is no terminal " + key + ".", me);
+      const auto s = svc_.require_site(me->acc, t->site_id);  // tenancy
+      if (post && action == "transfer") {
+        svc_.transfer_terminal(me->acc, key, field("to_site"));
+        return redirect("/terminals/" + html::url_encode(key));
+      }
+      if (post && action == "retire") {
+        if (field("confirm") != "yes") return problem(400, "Tick the box to confirm the retirement.", me);
+        svc_.retire_terminal(me->acc, key);
+        return redirect("/sites/" + html::url_encode(s.id));
+      }
+      if (post || !action.empty()) return problem(404, "There is no such page.", me);
+      const auto readings = svc_.store().terminal_readings(key, now - std::chrono::hours(24 * 400), std::nullopt, 5000);
+      std::string rows, supplies;
+      for (std::size_t n = 0; n < readings.size() && n < 100; ++n) {
+        const auto& r = readings[readings.size() - 1 - n];
+        rows += "<tr" + std::string(r.counter_reset ? " class=\"reset\"" : "") + "><td>" + when(r.r.taken) + "</td><td>" +
+                escape(std::string(to_string(r.r.source))) + "</td><td>" +
+                (r.r.request_id.empty() ? "own schedule" : "request") + "</td><td class=\"num\">" +
+                count(r.r.counters, service::total) + "</td><td class=\"num\">" + count(r.r.counters, service::copy) +
+                "</td><td class=\"num\">" + count(r.r.counters, service::print) + "</td><td class=\"num\">" +
+                count(r.r.counters, service::scan) + "</td><td>" + (r.counter_reset ? "counter went down" : "") +
+                "</td></tr>";
+        supplies += "<tr><td>" + when(r.r.taken) + "</td><td>" + toner_cells(r.r.supplies) + "</td></tr>";
+      }
+      std::string targets;
+      for (const auto& other : svc_.store().list_sites(scope))
+        if (other.id != s.id)
+          targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
+      const auto& c = me->session.csrf;
+      return page(200, t->id.manufacturer + " " + t->id.model + " " + t->id.serial,
+                  "<p class=\"meta\">" + escape(t->key) + " at <a href=\"/sites/" + escape(s.id) + "\">" +
+                      escape(s.customer) + "</a> · registered " + when(t->registered_at) + "</p>" +
+                      "<h2>Counters over time</h2>" + counters_chart(readings) +
+                      "<h2>Readings</h2><div class=\"scroll\"><table><tr><th>Taken</th><th>Source</th><th>Why</th>"
+                      "<th>Total</th><th>Copy</th><th>Print</th><th>Scan</th><th></th></tr>" +
+                      rows + "</table></div><h2>Supplies</h2><div class=\"scroll\"><table><tr><th>Taken</th><th>Toner</th></tr>" +
+                      supplies + "</table></div><h2>Actions</h2><div class=\"actions\">" +
+                      (targets.empty() ? ""
+                                       : button_form("/terminals/" + html::url_encode(key) + "/transfer", c, "Transfer",
+                                                     "<label>to <select name=\"to_site\">" + targets + "</select></label>")) +
+                      button_form("/terminals/" + html::url_encode(key) + "/retire", c, "Retire",
+                                  "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\"> confirm</label>", "danger") +
+                      "</div>",
+                  me);
+    }
+
+    // --- codes -----------------------------------------------------------
+    if (req.path == "/codes" && !post) {
+      std::string rows;
+      for (const auto& c : svc_.store().list_codes(scope)) {
+        const auto state = c.purged_at ? "purged" : (c.expires_at <= now ? "expired" : "active");
+        rows += "<tr><td>" + when(c.issued_at) + "</td><td>" + escape(c.dealer_name) + "</td><td>" + escape(c.customer) +
+                "</td><td>" + escape(c.contact) + "</td><td>" + when(c.expires_at) + "</td><td>" + state +
+                "</td><td class=\"num\">" + std::to_string(c.terminals_registered) + "</td></tr>";
+      }
+      return page(200, "Provisional codes",
+                  "<p><a class=\"button\" href=\"/codes/new\">Issue a code</a></p><p class=\"meta\">Codes are shown once, "
+                  "when they are issued; the center keeps only a keyed hash.</p>" +
+                      (rows.empty() ? "<p>No codes issued yet.</p>"
+                                    : "<div class=\"scroll\"><table><tr><th>Issued</th><th>By</th><th>Customer</th><th>Contact</th>"
+                                      "<th>Expires</th><th>State</th><th>Terminals</th></tr>" +
+                                          rows + "</table></div>"),
+                  me);
+    }
+    if (req.path == "/codes/new" && !post)
+      return page(200, "Issue a provisional code",
+                  "<form method=\"post\" action=\"/codes\" class=\"card\">" + csrf_field(me->session.csrf) +
+                      "<label>Customer (the authorized user) <input name=\"customer\" required maxlength=\"200\"></label>"
+                      "<label>Contact <input name=\"contact\" maxlength=\"200\"></label>"
+                      "<label>Reference <input name=\"reference\" maxlength=\"200\"></label>"
+                      "<button type=\"submit\">Issue the code</button></form>",
+                  me);
+    if (req.path == "/codes" && post) {
+      if (me->admin()) return problem(403, "Codes are issued by dealer accounts; log in as the dealer.", me);
+      const auto issued = svc_.issue_code(me->acc, field("customer"), field("contact"), field("reference"));
+      return redirect("/codes/issued?c=" + html::url_encode(issued.code) + "&x=" +
+                      html::url_encode(format_utc(issued.record.expires_at)) + "&n=" + html::url_encode(issued.record.customer));
+    }
+    if (req.path == "/codes/issued" && !post) {
+      // Shown from the redirect after issuing (the page is never cached).
+      const auto code = param("c");
+      if (provisional_code::normalize(code).empty()) return problem(400, "No code to show.", me);
+      return page(200, "Provisional code for " + param("n").substr(0, 200),
+                  "<p class=\"code\">" + escape(provisional_code::normalize(code).substr(0, 4)) + " " +
+                      escape(provisional_code::normalize(code).substr(5, 4)) + " " +
+                      escape(provisional_code::normalize(code).substr(10, 4)) + "</p><p>Type it on the terminal's "
+                      "panel or into the collector (dashes and case do not matter). Valid until <strong>" +
+                      escape(param("x").substr(0, 25)) + "</strong>. It is shown only now: print this page or note "
+                      "it down.</p><p class=\"noprint\"><a href=\"/codes\">All codes</a></p>",
+                  me);
+    }
+
+    // --- billing -----------------------------------------------------------
+    if ((req.path == "/billing" || req.path == "/billing.csv" || req.path == "/api/v1/billing") && !post) {
+      const auto site_id = param("site");
+      const auto from = parse_day(param("from"));
+      const auto to = parse_day(param("to"));
+      std::vector<billing_line> lines;
+      std::string why;
+      if (!site_id.empty()) {
+        if (!from || !to || *to <= *from) {
+          why = "Give the period as two days, from before to (YYYY-MM-DD).";
+        } else {
+          const auto s = me ? svc_.require_site(me->acc, site_id) : svc_.store().find_site(site_id).value_or(site{});
+          if (s.id.empty()) return http::error_response(404, "unknown_site", "no site " + site_id);
+          for (const auto& t : svc_.store().list_terminals(s.id)) {
+            std::vector<stored_reading> rs;
+            if (auto before = svc_.store().reading_before(t.key, *from)) rs.push_back(*before);
+            for (auto& r : svc_.store().terminal_readings(t.key, *from, *to, 100000)) rs.push_back(std::move(r));
+            for (auto& l : bill_terminal(rs)) {
+              l.customer = s.customer;
+              l.site_id = s.id;
+              l.model = t.id.manufacturer + " " + t.id.model;
+              lines.push_back(std::move(l));
+            }
+          }
+        }
+      }
+      if (req.path == "/api/v1/billing") {
+        if (site_id.empty() || !why.empty())
+          return http::error_response(400, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
+        return http::json_response(200, billing_json(lines));
+      }
+      if (req.path == "/billing.csv") {
+        if (site_id.empty() || !why.empty()) return problem(400, why.empty() ? "Choose a customer." : why, me);
+        http::response r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.body = billing_csv(lines);
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"fleetreg-billing-" + param("from") +
+                                                          "-" + param("to") + ".csv\"");
+        secure_headers(r);
+        return r;
+      }
+      std::string options;
+      for (const auto& s : svc_.store().list_sites(scope))
+        options += "<option value=\"" + escape(s.id) + "\"" + (s.id == site_id ? " selected" : "") + ">" +
+                   escape(s.customer) + "</option>";
+      std::string rows;
+      for (const auto& l : lines)
+        rows += "<tr><td>" + escape(l.model) + "<br><small>" + escape(l.terminal_key) + "</small></td><td>" +
+                escape(std::string(to_string(l.svc))) + "</td><td>" + escape(std::string(to_string(l.kind))) +
+                "</td><td class=\"num\">" + (l.start ? std::to_string(*l.start) : "—") + "</td><td class=\"num\">" +
+                (l.end ? std::to_string(*l.end) : "—") + "</td><td class=\"num\"><strong>" + std::to_string(l.clicks) +
+                "</strong></td><td class=\"num\">" + std::to_string(l.resets) + "</td></tr>";
+      const auto query = "site=" + html::url_encode(site_id) + "&from=" + html::url_encode(param("from")) +
+                         "&to=" + html::url_encode(param("to"));
+      return page(why.empty() ? 200 : 400, "Billing",
+                  "<form method=\"get\" action=\"/billing\" class=\"card\"><label>Customer <select name=\"site\">" +
+                      options + "</select></label><label>From <input type=\"date\" name=\"from\" value=\"" +
+                      escape(param("from")) + "\"></label><label>To (not included) <input type=\"date\" name=\"to\" value=\"" +
+                      escape(param("to")) + "\"></label><button type=\"submit\">Show</button></form>" +
+                      (why.empty() ? "" : "<p class=\"error\">" + escape(why) + "</p>") +
+                      (site_id.empty() || !why.empty()
+                           ? ""
+                           : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) + "\">Download CSV</a></p>"
+                             "<div class=\"scroll\"><table><tr><th>Terminal</th><th>Service</th><th>Kind</th><th>Start</th>"
+                             "<th>End</th><th>Clicks</th><th>Resets</th></tr>" +
+                                 rows + "</table></div>"),
+                  me);
+    }
+
+    // --- audit and accounts ---------------------------------------------------
+    if (req.path == "/audit" && !post) {
+      std::string rows;
+      for (const auto& a : svc_.store().list_audit(me->admin() ? std::nullopt : std::optional(me->acc.name), 300))
+        rows += "<tr><td>" + when(a.at) + "</td><td>" + escape(a.actor) + "</td><td>" + escape(a.action) + "</td><td>" +
+                escape(a.subject) + "</td><td>" + escape(a.detail) + "</td></tr>";
+      return page(200, me->admin() ? "Audit log" : "My actions",
+                  "<div class=\"scroll\"><table><tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Detail</th></tr>" +
+                      rows + "</table></div>",
+                  me);
+    }
+    if (req.path == "/accounts" || starts_with(req.path, "/accounts/")) {
+      if (!me->admin()) return problem(403, "Only an admin manages accounts.", me);
+      if (req.path == "/accounts" && post) {
+        svc_.create_account(me->acc.name, field("name"), role::dealer, field("password"));
+        return redirect("/accounts");
+      }
+      if (post) {
+        const auto rest = req.path.substr(10);
+        const auto slash = rest.find('/');
+        const auto name = rest.substr(0, slash);
+        const auto action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+        if (action != "disable" && action != "enable") return problem(404, "There is no such page.", me);
+        if (name == me->acc.name) return problem(400, "You cannot disable your own account.", me);
+        svc_.require_account(name);
+        svc_.store().set_account_disabled(name, action == "disable");
+        svc_.store().audit(me->acc.name, "account." + action, name, "", now);
+        return redirect("/accounts");
+      }
+      std::string rows;
+      for (const auto& a : svc_.store().list_accounts())
+        rows += "<tr><td>" + escape(a.name) + "</td><td>" + (a.role == role::admin ? "admin" : "dealer") + "</td><td>" +
+                (a.disabled ? "disabled" : "active") + "</td><td>" +
+                (a.name == me->acc.name ? ""
+                                        : button_form("/accounts/" + html::url_encode(a.name) + (a.disabled ? "/enable" : "/disable"),
+                                                      me->session.csrf, a.disabled ? "Enable" : "Disable")) +
+                "</td></tr>";
+      return page(200, "Accounts",
+                  "<table><tr><th>Name</th><th>Role</th><th>State</th><th></th></tr>" + rows +
+                      "</table><h2>New dealer account</h2><form method=\"post\" action=\"/accounts\" class=\"card\">" +
+                      csrf_field(me->session.csrf) +
+                      "<label>Name <input name=\"name\" required maxlength=\"64\"></label><label>Password (10 or more "
+                      "characters) <input name=\"password\" type=\"password\" required minlength=\"10\" maxlength=\"1024\" "
+                      "autocomplete=\"new-password\"></label><button type=\"submit\">Create</button></form>",
+                  me);
+    }
+  } catch (const error& e) {
+    // A refusal of the operations layer: its sentence, in a 4xx page.
+    const std::string what = e.what();
+    const int status = what.rfind("no site", 0) == 0 || what.rfind("no terminal", 0) == 0 ? 404
+                       : what.find("not allowed") != std::string::npos || what.find("another dealer") != std::string::npos ? 403
+                                                                                                                           : 400;
+    if (req.path == "/api/v1/billing") return http::error_response(status, "refused", what);
+    return problem(status, what, me);
+  }
+  return problem(404, "There is no such page.", me);
+}
+
+}  // namespace fleetreg::center

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dealer site at the HTTP level: pages behind login, sessions, CSRF,
+// tenancy, escaping, billing numbers. Real SQLite storage, no socket.
+
+#include <gtest/gtest.h>
+
+#include "center_fixture.hpp"
+#include "fleetreg/center/billing.hpp"
+#include "fleetreg/center/web.hpp"
+
+namespace fleetreg::center::test_support {
+namespace {
+
+std::string header(const http::response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "";
+}
+
+std::string cookie_value(const http::response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(name.size() + 1, v.find(';') - name.size() - 1);
+  return "";
+}
+
+std::string between(const std::string& text, const std::string& before, const std::string& after) {
+  const auto b = text.find(before);
+  if (b == std::string::npos) return "";
+  const auto s = b + before.size();
+  return text.substr(s, text.find(after, s) - s);
+}
+
+class WebSiteTest : public CenterTest {
+ protected:
+  WebSiteTest() { api_->set_fallback([this](const http::request& r) { return site.handle(r); }); }
+
+  http::request page(const std::string& method, const std::string& path, const std::string& cookie = "",
+                     const std::string& form = "", std::map<std::string, std::string> query = {}) {
+    http::request r;
+    r.method = method;
+    r.path = path;
+    r.query = std::move(query);
+    r.body = form;
+    r.peer = "192.0.2.9";
+    if (!cookie.empty()) r.headers["cookie"] = cookie;
+    return r;
+  }
+
+  // Logs in; returns the session cookie and the page's CSRF token.
+  std::pair<std::string, std::string> login(const std::string& name, const std::string& password) {
+    const auto form = call(page("GET", "/login"));
+    const auto token = cookie_value(form, "fleetreg_login");
+    const auto r = call(page("POST", "/login", "fleetreg_login=" + token,
+                             "name=" + name + "&password=" + password + "&login_csrf=" + token));
+    EXPECT_EQ(r.status, 303) << r.body;
+    const auto session = "fleetreg_session=" + cookie_value(r, "fleetreg_session");
+    const auto sites = call(page("GET", "/sites", session));
+    return {session, between(sites.body, "name=\"csrf\" value=\"", "\"")};
+  }
+
+  web_site site{*svc, false};
+};
+
+TEST_F(WebSiteTest, PagesNeedALoginAndSessionsEnd) {
+  for (const char* path : {"/sites", "/codes", "/codes/new", "/billing", "/audit", "/accounts", "/"}) {
+    const auto r = call(page("GET", path));
+    EXPECT_EQ(r.status, 303) << path;
+    EXPECT_EQ(header(r, "Location"), "/login") << path;
+  }
+  const auto form = call(page("GET", "/login"));
+  EXPECT_EQ(form.status, 200);
+  EXPECT_NE(header(form, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  const auto token = cookie_value(form, "fleetreg_login");
+  // Wrong password: refused, no session.
+  auto r = call(page("POST", "/login", "fleetreg_login=" + token,
+                     "name=dealer-a&password=wrong-password&login_csrf=" + token));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(cookie_value(r, "fleetreg_session"), "");
+  // Right password: a session cookie, HttpOnly and SameSite=Strict.
+  r = call(page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=password-a-123&login_csrf=" + token));
+  ASSERT_EQ(r.status, 303) << r.body;
+  std::string set;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Set-Cookie" && v.rfind("fleetreg_session=", 0) == 0) set = v;
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(set.find("Secure"), std::string::npos) << "plain http in this test";
+  const auto session = "fleetreg_session=" + cookie_value(r, "fleetreg_session");
+  EXPECT_EQ(call(page("GET", "/sites", session)).status, 200);
+  // Eight hours later the session is gone.
+  clock.advance(std::chrono::hours(9));
+  EXPECT_EQ(call(page("GET", "/sites", session)).status, 303);
+}
+
+TEST_F(WebSiteTest, FailedLoginsAreRateLimited) {
+  const auto token = cookie_value(call(page("GET", "/login")), "fleetreg_login");
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(call(page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=nope-nope-1&login_csrf=" + token)).status, 401);
+  const auto r = call(page("POST", "/login", "fleetreg_login=" + token,
+                           "name=dealer-a&password=password-a-123&login_csrf=" + token));
+  EXPECT_EQ(r.status, 429) << "even the right password waits";
+  EXPECT_FALSE(header(r, "Retry-After").empty());
+}
+
+TEST_F(WebSiteTest, FormsWithoutTheCsrfTokenAreRefused) {
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  ASSERT_FALSE(csrf.empty());
+  const auto codes_before = store->list_codes(std::nullopt).size();
+  EXPECT_EQ(call(page("POST", "/codes", session, "customer=Evil+Corp")).status, 403);
+  EXPECT_EQ(call(page("POST", "/codes", session, "customer=Evil+Corp&csrf=forged")).status, 403);
+  EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before) << "nothing stored";
+  // Without a session at all.
+  EXPECT_EQ(call(page("POST", "/codes", "", "customer=X&csrf=" + csrf)).status, 403);
+  // With it: the code is shown once, grouped, with its expiry.
+  const auto r = call(page("POST", "/codes", session, "customer=Acme+Ltd&contact=Ms+Smith&csrf=" + csrf));
+  ASSERT_EQ(r.status, 303) << r.body;
+  const auto location = header(r, "Location");
+  ASSERT_EQ(location.rfind("/codes/issued?", 0), 0u);
+  EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before + 1);
+}
+
+TEST_F(WebSiteTest, HostileNamesAreEscaped) {
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto customer = "<script>alert(1)</script> & \"Ünïcødé\" " + std::string(150, 'x');
+  const auto code = issue("dealer-a", customer);
+  register_site(code, json::value::array({terminal("Ricoh", "<b>S1</b>")}));
+  const auto r = call(page("GET", "/sites", session));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.find("<script>alert"), std::string::npos);
+  EXPECT_NE(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Ünïcødé&quot;"), std::string::npos);
+  const auto codes = call(page("GET", "/codes", session));
+  EXPECT_EQ(codes.body.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(codes.body.find(code), std::string::npos) << "a code is never listed after issuing";
+}
+
+TEST_F(WebSiteTest, DealersSeeOnlyTheirCustomers) {
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Customer of A"),
+                                              json::value::array({terminal("Ricoh", "A-1")}));
+  const auto [b_session, b_csrf] = login("dealer-b", "password-b-123");
+  const auto list = call(page("GET", "/sites", b_session));
+  EXPECT_EQ(list.body.find("Customer of A"), std::string::npos);
+  EXPECT_EQ(call(page("GET", "/sites/" + site_a, b_session)).status, 404);
+  EXPECT_EQ(call(page("GET", "/terminals/ricoh:A-1", b_session)).status, 404);
+  EXPECT_EQ(call(page("POST", "/sites/" + site_a + "/revoke", b_session, "confirm=yes&csrf=" + b_csrf)).status, 404);
+  EXPECT_TRUE(store->find_site(site_a)->credential_active) << "nothing changed";
+  const auto billing = call(page("GET", "/billing.csv", b_session, "",
+                                 {{"site", site_a}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}));
+  EXPECT_EQ(billing.status, 404);
+  // The admin sees it.
+  const auto [r_session, r_csrf] = login("root", "password-r-123");
+  EXPECT_EQ(call(page("GET", "/sites/" + site_a, r_session)).status, 200);
+  // A revoke needs its confirmation box.
+  const auto [a_session, a_csrf] = login("dealer-a", "password-a-123");
+  EXPECT_EQ(call(page("POST", "/sites/" + site_a + "/revoke", a_session, "csrf=" + a_csrf)).status, 400);
+  EXPECT_TRUE(store->find_site(site_a)->credential_active);
+  EXPECT_EQ(call(page("POST", "/sites/" + site_a + "/revoke", a_session, "confirm=yes&csrf=" + a_csrf)).status, 303);
+  EXPECT_FALSE(store->find_site(site_a)->credential_active);
+  const auto audit = call(page("GET", "/audit", a_session));
+  EXPECT_NE(audit.body.find("credential.revoke"), std::string::npos);
+  EXPECT_EQ(call(page("GET", "/audit", b_session)).body.find("credential.revoke"), std::string::npos);
+  EXPECT_EQ(call(page("GET", "/accounts", a_session)).status, 403);
+}
+
+stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {
+  stored_reading s;
+  s.site_id = site;
+  s.r.terminal_key = "ricoh:X";
+  s.r.taken = from_unix(t);
+  s.r.counters.set(service::copy, counter_kind::impressions, copies);
+  s.r.counters.set(service::print, counter_kind::impressions, prints);
+  return s;
+}
+
+TEST(Billing, DifferencesWithResetsCountedFromZero) {
+  // 100 → 150 → reset to 20 → 60: 50 + 20 + 40 = 110 copies; prints 10 → 30.
+  const auto lines = bill_terminal({at(0, 100, 10), at(100, 150, 20), at(200, 20, 25), at(300, 60, 30)});
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].svc, service::copy);
+  EXPECT_EQ(lines[0].start, 100u);
+  EXPECT_EQ(lines[0].end, 60u);
+  EXPECT_EQ(lines[0].clicks, 110u);
+  EXPECT_EQ(lines[0].resets, 1);
+  EXPECT_EQ(lines[1].clicks, 20u);
+  EXPECT_EQ(lines[1].resets, 0);
+  EXPECT_TRUE(bill_terminal({}).empty());
+  auto csv = billing_csv(lines);
+  EXPECT_EQ(csv.substr(0, csv.find('\r')), "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets");
+  billing_line evil;
+  evil.customer = "=HYPERLINK(\"x\")";
+  csv = billing_csv({evil});
+  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
+}
+
+TEST(Billing, ChartIsSvgWithResetsMarked) {
+  const auto svg = counters_chart({at(0, 100, 10), at(100, 150, 20), at(200, 20, 25)});
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"reset\""), std::string::npos);
+  EXPECT_NE(svg.find(">copy<"), std::string::npos);
+  EXPECT_NE(counters_chart({}).find("No counters yet"), std::string::npos);
+}
+
+TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
+  const auto [site_id, credential] = register_site(issue("dealer-a", "Billing GmbH"),
+                                                   json::value::array({terminal("Ricoh", "B-1")}));
+  auto upload = [&](const std::string& id, std::int64_t t, std::uint64_t copies) {
+    auto r = json::value::parse(reading_json(id, "ricoh:B-1", copies).dump());
+    r["taken_at"] = format_utc(from_unix(t));
+    const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+    ASSERT_EQ(resp.status, 200) << resp.body;
+  };
+  const auto day = 1795564800;  // 2026-11-25T00:00:00Z
+  clock.advance(std::chrono::hours(48));  // every reading below is in the past
+  upload("11111111-1111-4111-8111-111111111111", day - 3600, 1000);      // before the period: the start
+  upload("22222222-2222-4222-8222-222222222222", day + 3600, 1200);
+  upload("33333333-3333-4333-8333-333333333333", day + 7200, 50);        // board swap
+  upload("44444444-4444-4444-8444-444444444444", day + 86400 + 10, 999);  // after the period
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto r = call(page("GET", "/billing.csv", session, "",
+                           {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/csv; charset=utf-8");
+  EXPECT_NE(r.body.find("Billing GmbH," + site_id + ",ricoh:B-1,Ricoh Model B-1,copy,impressions,"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(",1000,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(",50,250,1\r\n"), std::string::npos) << "200 before the swap + 50 after; " << r.body;
+  // The same for an ERP system, with a monitoring token.
+  const auto token = svc->issue_monitoring_token("root", "erp");
+  auto req = get("/api/v1/billing", token, {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}});
+  const auto j = call(req);
+  ASSERT_EQ(j.status, 200) << j.body;
+  bool found = false;
+  const auto answer = body_of(j);
+  for (const auto& l : answer["lines"])
+    if (l["service"] == "copy" && l["kind"] == "impressions") {
+      EXPECT_EQ(l["clicks"], 250);
+      found = true;
+    }
+  EXPECT_TRUE(found) << j.body;
+  EXPECT_EQ(call(get("/api/v1/billing", "", {{"site", site_id}})).status, 401);
+}
+
+}  // namespace
+}  // namespace fleetreg::center::test_support
