@@ -97,6 +97,7 @@ const std::vector<api::route>& api::routes() {
       {"POST", "/api/v1/sites/self/terminals"},
       {"GET", "/api/v1/requests"},
       {"POST", "/api/v1/readings"},
+      {"GET", "/api/v1/billing"},  // served by the dealer site (web_site), which owns billing
   };
   return r;
 }
@@ -127,6 +128,8 @@ http::result api::dispatch(const http::request& req) {
     if (req.path == "/api/v1/sites/self/terminals") return add_terminals(req);
     if (req.path == "/api/v1/requests") return requests(req);
     if (req.path == "/api/v1/readings") return readings(req);
+    if (req.path == "/api/v1/billing" && fallback_)
+      if (auto page = fallback_(req)) return *page;
   }
   if (path_known) {
     auto r = refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path, false);

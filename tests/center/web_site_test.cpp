@@ -111,12 +111,17 @@ TEST_F(WebSiteTest, FormsWithoutTheCsrfTokenAreRefused) {
   EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before) << "nothing stored";
   // Without a session at all.
   EXPECT_EQ(call(page("POST", "/codes", "", "customer=X&csrf=" + csrf)).status, 403);
-  // With it: the code is shown once, grouped, with its expiry.
+  // With it: the code is shown once, grouped, with its expiry, in the answer itself.
   const auto r = call(page("POST", "/codes", session, "customer=Acme+Ltd&contact=Ms+Smith&csrf=" + csrf));
-  ASSERT_EQ(r.status, 303) << r.body;
-  const auto location = header(r, "Location");
-  ASSERT_EQ(location.rfind("/codes/issued?", 0), 0u);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto shown = between(r.body, "<p class=\"code\">", "</p>");
+  ASSERT_EQ(shown.size(), 14u) << r.body;
+  std::string typed = shown;
+  std::replace(typed.begin(), typed.end(), ' ', '-');
+  std::string why_code, why;
+  EXPECT_TRUE(svc->check_code(typed, why_code, why)) << why;
   EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before + 1);
+  EXPECT_EQ(call(page("GET", "/codes", session)).body.find(typed), std::string::npos);
 }
 
 TEST_F(WebSiteTest, HostileNamesAreEscaped) {

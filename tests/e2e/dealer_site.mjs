@@ -62,7 +62,7 @@ try {
     await page.fill('input[name=customer]', env('CUSTOMER'));
     await page.fill('input[name=contact]', 'Frau Müller');
     await page.click('form[action="/codes"] button[type=submit]');
-    await page.waitForURL(/\/codes\/issued/);
+    await page.waitForSelector('.code');
     const code = (await page.textContent('.code')).trim().replace(/\s+/g, '-');
     await shot('code-issued.png');
     out('code', code);

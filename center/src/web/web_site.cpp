@@ -177,6 +177,21 @@ http::response web_site::dispatch(const http::request& req) {
                 "<p class=\"error\">" + escape(text) + "</p><p><a href=\"/sites\">Back to the sites</a></p>", v);
   };
 
+  // A new code, shown once in the answer to the POST that issued it (never in
+  // a URL, a list or a log), grouped for typing on a panel.
+  auto show_code = [&](const operations::issued_code& issued, const visitor* v) {
+    const auto& c = issued.code;
+    return page(200, "Provisional code for " + issued.record.customer,
+                "<p class=\"code\">" + escape(c.substr(0, 4)) + " " + escape(c.substr(5, 4)) + " " +
+                    escape(c.substr(10, 4)) +
+                    "</p><p>Type it on the terminal's panel or into the collector (dashes and case do not matter). "
+                    "Valid until <strong>" +
+                    when(issued.record.expires_at) +
+                    " UTC</strong>. It is shown only now: print this page or note it down.</p>"
+                    "<p class=\"noprint\"><a href=\"/codes\">All codes</a></p>",
+                v);
+  };
+
   if (req.path == "/static/site.css") {
     http::response r;
     r.content_type = "text/css; charset=utf-8";
@@ -326,9 +341,8 @@ http::response web_site::dispatch(const http::request& req) {
                     me);
       }
       if (post && action == "code") {
-        const auto issued = svc_.issue_code(me->acc, s.customer, field("contact"), "site " + s.id);
-        return redirect("/codes/issued?c=" + html::url_encode(issued.code) + "&x=" +
-                        html::url_encode(format_utc(issued.record.expires_at)) + "&n=" + html::url_encode(s.customer));
+        if (me->admin()) return problem(403, "Codes are issued by dealer accounts; log in as the dealer.", me);
+        return show_code(svc_.issue_code(me->acc, s.customer, field("contact"), "site " + s.id), me);
       }
       if (post || !action.empty()) return problem(404, "There is no such page.", me);
       std::string rows;
@@ -451,22 +465,7 @@ http::response web_site::dispatch(const http::request& req) {
                   me);
     if (req.path == "/codes" && post) {
       if (me->admin()) return problem(403, "Codes are issued by dealer accounts; log in as the dealer.", me);
-      const auto issued = svc_.issue_code(me->acc, field("customer"), field("contact"), field("reference"));
-      return redirect("/codes/issued?c=" + html::url_encode(issued.code) + "&x=" +
-                      html::url_encode(format_utc(issued.record.expires_at)) + "&n=" + html::url_encode(issued.record.customer));
-    }
-    if (req.path == "/codes/issued" && !post) {
-      // Shown from the redirect after issuing (the page is never cached).
-      const auto code = param("c");
-      if (provisional_code::normalize(code).empty()) return problem(400, "No code to show.", me);
-      return page(200, "Provisional code for " + param("n").substr(0, 200),
-                  "<p class=\"code\">" + escape(provisional_code::normalize(code).substr(0, 4)) + " " +
-                      escape(provisional_code::normalize(code).substr(5, 4)) + " " +
-                      escape(provisional_code::normalize(code).substr(10, 4)) + "</p><p>Type it on the terminal's "
-                      "panel or into the collector (dashes and case do not matter). Valid until <strong>" +
-                      escape(param("x").substr(0, 25)) + "</strong>. It is shown only now: print this page or note "
-                      "it down.</p><p class=\"noprint\"><a href=\"/codes\">All codes</a></p>",
-                  me);
+      return show_code(svc_.issue_code(me->acc, field("customer"), field("contact"), field("reference")), me);
     }
 
     // --- billing -----------------------------------------------------------
