@@ -247,6 +247,9 @@ for _ in $(seq 100); do
 done
 "$centerctl" -c "$work/center.conf" readings --site "$site4" 2>/dev/null | sed 's/^/    /'
 
-step "Dealer site: not yet (issue 5). Center API at http://127.0.0.1:$center_port (GET /healthz)"
+step "12. The dealer site"
+status=$( (exec 3<>"/dev/tcp/127.0.0.1/$center_port" && printf 'GET /login HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && head -1 <&3 | tr -d '\r') 2>/dev/null || echo "?")
+echo "    http://127.0.0.1:$center_port/login answered: $status;"
+echo "    log in as dealer-demo / demo-password-1 (run a center by hand as shown in README.md to browse it)."
 
 step "Done: stopping ${#pids[@]} processes by PID"

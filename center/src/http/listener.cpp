@@ -29,7 +29,9 @@ void reply(wh::http_request& req, const http::response& r) {
   wh::http_response resp(static_cast<wh::status_code>(r.status));
   for (const auto& [k, v] : r.headers) resp.headers().add(k, v);
   if (r.status != 204 && !r.body.empty()) resp.set_body(r.body, r.content_type);
-  resp.headers().add("Cache-Control", "no-store");
+  // Answers are not cached unless the handler says otherwise (the stylesheet).
+  // cpprestsdk folds repeated header names into one line: one Set-Cookie per answer.
+  if (!resp.headers().has("Cache-Control")) resp.headers().add("Cache-Control", "no-store");
   req.reply(resp).then([](pplx::task<void> t) {
     try {
       t.get();

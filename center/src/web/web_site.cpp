@@ -48,7 +48,6 @@ void secure_headers(http::response& r) {
                          "frame-ancestors 'none'; base-uri 'none'");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
-  r.headers.emplace_back("Cache-Control", "no-store");
 }
 
 http::response redirect(const std::string& to) {
