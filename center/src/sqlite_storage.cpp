@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <limits>
 #include <cstring>
@@ -778,17 +779,20 @@ std::vector<stored_reading> sqlite_storage::list_readings(const std::string& sit
 }
 
 std::vector<stored_reading> sqlite_storage::terminal_readings(const std::string& key, std::optional<time_point> from,
-                                                              std::optional<time_point> to, std::size_t limit) {
+                                                              std::optional<time_point> to, std::size_t limit,
+                                                              bool latest) {
   std::lock_guard lock(mutex_);
   std::vector<stored_reading> out;
   sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
-                               " FROM readings WHERE terminal_key = ?1 AND taken_at >= ?2 AND taken_at < ?3 "
-                               "ORDER BY taken_at, received_at, id LIMIT ?4");
+                               " FROM readings WHERE terminal_key = ?1 AND taken_at >= ?2 AND taken_at < ?3 " +
+                               (latest ? "ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT ?4"
+                                       : "ORDER BY taken_at, received_at, id LIMIT ?4"));
   q.bind(1, key)
       .bind(2, from ? to_unix(*from) : std::numeric_limits<std::int64_t>::min())
       .bind(3, to ? to_unix(*to) : std::numeric_limits<std::int64_t>::max())
       .bind(4, static_cast<std::int64_t>(limit));
   while (q.step()) out.push_back(read_reading(q));
+  if (latest) std::reverse(out.begin(), out.end());
   return out;
 }
 

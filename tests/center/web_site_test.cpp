@@ -166,6 +166,48 @@ TEST_F(WebSiteTest, DealersSeeOnlyTheirCustomers) {
   EXPECT_EQ(call(page("GET", "/accounts", a_session)).status, 403);
 }
 
+TEST_F(WebSiteTest, TerminalAndAccountActions) {
+  const auto [site1, cred1] = register_site(issue("dealer-a", "First Customer"),
+                                            json::value::array({terminal("Ricoh", "T-1"), terminal("Ricoh", "T-2")}));
+  const auto [site2, cred2] = register_site(issue("dealer-a", "Second Customer"), json::value::array({terminal("Ricoh", "T-3")}));
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  // The terminal page, then a transfer to the dealer's other customer.
+  const auto t = call(page("GET", "/terminals/ricoh:T-1", session));
+  ASSERT_EQ(t.status, 200);
+  EXPECT_NE(t.body.find("<svg"), std::string::npos);
+  EXPECT_NE(t.body.find("Second Customer"), std::string::npos) << "offered as a transfer target";
+  EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-1/transfer", session, "to_site=" + site2 + "&csrf=" + csrf)).status, 303);
+  EXPECT_EQ(store->find_terminal("ricoh:T-1")->site_id, site2);
+  // Retire needs its confirmation.
+  EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-2/retire", session, "csrf=" + csrf)).status, 400);
+  EXPECT_TRUE(store->find_terminal("ricoh:T-2"));
+  EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-2/retire", session, "confirm=yes&csrf=" + csrf)).status, 303);
+  EXPECT_FALSE(store->find_terminal("ricoh:T-2"));
+  // A new code for the same customer, shown at once.
+  const auto code_page = call(page("POST", "/sites/" + site1 + "/code", session, "csrf=" + csrf));
+  EXPECT_EQ(code_page.status, 200);
+  EXPECT_NE(code_page.body.find("First Customer"), std::string::npos);
+  // An on-demand read lands in the site's request queue.
+  EXPECT_EQ(call(page("POST", "/sites/" + site1 + "/request", session, "csrf=" + csrf)).status, 303);
+  EXPECT_EQ(store->list_requests(site1).size(), 1u);
+  EXPECT_NE(call(page("GET", "/sites/" + site1, session)).body.find("waiting"), std::string::npos);
+  // Search by serial.
+  const auto found = call(page("GET", "/sites", session, "", {{"q", "t-3"}}));
+  EXPECT_NE(found.body.find("Second Customer"), std::string::npos);
+  EXPECT_EQ(found.body.find("First Customer"), std::string::npos);
+  // The admin makes a dealer account and disables it; its sessions end.
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  EXPECT_EQ(call(page("POST", "/accounts", root, "name=dealer-c&password=password-c-123&csrf=" + root_csrf)).status, 303);
+  const auto [c_session, c_csrf] = login("dealer-c", "password-c-123");
+  EXPECT_EQ(call(page("GET", "/sites", c_session)).status, 200);
+  EXPECT_EQ(call(page("POST", "/accounts/dealer-c/disable", root, "csrf=" + root_csrf)).status, 303);
+  EXPECT_EQ(call(page("GET", "/sites", c_session)).status, 303) << "logged out";
+  EXPECT_EQ(call(page("POST", "/accounts/root/disable", root, "csrf=" + root_csrf)).status, 400) << "not oneself";
+  const auto weak = call(page("POST", "/accounts", root, "name=dealer-d&password=short&csrf=" + root_csrf));
+  EXPECT_EQ(weak.status, 400);
+  EXPECT_NE(weak.body.find("at least 10 characters"), std::string::npos);
+}
+
 stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {
   stored_reading s;
   s.site_id = site;
@@ -229,6 +271,14 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
       << r.body;
   EXPECT_NE(r.body.find(",1000,"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(",50,250,1\r\n"), std::string::npos) << "200 before the swap + 50 after; " << r.body;
+  // The storage gives the first or the newest readings of a period.
+  const auto first = store->terminal_readings("ricoh:B-1", std::nullopt, std::nullopt, 2);
+  const auto newest = store->terminal_readings("ricoh:B-1", std::nullopt, std::nullopt, 2, true);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(first[0].r.counters.get(service::copy, counter_kind::impressions), 1000u);
+  EXPECT_EQ(newest[0].r.counters.get(service::copy, counter_kind::impressions), 50u) << "oldest first";
+  EXPECT_EQ(newest[1].r.counters.get(service::copy, counter_kind::impressions), 999u);
   // The same for an ERP system, with a monitoring token.
   const auto token = svc->issue_monitoring_token("root", "erp");
   auto req = get("/api/v1/billing", token, {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}});

@@ -401,7 +401,9 @@ http::response web_site::dispatch(const http::request& req) {
         return redirect("/sites/" + html::url_encode(s.id));
       }
       if (post || !action.empty()) return problem(404, "There is no such page.", me);
-      const auto readings = svc_.store().terminal_readings(key, now - std::chrono::hours(24 * 400), std::nullopt, 5000);
+      // The newest 2,000 readings of the last year: the chart, and the newest 100 as rows.
+      const auto readings =
+          svc_.store().terminal_readings(key, now - std::chrono::hours(24 * 366), std::nullopt, 2000, true);
       std::string rows, supplies;
       for (std::size_t n = 0; n < readings.size() && n < 100; ++n) {
         const auto& r = readings[readings.size() - 1 - n];

@@ -72,7 +72,8 @@ class sqlite_storage final : public storage {
   std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) override;
   void delete_session(std::span<const unsigned char> hash) override;
   std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
-                                                std::optional<time_point> to, std::size_t limit) override;
+                                                std::optional<time_point> to, std::size_t limit,
+                                                bool latest = false) override;
   std::optional<stored_reading> reading_before(const std::string& key, time_point t) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,

@@ -114,9 +114,10 @@ class storage {
   virtual std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) = 0;
   virtual void delete_session(std::span<const unsigned char> hash) = 0;
   /// Readings of one terminal taken in [from, to) (open ends when nullopt),
-  /// oldest first, at most `limit`.
+  /// oldest first, at most `limit`: the first ones, or with `latest` the newest.
   virtual std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
-                                                        std::optional<time_point> to, std::size_t limit) = 0;
+                                                        std::optional<time_point> to, std::size_t limit,
+                                                        bool latest = false) = 0;
   /// The newest reading of a terminal taken before `t`, if any.
   virtual std::optional<stored_reading> reading_before(const std::string& key, time_point t) = 0;
   // Audit log.
