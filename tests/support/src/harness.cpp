@@ -289,6 +289,7 @@ std::string built_program(const std::string& name) {
   if (name == "fleetreg-terminal") return FLEETREG_TERMINAL_BIN;
   if (name == "fleetreg-center") return FLEETREG_CENTER_BIN;
   if (name == "fleetreg-collector") return FLEETREG_COLLECTOR_BIN;
+  if (name == "check_fleetreg") return FLEETREG_CHECK_BIN;
   if (name == "fleetreg-centerctl") return FLEETREG_CENTERCTL_BIN;
   throw std::runtime_error("unknown program " + name);
 }

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleetreg/plugins/plugin_output.hpp"
+#include "fleetreg/snmp/client.hpp"
+
+/// check_fleetreg's three checks. Each returns the state and the plugin's
+/// first line; transport and usage problems are UNKNOWN with one clear line.
+namespace fleetreg::plugins {
+
+struct result {
+  plugins::state state = state::unknown;
+  std::string output;  ///< the first line, newline-terminated
+  std::vector<std::string> details;  ///< more lines for -v
+};
+
+struct terminal_options {
+  snmp::session_options snmp;  ///< peer, version, credentials, timeout
+  std::optional<range> warning, critical;  ///< on the lowest supply level, percent
+};
+/// SNMP to one terminal: identity, every counter as a `c` perfdata item,
+/// supplies in percent against the thresholds, the terminal status (error is
+/// CRITICAL). Devices without the fleetreg MIB are read from RFC 3805.
+result check_terminal(const terminal_options& o);
+
+struct center_options {
+  std::string url;         ///< https://host:port
+  std::string ca_file;
+  std::string token;       ///< monitoring token
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  std::optional<range> warning, critical;  ///< on the number of stale terminals
+  std::optional<range> unanswered_warning, unanswered_critical;
+  std::optional<range> expiring_warning, expiring_critical;
+};
+/// GET /api/v1/status with the monitoring token.
+result check_center(const center_options& o);
+
+struct collector_options {
+  std::string status_file = "/var/lib/fleetreg-collector/status.json";
+  std::optional<range> warning, critical;          ///< on the outbox backlog (readings)
+  std::optional<range> age_warning, age_critical;  ///< on the seconds since the last upload
+};
+/// The collector's world-readable status file.
+result check_collector(const collector_options& o);
+
+}  // namespace fleetreg::plugins

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/plugins/check.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/rest_client/client.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+
+namespace fleetreg::plugins {
+namespace {
+
+namespace tm = snmp::terminal_mib;
+
+result unknown(const std::string& service, const std::string& why) {
+  return {state::unknown, first_line(service, state::unknown, why, {}), {}};
+}
+
+std::string text_of(const range& r) { return r.text; }
+
+}  // namespace
+
+result check_terminal(const terminal_options& o) {
+  const std::string service = "FLEETREG TERMINAL";
+  std::error_code ec;
+  std::optional<collector::device_info> d;
+  std::optional<long> status;
+  std::string status_message;
+  try {
+    d = collector::read_device(o.snmp, ec);
+    if (d && d->source == reading_source::fleetreg_mib) {
+      snmp::client c(o.snmp);
+      const auto vbs = c.get({snmp::append(tm::status_state, {0}), snmp::append(tm::status_message, {0})}, ec);
+      for (const auto& vb : vbs) {
+        if (vb.val.is_exception()) continue;
+        if (vb.name == snmp::append(tm::status_state, {0})) status = vb.val.integer;
+        else status_message = vb.val.octets.substr(0, 200);
+      }
+      ec.clear();
+    }
+  } catch (const std::exception& e) {
+    return unknown(service, std::string("cannot query ") + o.snmp.peer + ": " + e.what());
+  }
+  if (!d) return unknown(service, "no answer from " + o.snmp.peer + (ec ? ": " + ec.message() : ""));
+  std::vector<perfdata> perf;
+  result r;
+  for (const auto svc : {service::copy, service::print, service::scan, service::fax_in, service::fax_out, service::total})
+    for (const auto kind : {counter_kind::impressions, counter_kind::impressions_mono, counter_kind::impressions_color,
+                            counter_kind::sheets})
+      if (const auto v = d->counters.get(svc, kind); v && (*v > 0 || kind == counter_kind::impressions))
+        perf.push_back({std::string(to_string(svc)) + "_" + std::string(to_string(kind)), static_cast<double>(*v), "c",
+                        "", "", 0.0, std::nullopt});
+  state s = state::ok;
+  std::string worst_supply;
+  std::optional<int> lowest;
+  for (const auto& sup : d->supplies) {
+    const auto p = sup.percent();
+    if (!p) continue;
+    const auto label = sup.description.empty() ? "supply " + std::to_string(sup.index) : sup.description;
+    perf.push_back({label, static_cast<double>(*p), "%", o.warning ? text_of(*o.warning) : "",
+                    o.critical ? text_of(*o.critical) : "", 0.0, 100.0});
+    const auto st = check(*p, o.warning, o.critical);
+    r.details.push_back(label + ": " + std::to_string(*p) + "% " + std::string(to_string(st)));
+    if (!lowest || *p < *lowest) {
+      lowest = *p;
+      worst_supply = label;
+    }
+    s = worse(s, st);
+  }
+  std::string text = d->id.manufacturer + " " + d->id.model + " serial " + d->id.serial;
+  if (d->source != reading_source::fleetreg_mib) text += " (RFC 3805)";
+  if (lowest) text += ", lowest supply " + worst_supply + " " + std::to_string(*lowest) + "%";
+  if (status) {
+    const auto v = static_cast<tm::status_value>(*status);
+    if (v == tm::status_value::error) {
+      s = state::critical;
+      text += ", terminal error" + (status_message.empty() ? std::string() : ": " + status_message);
+    } else if (v == tm::status_value::unknown) {
+      s = worse(s, state::warning);
+      text += ", terminal status unknown";
+    } else {
+      text += v == tm::status_value::busy ? ", busy" : ", idle";
+    }
+  }
+  if (d->registered_in_terminal_mode) text += ", registered in terminal mode";
+  r.state = s;
+  r.output = first_line(service, s, text, perf);
+  return r;
+}
+
+result check_center(const center_options& o) {
+  const std::string service = "FLEETREG CENTER";
+  rest_client::options http;
+  http.base_url = o.url;
+  http.ca_file = o.ca_file;
+  http.timeout = o.timeout;
+  std::error_code ec;
+  std::string transport;
+  rest_client::response resp;
+  try {
+    rest_client::client c(http);
+    resp = c.request("GET", "/api/v1/status", "", {{"Authorization", "Bearer " + o.token}}, ec, &transport);
+  } catch (const std::exception& e) {
+    return unknown(service, std::string("cannot query ") + o.url + ": " + e.what());
+  }
+  if (ec) return unknown(service, "cannot reach " + o.url + ": " + transport);
+  if (resp.status == 401) return unknown(service, "the center refused the monitoring token (HTTP 401)");
+  if (resp.status != 200) return unknown(service, "the center answered HTTP " + std::to_string(resp.status));
+  std::string why;
+  const auto body = json::parse(resp.body, why);
+  if (!body || !body->is_object()) return unknown(service, "the center's answer is not JSON: " + why);
+  auto count = [&](const char* name) -> std::optional<double> {
+    if (!body->contains(name) || !(*body)[name].is_number()) return std::nullopt;
+    return (*body)[name].get<double>();
+  };
+  const auto stale = count("stale_terminals"), terminals = count("terminals");
+  const auto unanswered = count("unanswered_requests"), expiring = count("codes_expiring_soon");
+  if (!stale || !unanswered || !expiring) return unknown(service, "the center's status lacks the expected counts");
+  state s = check(*stale, o.warning, o.critical);
+  s = worse(s, check(*unanswered, o.unanswered_warning, o.unanswered_critical));
+  s = worse(s, check(*expiring, o.expiring_warning, o.expiring_critical));
+  auto t = [](const std::optional<range>& r) { return r ? r->text : std::string(); };
+  std::vector<perfdata> perf = {
+      {"stale_terminals", *stale, "", t(o.warning), t(o.critical), 0.0, std::nullopt},
+      {"unanswered_requests", *unanswered, "", t(o.unanswered_warning), t(o.unanswered_critical), 0.0, std::nullopt},
+      {"codes_expiring_soon", *expiring, "", t(o.expiring_warning), t(o.expiring_critical), 0.0, std::nullopt}};
+  if (terminals) perf.push_back({"terminals", *terminals, "", "", "", 0.0, std::nullopt});
+  char text[200];
+  std::snprintf(text, sizeof text, "%.0f stale terminals, %.0f unanswered requests, %.0f codes expiring soon", *stale,
+                *unanswered, *expiring);
+  return {s, first_line(service, s, text, perf), {}};
+}
+
+result check_collector(const collector_options& o) {
+  const std::string service = "FLEETREG COLLECTOR";
+  struct stat st {};
+  if (::stat(o.status_file.c_str(), &st) != 0) return unknown(service, "cannot read " + o.status_file);
+  if (st.st_size > 65536) return unknown(service, o.status_file + " is too large");
+  std::ifstream in(o.status_file);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string why;
+  const auto v = json::parse(text, why);
+  if (!v || !v->is_object() || !v->contains("outbox") || !(*v)["outbox"].is_number())
+    return unknown(service, o.status_file + " is not a collector status: " + why);
+  const double outbox = (*v)["outbox"].get<double>();
+  std::optional<double> age;
+  if (v->contains("last_upload") && (*v)["last_upload"].is_string())
+    if (const auto t = parse_utc((*v)["last_upload"].get<std::string>()))
+      age = std::max<double>(0, std::chrono::duration<double>(std::chrono::system_clock::now() - *t).count());
+  state s = check(outbox, o.warning, o.critical);
+  if (age) s = worse(s, check(*age, o.age_warning, o.age_critical));
+  else if (o.age_warning || o.age_critical) s = worse(s, state::warning);  // never uploaded
+  const bool registered = v->value("registered", false);
+  if (!registered) s = worse(s, state::warning);
+  auto t = [](const std::optional<range>& r) { return r ? r->text : std::string(); };
+  std::vector<perfdata> perf = {{"outbox", outbox, "", t(o.warning), t(o.critical), 0.0, std::nullopt}};
+  if (age) perf.push_back({"last_upload_age", *age, "s", t(o.age_warning), t(o.age_critical), 0.0, std::nullopt});
+  std::string line = std::to_string(static_cast<long long>(outbox)) + " readings waiting, last upload " +
+                     (age ? std::to_string(static_cast<long long>(*age)) + " s ago" : std::string("never"));
+  if (!registered) line += (*v).value("revoked", false) ? ", credential revoked" : ", not registered";
+  if (!v->value("center_reachable", true)) line += ", center unreachable: " + v->value("last_error", std::string());
+  return {s, first_line(service, s, line, perf), {}};
+}
+
+}  // namespace fleetreg::plugins
