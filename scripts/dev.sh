@@ -22,7 +22,7 @@ packages=(
   libsqlite3-dev sqlite3
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
-  chromium
+  chromium nagios4-core
   googletest libgtest-dev libgmock-dev
   iproute2 procps
 )
