@@ -106,13 +106,6 @@ class live_browser {
   std::map<std::string, mdns::service> services_;
 };
 
-// Sleeps up to `d`, waking early when asked to stop.
-void pause(std::chrono::seconds d, volatile std::sig_atomic_t& keep_running) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (keep_running && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
-
 std::string host_name() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
@@ -407,7 +400,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       ++failures;
       log::warning("center unreachable: " + poll.error);
       st.write_status(false, poll.error);
-      pause(std::chrono::seconds(std::min(60, 1 << std::min(failures, 6))), keep_running);
+      sleep_while_running(retry_backoff(failures), keep_running);
       continue;
     }
     failures = 0;

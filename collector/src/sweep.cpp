@@ -243,11 +243,8 @@ class sweeper {
     if (!p.answered) {
       log::debug("sweep", peers_[p.index] + ": " + p.why);
       // A user whose keys did not fit would stay in the process-wide USM cache.
-      if (base_.version == snmp::snmp_version::v3 && !p.engine_id.empty() && p.why != "timeout")
-        if (auto* u = usm_get_user(p.engine_id.data(), p.engine_id.size(), base_.user.c_str()); u && u->engineIDLen) {
-          usm_remove_user(u);
-          usm_free_user(u);
-        }
+      if (base_.version == snmp::snmp_version::v3 && p.why != "timeout")
+        snmp::forget_usm_user(p.engine_id.data(), p.engine_id.size(), base_.user);
     }
     if (auto it = watches_.find(p.index); it != watches_.end()) {
       auto& w = *it->second;

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/files.hpp"
@@ -18,13 +17,6 @@ std::string credential_path(const config& cfg) { return cfg.state_dir + "/" + cr
 
 rest_client::center_options center_of(const config& cfg, const std::string& url) {
   return {url, cfg.ca_file, cfg.proxy, cfg.allow_plain_http};
-}
-
-// Sleeps up to `d`, waking early when asked to stop.
-void pause(std::chrono::milliseconds d, volatile std::sig_atomic_t& keep_running) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (keep_running && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 // One reading of this terminal: what its counters and supplies are now.
@@ -88,13 +80,13 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
         log::warning("registration " + std::string(state == registration_state::pending ? "to retry: " : "failed: ") +
                      st.load().registration.last_error);
       if (state == registration_state::pending) {
-        pause(std::chrono::seconds(std::min(60, 1 << std::min(++failures, 6))), keep_running);
+        sleep_while_running(retry_backoff(++failures), keep_running);
         continue;
       }
     }
     resume = false;
     if (state != registration_state::registered) {
-      pause(std::chrono::seconds(1), keep_running);  // waiting for a code (panel or SNMP SET)
+      sleep_while_running(std::chrono::seconds(1), keep_running);  // waiting for a code (panel or SNMP SET)
       continue;
     }
     const auto credential = read_first_line(credential_path(cfg));
@@ -120,7 +112,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     if (!poll.reachable) {
       st.set_report_error(poll.error);
       log::warning("center unreachable: " + poll.error);
-      pause(std::chrono::seconds(std::min(60, 1 << std::min(++failures, 6))), keep_running);
+      sleep_while_running(retry_backoff(++failures), keep_running);
       continue;
     }
     failures = 0;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/core/clock.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace fleetreg {
 
@@ -76,6 +78,17 @@ std::optional<time_point> parse_utc(std::string_view s) {
   auto tp = std::chrono::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{se} -
             std::chrono::minutes{offset_min};
   return time_point{std::chrono::duration_cast<time_point::duration>(tp.time_since_epoch() + frac)};
+}
+
+void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (keep_running && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
+                                                                              until - std::chrono::steady_clock::now()));
+}
+
+std::chrono::seconds retry_backoff(int failures) noexcept {
+  return std::chrono::seconds(std::min(60, 1 << std::clamp(failures, 0, 6)));
 }
 
 }  // namespace fleetreg

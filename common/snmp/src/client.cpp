@@ -94,19 +94,11 @@ struct client::impl {
   std::unique_ptr<void, session_deleter> session;
   snmp_version version;
 
-  // Net-SNMP keeps SNMPv3 users (with their localized keys) in one
-  // process-wide table keyed by engine ID and name, and does not replace
-  // the keys of an entry that exists: a later session of the same user at
-  // another level or with other passphrases would silently reuse them.
-  // Each client removes the entry its session made.
+  // Each client removes the SNMPv3 user entry its session made (see forget_usm_user).
   ~impl() {
     if (!session || version != snmp_version::v3) return;
     const auto* s = snmp_sess_session(session.get());
-    if (!s || !s->securityEngineIDLen || !s->securityName) return;
-    if (auto* u = usm_get_user(s->securityEngineID, s->securityEngineIDLen, s->securityName); u && u->engineIDLen) {
-      usm_remove_user(u);
-      usm_free_user(u);
-    }
+    if (s && s->securityName) forget_usm_user(s->securityEngineID, s->securityEngineIDLen, s->securityName);
   }
 
   // Sends `request` and returns the response; on failure sets ec.
@@ -213,6 +205,15 @@ session_template::session_template(const session_options& o) {
     s.version = o.version == snmp_version::v1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
     s.community = reinterpret_cast<u_char*>(const_cast<char*>(o.community.c_str()));
     s.community_len = o.community.size();
+  }
+}
+
+void forget_usm_user(const unsigned char* engine_id, std::size_t engine_id_length, const std::string& user) {
+  if (!engine_id || engine_id_length == 0) return;
+  if (auto* u = usm_get_user(const_cast<u_char*>(engine_id), engine_id_length, const_cast<char*>(user.c_str()));
+      u && u->engineIDLen) {
+    usm_remove_user(u);
+    usm_free_user(u);
   }
 }
 

@@ -21,7 +21,8 @@ result unknown(const std::string& service, const std::string& why) {
   return {state::unknown, first_line(service, state::unknown, why, {}), {}};
 }
 
-std::string text_of(const range& r) { return r.text; }
+// A threshold as perfdata writes it ("" when not set).
+std::string text_of(const std::optional<range>& r) { return r ? r->text : std::string(); }
 
 }  // namespace
 
@@ -62,8 +63,7 @@ result check_terminal(const terminal_options& o) {
     const auto p = sup.percent();
     if (!p) continue;
     const auto label = sup.description.empty() ? "supply " + std::to_string(sup.index) : sup.description;
-    perf.push_back({label, static_cast<double>(*p), "%", o.warning ? text_of(*o.warning) : "",
-                    o.critical ? text_of(*o.critical) : "", 0.0, 100.0});
+    perf.push_back({label, static_cast<double>(*p), "%", text_of(o.warning), text_of(o.critical), 0.0, 100.0});
     const auto st = check(*p, o.warning, o.critical);
     r.details.push_back(label + ": " + std::to_string(*p) + "% " + std::string(to_string(st)));
     if (!lowest || *p < *lowest) {
@@ -124,11 +124,10 @@ result check_center(const center_options& o) {
   state s = check(*stale, o.warning, o.critical);
   s = worse(s, check(*unanswered, o.unanswered_warning, o.unanswered_critical));
   s = worse(s, check(*expiring, o.expiring_warning, o.expiring_critical));
-  auto t = [](const std::optional<range>& r) { return r ? r->text : std::string(); };
   std::vector<perfdata> perf = {
-      {"stale_terminals", *stale, "", t(o.warning), t(o.critical), 0.0, std::nullopt},
-      {"unanswered_requests", *unanswered, "", t(o.unanswered_warning), t(o.unanswered_critical), 0.0, std::nullopt},
-      {"codes_expiring_soon", *expiring, "", t(o.expiring_warning), t(o.expiring_critical), 0.0, std::nullopt}};
+      {"stale_terminals", *stale, "", text_of(o.warning), text_of(o.critical), 0.0, std::nullopt},
+      {"unanswered_requests", *unanswered, "", text_of(o.unanswered_warning), text_of(o.unanswered_critical), 0.0, std::nullopt},
+      {"codes_expiring_soon", *expiring, "", text_of(o.expiring_warning), text_of(o.expiring_critical), 0.0, std::nullopt}};
   if (terminals) perf.push_back({"terminals", *terminals, "", "", "", 0.0, std::nullopt});
   char text[200];
   std::snprintf(text, sizeof text, "%.0f stale terminals, %.0f unanswered requests, %.0f codes expiring soon", *stale,
@@ -157,9 +156,8 @@ result check_collector(const collector_options& o) {
   else if (o.age_warning || o.age_critical) s = worse(s, state::warning);  // never uploaded
   const bool registered = v->value("registered", false);
   if (!registered) s = worse(s, state::warning);
-  auto t = [](const std::optional<range>& r) { return r ? r->text : std::string(); };
-  std::vector<perfdata> perf = {{"outbox", outbox, "", t(o.warning), t(o.critical), 0.0, std::nullopt}};
-  if (age) perf.push_back({"last_upload_age", *age, "s", t(o.age_warning), t(o.age_critical), 0.0, std::nullopt});
+  std::vector<perfdata> perf = {{"outbox", outbox, "", text_of(o.warning), text_of(o.critical), 0.0, std::nullopt}};
+  if (age) perf.push_back({"last_upload_age", *age, "s", text_of(o.age_warning), text_of(o.age_critical), 0.0, std::nullopt});
   std::string line = std::to_string(static_cast<long long>(outbox)) + " readings waiting, last upload " +
                      (age ? std::to_string(static_cast<long long>(*age)) + " s ago" : std::string("never"));
   if (!registered) line += (*v).value("revoked", false) ? ", credential revoked" : ", not registered";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,13 @@ class offset_clock final : public clock {
  private:
   std::chrono::seconds offset_;
 };
+
+/// Sleeps up to `d` in 100 ms steps, returning early once `keep_running`
+/// (a signal handler's flag) is 0.
+void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running);
+/// How long a daemon waits before trying an unreachable center again after
+/// `failures` failures in a row: 2^failures seconds, at most 60.
+std::chrono::seconds retry_backoff(int failures) noexcept;
 
 /// Formats as RFC 3339 UTC with seconds ("2026-11-25T16:08:05Z").
 std::string format_utc(time_point t);

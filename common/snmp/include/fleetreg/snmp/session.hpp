@@ -27,4 +27,11 @@ class session_template {
   netsnmp_session s_;
 };
 
+/// Removes the SNMPv3 user `user` of engine `engine_id` from Net-SNMP's
+/// process-wide USM table. Net-SNMP never replaces the keys of an entry that
+/// exists, so a later session of that user with another level or other
+/// passphrases would silently use the old keys. The default (engine-less)
+/// user is left alone.
+void forget_usm_user(const unsigned char* engine_id, std::size_t engine_id_length, const std::string& user);
+
 }  // namespace fleetreg::snmp
