@@ -23,8 +23,10 @@ packages=(
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
   chromium nagios4-core
+  postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml
   googletest libgtest-dev libgmock-dev
   iproute2 procps
+  dpkg-dev help2man lintian rpm socat
 )
 
 say() { printf '==> %s\n' "$*"; }

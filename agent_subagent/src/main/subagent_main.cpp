@@ -10,6 +10,7 @@
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/privileges.hpp"
 #include "fleetreg/subagent/agent.hpp"
 #include "fleetreg/terminal/config.hpp"
 #include "fleetreg/terminal/store.hpp"
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     auto cfg = terminal::load_config(config_path);
     if (!state_dir.empty()) cfg.state_dir = state_dir;
     if (!agentx.empty()) cfg.agentx_socket = agentx;
+    become_owner_of(cfg.state_dir);
     if (test_only) {
       terminal::store check(cfg.state_dir);  // throws when there is no usable store
       std::printf("configuration OK: state %s, AgentX socket %s\n", check.path().c_str(), cfg.agentx_socket.c_str());

@@ -16,6 +16,7 @@
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/announcer.hpp"
 #include "fleetreg/mdns/service.hpp"
@@ -297,6 +298,7 @@ int main(int argc, char** argv) {
     if (optind >= argc) throw usage_error("no command given (see --help)");
     auto cfg = terminal::load_config(config_path);
     if (!state_dir.empty()) cfg.state_dir = state_dir;
+    become_owner_of(cfg.state_dir);
     return dispatch(cfg, argc - optind, argv + optind);
   } catch (const std::exception& e) {
     log::error(e.what());

@@ -5,12 +5,14 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "fleetreg/center/config.hpp"
 #include "fleetreg/center/daemon.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/privileges.hpp"
 
 namespace {
 
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
       std::printf("configuration OK: listen %s, database %s\n", cfg.listen.c_str(), cfg.database.c_str());
       return 0;
     }
+    become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
     center::run(cfg);
     return 0;
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "fleetreg/center/ctl.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/privileges.hpp"
 
 int main(int argc, char** argv) {
   using namespace fleetreg;
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
       }
     }
     const auto cfg = center::load_config(config_path);
+    become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
     return center::run_ctl(cfg, std::vector<std::string>(argv + optind, argv + argc), stdout, stdin);
   } catch (const std::exception& e) {
     log::error(e.what());

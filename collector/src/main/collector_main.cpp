@@ -13,6 +13,7 @@
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/provisional_code.hpp"
 
 namespace {
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (optind >= argc) throw usage_error("no command given (see --help)");
+    become_owner_of(cfg.state_dir);
     const std::string cmd = argv[optind];
     std::string code, center = cfg.center_url;
     bool as_json = false;

@@ -1,0 +1,1 @@
+  rm -f /etc/fleetreg/center.secret /etc/fleetreg/center.secret.new
