@@ -26,7 +26,7 @@ std::string become_owner_of(const std::string& dir) {
   if (::initgroups(name.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
     throw error(exit_code::failure, "cannot become " + name + " (owner of " + dir + "): " + std::strerror(errno));
   if (::setuid(0) == 0) throw error(exit_code::software, "still able to regain root after becoming " + name);
-  log::info("running as " + name + ", the owner of " + dir);
+  log::debug("privileges", "running as " + name + ", the owner of " + dir);
   return name;
 }
 
