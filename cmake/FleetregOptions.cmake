@@ -24,3 +24,13 @@ if(FLEETREG_SANITIZE)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Debian's hardening flags (dpkg-buildflags' "hardening=+all" minus PIE,
+# which GCC does by default here): fortified libc calls, stack protector,
+# read-only relocations bound at start. Not with the sanitizers (a Debug
+# build), where _FORTIFY_SOURCE needs optimisation and ASan replaces it.
+option(FLEETREG_HARDENING "Build with Debian's hardening flags" ON)
+if(FLEETREG_HARDENING AND NOT FLEETREG_SANITIZE)
+  add_compile_options($<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2> -fstack-protector-strong)
+  add_link_options(LINKER:-z,relro LINKER:-z,now)
+endif()
