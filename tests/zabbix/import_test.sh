@@ -98,7 +98,7 @@ runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U zabbix -A trust -E UTF8 -
   --no-sync >/dev/null || die "initdb failed"
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$work/postgres.log" -w -t 60 \
   -o "-k $sock -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null || die "PostgreSQL did not start (see postgres.log above)"
+  start >/dev/null || die "PostgreSQL did not start (postgres.log follows)"
 step "PostgreSQL cluster started"
 
 psql() { command psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -U zabbix "$@"; }
