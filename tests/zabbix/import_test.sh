@@ -7,14 +7,16 @@
 #
 # Runs as root on a clean Debian 12 with the packages of `scripts/dev.sh deps`
 # (postgresql, zabbix-server-pgsql for the schema, zabbix-frontend-php,
-# php-cli, php-pgsql, python3-yaml). Nothing is started outside a private
-# network and mount namespace: PostgreSQL listens on a unix socket only (run
-# as the postgres user from a temporary cluster), PHP's built-in server on
-# 127.0.0.1 of that namespace. The frontend reads its configuration from the
+# php-cli, php-pgsql, python3-yaml). Nothing is started outside private
+# network, mount and PID namespaces: PostgreSQL listens on a unix socket only
+# (run as the postgres user from a temporary cluster), PHP's built-in server
+# on 127.0.0.1 of that namespace. The frontend reads its configuration from the
 # fixed path /etc/zabbix/zabbix.conf.php (Debian's CConfigFile), so a
 # temporary directory is bind-mounted over /etc/zabbix inside the namespace;
 # the real /etc is never written. Every process started is stopped by PID on
-# exit, also on failure, and the temporary directory is removed.
+# exit, also on failure or SIGTERM, and the temporary directory is removed;
+# if the test itself is killed, unshare's --kill-child ends the namespace's
+# first process and the kernel every other one in it.
 set -euo pipefail
 
 die() { printf 'import_test.sh: %s\n' "$*" >&2; exit 1; }
@@ -44,7 +46,15 @@ if [ -z "${FLEETREG_ZBX_INSIDE:-}" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || die "initdb missing: install postgresql"
   getent passwd postgres >/dev/null || die "no 'postgres' user: install postgresql"
   export FLEETREG_ZBX_INSIDE=1
-  exec unshare --net --mount --propagation private -- "$0" "${templates[@]}"
+  unshare --net --mount --propagation private --pid --mount-proc --kill-child=TERM \
+    -- "$0" "${templates[@]}" &
+  inner=$!
+  # unshare ignores SIGTERM; ending it makes --kill-child pass TERM inside.
+  trap 'kill -KILL "$inner" 2>/dev/null; exit 143' TERM
+  trap 'kill -KILL "$inner" 2>/dev/null; exit 130' INT
+  rc=0
+  wait "$inner" || rc=$?
+  exit "$rc"
 fi
 
 # Inside the namespaces from here on.
@@ -82,11 +92,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Long steps run in the background and are waited for, so that a signal
+# reaches the trap at once rather than when the step ends.
+run() { "$@" & wait $!; }
 
 ip link set lo up
 
 # The JavaScript preprocessing, in Zabbix's own engine.
-/usr/bin/python3 "$here/js_check.py" "${templates[@]}"
+run /usr/bin/python3 "$here/js_check.py" "${templates[@]}"
 step "JavaScript preprocessing checked in zabbix_js"
 
 # PostgreSQL: a throw-away cluster owned by postgres, unix socket only.
@@ -102,10 +115,13 @@ runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$work/postgres.log" -w -
 step "PostgreSQL cluster started"
 
 psql() { command psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -U zabbix "$@"; }
+load_schema() {
+  for f in schema images data; do
+    zcat "/usr/share/zabbix-server-pgsql/$f.sql.gz"
+  done | psql -d zabbix >/dev/null
+}
 psql -d postgres -c 'CREATE DATABASE zabbix' >/dev/null
-for f in schema images data; do
-  zcat "/usr/share/zabbix-server-pgsql/$f.sql.gz"
-done | psql -d zabbix >/dev/null || die "loading the Zabbix schema failed"
+run load_schema || die "loading the Zabbix schema failed"
 step "Zabbix schema, images and data loaded"
 
 # The frontend, unmodified, from /usr/share/zabbix; its configuration in the
@@ -144,7 +160,7 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups -- php -d memory_limit=512
 php_pid=$!
 step "frontend served on 127.0.0.1:$port"
 
-/usr/bin/python3 "$here/api_check.py" --url "http://127.0.0.1:$port/api_jsonrpc.php" \
+run /usr/bin/python3 "$here/api_check.py" --url "http://127.0.0.1:$port/api_jsonrpc.php" \
   --mib "$root/mibs/FLEETREG-TERMINAL-MIB.txt" --openapi "$root/center/openapi.json" \
   --center-source "$root/center/src/api.cpp" "${templates[@]}"
 step "API checks passed"
