@@ -462,9 +462,12 @@ def main():
         with open(path, encoding='utf-8') as f:
             docs.append((path.rsplit('/', 1)[-1], f.read()))
     parsed = [(f, yaml.safe_load(s)) for f, s in docs]
-    mib = template_lint.Mib(open(args.mib, encoding='utf-8').read())
-    status_fields = set(json.load(open(args.openapi, encoding='utf-8'))['components']['schemas']['Status']['properties'])
-    metrics = set(re.findall(r'"(fleetreg_[a-z_]+)', open(args.center_source, encoding='utf-8').read()))
+    with open(args.mib, encoding='utf-8') as f:
+        mib = template_lint.Mib(f.read())
+    with open(args.openapi, encoding='utf-8') as f:
+        status_fields = set(json.load(f)['components']['schemas']['Status']['properties'])
+    with open(args.center_source, encoding='utf-8') as f:
+        metrics = set(re.findall(r'"(fleetreg_[a-z_]+)', f.read()))
 
     def lint_factory():
         return template_lint.Linter(mib, status_fields, metrics)

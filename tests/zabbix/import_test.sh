@@ -154,8 +154,9 @@ mount --bind "$work/etc-zabbix" /etc/zabbix
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 install -o nobody -m 644 /dev/null "$work/php.log"
-setpriv --reuid=nobody --regid=nogroup --clear-groups -- php -d memory_limit=512M -d post_max_size=16M -d max_execution_time=300 \
-  -d date.timezone=UTC -d display_errors=stderr -S "127.0.0.1:$port" -t /usr/share/zabbix \
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+  php -d memory_limit=512M -d post_max_size=16M -d max_execution_time=300 -d date.timezone=UTC \
+  -d display_errors=stderr -S "127.0.0.1:$port" -t /usr/share/zabbix \
   >>"$work/php.log" 2>&1 &
 php_pid=$!
 step "frontend served on 127.0.0.1:$port"
