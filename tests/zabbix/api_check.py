@@ -124,6 +124,7 @@ def expected(doc):
 # Zabbix API numbers for the export's words.
 ITEM_TYPES = {'SNMP_AGENT': '20', 'HTTP_AGENT': '19', 'DEPENDENT': '18', 'INTERNAL': '5'}
 VALUE_TYPES = {'FLOAT': '0', 'CHAR': '1', 'LOG': '2', 'UNSIGNED': '3', 'TEXT': '4'}
+RECOVERY_MODES = {'EXPRESSION': '0', 'RECOVERY_EXPRESSION': '1', 'NONE': '2'}
 PRIORITIES = {'NOT_CLASSIFIED': '0', 'INFO': '1', 'WARNING': '2', 'AVERAGE': '3', 'HIGH': '4', 'DISASTER': '5'}
 OVERRIDE_OBJECTS = {'ITEM_PROTOTYPE': '0', 'TRIGGER_PROTOTYPE': '1'}
 OVERRIDE_OPERATORS = {'EQUAL': '0', 'NOT_EQUAL': '1', 'LIKE': '2', 'NOT_LIKE': '3', 'REGEXP': '8', 'NOT_REGEXP': '9'}
@@ -238,7 +239,7 @@ def check_template(api, name, want):
         same_item(f'{name}: item prototype {key}', p, w, valuemaps)
 
     for kind, method in (('triggers', 'trigger.get'), ('trigger_prototypes', 'triggerprototype.get')):
-        stored = get_triggers(api, method, tid, ('priority', 'event_name', 'manual_close'),
+        stored = get_triggers(api, method, tid, ('priority', 'event_name', 'manual_close', 'recovery_mode'),
                               selectDependencies=['description'])
         got_t = {s['description']: s for s in stored}
         expect(set(got_t) == set(want[kind]), f'{name}: {kind} {sorted(got_t)}, the file has {sorted(want[kind])}')
@@ -246,6 +247,9 @@ def check_template(api, name, want):
             w = want[kind][desc]
             expect(s['expression'] == w['expression'], f'{name}: {desc}: expression {s["expression"]}')
             expect(s['priority'] == PRIORITIES[w.get('priority', 'NOT_CLASSIFIED')], f'{name}: {desc}: priority')
+            expect(s['recovery_mode'] == RECOVERY_MODES[w.get('recovery_mode', 'EXPRESSION')] and
+                   s['manual_close'] == ('1' if w.get('manual_close') == 'YES' else '0'),
+                   f"{name}: {desc}: recovery mode {s['recovery_mode']}, manual close {s['manual_close']}")
             deps = sorted(d['description'] for d in s['dependencies'])
             expect(deps == sorted(d['name'] for d in w.get('dependencies', [])), f'{name}: {desc}: dependencies')
 

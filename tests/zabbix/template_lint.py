@@ -15,7 +15,9 @@ Checks, per template file and across them:
   * every LLD macro a prototype, override or filter uses is produced by its
     rule; every user macro used is defined in the template and every defined
     one is used or documented; value maps, trigger items, dependencies and
-    LLD overrides refer to what exists;
+    LLD overrides refer to what exists; a trigger whose description says it
+    is closed by hand makes no OK event, and one without OK events can be
+    closed by hand;
   * the center template reads only fields of the OpenAPI Status schema and
     metrics the center's source emits, with a Bearer token.
 --self-test also breaks copies of the templates in known ways and requires
@@ -353,6 +355,11 @@ class Linter:
         what = f"{tname}: trigger {tr.get('name')!r}"
         exprs = [tr.get('expression', '')] + ([tr['recovery_expression']] if tr.get('recovery_expression') else [])
         refs = [r for e in exprs for r in ITEM_REF.findall(e)]
+        if tr.get('recovery_mode') == 'NONE' and tr.get('manual_close') != 'YES':
+            self.bad(file, f'{what}: no OK event (recovery_mode NONE) and no manual close: its problems never close')
+        if re.search(r'\bto close\b', tr.get('description', '')) and tr.get('recovery_mode') != 'NONE':
+            self.bad(file, f'{what}: the description says it is closed by hand, but it recovers by its expression '
+                           '(want recovery_mode NONE)')
         if not refs:
             self.bad(file, f'{what}: the expression refers to no item')
         for host, key in refs:
@@ -488,6 +495,12 @@ def breakages(terminal, center):
         tr = find(doc, lambda d: d.get('name') == 'Supply {#SUPPLYDESCR}: level is low')
         tr['dependencies'][0]['name'] = 'Supply {#SUPPLYDESCR}: level is very low'
 
+    def self_closing(doc):
+        del find(doc, lambda d: d.get('name') == 'Counter {#SVC}: sheets went down')['recovery_mode']
+
+    def never_closing(doc):
+        del find(doc, lambda d: d.get('name') == 'Terminal has been replaced')['manual_close']
+
     def json_field(doc):
         find(doc, key_is('fleetreg.center.stale_terminals'))['preprocessing'][0]['parameters'] = ['$.stale']
 
@@ -527,6 +540,8 @@ def breakages(terminal, center):
         ('a trigger on a missing item', terminal, foreign_trigger, 'which is not an item of the template'),
         ('an override that selects nothing', terminal, dangling_override, 'selects no ITEM_PROTOTYPE'),
         ('a dependency on a missing trigger', terminal, broken_dependency, 'depends on an unknown trigger'),
+        ('a hand-closed trigger that recovers by itself', terminal, self_closing, 'closed by hand, but it recovers'),
+        ('no OK event and no manual close', terminal, never_closing, 'its problems never close'),
         ('a JSON field the center does not send', center, json_field, 'not a field of the OpenAPI Status'),
         ('a metric the center does not emit', center, metric, 'is not emitted by the center'),
         ('a token without Bearer', center, no_bearer, "needs one header 'Authorization: Bearer"),
