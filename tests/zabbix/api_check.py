@@ -451,6 +451,22 @@ def broken_imports(api, docs, sources, lint_factory):
     expect(after == before, 'a refused import changed the stored template')
 
 
+def login(api):
+    """Waits for the frontend (the built-in server needs a moment; the API
+    answers once the DB does), checks it is 6.0 and logs in as Admin."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            version = api.call('apiinfo.version', {})
+            break
+        except (urllib.error.URLError, ConnectionError):
+            expect(time.monotonic() < deadline, 'the frontend did not answer within 30 s')
+            time.sleep(0.2)
+    expect(version.startswith('6.0.'), f'the frontend is Zabbix {version}, not 6.0')
+    print(f'  ok  Zabbix frontend {version} answers')
+    api.auth = step('user.login as Admin', api.call, 'user.login', {'username': 'Admin', 'password': 'zabbix'})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--url', required=True)
@@ -477,19 +493,7 @@ def main():
         return template_lint.Linter(mib, status_fields, metrics)
 
     try:
-        # The built-in server needs a moment; the API answers once the DB does.
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                version = api.call('apiinfo.version', {})
-                break
-            except (urllib.error.URLError, ConnectionError):
-                expect(time.monotonic() < deadline, 'the frontend did not answer within 30 s')
-                time.sleep(0.2)
-        expect(version.startswith('6.0.'), f'the frontend is Zabbix {version}, not 6.0')
-        print(f'  ok  Zabbix frontend {version} answers')
-
-        api.auth = step('user.login as Admin', api.call, 'user.login', {'username': 'Admin', 'password': 'zabbix'})
+        login(api)
         glob = api.call('usermacro.get', {'output': ['macro', 'value'], 'globalmacro': True,
                                           'filter': {'macro': '{$SNMP_COMMUNITY}'}})
         expect(glob and glob[0]['value'] == 'public', 'no global {$SNMP_COMMUNITY} macro (the docs rely on it)')
