@@ -26,30 +26,38 @@ say() { printf '%s\n' "$*"; }
 die() { printf 'demo.sh: %s\n' "$*" >&2; exit 1; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# The start time of a process (field 22 of /proc/PID/stat): with the PID it
+# names that process only, even after the PID is reused.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
 # Starts a daemon in its own session (it outlives this script), logs to
-# $work/NAME.log and records its PID for `demo.sh stop`.
+# $work/NAME.log and records its PID and start time for `demo.sh stop`.
 daemon() {
   local name=$1
   shift
   setsid "$@" >"$work/$name.log" 2>&1 </dev/null &
-  echo "$! $name" >>"$work/pids"
   last_pid=$!
+  echo "$last_pid $(start_time $last_pid) $name" >>"$work/pids"
 }
 
 stop() {
-  local n=0 pid name
+  local n=0 pid started name
+  # Only processes that are still the ones the demo started.
+  ours() { [ -n "$2" ] && [ "$(start_time "$1")" = "$2" ]; }
   if [ -f "$work/pids" ]; then
-    while read -r pid name; do
-      kill "$pid" 2>/dev/null && n=$((n + 1)) || true
+    while read -r pid started name; do
+      if ours "$pid" "$started"; then kill "$pid" 2>/dev/null && n=$((n + 1)) || true; fi
     done <"$work/pids"
     # Not our children: wait until each is gone, then insist.
     for _ in $(seq 50); do
       local alive=0
-      while read -r pid name; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$work/pids"
+      while read -r pid started name; do ours "$pid" "$started" && alive=1; done <"$work/pids"
       [ $alive = 0 ] && break
       sleep 0.1
     done
-    while read -r pid name; do kill -KILL "$pid" 2>/dev/null && say "killed $name ($pid)" || true; done <"$work/pids"
+    while read -r pid started name; do
+      if ours "$pid" "$started"; then kill -KILL "$pid" 2>/dev/null && say "killed $name ($pid)" || true; fi
+    done <"$work/pids"
   fi
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
@@ -88,7 +96,7 @@ CONF
   daemon center "$center" -c "$work/center.conf"
   wait_tcp 127.0.0.1 8080 || { cat "$work/center.log" >&2; die "the center did not start"; }
   say "fleetreg-center pid $last_pid on 127.0.0.1:8080 (namespace $ns)"
-  ctl() { "$centerctl" -c "$work/center.conf" "$@" 2>/dev/null; }
+  ctl() { "$centerctl" -c "$work/center.conf" "$@" 2>>"$work/centerctl.log"; }
   say "A serviceperson's dealer account: dealer-demo"
   echo 'demo-password-1' | ctl account add dealer-demo >/dev/null
   say "A provisional code for the authorized user (the customer), as the dealer site shows it once:"
@@ -271,6 +279,7 @@ createUser fleetpanel SHA-256 \"demo-auth-pass\" AES \"demo-priv-pass\""
     sed 's/^/      authPriv: /'
   local state_names=(? unregistered pending registering registered failed revoked)
   for _ in $(seq 100); do [ "$(get $addr4 $root_oid.1.5.1.0)" = 4 ] && break; sleep 0.2; done
+  [ "$(get $addr4 $root_oid.1.5.1.0)" = 4 ] || { tail -5 "$work/mfp4-run.log" >&2; die "terminal mode did not register"; }
   local site4
   site4=$(get $addr4 $root_oid.1.5.4.0)
   say "    frtRegState: ${state_names[$(get $addr4 $root_oid.1.5.1.0)]}, site $site4; credential mode $(stat -c %a "$work/mfp4/credential")"
@@ -329,7 +338,13 @@ mkdir -p "$work" /run/dbus /run/avahi-daemon
 : >"$work/pids"
 started=$SECONDS
 ok=
-trap '[ -n "$ok" ] || { echo "demo.sh: failed; stopping what it started" >&2; stop >&2; }' EXIT
+# On failure: the end of every log, then stop (which deletes them).
+failed() {
+  echo "demo.sh: failed; the logs' last lines, then stopping what it started:" >&2
+  for log in "$work"/*.log; do [ -s "$log" ] && { echo "--- $log"; tail -5 "$log"; } >&2; done
+  stop >&2
+}
+trap '[ -n "$ok" ] || failed' EXIT
 trap 'exit 130' INT TERM
 ip netns add "$ns"
 ip -n "$ns" link set lo up

@@ -32,6 +32,7 @@ TEST(Privileges, RootBecomesTheOwnerOfAStateDirectoryForGood) {
   const struct passwd* nobody = ::getpwnam("nobody");
   ASSERT_NE(nobody, nullptr);
   const uid_t uid = nobody->pw_uid;
+  const gid_t gid = nobody->pw_gid;
   test::temp_dir dir;
   ASSERT_EQ(::chown(dir.path().c_str(), uid, nobody->pw_gid), 0);
   ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
@@ -39,6 +40,11 @@ TEST(Privileges, RootBecomesTheOwnerOfAStateDirectoryForGood) {
   const int status = in_child([&] {
     if (become_owner_of(dir.path()) != "nobody") return 1;
     if (::getuid() != uid || ::geteuid() != uid) return 2;
+    if (::getgid() != gid || ::getegid() != gid) return 5;
+    gid_t groups[64];
+    const int n = ::getgroups(64, groups);
+    for (int i = 0; i < n; ++i)
+      if (groups[i] == 0) return 6;  // root's group list was not replaced
     if (::setuid(0) == 0) return 3;  // root cannot be regained
     std::ofstream(dir.file("db")) << "x";
     struct stat st {};

@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The packages, for real (ctest label pkg; root, Debian 12):
 #   build the .debs and .rpms with CPack from BUILD_DIR; lintian with no error
-#   and no warning (the kept ones are overridden, with reasons, in the
-#   packages); rpm -qpl/-qpR/-qpc; apt-get install ./*.deb; every installed
+#   and no warning (and no override); rpm -qpl/-qpR/-qpc; apt-get install ./*.deb; every installed
 #   program's --version and -t on the shipped configuration; the installed
 #   center, subagent and collector started by hand (no systemd here) as their
 #   system users, one registration and one answered request; remove (data
@@ -29,7 +28,11 @@ packages=("${parts[@]/#/fleetreg-}")
 work=$(mktemp -d /tmp/fleetreg-pkg.XXXXXX)
 chmod 755 "$work"  # the daemons run as their own users and read their configs here
 pids=()
-own_policy=
+# Left by this test only while it runs: a fleetreg installation without it
+# is someone's real one, which the test must not purge.
+marker=/var/lib/fleetreg-pkg-test.running
+agentx_existed=
+[ ! -e /var/agentx ] || agentx_existed=1
 
 step_start=$SECONDS
 step() { printf '==> [%3d s] %s\n' $((SECONDS - step_start)) "$*"; }
@@ -55,7 +58,8 @@ cleanup() {
   local rc=$?
   stop_all
   purge_all
-  [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+  rm -f "$marker"
+  [ -n "$agentx_existed" ] || rm -rf /var/agentx
   if [ $rc != 0 ]; then
     for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -20 "$log"; }; done
   fi
@@ -66,11 +70,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
-# No package's service may start (this runs without systemd anyway).
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+# The packages start no service (and there is no systemd here). A run that
+# was killed may have left them installed, with its marker.
+if [ "$(installed "${packages[@]}")" != 0 ] && [ ! -e "$marker" ]; then
+  fail "fleetreg packages are installed on this machine; the pkg test would purge them"
 fi
-purge_all  # a run that was killed may have left them
+purge_all
+: >"$marker"
 
 wait_tcp() {
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
@@ -89,7 +95,7 @@ cpack --config "$build/CPackConfig.cmake" -G "DEB;RPM" -B "$work/out" >"$work/cp
   { cat "$work/cpack.log" >&2; fail "cpack failed"; }
 debs=() rpms=()
 for part in "${parts[@]}"; do
-  arch=amd64 rarch=x86_64
+  arch=$(dpkg --print-architecture) rarch=$(uname -m)
   [ "$part" != mibs ] || { arch=all; rarch=noarch; }
   debs+=("$work/out/fleetreg-${part}_${version}_${arch}.deb")
   rpms+=("$work/out/fleetreg-${part}-${version}-1.${rarch}.rpm")
@@ -97,7 +103,7 @@ done
 for f in "${debs[@]}" "${rpms[@]}"; do [ -s "$f" ] || fail "missing package $f"; done
 echo "    ${#debs[@]} .deb and ${#rpms[@]} .rpm, version $version"
 
-step "lintian (no error, no warning; kept ones are overridden in the packages, with reasons)"
+step "lintian (no error, no warning, no override)"
 lintian_rc=0
 lintian --fail-on error,warning --show-overrides "${debs[@]}" >"$work/lintian.log" 2>&1 || lintian_rc=$?
 grep -v 'running with root privileges' "$work/lintian.log" | sed 's/^/    /' || true
@@ -123,8 +129,11 @@ l=$(rq -l "${rpms[0]}"); for f in /usr/bin/fleetreg-center /usr/bin/fleetreg-cen
     /usr/lib/systemd/system/fleetreg-center.service /usr/share/fleetreg/openapi.json /usr/share/man/man8/fleetreg-center.8.gz; do
   expect_contains "$l" "$f" "fleetreg-center rpm files"; done
 l=$(rq -l "${rpms[2]}"); for f in /usr/bin/fleetreg-subagent /usr/bin/fleetreg-terminal /etc/snmp/snmpd.conf.d/fleetreg-terminal.conf \
-    /usr/lib/systemd/system/fleetreg-subagent.service /usr/lib/systemd/system/snmpd.service.d/fleetreg-terminal.conf; do
+    /usr/lib/systemd/system/fleetreg-subagent.service; do
   expect_contains "$l" "$f" "fleetreg-terminal rpm files"; done
+# Debian's snmpd command line (user Debian-snmp) stays out of the RPM.
+if grep -q snmpd.service.d <<<"$l"; then fail "the fleetreg-terminal rpm carries the Debian snmpd drop-in"; fi
+expect_contains "$(dpkg-deb -c "${debs[2]}")" ./usr/lib/systemd/system/snmpd.service.d/fleetreg-terminal.conf "fleetreg-terminal deb files"
 l=$(rq -l "${rpms[3]}"); for f in /usr/lib/nagios/plugins/check_fleetreg /usr/share/fleetreg/nagios/fleetreg.cfg; do
   expect_contains "$l" "$f" "fleetreg-plugins rpm files"; done
 expect_contains "$(rq -l "${rpms[4]}")" /usr/share/snmp/mibs/FLEETREG-TERMINAL-MIB.txt "fleetreg-mibs rpm files"
@@ -194,31 +203,35 @@ start_center() {
 }
 ctl() { /usr/bin/fleetreg-centerctl -c "$work/center.conf" "$@"; }
 
-step "the installed center, started by hand as root (it becomes fleetreg-center)"
+step "centerctl and the installed center, started by hand as root (they become fleetreg-center)"
 cat >"$work/center.conf" <<CONF
 [center]
 listen = http://127.0.0.1:18080
 allow_plain_http = yes
 CONF
-start_center
+# centerctl first: it creates the database, as fleetreg-center.
 echo 'pkg-test-password' | ctl account add dealer-pkg >/dev/null
+expect_eq "$(find /var/lib/fleetreg-center ! -user fleetreg-center)" "" "files of centerctl not owned by fleetreg-center"
+expect_eq "$(stat -c %U /var/lib/fleetreg-center/center.db)" fleetreg-center "center.db owner (centerctl ran as root)"
+start_center
 code=$(ctl code issue --dealer dealer-pkg --customer "Package Test GmbH" | head -1)
 [ -n "$code" ] || fail "no code issued"
-expect_eq "$(stat -c %U /var/lib/fleetreg-center/center.db)" fleetreg-center "center.db owner (centerctl ran as root)"
 
-step "the installed subagent with a private snmpd (it becomes fleetreg-terminal)"
+step "snmpd as Debian runs it, with the shipped snippet; the installed subagent (it becomes fleetreg-terminal)"
+# Debian's user and group, the snippet's AgentX socket (/var/agentx/master)
+# and VACM; only the port and the persistent directory are the test's.
 mkdir -p "$work/snmpd/persistent"
-cat >"$work/snmpd/snmpd.conf" <<CONF
-master agentx
-agentXSocket unix:$work/snmpd/agentx.sock
-agentXPerms 0660 0770 root fleetreg-terminal
-rocommunity public 127.0.0.1
-CONF
-MIBS= SNMP_PERSISTENT_DIR="$work/snmpd/persistent" snmpd -f -Lo -C -I -smux,hr_device,hr_print \
-  -c "$work/snmpd/snmpd.conf" udp:127.0.0.1:11161 >"$work/snmpd.log" 2>&1 &
+chown Debian-snmp:Debian-snmp "$work/snmpd/persistent"
+printf 'includeFile /etc/snmp/snmpd.conf.d/fleetreg-terminal.conf\n' >"$work/snmpd/snmpd.conf"
+MIBS= SNMP_PERSISTENT_DIR="$work/snmpd/persistent" snmpd -f -LOn -u Debian-snmp -g Debian-snmp \
+  -I -smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition \
+  -C -c "$work/snmpd/snmpd.conf" udp:127.0.0.1:11161 >"$work/snmpd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do [ -S "$work/snmpd/agentx.sock" ] && break; sleep 0.1; done
-/usr/bin/fleetreg-subagent -x "$work/snmpd/agentx.sock" >"$work/subagent.log" 2>&1 &
+for _ in $(seq 50); do [ -S /var/agentx/master ] && break; sleep 0.1; done
+expect_eq "$(stat -c '%a %U %G' /var/agentx/master)" "660 root Debian-snmp" "AgentX socket"
+expect_eq "$(stat -c '%a' /var/agentx)" 755 "AgentX socket directory"
+id -nG fleetreg-terminal | grep -qw Debian-snmp || fail "fleetreg-terminal is not in the group Debian-snmp"
+/usr/bin/fleetreg-subagent >"$work/subagent.log" 2>&1 &
 pids+=($!)
 serial=
 for _ in $(seq 100); do
