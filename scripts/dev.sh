@@ -3,6 +3,7 @@
 # fleetreg developer entry point (Debian 12, as root).
 #
 #   scripts/dev.sh demo                 install packages, build, run the demo
+#                                       (it keeps running: scripts/demo.sh stop)
 #   scripts/dev.sh test [--preset P] [--labels REGEX]
 #                                       install packages, build, run the tests
 #   scripts/dev.sh deps                 install the Debian packages only
@@ -95,7 +96,7 @@ run_benchmarks() {
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || { sed -n '3,13p' "$0"; exit 64; }
+[ -n "$cmd" ] || { sed -n '3,14p' "$0"; exit 64; }
 shift
 preset=ci
 labels='.'
