@@ -114,7 +114,7 @@ std::string host_name() {
 
 }  // namespace
 
-// The SNMP secrets live apart from the configuration, readable by root only.
+// The SNMP secrets live apart from the configuration, readable by their owner only.
 void load_secrets(config& c) {
   struct stat st {};
   if (::stat(c.secrets_file.c_str(), &st) != 0)

@@ -249,11 +249,20 @@ url = http://127.0.0.1:18080
 allow_plain_http = yes
 [snmp]
 targets = udp:127.0.0.1:11161
+secrets_file = $work/collector.secrets
 [mdns]
 enabled = no
 [run]
 wait = 5s
 CONF
+# The SNMP secrets are read as fleetreg-collector: a root-only file is refused.
+printf '[v2c]\ncommunity = public\n' >"$work/collector.secrets"
+chmod 600 "$work/collector.secrets"
+if /usr/bin/fleetreg-collector -c "$work/collector.conf" status >/dev/null 2>"$work/secrets.err"; then
+  fail "a secrets file fleetreg-collector cannot read was accepted"
+fi
+expect_contains "$(cat "$work/secrets.err")" "collector.secrets" "error about the root-only secrets file"
+chown fleetreg-collector "$work/collector.secrets"
 /usr/bin/fleetreg-collector -c "$work/collector.conf" register --code "$code" >"$work/register.log" 2>&1 ||
   { cat "$work/register.log" >&2; fail "registration failed"; }
 expect_eq "$(stat -c '%U %a' /var/lib/fleetreg-collector/credential)" "fleetreg-collector 600" "collector credential"

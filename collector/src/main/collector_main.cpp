@@ -104,7 +104,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (optind >= argc) throw usage_error("no command given (see --help)");
-    become_owner_of(cfg.state_dir);
+    // Read again as the user the state belongs to: the SNMP secrets file must
+    // be readable by the collector's user, by hand as under systemd.
+    if (!become_owner_of(cfg.state_dir).empty()) cfg = collector::load_config(config_path);
     const std::string cmd = argv[optind];
     std::string code, center = cfg.center_url;
     bool as_json = false;
