@@ -22,7 +22,7 @@ if [ -z "${FLEETREG_PKG_TEST_IN_NETNS:-}" ]; then
 fi
 ip link set lo up
 
-version=$(sed -n 's/^CPACK_PACKAGE_VERSION:.*=//p; s/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt" | head -1)
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 parts=(center collector terminal plugins mibs)
 packages=("${parts[@]/#/fleetreg-}")
 work=$(mktemp -d /tmp/fleetreg-pkg.XXXXXX)
