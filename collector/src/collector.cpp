@@ -27,6 +27,7 @@
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/browser.hpp"
 #include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/pacing.hpp"
 
 namespace fleetreg::collector {
 namespace {
@@ -365,49 +366,52 @@ delivery deliver(const config& cfg, store& st) {
     return out;
   }
   rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(60));
-  const auto d = center.deliver(st.outbox(), credential);
-  if (d.acknowledged > 0) st.set_last_upload();
-  if (d.revoked) st.set_revoked(true);
-  out.acknowledged = d.acknowledged;
-  out.revoked = d.revoked;
-  out.error = d.error;
+  out = center.deliver(st.outbox(), credential);
+  if (out.acknowledged > 0) st.set_last_upload();
+  if (out.revoked) st.set_revoked(true);
   return out;
 }
 
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
+  using std::chrono::steady_clock;
   store st(cfg.state_dir);
   auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
   rest_client::center_client center(center_of(cfg, reg.center_url), cfg.wait + std::chrono::seconds(30));
+  rest_client::center_pacing pacing(std::chrono::duration_cast<std::chrono::seconds>(cfg.wait));
   live_browser mdns_seen(cfg);
-  auto next_own_read = std::chrono::steady_clock::now();
-  int failures = 0;
+  auto next_own_read = steady_clock::now();
+  std::string upload_error;  // of the last upload tried, for status.json
+  std::string poll_error;    // of the last poll the center did not answer as asked
   while (keep_running) {
     if (st.registration().revoked) {
       log::error("the center revoked this collector's credential: register again with a new code");
       return;
     }
-    if (std::chrono::steady_clock::now() >= next_own_read) {
+    if (steady_clock::now() >= next_own_read) {
       take_readings(cfg, st, "", mdns_seen.snapshot(cfg.browse_time));
-      next_own_read = std::chrono::steady_clock::now() + cfg.read_interval;
+      next_own_read = steady_clock::now() + cfg.read_interval;
     }
     const auto d = deliver(cfg, st);
-    st.write_status(d.error.empty() || d.error == "not registered", d.error);
+    pacing.after(d);
     if (d.revoked) continue;
-    const auto poll = center.wait_for_requests(st.credential(), std::chrono::duration_cast<std::chrono::seconds>(cfg.wait));
-    if (!poll.reachable) {
-      ++failures;
-      log::warning("center unreachable: " + poll.error);
-      st.write_status(false, poll.error);
-      sleep_while_running(retry_backoff(failures), keep_running);
+    if (d.status != 0 || (!d.error.empty() && d.error != "not registered")) upload_error = d.error;
+    // Paced (an empty answer, the center asking to wait or refusing): the
+    // own reads go on meanwhile.
+    if (const auto left = pacing.until_next_poll(); left > std::chrono::milliseconds::zero()) {
+      st.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
+      const auto to_read = std::chrono::ceil<std::chrono::milliseconds>(next_own_read - steady_clock::now());
+      sleep_while_running(std::clamp(to_read, std::chrono::milliseconds::zero(), left), keep_running);
       continue;
     }
-    failures = 0;
+    const auto poll = center.wait_for_requests(st.credential(), pacing.wait());
     if (poll.revoked) {
       st.set_revoked(true);
       continue;
     }
+    poll_error = pacing.after(poll).state == rest_client::center_state::accepting ? "" : poll.error;
+    st.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
     for (const auto& id : poll.request_ids) {
       const auto n = take_readings(cfg, st, id, mdns_seen.snapshot(cfg.browse_time));
       log::info("request " + id + ": " + std::to_string(n) + " terminals read");

@@ -9,6 +9,7 @@
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/pacing.hpp"
 
 namespace fleetreg::terminal {
 namespace {
@@ -66,9 +67,10 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
   rest_client::outbox box(db, system_clock_source::instance());
   const auto wait = std::chrono::duration_cast<std::chrono::seconds>(cfg.wait);
   bool resume = true;  // a registration a crash interrupted is carried on once
-  int failures = 0;
+  int failures = 0;    // registrations in a row that could not reach the center
   std::string center_url;
   std::unique_ptr<rest_client::center_client> center;
+  rest_client::center_pacing pacing(wait);
   log::notice("terminal mode: " + terminal_key(st.load().id).value_or("?") + ", state " +
               std::string(to_string(st.load().registration.state)));
   while (keep_running) {
@@ -85,6 +87,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       }
     }
     resume = false;
+    failures = 0;
     if (state != registration_state::registered) {
       sleep_while_running(std::chrono::seconds(1), keep_running);  // waiting for a code (panel or SNMP SET)
       continue;
@@ -94,8 +97,10 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     if (!center || url != center_url) {
       center = std::make_unique<rest_client::center_client>(center_of(cfg, url), cfg.wait + std::chrono::seconds(30));
       center_url = url;
+      pacing = rest_client::center_pacing(wait);  // what the last center said does not hold for this one
     }
     auto delivered = center->deliver(box, credential);
+    pacing.after(delivered);
     if (delivered.acknowledged > 0) st.set_last_report();
     if (delivered.revoked) {
       st.set_revoked(delivered.error);
@@ -103,25 +108,29 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       continue;
     }
     if (!delivered.error.empty()) st.set_report_error(delivered.error);
-    const auto poll = center->wait_for_requests(credential, wait);
+    // Paced (an empty answer, the center asking to wait or refusing): the
+    // store is looked at again every second meanwhile (a new code, a new center).
+    if (const auto left = pacing.until_next_poll(); left > std::chrono::milliseconds::zero()) {
+      sleep_while_running(std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1)), keep_running);
+      continue;
+    }
+    const auto poll = center->wait_for_requests(credential, pacing.wait());
     if (poll.revoked) {
       st.set_revoked(poll.error);
       log::error("the center revoked this terminal's credential: enter a new provisional code");
       continue;
     }
-    if (!poll.reachable) {
+    if (pacing.after(poll).state != rest_client::center_state::accepting) {
       st.set_report_error(poll.error);
-      log::warning("center unreachable: " + poll.error);
-      sleep_while_running(retry_backoff(++failures), keep_running);
       continue;
     }
-    failures = 0;
     for (const auto& id : poll.request_ids) {
       box.add(take_reading(st.load(), id));  // on disk before it is sent
       log::info("request " + id + " answered");
     }
     if (!poll.request_ids.empty()) {
       delivered = center->deliver(box, credential);
+      pacing.after(delivered);
       if (delivered.acknowledged > 0) st.set_last_report();
       if (!delivered.error.empty()) st.set_report_error(delivered.error);
     }

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <thread>
 
+#include "fleetreg/core/random.hpp"
+
 namespace fleetreg {
 
 const system_clock_source& system_clock_source::instance() noexcept {
@@ -87,8 +89,20 @@ void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_at
                                                                               until - std::chrono::steady_clock::now()));
 }
 
-std::chrono::seconds retry_backoff(int failures) noexcept {
-  return std::chrono::seconds(std::min(60, 1 << std::clamp(failures, 0, 6)));
+std::chrono::milliseconds retry_backoff(int failures, const backoff_policy& policy) noexcept {
+  // first * 2^(failures-1), computed without overflow: stop doubling at `most`.
+  const std::chrono::milliseconds most = std::max(policy.first, policy.most);
+  std::chrono::milliseconds wait = policy.first;
+  for (int i = 1; i < failures && wait > std::chrono::milliseconds::zero() && wait < most; ++i) wait *= 2;
+  wait = std::min(wait, most);
+  if (!policy.jitter) return wait;
+  unsigned char r = 0;
+  try {
+    random_bytes(&r, 1);
+  } catch (...) {
+    return wait;  // no randomness: the bare schedule still backs off
+  }
+  return wait + wait * r / 1024;  // up to a quarter more
 }
 
 }  // namespace fleetreg

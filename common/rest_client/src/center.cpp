@@ -1,13 +1,146 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/rest_client/center.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/rest_client/pacing.hpp"
 
 namespace fleetreg::rest_client {
 namespace {
 
 std::map<std::string, std::string> bearer(const std::string& credential) {
   return {{"Authorization", "Bearer " + credential}};
+}
+
+// A cursor over an HTTP-date: each step consumes what it matched.
+struct date_reader {
+  std::string_view s;
+
+  bool literal(std::string_view l) {
+    if (!s.starts_with(l)) return false;
+    s.remove_prefix(l.size());
+    return true;
+  }
+  bool number(std::size_t digits, int& out) {
+    if (s.size() < digits) return false;
+    out = 0;
+    for (std::size_t i = 0; i < digits; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    s.remove_prefix(digits);
+    return true;
+  }
+  // One of `names`; its index in `index`.
+  template <std::size_t n>
+  bool name(const std::array<std::string_view, n>& names, int& index) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (literal(names[i])) {
+        index = static_cast<int>(i);
+        return true;
+      }
+    return false;
+  }
+  // "HH:MM:SS"
+  bool time_of_day(int& h, int& m, int& sec) {
+    return number(2, h) && literal(":") && number(2, m) && literal(":") && number(2, sec);
+  }
+};
+
+constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+// Long names first, so that "Sunday" is not read as "Sun" + "day".
+constexpr std::array<std::string_view, 7> long_day_names = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                            "Friday", "Saturday", "Sunday"};
+constexpr std::array<std::string_view, 7> day_names = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+// An HTTP-date in whole seconds (any year 0000..9999 fits).
+std::optional<std::chrono::sys_seconds> http_date_seconds(std::string_view text) {
+  date_reader r{text};
+  int day_name = 0, day = 0, month = 0, year = 0, h = 0, m = 0, sec = 0;
+  if (r.name(long_day_names, day_name)) {
+    // rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT"; of a two-digit year,
+    // 70..99 are 19xx, the others 20xx (RFC 9110: never far in the future).
+    if (!r.literal(", ") || !r.number(2, day) || !r.literal("-") || !r.name(month_names, month) || !r.literal("-") ||
+        !r.number(2, year) || !r.literal(" ") || !r.time_of_day(h, m, sec) || !r.literal(" GMT"))
+      return std::nullopt;
+    year += year < 70 ? 2000 : 1900;
+  } else if (r.name(day_names, day_name)) {
+    if (r.literal(", ")) {
+      // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+      if (!r.number(2, day) || !r.literal(" ") || !r.name(month_names, month) || !r.literal(" ") ||
+          !r.number(4, year) || !r.literal(" ") || !r.time_of_day(h, m, sec) || !r.literal(" GMT"))
+        return std::nullopt;
+    } else {
+      // asctime-date: "Sun Nov  6 08:49:37 1994"
+      if (!r.literal(" ") || !r.name(month_names, month) || !r.literal(" ")) return std::nullopt;
+      if (!(r.literal(" ") ? r.number(1, day) : r.number(2, day)) || !r.literal(" ") || !r.time_of_day(h, m, sec) ||
+          !r.literal(" ") || !r.number(4, year))
+        return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (!r.s.empty() || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month + 1)},
+                                        std::chrono::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{m} +
+         std::chrono::seconds{sec};
+}
+
+}  // namespace
+
+std::optional<time_point> parse_http_date(std::string_view text) {
+  const auto at = http_date_seconds(text);
+  // A system_clock::time_point (nanoseconds) holds the years 1678..2262.
+  if (!at || at->time_since_epoch() > std::chrono::hours(24 * 365 * 280) ||
+      at->time_since_epoch() < -std::chrono::hours(24 * 365 * 290))
+    return std::nullopt;
+  return time_point{std::chrono::duration_cast<time_point::duration>(at->time_since_epoch())};
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, time_point now) {
+  // Optional whitespace around the field value (RFC 9110 5.5).
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  std::chrono::seconds wait{0};
+  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+    // delta-seconds; more than the longest wait is simply the longest wait.
+    std::int64_t n = 0;
+    for (const char c : value) n = std::min<std::int64_t>(n * 10 + (c - '0'), retry_after_max.count() + 1);
+    wait = std::chrono::seconds(n);
+  } else if (const auto at = http_date_seconds(value)) {
+    wait = *at - std::chrono::floor<std::chrono::seconds>(now);  // rounded up: never sooner
+  } else {
+    return std::nullopt;
+  }
+  return std::clamp(wait, retry_after_min, retry_after_max);
+}
+
+std::optional<std::chrono::seconds> parse_max_wait(std::string_view error_body) {
+  std::string why;
+  const auto body = json::parse(error_body, why);
+  if (!body || !body->is_object() || !body->contains("error") || !(*body)["error"].is_object()) return std::nullopt;
+  const auto& e = (*body)["error"];
+  if (e.value("code", std::string()) != "invalid_wait" || !e.contains("max_wait")) return std::nullopt;
+  // JSON reads 60 as unsigned, -1 as signed; fractions, strings and the rest are not seconds.
+  const auto& m = e["max_wait"];
+  if (m.is_number_unsigned() && m.get<std::uint64_t>() <= 86400u) return std::chrono::seconds(m.get<std::int64_t>());
+  return std::nullopt;
+}
+
+namespace {
+
+// Retry-After of a 429 or 503 (other statuses do not ask to wait).
+std::optional<std::chrono::seconds> retry_after_of(const response& r) {
+  if (r.status != 429 && r.status != 503) return std::nullopt;
+  const auto it = r.headers.find("retry-after");
+  if (it == r.headers.end()) return std::nullopt;
+  return parse_retry_after(it->second, std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -72,18 +205,20 @@ center_client::poll center_client::wait_for_requests(const std::string& credenti
   poll out;
   std::error_code ec;
   std::string transport;
+  const auto started = std::chrono::steady_clock::now();
   const auto r = http_->request("GET", "/api/v1/requests?wait=" + std::to_string(wait.count()), "", bearer(credential),
                                 ec, &transport);
+  out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  out.status = ec ? 0 : r.status;
+  if (!ec) out.retry_after = retry_after_of(r);
   if (ec || r.status >= 500) {
     out.error = ec ? transport : center_message(r);
     return out;
   }
   out.reachable = true;
-  if (r.status == 401) {
-    out.revoked = true;
-    out.error = center_message(r);
-    return out;
-  }
+  if (r.status == 204) return out;  // nothing requested within `wait`
+  if (r.status == 401) out.revoked = true;
+  if (r.status == 400) out.max_wait = parse_max_wait(r.body);
   if (r.status != 200) {
     out.error = center_message(r);
     return out;
@@ -115,9 +250,14 @@ center_client::delivery center_client::deliver(outbox& box, const std::string& c
     std::error_code ec;
     std::string transport;
     const auto r = http_->request("POST", "/api/v1/readings", body, bearer(credential), ec, &transport);
+    out.status = ec ? 0 : r.status;
+    out.retry_after = ec ? std::nullopt : retry_after_of(r);
     if (ec || r.status >= 500 || r.status == 429) {
+      // Not reached, or asked to wait: the center's Retry-After, else the
+      // outbox's backoff (a 429 without one as a refusal, like the polls).
       out.error = ec ? "cannot reach the center: " + transport : center_message(r);
-      box.retry_later(ids);
+      box.retry_later(ids, out.retry_after.value_or(std::chrono::seconds::zero()),
+                      r.status == 429 && !out.retry_after ? center_pacing::refusing_backoff : outbox::retry_policy);
       return out;
     }
     if (r.status == 401) {
@@ -126,13 +266,15 @@ center_client::delivery center_client::deliver(outbox& box, const std::string& c
       return out;
     }
     if (r.status != 200) {
-      // Refused as malformed or for an unknown terminal: keep it, back off, say why.
+      // Refused as malformed or for an unknown terminal: keep it, back off
+      // as from any refusal (10 s doubling to 5 min), say why.
       out.error = center_message(r);
-      box.retry_later(ids);
+      box.retry_later(ids, std::chrono::seconds::zero(), center_pacing::refusing_backoff);
       return out;
     }
     box.acknowledged(ids);  // accepted or already there: both mean stored
     out.acknowledged += static_cast<std::int64_t>(ids.size());
+    out.error.clear();
   }
 }
 

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "fleetreg/core/json.hpp"
-#include "fleetreg/core/random.hpp"
 
 namespace fleetreg::rest_client {
 
@@ -42,21 +41,21 @@ void outbox::acknowledged(const std::vector<std::string>& ids) {
   tx.commit();
 }
 
-void outbox::retry_later(const std::vector<std::string>& ids) {
+void outbox::retry_later(const std::vector<std::string>& ids, std::chrono::seconds at_least,
+                         const backoff_policy& policy) {
   sqlite::transaction tx(db_);
   sqlite::statement q(db_, "SELECT attempts FROM outbox WHERE id = ?1");
   sqlite::statement up(db_, "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?1 WHERE id = ?2");
+  const auto now = clock_.now();
   for (const auto& id : ids) {
     q.bind(1, id);
     const auto attempts = q.step() ? q.column_int(0) : 0;
     q.reset();
-    // 1 s, 2 s, 4 s … up to 5 minutes, plus up to 25 % jitter so that many
-    // reporters do not return to a recovering center at the same moment.
-    const std::int64_t base = std::min<std::int64_t>(300, std::int64_t{1} << std::min<std::int64_t>(attempts, 9));
-    unsigned char r = 0;
-    random_bytes(&r, 1);
-    const auto delay = base + base * r / 1024;
-    up.bind(1, to_unix(clock_.now()) + delay).bind(2, id);
+    const auto failures = static_cast<int>(std::min<std::int64_t>(attempts + 1, 64));
+    const auto delay = std::max<std::chrono::milliseconds>(retry_backoff(failures, policy), at_least);
+    // Rounded up to the next whole second, so the wait is never shorter than asked.
+    const auto at = std::chrono::ceil<std::chrono::seconds>((now + delay).time_since_epoch()).count();
+    up.bind(1, static_cast<std::int64_t>(at)).bind(2, id);
     up.run();
   }
   tx.commit();

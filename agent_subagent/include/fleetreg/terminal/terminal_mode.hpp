@@ -26,8 +26,11 @@ registration_state register_now(const config& cfg, store& st, bool resume);
 /// registered, long-polls the center and answers each request with the
 /// counters and supplies through the zero-loss outbox (in terminal.db,
 /// synchronous=FULL; removed only on acknowledgement, retried with
-/// backoff). A revoked credential stops reporting until a new code is
-/// entered. Returns when keep_running becomes 0.
+/// backoff). Paced by rest_client::center_pacing: Retry-After honoured,
+/// refusals backed off up to 5 minutes and logged once, the wait clamped to
+/// the center's maximum, wait 0 polled every 30 s. A revoked credential
+/// stops reporting until a new code is entered. Returns when keep_running
+/// becomes 0 (a pause ends within 100 ms).
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
 
 }  // namespace fleetreg::terminal

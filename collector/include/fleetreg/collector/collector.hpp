@@ -11,6 +11,7 @@
 #include "fleetreg/collector/device.hpp"
 #include "fleetreg/collector/store.hpp"
 #include "fleetreg/mdns/service.hpp"
+#include "fleetreg/rest_client/center.hpp"
 #include "fleetreg/snmp/client.hpp"
 
 /// The collector's work: discover terminals, register them with a center
@@ -94,18 +95,21 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
 std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
                           const std::optional<std::vector<mdns::service>>& services = std::nullopt);
 
-struct delivery {
-  std::int64_t acknowledged = 0;
-  bool revoked = false;
-  std::string error;  ///< why the last attempt failed, or ""
-};
-/// Sends due outbox entries in batches of 100 until none is due or sending fails.
+/// What an upload achieved (acknowledged, revoked, the error, the HTTP status
+/// and Retry-After of the last attempt).
+using delivery = rest_client::center_client::delivery;
+/// Sends due outbox entries in batches of 100 until none is due or sending
+/// fails (see center_client::deliver); error "not registered" without a
+/// registration. Records the upload time and a revocation in the store.
 delivery deliver(const config& cfg, store& st);
 
 /// `fleetreg-collector run`: long-poll, read, deliver, and read on the own
-/// schedule, until keep_running is 0. mDNS browsing runs all the while on the
+/// schedule, until keep_running is 0. Paced by rest_client::center_pacing:
+/// Retry-After honoured, refusals backed off up to 5 minutes and logged once,
+/// the wait clamped to the center's maximum, wait 0 polled every 30 s; the
+/// own reads go on meanwhile. mDNS browsing runs all the while on the
 /// collector's own event loop (a Boost.Asio thread), through avahi-daemon
-/// restarts.
+/// restarts. A pause ends within 100 ms of keep_running becoming 0.
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
 
 }  // namespace fleetreg::collector

@@ -54,9 +54,18 @@ class offset_clock final : public clock {
 /// Sleeps up to `d` in 100 ms steps, returning early once `keep_running`
 /// (a signal handler's flag) is 0.
 void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running);
-/// How long a daemon waits before trying an unreachable center again after
-/// `failures` failures in a row: 2^failures seconds, at most 60.
-std::chrono::seconds retry_backoff(int failures) noexcept;
+/// A schedule of retries after failures in a row.
+struct backoff_policy {
+  std::chrono::seconds first{2};  ///< the wait after the first failure
+  std::chrono::seconds most{60};  ///< no wait is longer (before the jitter)
+  /// Adds up to a quarter at random, so that many reporters do not return to
+  /// a recovering center at the same moment.
+  bool jitter = true;
+};
+/// How long to wait before the next try after `failures` failures in a row
+/// (1 or more): `first`, doubled for each further failure up to `most`, plus
+/// the jitter. Never throws (without a random source the jitter is left out).
+std::chrono::milliseconds retry_backoff(int failures, const backoff_policy& policy = {}) noexcept;
 
 /// Formats as RFC 3339 UTC with seconds ("2026-11-25T16:08:05Z").
 std::string format_utc(time_point t);

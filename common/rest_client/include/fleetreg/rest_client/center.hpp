@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/rest_client/client.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
@@ -33,6 +36,22 @@ void check_center_url(const center_options& o);
 /// or "HTTP <status>".
 std::string center_message(const response& r);
 
+/// The shortest and longest wait a Retry-After is taken as.
+inline constexpr std::chrono::seconds retry_after_min{1};
+inline constexpr std::chrono::seconds retry_after_max{3600};
+/// Reads a Retry-After value (RFC 9110 10.2.3): delta-seconds, or an
+/// HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms)
+/// counted from `now`. Clamped to retry_after_min..retry_after_max; nullopt
+/// when empty or malformed (a sign, a fraction, words, an impossible date).
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, time_point now);
+/// Parses an HTTP-date in any of its three forms; nullopt when malformed.
+std::optional<time_point> parse_http_date(std::string_view text);
+/// The center's longest long-poll wait from the body of a 400 invalid_wait:
+/// {"error": {"code": "invalid_wait", "message": "...", "max_wait": 60}},
+/// whole seconds 0..86400. nullopt for another error, or a max_wait that is
+/// missing, negative, fractional, too large or not a number.
+std::optional<std::chrono::seconds> parse_max_wait(std::string_view error_body);
+
 class center_client {
  public:
   /// `timeout` bounds each request (above the long-poll wait for polling).
@@ -55,24 +74,33 @@ class center_client {
   std::string add_terminals(const std::string& credential, const json::value& terminals);
 
   struct poll {
-    bool reachable = false;
-    bool revoked = false;  ///< 401: the credential no longer works
+    bool reachable = false;  ///< the center answered, with a status below 500
+    bool revoked = false;    ///< 401: the credential no longer works
     std::vector<std::string> request_ids;
-    std::string error;
+    std::string error;  ///< why the answer holds no requests list, or "" (200, 204)
+    int status = 0;     ///< the HTTP status, 0 when the center was not reached
+    /// Retry-After of a 429 or 503, clamped to 1 s..1 h (see parse_retry_after).
+    std::optional<std::chrono::seconds> retry_after;
+    /// The center's longest long-poll wait, from a 400 invalid_wait's error body.
+    std::optional<std::chrono::seconds> max_wait;
+    std::chrono::milliseconds elapsed{0};  ///< how long the request took
   };
   /// GET /api/v1/requests?wait=N: the requests for running status waiting
-  /// for this site (empty after `wait` without one).
+  /// for this site (empty after `wait` without one: 204).
   poll wait_for_requests(const std::string& credential, std::chrono::seconds wait);
 
   struct delivery {
     std::int64_t acknowledged = 0;
     bool revoked = false;
     std::string error;  ///< why the last attempt failed, or ""
+    int status = 0;     ///< HTTP status of the last upload; 0: not reached, or nothing was due (error "")
+    std::optional<std::chrono::seconds> retry_after;  ///< of a 429 or 503, as in poll
   };
   /// Sends due outbox entries in batches of 100 until none is due or sending
   /// fails. 200 (stored or already there) removes them; transport errors,
-  /// 5xx and 429 back off; 401 is `revoked`; other refusals keep the readings
-  /// and back off too (nothing is dropped silently).
+  /// 5xx and 429 back off, not sooner than a Retry-After; 401 is `revoked`;
+  /// other refusals keep the readings and back off too (nothing is dropped
+  /// silently).
   delivery deliver(outbox& box, const std::string& credential);
 
  private:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,9 +38,13 @@ class outbox {
   std::vector<outbox_entry> due(std::size_t limit);
   /// The center stored (or already had) these: they leave the outbox.
   void acknowledged(const std::vector<std::string>& ids);
-  /// Sending failed: try again after an exponential backoff with jitter
-  /// (1 s doubling up to 5 min, plus up to 25 %).
-  void retry_later(const std::vector<std::string>& ids);
+  /// The retry schedule after a failure to send: 1 s doubling up to 5 min,
+  /// plus up to 25 %, counted in the entry's attempts.
+  static constexpr backoff_policy retry_policy{std::chrono::seconds(1), std::chrono::minutes(5), true};
+  /// Sending failed: try again after `policy`'s backoff for the entry's
+  /// attempts, and not before `at_least` from now (the center's Retry-After).
+  void retry_later(const std::vector<std::string>& ids, std::chrono::seconds at_least = std::chrono::seconds::zero(),
+                   const backoff_policy& policy = retry_policy);
   /// Number of readings waiting and the time of the oldest.
   std::pair<std::int64_t, std::optional<time_point>> backlog();
 
