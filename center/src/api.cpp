@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
@@ -62,31 +63,10 @@ std::string bearer(const http::request& req) {
 
 }  // namespace
 
-std::int64_t rate_limiter::retry_after(const std::string& peer, time_point now) {
-  std::lock_guard lock(mutex_);
-  auto it = failures_.find(peer);
-  if (it == failures_.end()) return 0;
-  auto& q = it->second;
-  while (!q.empty() && q.front() + std::chrono::minutes(1) <= now) q.pop_front();
-  if (q.empty()) {
-    failures_.erase(it);
-    return 0;
-  }
-  if (static_cast<std::int64_t>(q.size()) < limit_) return 0;
-  return std::max<std::int64_t>(
-      1, std::chrono::duration_cast<std::chrono::seconds>(q.front() + std::chrono::minutes(1) - now).count());
-}
-
-void rate_limiter::record_failure(const std::string& peer, time_point now) {
-  std::lock_guard lock(mutex_);
-  // Bound the memory an attacker can make us use: forget the oldest peers.
-  if (failures_.size() > 100000) failures_.erase(failures_.begin());
-  auto& q = failures_[peer];
-  q.push_back(now);
-  while (static_cast<std::int64_t>(q.size()) > limit_ + 1) q.pop_front();
-}
-
-api::api(operations& svc) : svc_(svc), limiter_(svc.settings().failed_attempts_per_minute) {}
+api::api(operations& svc)
+    : svc_(svc),
+      limiter_(svc.settings().failed_attempts_per_minute, std::chrono::minutes(1)),
+      long_polls_(svc.settings().max_long_polls_per_site, svc.settings().max_long_polls) {}
 
 const std::vector<api::route>& api::routes() {
   static const std::vector<route> r = {
@@ -106,16 +86,18 @@ http::result api::handle(const http::request& req) {
   try {
     return dispatch(req);
   } catch (const std::exception& e) {
-    log::error("request " + req.method + " " + req.path + " failed: " + e.what());
-    return error_response(500, "internal_error", "the center could not complete the request; try again later");
+    log::error("request failed id=" + req.id + " method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
+               " error=" + log::quote(e.what()));
+    return error_response(500, "internal_error",
+                          "the center could not complete the request; try again later (request " + req.id + ")",
+                          {{"request_id", req.id}});
   }
 }
 
 http::result api::dispatch(const http::request& req) {
   if (static_cast<std::int64_t>(req.body.size()) > svc_.settings().max_body_bytes)
     return refuse(req, 413, "body_too_large",
-                  "the request body is larger than " + std::to_string(svc_.settings().max_body_bytes) + " bytes",
-                  false);
+                  "the request body is larger than " + std::to_string(svc_.settings().max_body_bytes) + " bytes");
   bool path_known = false;
   for (const auto& r : routes()) {
     if (r.pattern != req.path) continue;
@@ -132,101 +114,106 @@ http::result api::dispatch(const http::request& req) {
       if (auto page = fallback_(req)) return *page;
   }
   if (path_known) {
-    auto r = refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path, false);
-    return r;
+    return refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path);
   }
   if (fallback_)
     if (auto r = fallback_(req)) return *r;
-  return refuse(req, 404, "not_found", "no such endpoint: " + req.path, false);
+  return refuse(req, 404, "not_found", "no such endpoint: " + req.path);
 }
 
 http::response api::refuse(const http::request& req, int status, const std::string& code, const std::string& message,
-                           bool counts_as_failure) {
+                           std::optional<failure_kind> failure, const json::value& extra) {
   {
     std::lock_guard lock(metrics_mutex_);
     ++refusals_[code];
   }
-  if (counts_as_failure) limiter_.record_failure(req.peer, svc_.now_source().now());
-  log::info("refused " + req.method + " " + req.path + " peer=" + req.peer + " status=" + std::to_string(status) +
-            " reason=" + code);
-  return error_response(status, code, message);
+  if (failure) limiter_.record_failure(peer::limit_key(req.peer), *failure, svc_.now_source().now());
+  log::info("refused method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
+            " peer=" + log::quote(req.peer) + " status=" + std::to_string(status) + " reason=" + code);
+  return error_response(status, code, message, extra);
 }
 
 http::response api::healthz(const http::request&) { return json_response(200, {{"status", "ok"}}); }
 
-std::optional<http::response> api::rate_limited(const http::request& req) {
-  const auto wait = limiter_.retry_after(req.peer, svc_.now_source().now());
+std::optional<http::response> api::rate_limited(const http::request& req, failure_kind kind) {
+  const auto wait = limiter_.retry_after(peer::limit_key(req.peer), kind, svc_.now_source().now());
   if (!wait) return std::nullopt;
-  auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts; try again later", false);
+  auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts from this address; try again later");
   r.headers.emplace_back("Retry-After", std::to_string(wait));
   return r;
 }
 
 std::optional<site> api::authenticate(const http::request& req, http::response& refusal) {
   const auto now = svc_.now_source().now();
-  if (auto limited = rate_limited(req)) {
+  // A valid credential is served whatever its source's failures: a customer's
+  // NAT address shared with a guesser must not lock its collectors out.
+  // Credentials are 256-bit secrets, so checking one first gives a guesser
+  // nothing; only the refusals are limited.
+  const auto token = bearer(req);
+  std::optional<site> s;
+  if (!token.empty() && token.size() <= 128) s = svc_.store().site_by_credential(crypto::secret_hash(token), now);
+  if (s) return s;
+  if (auto limited = rate_limited(req, failure_kind::credential)) {
     refusal = std::move(*limited);
     return std::nullopt;
   }
-  const auto token = bearer(req);
   if (token.empty() || token.size() > 128) {
-    refusal =
-        refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token", true);
+    refusal = refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token",
+                     failure_kind::credential);
     refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
     return std::nullopt;
   }
-  auto s = svc_.store().site_by_credential(crypto::secret_hash(token), now);
-  if (!s) {
-    refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again", true);
-    refusal.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-  }
-  return s;
+  refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again",
+                   failure_kind::credential);
+  refusal.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  return std::nullopt;
 }
 
 bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
-  if (auto limited = rate_limited(req)) {
+  const auto token = bearer(req);
+  if (!token.empty() && token.size() <= 128 && svc_.store().monitoring_token_valid(crypto::secret_hash(token)))
+    return true;  // valid: never refused for its source's failures
+  if (auto limited = rate_limited(req, failure_kind::token)) {
     refusal = std::move(*limited);
     return false;
   }
-  const auto token = bearer(req);
-  if (token.empty() || token.size() > 128 || !svc_.store().monitoring_token_valid(crypto::secret_hash(token))) {
-    refusal = refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token", true);
-    refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return false;
-  }
-  return true;
+  refusal =
+      refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token", failure_kind::token);
+  refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return false;
 }
 
 http::response api::registrations(const http::request& req) {
   const auto now = svc_.now_source().now();
-  if (auto limited = rate_limited(req)) return *limited;
+  // Codes are the secret being guessed: the limit comes before the check.
+  if (auto limited = rate_limited(req, failure_kind::code)) return *limited;
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   std::string code, side_kind, side_name;
-  if (!json::optional_string(*body, "code", code, why, 64)) return refuse(req, 400, "invalid_request", why, false);
+  if (!json::optional_string(*body, "code", code, why, 64)) return refuse(req, 400, "invalid_request", why);
   const auto side = body->find("registering_side");
   if (side == body->end() || !side->is_object() || !json::optional_string(*side, "kind", side_kind, why, 16) ||
       !json::optional_string(*side, "name", side_name, why, 255))
     return refuse(req, 400, "invalid_request",
-                  why.empty() ? "registering_side must be an object with kind and name" : why, false);
+                  why.empty() ? "registering_side must be an object with kind and name" : why);
   if (side_kind != "collector" && side_kind != "terminal")
-    return refuse(req, 400, "invalid_request", "registering_side.kind must be collector or terminal", false);
+    return refuse(req, 400, "invalid_request", "registering_side.kind must be collector or terminal");
   const auto key = req.header("idempotency-key");
   if (key.size() > max_idempotency_key || !is_printable_utf8(key, max_idempotency_key))
-    return refuse(req, 400, "invalid_request", "Idempotency-Key is longer than 128 characters", false);
+    return refuse(req, 400, "invalid_request", "Idempotency-Key is longer than 128 characters");
   std::vector<std::pair<std::string, identity>> terminals;
   const auto list = body->find("terminals");
   if (list == body->end() ||
       !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, false);
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why);
   if (side_kind == "terminal" && terminals.size() != 1)
-    return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself", false);
+    return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself");
 
   std::string why_code;
   const auto rec = svc_.check_code(code, why_code, why);
-  if (!rec) return refuse(req, why_code == "code_expired" ? 410 : 403, why_code, why, true);
+  if (!rec) return refuse(req, why_code == "code_expired" ? 410 : 403, why_code, why, failure_kind::code);
 
   registration_input in;
   in.code_id = rec->id;
@@ -243,8 +230,7 @@ http::response api::registrations(const http::request& req) {
                   "terminal " + result.conflict_key +
                       (result.conflict_same_customer
                            ? " is already registered at another site of this customer; use that site's credential"
-                           : " is registered to another customer; the dealer must transfer it first"),
-                  false);
+                           : " is registered to another customer; the dealer must transfer it first"));
   ++registrations_;
   svc_.store().audit(
       side_kind + ":" + side_name,
@@ -252,7 +238,7 @@ http::response api::registrations(const http::request& req) {
       rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" + std::to_string(rec->id),
       now);
   log::notice("registered site=" + result.site_id + " customer=" + log::quote(rec->customer) +
-              " terminals=" + std::to_string(result.terminals.size()) + " peer=" + req.peer);
+              " terminals=" + std::to_string(result.terminals.size()) + " peer=" + log::quote(req.peer));
   json::value terms = json::value::array();
   for (const auto& t : result.terminals) terms.push_back(terminal_json(t));
   return json_response(201, {{"site_id", result.site_id}, {"credential", credential}, {"terminals", terms}});
@@ -263,22 +249,21 @@ http::response api::add_terminals(const http::request& req) {
   const auto s = authenticate(req, refusal);
   if (!s) return refusal;
   if (!svc_.settings().add_terminals_with_credential)
-    return refuse(req, 403, "code_required", "this center registers new terminals only with a fresh provisional code",
-                  false);
+    return refuse(req, 403, "code_required", "this center registers new terminals only with a fresh provisional code");
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   std::vector<std::pair<std::string, identity>> terminals;
   const auto list = body->find("terminals");
   if (list == body->end() ||
       !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, false);
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why);
   const auto now = svc_.now_source().now();
   const auto conflict = svc_.store().add_terminals(s->id, terminals, now);
   if (!conflict.empty())
     return refuse(req, 409, "terminal_registered_elsewhere",
-                  "terminal " + conflict + " is registered at another site; the dealer must transfer it first", false);
+                  "terminal " + conflict + " is registered at another site; the dealer must transfer it first");
   svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id,
                      std::to_string(terminals.size()) + " terminals", now);
   json::value terms = json::value::array();
@@ -296,7 +281,8 @@ http::result api::requests(const http::request& req) {
     const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), wait);
     const auto max = std::chrono::duration_cast<std::chrono::seconds>(svc_.settings().max_wait).count();
     if (ec != std::errc{} || ptr != w.data() + w.size() || wait < 0 || wait > max)
-      return refuse(req, 400, "invalid_wait", "wait must be 0.." + std::to_string(max) + " seconds", false);
+      return refuse(req, 400, "invalid_wait", "wait must be 0.." + std::to_string(max) + " seconds", std::nullopt,
+                    {{"max_wait", max}});
   }
   const auto site_id = s->id;
   auto poll = [this, site_id]() -> std::optional<http::response> {
@@ -311,9 +297,18 @@ http::result api::requests(const http::request& req) {
   none.status = 204;
   none.content_type.clear();
   if (wait == 0) return none;
-  if (open_long_polls.load() >= svc_.settings().max_long_polls)
-    return refuse(req, 503, "too_many_long_polls", "the center holds too many long-polls; retry later", false);
-  return http::deferred{site_id, std::chrono::seconds(wait), poll, none};
+  auto slot = long_polls_.try_acquire(site_id);
+  if (!slot) {
+    // Either this site holds its share or the center holds its maximum.
+    const bool site_full = long_polls_.total_in_use() < svc_.settings().max_long_polls;
+    auto r = site_full ? refuse(req, 429, "too_many_long_polls",
+                                "this site already holds " + std::to_string(svc_.settings().max_long_polls_per_site) +
+                                    " long-polls; wait for one to end")
+                       : refuse(req, 503, "too_many_long_polls", "the center holds too many long-polls; retry later");
+    r.headers.emplace_back("Retry-After", std::to_string(site_full ? wait : 5));
+    return r;
+  }
+  return http::deferred{site_id, std::chrono::seconds(wait), poll, none, std::move(slot)};
 }
 
 http::response api::readings(const http::request& req) {
@@ -323,30 +318,29 @@ http::response api::readings(const http::request& req) {
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why, false);
+    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   const auto list = body->find("readings");
   if (list == body->end() || !list->is_array() || list->empty())
-    return refuse(req, 422, "invalid_readings", "readings must be a non-empty array", false);
+    return refuse(req, 422, "invalid_readings", "readings must be a non-empty array");
   if (static_cast<std::int64_t>(list->size()) > svc_.settings().max_readings_per_batch)
     return refuse(req, 413, "batch_too_large",
-                  "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch", false);
+                  "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch");
   const auto now = svc_.now_source().now();
   std::vector<reading> batch;
   batch.reserve(list->size());
   for (std::size_t i = 0; i < list->size(); ++i) {
     auto r = json::reading_from((*list)[i], why);
-    if (!r) return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why, false);
+    if (!r) return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why);
     // Sane times: not in the future (5 minutes of clock skew allowed), not before 2000.
     if (r->taken > now + std::chrono::minutes(5) || r->taken < from_unix(946684800))
       return refuse(req, 422, "invalid_readings",
-                    "reading " + std::to_string(i) + ": taken_at " + format_utc(r->taken) + " is not a sane time",
-                    false);
+                    "reading " + std::to_string(i) + ": taken_at " + format_utc(r->taken) + " is not a sane time");
     batch.push_back(std::move(*r));
   }
   const auto result = svc_.store().store_readings(s->id, batch, now);
   if (!result.unknown_terminal.empty())
     return refuse(req, 422, "unknown_terminal",
-                  "terminal " + result.unknown_terminal + " is not registered at this site; nothing was stored", false);
+                  "terminal " + result.unknown_terminal + " is not registered at this site; nothing was stored");
   readings_stored_ += result.accepted;
   return json_response(200,
                        {{"accepted", result.accepted}, {"duplicates", result.duplicates}, {"resets", result.resets}});
@@ -365,7 +359,7 @@ http::response api::status(const http::request& req) {
                              {"codes_expiring_soon", c.codes_expiring_soon},
                              {"readings", c.readings},
                              {"last_purge", c.last_purge ? json::value(format_utc(*c.last_purge)) : json::value()},
-                             {"long_polls_open", open_long_polls.load()}});
+                             {"long_polls_open", open_long_polls()}});
 }
 
 http::response api::metrics(const http::request& req) {
@@ -384,7 +378,7 @@ http::response api::metrics(const http::request& req) {
   gauge("fleetreg_unanswered_requests", "Requests for running status not answered yet.", c.unanswered_requests);
   gauge("fleetreg_codes_active", "Provisional codes that can still register.", c.codes_active);
   gauge("fleetreg_codes_expiring_soon", "Active codes expiring within expiring_within.", c.codes_expiring_soon);
-  gauge("fleetreg_long_polls_open", "Long-polls waiting for a request.", open_long_polls.load());
+  gauge("fleetreg_long_polls_open", "Long-polls waiting for a request.", open_long_polls());
   gauge("fleetreg_last_purge_timestamp_seconds", "When expired codes were last purged.",
         c.last_purge ? to_unix(*c.last_purge) : 0);
   o += "# HELP fleetreg_readings_stored_total Readings stored since start.\n"

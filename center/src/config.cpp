@@ -18,7 +18,7 @@ config load_config(const std::string& path) {
     const auto ini = fleetreg::config::ini_file::load(file);
     using namespace std::chrono_literals;
     namespace fc = fleetreg::config;
-    const std::array<fc::option, 19> table = {{
+    const std::array<fc::option, 35> table = {{
         {"center", "listen", fc::string_target{&c.listen, 255}},
         {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
         {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
@@ -36,6 +36,21 @@ config load_config(const std::string& path) {
         {"limits", "max_readings_per_batch", fc::integer_target{&c.max_readings_per_batch, 1, 100000}},
         {"limits", "failed_attempts_per_minute", fc::integer_target{&c.failed_attempts_per_minute, 1, 100000}},
         {"limits", "max_long_polls", fc::integer_target{&c.max_long_polls, 1, 1000000}},
+        {"limits", "max_long_polls_per_site", fc::integer_target{&c.max_long_polls_per_site, 1, 10000}},
+        {"limits", "login_failures_per_account", fc::integer_target{&c.login_failures_per_account, 1, 1000}},
+        {"limits", "concurrent_password_hashes", fc::integer_target{&c.concurrent_password_hashes, 1, 64}},
+        {"http", "max_header_bytes", fc::integer_target{&c.max_header_bytes, 1024, 1 << 20}},
+        {"http", "max_target_bytes", fc::integer_target{&c.max_target_bytes, 256, 1 << 20}},
+        {"http", "header_timeout", fc::duration_target{&c.header_timeout, 100ms, 300s}},
+        {"http", "body_timeout", fc::duration_target{&c.body_timeout, 100ms, 3600s}},
+        {"http", "idle_timeout", fc::duration_target{&c.idle_timeout, 100ms, 3600s}},
+        {"http", "tls_handshake_timeout", fc::duration_target{&c.tls_handshake_timeout, 100ms, 300s}},
+        {"http", "write_timeout", fc::duration_target{&c.write_timeout, 100ms, 3600s}},
+        {"http", "max_connections", fc::integer_target{&c.max_connections, 1, 1000000}},
+        {"http", "max_connections_per_peer", fc::integer_target{&c.max_connections_per_peer, 1, 1000000}},
+        {"http", "io_threads", fc::integer_target{&c.io_threads, 0, 64}},
+        {"http", "worker_threads", fc::integer_target{&c.worker_threads, 1, 256}},
+        {"http", "trusted_proxies", fc::string_target{&c.trusted_proxies, 4096}},
         {"monitoring", "stale_after", fc::duration_target{&c.stale_after, 1min, std::chrono::hours(24 * 365)}},
         {"monitoring", "expiring_within", fc::duration_target{&c.expiring_within, 1min, std::chrono::hours(24 * 90)}},
     }};

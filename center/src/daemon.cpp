@@ -18,7 +18,7 @@
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
-#include "http/listener.hpp"
+#include "http/server.hpp"
 
 namespace fleetreg::center {
 
@@ -51,7 +51,7 @@ void run(const config& cfg) {
   api a(svc);
   web_site site(svc, cfg.listen.rfind("https://", 0) == 0);
   a.set_fallback([&site](const http::request& req) { return site.handle(req); });
-  listener l(a, store, cfg);
+  server http_server(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + cfg.database);
 
   // Background jobs: the request schedule (checked every minute) and the purge.

@@ -9,6 +9,7 @@
 #include "assets.hpp"
 #include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
@@ -101,7 +102,11 @@ std::optional<time_point> parse_day(const std::string& day) {
 }  // namespace
 
 web_site::web_site(operations& svc, bool secure_cookies)
-    : svc_(svc), secure_(secure_cookies), limiter_(svc.settings().failed_attempts_per_minute) {}
+    : svc_(svc),
+      secure_(secure_cookies),
+      limiter_(svc.settings().failed_attempts_per_minute, std::chrono::minutes(1)),
+      accounts_(svc.settings().login_failures_per_account, std::chrono::minutes(15)),
+      hashes_(svc.settings().concurrent_password_hashes) {}
 
 std::optional<http::response> web_site::handle(const http::request& req) {
   const auto& p = req.path;
@@ -113,11 +118,14 @@ std::optional<http::response> web_site::handle(const http::request& req) {
   try {
     return dispatch(req);
   } catch (const std::exception& e) {
-    log::error("page " + req.method + " " + req.path + " failed: " + e.what());
+    log::error("page failed id=" + req.id + " method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
+               " error=" + log::quote(e.what()));
     http::response r;
     r.status = 500;
     r.content_type = "text/html; charset=utf-8";
-    r.body = "<!doctype html><title>Error</title><p>The center could not complete this page. Try again later.</p>";
+    r.body = "<!doctype html><title>Error</title><p>The center could not complete this page. Try again later.</p>"
+             "<p>Request " +
+             html::escape(req.id) + "</p>";
     secure_headers(r);
     return r;
   }
@@ -220,12 +228,15 @@ http::response web_site::dispatch(const http::request& req) {
       return r;
     };
     if (!post) return login_form(200, "");
-    if (const auto wait = limiter_.retry_after(req.peer, now); wait > 0) {
-      auto r = login_form(429, "Too many failed logins from this address. Wait " + std::to_string(wait) +
+    const auto source = peer::limit_key(req.peer);
+    auto too_many = [&](std::int64_t wait, const std::string& what) {
+      auto r = login_form(429, "Too many failed logins " + what + ". Wait " + std::to_string(wait) +
                                    " seconds and try again.");
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
-    }
+    };
+    if (const auto wait = limiter_.retry_after(source, failure_kind::login, now); wait > 0)
+      return too_many(wait, "from this address");
     const auto form = html::parse_form(req.body);
     const auto cookies = html::parse_cookies(req.header("cookie"));
     const auto cookie = cookies.find(login_cookie);
@@ -233,10 +244,23 @@ http::response web_site::dispatch(const http::request& req) {
       return login_form(403, "The login form was stale or did not come from this site. Please log in again.");
     const auto name = form->count("name") ? form->at("name") : "";
     const auto password = form->count("password") ? form->at("password") : "";
+    // Guessing one account from many addresses is throttled per account too.
+    if (const auto wait = accounts_.retry_after(name.substr(0, 64), failure_kind::account, now); wait > 0)
+      return too_many(wait, "for this account");
+    // argon2id takes 64 MiB and a core for a while: only a few at once.
+    const auto hashing = hashes_.try_acquire();
+    if (!hashing) {
+      auto r = login_form(503, "The center is busy. Try again in a few seconds.");
+      r.headers.emplace_back("Retry-After", "2");
+      return r;
+    }
     const auto acc = name.size() <= 64 ? svc_.store().find_account(name) : std::nullopt;
-    if (!acc || acc->disabled || !crypto::verify_password(password, acc->password_hash)) {
-      limiter_.record_failure(req.peer, now);
-      log::notice("dealer site: failed login for " + log::quote(name) + " from " + req.peer);
+    if (!acc || acc->disabled || password.size() > 1024 ||
+        !crypto::verify_password(password, acc->password_hash)) {
+      limiter_.record_failure(source, failure_kind::login, now);
+      accounts_.record_failure(name.substr(0, 64), failure_kind::account, now);
+      log::notice("dealer site: failed login account=" + log::quote(name.substr(0, 64)) +
+                  " peer=" + log::quote(req.peer));
       return login_form(401, "Wrong account name or password.");
     }
     const auto secret = crypto::new_secret("");

@@ -11,24 +11,10 @@
 #include <vector>
 
 #include "fleetreg/center/http.hpp"
+#include "fleetreg/center/limiter.hpp"
 #include "fleetreg/center/operations.hpp"
 
 namespace fleetreg::center {
-
-/// Failed attempts (bad code, bad credential, bad token) per source address
-/// within a minute; past the limit the source gets 429 until the window moves.
-class rate_limiter {
- public:
-  explicit rate_limiter(std::int64_t per_minute) : limit_(per_minute) {}
-  /// Seconds to wait when `peer` is over the limit, else 0.
-  std::int64_t retry_after(const std::string& peer, time_point now);
-  void record_failure(const std::string& peer, time_point now);
-
- private:
-  std::mutex mutex_;
-  std::int64_t limit_;
-  std::map<std::string, std::deque<time_point>> failures_;
-};
 
 /// The REST API v1: a route table of plain request → result handlers.
 class api {
@@ -43,14 +29,20 @@ class api {
   /// Every route the API serves (compared with the OpenAPI document in tests).
   static const std::vector<route>& routes();
 
-  /// Routes and runs one request. Never throws: failures are 5xx responses.
+  /// Routes and runs one request. Never throws: failures are 5xx responses
+  /// that carry the request's id.
   http::result handle(const http::request& req);
+
+  /// True for requests answered without touching the database (/healthz):
+  /// the server may run them on its I/O threads.
+  static bool cheap(const http::request& req) { return req.path == "/healthz"; }
 
   /// Paths outside the API (the dealer site) go to `f` before a 404.
   void set_fallback(std::function<std::optional<http::response>(const http::request&)> f) { fallback_ = std::move(f); }
 
-  /// Long-polls currently waiting (the listener keeps this up to date).
-  std::atomic<std::int64_t> open_long_polls{0};
+  /// Long-polls currently waiting (each deferred result holds one place
+  /// until the server destroys it).
+  std::int64_t open_long_polls() const { return long_polls_.total_in_use(); }
 
  private:
   http::result dispatch(const http::request& req);
@@ -62,17 +54,21 @@ class api {
   http::response status(const http::request& req);
   http::response metrics(const http::request& req);
 
-  /// 429 with Retry-After when the source made too many failed attempts.
-  std::optional<http::response> rate_limited(const http::request& req);
+  /// 429 with Retry-After when the source made too many failed attempts of `kind`.
+  std::optional<http::response> rate_limited(const http::request& req, failure_kind kind);
   /// The site of the Bearer credential, or a 401 (and a recorded failure).
   std::optional<site> authenticate(const http::request& req, http::response& refusal);
   bool monitoring_authorized(const http::request& req, http::response& refusal);
+  /// A refusal, counted in the metrics and logged; `failure` counts against
+  /// the request's source in the limiter.
   http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,
-                        bool counts_as_failure);
+                        std::optional<failure_kind> failure = std::nullopt,
+                        const json::value& extra = json::value::object());
 
   operations& svc_;
   std::function<std::optional<http::response>(const http::request&)> fallback_;
-  rate_limiter limiter_;
+  failure_limiter limiter_;
+  keyed_slots long_polls_;
   std::mutex metrics_mutex_;
   std::map<std::string, std::int64_t> refusals_;
   std::atomic<std::int64_t> readings_stored_{0};

@@ -8,7 +8,7 @@
 namespace fleetreg::center {
 
 /// Runs fleetreg-center until SIGTERM/SIGINT: opens the database (migrating
-/// it), loads or creates the server key, starts the HTTP(S) listener, the
+/// it), loads or creates the server key, starts the HTTP(S) server, the
 /// request schedule and the purge job. Blocks the two signals in the calling
 /// thread and waits for them. Throws fleetreg::error on start-up failures.
 void run(const config& cfg);

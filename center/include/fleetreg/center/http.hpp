@@ -4,8 +4,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -13,7 +15,7 @@
 #include "fleetreg/core/json.hpp"
 
 /// Plain HTTP request and response values: what handlers take and give. The
-/// cpprestsdk listener (src/http/) converts to and from these, so handlers are
+/// Boost.Beast server (src/http/) converts to and from these, so handlers are
 /// tested without any socket.
 namespace fleetreg::center::http {
 
@@ -24,6 +26,7 @@ struct request {
   std::map<std::string, std::string> headers;  ///< names lower-cased
   std::string body;
   std::string peer;  ///< client address, for rate limits and logs
+  std::string id;    ///< request id, in 5xx bodies and the log
 
   /// A header value, or "" (name in lower case).
   std::string header(const std::string& name) const;
@@ -38,10 +41,23 @@ struct response {
 
 /// A JSON response.
 response json_response(int status, const json::value& body);
-/// The contract's error form: {"error": {"code": ..., "message": ...}}.
-response error_response(int status, const std::string& code, const std::string& message);
+/// The contract's error form: {"error": {"code": ..., "message": ...}}, with
+/// the members of `extra` (an object) added to "error".
+response error_response(int status, const std::string& code, const std::string& message,
+                        const json::value& extra = json::value::object());
 
-/// A long-poll: the listener calls `poll` now and whenever `key` is notified,
+/// Decodes %XX escapes (and '+' as space when `plus_is_space`). False when an
+/// escape is malformed ("%zz", "%4"); `out` is then unspecified.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space = false);
+
+/// Splits a request target ("/path?a=1&b=%20") into the decoded path and
+/// query. Refuses (false, with why) malformed escapes, a path not starting
+/// with '/', control characters in the decoded path, and more than
+/// `max_parameters` parameters. Repeated names keep the first value.
+bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query,
+                  std::string& why, std::size_t max_parameters = 64);
+
+/// A long-poll: the server calls `poll` now and whenever `key` is notified,
 /// and answers with what it returns; after `wait` it answers `timeout`.
 /// No thread is held while waiting.
 struct deferred {
@@ -49,6 +65,7 @@ struct deferred {
   std::chrono::milliseconds wait{};
   std::function<std::optional<response>()> poll;
   response timeout;
+  std::shared_ptr<void> slot;  ///< the long-poll's place; freed when this is destroyed
 };
 
 using result = std::variant<response, deferred>;

@@ -5,6 +5,7 @@
 
 #include "fleetreg/center/api.hpp"
 #include "fleetreg/center/http.hpp"
+#include "fleetreg/center/limiter.hpp"
 #include "fleetreg/center/operations.hpp"
 
 namespace fleetreg::center {
@@ -32,7 +33,9 @@ class web_site {
 
   operations& svc_;
   bool secure_;
-  rate_limiter limiter_;
+  failure_limiter limiter_;   // failed logins per source
+  failure_limiter accounts_;  // failed logins per account name
+  bounded_gate hashes_;       // password hashes running at once
 };
 
 }  // namespace fleetreg::center
