@@ -97,9 +97,24 @@ void write(level lvl, std::string_view message) noexcept {
   else
     head = std::snprintf(line, sizeof line, "<%d>", static_cast<int>(lvl));
   if (head > 0) n = static_cast<std::size_t>(head);
+  // A last line of defence: no control byte (a NUL from a decoded path, an
+  // escape sequence for the operator's terminal) reaches the log raw.
+  static constexpr char hex[] = "0123456789abcdef";
   for (char c : message) {
-    if (n >= sizeof line - 2) break;
-    line[n++] = (c == '\n' || c == '\r') ? ' ' : c;
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      if (n >= sizeof line - 2) break;
+      line[n++] = c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      if (n >= sizeof line - 2) break;
+      line[n++] = ' ';
+    } else {
+      if (n >= sizeof line - 5) break;
+      line[n++] = '\\';
+      line[n++] = 'x';
+      line[n++] = hex[u >> 4];
+      line[n++] = hex[u & 0xf];
+    }
   }
   line[n++] = '\n';
   (void)!::write(STDERR_FILENO, line, n);

@@ -22,7 +22,8 @@ void enable_debug(std::string_view topics) noexcept;
 /// True when debug messages of `topic` are written.
 bool debug_enabled(std::string_view topic) noexcept;
 
-/// Writes one message (newlines inside are replaced by spaces).
+/// Writes one message (newlines and tabs inside are replaced by spaces,
+/// other control bytes written as \xNN).
 void write(level lvl, std::string_view message) noexcept;
 inline void error(std::string_view m) noexcept { write(level::err, m); }
 inline void warning(std::string_view m) noexcept { write(level::warning, m); }
