@@ -30,6 +30,35 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(to_unix(c.now()), 1000 + 7 * 86400);
 }
 
+TEST(Backoff, DoublesFromFirstUpToMost) {
+  using std::chrono::seconds;
+  const backoff_policy p{seconds(2), seconds(60), false};
+  EXPECT_EQ(retry_backoff(0, p), seconds(2)) << "no failure counts as the first";
+  EXPECT_EQ(retry_backoff(1, p), seconds(2));
+  EXPECT_EQ(retry_backoff(2, p), seconds(4));
+  EXPECT_EQ(retry_backoff(5, p), seconds(32));
+  EXPECT_EQ(retry_backoff(6, p), seconds(60)) << "64 s capped";
+  EXPECT_EQ(retry_backoff(1'000'000, p), seconds(60)) << "no overflow";
+  EXPECT_EQ(retry_backoff(3, {seconds(10), std::chrono::minutes(5), false}), seconds(40));
+  EXPECT_EQ(retry_backoff(9, {seconds(10), std::chrono::minutes(5), false}), std::chrono::minutes(5));
+  EXPECT_EQ(retry_backoff(7, {seconds(0), seconds(0), false}), seconds(0));
+  EXPECT_EQ(retry_backoff(7, {seconds(30), seconds(5), false}), seconds(30)) << "most below first: first";
+}
+
+TEST(Backoff, JitterAddsUpToAQuarter) {
+  using std::chrono::milliseconds;
+  const backoff_policy p{std::chrono::seconds(10), std::chrono::minutes(5), true};
+  bool varied = false;
+  for (int i = 0; i < 200; ++i) {
+    const auto d = retry_backoff(2, p);
+    EXPECT_GE(d, milliseconds(20'000));
+    EXPECT_LT(d, milliseconds(25'000));
+    varied = varied || d != retry_backoff(2, p);
+    EXPECT_LT(retry_backoff(100, p), milliseconds(375'000));
+  }
+  EXPECT_TRUE(varied);
+}
+
 TEST(Random, UuidsAreVersion4AndDistinct) {
   const auto a = make_uuid();
   const auto b = make_uuid();
