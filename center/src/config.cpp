@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/config.hpp"
 #include "fleetreg/core/error.hpp"
 
@@ -56,6 +57,7 @@ config load_config(const std::string& path) {
     }};
     fc::apply_options(ini, table);
   }
+  peer::parse_networks(c.trusted_proxies);  // throws configuration_error naming the bad entry
   if (c.listen.starts_with("https://")) {
     if (c.tls_certificate.empty() || c.tls_key.empty())
       throw configuration_error("[center] listen is https but tls_certificate or tls_key is not set");

@@ -37,6 +37,11 @@ void run(const config& cfg) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      static_cast<std::int64_t>(files.rlim_cur) < cfg.max_connections + 64)
+    log::warning("[http] max_connections = " + std::to_string(cfg.max_connections) + " but only " +
+                 std::to_string(files.rlim_cur) +
+                 " file descriptors are allowed (LimitNOFILE): connections beyond that are refused by the system");
   crypto::init();
   const auto key = crypto::load_or_create_server_key(cfg.secret_file);
   sqlite_storage store(cfg.database);
