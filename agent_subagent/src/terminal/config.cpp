@@ -5,19 +5,21 @@
 
 #include <array>
 
-#include "fleetreg/core/config.hpp"
 #include "fleetreg/core/error.hpp"
 
 namespace fleetreg::terminal {
 
 config load_config(const std::string& path) {
-  config c;
   std::string file = path;
   if (file.empty()) {
-    if (::access(default_config_path, F_OK) != 0) return c;
+    if (::access(default_config_path, F_OK) != 0) return config{};
     file = default_config_path;
   }
-  const auto ini = fleetreg::config::ini_file::load(file);
+  return config_from(fleetreg::config::ini_file::load(file));
+}
+
+config config_from(const fleetreg::config::ini_file& ini) {
+  config c;
   using namespace std::chrono_literals;
   namespace fc = fleetreg::config;
   const std::array<fc::option, 13> table = {{
@@ -37,7 +39,7 @@ config load_config(const std::string& path) {
   }};
   fc::apply_options(ini, table);
   if (!c.mdns_host_name.empty() && c.mdns_address.empty())
-    throw configuration_error(file + ": [mdns] host_name needs [mdns] address (the address to publish for it)");
+    throw configuration_error(ini.source() + ": [mdns] host_name needs [mdns] address (the address to publish for it)");
   return c;
 }
 

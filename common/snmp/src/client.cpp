@@ -5,6 +5,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/snmpusm.h>
 
+#include "fleetreg/snmp/decode.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/session.hpp"
 
@@ -19,36 +20,6 @@ using pdu_ptr = std::unique_ptr<netsnmp_pdu, pdu_deleter>;
 struct session_deleter {
   void operator()(void* s) const noexcept { snmp_sess_close(s); }
 };
-
-value decode(const netsnmp_variable_list* v) {
-  value out;
-  out.type = static_cast<value_type>(v->type);
-  switch (v->type) {
-    case ASN_INTEGER:
-      out.integer = *v->val.integer;
-      break;
-    case ASN_COUNTER:
-    case ASN_GAUGE:
-    case ASN_TIMETICKS:
-      out.unsigned_value = static_cast<std::uint32_t>(*v->val.integer);
-      break;
-    case ASN_COUNTER64:
-      out.unsigned_value =
-          (static_cast<std::uint64_t>(v->val.counter64->high) << 32) | (v->val.counter64->low & 0xffffffffUL);
-      break;
-    case ASN_OCTET_STR:
-    case ASN_IPADDRESS:
-    case ASN_OPAQUE:
-      out.octets.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
-      break;
-    case ASN_OBJECT_ID:
-      out.oid.assign(v->val.objid, v->val.objid + v->val_len / sizeof(oid));
-      break;
-    default:
-      break;
-  }
-  return out;
-}
 
 void add_value(netsnmp_pdu* pdu, const varbind& vb) {
   const auto& v = vb.val;
@@ -135,7 +106,7 @@ struct client::impl {
     std::vector<varbind> out;
     if (!resp) return out;
     for (auto* v = resp->variables; v; v = v->next_variable)
-      out.push_back({oid_vector(v->name, v->name + v->name_length), decode(v)});
+      out.push_back(decode_varbind(*v));
     return out;
   }
 };
@@ -269,7 +240,7 @@ std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, s
         return out;
       }
       cursor = name;
-      out.push_back({std::move(name), decode(v)});
+      out.push_back({std::move(name), decode(*v)});
       progressed = true;
       if (out.size() >= max) break;
     }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "fleetreg/core/config.hpp"
+
 /// The terminal's configuration file (/etc/fleetreg/terminal.conf), shared
 /// by fleetreg-terminal and fleetreg-subagent: one file per terminal.
 namespace fleetreg::terminal {
@@ -38,5 +40,10 @@ struct config {
 /// Loads `path` over the defaults. When `path` is empty, the default path is
 /// read if it exists, else the defaults are used. Throws configuration_error.
 config load_config(const std::string& path);
+
+/// The configuration a parsed file gives over the defaults (no I/O): what
+/// load_config applies to the file it reads. Throws configuration_error
+/// naming the file's source and line.
+config config_from(const fleetreg::config::ini_file& file);
 
 }  // namespace fleetreg::terminal

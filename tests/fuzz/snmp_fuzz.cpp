@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// What an SNMP agent answers the collector, from the wire to the device it
+// describes. The first byte picks the shape of the rest:
+//   even: a BER-encoded response PDU, parsed by Net-SNMP (snmp_pdu_parse, as
+//         for every datagram the collector receives), each variable through
+//         fleetreg::snmp::decode;
+//   odd:  varbinds built directly from the bytes (OID under one of the
+//         tables the collector reads, type, value), which reaches the
+//         decoders' corners faster than mutated BER does.
+// Then collector::decode_fleetreg and decode_printer_mib on them.
+// Invariants: a decoded device's supplies validate, its text is printable
+// UTF-8 that serialises into the registration body, and a device the
+// collector would register has an identity the center accepts (else the
+// center refuses the whole registration).
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/snmp/decode.hpp"
+#include "fleetreg/snmp/library.hpp"
+#include "fleetreg/snmp/terminal_mib.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+using namespace fleetreg;
+using fuzz::broken;
+namespace tm = snmp::terminal_mib;
+namespace pm = snmp::printer_mib;
+
+struct pdu_deleter {
+  void operator()(netsnmp_pdu* p) const noexcept { snmp_free_pdu(p); }
+};
+
+std::vector<snmp::varbind> from_ber(const std::uint8_t* data, std::size_t size) {
+  std::vector<snmp::varbind> out;
+  // Net-SNMP's parser takes a non-const buffer.
+  std::vector<u_char> copy(data, data + size);
+  std::unique_ptr<netsnmp_pdu, pdu_deleter> pdu(static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu))));
+  pdu->version = SNMP_VERSION_2c;
+  size_t length = copy.size();
+  if (snmp_pdu_parse(pdu.get(), copy.data(), &length) != 0) return out;
+  for (auto* v = pdu->variables; v; v = v->next_variable) out.push_back(snmp::decode_varbind(*v));
+  return out;
+}
+
+// Where the collector looks, so that names land in its tables.
+const snmp::oid_vector* const bases[] = {
+    &tm::manufacturer,       &tm::model,         &tm::serial_number,   &tm::firmware,
+    &tm::uuid,               &tm::reg_state,     &tm::counter_entry,   &tm::supply_entry,
+    &pm::prt_general_entry,  &pm::hr_device_entry, &pm::prt_marker_entry, &pm::prt_marker_supplies_entry,
+    &pm::ent_physical_entry, &tm::root};
+
+constexpr snmp::value_type types[] = {
+    snmp::value_type::integer,         snmp::value_type::octet_string,     snmp::value_type::null,
+    snmp::value_type::object_id,       snmp::value_type::ip_address,       snmp::value_type::counter32,
+    snmp::value_type::gauge32,         snmp::value_type::timeticks,        snmp::value_type::opaque,
+    snmp::value_type::counter64,       snmp::value_type::no_such_object,   snmp::value_type::no_such_instance,
+    snmp::value_type::end_of_mib_view, static_cast<snmp::value_type>(0x47)};
+
+std::vector<snmp::varbind> from_bytes(fuzz::reader& in) {
+  std::vector<snmp::varbind> out;
+  while (!in.empty() && out.size() < 512) {
+    snmp::varbind vb;
+    vb.name = *bases[in.byte() % std::size(bases)];
+    const int suffix = in.byte() % 4;
+    for (int i = 0; i < suffix; ++i) {
+      const auto b = in.byte();
+      // Small sub-identifiers mostly (columns, indexes), sometimes huge ones.
+      vb.name.push_back(b & 0x80 ? static_cast<snmp::subid>(in.integer(4)) : b);
+    }
+    vb.val.type = types[in.byte() % std::size(types)];
+    switch (vb.val.type) {
+      case snmp::value_type::integer: vb.val.integer = static_cast<std::int64_t>(in.integer(8)); break;
+      case snmp::value_type::octet_string:
+      case snmp::value_type::ip_address:
+      case snmp::value_type::opaque: vb.val.octets = in.string(255); break;
+      case snmp::value_type::object_id:
+        for (int n = in.byte() % 8; n > 0; --n) vb.val.oid.push_back(in.byte());
+        break;
+      default: vb.val.unsigned_value = in.integer(8); break;
+    }
+    out.push_back(std::move(vb));
+  }
+  return out;
+}
+
+void check(const std::optional<collector::device_info>& d) {
+  if (!d) return;
+  for (const auto* field : {&d->id.manufacturer, &d->id.model, &d->id.serial, &d->id.uuid, &d->id.firmware})
+    if (!is_printable_utf8(*field, 255)) broken("decoded identity text is not printable UTF-8");
+  fuzz::check_serialises(json::to_json(d->id), "a decoded identity");
+  std::set<std::int32_t> indexes;
+  for (const auto& s : d->supplies) {
+    if (const auto problem = validate(s)) broken("a decoded supply does not validate: " + *problem);
+    if (!indexes.insert(s.index).second) broken("two decoded supplies share an index");
+    fuzz::check_serialises(json::to_json(s), "a decoded supply");
+  }
+  if (d->why_not_registrable().empty()) {
+    if (const auto problem = validate(d->id))
+      broken("a registrable device has an identity the center refuses: " + *problem);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const bool prepared = (snmp::prepare_library(), true);
+  (void)prepared;
+  if (size == 0) return 0;
+  std::vector<snmp::varbind> vbs;
+  if (data[0] % 2 == 0) {
+    vbs = from_ber(data + 1, size - 1);
+  } else {
+    fuzz::reader in(data + 1, size - 1);
+    vbs = from_bytes(in);
+  }
+  for (const auto& vb : vbs) (void)snmp::to_string(vb.name);
+  // The GET of the identity and both walks, as read_device passes them.
+  check(collector::decode_fleetreg(vbs, vbs, vbs));
+  check(collector::decode_printer_mib(vbs, vbs));
+  return 0;
+}
