@@ -102,6 +102,23 @@ TEST_F(WebSiteTest, FailedLoginsAreRateLimited) {
   EXPECT_FALSE(header(r, "Retry-After").empty());
 }
 
+TEST_F(WebSiteTest, OneAccountGuessedFromManyAddressesWaitsToo) {
+  const auto token = cookie_value(call(page("GET", "/login")), "fleetreg_login");
+  auto attempt = [&](const std::string& account, const std::string& password, int from) {
+    auto r = page("POST", "/login", "fleetreg_login=" + token,
+                  "name=" + account + "&password=" + password + "&login_csrf=" + token);
+    r.peer = "198.51.100." + std::to_string(from);  // a new address each time: the per-source limit never trips
+    return call(r);
+  };
+  for (int i = 0; i < cfg.login_failures_per_account; ++i) EXPECT_EQ(attempt("dealer-a", "guess-guess", i).status, 401);
+  const auto r = attempt("dealer-a", "password-a-123", 100);
+  EXPECT_EQ(r.status, 429) << "the account waits, from any address";
+  EXPECT_FALSE(header(r, "Retry-After").empty());
+  EXPECT_EQ(attempt("dealer-b", "password-b-123", 101).status, 303) << "other accounts are not affected";
+  clock.advance(std::chrono::minutes(15));
+  EXPECT_EQ(attempt("dealer-a", "password-a-123", 102).status, 303);
+}
+
 TEST_F(WebSiteTest, FormsWithoutTheCsrfTokenAreRefused) {
   const auto [session, csrf] = login("dealer-a", "password-a-123");
   ASSERT_FALSE(csrf.empty());
