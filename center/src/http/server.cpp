@@ -23,8 +23,10 @@
 
 #include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/random.hpp"
+#include "request_reader.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -61,11 +63,6 @@ tcp::endpoint listen_endpoint(const std::string& listen) {
   const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec) throw error(exit_code::config, "[center] listen needs a numeric address, not '" + host + "'");
   return {address, static_cast<unsigned short>(port)};
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 }  // namespace
@@ -203,8 +200,7 @@ class session final : public parked, public std::enable_shared_from_this<session
   // --- reading ------------------------------------------------------------
   void read_request() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(cfg_.max_body_bytes));
+    edge::limit(*parser_, cfg_);
     if (buffer_.size() > 0) return read_header();
     // Idle until the first byte of the next request arrives.
     beast::get_lowest_layer(stream_).expires_after(cfg_.idle_timeout);
@@ -226,14 +222,8 @@ class session final : public parked, public std::enable_shared_from_this<session
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec, true);
+    if (auto r = edge::check_header(*parser_, cfg_)) return refuse(*r);
     const auto& msg = parser_->get();
-    if (msg.target().size() > static_cast<std::size_t>(cfg_.max_target_bytes))
-      return refuse(414, "target_too_long",
-                    "the request target is longer than " + std::to_string(cfg_.max_target_bytes) + " bytes");
-    if (const auto length = parser_->content_length();
-        length && *length > static_cast<std::uint64_t>(cfg_.max_body_bytes))
-      return refuse(413, "body_too_large",
-                    "the request body is larger than " + std::to_string(cfg_.max_body_bytes) + " bytes");
     if (parser_->is_done()) return process();
     if (beast::iequals(msg[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
@@ -257,36 +247,20 @@ class session final : public parked, public std::enable_shared_from_this<session
   }
 
   void on_read_error(beast::error_code ec, bool in_header) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated)
-      return;  // the client went away
-    if (ec == beast::error::timeout) {
-      debug(in_header ? "header read timed out" : "body read timed out");
-      return;  // a slow or silent client: close, spend nothing on it
-    }
-    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-      // Still inside the request line: the target is what is too long.
-      const auto data = static_cast<const char*>(buffer_.data().data());
-      const std::string_view seen(data, buffer_.size());
-      const auto line_end = seen.find('\n');
-      if (line_end == std::string_view::npos || line_end > static_cast<std::size_t>(cfg_.max_target_bytes))
-        return refuse(414, "target_too_long",
-                      "the request target is longer than " + std::to_string(cfg_.max_target_bytes) + " bytes");
-      return refuse(431, "header_too_large",
-                    "the request header section is larger than " + std::to_string(cfg_.max_header_bytes) + " bytes");
-    }
-    if (ec == bhttp::error::body_limit)
-      return refuse(413, "body_too_large",
-                    "the request body is larger than " + std::to_string(cfg_.max_body_bytes) + " bytes");
-    refuse(400, "bad_request", "the request is not valid HTTP/1.1: " + ec.message());
+    const std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (auto r = edge::refusal_for(ec, seen, cfg_)) return refuse(*r);
+    if (ec == beast::error::timeout) debug(in_header ? "header read timed out" : "body read timed out");
   }
 
   // An answer at the edge (no handler ran); the connection closes after it.
-  void refuse(int status, const std::string& code, const std::string& message) {
-    log::info("refused at the edge peer=" + log::quote(socket_peer_) + " status=" + std::to_string(status) +
-              " reason=" + code);
+  void refuse(const http::response& r) {
+    std::string why, reason = "?";
+    if (const auto body = json::parse(r.body, why); body && body->contains("error"))
+      reason = (*body)["error"].value("code", "?");
+    log::info("refused at the edge peer=" + log::quote(socket_peer_) + " status=" + std::to_string(r.status) +
+              " reason=" + log::quote(reason));
     keep_alive_ = false;
-    write(http::error_response(status, code, message));
+    write(r);
   }
 
   // --- handling -------------------------------------------------------------
@@ -294,24 +268,9 @@ class session final : public parked, public std::enable_shared_from_this<session
     auto msg = parser_->release();
     parser_.reset();
     keep_alive_ = msg.keep_alive();
-    http::request req;
-    req.id = server_.next_request_id();
-    std::string why;
-    if (!http::parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query, why)) {
-      req.path.clear();
-      return refuse(400, "invalid_target", why);
-    }
-    req.method = std::string(msg.method_string());
-    for (const auto& f : msg) {
-      auto name = lower(std::string(f.name_string()));
-      auto [it, fresh] = req.headers.emplace(std::move(name), std::string(f.value()));
-      if (!fresh) it->second += ", " + std::string(f.value());
-    }
-    req.body = std::move(msg.body());
-    req.peer = server_.trusted_.empty()
-                   ? socket_peer_
-                   : peer::client_address(socket_peer_, req.header("forwarded"), req.header("x-forwarded-for"),
-                                          server_.trusted_);
+    auto converted = edge::to_request(msg, socket_peer_, server_.trusted_, server_.next_request_id());
+    if (auto* r = std::get_if<http::response>(&converted)) return refuse(*r);
+    auto& req = std::get<http::request>(converted);
     if (api::cheap(req)) return on_result(run(req));
     asio::post(server_.workers_, [self = this->shared_from_this(), req = std::move(req)]() mutable {
       auto result = std::make_shared<http::result>(self->run(req));
