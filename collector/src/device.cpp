@@ -20,6 +20,8 @@ int rank(reading_source s) {
 
 std::string device_info::why_not_registrable() const {
   if (registered_in_terminal_mode) return "registered itself with a center (terminal mode)";
+  // The center refuses a whole registration for one identity it cannot take.
+  if (const auto problem = validate(id)) return "reports an identity the center refuses: " + *problem;
   if (key()) return {};
   if (id.manufacturer.empty()) return "reports no manufacturer";
   return "reports no serial number and no UUID";

@@ -49,9 +49,9 @@ std::optional<supply> supply_from_pwg(const std::string& text, const std::string
                                    : supply_unit::items;
   s.max_capacity = number(f, "maxcapacity").value_or(supply_unknown);
   s.level = number(f, "level").value_or(supply_unknown);
-  s.colorant = first_of(f, {"colorantname"}).substr(0, max_colorant_length);
+  s.colorant = truncate_utf8(first_of(f, {"colorantname"}), max_colorant_length);
   if (s.colorant == "unknown" || s.colorant == "no-color") s.colorant.clear();
-  s.description = (description.empty() ? first_of(f, {"type"}) : description).substr(0, max_supply_description_length);
+  s.description = truncate_utf8(description.empty() ? first_of(f, {"type"}) : description, max_supply_description_length);
   if (validate(s)) return std::nullopt;
   return s;
 }
@@ -98,10 +98,12 @@ std::optional<device_info> decode_ipp(const ipp::printer_attributes& p) {
       const int level = p.marker_levels[i];
       s.level = level >= 0 && level <= 100 ? level : supply_unknown;
       s.type = i < p.marker_types.size() ? type_from_keyword(p.marker_types[i]) : supply_type::other;
-      s.description = (i < p.marker_names.size() ? p.marker_names[i] : "marker").substr(0, max_supply_description_length);
+      s.description =
+          truncate_utf8(i < p.marker_names.size() ? p.marker_names[i] : "marker", max_supply_description_length);
       if (!validate(s)) d.supplies.push_back(std::move(s));
     }
   }
+  fit_to_limits(d.id);
   d.note_sources(reading_source::ipp);
   return d;
 }

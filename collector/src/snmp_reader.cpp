@@ -82,6 +82,7 @@ std::optional<device_info> decode_fleetreg(const std::vector<snmp::varbind>& ide
   }
   for (auto& [idx, s] : rows)
     if (!validate(s)) d.supplies.push_back(std::move(s));
+  fit_to_limits(d.id);
   d.note_sources(d.source);
   return d;
 }
@@ -132,6 +133,7 @@ std::optional<device_info> decode_printer_mib(const std::vector<snmp::varbind>& 
   }
   for (auto& [idx, s] : rows)
     if (!validate(s)) d.supplies.push_back(std::move(s));
+  fit_to_limits(d.id);
   d.note_sources(d.source);
   return d;
 }

@@ -62,6 +62,29 @@ TEST(SnmpReader, DecodesTheFleetregMib) {
   EXPECT_FALSE(decode_fleetreg({vb(append(tm::serial_number, {0}), missing())}, {}, {}));
 }
 
+// Found by the snmp fuzzer: a device's identity the center refuses (a uuid
+// that is not one, text over the limits) made the collector's whole
+// registration fail; such fields are now fitted, and why_not_registrable
+// names any identity the center would still refuse.
+TEST(SnmpReader, IdentityIsFittedToWhatTheCenterAccepts) {
+  const std::vector<snmp::varbind> identity = {
+      vb(append(tm::manufacturer, {0}), value::make_string(std::string(100, 'M'))),
+      vb(append(tm::serial_number, {0}), value::make_string("SN-1")),
+      vb(append(tm::uuid, {0}), value::make_string("not a uuid"))};
+  const auto d = decode_fleetreg(identity, {}, {});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->id.manufacturer, std::string(max_manufacturer_length, 'M'));
+  EXPECT_EQ(d->id.uuid, "");
+  EXPECT_FALSE(validate(d->id));
+  EXPECT_EQ(d->why_not_registrable(), "");
+  auto upper = identity;
+  upper[2] = vb(append(tm::uuid, {0}), value::make_string("5C6B2F0E-9A3D-4E61-8F21-0D3C7A9B1E44"));
+  EXPECT_EQ(decode_fleetreg(upper, {}, {})->id.uuid, "5c6b2f0e-9a3d-4e61-8f21-0d3c7a9b1e44");
+  device_info unfit = *d;
+  unfit.id.uuid = "not a uuid";
+  EXPECT_EQ(unfit.why_not_registrable(), "reports an identity the center refuses: uuid is not a canonical UUID");
+}
+
 TEST(SnmpReader, DecodesRfc3805) {
   const std::vector<snmp::varbind> general = {
       vb(append(pm::prt_general_entry, {17, 1}), value::make_string("CNB1234567")),

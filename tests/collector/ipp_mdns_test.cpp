@@ -85,6 +85,27 @@ TEST(IppReader, FallsBackToMakeAndModelSerialAttributeAndMarkerLevels) {
   EXPECT_TRUE(decode_ipp(p)->supplies.empty());
 }
 
+// Found by the ipp fuzzer: "urn:uuid:" followed by anything became the
+// device's uuid, which the center refuses (and with it the whole
+// registration). Text cut to its limit stays whole characters, so a long
+// description does not lose its supply.
+TEST(IppReader, IdentityAndSupplyTextFitTheLimits) {
+  auto p = sample();
+  p.uuid = "urn:uuid:printer-1";
+  p.device_id = "MFG:Acme;MDL:" + std::string(200, 'L') + ";SN:IPP-0042;";
+  const auto d = decode_ipp(p);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->id.uuid, "");
+  EXPECT_EQ(d->id.model.size(), max_model_length);
+  EXPECT_EQ(d->why_not_registrable(), "");
+  p.supplies.clear();
+  p.marker_names = {std::string(254, 'a') + "\xe2\x82\xac"};  // 257 bytes: the "€" straddles byte 255
+  p.marker_levels = {50};
+  const auto cut = decode_ipp(p);
+  ASSERT_EQ(cut->supplies.size(), 1u);
+  EXPECT_EQ(cut->supplies[0].description, std::string(254, 'a'));
+}
+
 TEST(MdnsTargets, WhereEachServiceTypeIsRead) {
   mdns::service s;
   s.address = "192.0.2.10";

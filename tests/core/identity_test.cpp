@@ -64,6 +64,33 @@ TEST(Identity, Utf8Validation) {
   EXPECT_FALSE(is_printable_utf8("abc", 2)) << "size limit";
 }
 
+TEST(Identity, TruncateKeepsWholeCharacters) {
+  EXPECT_EQ(truncate_utf8("Straße", 5), "Stra") << "ß is two bytes";
+  EXPECT_EQ(truncate_utf8("Straße", 6), "Straß");
+  EXPECT_EQ(truncate_utf8("Straße", 64), "Straße");
+  EXPECT_EQ(truncate_utf8("\xe2\x82\xac", 2), "");
+  EXPECT_EQ(truncate_utf8("abc", 0), "");
+}
+
+TEST(Identity, FitToLimits) {
+  identity id;
+  id.manufacturer = std::string(63, 'M') + "é";
+  id.model = std::string(200, 'm');
+  id.serial = "SN";
+  id.firmware = std::string(65, 'f');
+  id.uuid = "5C6B2F0E-9A3D-4E61-8F21-0D3C7A9B1E44";
+  ASSERT_TRUE(validate(id));
+  fit_to_limits(id);
+  EXPECT_EQ(id.manufacturer, std::string(63, 'M'));
+  EXPECT_EQ(id.model.size(), max_model_length);
+  EXPECT_EQ(id.firmware.size(), max_firmware_length);
+  EXPECT_EQ(id.uuid, "5c6b2f0e-9a3d-4e61-8f21-0d3c7a9b1e44");
+  EXPECT_FALSE(validate(id));
+  id.uuid = "urn:uuid:5c6b2f0e";
+  fit_to_limits(id);
+  EXPECT_EQ(id.uuid, "") << "not a UUID: unknown rather than refused";
+}
+
 TEST(Identity, DisplayNames) {
   EXPECT_EQ(display_manufacturer("hp"), "HP");
   EXPECT_EQ(display_manufacturer("konica minolta"), "Konica Minolta");

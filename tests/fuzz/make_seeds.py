@@ -189,8 +189,15 @@ def ipp_seeds():
         attr(0x34, "printer-supply-description", b"") +  # a collection where text is expected
         attr(0x37, "", b"") +
         attr(0x21, "marker-levels", b"\x00\x00"))
+    # Found by the fuzzer: a printer-uuid that is not a UUID, over-long text.
+    unfit = ipp_message(
+        attr(0x41, "printer-device-id", "MFG:Acme;MDL:" + "L" * 200 + ";SN:" + "S" * 70 + ";") +
+        attr(0x45, "printer-uuid", "urn:uuid:printer-1") +
+        attr(0x42, "marker-names", "a" * 254 + "\u20ac") +
+        integer("marker-levels", 50))
     out = CORPUS / "ipp"
     out.mkdir(parents=True, exist_ok=True)
+    (out / "uuid_not_canonical_text_too_long").write_bytes(unfit)
     (out / "pwg_printer_supply").write_bytes(pwg)
     (out / "cups_marker_levels").write_bytes(cups)
     (out / "odd_values").write_bytes(odd)

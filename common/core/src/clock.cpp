@@ -77,9 +77,14 @@ std::optional<time_point> parse_utc(std::string_view s) {
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
-  auto tp = std::chrono::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{se} -
-            std::chrono::minutes{offset_min};
-  return time_point{std::chrono::duration_cast<time_point::duration>(tp.time_since_epoch() + frac)};
+  const std::chrono::sys_seconds at = std::chrono::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+                                      std::chrono::seconds{se} - std::chrono::minutes{offset_min};
+  // Nothing before the epoch, as for years before 1970 ("1970-01-01T00:30:00+01:00"
+  // too). system_clock counts nanoseconds in 64 bits: a time after April 2262
+  // does not fit (converting it would overflow, which is undefined behaviour).
+  constexpr auto latest = std::chrono::floor<std::chrono::seconds>(time_point::max());
+  if (at < std::chrono::sys_seconds{} || at >= latest) return std::nullopt;
+  return time_point{at} + frac;
 }
 
 void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running) {

@@ -155,6 +155,25 @@ bool is_printable_utf8(std::string_view s, std::size_t max) noexcept {
   return true;
 }
 
+std::string truncate_utf8(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return std::string(s);
+  // Back off continuation bytes (10xxxxxx) so that the cut falls before a lead byte.
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return std::string(s.substr(0, n));
+}
+
+void fit_to_limits(identity& id) {
+  id.manufacturer = truncate_utf8(id.manufacturer, max_manufacturer_length);
+  id.model = truncate_utf8(id.model, max_model_length);
+  id.serial = truncate_utf8(id.serial, max_serial_length);
+  id.firmware = truncate_utf8(id.firmware, max_firmware_length);
+  if (is_uuid(id.uuid))
+    for (auto& c : id.uuid) c = lower(c);
+  else
+    id.uuid.clear();
+}
+
 std::optional<std::string> validate(const identity& id) {
   struct field {
     std::string_view name;

@@ -92,11 +92,12 @@ std::optional<counter_set> counters_from(const value& v, std::string& why) {
   counter_set c;
   for (const auto& [sname, row] : v.items()) {
     const auto s = parse_service(sname);
-    if (!s) return refuse(why, "unknown service '" + sname.substr(0, 32) + "'");
+    // The name is cut at a character boundary: the reason goes into a JSON body.
+    if (!s) return refuse(why, "unknown service '" + truncate_utf8(sname, 32) + "'");
     if (!row.is_object()) return refuse(why, "counters of " + sname + " must be an object");
     for (const auto& [kname, x] : row.items()) {
       const auto k = parse_counter_kind(kname);
-      if (!k) return refuse(why, "unknown counter kind '" + kname.substr(0, 32) + "'");
+      if (!k) return refuse(why, "unknown counter kind '" + truncate_utf8(kname, 32) + "'");
       if (!x.is_number_unsigned())
         return refuse(why, "counter " + sname + "/" + kname + " must be an unsigned 64-bit integer");
       c.set(*s, *k, x.get<std::uint64_t>());

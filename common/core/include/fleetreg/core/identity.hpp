@@ -49,4 +49,13 @@ std::optional<std::string> validate(const identity& id);
 /// True when `s` is valid UTF-8 without control characters and at most `max` bytes.
 bool is_printable_utf8(std::string_view s, std::size_t max) noexcept;
 
+/// `s` cut to at most `max` bytes, never inside a UTF-8 sequence.
+std::string truncate_utf8(std::string_view s, std::size_t max);
+
+/// An identity as a device reported it, fitted to what validate() and the
+/// center accept: text fields cut to their limits (at a character boundary),
+/// the uuid lower-cased when canonical and dropped when not. Text that is not
+/// printable UTF-8 is left as it is for validate() to refuse.
+void fit_to_limits(identity& id);
+
 }  // namespace fleetreg
