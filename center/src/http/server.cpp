@@ -84,10 +84,15 @@ struct server_core {
   std::size_t next_loop_ = 0;
   std::string id_prefix_ = make_uuid().substr(0, 8);
   std::atomic<std::uint64_t> next_id_{0};
-  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 
-  std::mutex waiting_mutex_;
-  std::unordered_map<std::string, std::list<std::weak_ptr<parked>>> waiting_;
+  // Long-polls by site. Shared with the storage's notification callback,
+  // which may run on the storage's thread until the storage goes.
+  struct registry {
+    std::mutex mutex;
+    bool open = true;
+    std::unordered_map<std::string, std::list<std::weak_ptr<parked>>> waiting;
+  };
+  std::shared_ptr<registry> registry_ = std::make_shared<registry>();
 
   std::mutex connections_mutex_;
   std::unordered_map<std::string, std::int64_t> per_peer_;
@@ -110,29 +115,28 @@ struct server_core {
 
   // Long-poll registry (any thread).
   void enlist(const std::string& key, const std::weak_ptr<parked>& p) {
-    std::lock_guard lock(waiting_mutex_);
-    waiting_[key].push_back(p);
+    std::lock_guard lock(registry_->mutex);
+    if (registry_->open) registry_->waiting[key].push_back(p);
   }
   void delist(const std::string& key, const parked* p) {
-    std::lock_guard lock(waiting_mutex_);
-    const auto it = waiting_.find(key);
-    if (it == waiting_.end()) return;
+    std::lock_guard lock(registry_->mutex);
+    const auto it = registry_->waiting.find(key);
+    if (it == registry_->waiting.end()) return;
     it->second.remove_if([p](const std::weak_ptr<parked>& w) {
       const auto s = w.lock();
       return !s || s.get() == p;
     });
-    if (it->second.empty()) waiting_.erase(it);
+    if (it->second.empty()) registry_->waiting.erase(it);
   }
-  void wake(const std::string& key) {
-    std::vector<std::shared_ptr<parked>> woken;
-    {
-      std::lock_guard lock(waiting_mutex_);
-      const auto it = waiting_.find(key);
-      if (it == waiting_.end()) return;
-      for (const auto& w : it->second)
-        if (auto s = w.lock()) woken.push_back(std::move(s));
-    }
-    for (const auto& p : woken) p->wake();
+  // Wakes under the lock (a wake only posts to the session's loop), so that
+  // once the registry is closed no wake reaches a loop being torn down.
+  static void wake(registry& r, const std::string& key) {
+    std::lock_guard lock(r.mutex);
+    if (!r.open) return;
+    const auto it = r.waiting.find(key);
+    if (it == r.waiting.end()) return;
+    for (const auto& w : it->second)
+      if (auto s = w.lock()) s->wake();
   }
 };
 
@@ -479,9 +483,7 @@ server_core::server_core(api& a, storage& st, const config& cfg)
   } catch (const std::exception& e) {
     throw error(exit_code::unavailable, "cannot listen on " + cfg.listen + ": " + e.what());
   }
-  st.on_notify([this, alive = alive_](const std::string& site_id) {
-    if (*alive) wake(site_id);
-  });
+  st.on_notify([r = registry_](const std::string& site_id) { wake(*r, site_id); });
   accept();
   for (auto& loop : loops_)
     threads_.emplace_back([&loop] {
@@ -500,7 +502,11 @@ server_core::server_core(api& a, storage& st, const config& cfg)
 }
 
 server_core::~server_core() {
-  *alive_ = false;
+  {
+    std::lock_guard lock(registry_->mutex);
+    registry_->open = false;
+    registry_->waiting.clear();
+  }
   asio::post(*loops_.front(), [this] {
     beast::error_code ec;
     acceptor_->close(ec);
@@ -509,6 +515,10 @@ server_core::~server_core() {
   for (auto& loop : loops_) loop->stop();
   for (auto& t : threads_) t.join();
   workers_.join();
+  // The sessions still queued in the loops go now, while the counts and the
+  // registry they give their places back to are still here.
+  acceptor_.reset();
+  loops_.clear();
 }
 
 void server_core::accept() {
