@@ -55,8 +55,10 @@ std::vector<script> scripts() {
       // The center's limiter: every request refused, try again in 15 s.
       {"too-many", 25,
        [](const stand_in::request&) {
-         return stand_in::answer{429, {{"Retry-After", "15"}},
-                                 stand_in::error_body("too_many_attempts", "too many failed attempts; try again later")};
+         return stand_in::answer{
+             429,
+             {{"Retry-After", "15"}},
+             stand_in::error_body("too_many_attempts", "too many failed attempts; try again later")};
        },
        "the center asks to wait: too many failed attempts"},
       // A configuration problem (here: every request is "bad").
@@ -158,15 +160,19 @@ TEST(ClientsNeverSpin, CollectorAndTerminalModeAgainstInstantRefusals) {
       if (c.kind == "collector") {
         c.daemon = start_collector(dir, name, c.center->url(), s.wait_s);
       } else {
-        c.terminal = std::make_unique<sim_terminal>(dir, name, "Sharp", "MX-3071", "PACE" + std::to_string(clients.size()));
+        c.terminal =
+            std::make_unique<sim_terminal>(dir, name, "Sharp", "MX-3071", "PACE" + std::to_string(clients.size()));
         c.daemon = start_terminal(dir, name, *c.terminal, c.center->url(), s.wait_s);
       }
       clients.push_back(std::move(c));
     }
   // Every client has begun; then the window of the one that began last.
-  ASSERT_TRUE(wait_until([&] {
-    return std::all_of(clients.begin(), clients.end(), [](const client& c) { return !c.center->requests().empty(); });
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return std::all_of(clients.begin(), clients.end(),
+                           [](const client& c) { return !c.center->requests().empty(); });
+      },
+      30s));
   steady::time_point last_began{};
   for (const auto& c : clients) last_began = std::max(last_began, c.center->requests().front().at);
   std::this_thread::sleep_until(last_began + window + 500ms);

@@ -71,7 +71,8 @@ center_pacing::decision center_pacing::after(const center_client::poll& p) {
     const bool changed = record(polls_, d.state, problem);
     d.pause = retry_backoff(polls_.failures, refusing_backoff);
     d.level = log::level::err;
-    if (changed) d.message = problem + "; check the configuration ([center] url, [run] wait); polls back off up to 5 min";
+    if (changed)
+      d.message = problem + "; check the configuration ([center] url, [run] wait); polls back off up to 5 min";
   }
   if (!d.message.empty()) log::write(d.level, d.message);
   next_poll_ = std::chrono::steady_clock::now() + d.pause;
@@ -91,8 +92,8 @@ center_pacing::decision center_pacing::after(const center_client::delivery& u) {
     }
   } else if (asks_to_wait(u.status, u.retry_after)) {
     d.state = center_state::asks_to_wait;
-    const auto problem = "the center asks to wait before the next upload: " + u.error + ", HTTP " +
-                         std::to_string(u.status);
+    const auto problem =
+        "the center asks to wait before the next upload: " + u.error + ", HTTP " + std::to_string(u.status);
     d.level = log::level::warning;
     if (record(uploads_, d.state, problem))
       d.message = problem + "; the readings wait in the outbox" +

@@ -33,8 +33,8 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void answer(beast::error_code ec) {
     if (ec) return close();
-    const auto a = handle_({std::string(request_.method_string()), std::string(request_.target()),
-                            std::chrono::steady_clock::now()});
+    const auto a = handle_(
+        {std::string(request_.method_string()), std::string(request_.target()), std::chrono::steady_clock::now()});
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(a.status));
@@ -109,17 +109,14 @@ center_stand_in::~center_stand_in() {
   impl_->thread.join();
 }
 
-std::string center_stand_in::url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port);
-}
+std::string center_stand_in::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
 
 std::vector<center_stand_in::request> center_stand_in::requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->seen;
 }
 
-std::string center_stand_in::error_body(const std::string& code, const std::string& message,
-                                        const std::string& extra) {
+std::string center_stand_in::error_body(const std::string& code, const std::string& message, const std::string& extra) {
   return R"({"error": {"code": ")" + code + R"(", "message": ")" + message + "\"" +
          (extra.empty() ? "" : ", " + extra) + "}}";
 }

@@ -26,7 +26,7 @@ class center_stand_in {
   struct answer {
     int status = 204;
     std::vector<std::pair<std::string, std::string>> headers;  ///< e.g. {"Retry-After", "10"}
-    std::string body;  ///< sent as application/json when not empty
+    std::string body;                                          ///< sent as application/json when not empty
   };
   /// Called on the server's thread for every request.
   using script = std::function<answer(const request&)>;
