@@ -9,8 +9,11 @@
 #   scripts/dev.sh deps                 install the Debian packages only
 #   scripts/dev.sh build [--preset P]   configure and build only
 #   scripts/dev.sh bench                build and run the benchmark programs
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#                                       build the fuzz preset, run each fuzzer
 #
-# Presets (CMakePresets.json): dev, ci (-Werror, the default for tests), asan.
+# Presets (CMakePresets.json): dev, ci (-Werror, the default for tests), asan,
+# fuzz (clang-14, libFuzzer; docs/FUZZING.md).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +31,7 @@ packages=(
   googletest libgtest-dev libgmock-dev
   iproute2 procps
   dpkg-dev help2man lintian rpm socat
+  clang-14 libclang-rt-14-dev
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -96,7 +100,7 @@ run_benchmarks() {
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || { sed -n '3,14p' "$0"; exit 64; }
+[ -n "$cmd" ] || { sed -n '3,17p' "$0"; exit 64; }
 shift
 preset=ci
 labels='.'

@@ -10,8 +10,9 @@
 #                                           TARGETs by name (json, ini, ...;
 #                                           default: every target built)
 #
-# Environment: FLEETREG_FUZZ_KEEP=1 keeps the scratch directory (the corpus
-# the run grew) even when nothing crashed.
+# Environment: FLEETREG_FUZZ_JOBS targets at once (default: one per core);
+# FLEETREG_FUZZ_KEEP=1 keeps the scratch directory (the corpora the run grew)
+# even when nothing crashed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,45 +40,70 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 scratch=$(mktemp -d /tmp/fleetreg-fuzz.XXXXXX)
+# Fuzzers still running when this script ends (interrupted) end with it.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 
 # Reads one of libFuzzer's -print_final_stats lines.
-stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
+final_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
 
-printf '%-18s %6s %12s %10s %6s %7s  %s\n' target seconds runs exec/s new rss_mb result
-for name in "${targets[@]}"; do
-  bin=$bin_dir/fleetreg_${name}_fuzz
-  [ -x "$bin" ] || die "no fuzz target '$name' (looked for $bin)"
-  corpus= options=()
+# Runs one target in $scratch/NAME; its summary line goes to NAME/result.
+fuzz_one() {
+  local name=$1 bin=$bin_dir/fleetreg_${1}_fuzz corpus= options=() key value
+  local work=$scratch/$1 t0=$SECONDS rc=0
   while read -r key value; do
     case $key in
       corpus) corpus=$value ;;
       option) options+=("$value") ;;
     esac
   done <"$bin.manifest"
-  [ -d "$corpus" ] || die "$name: no corpus directory $corpus"
-  work=$scratch/$name
   mkdir -p "$work/corpus" "$work/artifacts"
+  [ -d "$corpus" ] || { echo "$name: no corpus directory '$corpus'" >"$work/result"; return 1; }
   cp -R "$corpus/." "$work/corpus/"
-  log=$work/fuzz.log
-  t0=$SECONDS rc=0
   "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$work/artifacts/" "${options[@]}" "$work/corpus" >"$log" 2>&1 || rc=$?
-  runs=$(stat number_of_executed_units "$log") rate=$(stat average_exec_per_sec "$log")
-  printf '%-18s %6d %12s %10s %6s %7s  %s\n' "$name" $(( SECONDS - t0 )) "${runs:-?}" "${rate:-?}" \
-    "$(stat new_units_added "$log")" "$(stat peak_rss_mb "$log")" "$([ $rc = 0 ] && echo ok || echo "FAILED ($rc)")"
-  if [ $rc != 0 ]; then
-    echo "---- last lines of $log"
-    tail -n 60 "$log"
-    echo "----"
-    echo "fuzz.sh: $name failed; the input is in $work/artifacts/:"
-    ls -l "$work/artifacts/"
-    echo "Reproduce: $bin <input>. Once fixed, commit the input as tests/fuzz/corpus/$name/<what-it-was>."
-    exit 1
-  fi
+    -artifact_prefix="$work/artifacts/" "${options[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || rc=$?
+  local log=$work/fuzz.log
+  printf '%-18s %6d %12s %10s %6s %7s  %s\n' "$name" $(( SECONDS - t0 )) \
+    "$(final_stat number_of_executed_units "$log")" "$(final_stat average_exec_per_sec "$log")" \
+    "$(final_stat new_units_added "$log")" "$(final_stat peak_rss_mb "$log")" \
+    "$([ $rc = 0 ] && echo ok || echo "FAILED ($rc)")" >"$work/result"
+  return $rc
+}
+
+for name in "${targets[@]}"; do
+  [ -x "$bin_dir/fleetreg_${name}_fuzz" ] || die "no fuzz target '$name' (looked for $bin_dir/fleetreg_${name}_fuzz)"
 done
+# One target per core at a time: each is one libFuzzer process, and all are
+# time-boxed alike, so batches of `jobs` finish together.
+jobs=${FLEETREG_FUZZ_JOBS:-$(nproc)}
+failed=()
+printf '%-18s %6s %12s %10s %6s %7s  %s\n' target seconds runs exec/s new rss_mb result
+for (( i = 0; i < ${#targets[@]}; i += jobs )); do
+  batch=("${targets[@]:i:jobs}") pids=()
+  for name in "${batch[@]}"; do
+    fuzz_one "$name" &
+    pids+=($!)
+  done
+  for k in "${!batch[@]}"; do
+    wait "${pids[k]}" || failed+=("${batch[k]}")
+    cat "$scratch/${batch[k]}/result"
+  done
+  # The first crash ends the run (after the targets running beside it).
+  [ ${#failed[@]} -eq 0 ] || break
+done
+for name in "${failed[@]}"; do
+  work=$scratch/$name
+  echo "---- $name: last lines of $work/fuzz.log"
+  tail -n 60 "$work/fuzz.log"
+  echo "----"
+  echo "fuzz.sh: $name failed; the input is in $work/artifacts/:"
+  ls -l "$work/artifacts/"
+  echo "Reproduce: $bin_dir/fleetreg_${name}_fuzz <input>."
+  echo "Once fixed, commit the input as tests/fuzz/corpus/$name/<what-it-was> (docs/FUZZING.md)."
+done
+[ ${#failed[@]} -eq 0 ] || exit 1
 if [ "${FLEETREG_FUZZ_KEEP:-}" = 1 ]; then
   echo "fuzz.sh: the grown corpora are in $scratch"
 else
