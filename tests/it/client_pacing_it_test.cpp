@@ -241,3 +241,38 @@ TEST(ClientsNeverSpin, CollectorAndTerminalModeAgainstInstantRefusals) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// A terminal registering from a customer's NAT address where someone else
+// guessed codes gets 429: its code is still good, so it stays pending and is
+// tried again no sooner than the center asked — not failed for good.
+TEST(ClientsNeverSpin, TerminalRegistrationWaitsOutA429) {
+  temp_dir dir;
+  center_stand_in center([](const center_stand_in::request&) {
+    return center_stand_in::answer{
+        429,
+        {{"Retry-After", "40"}},
+        center_stand_in::error_body("too_many_attempts", "too many failed attempts from this address")};
+  });
+  sim_terminal t(dir, "busy", "Sharp", "MX-3071", "NAT0001");
+  terminal::store st(t.state_dir());
+  st.set_registration_inputs(center.url(), provisional_code::generate());
+  terminal::config cfg;
+  cfg.state_dir = t.state_dir();
+  cfg.allow_plain_http = true;
+  std::chrono::seconds asked{0};
+  EXPECT_EQ(terminal::register_now(cfg, st, false, &asked), terminal::registration_state::pending);
+  EXPECT_EQ(asked, std::chrono::seconds(40));
+  const auto reg = st.load().registration;
+  EXPECT_EQ(reg.state, terminal::registration_state::pending);
+  EXPECT_NE(reg.last_error.find("try again in 40 s"), std::string::npos) << reg.last_error;
+  EXPECT_EQ(center.requests().size(), 1u);
+  // The next attempt is still allowed (the same code, the same Idempotency-Key).
+  EXPECT_EQ(terminal::register_now(cfg, st, false, &asked), terminal::registration_state::pending);
+  EXPECT_EQ(center.requests().size(), 2u);
+}
+
+}  // namespace
+}  // namespace fleetreg::test

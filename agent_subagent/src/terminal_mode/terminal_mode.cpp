@@ -31,7 +31,8 @@ reading take_reading(const terminal_state& t, const std::string& request_id) {
 
 }  // namespace
 
-registration_state register_now(const config& cfg, store& st, bool resume) {
+registration_state register_now(const config& cfg, store& st, bool resume,
+                                std::chrono::seconds* retry_after) {
   const auto attempt = st.begin_registration(resume);
   if (!attempt) return st.load().registration.state;
   const auto url = attempt->center_url.empty() ? cfg.center_url : attempt->center_url;
@@ -51,6 +52,12 @@ registration_state register_now(const config& cfg, store& st, bool resume) {
     st.registration_succeeded(r.site_id);
     log::notice("registered with " + url + " site=" + r.site_id);
     return registration_state::registered;
+  } catch (const rest_client::center_busy& e) {
+    // 429 from a guesser behind the same address, or a busy center: the code
+    // stays pending and is tried again no sooner than the center asked.
+    if (retry_after) *retry_after = e.retry_after().value_or(std::chrono::seconds::zero());
+    st.registration_failed(e.what(), false);
+    return registration_state::pending;
   } catch (const error& e) {
     const bool final = e.code() != exit_code::unavailable;
     st.registration_failed(e.what(), final);  // the caller says it (one line for the panel)
@@ -77,12 +84,13 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     auto t = st.load();
     auto state = t.registration.state;
     if (state == registration_state::pending || (resume && state == registration_state::registering)) {
-      state = register_now(cfg, st, resume);
+      std::chrono::seconds asked{0};
+      state = register_now(cfg, st, resume, &asked);
       if (state != registration_state::registered)
         log::warning("registration " + std::string(state == registration_state::pending ? "to retry: " : "failed: ") +
                      st.load().registration.last_error);
       if (state == registration_state::pending) {
-        sleep_while_running(retry_backoff(++failures), keep_running);
+        sleep_while_running(std::max<std::chrono::milliseconds>(retry_backoff(++failures), asked), keep_running);
         continue;
       }
     }

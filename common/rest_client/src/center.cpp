@@ -182,6 +182,13 @@ center_client::registration center_client::register_terminals(const std::string&
   const auto r = http_->request("POST", "/api/v1/registrations", body.dump(), {{"Idempotency-Key", idempotency_key}},
                                 ec, &transport);
   if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + url_ + ": " + transport);
+  // Busy or limiting this address: the code is still good, try again later.
+  if (r.status == 429 || r.status >= 500) {
+    const auto wait = retry_after_of(r);
+    throw center_busy("the center asks to wait before registering: " + center_message(r) +
+                          (wait ? "; try again in " + std::to_string(wait->count()) + " s" : "; try again later"),
+                      wait);
+  }
   if (r.status != 201) throw error(exit_code::failure, "the center refused the registration: " + center_message(r));
   std::string why;
   const auto answer = json::parse(r.body, why);

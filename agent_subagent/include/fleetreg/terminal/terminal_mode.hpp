@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <csignal>
 
 #include "fleetreg/terminal/config.hpp"
@@ -18,9 +19,12 @@ inline constexpr const char* credential_file_name = "credential";
 /// Carries out a pending registration now (`resume`: also one a crash left
 /// in `registering`): identity + code → formal credential stored 0600, state
 /// registered. A refusal leaves state failed with the center's words; an
-/// unreachable center leaves it pending (same Idempotency-Key next time).
-/// Returns the state afterwards. Throws only on local errors (store, files).
-registration_state register_now(const config& cfg, store& st, bool resume);
+/// unreachable or busy center (429, 5xx) leaves it pending (same
+/// Idempotency-Key next time), with the center's Retry-After in
+/// `*retry_after` when given. Returns the state afterwards. Throws only on
+/// local errors (store, files).
+registration_state register_now(const config& cfg, store& st, bool resume,
+                                std::chrono::seconds* retry_after = nullptr);
 
 /// `fleetreg-terminal run`: registers when a code is pending; once
 /// registered, long-polls the center and answers each request with the

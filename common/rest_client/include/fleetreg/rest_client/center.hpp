@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fleetreg/core/clock.hpp"
+#include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/rest_client/client.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
@@ -52,6 +53,18 @@ std::optional<time_point> parse_http_date(std::string_view text);
 /// missing, negative, fractional, too large or not a number.
 std::optional<std::chrono::seconds> parse_max_wait(std::string_view error_body);
 
+/// The center asked to wait before trying again (429, 503, 5xx): temporary,
+/// exit_code::unavailable. `retry_after` is the center's Retry-After, if any.
+class center_busy : public error {
+ public:
+  center_busy(const std::string& what, std::optional<std::chrono::seconds> retry_after)
+      : error(exit_code::unavailable, what), retry_after_(retry_after) {}
+  std::optional<std::chrono::seconds> retry_after() const noexcept { return retry_after_; }
+
+ private:
+  std::optional<std::chrono::seconds> retry_after_;
+};
+
 class center_client {
  public:
   /// `timeout` bounds each request (above the long-poll wait for polling).
@@ -66,7 +79,9 @@ class center_client {
   /// POST /api/v1/registrations with an Idempotency-Key (the same for every
   /// retry with this code, so a lost answer never makes a second site).
   /// Throws fleetreg::error: exit_code::unavailable when the center cannot be
-  /// reached, exit_code::failure with the center's words when it refused.
+  /// reached; center_busy (exit_code::unavailable) when it asks to wait (429,
+  /// 503, any 5xx: the code stays good); exit_code::failure with the center's
+  /// words when it refused the registration itself.
   registration register_terminals(const std::string& canonical_code, const json::value& registering_side,
                                   const json::value& terminals, const std::string& idempotency_key);
 
