@@ -1,23 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
 // Center benchmarks, each measured side by side in one run:
-//   readings  durable readings/s, batches of 100 from 32 concurrent clients,
-//             next to raw SQLite batch inserts with the same settings
-//   longpoll  10,000 idle long-polls held, one request queued, its delivery
-//             time, and the center's RSS
-// Usage: fleetreg-bench-center readings|longpoll [SECONDS|POLLS]
+//   readings   durable readings/s, batches of 100 from 32 concurrent clients,
+//              next to raw SQLite batch inserts with the same settings
+//   longpoll   10,000 idle long-polls held (HTTP or HTTPS): the center's RSS
+//              and threads before, while held and after; one request queued,
+//              its delivery time
+//   slowloris  5,000 connections that each send one header byte every 2 s
+//              and reconnect when the center drops them (HTTP or HTTPS): the
+//              center's RSS and sockets, and /healthz latency from a fresh
+//              client, before and while they are connected
+// Usage: fleetreg-bench-center readings [SECONDS] | longpoll [POLLS] [http|https]
+//        | slowloris [CONNECTIONS] [http|https] [SECONDS]
 
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <sstream>
-#include <unistd.h>
 #include <thread>
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
-#include <cpprest/http_client.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/core/sqlite.hpp"
@@ -28,13 +48,16 @@ namespace {
 using namespace fleetreg;
 using steady = std::chrono::steady_clock;
 
-long rss_kib(pid_t pid) {
+// A value of /proc/PID/status ("VmRSS" in kB, "Threads"); -1 when absent.
+long proc_status(pid_t pid, const std::string& key) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
   return -1;
 }
+long rss_kib(pid_t pid) { return proc_status(pid, "VmRSS"); }
+int threads_of(pid_t pid) { return static_cast<int>(proc_status(pid, "Threads")); }
 
 // CPU seconds (user + system) a process used so far.
 double cpu_seconds(pid_t pid) {
@@ -55,15 +78,21 @@ void raise_file_limit() {
   setrlimit(RLIMIT_NOFILE, &r);
 }
 
-// A site with `n` terminals; returns the credential.
-std::string register_site(const test::center_daemon& c, const std::string& code, int n, int offset = 0) {
+// A site with `n` terminals through `client` (one client: over HTTPS, one
+// TLS handshake for all); returns the credential.
+std::string register_site(rest_client::client& client, const std::string& code, int n, int offset = 0,
+                          std::string* site_id = nullptr) {
   json::value terms = json::value::array();
   for (int i = 0; i < n; ++i)
     terms.push_back({{"manufacturer", "HP"}, {"model", "Bench"}, {"serial", "B" + std::to_string(offset + i)}});
   const json::value reg = {
       {"code", code}, {"registering_side", {{"kind", "collector"}, {"name", "bench"}}}, {"terminals", terms}};
-  auto [status, body] = c.call("POST", "/api/v1/registrations", reg);
-  if (status != 201) throw std::runtime_error("registration failed: " + body.dump());
+  std::error_code ec;
+  std::string why;
+  const auto r = client.request("POST", "/api/v1/registrations", reg.dump(), {}, ec, &why);
+  if (ec || r.status != 201) throw std::runtime_error("registration failed: " + why + r.body);
+  const auto body = json::value::parse(r.body);
+  if (site_id) *site_id = body["site_id"];
   return body["credential"];
 }
 
@@ -86,7 +115,8 @@ int readings(double seconds) {
   center.start();
   constexpr int clients = 32, batch = 100;
   std::vector<std::string> creds;
-  for (int i = 0; i < clients; ++i) creds.push_back(register_site(center, code, 10, i * 10));
+  auto registrar = center.client();
+  for (int i = 0; i < clients; ++i) creds.push_back(register_site(registrar, code, 10, i * 10));
   // Request bodies are made before the clock starts: this measures the
   // center, not the client's JSON and UUID generation.
   const auto per_client = static_cast<std::size_t>(seconds * 40000 / clients / batch + 20);
@@ -160,82 +190,463 @@ int readings(double seconds) {
   return 0;
 }
 
-int longpoll(int polls) {
+// --- a raw client for loads cpprestsdk cannot make ---------------------------
+// Thousands of connections that wait (long-polls) or are deliberately slow
+// (slowloris), plain or TLS, all on one thread with one coroutine each.
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+using tls_socket = asio::ssl::stream<tcp::socket>;
+
+// Sockets the process holds (listening and connected).
+int sockets_of(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    const auto target = std::filesystem::read_symlink(fd.path(), ec);
+    if (!ec && target.string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
+struct raw_client {
+  asio::io_context io{1};
+  asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  tcp::endpoint server;
+  bool tls = false;
+
+  explicit raw_client(const std::string& url) {
+    tls = url.rfind("https://", 0) == 0;
+    const auto colon = url.rfind(':');
+    server = {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(url.substr(colon + 1)))};
+    // The load measures the server, not certificate checks; idle TLS
+    // connections of the load give their buffers back.
+    tls_context.set_verify_mode(asio::ssl::verify_none);
+    SSL_CTX_set_mode(tls_context.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  }
+  std::shared_ptr<tls_socket> socket() { return std::make_shared<tls_socket>(io, tls_context); }
+
+  asio::awaitable<void> open(tls_socket& s) {
+    co_await s.next_layer().async_connect(server, use_awaitable);
+    s.next_layer().set_option(tcp::no_delay(true));
+    if (tls) co_await s.async_handshake(asio::ssl::stream_base::client, use_awaitable);
+  }
+  asio::awaitable<void> send(tls_socket& s, asio::const_buffer b) {
+    if (tls)
+      co_await asio::async_write(s, b, use_awaitable);
+    else
+      co_await asio::async_write(s.next_layer(), b, use_awaitable);
+  }
+  asio::awaitable<std::size_t> receive(tls_socket& s, asio::mutable_buffer b) {
+    if (tls) co_return co_await s.async_read_some(b, use_awaitable);
+    co_return co_await s.next_layer().async_read_some(b, use_awaitable);
+  }
+  struct reply {
+    int status = -1;
+    std::string body;
+  };
+  // Reads one answer (headers and a Content-Length body).
+  asio::awaitable<reply> answer(tls_socket& s) {
+    std::string in;
+    char chunk[4096];
+    std::size_t head_end = std::string::npos;
+    while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
+      const auto n = co_await receive(s, asio::buffer(chunk));
+      in.append(chunk, n);
+    }
+    std::size_t length = 0;
+    std::string head = in.substr(0, head_end);
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (const auto at = head.find("\r\ncontent-length:"); at != std::string::npos)
+      length = std::stoul(head.substr(at + 17));
+    while (in.size() < head_end + 4 + length) {
+      const auto n = co_await receive(s, asio::buffer(chunk));
+      in.append(chunk, n);
+    }
+    co_return reply{in.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(in.substr(9, 3)) : -1, in.substr(head_end + 4)};
+  }
+};
+
+// GET /healthz on a fresh connection (connect, TLS handshake, request, whole
+// answer), in ms; -1 when it fails or takes more than 5 s.
+double fresh_healthz_ms(const std::string& url) {
+  raw_client c(url);
+  auto s = c.socket();
+  double ms = -1;
+  const auto start = steady::now();
+  asio::co_spawn(
+      c.io,
+      [&]() -> asio::awaitable<void> {
+        try {
+          co_await c.open(*s);
+          static const std::string get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+          co_await c.send(*s, asio::buffer(get));
+          if ((co_await c.answer(*s)).status == 200)
+            ms = std::chrono::duration<double, std::milli>(steady::now() - start).count();
+        } catch (const std::exception&) {
+        }
+      },
+      asio::detached);
+  c.io.run_for(std::chrono::seconds(5));
+  return ms;
+}
+
+struct latency {
+  double p50 = -1, p99 = -1, max = -1;
+  int samples = 0, failed = 0;
+};
+// `count` fresh /healthz requests, `gap` apart.
+latency healthz_latency(const std::string& url, int count, std::chrono::milliseconds gap) {
+  std::vector<double> ms;
+  latency l;
+  for (int i = 0; i < count; ++i) {
+    const auto m = fresh_healthz_ms(url);
+    if (m < 0)
+      ++l.failed;
+    else
+      ms.push_back(m);
+    std::this_thread::sleep_for(gap);
+  }
+  l.samples = count;
+  if (ms.empty()) return l;
+  std::sort(ms.begin(), ms.end());
+  const auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]; };
+  l.p50 = at(0.5);
+  l.p99 = at(0.99);
+  l.max = ms.back();
+  return l;
+}
+std::string describe(const latency& l) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%.2f / %.2f / %.2f (%d failed of %d)", l.p50, l.p99, l.max, l.failed, l.samples);
+  return buf;
+}
+
+// The status token's view of open long-polls (-1 when the call fails).
+long long open_long_polls(const test::center_daemon& center, const std::string& token) {
+  try {
+    auto [s, b] = center.call("GET", "/api/v1/status", {}, token);
+    return s == 200 ? b["long_polls_open"].get<long long>() : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+// Runs `io` on a thread of its own until the object goes.
+class io_thread {
+ public:
+  explicit io_thread(asio::io_context& io)
+      : io_(io), guard_(asio::make_work_guard(io)), thread_([this] { io_.run(); }) {}
+  ~io_thread() {
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  io_thread(const io_thread&) = delete;
+  io_thread& operator=(const io_thread&) = delete;
+
+ private:
+  asio::io_context& io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+int longpoll(int polls, bool tls) {
   raise_file_limit();
   test::temp_dir dir;
-  test::center_daemon center(dir, {.tls = false, .extra_config = "[limits]\nmax_long_polls = 100000\n"});
+  // 10,000 connections from 127.0.0.1: the per-client cap (1000) is raised;
+  // the per-site long-poll cap stays at its default (4), so the polls are
+  // spread over polls / 4 sites.
+  test::center_daemon center(dir, {.tls = tls, .extra_config = "[http]\nmax_connections_per_peer = 30000\n"});
   const auto code = center.dealer_and_code("bench", "Bench customer");
   center.start();
-  const auto cred = register_site(center, code, 1);
-  const auto rss_idle = rss_kib(center.daemon()->pid());
-
-  web::http::client::http_client_config conf;
-  conf.set_timeout(std::chrono::seconds(120));
-  web::http::client::http_client client(web::uri(center.url()), conf);
-  std::atomic<int> answered{0}, got_request{0};
-  std::atomic<long long> delivered_at_ns{0};
-  std::vector<pplx::task<void>> tasks;
-  tasks.reserve(static_cast<std::size_t>(polls));
-  for (int i = 0; i < polls; ++i) {
-    web::http::http_request req(web::http::methods::GET);
-    req.set_request_uri("/api/v1/requests?wait=60");
-    req.headers().add("Authorization", "Bearer " + cred);
-    tasks.push_back(client.request(req).then([&](pplx::task<web::http::http_response> t) {
-      try {
-        const auto r = t.get();
-        if (r.status_code() == 200 && got_request++ == 0)
-          delivered_at_ns =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
-      } catch (...) {
-      }
-      ++answered;
-    }));
+  const auto pid = center.daemon()->pid();
+  constexpr int per_site = 4;
+  const int sites = (polls + per_site - 1) / per_site;
+  std::vector<std::string> creds;
+  const auto reg_start = steady::now();
+  std::string site0;
+  {
+    auto registrar = center.client();
+    for (int i = 0; i < sites; ++i) creds.push_back(register_site(registrar, code, 1, i, i == 0 ? &site0 : nullptr));
   }
-  // Wait until the center holds them all.
+  const double reg_seconds = std::chrono::duration<double>(steady::now() - reg_start).count();
   const auto token = center.ctl({"token", "issue", "bench"}).out;
   const auto tok = token.substr(0, token.find('\n'));
-  long long open_polls = 0;
-  test::wait_until(
-      [&] {
-        auto [s, b] = center.call("GET", "/api/v1/status", {}, tok);
-        open_polls = s == 200 ? b["long_polls_open"].get<long long>() : 0;
-        return open_polls >= polls;
-      },
-      std::chrono::seconds(120));
-  const auto rss_held = rss_kib(center.daemon()->pid());
-  const int threads_held = [&] {
-    std::ifstream in("/proc/" + std::to_string(center.daemon()->pid()) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-    return -1;
-  }();
-  const auto queued_at = steady::now();
-  center.ctl({"request", "--site", [&] {
-                const auto list = center.ctl({"site", "list"}).out;
-                const auto line = list.substr(list.find('\n') + 1);
-                return line.substr(0, 36);
-              }()});
-  test::wait_until([&] { return got_request.load() > 0; }, std::chrono::seconds(60));
-  const double delivery_ms =
-      (static_cast<double>(delivered_at_ns.load()) -
-       static_cast<double>(
-           std::chrono::duration_cast<std::chrono::nanoseconds>(queued_at.time_since_epoch()).count())) /
-      1e6;
-  std::printf("| measure | value |\n|---|---|\n");
-  std::printf("| long-polls held open at the center | %lld |\n", open_polls);
-  std::printf("| center threads while holding them | %d |\n", threads_held);
-  std::printf("| one request queued (fleetreg-centerctl request) to delivery, ms | %.1f |\n", delivery_ms);
-  std::printf("| center RSS idle, MiB | %.1f |\n", rss_idle / 1024.0);
-  std::printf("| center RSS holding the long-polls, MiB | %.1f |\n", rss_held / 1024.0);
-  std::printf("\n(delivery includes starting fleetreg-centerctl, which opens the database)\n");
-  center.stop();
-  for (auto& t : tasks) {
-    try {
-      t.wait();
-    } catch (...) {
-    }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto rss_idle = rss_kib(pid);
+  const auto threads_idle = threads_of(pid);
+
+  raw_client client(center.url());
+  std::vector<std::shared_ptr<tls_socket>> sockets;
+  std::vector<std::string> requests;
+  for (int i = 0; i < polls; ++i) {
+    sockets.push_back(client.socket());
+    requests.push_back("GET /api/v1/requests?wait=60 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                       creds[static_cast<std::size_t>(i / per_site)] + "\r\n\r\n");
   }
+  std::atomic<int> sent{0}, failed{0}, ok{0}, other{0};
+  // Answers with requests in them (the scheduler may queue a read for every
+  // new site at its next minute), with their arrival time.
+  std::mutex answers_mutex;
+  std::vector<std::pair<steady::time_point, std::string>> answers;
+  // 256 openers at a time: the listen queue is not flooded with SYNs.
+  constexpr int openers = 256;
+  for (int w = 0; w < openers; ++w)
+    asio::co_spawn(
+        client.io,
+        [&, w]() -> asio::awaitable<void> {
+          for (int i = w; i < polls; i += openers) {
+            auto s = sockets[static_cast<std::size_t>(i)];
+            try {
+              co_await client.open(*s);
+              co_await client.send(*s, asio::buffer(requests[static_cast<std::size_t>(i)]));
+              ++sent;
+            } catch (const std::exception&) {
+              ++failed;
+              continue;
+            }
+            // Like a collector: after an answer (requests, or none in time),
+            // the next long-poll on the same connection.
+            asio::co_spawn(
+                client.io,
+                [&, s, i]() -> asio::awaitable<void> {
+                  try {
+                    for (;;) {
+                      const auto r = co_await client.answer(*s);
+                      if (r.status == 200) {
+                        ++ok;
+                        std::lock_guard lock(answers_mutex);
+                        answers.emplace_back(steady::now(), r.body);
+                      } else if (r.status != 204) {
+                        ++other;
+                        co_return;
+                      }
+                      co_await client.send(*s, asio::buffer(requests[static_cast<std::size_t>(i)]));
+                    }
+                  } catch (const std::exception&) {
+                  }
+                },
+                asio::detached);
+          }
+        },
+        asio::detached);
+  const auto open_start = steady::now();
+  long long held = 0;
+  double open_seconds = 0;
+  long rss_held = 0;
+  int threads_held = 0;
+  double delivery_ms = -1;
+  {
+    io_thread runner(client.io);
+    test::wait_until(
+        [&] {
+          held = open_long_polls(center, tok);
+          // All held, or all sent and held but those refused or failed.
+          return held >= polls || (sent + failed >= polls && held >= sent - other);
+        },
+        std::chrono::seconds(50));
+    open_seconds = std::chrono::duration<double>(steady::now() - open_start).count();
+    // Threads and RSS while they wait: the largest of five samples over 2 s.
+    for (int i = 0; i < 5; ++i) {
+      rss_held = std::max(rss_held, rss_kib(pid));
+      threads_held = std::max(threads_held, threads_of(pid));
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    }
+    const auto queued_at = steady::now();
+    const auto queued = center.ctl({"request", "--site", site0}).out;  // "request ID queued"
+    const auto id = queued.substr(8, queued.find(' ', 8) - 8);
+    test::wait_until(
+        [&] {
+          std::lock_guard lock(answers_mutex);
+          for (const auto& [at, body] : answers)
+            if (body.find(id) != std::string::npos) {
+              delivery_ms = std::chrono::duration<double, std::milli>(at - queued_at).count();
+              return true;
+            }
+          return false;
+        },
+        std::chrono::seconds(20));
+    // The clients leave: every connection closed at once.
+    asio::post(client.io, [&] {
+      for (auto& s : sockets) {
+        boost::system::error_code ec;
+        s->next_layer().close(ec);
+      }
+    });
+    test::wait_until([&] { return open_long_polls(center, tok) == 0; }, std::chrono::seconds(30));
+  }
+  const auto open_after = open_long_polls(center, tok);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto rss_after = rss_kib(pid);
+  const auto rss_peak = proc_status(pid, "VmHWM");
+  const auto threads_after = threads_of(pid);
+  const auto sockets_after = sockets_of(pid);
+
+  std::printf("| measure (%s) | value |\n|---|---|\n", tls ? "HTTPS" : "HTTP");
+  std::printf("| long-polls sent / refused or failed / held open at the center | %d / %d / %lld |\n", sent.load(),
+              failed.load() + other.load(), held);
+  std::printf("| answers with requests during the run (the scheduler's first reads and ours) | %d |\n", ok.load());
+  std::printf("| time to open them all (%d at a time), s | %.1f |\n", openers, open_seconds);
+  std::printf("| center threads: before / while holding them / after | %d / %d / %d |\n", threads_idle, threads_held,
+              threads_after);
+  std::printf(
+      "| center RSS, MiB: before / while holding them / after they left / peak (VmHWM) "
+      "| %.1f / %.1f / %.1f / %.1f |\n",
+      rss_idle / 1024.0, rss_held / 1024.0, rss_after / 1024.0, rss_peak / 1024.0);
+  std::printf("| one request queued (fleetreg-centerctl request) to delivery, ms | %.1f |\n", delivery_ms);
+  std::printf("| after the clients left: long-polls open / center sockets | %lld / %d |\n", open_after, sockets_after);
+  std::printf(
+      "\n%d sites x %d long-polls (GET /api/v1/requests?wait=60, registered in %.1f s), "
+      "max_connections_per_peer = 30000; delivery includes starting fleetreg-centerctl\n",
+      sites, per_site, reg_seconds);
+  center.stop();
+  return 0;
+}
+
+int slowloris(int connections, bool tls, int seconds) {
+  raise_file_limit();
+  test::temp_dir dir;
+  // 5,000 connections from 127.0.0.1: the per-client cap (1000) is raised;
+  // every timeout keeps its default (header_timeout 10 s).
+  test::center_daemon center(dir, {.tls = tls, .extra_config = "[http]\nmax_connections_per_peer = 30000\n"});
+  center.start();
+  const auto pid = center.daemon()->pid();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto rss_idle = rss_kib(pid);
+  const auto threads_idle = threads_of(pid);
+  const auto sockets_idle = sockets_of(pid);
+  const auto before = healthz_latency(center.url(), 100, std::chrono::milliseconds(20));
+
+  // Each slow client sends a request line and then a header that never
+  // ends, one byte every 2 s; when the center drops it, it comes back.
+  constexpr auto every = std::chrono::seconds(2);
+  static const std::string prefix = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+  raw_client client(center.url());
+  std::atomic<int> connected{0};
+  std::atomic<long> dropped{0}, connect_failures{0}, bytes{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::shared_ptr<tls_socket>> live(static_cast<std::size_t>(connections));
+  for (int i = 0; i < connections; ++i)
+    asio::co_spawn(
+        client.io,
+        [&, i]() -> asio::awaitable<void> {
+          asio::steady_timer pause(client.io);
+          // Spread the first connects and bytes over the interval.
+          pause.expires_after(std::chrono::milliseconds(2000LL * i / connections));
+          co_await pause.async_wait(use_awaitable);
+          while (!stop) {
+            auto s = client.socket();
+            live[static_cast<std::size_t>(i)] = s;
+            bool opened = true;
+            try {
+              co_await client.open(*s);
+            } catch (const std::exception&) {
+              opened = false;
+            }
+            if (!opened) {
+              ++connect_failures;
+              pause.expires_after(std::chrono::milliseconds(200));
+              co_await pause.async_wait(use_awaitable);
+              continue;
+            }
+            ++connected;
+            // A read that ends when the center closes the connection.
+            auto closed = std::make_shared<bool>(false);
+            auto byte_timer = std::make_shared<asio::steady_timer>(client.io);
+            asio::co_spawn(
+                client.io,
+                [&, s, closed, byte_timer]() -> asio::awaitable<void> {
+                  char sink[512];
+                  try {
+                    for (;;) co_await client.receive(*s, asio::buffer(sink));
+                  } catch (const std::exception&) {
+                  }
+                  *closed = true;
+                  byte_timer->cancel();
+                },
+                asio::detached);
+            for (std::size_t sent = 0; !*closed && !stop; ++sent) {
+              const char c = sent < prefix.size() ? prefix[sent] : 'a';
+              try {
+                co_await client.send(*s, asio::buffer(&c, 1));
+                ++bytes;
+              } catch (const std::exception&) {
+                break;
+              }
+              byte_timer->expires_after(every);
+              try {
+                co_await byte_timer->async_wait(use_awaitable);
+              } catch (const std::exception&) {
+              }
+            }
+            --connected;
+            if (!stop) ++dropped;
+            boost::system::error_code ec;
+            s->next_layer().close(ec);
+          }
+        },
+        asio::detached);
+
+  int min_connected = connections, max_sockets = 0;
+  long rss_max = 0;
+  int threads_max = 0;
+  latency during;
+  {
+    io_thread runner(client.io);
+    // Until all are connected once, then `seconds` more with samples every
+    // second on one thread and fresh /healthz requests on this one.
+    test::wait_until([&] { return connected.load() >= connections; }, std::chrono::seconds(60));
+    std::atomic<bool> sampling{true};
+    std::thread sampler([&] {
+      while (sampling) {
+        min_connected = std::min(min_connected, connected.load());
+        max_sockets = std::max(max_sockets, sockets_of(pid) - sockets_idle);
+        rss_max = std::max(rss_max, rss_kib(pid));
+        threads_max = std::max(threads_max, threads_of(pid));
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    });
+    during = healthz_latency(center.url(), seconds * 10, std::chrono::milliseconds(100));
+    sampling = false;
+    sampler.join();
+    stop = true;
+    asio::post(client.io, [&] {
+      for (auto& s : live) {
+        boost::system::error_code ec;
+        if (s) s->next_layer().close(ec);
+      }
+    });
+    test::wait_until([&] { return connected.load() == 0; }, std::chrono::seconds(10));
+  }
+  test::wait_until([&] { return sockets_of(pid) <= sockets_idle; }, std::chrono::seconds(10));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto rss_after = rss_kib(pid);
+  const auto rss_peak = proc_status(pid, "VmHWM");
+  const auto threads_after = threads_of(pid);
+  const auto after = healthz_latency(center.url(), 100, std::chrono::milliseconds(20));
+
+  std::printf("| measure (%s) | value |\n|---|---|\n", tls ? "HTTPS" : "HTTP");
+  std::printf("| slow connections: started / fewest connected at a sample while measuring | %d / %d |\n", connections,
+              min_connected);
+  std::printf("| center: most connection sockets at a sample | %d |\n", max_sockets);
+  std::printf("| dropped by the center (header_timeout 10 s) and reconnected / failed connects | %ld / %ld |\n",
+              dropped.load(), connect_failures.load());
+  std::printf(
+      "| center RSS, MiB: before / most while connected / after they left / peak (VmHWM) "
+      "| %.1f / %.1f / %.1f / %.1f |\n",
+      rss_idle / 1024.0, rss_max / 1024.0, rss_after / 1024.0, rss_peak / 1024.0);
+  std::printf("| center threads: before / most while connected / after | %d / %d / %d |\n", threads_idle, threads_max,
+              threads_after);
+  std::printf("| fresh-client /healthz ms p50 / p99 / max: before | %s |\n", describe(before).c_str());
+  std::printf("| fresh-client /healthz ms p50 / p99 / max: while connected | %s |\n", describe(during).c_str());
+  std::printf("| fresh-client /healthz ms p50 / p99 / max: after | %s |\n", describe(after).c_str());
+  std::printf(
+      "\n%d connections, one header byte each every 2 s, %d s measured; max_connections_per_peer = 30000; "
+      "%ld bytes sent in all; /healthz from a new connection%s each time\n",
+      connections, seconds, bytes.load(), tls ? " and TLS handshake" : "");
+  center.stop();
   return 0;
 }
 
@@ -245,11 +656,17 @@ int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   try {
     if (what == "readings") return readings(argc > 2 ? std::stod(argv[2]) : 10.0);
-    if (what == "longpoll") return longpoll(argc > 2 ? std::stoi(argv[2]) : 10000);
+    const bool tls = argc > 3 && std::string(argv[3]) == "https";
+    if (argc > 3 && !tls && std::string(argv[3]) != "http") throw std::invalid_argument("scheme is http or https");
+    if (what == "longpoll") return longpoll(argc > 2 ? std::stoi(argv[2]) : 10000, tls);
+    if (what == "slowloris")
+      return slowloris(argc > 2 ? std::stoi(argv[2]) : 5000, tls, argc > 4 ? std::stoi(argv[4]) : 20);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fleetreg-bench-center: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: fleetreg-bench-center readings [SECONDS] | longpoll [POLLS]\n");
+  std::fprintf(stderr,
+               "usage: fleetreg-bench-center readings [SECONDS] | longpoll [POLLS] [http|https]\n"
+               "       | slowloris [CONNECTIONS] [http|https] [SECONDS]\n");
   return 64;
 }

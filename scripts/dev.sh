@@ -93,9 +93,12 @@ bench_deps() {
 run_benchmarks() {
   local b=$root/build/dev/benchmarks
   say "subagent: GETs/s vs native snmpd, RSS"; "$b/fleetreg-bench-subagent"
-  say "center: /healthz vs nginx"; "$root/benchmarks/healthz_bench.sh" "$root/build/dev" 10
+  say "center: /healthz vs nginx, HTTP and HTTPS"; "$root/benchmarks/healthz_bench.sh" "$root/build/dev" 10
   say "center: durable readings/s vs raw SQLite"; "$b/fleetreg-bench-center" readings 10
-  say "center: 10,000 idle long-polls"; "$b/fleetreg-bench-center" longpoll 10000
+  say "center: 10,000 idle long-polls (HTTP)"; "$b/fleetreg-bench-center" longpoll 10000 http
+  say "center: 10,000 idle long-polls (HTTPS)"; "$b/fleetreg-bench-center" longpoll 10000 https
+  say "center: 5,000 slow connections (HTTP)"; "$b/fleetreg-bench-center" slowloris 5000 http 20
+  say "center: 5,000 slow connections (HTTPS)"; "$b/fleetreg-bench-center" slowloris 5000 https 20
   say "collector: sweep of a /24 (20 agents) vs a sequential snmpget loop (takes ~4 min)"; "$b/fleetreg-bench-collector"
 }
 
