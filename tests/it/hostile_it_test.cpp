@@ -12,7 +12,6 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
