@@ -9,7 +9,7 @@
 //              and reconnect when the center drops them (HTTP or HTTPS): the
 //              center's RSS and sockets, and /healthz latency from a fresh
 //              client, before and while they are connected
-// Usage: fleetreg-bench-center readings [SECONDS] | longpoll [POLLS] [http|https]
+// Usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]
 //        | slowloris [CONNECTIONS] [http|https] [SECONDS]
 
 #include <sys/resource.h>
@@ -108,9 +108,13 @@ json::value batch_of(int size, int terminal_base) {
   return {{"readings", list}};
 }
 
-int readings(double seconds) {
+// `worker_threads` 0: the center's default.
+int readings(double seconds, int worker_threads) {
   test::temp_dir dir;
-  test::center_daemon center(dir, {.tls = false, .extra_config = ""});
+  test::center_daemon center(
+      dir,
+      {.tls = false,
+       .extra_config = worker_threads > 0 ? "[http]\nworker_threads = " + std::to_string(worker_threads) + "\n" : ""});
   const auto code = center.dealer_and_code("bench", "Bench customer");
   center.start();
   constexpr int clients = 32, batch = 100;
@@ -186,7 +190,8 @@ int readings(double seconds) {
   std::printf("| ratio center / raw | %.2f |\n", center_rate / raw_rate);
   std::printf("| failed batches | %ld |\n", failures.load());
   std::printf("| CPU cores used during the HTTP run: center / load client | %.2f / %.2f |\n", center_cpu, client_cpu);
-  std::printf("\n%.0f s per side\n", seconds);
+  std::printf("\n%.0f s per side; center worker_threads %s\n", seconds,
+              worker_threads > 0 ? std::to_string(worker_threads).c_str() : "default");
   return 0;
 }
 
@@ -655,7 +660,7 @@ int slowloris(int connections, bool tls, int seconds) {
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   try {
-    if (what == "readings") return readings(argc > 2 ? std::stod(argv[2]) : 10.0);
+    if (what == "readings") return readings(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 0);
     const bool tls = argc > 3 && std::string(argv[3]) == "https";
     if (argc > 3 && !tls && std::string(argv[3]) != "http") throw std::invalid_argument("scheme is http or https");
     if (what == "longpoll") return longpoll(argc > 2 ? std::stoi(argv[2]) : 10000, tls);
@@ -666,7 +671,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr,
-               "usage: fleetreg-bench-center readings [SECONDS] | longpoll [POLLS] [http|https]\n"
+               "usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]\n"
                "       | slowloris [CONNECTIONS] [http|https] [SECONDS]\n");
   return 64;
 }
