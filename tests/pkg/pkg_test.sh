@@ -112,7 +112,9 @@ echo "    clean"
 
 step ".deb control: dependencies from the binaries (dpkg-shlibdeps), conffiles, scripts"
 deps_of() { dpkg-deb -f "$1" Depends; }
-d=$(deps_of "${debs[0]}"); for lib in libsodium23 libsqlite3-0 libcpprest2.10 adduser; do expect_contains "$d" "$lib" "fleetreg-center Depends"; done
+d=$(deps_of "${debs[0]}"); for lib in libsodium23 libsqlite3-0 libssl3 adduser; do expect_contains "$d" "$lib" "fleetreg-center Depends"; done
+# The center's HTTP server is Boost.Beast (header-only): no cpprestsdk on the server side.
+! grep -qF libcpprest <<<"$d" || fail "fleetreg-center Depends still names libcpprest: $d"
 d=$(deps_of "${debs[1]}"); for lib in libsnmp40 libavahi-client3 libcups2 adduser; do expect_contains "$d" "$lib" "fleetreg-collector Depends"; done
 d=$(deps_of "${debs[2]}"); for lib in libsnmp40 snmpd adduser; do expect_contains "$d" "$lib" "fleetreg-terminal Depends"; done
 expect_eq "$(deps_of "${debs[4]}")" "" "fleetreg-mibs Depends"
@@ -143,7 +145,7 @@ for i in 0 1 2 3 4; do
     fail "${packages[$i]} rpm owns a system directory: $(grep -E '^/(etc|usr/lib/systemd/system|usr/share/doc)$' <<<"$l")"
   fi
 done
-r=$(rq -R "${rpms[0]}"); for req in 'libsodium.so.23()(64bit)' 'libsqlite3.so.0()(64bit)' 'libcpprest.so.2.10()(64bit)'; do expect_contains "$r" "$req" "fleetreg-center Requires"; done
+r=$(rq -R "${rpms[0]}"); for req in 'libsodium.so.23()(64bit)' 'libsqlite3.so.0()(64bit)' 'libssl.so.3()(64bit)'; do expect_contains "$r" "$req" "fleetreg-center Requires"; done
 r=$(rq -R "${rpms[1]}"); for req in 'libnetsnmp.so.40()(64bit)' 'libavahi-client.so.3()(64bit)' 'libcups.so.2()(64bit)'; do expect_contains "$r" "$req" "fleetreg-collector Requires"; done
 r=$(rq -R "${rpms[2]}"); for req in 'libnetsnmpagent.so.40()(64bit)' net-snmp; do expect_contains "$r" "$req" "fleetreg-terminal Requires"; done
 for i in 0 1 2 3 4; do
