@@ -597,6 +597,7 @@ int slowloris(int connections, bool tls, int seconds) {
   int min_connected = connections, max_sockets = 0;
   long rss_max = 0;
   int threads_max = 0;
+  double center_cpu = 0, client_cpu = 0;
   latency during;
   {
     io_thread runner(client.io);
@@ -613,7 +614,12 @@ int slowloris(int connections, bool tls, int seconds) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
       }
     });
+    const auto cpu0 = cpu_seconds(pid), self_cpu0 = cpu_seconds(getpid());
+    const auto measure_start = steady::now();
     during = healthz_latency(center.url(), seconds * 10, std::chrono::milliseconds(100));
+    const auto measured = std::chrono::duration<double>(steady::now() - measure_start).count();
+    center_cpu = (cpu_seconds(pid) - cpu0) / measured;
+    client_cpu = (cpu_seconds(getpid()) - self_cpu0) / measured;
     sampling = false;
     sampler.join();
     stop = true;
@@ -644,6 +650,8 @@ int slowloris(int connections, bool tls, int seconds) {
       rss_idle / 1024.0, rss_max / 1024.0, rss_after / 1024.0, rss_peak / 1024.0);
   std::printf("| center threads: before / most while connected / after | %d / %d / %d |\n", threads_idle, threads_max,
               threads_after);
+  std::printf("| CPU cores used while connected: center / slow clients and probe | %.2f / %.2f |\n", center_cpu,
+              client_cpu);
   std::printf("| fresh-client /healthz ms p50 / p99 / max: before | %s |\n", describe(before).c_str());
   std::printf("| fresh-client /healthz ms p50 / p99 / max: while connected | %s |\n", describe(during).c_str());
   std::printf("| fresh-client /healthz ms p50 / p99 / max: after | %s |\n", describe(after).c_str());
