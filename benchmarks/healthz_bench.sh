@@ -71,10 +71,10 @@ urls=("http://127.0.0.1:$nginx_port/healthz" "http://127.0.0.1:$center_port/heal
 for _ in $(seq 100); do
   up=1
   for u in "${urls[@]}"; do curl -ksf "$u" >/dev/null 2>&1 || up=0; done
-  [ $up = 1 ] && break
+  [ "$up" = 1 ] && break
   sleep 0.1
 done
-[ $up = 1 ] || { echo "a server did not come up" >&2; tail "$work"/*.log "$work/nginx/error.log" >&2; exit 1; }
+[ "$up" = 1 ] || { echo "a server did not come up" >&2; tail "$work"/*.log "$work/nginx/error.log" >&2; exit 1; }
 
 # What TLS each server negotiates with this OpenSSL (wrk uses the same library).
 tls_of() {
@@ -94,7 +94,7 @@ rate() {
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 results=()
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   for u in "${urls[@]}"; do results+=("$(rate "$u")"); done
 done
 python3 - "$secs" "$rounds" "$nginx_tls" "$center_tls" "${results[@]}" <<'PY'
