@@ -46,7 +46,7 @@ struct config {
   std::int64_t max_connections = 30000;
   std::int64_t max_connections_per_peer = 1000;  ///< per IPv4 address or IPv6 /64
   std::int64_t io_threads = 0;      ///< 0 = one per core (at most 4)
-  std::int64_t worker_threads = 8;  ///< run handlers that touch the database
+  std::int64_t worker_threads = 32;  ///< run handlers that touch the database (uploads wait for the group commit)
   std::string trusted_proxies;      ///< CIDR list: only these may set Forwarded / X-Forwarded-For
   // [monitoring]
   std::chrono::milliseconds stale_after{std::chrono::hours(48)};
