@@ -1,34 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "html.hpp"
 
+#include "fleetreg/center/http.hpp"
+
 #include <cctype>
 
 namespace fleetreg::center::html {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// Form fields decode like query parameters ('+' is a space).
 std::optional<std::string> decode(std::string_view s) {
   std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
+  if (!http::percent_decode(s, out, true)) return std::nullopt;
   return out;
 }
 
