@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/api.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/core/random.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -53,6 +55,30 @@ bool keyed(const json::value& list, std::size_t max, std::vector<std::pair<std::
     out.emplace_back(std::move(*key), std::move(*id));
   }
   return true;
+}
+
+// The limits a client splits its requests by.
+json::value limits_json(const config& c) {
+  return {{"max_body_bytes", c.max_body_bytes},
+          {"max_readings_per_batch", c.max_readings_per_batch},
+          {"max_terminals_per_registration", c.max_terminals_per_registration}};
+}
+
+json::value answers_json(const std::vector<terminal_answer>& answers) {
+  json::value out = json::value::array();
+  for (const auto& a : answers) {
+    json::value v = {{"key", a.key}, {"status", a.status}};
+    // The same words whoever holds the key: nothing about another customer.
+    if (a.status == "pending_claim") {
+      v["reason"] = a.reason;
+      v["message"] = "this terminal waits for a dealer's confirmation before it reports here";
+    } else if (a.status == "refused") {
+      v["reason"] = a.reason;
+      v["message"] = "this terminal cannot be registered here; ask the dealer";
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::string bearer(const http::request& req) {
@@ -151,7 +177,10 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
   // nothing; only the refusals are limited.
   const auto token = bearer(req);
   std::optional<site> s;
-  if (!token.empty() && token.size() <= 128) s = svc_.store().site_by_credential(crypto::secret_hash(token), now);
+  if (!token.empty() && token.size() <= 128)
+    s = svc_.store().site_by_credential(
+        crypto::secret_hash(token), now,
+        std::chrono::duration_cast<std::chrono::seconds>(svc_.settings().rotation_overlap));
   if (s) return s;
   if (auto limited = rate_limited(req, failure_kind::credential)) {
     refusal = std::move(*limited);
@@ -171,8 +200,13 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
 
 bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
   const auto token = bearer(req);
-  if (!token.empty() && token.size() <= 128 && svc_.store().monitoring_token_valid(crypto::secret_hash(token)))
-    return true;  // valid: never refused for its source's failures
+  std::optional<api_token> t;
+  if (!token.empty() && token.size() <= 128) t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
+  if (t && t->scope == "monitoring") return true;  // valid: never refused for its source's failures
+  if (t) {
+    refusal = refuse(req, 403, "token_scope", "a " + t->scope + " token does not read " + req.path);
+    return false;
+  }
   if (auto limited = rate_limited(req, failure_kind::token)) {
     refusal = std::move(*limited);
     return false;
@@ -207,13 +241,15 @@ http::response api::registrations(const http::request& req) {
   const auto list = body->find("terminals");
   if (list == body->end() ||
       !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why);
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
+                  limits_json(svc_.settings()));
   if (side_kind == "terminal" && terminals.size() != 1)
     return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself");
 
   std::string why_code;
   const auto rec = svc_.check_code(code, why_code, why);
-  if (!rec) return refuse(req, why_code == "code_expired" ? 410 : 403, why_code, why, failure_kind::code);
+  if (!rec) return refuse(req, why_code == "code_expired" || why_code == "code_revoked" ? 410 : 403, why_code, why,
+                                failure_kind::code);
 
   registration_input in;
   in.code_id = rec->id;
@@ -225,12 +261,9 @@ http::response api::registrations(const http::request& req) {
   in.credential_hash.assign(hash.begin(), hash.end());
   in.now = now;
   const auto result = svc_.store().register_site(in);
-  if (result.outcome == registration_result::kind::conflict)
-    return refuse(req, 409, "terminal_registered_elsewhere",
-                  "terminal " + result.conflict_key +
-                      (result.conflict_same_customer
-                           ? " is already registered at another site of this customer; use that site's credential"
-                           : " is registered to another customer; the dealer must transfer it first"));
+  if (result.outcome == registration_result::kind::code_used)
+    return refuse(req, 409, "code_used",
+                  "this provisional code registers one site only and has registered it; ask the dealer for a new one");
   ++registrations_;
   svc_.store().audit(
       side_kind + ":" + side_name,
@@ -238,10 +271,15 @@ http::response api::registrations(const http::request& req) {
       rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" + std::to_string(rec->id),
       now);
   log::notice("registered site=" + result.site_id + " customer=" + log::quote(rec->customer) +
-              " terminals=" + std::to_string(result.terminals.size()) + " peer=" + log::quote(req.peer));
+              " terminals=" + std::to_string(result.terminals.size()) +
+              " taken_over=" + std::to_string(result.taken_over.size()) + " peer=" + log::quote(req.peer));
   json::value terms = json::value::array();
   for (const auto& t : result.terminals) terms.push_back(terminal_json(t));
-  return json_response(201, {{"site_id", result.site_id}, {"credential", credential}, {"terminals", terms}});
+  return json_response(201, {{"site_id", result.site_id},
+                             {"credential", credential},
+                             {"terminals", terms},
+                             {"results", answers_json(result.answers)},
+                             {"limits", limits_json(svc_.settings())}});
 }
 
 http::response api::add_terminals(const http::request& req) {
@@ -258,17 +296,18 @@ http::response api::add_terminals(const http::request& req) {
   const auto list = body->find("terminals");
   if (list == body->end() ||
       !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why);
+    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
+                  limits_json(svc_.settings()));
   const auto now = svc_.now_source().now();
-  const auto conflict = svc_.store().add_terminals(s->id, terminals, now);
-  if (!conflict.empty())
-    return refuse(req, 409, "terminal_registered_elsewhere",
-                  "terminal " + conflict + " is registered at another site; the dealer must transfer it first");
-  svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id,
-                     std::to_string(terminals.size()) + " terminals", now);
+  const auto answers = svc_.store().add_terminals(s->id, terminals, now);
+  const auto added = std::count_if(answers.begin(), answers.end(),
+                                   [](const terminal_answer& a) { return a.status == "registered"; });
+  if (added > 0)
+    svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id,
+                       std::to_string(added) + " terminals", now);
   json::value terms = json::value::array();
   for (const auto& t : svc_.store().list_terminals(s->id)) terms.push_back(terminal_json(t));
-  return json_response(200, {{"site_id", s->id}, {"terminals", terms}});
+  return json_response(200, {{"site_id", s->id}, {"terminals", terms}, {"results", answers_json(answers)}});
 }
 
 http::result api::requests(const http::request& req) {
@@ -286,10 +325,17 @@ http::result api::requests(const http::request& req) {
   }
   const auto site_id = s->id;
   auto poll = [this, site_id]() -> std::optional<http::response> {
-    const auto leased = svc_.store().lease_requests(site_id, svc_.now_source().now(), svc_.settings().lease);
-    if (leased.empty()) return std::nullopt;
     json::value list = json::value::array();
-    for (const auto& r : leased) list.push_back(request_json(r));
+    // A rotation asked for by the dealer: the new credential travels in the
+    // answer, first; the site confirms it by using it.
+    const auto credential = crypto::new_secret("frc1_");
+    if (svc_.store().issue_rotation(site_id, crypto::secret_hash(credential), svc_.now_source().now())) {
+      list.push_back({{"id", make_uuid()}, {"kind", "rotate_credential"}, {"credential", credential}});
+      log::notice("rotation site=" + site_id + ": new credential sent");
+    }
+    for (const auto& r : svc_.store().lease_requests(site_id, svc_.now_source().now(), svc_.settings().lease))
+      list.push_back(request_json(r));
+    if (list.empty()) return std::nullopt;
     return json_response(200, {{"requests", list}});
   };
   if (auto now_ready = poll()) return *now_ready;
@@ -324,26 +370,58 @@ http::response api::readings(const http::request& req) {
     return refuse(req, 422, "invalid_readings", "readings must be a non-empty array");
   if (static_cast<std::int64_t>(list->size()) > svc_.settings().max_readings_per_batch)
     return refuse(req, 413, "batch_too_large",
-                  "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch");
+                  "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch",
+                  std::nullopt, limits_json(svc_.settings()));
   const auto now = svc_.now_source().now();
+  // One answer per reading, in the batch's order: a reading that cannot be
+  // stored is refused alone (with its reason) and never holds up the others.
+  // Only a reading without a usable id refuses the batch: it could not be
+  // answered.
   std::vector<reading> batch;
   batch.reserve(list->size());
+  std::vector<std::optional<reading_answer>> early(list->size());
   for (std::size_t i = 0; i < list->size(); ++i) {
-    auto r = json::reading_from((*list)[i], why);
-    if (!r) return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why);
-    // Sane times: not in the future (5 minutes of clock skew allowed), not before 2000.
-    if (r->taken > now + std::chrono::minutes(5) || r->taken < from_unix(946684800))
-      return refuse(req, 422, "invalid_readings",
-                    "reading " + std::to_string(i) + ": taken_at " + format_utc(r->taken) + " is not a sane time");
+    const auto& item = (*list)[i];
+    auto r = json::reading_from(item, why);
+    if (!r) {
+      const auto id = item.is_object() ? item.find("id") : item.end();
+      if (!item.is_object() || id == item.end() || !id->is_string() ||
+          !is_uuid(id->get<std::string>()))
+        return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why);
+      early[i] = reading_answer{id->get<std::string>(), "refused", "invalid: " + why, false};
+      continue;
+    }
+    // Not in the future (5 minutes of clock skew allowed), not before 2000.
+    if (r->taken > now + std::chrono::minutes(5) || r->taken < from_unix(946684800)) {
+      early[i] = reading_answer{r->id, "refused", "invalid: taken_at " + format_utc(r->taken) + " is not a sane time",
+                                false};
+      continue;
+    }
     batch.push_back(std::move(*r));
   }
-  const auto result = svc_.store().store_readings(s->id, batch, now);
-  if (!result.unknown_terminal.empty())
-    return refuse(req, 422, "unknown_terminal",
-                  "terminal " + result.unknown_terminal + " is not registered at this site; nothing was stored");
+  readings_result result;
+  if (!batch.empty()) result = svc_.store().store_readings(s->id, batch, now, now - svc_.settings().max_reading_age);
+  json::value answers = json::value::array();
+  std::int64_t refused = result.refused;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < early.size(); ++i) {
+    const auto& a = early[i] ? *early[i] : result.answers.at(next++);
+    if (early[i]) ++refused;
+    json::value v = {{"id", a.id}, {"status", a.status}};
+    if (!a.reason.empty()) v["reason"] = a.reason;
+    if (a.late) v["late"] = true;
+    answers.push_back(std::move(v));
+  }
+  if (refused > 0)
+    log::info("readings site=" + s->id + ": " + std::to_string(refused) + " of " + std::to_string(list->size()) +
+              " refused");
   readings_stored_ += result.accepted;
-  return json_response(200,
-                       {{"accepted", result.accepted}, {"duplicates", result.duplicates}, {"resets", result.resets}});
+  return json_response(200, {{"accepted", result.accepted},
+                             {"duplicates", result.duplicates},
+                             {"resets", result.resets},
+                             {"late", result.late},
+                             {"refused", refused},
+                             {"results", answers}});
 }
 
 http::response api::status(const http::request& req) {

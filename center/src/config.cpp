@@ -19,7 +19,7 @@ config load_config(const std::string& path) {
     const auto ini = fleetreg::config::ini_file::load(file);
     using namespace std::chrono_literals;
     namespace fc = fleetreg::config;
-    const std::array<fc::option, 35> table = {{
+    const std::array<fc::option, 38> table = {{
         {"center", "listen", fc::string_target{&c.listen, 255}},
         {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
         {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
@@ -27,6 +27,9 @@ config load_config(const std::string& path) {
         {"center", "database", fc::string_target{&c.database, 1024}},
         {"center", "secret_file", fc::string_target{&c.secret_file, 1024}},
         {"codes", "validity", fc::duration_target{&c.code_validity, 1min, std::chrono::hours(24 * 90)}},
+        {"codes", "validity_max", fc::duration_target{&c.code_validity_max, 1min, std::chrono::hours(24 * 365)}},
+        {"credentials", "rotation_overlap", fc::duration_target{&c.rotation_overlap, 1min, std::chrono::hours(24 * 90)}},
+        {"readings", "max_age", fc::duration_target{&c.max_reading_age, 24h, std::chrono::hours(24 * 3660)}},
         {"codes", "purge_interval", fc::duration_target{&c.purge_interval, 1s, 24h}},
         {"codes", "add_terminals_with_credential", fc::bool_target{&c.add_terminals_with_credential}},
         {"requests", "schedule_interval", fc::duration_target{&c.schedule_interval, 1min, std::chrono::hours(24 * 31)}},
@@ -57,6 +60,8 @@ config load_config(const std::string& path) {
     }};
     fc::apply_options(ini, table);
   }
+  if (c.code_validity > c.code_validity_max)
+    throw configuration_error("[codes] validity is longer than validity_max");
   peer::parse_networks(c.trusted_proxies);  // throws configuration_error naming the bad entry
   if (c.listen.starts_with("https://")) {
     if (c.tls_certificate.empty() || c.tls_key.empty())

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "fleetreg/center/crypto.hpp"
@@ -17,19 +19,33 @@ const char* const ctl_commands_usage =
     "Commands:\n"
     "  account add NAME [--admin]              create a dealer (or admin) account;\n"
     "                                          the password is read from stdin\n"
+    "  account set NAME --code-validity D      default validity of the dealer's codes\n"
+    "                                          (7d, 36h, 90m; 'default': the center's)\n"
     "  code issue --dealer NAME --customer NAME [--contact TEXT] [--reference TEXT]\n"
+    "             [--validity D] [--single-site]\n"
     "                                          issue a provisional code (shown once)\n"
     "  code list [--dealer NAME]               codes issued (never the codes themselves)\n"
+    "  code revoke ID                          end a code before it expires\n"
     "  site list [--dealer NAME]               registered sites\n"
     "  terminal list --site ID                 terminals of a site\n"
     "  terminal transfer KEY --to SITE         move a terminal to another site\n"
     "  terminal retire KEY                     take a terminal out of service\n"
+    "  claim list [--dealer NAME]              claims on terminals held by another site\n"
+    "  claim accept ID | claim refuse ID       move the terminal to the claimant, or not\n"
     "  request --site ID                       queue an on-demand meter read\n"
     "  requests --site ID                      requests of a site and when they were answered\n"
     "  readings --site ID [--limit N] [--json] readings of a site\n"
     "  revoke --site ID                        revoke a site's credential\n"
-    "  rotate --site ID                        issue a new credential (shown once)\n"
-    "  token issue NAME                        issue a monitoring token (shown once)\n"
+    "  rotate --site ID                        send the site a new credential at its next\n"
+    "                                          contact (the old one works until it is used)\n"
+    "  token issue NAME [--billing --dealer NAME]\n"
+    "                                          issue a monitoring (or a dealer's billing)\n"
+    "                                          API token (shown once)\n"
+    "  token list                              tokens, their scope and last use\n"
+    "  token revoke ID                         revoke a token\n"
+    "  billing close --dealer NAME --before YYYY-MM-DD\n"
+    "                                          readings dated before it arriving later\n"
+    "                                          are stored late and never billed\n"
     "  purge                                   drop the hashes of expired codes\n"
     "  backup FILE                             consistent copy of the database\n"
     "  restore FILE                            replace the database (center stopped)\n";
@@ -82,6 +98,27 @@ account operator_account() {
 
 std::string when(const std::optional<time_point>& t) { return t ? format_utc(*t) : "-"; }
 
+std::int64_t id_argument(const options& o, const char* what) {
+  if (o.positional.size() != 1) throw usage_error(std::string(what) + " needs one ID");
+  const auto& v = o.positional[0];
+  std::int64_t id = 0;
+  const auto start = v.starts_with("#") ? 1 : 0;
+  const auto [p, ec] = std::from_chars(v.data() + start, v.data() + v.size(), id);
+  if (ec != std::errc{} || p != v.data() + v.size() || id <= 0) throw usage_error(std::string(what) + ": '" + v + "' is not an ID");
+  return id;
+}
+
+// "YYYY-MM-DD" as midnight UTC.
+time_point parse_day(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3)
+    throw usage_error("'" + text + "' is not a date YYYY-MM-DD");
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!ymd.ok()) throw usage_error("'" + text + "' is not a date YYYY-MM-DD");
+  return time_point{std::chrono::sys_days{ymd}.time_since_epoch()};
+}
+
 }  // namespace
 
 int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* out, std::FILE* in) {
@@ -121,12 +158,52 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     return 0;
   }
   if (cmd == "code" && sub == "issue") {
-    const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference"}, {});
+    const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference", "validity"}, {"single-site"});
     const auto dealer = svc.require_account(o.require("dealer"));
-    const auto issued = svc.issue_code(dealer, o.require("customer"), o.get("contact"), o.get("reference"));
-    std::fprintf(out, "%s\ncode #%lld for %s, valid until %s\n", issued.code.c_str(),
+    code_options co;
+    co.validity = svc.parse_validity(o.get("validity"));
+    co.single_site = o.has("single-site");
+    const auto issued = svc.issue_code(dealer, o.require("customer"), o.get("contact"), o.get("reference"), co);
+    std::fprintf(out, "%s\ncode #%lld for %s, valid until %s%s\n", issued.code.c_str(),
                  static_cast<long long>(issued.record.id), issued.record.customer.c_str(),
-                 format_utc(issued.record.expires_at).c_str());
+                 format_utc(issued.record.expires_at).c_str(), co.single_site ? ", one site only" : "");
+    return 0;
+  }
+  if (cmd == "code" && sub == "revoke") {
+    const auto o = parse(args, 2, {}, {});
+    const auto id = id_argument(o, "code revoke");
+    svc.revoke_code(op, id);
+    std::fprintf(out, "code #%lld revoked\n", static_cast<long long>(id));
+    return 0;
+  }
+  if (cmd == "account" && sub == "set") {
+    const auto o = parse(args, 2, {"code-validity"}, {});
+    if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
+    const auto dealer = svc.require_account(o.positional[0]);
+    const auto v = svc.parse_validity(o.require("code-validity"));
+    svc.set_code_validity(op.name, dealer, v);
+    std::fprintf(out, "codes of %s are valid %s by default\n", dealer.name.c_str(),
+                 v ? (std::to_string(v->count() / 3600) + " h").c_str() : "as the center's default");
+    return 0;
+  }
+  if (cmd == "claim" && sub == "list") {
+    const auto o = parse(args, 2, {"dealer"}, {});
+    std::fprintf(out, "%-5s %-9s %-32s %-36s %-36s %s\n", "#", "state", "terminal", "held by site", "claimed by site",
+                 "since");
+    for (const auto& c : store.list_claims(dealer_filter(o)))
+      std::fprintf(out, "%-5lld %-9s %-32s %-36s %-36s %s\n", static_cast<long long>(c.id), c.state.c_str(),
+                   c.key.c_str(), c.holder_site_id.c_str(), c.claimant_site_id.c_str(),
+                   format_utc(c.created_at).c_str());
+    return 0;
+  }
+  if (cmd == "claim" && (sub == "accept" || sub == "refuse")) {
+    const auto o = parse(args, 2, {}, {});
+    const auto id = id_argument(o, sub == "accept" ? "claim accept" : "claim refuse");
+    if (sub == "accept")
+      svc.accept_claim(op, id);
+    else
+      svc.refuse_claim(op, id);
+    std::fprintf(out, "claim #%lld %s\n", static_cast<long long>(id), sub == "accept" ? "accepted" : "refused");
     return 0;
   }
   if (cmd == "code" && sub == "list") {
@@ -135,7 +212,8 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     for (const auto& c : store.list_codes(dealer_filter(o)))
       std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id), c.dealer_name.c_str(),
                    c.customer.c_str(), format_utc(c.issued_at).c_str(), format_utc(c.expires_at).c_str(),
-                   static_cast<long long>(c.terminals_registered), c.purged_at ? " (purged)" : "");
+                   static_cast<long long>(c.terminals_registered),
+                   c.revoked_at ? " (revoked)" : c.purged_at ? " (purged)" : "");
     return 0;
   }
   if (cmd == "site" && sub == "list") {
@@ -222,13 +300,49 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   }
   if (cmd == "rotate") {
     const auto o = parse(args, 1, {"site"}, {});
-    std::fprintf(out, "%s\n", svc.rotate(op, o.require("site")).c_str());
+    svc.rotate(op, o.require("site"));
+    std::fprintf(out,
+                 "site %s receives a new credential at its next contact; the old one works until the new one "
+                 "is used, or for %lld h\n",
+                 o.get("site").c_str(),
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(cfg.rotation_overlap).count()));
     return 0;
   }
   if (cmd == "token" && sub == "issue") {
-    const auto o = parse(args, 2, {}, {});
+    const auto o = parse(args, 2, {"dealer"}, {"billing"});
     if (o.positional.size() != 1) throw usage_error("token issue needs one NAME");
-    std::fprintf(out, "%s\n", svc.issue_monitoring_token(op.name, o.positional[0]).c_str());
+    if (o.has("billing")) {
+      const auto dealer = svc.require_account(o.require("dealer"));
+      std::fprintf(out, "%s\n", svc.issue_billing_token(op.name, dealer, o.positional[0]).c_str());
+    } else {
+      if (o.has("dealer")) throw usage_error("--dealer goes with --billing: monitoring tokens see the whole center");
+      std::fprintf(out, "%s\n", svc.issue_monitoring_token(op.name, o.positional[0]).c_str());
+    }
+    return 0;
+  }
+  if (cmd == "token" && sub == "list") {
+    parse(args, 2, {}, {});
+    std::fprintf(out, "%-5s %-24s %-10s %-16s %-21s %-21s %s\n", "#", "name", "scope", "dealer", "issued", "last used",
+                 "revoked");
+    for (const auto& t : store.list_tokens(std::nullopt))
+      std::fprintf(out, "%-5lld %-24s %-10s %-16s %-21s %-21s %s\n", static_cast<long long>(t.id), t.name.c_str(),
+                   t.scope.c_str(), t.dealer_name.empty() ? "-" : t.dealer_name.c_str(),
+                   format_utc(t.created_at).c_str(), when(t.last_used_at).c_str(), when(t.revoked_at).c_str());
+    return 0;
+  }
+  if (cmd == "token" && sub == "revoke") {
+    const auto o = parse(args, 2, {}, {});
+    const auto id = id_argument(o, "token revoke");
+    svc.revoke_token(op, id);
+    std::fprintf(out, "token #%lld revoked\n", static_cast<long long>(id));
+    return 0;
+  }
+  if (cmd == "billing" && sub == "close") {
+    const auto o = parse(args, 2, {"dealer", "before"}, {});
+    const auto dealer = svc.require_account(o.require("dealer"));
+    const auto until = parse_day(o.require("before"));
+    svc.close_billing(op, dealer, until);
+    std::fprintf(out, "billing of %s closed before %s\n", dealer.name.c_str(), format_utc(until).c_str());
     return 0;
   }
   if (cmd == "purge") {

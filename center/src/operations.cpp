@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/operations.hpp"
 
+#include <algorithm>
+
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/identity.hpp"
 #include "fleetreg/core/log.hpp"
@@ -37,11 +39,39 @@ account operations::require_account(const std::string& name) {
   return *a;
 }
 
+std::optional<std::chrono::seconds> operations::parse_validity(const std::string& text) const {
+  if (text.empty() || text == "default") return std::nullopt;
+  const auto max = std::chrono::duration_cast<std::chrono::seconds>(config_.code_validity_max);
+  const auto bounds = "a code's validity is 1h.." + std::to_string(max.count() / 3600) + "h, written like 7d, 36h or 90m";
+  std::int64_t n = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 9; ++i) n = n * 10 + (text[i] - '0');
+  if (i == 0 || i + 1 != text.size()) throw error(exit_code::data, bounds);
+  std::chrono::seconds v{};
+  switch (text[i]) {
+    case 'd': v = std::chrono::hours(24 * n); break;
+    case 'h': v = std::chrono::hours(n); break;
+    case 'm': v = std::chrono::minutes(n); break;
+    case 's': v = std::chrono::seconds(n); break;
+    default: throw error(exit_code::data, bounds);
+  }
+  if (v < std::chrono::hours(1) || v > max) throw error(exit_code::data, bounds);
+  return v;
+}
+
 operations::issued_code operations::issue_code(const account& dealer, const std::string& customer,
-                                               const std::string& contact, const std::string& reference) {
+                                               const std::string& contact, const std::string& reference,
+                                               const code_options& options) {
   require_text(customer, "customer name", 200, true);
   require_text(contact, "contact", 200, false);
   require_text(reference, "dealer reference", 100, false);
+  if (options.validity &&
+      (*options.validity < std::chrono::hours(1) || *options.validity > config_.code_validity_max))
+    throw error(exit_code::data, "a code's validity is 1 hour.." +
+                                     std::to_string(std::chrono::duration_cast<std::chrono::hours>(
+                                                        config_.code_validity_max)
+                                                        .count()) +
+                                     " hours");
   issued_code out;
   out.code = provisional_code::generate();
   out.record.dealer_id = dealer.id;
@@ -49,14 +79,39 @@ operations::issued_code operations::issue_code(const account& dealer, const std:
   out.record.customer = customer;
   out.record.contact = contact;
   out.record.reference = reference;
+  out.record.single_site = options.single_site;
   out.record.issued_at = clock_.now();
-  out.record.expires_at = out.record.issued_at + config_.code_validity;
+  const auto validity = options.validity ? std::chrono::milliseconds(*options.validity)
+                        : dealer.code_validity
+                            ? std::min(std::chrono::milliseconds(*dealer.code_validity), config_.code_validity_max)
+                            : config_.code_validity;
+  out.record.expires_at = out.record.issued_at + validity;
   const auto hash = crypto::code_hash(key_, out.code);
   out.record.id = store_.add_code(out.record, hash);
   store_.audit(dealer.name, "code.issue", customer,
-               "code #" + std::to_string(out.record.id) + " expires " + format_utc(out.record.expires_at),
+               "code #" + std::to_string(out.record.id) + " expires " + format_utc(out.record.expires_at) +
+                   (options.single_site ? ", single site" : ""),
                clock_.now());
   return out;
+}
+
+void operations::revoke_code(const account& acting, std::int64_t code_id) {
+  const auto c = store_.find_code(code_id);
+  // A dealer never learns whether another dealer's code exists.
+  if (!c || (acting.role != role::admin && c->dealer_id != acting.id))
+    throw error(exit_code::failure, "no code #" + std::to_string(code_id));
+  if (!store_.revoke_code(code_id, clock_.now()))
+    throw error(exit_code::failure, "code #" + std::to_string(code_id) + " cannot register any more already");
+  store_.audit(acting.name, "code.revoke", c->customer, "code #" + std::to_string(code_id), clock_.now());
+}
+
+void operations::set_code_validity(const std::string& actor, const account& dealer,
+                                   std::optional<std::chrono::seconds> validity) {
+  if (validity && (*validity < std::chrono::hours(1) || *validity > config_.code_validity_max))
+    throw error(exit_code::data, "a code's validity is 1 hour..[codes] validity_max");
+  store_.set_code_validity(dealer.id, validity);
+  store_.audit(actor, "account.code-validity", dealer.name,
+               validity ? std::to_string(validity->count()) + " s" : "center default", clock_.now());
 }
 
 std::optional<code_record> operations::check_code(const std::string& typed, std::string& why_code, std::string& why) {
@@ -69,6 +124,11 @@ std::optional<code_record> operations::check_code(const std::string& typed, std:
   if (!rec) {
     why_code = "code_unknown";
     why = "the provisional code is not known (never issued, or purged after it expired)";
+    return std::nullopt;
+  }
+  if (rec->revoked_at) {
+    why_code = "code_revoked";
+    why = "the dealer revoked this provisional code; ask the dealer for a new one";
     return std::nullopt;
   }
   if (rec->expires_at <= clock_.now()) {
@@ -93,13 +153,12 @@ void operations::revoke(const account& acting, const std::string& site_id) {
   store_.audit(acting.name, "credential.revoke", s.id, s.customer, clock_.now());
 }
 
-std::string operations::rotate(const account& acting, const std::string& site_id) {
+void operations::rotate(const account& acting, const std::string& site_id) {
   const auto s = require_site(acting, site_id);
-  auto credential = crypto::new_secret("frc1_");
-  const auto h = crypto::secret_hash(credential);
-  store_.replace_credentials(s.id, std::vector<unsigned char>(h.begin(), h.end()), clock_.now());
+  if (!store_.request_rotation(s.id, clock_.now()))
+    throw error(exit_code::failure, "site " + s.id + " has no active credential to rotate: it registers again with a new code");
   store_.audit(acting.name, "credential.rotate", s.id, s.customer, clock_.now());
-  return credential;
+  store_.notify(s.id);  // a waiting long-poll takes the new credential at once
 }
 
 std::string operations::request_reading(const account& acting, const std::string& site_id) {
@@ -115,7 +174,7 @@ void operations::transfer_terminal(const account& acting, const std::string& key
   const auto from = require_site(acting, t->site_id);
   const auto to = require_site(acting, to_site_id);
   if (from.id == to.id) throw error(exit_code::failure, "terminal " + key + " is already at site " + to.id);
-  store_.transfer_terminal(key, to.id, clock_.now());
+  store_.transfer_terminal(key, to.id, acting.name, clock_.now());
   store_.audit(acting.name, "terminal.transfer", key, from.customer + " -> " + to.customer, clock_.now());
 }
 
@@ -127,12 +186,82 @@ void operations::retire_terminal(const account& acting, const std::string& key) 
   store_.audit(acting.name, "terminal.retire", key, s.customer, clock_.now());
 }
 
+claim operations::require_pending_claim(const account& acting, std::int64_t claim_id) {
+  auto c = store_.find_claim(claim_id);
+  const auto holder = c ? store_.find_site(c->holder_site_id) : std::nullopt;
+  if (!c || !holder || (acting.role != role::admin && holder->dealer_id != acting.id))
+    throw error(exit_code::failure, "no claim #" + std::to_string(claim_id));
+  if (c->state != "pending")
+    throw error(exit_code::failure, "claim #" + std::to_string(claim_id) + " was " + c->state + " already");
+  return *c;
+}
+
+void operations::accept_claim(const account& acting, std::int64_t claim_id) {
+  const auto c = require_pending_claim(acting, claim_id);
+  const auto to = store_.find_site(c.claimant_site_id);
+  const auto t = store_.find_terminal(c.key);
+  if (!to || !t || t->site_id != c.holder_site_id)
+    throw error(exit_code::failure, "terminal " + c.key + " is no longer at the site the claim was made on");
+  store_.transfer_terminal(c.key, to->id, acting.name, clock_.now());
+  store_.audit(acting.name, "claim.accept", c.key, "claim #" + std::to_string(claim_id) + " -> " + to->customer,
+               clock_.now());
+}
+
+void operations::refuse_claim(const account& acting, std::int64_t claim_id) {
+  const auto c = require_pending_claim(acting, claim_id);
+  if (!store_.refuse_claim(claim_id, acting.name, clock_.now()))
+    throw error(exit_code::failure, "claim #" + std::to_string(claim_id) + " was decided already");
+  store_.audit(acting.name, "claim.refuse", c.key, "claim #" + std::to_string(claim_id), clock_.now());
+}
+
+std::vector<claim> operations::claims(const account& acting) {
+  return store_.list_claims(acting.role == role::admin ? std::nullopt : std::optional<std::int64_t>(acting.id));
+}
+
 std::string operations::issue_monitoring_token(const std::string& actor, const std::string& name) {
   require_text(name, "token name", 64, true);
   auto token = crypto::new_secret("frm1_");
-  store_.add_monitoring_token(name, crypto::secret_hash(token), clock_.now());
-  store_.audit(actor, "token.issue", name, "", clock_.now());
+  api_token t;
+  t.name = name;
+  t.scope = "monitoring";
+  t.created_at = clock_.now();
+  const auto id = store_.add_token(t, crypto::secret_hash(token));
+  store_.audit(actor, "token.issue", name, "monitoring token #" + std::to_string(id), clock_.now());
   return token;
+}
+
+std::string operations::issue_billing_token(const std::string& actor, const account& dealer, const std::string& name) {
+  require_text(name, "token name", 64, true);
+  if (dealer.role != role::dealer) throw error(exit_code::data, "a billing token belongs to a dealer account");
+  auto token = crypto::new_secret("frb1_");
+  api_token t;
+  t.name = name;
+  t.scope = "billing";
+  t.dealer_id = dealer.id;
+  t.created_at = clock_.now();
+  const auto id = store_.add_token(t, crypto::secret_hash(token));
+  store_.audit(actor, "token.issue", name, "billing token #" + std::to_string(id) + " of " + dealer.name,
+               clock_.now());
+  return token;
+}
+
+void operations::revoke_token(const account& acting, std::int64_t token_id) {
+  const auto all = store_.list_tokens(acting.role == role::admin ? std::nullopt
+                                                                 : std::optional<std::int64_t>(acting.id));
+  const auto it = std::find_if(all.begin(), all.end(), [&](const api_token& t) { return t.id == token_id; });
+  if (it == all.end()) throw error(exit_code::failure, "no token #" + std::to_string(token_id));
+  if (!store_.revoke_token(token_id, clock_.now()))
+    throw error(exit_code::failure, "token #" + std::to_string(token_id) + " was revoked already");
+  store_.audit(acting.name, "token.revoke", it->name, it->scope + " token #" + std::to_string(token_id),
+               clock_.now());
+}
+
+void operations::close_billing(const account& acting, const account& dealer, time_point until) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw error(exit_code::failure, "no account named '" + dealer.name + "'");
+  if (until > clock_.now()) throw error(exit_code::data, "billing can be closed up to now, not in the future");
+  store_.close_billing(dealer.id, until);
+  store_.audit(acting.name, "billing.close", dealer.name, "closed before " + format_utc(until), clock_.now());
 }
 
 std::int64_t operations::purge(const std::string& actor) {

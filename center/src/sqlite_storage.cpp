@@ -88,6 +88,43 @@ CREATE TABLE web_sessions (
   csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX audit_actor ON audit (actor, at);
 )sql",
+    // Lifecycle (issue 14): codes ended early and single-site codes, dealer
+    // default validity, rotation on the way, ownership periods, claims,
+    // closed billing periods, late readings, scoped API tokens.
+    R"sql(
+ALTER TABLE codes ADD COLUMN revoked_at INTEGER;
+ALTER TABLE codes ADD COLUMN single_site INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN code_validity INTEGER;
+ALTER TABLE sites ADD COLUMN rotation_requested_at INTEGER;
+ALTER TABLE credentials ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE readings ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);
+CREATE INDEX sites_code ON sites (code_id);
+CREATE TABLE ownership (
+  key TEXT NOT NULL, site_id TEXT NOT NULL REFERENCES sites (id),
+  from_at INTEGER NOT NULL, to_at INTEGER,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL);
+CREATE INDEX ownership_key ON ownership (key, site_id);
+CREATE INDEX ownership_site ON ownership (site_id);
+INSERT INTO ownership SELECT key, site_id, registered_at, NULL, manufacturer, model, serial, uuid, firmware
+  FROM terminals;
+INSERT INTO ownership SELECT key, site_id, registered_at, retired_at, manufacturer, model, serial, '', ''
+  FROM retired_terminals;
+CREATE TABLE claims (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL,
+  holder_site_id TEXT NOT NULL REFERENCES sites (id),
+  claimant_site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, created_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending', decided_at INTEGER, decided_by TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX claims_open ON claims (key, claimant_site_id) WHERE state = 'pending';
+CREATE TABLE billing_closed (
+  dealer_id INTEGER PRIMARY KEY REFERENCES accounts (id), until INTEGER NOT NULL);
+ALTER TABLE monitoring_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'monitoring';
+ALTER TABLE monitoring_tokens ADD COLUMN dealer_id INTEGER REFERENCES accounts (id);
+ALTER TABLE monitoring_tokens ADD COLUMN last_used_at INTEGER;
+)sql",
 };
 
 std::string hex(std::span<const unsigned char> bytes) {
@@ -115,12 +152,14 @@ account read_account(const sqlite::statement& q) {
   a.role = q.column_text(2) == "admin" ? role::admin : role::dealer;
   a.password_hash = q.column_text(3);
   a.disabled = q.column_int(4) != 0;
+  if (!q.column_is_null(5)) a.code_validity = std::chrono::seconds(q.column_int(5));
   return a;
 }
 
 constexpr const char* code_columns =
     "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
-    "c.purged_at, c.terminals_registered FROM codes c JOIN accounts a ON a.id = c.dealer_id";
+    "c.purged_at, c.terminals_registered, c.revoked_at, c.single_site, "
+    "(SELECT count(*) FROM sites s WHERE s.code_id = c.id) FROM codes c JOIN accounts a ON a.id = c.dealer_id";
 
 code_record read_code(const sqlite::statement& q) {
   code_record c;
@@ -134,12 +173,16 @@ code_record read_code(const sqlite::statement& q) {
   c.expires_at = from_unix(q.column_int(7));
   c.purged_at = opt_time(q, 8);
   c.terminals_registered = q.column_int(9);
+  c.revoked_at = opt_time(q, 10);
+  c.single_site = q.column_int(11) != 0;
+  c.sites_registered = q.column_int(12);
   return c;
 }
 
 constexpr const char* site_columns =
     "s.id, s.customer, s.dealer_id, s.side_kind, s.side_name, s.code_id, s.created_at, s.last_contact, "
-    "EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL) FROM sites s";
+    "EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL), "
+    "s.rotation_requested_at FROM sites s";
 
 site read_site(const sqlite::statement& q) {
   site s;
@@ -152,6 +195,7 @@ site read_site(const sqlite::statement& q) {
   s.created_at = from_unix(q.column_int(6));
   s.last_contact = opt_time(q, 7);
   s.credential_active = q.column_int(8) != 0;
+  s.rotation_requested_at = opt_time(q, 9);
   return s;
 }
 
@@ -176,6 +220,39 @@ void insert_terminal(sqlite::database& db, const std::string& site_id, const std
                         "model = excluded.model, firmware = excluded.firmware, uuid = excluded.uuid");
   ins.bind(1, key).bind(2, site_id).bind(3, id.manufacturer).bind(4, id.model).bind(5, id.serial);
   ins.bind(6, id.uuid).bind(7, id.firmware).bind(8, to_unix(now));
+  ins.run();
+}
+
+// Opens an ownership period of `key` at `site_id` from `from`.
+void open_period(sqlite::database& db, const std::string& key, const std::string& site_id, std::int64_t from,
+                 const identity& id) {
+  sqlite::statement ins(db,
+                        "INSERT INTO ownership (key, site_id, from_at, manufacturer, model, serial, uuid, firmware) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  ins.bind(1, key).bind(2, site_id).bind(3, from).bind(4, id.manufacturer).bind(5, id.model).bind(6, id.serial);
+  ins.bind(7, id.uuid).bind(8, id.firmware);
+  ins.run();
+}
+
+// Ends the open ownership period of `key` at `site_id`; returns when it began
+// (nullopt when none was open).
+std::optional<std::int64_t> close_period(sqlite::database& db, const std::string& key, const std::string& site_id,
+                                         std::int64_t at) {
+  sqlite::statement q(db, "SELECT from_at FROM ownership WHERE key = ?1 AND site_id = ?2 AND to_at IS NULL");
+  q.bind(1, key).bind(2, site_id);
+  if (!q.step()) return std::nullopt;
+  const auto from = q.column_int(0);
+  q.reset();
+  sqlite::statement up(db, "UPDATE ownership SET to_at = ?1 WHERE key = ?2 AND site_id = ?3 AND to_at IS NULL");
+  up.bind(1, std::max(at, from)).bind(2, key).bind(3, site_id);
+  up.run();
+  return from;
+}
+
+void add_audit(sqlite::database& db, const std::string& actor, const std::string& action, const std::string& subject,
+               const std::string& detail, std::int64_t at) {
+  sqlite::statement ins(db, "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, at).bind(2, actor).bind(3, action).bind(4, subject).bind(5, detail);
   ins.run();
 }
 
@@ -282,7 +359,7 @@ bool sqlite_storage::add_account(const std::string& name, role r, const std::str
 
 std::optional<account> sqlite_storage::find_account(const std::string& name) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts WHERE name = ?1");
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts WHERE name = ?1");
   q.bind(1, name);
   if (!q.step()) return std::nullopt;
   return read_account(q);
@@ -290,7 +367,7 @@ std::optional<account> sqlite_storage::find_account(const std::string& name) {
 
 std::optional<account> sqlite_storage::find_account(std::int64_t id) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts WHERE id = ?1");
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts WHERE id = ?1");
   q.bind(1, id);
   if (!q.step()) return std::nullopt;
   return read_account(q);
@@ -300,9 +377,9 @@ std::int64_t sqlite_storage::add_code(const code_record& c, std::span<const unsi
   std::lock_guard lock(mutex_);
   sqlite::statement ins(db_,
                         "INSERT INTO codes (code_hash, dealer_id, customer, contact, reference, issued_at, "
-                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                        "expires_at, single_site) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   ins.bind(1, hex(hash)).bind(2, c.dealer_id).bind(3, c.customer).bind(4, c.contact).bind(5, c.reference);
-  ins.bind(6, to_unix(c.issued_at)).bind(7, to_unix(c.expires_at));
+  ins.bind(6, to_unix(c.issued_at)).bind(7, to_unix(c.expires_at)).bind(8, c.single_site ? 1 : 0);
   ins.run();
   return sqlite3_last_insert_rowid(db_.handle());
 }
@@ -328,12 +405,43 @@ std::vector<code_record> sqlite_storage::list_codes(std::optional<std::int64_t> 
   return out;
 }
 
+std::optional<code_record> sqlite_storage::find_code(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + code_columns + " WHERE c.id = ?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_code(q);
+}
+
+bool sqlite_storage::revoke_code(std::int64_t id, time_point now) {
+  std::lock_guard lock(mutex_);
+  // The hash stays until the purge, so that the code is refused as revoked
+  // (not as unknown) meanwhile.
+  sqlite::statement up(db_,
+                       "UPDATE codes SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL "
+                       "AND code_hash IS NOT NULL AND expires_at > ?1");
+  up.bind(1, to_unix(now)).bind(2, id);
+  up.run();
+  return sqlite3_changes(db_.handle()) == 1;
+}
+
+void sqlite_storage::set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_, "UPDATE accounts SET code_validity = ?1 WHERE id = ?2");
+  if (validity)
+    up.bind(1, static_cast<std::int64_t>(validity->count()));
+  else
+    up.bind_null(1);
+  up.bind(2, account_id);
+  up.run();
+}
+
 std::int64_t sqlite_storage::purge_codes(time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
   sqlite::statement up(db_,
                        "UPDATE codes SET code_hash = NULL, purged_at = ?1 "
-                       "WHERE code_hash IS NOT NULL AND expires_at <= ?1");
+                       "WHERE code_hash IS NOT NULL AND (expires_at <= ?1 OR revoked_at IS NOT NULL)");
   up.bind(1, to_unix(now));
   up.run();
   const auto n = static_cast<std::int64_t>(sqlite3_changes(db_.handle()));
@@ -342,6 +450,73 @@ std::int64_t sqlite_storage::purge_codes(time_point now) {
   log_purge.run();
   tx.commit();
   return n;
+}
+
+std::vector<terminal_answer> sqlite_storage::place_terminals_locked(
+    const std::string& site_id, std::int64_t dealer_id, const std::string& customer,
+    const std::vector<std::pair<std::string, identity>>& terminals, time_point now,
+    std::vector<std::string>* taken_over) {
+  const auto t = to_unix(now);
+  std::vector<terminal_answer> out;
+  out.reserve(terminals.size());
+  sqlite::statement holder_q(db_,
+                             "SELECT s.id, s.dealer_id, s.customer, EXISTS (SELECT 1 FROM credentials k WHERE "
+                             "k.site_id = s.id AND k.revoked_at IS NULL) FROM terminals t JOIN sites s "
+                             "ON s.id = t.site_id WHERE t.key = ?1");
+  for (const auto& [key, id] : terminals) {
+    holder_q.bind(1, key);
+    if (!holder_q.step()) {
+      holder_q.reset();
+      insert_terminal(db_, site_id, key, id, now);
+      open_period(db_, key, site_id, t, id);
+      out.push_back({key, "registered", ""});
+      continue;
+    }
+    const auto holder = holder_q.column_text(0);
+    const bool same_customer = holder_q.column_int(1) == dealer_id && holder_q.column_text(2) == customer;
+    const bool holder_revoked = holder_q.column_int(3) == 0;
+    holder_q.reset();
+    if (holder == site_id) {
+      insert_terminal(db_, site_id, key, id, now);  // refreshes model and firmware
+      out.push_back({key, "already_yours", ""});
+      continue;
+    }
+    if (same_customer && holder_revoked) {
+      // The customer's own terminal, left at a site whose credentials were
+      // revoked: a new code of the same dealer for the same customer takes it
+      // over. The ownership goes on (same customer): the reset check too.
+      const auto from = close_period(db_, key, holder, t).value_or(t);
+      open_period(db_, key, site_id, from, id);
+      sqlite::statement up(db_, "UPDATE terminals SET site_id = ?1 WHERE key = ?2");
+      up.bind(1, site_id).bind(2, key);
+      up.run();
+      sqlite::statement moved(db_,
+                              "UPDATE claims SET holder_site_id = ?1 WHERE key = ?2 AND state = 'pending' AND "
+                              "claimant_site_id <> ?1");
+      moved.bind(1, site_id).bind(2, key);
+      moved.run();
+      sqlite::statement own(db_,
+                            "UPDATE claims SET state = 'withdrawn', decided_at = ?1, decided_by = 'takeover' "
+                            "WHERE key = ?2 AND state = 'pending' AND claimant_site_id = ?3");
+      own.bind(1, t).bind(2, key).bind(3, site_id);
+      own.run();
+      add_audit(db_, "center", "terminal.takeover", key, holder + " -> " + site_id + " (" + customer + ")", t);
+      if (taken_over) taken_over->push_back(key);
+      out.push_back({key, "registered", ""});
+      continue;
+    }
+    sqlite::statement ins(db_,
+                          "INSERT INTO claims (key, holder_site_id, claimant_site_id, manufacturer, model, serial, "
+                          "uuid, firmware, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                          "ON CONFLICT (key, claimant_site_id) WHERE state = 'pending' DO NOTHING");
+    ins.bind(1, key).bind(2, holder).bind(3, site_id).bind(4, id.manufacturer).bind(5, id.model);
+    ins.bind(6, id.serial).bind(7, id.uuid).bind(8, id.firmware).bind(9, t);
+    ins.run();
+    if (sqlite3_changes(db_.handle()) == 1)
+      add_audit(db_, "center", "claim.open", key, "site " + site_id + " claims it from site " + holder, t);
+    out.push_back({key, "pending_claim", "awaiting_dealer"});
+  }
+  return out;
 }
 
 registration_result sqlite_storage::register_site(const registration_input& in) {
@@ -356,7 +531,7 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
   };
 
   // A retry with the same Idempotency-Key: same site, fresh credential, the
-  // earlier never-used ones revoked.
+  // earlier never-used ones revoked; the answers say where each key is now.
   if (!in.idempotency_key.empty()) {
     sqlite::statement q(db_, "SELECT site_id FROM idempotency_keys WHERE code_id = ?1 AND key = ?2");
     q.bind(1, in.code_id).bind(2, in.idempotency_key);
@@ -370,27 +545,34 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
       rev.run();
       add_credential(r.site_id);
       r.terminals = terminals_of(db_, r.site_id);
+      sqlite::statement claimed(db_,
+                                "SELECT 1 FROM claims WHERE key = ?1 AND claimant_site_id = ?2 AND state = 'pending'");
+      for (const auto& [key, id] : in.terminals) {
+        const bool here = std::any_of(r.terminals.begin(), r.terminals.end(), [&](const auto& t) { return t.key == key; });
+        claimed.bind(1, key).bind(2, r.site_id);
+        const bool pending = claimed.step();
+        claimed.reset();
+        r.answers.push_back(here ? terminal_answer{key, "registered", ""}
+                                 : pending ? terminal_answer{key, "pending_claim", "awaiting_dealer"}
+                                           : terminal_answer{key, "refused", "not_available"});
+      }
       tx.commit();
       return r;
     }
   }
 
-  // A terminal registered to any site refuses the whole registration.
-  sqlite::statement code_q(db_, "SELECT customer, dealer_id FROM codes WHERE id = ?1");
+  sqlite::statement code_q(db_,
+                           "SELECT customer, dealer_id, single_site, (SELECT count(*) FROM sites WHERE code_id = ?1) "
+                           "FROM codes WHERE id = ?1");
   code_q.bind(1, in.code_id);
   if (!code_q.step()) throw error(exit_code::software, "registration for an unknown code");
   const auto customer = code_q.column_text(0);
   const auto dealer_id = code_q.column_int(1);
-  for (const auto& [key, id] : in.terminals) {
-    const auto other = site_of_terminal(db_, key);
-    if (other.empty()) continue;
-    r.outcome = registration_result::kind::conflict;
-    r.conflict_key = key;
-    sqlite::statement s(db_, "SELECT customer FROM sites WHERE id = ?1");
-    s.bind(1, other);
-    r.conflict_same_customer = s.step() && s.column_text(0) == customer;
+  if (code_q.column_int(2) != 0 && code_q.column_int(3) > 0) {
+    r.outcome = registration_result::kind::code_used;
     return r;  // rolled back: nothing changed
   }
+  code_q.reset();
 
   r.site_id = make_uuid();
   sqlite::statement ins(db_,
@@ -399,7 +581,7 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
   ins.bind(1, r.site_id).bind(2, customer).bind(3, dealer_id).bind(4, in.side.kind).bind(5, in.side.name);
   ins.bind(6, in.code_id).bind(7, now);
   ins.run();
-  for (const auto& [key, id] : in.terminals) insert_terminal(db_, r.site_id, key, id, in.now);
+  r.answers = place_terminals_locked(r.site_id, dealer_id, customer, in.terminals, in.now, &r.taken_over);
   add_credential(r.site_id);
   if (!in.idempotency_key.empty()) {
     sqlite::statement idem(db_,
@@ -408,27 +590,103 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
     idem.bind(1, in.code_id).bind(2, in.idempotency_key).bind(3, r.site_id).bind(4, now);
     idem.run();
   }
+  const auto placed = std::count_if(r.answers.begin(), r.answers.end(),
+                                    [](const terminal_answer& a) { return a.status == "registered"; });
   sqlite::statement used(db_, "UPDATE codes SET terminals_registered = terminals_registered + ?1 WHERE id = ?2");
-  used.bind(1, static_cast<std::int64_t>(in.terminals.size())).bind(2, in.code_id);
+  used.bind(1, static_cast<std::int64_t>(placed)).bind(2, in.code_id);
   used.run();
   r.terminals = terminals_of(db_, r.site_id);
   tx.commit();
   return r;
 }
 
-std::optional<site> sqlite_storage::site_by_credential(std::span<const unsigned char> hash, time_point now) {
+std::optional<site> sqlite_storage::site_by_credential(std::span<const unsigned char> hash, time_point now,
+                                                       std::chrono::seconds overlap) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, std::string("SELECT ") + site_columns +
-                               " JOIN credentials c ON c.site_id = s.id WHERE c.hash = ?1 AND c.revoked_at IS NULL");
-  q.bind(1, hex(hash));
-  if (!q.step()) return std::nullopt;
-  auto s = read_site(q);
-  q.reset();
-  // Mark the credential used (only the first time: no write per request).
-  sqlite::statement used(db_, "UPDATE credentials SET used_at = ?1 WHERE hash = ?2 AND used_at IS NULL");
-  used.bind(1, to_unix(now)).bind(2, hex(hash));
-  used.run();
+  // site_columns ends with " FROM sites s": the credential's columns go before it.
+  const std::string columns = site_columns;
+  const auto from = columns.rfind(" FROM sites s");
+  sqlite::statement cq(db_, "SELECT " + columns.substr(0, from) +
+                                ", c.id, c.pending, c.used_at FROM sites s JOIN credentials c ON c.site_id = s.id "
+                                "WHERE c.hash = ?1 AND c.revoked_at IS NULL");
+  cq.bind(1, hex(hash));
+  if (!cq.step()) return std::nullopt;
+  auto s = read_site(cq);
+  const auto credential_id = cq.column_int(10);
+  const bool pending = cq.column_int(11) != 0;
+  const bool used = !cq.column_is_null(12);
+  cq.reset();
+  const auto t = to_unix(now);
+  if (pending) {
+    // The credential sent by rotation, used for the first time: the rotation
+    // is confirmed, every other credential of the site stops.
+    sqlite::transaction tx(db_);
+    sqlite::statement rev(db_,
+                          "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND id <> ?3 AND revoked_at IS NULL");
+    rev.bind(1, t).bind(2, s.id).bind(3, credential_id);
+    rev.run();
+    sqlite::statement up(db_, "UPDATE credentials SET pending = 0, used_at = ?1 WHERE id = ?2");
+    up.bind(1, t).bind(2, credential_id);
+    up.run();
+    sqlite::statement done(db_, "UPDATE sites SET rotation_requested_at = NULL WHERE id = ?1");
+    done.bind(1, s.id);
+    done.run();
+    add_audit(db_, s.side.kind + ":" + s.side.name, "credential.rotated", s.id, "new credential confirmed", t);
+    tx.commit();
+    s.rotation_requested_at.reset();
+    return s;
+  }
+  if (s.rotation_requested_at && *s.rotation_requested_at + overlap <= now) {
+    // The overlap ended before the new credential was confirmed: the old
+    // ones stop (the site registers again with a new code).
+    sqlite::transaction tx(db_);
+    sqlite::statement rev(db_,
+                          "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND pending = 0 "
+                          "AND revoked_at IS NULL");
+    rev.bind(1, t).bind(2, s.id);
+    rev.run();
+    add_audit(db_, "center", "credential.expire", s.id, "rotation not confirmed within the overlap", t);
+    tx.commit();
+    return std::nullopt;
+  }
+  if (!used) {
+    // Mark the credential used (only the first time: no write per request).
+    sqlite::statement up(db_, "UPDATE credentials SET used_at = ?1 WHERE id = ?2");
+    up.bind(1, t).bind(2, credential_id);
+    up.run();
+  }
   return s;
+}
+
+bool sqlite_storage::request_rotation(const std::string& site_id, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_,
+                       "UPDATE sites SET rotation_requested_at = coalesce(rotation_requested_at, ?1) WHERE id = ?2 "
+                       "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = ?2 AND k.revoked_at IS NULL)");
+  up.bind(1, to_unix(now)).bind(2, site_id);
+  up.run();
+  return sqlite3_changes(db_.handle()) == 1;
+}
+
+bool sqlite_storage::issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  sqlite::statement q(db_, "SELECT 1 FROM sites WHERE id = ?1 AND rotation_requested_at IS NOT NULL");
+  q.bind(1, site_id);
+  if (!q.step()) return false;
+  q.reset();
+  const auto t = to_unix(now);
+  // One credential on its way at a time: an earlier one was lost or never used.
+  sqlite::statement rev(db_,
+                        "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND pending = 1 "
+                        "AND revoked_at IS NULL");
+  rev.bind(1, t).bind(2, site_id);
+  rev.run();
+  sqlite::statement ins(db_, "INSERT INTO credentials (site_id, hash, created_at, pending) VALUES (?1, ?2, ?3, 1)");
+  ins.bind(1, site_id).bind(2, hex(hash)).bind(3, t);
+  ins.run();
+  tx.commit();
+  return true;
 }
 
 std::optional<site> sqlite_storage::find_site(const std::string& id) {
@@ -467,18 +725,19 @@ void sqlite_storage::replace_credentials(const std::string& site_id,
   tx.commit();
 }
 
-std::string sqlite_storage::add_terminals(const std::string& site_id,
-                                          const std::vector<std::pair<std::string, identity>>& terminals,
-                                          time_point now) {
+std::vector<terminal_answer> sqlite_storage::add_terminals(
+    const std::string& site_id, const std::vector<std::pair<std::string, identity>>& terminals, time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
-  for (const auto& [key, id] : terminals) {
-    const auto other = site_of_terminal(db_, key);
-    if (!other.empty() && other != site_id) return key;  // rolled back
-  }
-  for (const auto& [key, id] : terminals) insert_terminal(db_, site_id, key, id, now);
+  sqlite::statement q(db_, "SELECT dealer_id, customer FROM sites WHERE id = ?1");
+  q.bind(1, site_id);
+  if (!q.step()) throw error(exit_code::software, "terminals added to an unknown site");
+  const auto dealer_id = q.column_int(0);
+  const auto customer = q.column_text(1);
+  q.reset();
+  auto answers = place_terminals_locked(site_id, dealer_id, customer, terminals, now, nullptr);
   tx.commit();
-  return {};
+  return answers;
 }
 
 std::vector<terminal_record> sqlite_storage::list_terminals(const std::string& site_id) {
@@ -494,31 +753,117 @@ std::optional<terminal_record> sqlite_storage::find_terminal(const std::string& 
   return read_terminal(q);
 }
 
-void sqlite_storage::transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) {
+void sqlite_storage::transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
+                                       time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
+  const auto t = to_unix(now);
+  const auto from_site = site_of_terminal(db_, key);
+  if (from_site.empty() || from_site == to_site_id) return;
+  sqlite::statement idq(db_, "SELECT manufacturer, model, serial, uuid, firmware FROM terminals WHERE key = ?1");
+  idq.bind(1, key);
+  idq.step();
+  const identity id{idq.column_text(0), idq.column_text(1), idq.column_text(2), idq.column_text(3), idq.column_text(4)};
+  idq.reset();
+  close_period(db_, key, from_site, t);
+  open_period(db_, key, to_site_id, t, id);
   // The reset check starts afresh at the new site.
   sqlite::statement up(db_,
                        "UPDATE terminals SET site_id = ?1, registered_at = ?2, last_counters = NULL, "
-                       "last_taken_at = NULL WHERE key = ?3");
-  up.bind(1, to_site_id).bind(2, to_unix(now)).bind(3, key);
+                       "last_taken_at = NULL, last_reading_at = NULL WHERE key = ?3");
+  up.bind(1, to_site_id).bind(2, t).bind(3, key);
   up.run();
+  sqlite::statement accepted(db_,
+                             "UPDATE claims SET state = 'accepted', decided_at = ?1, decided_by = ?2 WHERE key = ?3 "
+                             "AND claimant_site_id = ?4 AND state = 'pending'");
+  accepted.bind(1, t).bind(2, actor).bind(3, key).bind(4, to_site_id);
+  accepted.run();
+  sqlite::statement others(db_, "UPDATE claims SET holder_site_id = ?1 WHERE key = ?2 AND state = 'pending'");
+  others.bind(1, to_site_id).bind(2, key);
+  others.run();
   tx.commit();
 }
 
 void sqlite_storage::retire_terminal(const std::string& key, const std::string& actor, time_point now) {
   std::lock_guard lock(mutex_);
   sqlite::transaction tx(db_);
+  const auto t = to_unix(now);
+  const auto site_id = site_of_terminal(db_, key);
+  if (site_id.empty()) return;
   sqlite::statement keep(db_,
                          "INSERT INTO retired_terminals (key, site_id, manufacturer, model, serial, "
                          "registered_at, retired_at, retired_by) SELECT key, site_id, manufacturer, model, "
                          "serial, registered_at, ?1, ?2 FROM terminals WHERE key = ?3");
-  keep.bind(1, to_unix(now)).bind(2, actor).bind(3, key);
+  keep.bind(1, t).bind(2, actor).bind(3, key);
   keep.run();
+  close_period(db_, key, site_id, t);
   sqlite::statement del(db_, "DELETE FROM terminals WHERE key = ?1");
   del.bind(1, key);
   del.run();
+  // Nobody holds it now: the claimants' next registration gets it.
+  sqlite::statement claims(db_,
+                           "UPDATE claims SET state = 'withdrawn', decided_at = ?1, decided_by = ?2 WHERE key = ?3 "
+                           "AND state = 'pending'");
+  claims.bind(1, t).bind(2, actor).bind(3, key);
+  claims.run();
   tx.commit();
+}
+
+namespace {
+
+constexpr const char* claim_columns =
+    "c.id, c.key, c.holder_site_id, c.claimant_site_id, k.customer, k.dealer_id, c.manufacturer, c.model, c.serial, "
+    "c.uuid, c.firmware, c.created_at, c.state, c.decided_at, c.decided_by FROM claims c "
+    "JOIN sites k ON k.id = c.claimant_site_id JOIN sites h ON h.id = c.holder_site_id";
+
+claim read_claim(const sqlite::statement& q) {
+  claim c;
+  c.id = q.column_int(0);
+  c.key = q.column_text(1);
+  c.holder_site_id = q.column_text(2);
+  c.claimant_site_id = q.column_text(3);
+  c.claimant_customer = q.column_text(4);
+  c.claimant_dealer_id = q.column_int(5);
+  c.terminal = {q.column_text(6), q.column_text(7), q.column_text(8), q.column_text(9), q.column_text(10)};
+  c.created_at = from_unix(q.column_int(11));
+  c.state = q.column_text(12);
+  c.decided_at = opt_time(q, 13);
+  c.decided_by = q.column_text(14);
+  return c;
+}
+
+}  // namespace
+
+std::vector<claim> sqlite_storage::list_claims(std::optional<std::int64_t> dealer_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + claim_columns +
+                               " WHERE ?1 IS NULL OR h.dealer_id = ?1 OR k.dealer_id = ?1 "
+                               "ORDER BY c.state = 'pending' DESC, c.created_at DESC, c.id DESC LIMIT 1000");
+  if (dealer_id)
+    q.bind(1, *dealer_id);
+  else
+    q.bind_null(1);
+  std::vector<claim> out;
+  while (q.step()) out.push_back(read_claim(q));
+  return out;
+}
+
+std::optional<claim> sqlite_storage::find_claim(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + claim_columns + " WHERE c.id = ?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_claim(q);
+}
+
+bool sqlite_storage::refuse_claim(std::int64_t id, const std::string& actor, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_,
+                       "UPDATE claims SET state = 'refused', decided_at = ?1, decided_by = ?2 WHERE id = ?3 "
+                       "AND state = 'pending'");
+  up.bind(1, to_unix(now)).bind(2, actor).bind(3, id);
+  up.run();
+  return sqlite3_changes(db_.handle()) == 1;
 }
 
 std::string sqlite_storage::queue_request(const std::string& site_id, const std::string& kind, time_point now) {
@@ -603,7 +948,7 @@ std::vector<status_request> sqlite_storage::list_requests(const std::string& sit
 // savepoint per upload (so a refused upload still changes nothing). One fsync
 // then makes many uploads durable, instead of one fsync each.
 readings_result sqlite_storage::store_readings(const std::string& site_id, const std::vector<reading>& batch,
-                                               time_point now) {
+                                               time_point now, time_point oldest) {
   // Serialise outside the commit: many request threads do it in parallel.
   std::vector<std::pair<std::string, std::string>> texts;
   texts.reserve(batch.size());
@@ -612,7 +957,7 @@ readings_result sqlite_storage::store_readings(const std::string& site_id, const
     for (const auto& s : rd.supplies) supplies.push_back(json::to_json(s));
     texts.emplace_back(json::to_json(rd.counters).dump(), supplies.dump());
   }
-  pending_upload me{&site_id, &batch, &texts, now, {}, nullptr, false};
+  pending_upload me{&site_id, &batch, &texts, now, oldest, {}, nullptr, false};
   std::unique_lock queue_lock(queue_mutex_);
   queue_.push_back(&me);
   while (!me.done) {
@@ -641,8 +986,7 @@ void sqlite_storage::commit_group(const std::vector<pending_upload*>& group) {
     for (auto* p : group) {
       db_.exec("SAVEPOINT upload");
       try {
-        p->result = store_batch_locked(*p->site_id, *p->batch, *p->texts, p->now);
-        if (!p->result.unknown_terminal.empty()) db_.exec("ROLLBACK TO upload");
+        p->result = store_batch_locked(*p->site_id, *p->batch, *p->texts, p->now, p->oldest);
       } catch (...) {
         db_.exec("ROLLBACK TO upload");
         p->error = std::current_exception();
@@ -658,10 +1002,13 @@ void sqlite_storage::commit_group(const std::vector<pending_upload*>& group) {
 
 readings_result sqlite_storage::store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
                                                    const std::vector<std::pair<std::string, std::string>>& texts,
-                                                   time_point now) {
-  // Per terminal of the batch: its newest counters so far (for the reset
-  // check) and the newest reading stored now, written back once at the end.
+                                                   time_point now, time_point oldest) {
+  // Per terminal of the batch: the site's ownership periods of it, and when
+  // the site holds it now, its newest counters so far (for the reset check)
+  // and the newest reading stored now, written back once at the end.
   struct terminal_state {
+    bool current = false;  ///< the site holds the terminal now
+    std::vector<std::pair<std::int64_t, std::int64_t>> periods;  ///< [from, to)
     std::optional<counter_set> last;
     std::int64_t last_taken = INT64_MIN;
     const reading* newest = nullptr;
@@ -669,52 +1016,86 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   };
   std::map<std::string, terminal_state, std::less<>> terminals;
   readings_result r;
+  r.answers.reserve(batch.size());
   const auto t = to_unix(now);
+  const auto grace = std::chrono::duration_cast<std::chrono::seconds>(ownership_grace).count();
+  std::optional<std::int64_t> closed_until;
+  {
+    sqlite::statement closed(db_,
+                             "SELECT b.until FROM billing_closed b JOIN sites s ON s.dealer_id = b.dealer_id "
+                             "WHERE s.id = ?1");
+    closed.bind(1, site_id);
+    if (closed.step()) closed_until = closed.column_int(0);
+  }
   sqlite::statement owner(db_, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
+  sqlite::statement periods(db_, "SELECT from_at, to_at FROM ownership WHERE key = ?1 AND site_id = ?2");
   sqlite::statement ins(db_,
                         "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
-                        "source, counters, supplies, counter_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                        "ON CONFLICT (site_id, id) DO NOTHING");
+                        "source, counters, supplies, counter_reset, late) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                        "?9, ?10, ?11) ON CONFLICT (site_id, id) DO NOTHING");
   sqlite::statement answered(db_,
                              "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
                              "AND answered_at IS NULL");
   std::string answered_request;
   for (std::size_t n = 0; n < batch.size(); ++n) {
     const auto& rd = batch[n];
+    auto refuse = [&](const char* reason) {
+      ++r.refused;
+      r.answers.push_back({rd.id, "refused", reason, false});
+    };
+    const auto taken = to_unix(rd.taken);
+    if (rd.taken < oldest) {
+      refuse("too_old");
+      continue;
+    }
     auto it = terminals.find(rd.terminal_key);
     if (it == terminals.end()) {
-      // Every reading must name a terminal of this site; else nothing is stored.
-      owner.bind(1, rd.terminal_key).bind(2, site_id);
-      if (!owner.step()) {
-        r.unknown_terminal = rd.terminal_key;
-        return r;  // the caller rolls the upload back
-      }
       terminal_state st;
-      if (!owner.column_is_null(0)) {
-        std::string why;
-        if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
-        st.last_taken = owner.column_int(1);
+      owner.bind(1, rd.terminal_key).bind(2, site_id);
+      if (owner.step()) {
+        st.current = true;
+        if (!owner.column_is_null(0)) {
+          std::string why;
+          if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
+          st.last_taken = owner.column_int(1);
+        }
       }
       owner.reset();
+      periods.bind(1, rd.terminal_key).bind(2, site_id);
+      while (periods.step())
+        st.periods.emplace_back(periods.column_int(0),
+                                periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
+      periods.reset();
       it = terminals.emplace(rd.terminal_key, std::move(st)).first;
     }
     auto& st = it->second;
+    // The site's reading when it held the terminal when it was taken.
+    const bool owned = std::any_of(st.periods.begin(), st.periods.end(), [&](const auto& p) {
+      return taken >= p.first - grace && taken < p.second;
+    });
+    if (!owned) {
+      refuse(st.current ? "before_ownership" : "not_at_site");
+      continue;
+    }
+    const bool late = closed_until && taken < *closed_until;
     // A counter below the terminal's latest reading is a reset or a swap:
     // stored as read and flagged, never turned into negative usage.
-    const auto taken = to_unix(rd.taken);
-    const bool reset = st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
+    const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
     const auto& [counters, supplies] = texts[n];
     ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
     ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies);
-    ins.bind(10, reset ? 1 : 0);
+    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0);
     ins.run();
     if (sqlite3_changes(db_.handle()) == 0) {
       ++r.duplicates;
+      r.answers.push_back({rd.id, "duplicate", "", false});
       continue;
     }
     ++r.accepted;
+    if (late) ++r.late;
+    r.answers.push_back({rd.id, "stored", "", late});
     if (reset) ++r.resets;
-    if (taken >= st.last_taken) {
+    if (st.current && taken >= st.last_taken) {
       st.last = rd.counters;
       st.last_taken = taken;
       st.newest = &rd;
@@ -728,10 +1109,10 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   }
   sqlite::statement latest(db_,
                            "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
-                           "WHERE key = ?4");
+                           "WHERE key = ?4 AND site_id = ?5");
   for (const auto& [key, st] : terminals) {
     if (!st.newest) continue;
-    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key);
+    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
     latest.run();
   }
   sqlite::statement contact(db_, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
@@ -745,7 +1126,7 @@ namespace {
 // Columns: id, terminal_key, taken_at, received_at, request_id, source,
 // counters, supplies, counter_reset, site_id.
 constexpr const char* reading_columns =
-    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id";
+    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id, late";
 
 stored_reading read_reading(const sqlite::statement& q) {
   stored_reading s;
@@ -763,6 +1144,7 @@ stored_reading read_reading(const sqlite::statement& q) {
       if (auto one = json::supply_from(x, why)) s.r.supplies.push_back(*one);
   s.counter_reset = q.column_int(8) != 0;
   s.site_id = q.column_text(9);
+  s.late = q.column_int(10) != 0;
   return s;
 }
 
@@ -778,38 +1160,80 @@ std::vector<stored_reading> sqlite_storage::list_readings(const std::string& sit
   return out;
 }
 
-std::vector<stored_reading> sqlite_storage::terminal_readings(const std::string& key, std::optional<time_point> from,
+std::vector<stored_reading> sqlite_storage::terminal_readings(const std::string& key, const std::string& site_id,
+                                                              std::optional<time_point> from,
                                                               std::optional<time_point> to, std::size_t limit,
-                                                              bool latest) {
+                                                              bool latest, bool with_late) {
   std::lock_guard lock(mutex_);
   std::vector<stored_reading> out;
   sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
-                               " FROM readings WHERE terminal_key = ?1 AND taken_at >= ?2 AND taken_at < ?3 " +
+                               " FROM readings WHERE site_id = ?5 AND terminal_key = ?1 AND taken_at >= ?2 "
+                               "AND taken_at < ?3 AND (?6 OR late = 0) " +
                                (latest ? "ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT ?4"
                                        : "ORDER BY taken_at, received_at, id LIMIT ?4"));
   q.bind(1, key)
       .bind(2, from ? to_unix(*from) : std::numeric_limits<std::int64_t>::min())
       .bind(3, to ? to_unix(*to) : std::numeric_limits<std::int64_t>::max())
-      .bind(4, static_cast<std::int64_t>(limit));
+      .bind(4, static_cast<std::int64_t>(limit))
+      .bind(5, site_id)
+      .bind(6, with_late ? 1 : 0);
   while (q.step()) out.push_back(read_reading(q));
   if (latest) std::reverse(out.begin(), out.end());
   return out;
 }
 
-std::optional<stored_reading> sqlite_storage::reading_before(const std::string& key, time_point t) {
+std::optional<stored_reading> sqlite_storage::reading_before(const std::string& key, const std::string& site_id,
+                                                             time_point t) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
-                               " FROM readings WHERE terminal_key = ?1 AND taken_at < ?2 "
-                               "ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT 1");
-  q.bind(1, key).bind(2, to_unix(t));
+                               " FROM readings WHERE site_id = ?3 AND terminal_key = ?1 AND taken_at < ?2 "
+                               "AND late = 0 ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT 1");
+  q.bind(1, key).bind(2, to_unix(t)).bind(3, site_id);
   if (!q.step()) return std::nullopt;
   return read_reading(q);
+}
+
+std::vector<terminal_record> sqlite_storage::former_terminals(const std::string& site_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<terminal_record> out;
+  sqlite::statement q(db_,
+                      "SELECT o.key, o.site_id, o.manufacturer, o.model, o.serial, o.uuid, o.firmware, "
+                      "min(o.from_at), max(o.to_at) FROM ownership o WHERE o.site_id = ?1 AND o.to_at IS NOT NULL "
+                      "AND NOT EXISTS (SELECT 1 FROM terminals t WHERE t.key = o.key AND t.site_id = ?1) "
+                      "GROUP BY o.key ORDER BY max(o.to_at) DESC, o.key");
+  q.bind(1, site_id);
+  while (q.step()) {
+    terminal_record t;
+    t.key = q.column_text(0);
+    t.site_id = q.column_text(1);
+    t.id = {q.column_text(2), q.column_text(3), q.column_text(4), q.column_text(5), q.column_text(6)};
+    t.registered_at = from_unix(q.column_int(7));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void sqlite_storage::close_billing(std::int64_t dealer_id, time_point until) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_,
+                       "INSERT INTO billing_closed (dealer_id, until) VALUES (?1, ?2) ON CONFLICT (dealer_id) "
+                       "DO UPDATE SET until = max(until, excluded.until)");
+  up.bind(1, dealer_id).bind(2, to_unix(until));
+  up.run();
+}
+
+std::optional<time_point> sqlite_storage::billing_closed_until(std::int64_t dealer_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, "SELECT until FROM billing_closed WHERE dealer_id = ?1");
+  q.bind(1, dealer_id);
+  if (!q.step()) return std::nullopt;
+  return from_unix(q.column_int(0));
 }
 
 std::vector<account> sqlite_storage::list_accounts() {
   std::lock_guard lock(mutex_);
   std::vector<account> out;
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled FROM accounts ORDER BY name");
+  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts ORDER BY name");
   while (q.step()) out.push_back(read_account(q));
   return out;
 }
@@ -877,19 +1301,77 @@ std::vector<audit_entry> sqlite_storage::list_audit(const std::optional<std::str
   return out;
 }
 
-void sqlite_storage::add_monitoring_token(const std::string& name, std::span<const unsigned char> hash,
-                                          time_point now) {
-  std::lock_guard lock(mutex_);
-  sqlite::statement ins(db_, "INSERT INTO monitoring_tokens (name, hash, created_at) VALUES (?1, ?2, ?3)");
-  ins.bind(1, name).bind(2, hex(hash)).bind(3, to_unix(now));
-  ins.run();
+namespace {
+
+constexpr const char* token_columns =
+    "t.id, t.name, t.scope, t.dealer_id, coalesce(a.name, ''), t.created_at, t.revoked_at, t.last_used_at "
+    "FROM monitoring_tokens t LEFT JOIN accounts a ON a.id = t.dealer_id";
+
+api_token read_token(const sqlite::statement& q) {
+  api_token t;
+  t.id = q.column_int(0);
+  t.name = q.column_text(1);
+  t.scope = q.column_text(2);
+  if (!q.column_is_null(3)) t.dealer_id = q.column_int(3);
+  t.dealer_name = q.column_text(4);
+  t.created_at = from_unix(q.column_int(5));
+  t.revoked_at = opt_time(q, 6);
+  t.last_used_at = opt_time(q, 7);
+  return t;
 }
 
-bool sqlite_storage::monitoring_token_valid(std::span<const unsigned char> hash) {
+}  // namespace
+
+std::int64_t sqlite_storage::add_token(const api_token& t, std::span<const unsigned char> hash) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, "SELECT 1 FROM monitoring_tokens WHERE hash = ?1 AND revoked_at IS NULL");
+  sqlite::statement ins(db_,
+                        "INSERT INTO monitoring_tokens (name, hash, created_at, scope, dealer_id) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, t.name).bind(2, hex(hash)).bind(3, to_unix(t.created_at)).bind(4, t.scope);
+  if (t.dealer_id)
+    ins.bind(5, *t.dealer_id);
+  else
+    ins.bind_null(5);
+  ins.run();
+  return sqlite3_last_insert_rowid(db_.handle());
+}
+
+std::optional<api_token> sqlite_storage::find_token(std::span<const unsigned char> hash, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + token_columns + " WHERE t.hash = ?1 AND t.revoked_at IS NULL");
   q.bind(1, hex(hash));
-  return q.step();
+  if (!q.step()) return std::nullopt;
+  auto t = read_token(q);
+  q.reset();
+  // Last use to the minute: no write per monitoring poll.
+  const auto at = to_unix(now);
+  if (!t.last_used_at || to_unix(*t.last_used_at) + 60 <= at) {
+    sqlite::statement up(db_, "UPDATE monitoring_tokens SET last_used_at = ?1 WHERE id = ?2");
+    up.bind(1, at).bind(2, t.id);
+    up.run();
+  }
+  return t;
+}
+
+std::vector<api_token> sqlite_storage::list_tokens(std::optional<std::int64_t> dealer_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement q(db_, std::string("SELECT ") + token_columns +
+                               " WHERE ?1 IS NULL OR t.dealer_id = ?1 ORDER BY t.created_at DESC, t.id DESC");
+  if (dealer_id)
+    q.bind(1, *dealer_id);
+  else
+    q.bind_null(1);
+  std::vector<api_token> out;
+  while (q.step()) out.push_back(read_token(q));
+  return out;
+}
+
+bool sqlite_storage::revoke_token(std::int64_t id, time_point now) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_, "UPDATE monitoring_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL");
+  up.bind(1, to_unix(now)).bind(2, id);
+  up.run();
+  return sqlite3_changes(db_.handle()) == 1;
 }
 
 status_counts sqlite_storage::counts(time_point now, std::chrono::milliseconds stale_after,

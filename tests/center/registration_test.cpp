@@ -112,15 +112,24 @@ TEST_F(CenterTest, IdempotentRetryGivesSameSiteAndRevokesTheUnusedCredential) {
   EXPECT_EQ(store->list_sites(std::nullopt).size(), 1u);
 }
 
-TEST_F(CenterTest, TerminalOfAnotherCustomerIsAConflict) {
-  register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+// Before issue 14 the whole registration was refused with 409, naming the
+// customer holding the key: one squatted serial blocked a customer for good.
+TEST_F(CenterTest, TerminalOfAnotherCustomerBecomesAPendingClaimAndTheRestRegisters) {
+  const auto [holder, holder_cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
   const auto r = call(post("/api/v1/registrations", registration(issue("dealer-b", "Other GmbH"),
                                                                  {terminal("HP", "B9"), terminal("HP", "a1")})));
-  EXPECT_EQ(r.status, 409);
-  EXPECT_EQ(error_code(r), "terminal_registered_elsewhere");
-  EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("hp:A1"), std::string::npos);
-  EXPECT_EQ(store->list_sites(std::nullopt).size(), 1u) << "nothing changed";
-  EXPECT_EQ(store->list_codes(std::nullopt)[0].terminals_registered, 0);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto b = body_of(r);
+  ASSERT_EQ(b["results"].size(), 2u);
+  EXPECT_EQ(b["results"][0]["key"], "hp:B9");
+  EXPECT_EQ(b["results"][0]["status"], "registered");
+  EXPECT_EQ(b["results"][1]["key"], "hp:A1");
+  EXPECT_EQ(b["results"][1]["status"], "pending_claim");
+  EXPECT_EQ(r.body.find("Acme"), std::string::npos) << "nothing about the holder: " << r.body;
+  EXPECT_EQ(r.body.find(holder), std::string::npos) << "nor its site: " << r.body;
+  EXPECT_EQ(store->find_terminal("hp:A1")->site_id, holder) << "the holder keeps it until its dealer decides";
+  EXPECT_EQ(b["terminals"].size(), 1u);
+  EXPECT_EQ(store->list_claims(svc->require_account("dealer-a").id).size(), 1u) << "the holder's dealer sees it";
 }
 
 TEST_F(CenterTest, MalformedRegistrationsAreRefusedWithJson) {

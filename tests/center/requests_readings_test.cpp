@@ -80,26 +80,44 @@ TEST_F(SiteTest, ReadingsAreDeduplicatedByIdAndResetsFlagged) {
   EXPECT_EQ(stored.back().r.counters.get(service::copy, counter_kind::impressions), 5u);
 }
 
-TEST_F(SiteTest, BadBatchesStoreNothing) {
+// Before issue 14 one reading naming a terminal not at the site refused the
+// whole batch, and the client sent it again forever.
+TEST_F(SiteTest, BadReadingsAreRefusedAloneWithTheirReason) {
   const auto good = reading_json(make_uuid(), "hp:A1", 1);
-  auto r = send_readings({good, reading_json(make_uuid(), "canon:NOT-HERE", 1)}, cred);
-  EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(error_code(r), "unknown_terminal");
+  const auto stranger = reading_json(make_uuid(), "canon:NOT-HERE", 1);
   auto negative = reading_json(make_uuid(), "hp:A1", 1);
   negative["counters"]["copy"]["impressions"] = -5;
-  EXPECT_EQ(send_readings({good, negative}, cred).status, 422);
   auto unknown_kind = reading_json(make_uuid(), "hp:A1", 1);
   unknown_kind["counters"]["copy"]["clicks"] = 5;
-  EXPECT_EQ(send_readings({unknown_kind}, cred).status, 422);
   auto future = reading_json(make_uuid(), "hp:A1", 1);
   future["taken_at"] = format_utc(clock.now() + std::chrono::hours(2));
-  EXPECT_EQ(send_readings({future}, cred).status, 422);
+  auto ancient = reading_json(make_uuid(), "hp:A1", 1);
+  ancient["taken_at"] = format_utc(clock.now() - cfg.max_reading_age - std::chrono::hours(1));
+  const auto r = send_readings({good, stranger, negative, unknown_kind, future, ancient}, cred);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto b = body_of(r);
+  EXPECT_EQ(b["accepted"], 1);
+  EXPECT_EQ(b["refused"], 5);
+  ASSERT_EQ(b["results"].size(), 6u);
+  EXPECT_EQ(b["results"][0]["id"], good["id"]);
+  EXPECT_EQ(b["results"][0]["status"], "stored");
+  EXPECT_EQ(b["results"][1]["status"], "refused");
+  EXPECT_EQ(b["results"][1]["reason"], "not_at_site");
+  for (int i = 2; i <= 4; ++i) {
+    EXPECT_EQ(b["results"][i]["status"], "refused") << i;
+    EXPECT_TRUE(b["results"][i]["reason"].get<std::string>().starts_with("invalid")) << i;
+  }
+  EXPECT_EQ(b["results"][5]["reason"], "too_old");
+  EXPECT_EQ(store->list_readings(site, 100).size(), 1u);
+  // A reading without a usable id cannot be answered: the batch is refused.
   auto bad_id = reading_json("not-a-uuid", "hp:A1", 1);
-  EXPECT_EQ(send_readings({bad_id}, cred).status, 422);
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 2), bad_id}, cred).status, 422);
   json::value many = json::value::array();
   for (int i = 0; i <= cfg.max_readings_per_batch; ++i) many.push_back(good);
-  EXPECT_EQ(send_readings(many, cred).status, 413);
-  EXPECT_TRUE(store->list_readings(site, 100).empty());
+  const auto big = send_readings(many, cred);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(body_of(big)["error"]["max_readings_per_batch"], cfg.max_readings_per_batch) << "the limit to split by";
+  EXPECT_EQ(store->list_readings(site, 100).size(), 1u);
 }
 
 TEST_F(SiteTest, RevokedOrWrongCredentialStoresNothing) {
@@ -109,9 +127,8 @@ TEST_F(SiteTest, RevokedOrWrongCredentialStoresNothing) {
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(error_code(r), "credential_invalid");
   EXPECT_TRUE(store->list_readings(site, 100).empty());
-  // Rotation gives a working credential again; the old one stays dead.
-  const auto fresh = svc->rotate(svc->require_account("dealer-a"), site);
-  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, fresh).status, 200);
+  // Revoked stays revoked: rotation has nothing to rotate (a new code does it).
+  EXPECT_THROW(svc->rotate(svc->require_account("dealer-a"), site), error);
   EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 1)}, cred).status, 401);
 }
 
@@ -172,11 +189,18 @@ TEST_F(CenterTest, TransferAndRetireTerminals) {
   EXPECT_THROW(svc->transfer_terminal(svc->require_account("dealer-b"), "hp:A1", site_b), error);
   svc->transfer_terminal(dealer_a, "hp:A1", site_a2);
   EXPECT_EQ(store->find_terminal("hp:A1")->site_id, site_a2);
-  // Its readings now belong with the new site's credential only.
-  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a)).status,
-            422);
-  EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 1)}}}, cred_a2)).status,
-            200);
+  // Readings taken from now on belong with the new site's credential only.
+  clock.advance(std::chrono::minutes(1));
+  auto now_reading = [&] {
+    auto r = reading_json(make_uuid(), "hp:A1", 1);
+    r["taken_at"] = format_utc(clock.now());
+    return r;
+  };
+  const auto old_site = call(post("/api/v1/readings", {{"readings", {now_reading()}}}, cred_a));
+  EXPECT_EQ(old_site.status, 200);
+  EXPECT_EQ(body_of(old_site)["results"][0]["reason"], "not_at_site");
+  const auto new_site = call(post("/api/v1/readings", {{"readings", {now_reading()}}}, cred_a2));
+  EXPECT_EQ(body_of(new_site)["results"][0]["status"], "stored");
   // Retired: gone from the site, its readings kept, registrable again.
   svc->retire_terminal(dealer_a, "hp:A1");
   EXPECT_FALSE(store->find_terminal("hp:A1"));
@@ -201,6 +225,7 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
   constexpr int threads = 8, rounds = 20;
   std::atomic<int> refused{0};
+  std::atomic<int> partial{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
@@ -212,18 +237,20 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
           r.taken = clock.now();
           r.counters.set(service::copy, counter_kind::impressions, 1);
         }
-        // Every odd thread's every fifth upload names a stranger: refused whole.
+        // Every odd thread's every fifth upload names a stranger: that
+        // reading alone is refused.
         if (t % 2 == 1 && i % 5 == 0) batch[2].terminal_key = "hp:STRANGER";
-        const auto res = store->store_readings(site, batch, clock.now());
-        if (!res.unknown_terminal.empty())
-          ++refused;
-        else
-          EXPECT_EQ(res.accepted, 3);
+        const auto res = store->store_readings(site, batch, clock.now(), clock.now() - std::chrono::hours(24));
+        refused += static_cast<int>(res.refused);
+        if (res.refused > 0) ++partial;
+        EXPECT_EQ(res.accepted + res.refused, 3);
+        EXPECT_EQ(res.answers.size(), 3u);
       }
     });
   for (auto& th : pool) th.join();
   EXPECT_EQ(refused.load(), 4 * 4);
-  EXPECT_EQ(store->list_readings(site, 10000).size(), static_cast<std::size_t>((threads * rounds - 16) * 3));
+  EXPECT_EQ(partial.load(), 4 * 4);
+  EXPECT_EQ(store->list_readings(site, 10000).size(), static_cast<std::size_t>(threads * rounds * 3 - 16));
 }
 
 }  // namespace

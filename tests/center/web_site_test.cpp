@@ -289,16 +289,25 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
   EXPECT_NE(r.body.find(",1000,"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(",50,250,1\r\n"), std::string::npos) << "200 before the swap + 50 after; " << r.body;
   // The storage gives the first or the newest readings of a period.
-  const auto first = store->terminal_readings("ricoh:B-1", std::nullopt, std::nullopt, 2);
-  const auto newest = store->terminal_readings("ricoh:B-1", std::nullopt, std::nullopt, 2, true);
+  const auto first = store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 2);
+  const auto newest = store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 2, true);
   ASSERT_EQ(first.size(), 2u);
   ASSERT_EQ(newest.size(), 2u);
   EXPECT_EQ(first[0].r.counters.get(service::copy, counter_kind::impressions), 1000u);
   EXPECT_EQ(newest[0].r.counters.get(service::copy, counter_kind::impressions), 50u) << "oldest first";
   EXPECT_EQ(newest[1].r.counters.get(service::copy, counter_kind::impressions), 999u);
-  // The same for an ERP system, with a monitoring token.
-  const auto token = svc->issue_monitoring_token("root", "erp");
-  auto req = get("/api/v1/billing", token, {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}});
+  // The same for an ERP system, with the dealer's billing token; a
+  // monitoring token reads status and metrics only (before issue 14 it read
+  // every dealer's billing), another dealer's token finds no such site.
+  const std::map<std::string, std::string> q = {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}};
+  const auto monitoring = call(get("/api/v1/billing", svc->issue_monitoring_token("root", "nagios"), q));
+  EXPECT_EQ(monitoring.status, 403);
+  EXPECT_EQ(error_code(monitoring), "token_scope");
+  EXPECT_EQ(call(get("/api/v1/billing", svc->issue_billing_token("root", svc->require_account("dealer-b"), "b"), q))
+                .status,
+            404);
+  const auto token = svc->issue_billing_token("root", svc->require_account("dealer-a"), "erp");
+  auto req = get("/api/v1/billing", token, q);
   const auto j = call(req);
   ASSERT_EQ(j.status, 200) << j.body;
   bool found = false;

@@ -22,8 +22,12 @@ http::response too_long_target(const config& cfg) {
 }
 
 http::response too_large_body(const config& cfg) {
+  // The limits come with the refusal, so that a client can split its batch.
   return http::error_response(413, "body_too_large",
-                              "the request body is larger than " + std::to_string(cfg.max_body_bytes) + " bytes");
+                              "the request body is larger than " + std::to_string(cfg.max_body_bytes) + " bytes",
+                              {{"max_body_bytes", cfg.max_body_bytes},
+                               {"max_readings_per_batch", cfg.max_readings_per_batch},
+                               {"max_terminals_per_registration", cfg.max_terminals_per_registration}});
 }
 
 }  // namespace

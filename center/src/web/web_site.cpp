@@ -277,13 +277,19 @@ http::response web_site::dispatch(const http::request& req) {
     return r;
   }
 
-  // The JSON billing endpoint for ERP systems: a session or a monitoring token.
+  // The JSON billing endpoint for ERP systems: a session, or a dealer's
+  // billing token (it reads that dealer's sites only).
   const auto v = current(req);
+  std::optional<api_token> billing_token;
   if (req.path == "/api/v1/billing") {
     const auto auth = req.header("authorization");
-    const bool token_ok = starts_with(auth, "Bearer ") && auth.size() < 200 &&
-                          svc_.store().monitoring_token_valid(crypto::secret_hash(auth.substr(7)));
-    if (!v && !token_ok) return http::error_response(401, "unauthorized", "log in or send a monitoring token");
+    if (!v && starts_with(auth, "Bearer ") && auth.size() < 200)
+      billing_token = svc_.store().find_token(crypto::secret_hash(auth.substr(7)), svc_.now_source().now());
+    if (!v && !billing_token) return http::error_response(401, "unauthorized", "log in or send a billing token");
+    if (!v && (billing_token->scope != "billing" || !billing_token->dealer_id))
+      return http::error_response(403, "token_scope",
+                                  "a monitoring token reads status and metrics only; billing needs a dealer's "
+                                  "billing token (fleetreg-centerctl token issue NAME --billing --dealer NAME)");
   } else if (!v) {
     if (post) return problem(403, "Your session has ended. Log in again, then repeat what you did.", nullptr);
     return redirect("/login");
@@ -356,11 +362,15 @@ http::response web_site::dispatch(const http::request& req) {
           svc_.revoke(me->acc, s.id);
           return redirect("/sites/" + html::url_encode(s.id));
         }
-        const auto credential = svc_.rotate(me->acc, s.id);
+        svc_.rotate(me->acc, s.id);
         return page(200, "New credential for " + s.customer,
-                    "<p>The old credential no longer works. Put this one into the site's collector or terminal "
-                    "(shown once):</p><p class=\"secret\">" + escape(credential) + "</p><p><a href=\"/sites/" +
-                        escape(s.id) + "\">Back to the site</a></p>",
+                    "<p>The site's collector or terminal receives its new credential at its next contact and "
+                    "confirms it by using it. The old credential works until then, or for " +
+                        std::to_string(std::chrono::duration_cast<std::chrono::hours>(
+                                           svc_.settings().rotation_overlap)
+                                           .count()) +
+                        " hours. To stop a leaked credential at once, revoke it and register again with a new "
+                        "code.</p><p><a href=\"/sites/" + html::url_encode(s.id) + "\">Back to the site</a></p>",
                     me);
       }
       if (post && action == "code") {
@@ -370,7 +380,7 @@ http::response web_site::dispatch(const http::request& req) {
       if (post || !action.empty()) return problem(404, "There is no such page.", me);
       std::string rows;
       for (const auto& t : svc_.store().list_terminals(s.id)) {
-        const auto last = svc_.store().reading_before(t.key, now + std::chrono::seconds(1));
+        const auto last = svc_.store().reading_before(t.key, s.id, now + std::chrono::seconds(1));
         rows += "<tr><td><a href=\"/terminals/" + html::url_encode(t.key) + "\">" + escape(t.id.manufacturer + " " + t.id.model) +
                 "</a></td><td>" + escape(t.id.serial) + "</td><td>" + when(last ? std::optional(last->r.taken) : std::nullopt) +
                 "</td><td class=\"num\">" + (last ? count(last->r.counters, service::total) : "—") +
@@ -427,7 +437,7 @@ http::response web_site::dispatch(const http::request& req) {
       if (post || !action.empty()) return problem(404, "There is no such page.", me);
       // The newest 2,000 readings of the last year: the chart, and the newest 100 as rows.
       const auto readings =
-          svc_.store().terminal_readings(key, now - std::chrono::hours(24 * 366), std::nullopt, 2000, true);
+          svc_.store().terminal_readings(key, s.id, now - std::chrono::hours(24 * 366), std::nullopt, 2000, true);
       std::string rows, supplies;
       for (std::size_t n = 0; n < readings.size() && n < 100; ++n) {
         const auto& r = readings[readings.size() - 1 - n];
@@ -504,12 +514,21 @@ http::response web_site::dispatch(const http::request& req) {
         if (!from || !to || *to <= *from) {
           why = "Give the period as two days, from before to (YYYY-MM-DD).";
         } else {
-          const auto s = me ? svc_.require_site(me->acc, site_id) : svc_.store().find_site(site_id).value_or(site{});
+          auto s = me ? svc_.require_site(me->acc, site_id) : svc_.store().find_site(site_id).value_or(site{});
+          // A billing token reads its dealer's sites; others are not found.
+          if (!me && s.dealer_id != billing_token->dealer_id.value_or(-1)) s = site{};
           if (s.id.empty()) return http::error_response(404, "unknown_site", "no site " + site_id);
-          for (const auto& t : svc_.store().list_terminals(s.id)) {
+          // The site's own readings only (its ownership periods), late ones
+          // (arrived after the period was closed) left out: the terminals it
+          // holds and those it held (transferred or retired since).
+          auto terminals = svc_.store().list_terminals(s.id);
+          for (auto& t : svc_.store().former_terminals(s.id)) terminals.push_back(std::move(t));
+          for (const auto& t : terminals) {
             std::vector<stored_reading> rs;
-            if (auto before = svc_.store().reading_before(t.key, *from)) rs.push_back(*before);
-            for (auto& r : svc_.store().terminal_readings(t.key, *from, *to, 100000)) rs.push_back(std::move(r));
+            if (auto before = svc_.store().reading_before(t.key, s.id, *from)) rs.push_back(*before);
+            for (auto& r : svc_.store().terminal_readings(t.key, s.id, *from, *to, 100000, false, false))
+              rs.push_back(std::move(r));
+            if (rs.empty()) continue;
             for (auto& l : bill_terminal(rs)) {
               l.customer = s.customer;
               l.site_id = s.id;

@@ -19,13 +19,21 @@ struct config {
   std::string database = "/var/lib/fleetreg-center/center.db";
   std::string secret_file = "/etc/fleetreg/center.secret";
   // [codes]
-  std::chrono::milliseconds code_validity{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds code_validity{std::chrono::hours(24 * 7)};  ///< when neither issuer nor dealer chooses
+  std::chrono::milliseconds code_validity_max{std::chrono::hours(24 * 90)};  ///< the longest an issuer may choose
   std::chrono::milliseconds purge_interval{std::chrono::hours(1)};
   bool add_terminals_with_credential = true;  ///< else a fresh code is needed
   // [requests]
   std::chrono::milliseconds schedule_interval{std::chrono::hours(24)};
   std::chrono::milliseconds lease{std::chrono::minutes(5)};
   std::chrono::milliseconds max_wait{std::chrono::seconds(60)};
+  // [credentials]
+  /// After a rotation is requested, the old credential works until the new
+  /// one is used, or for this long.
+  std::chrono::milliseconds rotation_overlap{std::chrono::hours(24 * 7)};
+  // [readings]
+  /// Readings taken longer ago are refused (too_old).
+  std::chrono::milliseconds max_reading_age{std::chrono::hours(24 * 400)};
   // [limits]
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t max_terminals_per_registration = 1000;

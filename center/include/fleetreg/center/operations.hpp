@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "fleetreg/center/config.hpp"
@@ -10,6 +12,14 @@
 #include "fleetreg/core/clock.hpp"
 
 namespace fleetreg::center {
+
+/// How a code is issued beyond whom it is for.
+struct code_options {
+  /// How long it registers; nullopt: the dealer's default, else the
+  /// center's ([codes] validity). At least one hour, at most validity_max.
+  std::optional<std::chrono::seconds> validity;
+  bool single_site = false;  ///< registers one site only
+};
 
 /// The dealer and operator actions shared by fleetreg-centerctl, the dealer
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
@@ -35,10 +45,20 @@ class operations {
   };
   /// Issues a provisional code for an authorized user on behalf of `dealer`.
   issued_code issue_code(const account& dealer, const std::string& customer, const std::string& contact,
-                         const std::string& reference);
+                         const std::string& reference, const code_options& options = {});
+  /// Ends a code before it expires: `acting` is its dealer or an admin.
+  void revoke_code(const account& acting, std::int64_t code_id);
+  /// Sets the validity of `dealer`'s codes when the issuer chooses none
+  /// (nullopt: the center's default).
+  void set_code_validity(const std::string& actor, const account& dealer,
+                         std::optional<std::chrono::seconds> validity);
+  /// Reads "7d", "36h", "90m", "3600s" or "default" (nullopt); throws
+  /// fleetreg::error (data) with the bounds otherwise.
+  std::optional<std::chrono::seconds> parse_validity(const std::string& text) const;
 
-  /// The code record a typed code stands for, when it is known, unexpired and
-  /// unpurged; else nullopt and `why_code` (malformed, unknown, expired).
+  /// The code record a typed code stands for, when it is known, unexpired,
+  /// unrevoked and unpurged; else nullopt and `why_code` (code_malformed,
+  /// code_unknown, code_expired, code_revoked).
   std::optional<code_record> check_code(const std::string& typed, std::string& why_code, std::string& why);
 
   /// The site `site_id` when `acting` may act on it (its dealer, or an admin).
@@ -46,8 +66,10 @@ class operations {
 
   /// Revokes every credential of a site (it stops reporting at once).
   void revoke(const account& acting, const std::string& site_id);
-  /// Revokes and issues a new credential; returns it (shown once).
-  std::string rotate(const account& acting, const std::string& site_id);
+  /// Asks for a new credential: the collector or terminal receives it in its
+  /// next authenticated exchange and confirms it by using it; the old one
+  /// works until then, or for [credentials] rotation_overlap.
+  void rotate(const account& acting, const std::string& site_id);
   /// Queues an on-demand request for running status; returns its id.
   std::string request_reading(const account& acting, const std::string& site_id);
   /// Moves a terminal to another site (another customer, e.g. a lease that
@@ -55,12 +77,29 @@ class operations {
   void transfer_terminal(const account& acting, const std::string& key, const std::string& to_site_id);
   /// Takes a terminal out of service (sold, scrapped); its readings stay.
   void retire_terminal(const account& acting, const std::string& key);
-  /// Issues a read-only monitoring token (shown once).
+  /// Accepts a pending claim: the terminal moves to the claimant's site.
+  /// `acting` is the holder's dealer or an admin.
+  void accept_claim(const account& acting, std::int64_t claim_id);
+  /// Refuses a pending claim; the terminal stays where it is.
+  void refuse_claim(const account& acting, std::int64_t claim_id);
+  /// Claims `acting` may see: on its terminals, or by its sites.
+  std::vector<claim> claims(const account& acting);
+
+  /// Issues a read-only monitoring token (status and metrics; shown once).
   std::string issue_monitoring_token(const std::string& actor, const std::string& name);
+  /// Issues a billing API token bound to `dealer` (shown once).
+  std::string issue_billing_token(const std::string& actor, const account& dealer, const std::string& name);
+  /// Revokes a token: `acting` is an admin, or the dealer of a billing token.
+  void revoke_token(const account& acting, std::int64_t token_id);
+  /// Closes `dealer`'s billing up to `until`: readings dated before it that
+  /// arrive later are stored late and never change those invoices.
+  void close_billing(const account& acting, const account& dealer, time_point until);
   /// Drops the hashes of expired codes; audit keeps who issued them for whom.
   std::int64_t purge(const std::string& actor);
 
  private:
+  claim require_pending_claim(const account& acting, std::int64_t claim_id);
+
   storage& store_;
   const clock& clock_;
   const config& config_;

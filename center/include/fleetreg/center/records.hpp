@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,8 @@ struct account {
   center::role role = role::dealer;
   std::string password_hash;  ///< argon2id (libsodium crypto_pwhash_str)
   bool disabled = false;
+  /// The validity of this dealer's codes when the issuer chooses none.
+  std::optional<std::chrono::seconds> code_validity;
 };
 
 /// A provisional code's record. The code itself is never stored: only its
@@ -37,6 +40,9 @@ struct code_record {
   time_point expires_at{};
   std::optional<time_point> purged_at;
   std::int64_t terminals_registered = 0;
+  std::optional<time_point> revoked_at;  ///< ended early by the dealer
+  bool single_site = false;              ///< registers one site only
+  std::int64_t sites_registered = 0;
 };
 
 /// Who registered a site.
@@ -54,6 +60,8 @@ struct site {
   time_point created_at{};
   std::optional<time_point> last_contact;
   bool credential_active = false;
+  /// A new credential is on its way to the site (rotation not confirmed yet).
+  std::optional<time_point> rotation_requested_at;
 };
 
 struct terminal_record {
@@ -79,6 +87,52 @@ struct stored_reading {
   std::string site_id;
   time_point received_at{};
   bool counter_reset = false;  ///< a counter went down: reset or device swap
+  bool late = false;           ///< taken inside a closed billing period: never billed
+};
+
+/// A registration that named a terminal held by another customer's site:
+/// the holder's dealer accepts (the terminal moves) or refuses it.
+struct claim {
+  std::int64_t id = 0;
+  std::string key;
+  std::string holder_site_id;
+  std::string claimant_site_id;
+  std::string claimant_customer;
+  std::int64_t claimant_dealer_id = 0;
+  identity terminal;
+  time_point created_at{};
+  std::string state;  ///< "pending", "accepted", "refused", "withdrawn"
+  std::optional<time_point> decided_at;
+  std::string decided_by;
+};
+
+/// What the center answered for one terminal of a registration.
+struct terminal_answer {
+  std::string key;
+  /// "registered", "already_yours", "pending_claim" or "refused".
+  std::string status;
+  std::string reason;  ///< for pending_claim and refused: a code, the same whether or not the key exists elsewhere
+};
+
+/// What the center answered for one reading of a batch.
+struct reading_answer {
+  std::string id;
+  std::string status;  ///< "stored", "duplicate" or "refused"
+  std::string reason;  ///< for refused: not_at_site, too_old, before_ownership, invalid
+  bool late = false;   ///< stored, inside a closed billing period
+};
+
+/// A monitoring token (read status and metrics) or a dealer API token (read
+/// one dealer's billing).
+struct api_token {
+  std::int64_t id = 0;
+  std::string name;
+  std::string scope;  ///< "monitoring" or "billing"
+  std::optional<std::int64_t> dealer_id;
+  std::string dealer_name;
+  time_point created_at{};
+  std::optional<time_point> revoked_at;
+  std::optional<time_point> last_used_at;
 };
 
 /// A dealer site login session (only a hash of its cookie is stored).

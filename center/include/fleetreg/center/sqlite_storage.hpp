@@ -40,29 +40,42 @@ class sqlite_storage final : public storage {
   std::int64_t add_code(const code_record& c, std::span<const unsigned char> hash) override;
   std::optional<code_record> find_code(std::span<const unsigned char> hash) override;
   std::vector<code_record> list_codes(std::optional<std::int64_t> dealer_id) override;
+  std::optional<code_record> find_code(std::int64_t id) override;
+  bool revoke_code(std::int64_t id, time_point now) override;
   std::int64_t purge_codes(time_point now) override;
+  void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) override;
   registration_result register_site(const registration_input& in) override;
-  std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now) override;
+  std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now,
+                                         std::chrono::seconds overlap) override;
+  bool request_rotation(const std::string& site_id, time_point now) override;
+  bool issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) override;
   std::optional<site> find_site(const std::string& id) override;
   std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) override;
   void replace_credentials(const std::string& site_id, const std::optional<std::vector<unsigned char>>& replacement,
                            time_point now) override;
-  std::string add_terminals(const std::string& site_id, const std::vector<std::pair<std::string, identity>>& terminals,
-                            time_point now) override;
+  std::vector<terminal_answer> add_terminals(const std::string& site_id,
+                                             const std::vector<std::pair<std::string, identity>>& terminals,
+                                             time_point now) override;
   std::vector<terminal_record> list_terminals(const std::string& site_id) override;
   std::optional<terminal_record> find_terminal(const std::string& key) override;
-  void transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) override;
+  void transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
+                         time_point now) override;
   void retire_terminal(const std::string& key, const std::string& actor, time_point now) override;
+  std::vector<claim> list_claims(std::optional<std::int64_t> dealer_id) override;
+  std::optional<claim> find_claim(std::int64_t id) override;
+  bool refuse_claim(std::int64_t id, const std::string& actor, time_point now) override;
   std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) override;
   std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) override;
   std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
                                              std::chrono::milliseconds lease) override;
   std::vector<status_request> list_requests(const std::string& site_id) override;
-  readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch,
-                                 time_point now) override;
+  readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch, time_point now,
+                                 time_point oldest) override;
   std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) override;
-  void add_monitoring_token(const std::string& name, std::span<const unsigned char> hash, time_point now) override;
-  bool monitoring_token_valid(std::span<const unsigned char> hash) override;
+  std::int64_t add_token(const api_token& t, std::span<const unsigned char> hash) override;
+  std::optional<api_token> find_token(std::span<const unsigned char> hash, time_point now) override;
+  std::vector<api_token> list_tokens(std::optional<std::int64_t> dealer_id) override;
+  bool revoke_token(std::int64_t id, time_point now) override;
   status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                        std::chrono::milliseconds expiring_within) override;
   std::vector<account> list_accounts() override;
@@ -71,10 +84,14 @@ class sqlite_storage final : public storage {
                    time_point now, time_point expires_at) override;
   std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) override;
   void delete_session(std::span<const unsigned char> hash) override;
-  std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
-                                                std::optional<time_point> to, std::size_t limit,
-                                                bool latest = false) override;
-  std::optional<stored_reading> reading_before(const std::string& key, time_point t) override;
+  std::vector<stored_reading> terminal_readings(const std::string& key, const std::string& site_id,
+                                                std::optional<time_point> from, std::optional<time_point> to,
+                                                std::size_t limit, bool latest = false, bool with_late = true) override;
+  std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
+                                               time_point t) override;
+  std::vector<terminal_record> former_terminals(const std::string& site_id) override;
+  void close_billing(std::int64_t dealer_id, time_point until) override;
+  std::optional<time_point> billing_closed_until(std::int64_t dealer_id) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;
@@ -88,6 +105,7 @@ class sqlite_storage final : public storage {
     const std::vector<reading>* batch;
     const std::vector<std::pair<std::string, std::string>>* texts;  ///< counters, supplies JSON
     time_point now;
+    time_point oldest;
     readings_result result;
     std::exception_ptr error;
     bool done = false;
@@ -97,7 +115,12 @@ class sqlite_storage final : public storage {
   void listen_loop();
   void commit_group(const std::vector<pending_upload*>& group);
   readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
-                                     const std::vector<std::pair<std::string, std::string>>& texts, time_point now);
+                                     const std::vector<std::pair<std::string, std::string>>& texts, time_point now,
+                                     time_point oldest);
+  std::vector<terminal_answer> place_terminals_locked(const std::string& site_id, std::int64_t dealer_id,
+                                                      const std::string& customer,
+                                                      const std::vector<std::pair<std::string, identity>>& terminals,
+                                                      time_point now, std::vector<std::string>* taken_over);
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,11 +15,13 @@ namespace fleetreg::center {
 
 /// Outcome of one atomic registration.
 struct registration_result {
-  enum class kind { created, retried, conflict } outcome = kind::created;
+  /// created: a new site; retried: the same Idempotency-Key again (same site,
+  /// fresh credential); code_used: a single-site code that made its site.
+  enum class kind { created, retried, code_used } outcome = kind::created;
   std::string site_id;
-  std::vector<terminal_record> terminals;
-  std::string conflict_key;  ///< the terminal registered elsewhere
-  bool conflict_same_customer = false;
+  std::vector<terminal_record> terminals;  ///< the site's terminals now
+  std::vector<terminal_answer> answers;    ///< one per terminal asked for
+  std::vector<std::string> taken_over;     ///< keys moved from a revoked site of the same customer
 };
 
 /// What the service asks the storage to register, all in one transaction.
@@ -31,13 +34,19 @@ struct registration_input {
   time_point now{};
 };
 
-/// Outcome of storing a batch of readings.
+/// Outcome of storing a batch of readings: one answer per reading, in order.
 struct readings_result {
   std::int64_t accepted = 0;
   std::int64_t duplicates = 0;
   std::int64_t resets = 0;
-  std::string unknown_terminal;  ///< set when the batch was refused
+  std::int64_t refused = 0;
+  std::int64_t late = 0;
+  std::vector<reading_answer> answers;
 };
+
+/// How long before its registration a terminal's reading is still its owner's
+/// (clocks of collectors and terminals drift; a first read may precede it).
+inline constexpr std::chrono::hours ownership_grace{24};
 
 /// The center's store. Each method is one atomic operation (one transaction),
 /// written in plain SQL that a PostgreSQL backend can implement the same way.
@@ -59,30 +68,68 @@ class storage {
   virtual std::optional<code_record> find_code(std::span<const unsigned char> hash) = 0;
   /// Codes issued by `dealer_id` (all dealers when nullopt), newest first.
   virtual std::vector<code_record> list_codes(std::optional<std::int64_t> dealer_id) = 0;
+  virtual std::optional<code_record> find_code(std::int64_t id) = 0;
+  /// Ends a code before it expires (its hash is dropped at once); false when
+  /// it was already revoked, expired or purged.
+  virtual bool revoke_code(std::int64_t id, time_point now) = 0;
   /// Drops the hash of every code expired at `now`; returns how many.
   virtual std::int64_t purge_codes(time_point now) = 0;
+  /// The validity of a dealer's codes when the issuer chooses none (nullopt:
+  /// the center's default).
+  virtual void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) = 0;
 
   // DB2: registration and credentials.
+  /// Registers a site with its terminals, one answer per terminal:
+  /// - a key free anywhere is `registered`;
+  /// - a key held by a site of the same dealer and customer whose credentials
+  ///   are all revoked moves to the new site (`registered`, listed in
+  ///   taken_over; the ownership period goes on);
+  /// - a key held by any other site becomes a pending claim (`pending_claim`).
+  /// A single-site code that made a site already answers code_used (nothing
+  /// changes). Idempotent retries answer as the first time.
   virtual registration_result register_site(const registration_input& in) = 0;
-  /// The site whose active credential has this hash; marks the credential used.
-  virtual std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now) = 0;
+  /// The site whose valid credential has this hash; marks the credential
+  /// used. A credential sent by rotation confirms the rotation when first
+  /// used: every other credential of the site is revoked. While a rotation is
+  /// unconfirmed the older credentials stay valid for `overlap` after it was
+  /// requested, then stop.
+  virtual std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now,
+                                                 std::chrono::seconds overlap) = 0;
+  /// Asks for a new credential to be sent to the site at its next
+  /// authenticated exchange; false when no credential of the site is active.
+  virtual bool request_rotation(const std::string& site_id, time_point now) = 0;
+  /// When a rotation of the site is pending: stores `hash` as the credential
+  /// on its way (replacing an earlier one never used) and returns true.
+  virtual bool issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) = 0;
   virtual std::optional<site> find_site(const std::string& id) = 0;
   virtual std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) = 0;
   /// Revokes every credential of the site; with `replacement` set, adds it as
   /// the new active credential in the same transaction (rotation).
   virtual void replace_credentials(const std::string& site_id,
                                    const std::optional<std::vector<unsigned char>>& replacement, time_point now) = 0;
-  /// Adds terminals found later; returns the key of one registered to
-  /// another site (nothing is added then), or empty.
-  virtual std::string add_terminals(const std::string& site_id,
-                                    const std::vector<std::pair<std::string, identity>>& terminals, time_point now) = 0;
+  /// Adds terminals found later, with the answers of register_site
+  /// (`already_yours` for keys the site holds); one transaction.
+  virtual std::vector<terminal_answer> add_terminals(const std::string& site_id,
+                                                     const std::vector<std::pair<std::string, identity>>& terminals,
+                                                     time_point now) = 0;
   virtual std::vector<terminal_record> list_terminals(const std::string& site_id) = 0;
   virtual std::optional<terminal_record> find_terminal(const std::string& key) = 0;
-  /// Moves a terminal (with its history) to another site.
-  virtual void transfer_terminal(const std::string& key, const std::string& to_site_id, time_point now) = 0;
-  /// Takes a terminal out of service: it leaves its site (its readings stay)
-  /// and may be registered again anywhere.
+  /// Moves a terminal to another site: the old site's ownership period ends
+  /// at `now` (its readings stay its own), the new one's starts; pending
+  /// claims on the key by `to_site_id` are accepted, others withdrawn.
+  virtual void transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
+                                 time_point now) = 0;
+  /// Takes a terminal out of service: it leaves its site (its readings stay,
+  /// its ownership period ends) and may be registered again anywhere.
   virtual void retire_terminal(const std::string& key, const std::string& actor, time_point now) = 0;
+
+  // Claims on terminals held by another customer's site.
+  /// Claims where the holder's or the claimant's site belongs to `dealer_id`
+  /// (all when nullopt); pending first, newest first.
+  virtual std::vector<claim> list_claims(std::optional<std::int64_t> dealer_id) = 0;
+  virtual std::optional<claim> find_claim(std::int64_t id) = 0;
+  /// Refuses a pending claim; false when it is not pending.
+  virtual bool refuse_claim(std::int64_t id, const std::string& actor, time_point now) = 0;
 
   // Requests for running status.
   virtual std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) = 0;
@@ -95,13 +142,23 @@ class storage {
   virtual std::vector<status_request> list_requests(const std::string& site_id) = 0;
 
   // Readings.
+  /// Stores a batch from `site_id`, one answer per reading: a reading is
+  /// stored when the site held its terminal when it was taken (see
+  /// ownership_grace) and it was taken after `oldest`; else refused. One
+  /// taken inside a closed billing period of the site's dealer is stored
+  /// flagged late. A refused reading never refuses the others.
   virtual readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch,
-                                         time_point now) = 0;
+                                         time_point now, time_point oldest) = 0;
   virtual std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) = 0;
 
-  // Monitoring tokens.
-  virtual void add_monitoring_token(const std::string& name, std::span<const unsigned char> hash, time_point now) = 0;
-  virtual bool monitoring_token_valid(std::span<const unsigned char> hash) = 0;
+  // API tokens: monitoring (status, metrics) and billing (one dealer's).
+  virtual std::int64_t add_token(const api_token& t, std::span<const unsigned char> hash) = 0;
+  /// The unrevoked token with this hash (marks it used).
+  virtual std::optional<api_token> find_token(std::span<const unsigned char> hash, time_point now) = 0;
+  /// Tokens of `dealer_id` (all when nullopt), newest first.
+  virtual std::vector<api_token> list_tokens(std::optional<std::int64_t> dealer_id) = 0;
+  /// false when no such unrevoked token.
+  virtual bool revoke_token(std::int64_t id, time_point now) = 0;
   virtual status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                                std::chrono::milliseconds expiring_within) = 0;
 
@@ -113,13 +170,27 @@ class storage {
   /// The unexpired session with this hash (expired ones are deleted).
   virtual std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) = 0;
   virtual void delete_session(std::span<const unsigned char> hash) = 0;
-  /// Readings of one terminal taken in [from, to) (open ends when nullopt),
-  /// oldest first, at most `limit`: the first ones, or with `latest` the newest.
-  virtual std::vector<stored_reading> terminal_readings(const std::string& key, std::optional<time_point> from,
-                                                        std::optional<time_point> to, std::size_t limit,
-                                                        bool latest = false) = 0;
-  /// The newest reading of a terminal taken before `t`, if any.
-  virtual std::optional<stored_reading> reading_before(const std::string& key, time_point t) = 0;
+  /// Readings of one terminal sent by one site (its ownership periods only)
+  /// taken in [from, to) (open ends when nullopt), oldest first, at most
+  /// `limit`: the first ones, or with `latest` the newest. Late readings only
+  /// with `with_late`.
+  virtual std::vector<stored_reading> terminal_readings(const std::string& key, const std::string& site_id,
+                                                        std::optional<time_point> from, std::optional<time_point> to,
+                                                        std::size_t limit, bool latest = false,
+                                                        bool with_late = true) = 0;
+  /// The newest reading of a terminal sent by `site_id` taken before `t`
+  /// (late ones left out), if any.
+  virtual std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
+                                                       time_point t) = 0;
+  /// Terminals that were the site's and are no more (transferred or
+  /// retired), for its billing; newest period end first.
+  virtual std::vector<terminal_record> former_terminals(const std::string& site_id) = 0;
+
+  // Billing periods.
+  /// Readings taken before `until` are closed for the dealer: later ones
+  /// dated before it are stored late. Never moves backwards.
+  virtual void close_billing(std::int64_t dealer_id, time_point until) = 0;
+  virtual std::optional<time_point> billing_closed_until(std::int64_t dealer_id) = 0;
   // Audit log.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,
                      const std::string& detail, time_point now) = 0;

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 14: a fleet's lifetime. Each test walks transitions of
+// docs/LIFECYCLE.md and names the case it fixes (each failed before).
+#include "center_fixture.hpp"
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+using test_support::CenterTest;
+
+class LifecycleTest : public CenterTest {
+ protected:
+  // A reading of `key` taken now.
+  json::value reading_now(const std::string& terminal_key, std::uint64_t copies) {
+    auto r = reading_json(make_uuid(), terminal_key, copies);
+    r["taken_at"] = format_utc(clock.now());
+    return r;
+  }
+  http::response upload(const std::string& credential, json::value list) {
+    return call(post("/api/v1/readings", {{"readings", std::move(list)}}, credential));
+  }
+  // The entries of a long-poll answer (none when 204).
+  json::value poll(const std::string& credential) {
+    const auto r = call(get("/api/v1/requests", credential));
+    if (r.status == 204) return json::value::array();
+    EXPECT_EQ(r.status, 200) << r.body;
+    return body_of(r)["requests"];
+  }
+  account dealer(const std::string& name) { return svc->require_account(name); }
+};
+
+// Found: after `revoke`, a new code for the same customer was refused with
+// 409 terminal_registered_elsewhere ("use that site's credential" — the one
+// just revoked). Now the new code takes the customer's terminals over.
+TEST_F(LifecycleTest, ANewCodeForTheSameCustomerTakesOverFromARevokedSite) {
+  const auto [old_site, old_cred] =
+      register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("HP", "A2")});
+  ASSERT_EQ(upload(old_cred, {reading_now("hp:A1", 100)}).status, 200);
+  svc->revoke(dealer("dealer-a"), old_site);
+  clock.advance(std::chrono::hours(1));
+  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-a", "Acme Ltd"),
+                                                                 {terminal("HP", "A1"), terminal("HP", "A2")})));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto b = body_of(r);
+  for (const auto& a : b["results"]) EXPECT_EQ(a["status"], "registered") << r.body;
+  const std::string site = b["site_id"], cred = b["credential"];
+  EXPECT_EQ(store->find_terminal("hp:A1")->site_id, site);
+  EXPECT_EQ(store->list_terminals(old_site).size(), 0u);
+  // Audited, and the counters go on (same customer: the reset check too).
+  bool audited = false;
+  for (const auto& e : store->list_audit(std::nullopt, 50)) audited |= e.action == "terminal.takeover";
+  EXPECT_TRUE(audited);
+  const auto lower = upload(cred, {reading_now("hp:A1", 50)});
+  EXPECT_EQ(body_of(lower)["resets"], 1) << "the new site knows the old site's last counters";
+  // Readings the collector kept from before the revoke are still stored.
+  auto kept = reading_json(make_uuid(), "hp:A2", 7);
+  kept["taken_at"] = format_utc(clock.now() - std::chrono::minutes(90));
+  EXPECT_EQ(body_of(upload(cred, {kept}))["results"][0]["status"], "stored");
+}
+
+// Another dealer's customer's revoked site is never taken over: a claim.
+TEST_F(LifecycleTest, ARevokedSiteOfAnotherCustomerIsClaimedNotTakenOver) {
+  const auto [old_site, old_cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  svc->revoke(dealer("dealer-a"), old_site);
+  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-a", "Beta Inc"), {terminal("HP", "A1")})));
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(body_of(r)["results"][0]["status"], "pending_claim");
+  EXPECT_EQ(store->find_terminal("hp:A1")->site_id, old_site);
+}
+
+// Found: anyone with any code or credential could claim any serial; the
+// owner's registration failed whole, its dealer could not move the terminal
+// back, the 409 named the holder. Now: a claim the holder's dealer decides.
+TEST_F(LifecycleTest, SquattedKeysBecomeClaimsTheHoldersDealerDecides) {
+  const auto [squat_site, squat_cred] = register_site(issue("dealer-b", "Squatter"), {terminal("HP", "REAL-1")});
+  // The squatter also grabs through its credential: the same rules.
+  const auto grab = call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("HP", "REAL-2")}}}, squat_cred));
+  ASSERT_EQ(grab.status, 200);
+  EXPECT_EQ(body_of(grab)["results"][0]["status"], "registered");
+
+  const auto r = call(post("/api/v1/registrations",
+                           registration(issue("dealer-a", "Owner Ltd"),
+                                        {terminal("HP", "REAL-1"), terminal("HP", "REAL-2"), terminal("HP", "OWN-3")})));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto b = body_of(r);
+  const std::string owner_site = b["site_id"], owner_cred = b["credential"];
+  EXPECT_EQ(b["results"][0]["status"], "pending_claim");
+  EXPECT_EQ(b["results"][1]["status"], "pending_claim");
+  EXPECT_EQ(b["results"][2]["status"], "registered");
+  EXPECT_EQ(b["results"][0]["message"], b["results"][1]["message"]) << "one generic text";
+  EXPECT_EQ(r.body.find("Squatter"), std::string::npos);
+
+  // The owner's collector asks again: still pending, one claim only.
+  const auto again = call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("HP", "REAL-1")}}}, owner_cred));
+  EXPECT_EQ(body_of(again)["results"][0]["status"], "pending_claim");
+  auto pending = svc->claims(dealer("dealer-b"));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].state, "pending");
+  EXPECT_EQ(svc->claims(dealer("dealer-a")).size(), 2u) << "the claimant's dealer sees its claims too";
+
+  // Only the holder's dealer (or an admin) decides.
+  const auto id1 = pending[0].key == "hp:REAL-1" ? pending[0].id : pending[1].id;
+  const auto id2 = pending[0].key == "hp:REAL-1" ? pending[1].id : pending[0].id;
+  EXPECT_THROW(svc->accept_claim(dealer("dealer-a"), id1), error);
+  svc->accept_claim(dealer("dealer-b"), id1);
+  EXPECT_EQ(store->find_terminal("hp:REAL-1")->site_id, owner_site);
+  svc->refuse_claim(svc->require_account("root"), id2);
+  EXPECT_EQ(store->find_terminal("hp:REAL-2")->site_id, squat_site);
+  EXPECT_THROW(svc->accept_claim(dealer("dealer-b"), id2), error) << "decided once";
+  const auto mine = call(post("/api/v1/sites/self/terminals",
+                              {{"terminals", {terminal("HP", "REAL-1"), terminal("HP", "REAL-2")}}}, owner_cred));
+  EXPECT_EQ(body_of(mine)["results"][0]["status"], "already_yours");
+  EXPECT_EQ(body_of(mine)["results"][1]["status"], "pending_claim") << "asking again opens a new claim";
+}
+
+// Found: rotate showed a new credential once and nothing installed it. Now
+// it travels in the next long-poll answer and is confirmed by its first use.
+TEST_F(LifecycleTest, RotationArrivesInTheLongPollAndIsConfirmedByUse) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  EXPECT_EQ(poll(cred).size(), 0u);
+  svc->rotate(dealer("dealer-a"), site);
+  auto list = poll(cred);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["kind"], "rotate_credential");
+  // A lost answer: the next poll sends another one; the first never works.
+  list = poll(cred);
+  ASSERT_EQ(list.size(), 1u);
+  const std::string lost = body_of(call(get("/api/v1/requests", cred)))["requests"][0]["credential"];
+  list = poll(cred);
+  const std::string fresh = list[0]["credential"];
+  EXPECT_TRUE(fresh.starts_with("frc1_"));
+  EXPECT_EQ(upload(cred, {reading_now("hp:A1", 1)}).status, 200) << "the old one works until confirmation";
+  EXPECT_EQ(poll(fresh).size(), 0u) << "confirmed: no rotation pending any more";
+  EXPECT_EQ(upload(cred, {reading_now("hp:A1", 2)}).status, 401) << "the old one stopped";
+  EXPECT_EQ(upload(lost, {reading_now("hp:A1", 2)}).status, 401) << "so did the lost one";
+  EXPECT_EQ(upload(fresh, {reading_now("hp:A1", 3)}).status, 200);
+  EXPECT_FALSE(store->find_site(site)->rotation_requested_at);
+}
+
+TEST_F(LifecycleTest, AnUnconfirmedRotationEndsTheOldCredentialAfterTheOverlap) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  svc->rotate(dealer("dealer-a"), site);
+  clock.advance(cfg.rotation_overlap - std::chrono::minutes(1));
+  EXPECT_EQ(upload(cred, {reading_now("hp:A1", 1)}).status, 200);
+  clock.advance(std::chrono::minutes(2));
+  EXPECT_EQ(upload(cred, {reading_now("hp:A1", 1)}).status, 401);
+}
+
+// Found: codes could not be ended early; validity was one global setting.
+TEST_F(LifecycleTest, CodesEndEarlyChooseTheirValidityAndMayRegisterOneSite) {
+  const auto a = dealer("dealer-a");
+  auto issued = svc->issue_code(a, "Acme Ltd", "", "");
+  svc->revoke_code(a, issued.record.id);
+  auto r = call(post("/api/v1/registrations", registration(issued.code, {terminal("HP", "A1")})));
+  EXPECT_EQ(r.status, 410);
+  EXPECT_EQ(error_code(r), "code_revoked");
+  EXPECT_THROW(svc->revoke_code(a, issued.record.id), error) << "once";
+  EXPECT_THROW(svc->revoke_code(dealer("dealer-b"), svc->issue_code(a, "X", "", "").record.id), error)
+      << "another dealer's code is not found";
+  EXPECT_EQ(store->purge_codes(clock.now()), 1) << "a revoked code's hash goes at the next purge";
+
+  // Validity chosen at issue, within bounds; the dealer's default otherwise.
+  const auto two_hours = svc->issue_code(a, "Acme Ltd", "", "", {std::chrono::hours(2), false});
+  EXPECT_EQ(two_hours.record.expires_at - two_hours.record.issued_at, std::chrono::hours(2));
+  EXPECT_THROW(svc->issue_code(a, "Acme Ltd", "", "", {std::chrono::minutes(10), false}), error);
+  EXPECT_THROW(svc->issue_code(a, "Acme Ltd", "", "", {std::chrono::hours(24 * 365), false}), error);
+  EXPECT_EQ(svc->parse_validity("36h"), std::chrono::hours(36));
+  EXPECT_THROW(svc->parse_validity("3 days"), error);
+  svc->set_code_validity("root", a, std::chrono::hours(24 * 30));
+  const auto dflt = svc->issue_code(dealer("dealer-a"), "Acme Ltd", "", "");
+  EXPECT_EQ(dflt.record.expires_at - dflt.record.issued_at, std::chrono::hours(24 * 30));
+  clock.advance(std::chrono::hours(3));
+  EXPECT_EQ(error_code(call(post("/api/v1/registrations", registration(two_hours.code, {terminal("HP", "A1")})))),
+            "code_expired");
+
+  // A single-site code: one site; its own retries still answer.
+  const auto once = svc->issue_code(a, "Solo GmbH", "", "", {std::nullopt, true});
+  const auto [site, cred] = register_site(once.code, {terminal("HP", "S1")}, "retry-key");
+  const auto [site_again, cred_again] = register_site(once.code, {terminal("HP", "S1")}, "retry-key");
+  EXPECT_EQ(site, site_again);
+  r = call(post("/api/v1/registrations", registration(once.code, {terminal("HP", "S2")})));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(error_code(r), "code_used");
+  EXPECT_FALSE(store->find_terminal("hp:S2"));
+}
+
+// Found: readings were selected by terminal key only: after a transfer or a
+// retire and re-registration elsewhere, the new owner saw and billed the
+// previous customer's readings.
+TEST_F(LifecycleTest, EachOwnerSeesAndBillsOnlyItsOwnPeriods) {
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "First"), {terminal("HP", "T1")});
+  const auto [site_b, cred_b] = register_site(issue("dealer-a", "Second"), {terminal("HP", "X")});
+  ASSERT_EQ(body_of(upload(cred_a, {reading_now("hp:T1", 1000)}))["accepted"], 1);
+  clock.advance(std::chrono::hours(1));
+  svc->transfer_terminal(dealer("dealer-a"), "hp:T1", site_b);
+  clock.advance(std::chrono::hours(1));
+  ASSERT_EQ(body_of(upload(cred_b, {reading_now("hp:T1", 1500)}))["accepted"], 1);
+  const auto of_b = store->terminal_readings("hp:T1", site_b, std::nullopt, std::nullopt, 100);
+  ASSERT_EQ(of_b.size(), 1u);
+  EXPECT_EQ(of_b[0].r.counters.get(service::copy, counter_kind::impressions), 1500u);
+  EXPECT_EQ(store->terminal_readings("hp:T1", site_a, std::nullopt, std::nullopt, 100).size(), 1u);
+  EXPECT_FALSE(store->reading_before("hp:T1", site_b, clock.now() - std::chrono::minutes(90)))
+      << "the new owner starts without the previous one's counters";
+  const auto former = store->former_terminals(site_a);
+  ASSERT_EQ(former.size(), 1u) << "the previous owner still bills its period";
+  EXPECT_EQ(former[0].key, "hp:T1");
+
+  // Retired and registered again with another dealer's customer.
+  svc->retire_terminal(dealer("dealer-a"), "hp:T1");
+  const auto [site_c, cred_c] = register_site(issue("dealer-b", "Third"), {terminal("HP", "T1")});
+  EXPECT_EQ(store->terminal_readings("hp:T1", site_c, std::nullopt, std::nullopt, 100).size(), 0u);
+  // A late upload by the previous holder, taken while it held the terminal,
+  // is still its own; one taken after it left is refused.
+  auto late = reading_json(make_uuid(), "hp:T1", 1400);
+  late["taken_at"] = format_utc(clock.now() - std::chrono::minutes(30));
+  EXPECT_EQ(body_of(upload(cred_b, {late}))["results"][0]["status"], "stored");
+  EXPECT_EQ(body_of(upload(cred_b, {reading_now("hp:T1", 1600)}))["results"][0]["reason"], "not_at_site");
+}
+
+// Found: readings dated years back were accepted and rewrote periods already
+// billed. Now: too old ones are refused, ones inside a closed period are
+// stored late and left out of billing.
+TEST_F(LifecycleTest, ClosedBillingPeriodsAreNeverRewritten) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  ASSERT_EQ(body_of(upload(cred, {reading_now("hp:A1", 100)}))["accepted"], 1);
+  clock.advance(std::chrono::hours(2));
+  EXPECT_THROW(svc->close_billing(dealer("dealer-b"), dealer("dealer-a"), clock.now()), error) << "not its account";
+  EXPECT_THROW(svc->close_billing(dealer("dealer-a"), dealer("dealer-a"), clock.now() + std::chrono::hours(1)), error);
+  svc->close_billing(dealer("dealer-a"), dealer("dealer-a"), clock.now() - std::chrono::hours(1));
+  auto inside = reading_json(make_uuid(), "hp:A1", 90);
+  inside["taken_at"] = format_utc(clock.now() - std::chrono::minutes(90));
+  const auto r = body_of(upload(cred, {inside}));
+  EXPECT_EQ(r["late"], 1);
+  EXPECT_EQ(r["results"][0]["late"], true);
+  const auto billed = store->terminal_readings("hp:A1", site, std::nullopt, std::nullopt, 100, false, false);
+  ASSERT_EQ(billed.size(), 1u) << "billing leaves the late reading out";
+  EXPECT_EQ(store->terminal_readings("hp:A1", site, std::nullopt, std::nullopt, 100).size(), 2u) << "kept, flagged";
+}
+
+// Found: a monitoring token read every dealer's billing; tokens could not be
+// revoked.
+TEST_F(LifecycleTest, TokensAreScopedListedAndRevocable) {
+  const auto monitoring = svc->issue_monitoring_token("root", "nagios");
+  EXPECT_EQ(call(get("/api/v1/status", monitoring)).status, 200);
+  const auto billing = svc->issue_billing_token("root", dealer("dealer-a"), "erp");
+  const auto wrong = call(get("/api/v1/status", billing));
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(error_code(wrong), "token_scope");
+  const auto tokens = store->list_tokens(std::nullopt);
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_TRUE(tokens[1].last_used_at) << "last use is shown";
+  EXPECT_THROW(svc->revoke_token(dealer("dealer-b"), tokens[0].id), error) << "not its token";
+  svc->revoke_token(dealer("dealer-a"), tokens[0].id);  // its own billing token
+  const auto monitoring_id = tokens[1].id;
+  svc->revoke_token(svc->require_account("root"), monitoring_id);
+  EXPECT_EQ(call(get("/api/v1/status", monitoring)).status, 401);
+  EXPECT_THROW(svc->revoke_token(svc->require_account("root"), monitoring_id), error) << "once";
+}
+
+}  // namespace
+}  // namespace fleetreg::center
