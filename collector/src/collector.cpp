@@ -158,7 +158,8 @@ config load_config(const std::string& path) {
   namespace fc = fleetreg::config;
   using namespace std::chrono_literals;
   std::string targets, ranges;
-  const std::array<fc::option, 18> table = {{
+  std::chrono::milliseconds outbox_age = c.outbox.max_age;
+  const std::array<fc::option, 20> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -177,8 +178,11 @@ config load_config(const std::string& path) {
       {"ipp", "timeout", fc::duration_target{&c.ipp_timeout, 100ms, 60s}},
       {"run", "wait", fc::duration_target{&c.wait, 0s, 300s}},
       {"run", "read_interval", fc::duration_target{&c.read_interval, 1s, std::chrono::hours(24 * 7)}},
+      {"outbox", "max_readings", fc::integer_target{&c.outbox.max_readings, 100, 100000000}},
+      {"outbox", "max_age", fc::duration_target{&outbox_age, std::chrono::hours(1), std::chrono::hours(24 * 3660)}},
   }};
   fc::apply_options(ini, table);
+  c.outbox.max_age = std::chrono::duration_cast<std::chrono::seconds>(outbox_age);
   c.targets = split_list(targets);
   c.ranges = split_list(ranges);
   for (const auto& r : c.ranges)
@@ -309,9 +313,21 @@ registration_state register_site(const config& cfg, store& st, const std::string
   // lost answer returns the same site instead of making a second one.
   const auto idem = st.idempotency_key(canonical);
   const auto answer = center.register_terminals(canonical, {{"kind", "collector"}, {"name", cfg.name}}, terminals, idem);
-  st.set_registration(center_url, answer.site_id, keys, answer.credential);
+  // The site reports the terminals the center placed at it; the others wait
+  // for a dealer's decision (asked again at each read) or were refused.
+  std::vector<std::string> reporting;
+  std::size_t pending = 0;
+  for (const auto& r : answer.results) {
+    if (r.reporting()) reporting.push_back(r.key);
+    else if (r.status == "pending_claim") ++pending;
+    else log::warning("terminal " + log::quote(r.key) + " not registered: " + log::quote(r.reason));
+  }
+  if (answer.results.empty()) reporting = keys;  // an older center: all of them
+  st.set_registration(center_url, answer.site_id, reporting, answer.credential);
   st.forget_idempotency_key(canonical);
-  log::notice("registered " + std::to_string(keys.size()) + " terminals with " + center_url + " site=" + answer.site_id);
+  log::notice("registered " + std::to_string(reporting.size()) + " terminals with " + center_url +
+              " site=" + answer.site_id +
+              (pending ? "; " + std::to_string(pending) + " wait for a dealer's confirmation" : std::string()));
   return st.registration();
 }
 
@@ -328,14 +344,21 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
   }
   if (added.empty() || reg.site_id.empty()) return {};
   rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(30));
-  if (const auto why = center.add_terminals(st.credential(), terminals); !why.empty()) {
-    log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " + why);
-    return {};
+  const auto answer = center.add_terminals(st.credential(), terminals);
+  if (!answer.error.empty())
+    log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " + answer.error);
+  std::vector<std::string> now_reporting;
+  std::size_t pending = 0;
+  for (const auto& r : answer.results) {
+    if (r.reporting()) now_reporting.push_back(r.key);
+    else if (r.status == "pending_claim") ++pending;
   }
-  reg.terminals.insert(reg.terminals.end(), added.begin(), added.end());
+  if (pending > 0) log::info(std::to_string(pending) + " terminals wait for a dealer's confirmation");
+  if (now_reporting.empty()) return {};
+  reg.terminals.insert(reg.terminals.end(), now_reporting.begin(), now_reporting.end());
   st.set_terminals(reg.terminals);
-  log::notice("added " + std::to_string(added.size()) + " terminals found since the registration");
-  return added;
+  log::notice("added " + std::to_string(now_reporting.size()) + " terminals found since the registration");
+  return now_reporting;
 }
 
 std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
@@ -369,12 +392,22 @@ delivery deliver(const config& cfg, store& st) {
   out = center.deliver(st.outbox(), credential);
   if (out.acknowledged > 0) st.set_last_upload();
   if (out.revoked) st.set_revoked(true);
+  if (!out.gone_terminals.empty()) {
+    // The center says the site holds these no more (transferred, retired):
+    // stop reading them. Seen again later, they are asked for like new ones.
+    auto keys = st.registration().terminals;
+    for (const auto& k : out.gone_terminals) {
+      std::erase(keys, k);
+      log::notice("terminal " + log::quote(k) + " is no longer at this site: not read any more");
+    }
+    st.set_terminals(keys);
+  }
   return out;
 }
 
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
   using std::chrono::steady_clock;
-  store st(cfg.state_dir);
+  store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
   auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
@@ -409,6 +442,12 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     if (poll.revoked) {
       st.set_revoked(true);
       continue;
+    }
+    if (poll.new_credential) {
+      // Rotation: on disk (0600, atomic) before it is used; its first use,
+      // the next poll, confirms it and ends the old one.
+      st.set_credential(*poll.new_credential);
+      log::notice("the center sent a new credential (rotation): stored, the old one ends at its first use");
     }
     poll_error = pacing.after(poll).state == rest_client::center_state::accepting ? "" : poll.error;
     st.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);

@@ -45,8 +45,8 @@ static sqlite::database& prepared(sqlite::database& db) {
   return db;
 }
 
-store::store(const std::string& state_dir, const clock& clk)
-    : dir_(state_dir), db_(open_db(state_dir)), clock_(clk), outbox_(prepared(db_), clk) {}
+store::store(const std::string& state_dir, const clock& clk, rest_client::outbox_caps caps)
+    : dir_(state_dir), db_(open_db(state_dir)), clock_(clk), outbox_(prepared(db_), clk, caps) {}
 
 registration_state store::registration() {
   registration_state r;
@@ -78,6 +78,10 @@ void store::set_registration(const std::string& center_url, const std::string& s
 }
 
 std::string store::credential() const { return read_first_line(dir_ + "/credential"); }
+
+void store::set_credential(const std::string& credential) {
+  write_private_file(dir_ + "/credential", credential + "\n");
+}
 
 void store::set_terminals(const std::vector<std::string>& keys) {
   json::value list = keys;
@@ -119,6 +123,7 @@ void store::set_last_upload() {
 void store::write_status(bool center_reachable, const std::string& last_error) {
   const auto reg = registration();
   const auto [size, oldest] = outbox_.backlog();
+  const auto lost = outbox_.stats();
   json::value v = {{"registered", !reg.site_id.empty() && !reg.revoked},
                    {"revoked", reg.revoked},
                    {"center", reg.center_url},
@@ -128,6 +133,8 @@ void store::write_status(bool center_reachable, const std::string& last_error) {
                    {"last_upload", reg.last_upload ? json::value(format_utc(*reg.last_upload)) : json::value()},
                    {"outbox", size},
                    {"outbox_oldest", oldest ? json::value(format_utc(*oldest)) : json::value()},
+                   {"readings_refused", lost.refused},
+                   {"readings_dropped", lost.dropped},
                    {"updated", format_utc(clock_.now())}};
   // Replaced atomically; world-readable on purpose (no secret in it).
   const auto tmp = dir_ + "/status.json.tmp";

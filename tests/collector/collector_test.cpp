@@ -180,6 +180,34 @@ TEST(Outbox, BackoffGrowsAndStaysBounded) {
   EXPECT_EQ(st.outbox().due(1).size(), 1u);
 }
 
+// Issue 14: an outbox the center cannot drain never grows without limit;
+// what leaves it unstored is counted (status shows it).
+TEST(Outbox, CapsDropTheOldestAndRefusalsAreCounted) {
+  test::temp_dir dir;
+  manual_clock clock(from_unix(1795622885));
+  store st(dir.file("state"), clock, {5, std::chrono::hours(24)});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) {
+    const auto r = sample("hp:A1");
+    ids.push_back(r.id);
+    st.outbox().add(r);
+    clock.advance(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(st.outbox().enforce_caps(), 3);
+  EXPECT_EQ(st.outbox().backlog().first, 5);
+  const auto due = st.outbox().due(100);
+  ASSERT_EQ(due.size(), 5u);
+  EXPECT_EQ(due[0].id, ids[3]) << "the oldest went first";
+  EXPECT_EQ(due[0].terminal_key, "hp:A1");
+  st.outbox().refused({ids[3], ids[4], "not-in-the-outbox"});
+  EXPECT_EQ(st.outbox().stats().refused, 2);
+  clock.advance(std::chrono::hours(25));
+  EXPECT_EQ(st.outbox().enforce_caps(), 3) << "older than max_age";
+  EXPECT_EQ(st.outbox().backlog().first, 0);
+  EXPECT_EQ(st.outbox().stats().dropped, 6);
+  EXPECT_EQ(st.outbox().enforce_caps(), 0);
+}
+
 TEST(CollectorStore, CredentialIsOwnerOnlyAndIdempotencyKeyStable) {
   test::temp_dir dir;
   store st(dir.file("state"));

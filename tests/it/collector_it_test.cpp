@@ -505,3 +505,146 @@ TEST(CollectorProxy, RegistersAndReportsThroughAForwardProxy) {
 
 }  // namespace
 }  // namespace fleetreg::test
+
+namespace fleetreg::test {
+namespace {
+
+// Issue 14: every lifecycle path has a way out, walked with the real
+// collector, the real center and real terminals.
+class CollectorLifecycleTest : public CollectorTest {
+ protected:
+  std::string registered_site() {
+    const auto sites = center.ctl({"site", "list"}).out;
+    return sites.substr(sites.find('\n') + 1, 36);
+  }
+  std::string new_code(const std::string& customer) {
+    const auto r = center.ctl({"code", "issue", "--dealer", "dealer", "--customer", customer});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+  std::string credential() {
+    std::ifstream in(dir.file("collector-state/credential"));
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+};
+
+// Found: after `revoke` the collector said to register again with a new code,
+// and the new code was refused (409, "use that site's credential"). Found:
+// `rotate` showed a credential nothing installed; the collector stopped at 401.
+TEST_F(CollectorLifecycleTest, RotationArrivesByItselfAndRevokeHasAWayOut) {
+  ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
+  const auto site = registered_site();
+  const auto old_credential = credential();
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+
+  // Rotation: the running collector receives, stores and confirms it.
+  ASSERT_EQ(center.ctl({"rotate", "--site", site}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return credential() != old_credential; }, 30s)) << run_proc.log();
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("collector-state/credential").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(wait_until([&] { return center.call("GET", "/api/v1/requests", nullptr, old_credential).first == 401; },
+                         30s))
+      << "the old credential ends once the new one is used; " << run_proc.log();
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] {
+    const auto out = center.ctl({"requests", "--site", site}).out;
+    return out.find("answered -") == std::string::npos && out.find("on-demand") != std::string::npos;
+  }, 60s)) << "still reporting with the new credential; " << run_proc.log();
+
+  // Revoke: the collector stops and says to register again; a new code for
+  // the same customer takes the terminals over.
+  ASSERT_EQ(center.ctl({"revoke", "--site", site}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return !run_proc.running(); }, 60s)) << run_proc.log();
+  EXPECT_NE(run_proc.log().find("register again"), std::string::npos) << run_proc.log();
+  const auto again = collector({"register", "--code", new_code("Acme Ltd")});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto sites = center.ctl({"site", "list"}).out;
+  const auto line = sites.find("active");
+  ASSERT_NE(line, std::string::npos) << sites;
+  const auto new_site = sites.substr(sites.rfind('\n', line) + 1, 36);
+  EXPECT_NE(new_site, site);
+  const auto terminals = center.ctl({"terminal", "list", "--site", new_site}).out;
+  EXPECT_NE(terminals.find("konica minolta:AA2J021012345"), std::string::npos) << terminals;
+  EXPECT_NE(terminals.find("ricoh:3110R820014"), std::string::npos) << terminals;
+}
+
+// Found: one reading of a terminal no longer at the site refused the whole
+// batch; the collector sent it again forever and kept reading the terminal.
+TEST_F(CollectorLifecycleTest, ATransferredTerminalIsDroppedAndTheOutboxDrains) {
+  ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
+  const auto site = registered_site();
+  // Another customer of the same dealer, registered by its own terminal.
+  const auto [status, answer] = center.call(
+      "POST", "/api/v1/registrations",
+      {{"code", new_code("Other Ltd")},
+       {"registering_side", {{"kind", "terminal"}, {"name", "x"}}},
+       {"terminals", {{{"manufacturer", "HP"}, {"model", "M1"}, {"serial", "OTHER-1"}}}}});
+  ASSERT_EQ(status, 201) << answer.dump();
+  const std::string other = answer["site_id"];
+  ASSERT_EQ(center.ctl({"terminal", "transfer", "ricoh:3110R820014", "--to", other}).exit_code, 0);
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] {
+    return run_proc.log().find("no longer at this site") != std::string::npos &&
+           collector({"status"}).out.find("outbox        0 readings") != std::string::npos;
+  }, 60s)) << run_proc.log();
+  EXPECT_NE(collector({"status"}).out.find("refused by the center"), std::string::npos);
+  // The other terminal's readings went through; the transferred one's stay
+  // out of this site, and the collector asks for it as a claim only.
+  EXPECT_NE(center.ctl({"readings", "--site", site}).out.find("konica minolta:AA2J021012345"), std::string::npos);
+  ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return center.ctl({"claim", "list"}).out.find("ricoh:3110R820014") != std::string::npos; },
+                         60s))
+      << run_proc.log();
+  EXPECT_EQ(center.ctl({"readings", "--site", site}).out.find("ricoh:3110R820014"), std::string::npos);
+  EXPECT_EQ(run_proc.stop(), 0);
+}
+
+// Found: more terminals than the center takes per request could not
+// register, and a batch over the limits was sent again forever.
+TEST(CollectorLimits, RegistrationAndBatchesSplitUnderTheCentersLimits) {
+  temp_dir dir;
+  std::vector<std::unique_ptr<snmpd_daemon>> snmpds;
+  std::vector<std::unique_ptr<sim_terminal>> terms;
+  std::string targets;
+  for (int i = 0; i < 3; ++i) {
+    terms.push_back(std::make_unique<sim_terminal>(dir, "t" + std::to_string(i), "Kyocera", "TASKalfa 2554ci",
+                                                   "KY-LIMIT-" + std::to_string(i)));
+    snmpds.push_back(std::make_unique<snmpd_daemon>(dir, "snmpd-" + std::to_string(i)));
+    terms.back()->start_subagent(snmpds.back()->agentx_socket());
+    targets += (i ? ", " : "") + snmpds.back()->peer();
+  }
+  for (auto& s : snmpds)
+    ASSERT_TRUE(wait_until(
+        [&] { return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
+  center_daemon center(dir, {.tls = false,
+                             .extra_config = "[limits]\nmax_terminals_per_registration = 1\n"
+                                             "max_readings_per_batch = 1\n"});
+  const auto code = center.dealer_and_code("dealer", "Split GmbH");
+  center.start();
+  std::ofstream(dir.file("collector.conf"))
+      << "[collector]\nstate_dir = " << dir.file("state") << "\n[center]\nurl = " << center.url()
+      << "\nallow_plain_http = yes\n[snmp]\ntargets = " << targets << "\n[mdns]\nenabled = no\n[run]\nwait = 2s\n";
+  const auto reg = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "register", "--code", code});
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  EXPECT_NE(reg.out.find("registered 3 terminals"), std::string::npos) << reg.out;
+  const auto sites = center.ctl({"site", "list"}).out;
+  ASSERT_EQ(std::count(sites.begin(), sites.end(), '\n'), 2) << "one site: " << sites;
+  const auto site = sites.substr(sites.find('\n') + 1, 36);
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir,
+                   "collector");
+  ASSERT_TRUE(wait_until([&] {
+    const auto out = center.ctl({"readings", "--site", site}).out;
+    return std::count(out.begin(), out.end(), '\n') >= 3;
+  }, 60s)) << run_proc.log();
+  EXPECT_NE(run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "status"}).out.find(
+                "outbox        0 readings"),
+            std::string::npos);
+  EXPECT_EQ(run_proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fleetreg::test

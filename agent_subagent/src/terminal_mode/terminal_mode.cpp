@@ -51,6 +51,10 @@ registration_state register_now(const config& cfg, store& st, bool resume,
     write_private_file(credential_path(cfg), r.credential + "\n");
     st.registration_succeeded(r.site_id);
     log::notice("registered with " + url + " site=" + r.site_id);
+    for (const auto& a : r.results)
+      if (!a.reporting())
+        log::warning("the center holds this terminal at another site: it reports once a dealer confirms the move (" +
+                     a.status + ")");
     return registration_state::registered;
   } catch (const rest_client::center_busy& e) {
     // 429 from a guesser behind the same address, or a busy center: the code
@@ -127,6 +131,12 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       st.set_revoked(poll.error);
       log::error("the center revoked this terminal's credential: enter a new provisional code");
       continue;
+    }
+    if (poll.new_credential) {
+      // Rotation: on disk (0600, atomic) before it is used; its first use,
+      // the next exchange, confirms it and ends the old one.
+      write_private_file(credential_path(cfg), *poll.new_credential + "\n");
+      log::notice("the center sent a new credential (rotation): stored, the old one ends at its first use");
     }
     if (pacing.after(poll).state != rest_client::center_state::accepting) {
       st.set_report_error(poll.error);

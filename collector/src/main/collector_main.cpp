@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
       // A mistyped code is refused before anything else happens.
       std::string why;
       if (provisional_code::normalize(code, &why).empty()) throw error(exit_code::data, why);
-      collector::store st(cfg.state_dir);
+      collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
       const auto devices = collector::discover(cfg);
       std::printf("Registering with %s:\n", center.c_str());
       print_devices(devices, false);
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "status") {
-      collector::store st(cfg.state_dir);
+      collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
       const auto reg = st.registration();
       const auto [size, oldest] = st.outbox().backlog();
       std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
@@ -152,6 +152,9 @@ int main(int argc, char** argv) {
       }
       std::printf("outbox        %lld readings%s\n", static_cast<long long>(size),
                   oldest ? (", oldest " + format_utc(*oldest)).c_str() : "");
+      const auto lost = st.outbox().stats();
+      std::printf("not stored    %lld refused by the center, %lld dropped over the outbox's caps\n",
+                  static_cast<long long>(lost.refused), static_cast<long long>(lost.dropped));
       return 0;
     }
     if (cmd == "run") {

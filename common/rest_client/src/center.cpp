@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <array>
 
+#include <map>
+
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/log.hpp"
 #include "fleetreg/rest_client/pacing.hpp"
 
 namespace fleetreg::rest_client {
@@ -172,40 +175,133 @@ center_client::center_client(const center_options& o, std::chrono::milliseconds 
 
 center_client::~center_client() = default;
 
+void read_limits(const json::value& v, center_limits& into) {
+  if (!v.is_object()) return;
+  auto take = [&](const char* name, std::int64_t& field, std::int64_t lo, std::int64_t hi) {
+    const auto it = v.find(name);
+    if (it != v.end() && it->is_number_integer() && it->get<std::int64_t>() >= lo && it->get<std::int64_t>() <= hi)
+      field = it->get<std::int64_t>();
+  };
+  take("max_body_bytes", into.max_body_bytes, 1024, std::int64_t{1} << 30);
+  take("max_readings_per_batch", into.max_readings_per_batch, 1, 100000);
+  take("max_terminals_per_registration", into.max_terminals_per_registration, 1, 100000);
+}
+
+namespace {
+
+// The error object of a refusal, or null.
+json::value error_object(const response& r) {
+  std::string why;
+  auto body = json::parse(r.body, why);
+  if (!body || !body->is_object() || !body->contains("error") || !(*body)["error"].is_object()) return nullptr;
+  return (*body)["error"];
+}
+
+// The per-terminal answers of a registration or of an addition.
+std::vector<terminal_result> results_of(const json::value& answer) {
+  std::vector<terminal_result> out;
+  const auto it = answer.find("results");
+  if (it == answer.end() || !it->is_array()) return out;
+  for (const auto& a : *it) {
+    if (!a.is_object() || !a.contains("key") || !a["key"].is_string() || !a.contains("status") ||
+        !a["status"].is_string())
+      continue;
+    out.push_back({a["key"].get<std::string>(), a["status"].get<std::string>(), a.value("reason", std::string())});
+  }
+  return out;
+}
+
+// Part [from, from + n) of a JSON array.
+json::value slice(const json::value& list, std::size_t from, std::size_t n) {
+  json::value out = json::value::array();
+  for (std::size_t i = from; i < list.size() && i < from + n; ++i) out.push_back(list[i]);
+  return out;
+}
+
+}  // namespace
+
 center_client::registration center_client::register_terminals(const std::string& canonical_code,
                                                               const json::value& registering_side,
                                                               const json::value& terminals,
                                                               const std::string& idempotency_key) {
-  const json::value body = {{"code", canonical_code}, {"registering_side", registering_side}, {"terminals", terminals}};
-  std::error_code ec;
-  std::string transport;
-  const auto r = http_->request("POST", "/api/v1/registrations", body.dump(), {{"Idempotency-Key", idempotency_key}},
-                                ec, &transport);
-  if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + url_ + ": " + transport);
-  // Busy or limiting this address: the code is still good, try again later.
-  if (r.status == 429 || r.status >= 500) {
-    const auto wait = retry_after_of(r);
-    throw center_busy("the center asks to wait before registering: " + center_message(r) +
-                          (wait ? "; try again in " + std::to_string(wait->count()) + " s" : "; try again later"),
-                      wait);
+  while (true) {
+    const auto first = static_cast<std::size_t>(limits_.max_terminals_per_registration);
+    const json::value body = {{"code", canonical_code},
+                              {"registering_side", registering_side},
+                              {"terminals", slice(terminals, 0, first)}};
+    std::error_code ec;
+    std::string transport;
+    const auto r = http_->request("POST", "/api/v1/registrations", body.dump(),
+                                  {{"Idempotency-Key", idempotency_key}}, ec, &transport);
+    if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + url_ + ": " + transport);
+    // Busy or limiting this address: the code is still good, try again later.
+    if (r.status == 429 || r.status >= 500) {
+      const auto wait = retry_after_of(r);
+      throw center_busy("the center asks to wait before registering: " + center_message(r) +
+                            (wait ? "; try again in " + std::to_string(wait->count()) + " s" : "; try again later"),
+                        wait);
+    }
+    // More terminals than the center takes per request: it says how many.
+    if ((r.status == 422 || r.status == 413) && first > 1) {
+      read_limits(error_object(r), limits_);
+      if (r.status == 413 && limits_.max_terminals_per_registration >= static_cast<std::int64_t>(first))
+        limits_.max_terminals_per_registration = static_cast<std::int64_t>(first / 2);  // too many bytes
+      if (limits_.max_terminals_per_registration < static_cast<std::int64_t>(first)) continue;
+    }
+    if (r.status != 201) throw error(exit_code::failure, "the center refused the registration: " + center_message(r));
+    std::string why;
+    const auto answer = json::parse(r.body, why);
+    if (!answer || !answer->is_object() || !answer->contains("credential") || !answer->contains("site_id") ||
+        !(*answer)["credential"].is_string() || !(*answer)["site_id"].is_string())
+      throw error(exit_code::failure, "the center's answer is not a registration");
+    if (answer->contains("limits")) read_limits((*answer)["limits"], limits_);
+    registration out{(*answer)["site_id"].get<std::string>(), (*answer)["credential"].get<std::string>(),
+                     results_of(*answer)};
+    if (terminals.size() > first) {
+      // The rest of the same registration, with the new credential; what
+      // cannot be sent now is added later by the collector's next read.
+      auto rest = add_chunked(out.credential, slice(terminals, first, terminals.size() - first));
+      for (auto& t : rest.results) out.results.push_back(std::move(t));
+    }
+    return out;
   }
-  if (r.status != 201) throw error(exit_code::failure, "the center refused the registration: " + center_message(r));
-  std::string why;
-  const auto answer = json::parse(r.body, why);
-  if (!answer || !answer->is_object() || !answer->contains("credential") || !answer->contains("site_id") ||
-      !(*answer)["credential"].is_string() || !(*answer)["site_id"].is_string())
-    throw error(exit_code::failure, "the center's answer is not a registration");
-  return {(*answer)["site_id"].get<std::string>(), (*answer)["credential"].get<std::string>()};
 }
 
-std::string center_client::add_terminals(const std::string& credential, const json::value& terminals) {
-  std::error_code ec;
-  std::string transport;
-  const json::value body = {{"terminals", terminals}};
-  const auto r = http_->request("POST", "/api/v1/sites/self/terminals", body.dump(), bearer(credential), ec, &transport);
-  if (ec) return transport;
-  if (r.status != 200) return center_message(r);
-  return {};
+center_client::added center_client::add_chunked(const std::string& credential, const json::value& terminals) {
+  added out;
+  std::size_t from = 0;
+  while (from < terminals.size()) {
+    const auto n = static_cast<std::size_t>(limits_.max_terminals_per_registration);
+    std::error_code ec;
+    std::string transport;
+    const json::value body = {{"terminals", slice(terminals, from, n)}};
+    const auto r =
+        http_->request("POST", "/api/v1/sites/self/terminals", body.dump(), bearer(credential), ec, &transport);
+    if (ec) {
+      out.error = transport;
+      return out;
+    }
+    if ((r.status == 422 || r.status == 413) && n > 1) {
+      const auto before = limits_.max_terminals_per_registration;
+      read_limits(error_object(r), limits_);
+      if (limits_.max_terminals_per_registration == before) limits_.max_terminals_per_registration = static_cast<std::int64_t>(n / 2);
+      continue;
+    }
+    if (r.status != 200) {
+      out.error = center_message(r);
+      return out;
+    }
+    std::string why;
+    const auto answer = json::parse(r.body, why);
+    if (answer && answer->is_object())
+      for (auto& t : results_of(*answer)) out.results.push_back(std::move(t));
+    from += n;
+  }
+  return out;
+}
+
+center_client::added center_client::add_terminals(const std::string& credential, const json::value& terminals) {
+  return add_chunked(credential, terminals);
 }
 
 center_client::poll center_client::wait_for_requests(const std::string& credential, std::chrono::seconds wait) {
@@ -236,53 +332,151 @@ center_client::poll center_client::wait_for_requests(const std::string& credenti
     out.error = "the center's answer has no requests list";
     return out;
   }
-  for (const auto& req : (*body)["requests"])
-    if (req.is_object() && req.contains("id") && req["id"].is_string()) out.request_ids.push_back(req["id"]);
+  for (const auto& req : (*body)["requests"]) {
+    if (!req.is_object() || !req.contains("id") || !req["id"].is_string()) continue;
+    if (req.value("kind", std::string()) == "rotate_credential") {
+      // Only a credential of the center's own form is taken.
+      const auto c = req.value("credential", std::string());
+      if (c.starts_with("frc1_") && c.size() <= 128 &&
+          c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+              std::string::npos)
+        out.new_credential = c;
+      continue;
+    }
+    out.request_ids.push_back(req["id"]);
+  }
   return out;
 }
 
 center_client::delivery center_client::deliver(outbox& box, const std::string& credential) {
   delivery out;
+  out.refused = 0;
+  if (const auto dropped = box.enforce_caps(); dropped > 0)
+    log::warning("outbox over its caps: dropped the " + std::to_string(dropped) + " oldest readings");
   while (true) {
-    const auto batch = box.due(100);
+    const auto batch = box.due(static_cast<std::size_t>(limits_.max_readings_per_batch));
     if (batch.empty()) return out;
-    std::string body = "{\"readings\":[";
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (i) body += ',';
-      body += batch[i].body;
-      ids.push_back(batch[i].id);
+    // Under the body limit too: as many as fit (at least one).
+    std::vector<outbox_entry> fitting;
+    std::size_t bytes = 32;
+    for (const auto& e : batch) {
+      if (!fitting.empty() && bytes + e.body.size() + 1 > static_cast<std::size_t>(limits_.max_body_bytes)) break;
+      bytes += e.body.size() + 1;
+      fitting.push_back(e);
     }
-    body += "]}";
-    std::error_code ec;
-    std::string transport;
-    const auto r = http_->request("POST", "/api/v1/readings", body, bearer(credential), ec, &transport);
-    out.status = ec ? 0 : r.status;
-    out.retry_after = ec ? std::nullopt : retry_after_of(r);
-    if (ec || r.status >= 500 || r.status == 429) {
-      // Not reached, or asked to wait: the center's Retry-After, else the
-      // outbox's backoff (a 429 without one as a refusal, like the polls).
-      out.error = ec ? "cannot reach the center: " + transport : center_message(r);
-      box.retry_later(ids, out.retry_after.value_or(std::chrono::seconds::zero()),
-                      r.status == 429 && !out.retry_after ? center_pacing::refusing_backoff : outbox::retry_policy);
-      return out;
-    }
-    if (r.status == 401) {
-      out.revoked = true;
-      out.error = center_message(r);
-      return out;
-    }
-    if (r.status != 200) {
-      // Refused as malformed or for an unknown terminal: keep it, back off
-      // as from any refusal (10 s doubling to 5 min), say why.
-      out.error = center_message(r);
-      box.retry_later(ids, std::chrono::seconds::zero(), center_pacing::refusing_backoff);
-      return out;
-    }
-    box.acknowledged(ids);  // accepted or already there: both mean stored
-    out.acknowledged += static_cast<std::int64_t>(ids.size());
-    out.error.clear();
+    if (!send_batch(box, credential, fitting, out)) return out;
   }
+}
+
+bool center_client::send_batch(outbox& box, const std::string& credential, const std::vector<outbox_entry>& batch,
+                               delivery& out) {
+  std::string body = "{\"readings\":[";
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i) body += ',';
+    body += batch[i].body;
+    ids.push_back(batch[i].id);
+  }
+  body += "]}";
+  std::error_code ec;
+  std::string transport;
+  const auto r = http_->request("POST", "/api/v1/readings", body, bearer(credential), ec, &transport);
+  out.status = ec ? 0 : r.status;
+  out.retry_after = ec ? std::nullopt : retry_after_of(r);
+  if (ec || r.status >= 500 || r.status == 429) {
+    // Not reached, or asked to wait: the center's Retry-After, else the
+    // outbox's backoff (a 429 without one as a refusal, like the polls).
+    out.error = ec ? "cannot reach the center: " + transport : center_message(r);
+    box.retry_later(ids, out.retry_after.value_or(std::chrono::seconds::zero()),
+                    r.status == 429 && !out.retry_after ? center_pacing::refusing_backoff : outbox::retry_policy);
+    return false;
+  }
+  if (r.status == 401) {
+    out.revoked = true;
+    out.error = center_message(r);
+    return false;
+  }
+  if (r.status == 413) {
+    // Too large: smaller batches from now on; one reading alone too large
+    // can never be sent.
+    const auto before = limits_;
+    read_limits(error_object(r), limits_);
+    if (batch.size() == 1) {
+      log::warning("reading " + batch[0].id + " of " + log::quote(batch[0].terminal_key) + " is larger than the center takes (" +
+                   std::to_string(batch[0].body.size()) + " bytes): dropped");
+      box.refused(ids);
+      ++out.refused;
+      return true;
+    }
+    const auto half = static_cast<std::int64_t>(batch.size() / 2);
+    if (limits_.max_readings_per_batch >= static_cast<std::int64_t>(batch.size()) ||
+        limits_.max_readings_per_batch == before.max_readings_per_batch)
+      limits_.max_readings_per_batch = std::max<std::int64_t>(1, std::min(limits_.max_readings_per_batch, half));
+    if (limits_.max_body_bytes >= before.max_body_bytes && r.body.find("body_too_large") != std::string::npos)
+      limits_.max_body_bytes = std::max<std::int64_t>(1024, static_cast<std::int64_t>(body.size() / 2));
+    return true;
+  }
+  if (r.status == 422 && batch.size() > 1) {
+    // The center could not answer the batch per reading: one by one finds
+    // the reading it cannot take (refused below), the others go through.
+    for (const auto& e : batch)
+      if (!send_batch(box, credential, {e}, out)) return false;
+    return true;
+  }
+  if (r.status == 422) {
+    log::warning("reading " + batch[0].id + " of " + log::quote(batch[0].terminal_key) +
+                 " refused by the center: " + center_message(r) + "; dropped");
+    box.refused(ids);
+    ++out.refused;
+    return true;
+  }
+  if (r.status != 200) {
+    // Refused for another reason: keep them, back off as from any refusal
+    // (10 s doubling to 5 min), say why.
+    out.error = center_message(r);
+    box.retry_later(ids, std::chrono::seconds::zero(), center_pacing::refusing_backoff);
+    return false;
+  }
+  // Answered per reading: stored and duplicate ones leave, refused ones too
+  // (logged with their reason). An answer without results (an older
+  // center) stored the whole batch.
+  std::string why;
+  const auto answer = json::parse(r.body, why);
+  std::vector<std::string> done, refused;
+  if (answer && answer->is_object() && answer->contains("results") && (*answer)["results"].is_array()) {
+    std::map<std::string, const outbox_entry*> by_id;
+    for (const auto& e : batch) by_id[e.id] = &e;
+    for (const auto& a : (*answer)["results"]) {
+      if (!a.is_object() || !a.contains("id") || !a["id"].is_string()) continue;
+      const auto it = by_id.find(a["id"].get<std::string>());
+      if (it == by_id.end()) continue;
+      const auto status = a.value("status", std::string());
+      if (status == "refused") {
+        const auto reason = a.value("reason", std::string("refused"));
+        log::warning("reading " + it->first + " of " + log::quote(it->second->terminal_key) +
+                     " refused by the center: " + log::quote(reason));
+        if (reason == "not_at_site" && std::find(out.gone_terminals.begin(), out.gone_terminals.end(),
+                                                 it->second->terminal_key) == out.gone_terminals.end())
+          out.gone_terminals.push_back(it->second->terminal_key);
+        refused.push_back(it->first);
+      } else if (status == "stored" || status == "duplicate") {
+        done.push_back(it->first);
+      }
+      by_id.erase(it);
+    }
+    // Readings the answer did not mention stay for the next delivery.
+    std::vector<std::string> unanswered;
+    for (const auto& [id, e] : by_id) unanswered.push_back(id);
+    if (!unanswered.empty()) box.retry_later(unanswered);
+  } else {
+    done = ids;
+  }
+  box.acknowledged(done);
+  if (!refused.empty()) box.refused(refused);
+  out.acknowledged += static_cast<std::int64_t>(done.size());
+  out.refused += static_cast<std::int64_t>(refused.size());
+  out.error.clear();
+  return true;
 }
 
 }  // namespace fleetreg::rest_client

@@ -64,7 +64,7 @@ center_pacing::decision center_pacing::after(const center_client::poll& p) {
     // that does not hold long-polls, or wait 0): the next poll starts one
     // period after this one did. Requests were answered at once: poll again.
     const milliseconds period = wait_ > seconds::zero() ? milliseconds(wait_) : short_poll_interval;
-    if (p.request_ids.empty()) d.pause = std::max(milliseconds::zero(), period - p.elapsed);
+    if (p.request_ids.empty() && !p.new_credential) d.pause = std::max(milliseconds::zero(), period - p.elapsed);
   } else {
     d.state = center_state::refusing;
     const auto problem = "the center refuses the long-poll: " + p.error + ", HTTP " + std::to_string(p.status);

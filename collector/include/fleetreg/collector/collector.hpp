@@ -50,6 +50,8 @@ struct config {
   // [run]
   std::chrono::milliseconds wait{std::chrono::seconds(25)};  ///< long-poll wait
   std::chrono::milliseconds read_interval{std::chrono::hours(1)};
+  // [outbox]
+  rest_client::outbox_caps outbox;  ///< max_readings, max_age: the oldest go first
 };
 
 /// Loads the file (default path when empty and present). Throws configuration_error.

@@ -30,7 +30,8 @@ struct registration_state {
 class store {
  public:
   /// Opens (creating) the state in `state_dir` (0700). Throws on errors.
-  store(const std::string& state_dir, const clock& clk = system_clock_source::instance());
+  store(const std::string& state_dir, const clock& clk = system_clock_source::instance(),
+        rest_client::outbox_caps caps = {});
 
   registration_state registration();
   /// Records a successful registration and writes the credential (0600).
@@ -38,6 +39,8 @@ class store {
                         const std::vector<std::string>& terminals, const std::string& credential);
   /// The credential, or "" when not registered.
   std::string credential() const;
+  /// Replaces the credential (rotation): 0600, atomic, durable before it returns.
+  void set_credential(const std::string& credential);
   void set_revoked(bool revoked);
   /// Replaces the list of registered terminal keys (terminals added later).
   void set_terminals(const std::vector<std::string>& keys);

@@ -65,6 +65,28 @@ class center_busy : public error {
   std::optional<std::chrono::seconds> retry_after_;
 };
 
+/// What the center answered for one terminal of a registration.
+struct terminal_result {
+  std::string key;
+  /// registered, already_yours (the site holds it), pending_claim (held by
+  /// another site: its dealer decides) or refused.
+  std::string status;
+  std::string reason;
+  /// The site reports this terminal now.
+  bool reporting() const { return status == "registered" || status == "already_yours"; }
+};
+
+/// The center's limits a client splits its requests by (advertised in the
+/// registration answer and in 413/422 refusals).
+struct center_limits {
+  std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t max_readings_per_batch = 100;
+  std::int64_t max_terminals_per_registration = 1000;
+};
+/// Reads the limits present in `v` (an answer's "limits" or an error object)
+/// over `into`; values out of range are ignored.
+void read_limits(const json::value& v, center_limits& into);
+
 class center_client {
  public:
   /// `timeout` bounds each request (above the long-poll wait for polling).
@@ -75,9 +97,12 @@ class center_client {
   struct registration {
     std::string site_id;
     std::string credential;
+    std::vector<terminal_result> results;  ///< one per terminal sent, in order
   };
   /// POST /api/v1/registrations with an Idempotency-Key (the same for every
-  /// retry with this code, so a lost answer never makes a second site).
+  /// retry with this code, so a lost answer never makes a second site). More
+  /// terminals than the center takes per request: the first ones register,
+  /// the others are added with the new credential (one registration).
   /// Throws fleetreg::error: exit_code::unavailable when the center cannot be
   /// reached; center_busy (exit_code::unavailable) when it asks to wait (429,
   /// 503, any 5xx: the code stays good); exit_code::failure with the center's
@@ -85,13 +110,20 @@ class center_client {
   registration register_terminals(const std::string& canonical_code, const json::value& registering_side,
                                   const json::value& terminals, const std::string& idempotency_key);
 
-  /// POST /api/v1/sites/self/terminals. Returns "" or why not.
-  std::string add_terminals(const std::string& credential, const json::value& terminals);
+  struct added {
+    std::string error;  ///< why (some of) the terminals could not be sent, or ""
+    std::vector<terminal_result> results;  ///< one per terminal the center answered
+  };
+  /// POST /api/v1/sites/self/terminals, split under the center's limits.
+  added add_terminals(const std::string& credential, const json::value& terminals);
 
   struct poll {
     bool reachable = false;  ///< the center answered, with a status below 500
     bool revoked = false;    ///< 401: the credential no longer works
     std::vector<std::string> request_ids;
+    /// A new credential sent by rotation (kind rotate_credential): store it,
+    /// then use it; its first use confirms the rotation.
+    std::optional<std::string> new_credential;
     std::string error;  ///< why the answer holds no requests list, or "" (200, 204)
     int status = 0;     ///< the HTTP status, 0 when the center was not reached
     /// Retry-After of a 429 or 503, clamped to 1 s..1 h (see parse_retry_after).
@@ -106,19 +138,34 @@ class center_client {
 
   struct delivery {
     std::int64_t acknowledged = 0;
+    std::int64_t refused = 0;  ///< refused by the center (or too large to send): out of the outbox, logged
+    /// Terminals of refused readings the site does not hold any more
+    /// (not_at_site): stop reading them.
+    std::vector<std::string> gone_terminals;
     bool revoked = false;
     std::string error;  ///< why the last attempt failed, or ""
     int status = 0;     ///< HTTP status of the last upload; 0: not reached, or nothing was due (error "")
     std::optional<std::chrono::seconds> retry_after;  ///< of a 429 or 503, as in poll
   };
-  /// Sends due outbox entries in batches of 100 until none is due or sending
-  /// fails. 200 (stored or already there) removes them; transport errors,
-  /// 5xx and 429 back off, not sooner than a Retry-After; 401 is `revoked`;
-  /// other refusals keep the readings and back off too (nothing is dropped
-  /// silently).
+  /// Sends due outbox entries in batches under the center's limits until none
+  /// is due or sending fails. The center answers per reading: stored and
+  /// duplicate ones leave the outbox, refused ones too (logged, counted in
+  /// the outbox's stats). A 413 makes the batches smaller (a single reading
+  /// too large is refused here); a 422 of the whole batch sends its readings
+  /// one by one to find the one it cannot take. Transport errors, 5xx and 429
+  /// back off, not sooner than a Retry-After; 401 is `revoked`; other
+  /// refusals keep the readings and back off too.
   delivery deliver(outbox& box, const std::string& credential);
 
+  const center_limits& limits() const { return limits_; }
+
  private:
+  // One POST of readings; fills `out`, returns false when delivery must stop.
+  bool send_batch(outbox& box, const std::string& credential, const std::vector<outbox_entry>& batch,
+                  delivery& out);
+  added add_chunked(const std::string& credential, const json::value& terminals);
+
+  center_limits limits_;
   std::string url_;
   std::unique_ptr<client> http_;
 };

@@ -17,6 +17,7 @@ namespace fleetreg::rest_client {
 /// One reading waiting in the outbox.
 struct outbox_entry {
   std::string id;
+  std::string terminal_key;
   std::string body;  ///< the reading as JSON (the upload form)
   std::int64_t attempts = 0;
 };
@@ -26,10 +27,22 @@ struct outbox_entry {
 /// synchronous=FULL. A reading is committed here before it is sent and leaves
 /// only when the center acknowledged it; its UUID makes a re-send harmless.
 /// Methods throw std::system_error (sqlite_category) on database errors.
+/// How much an outbox keeps when the center cannot take its readings.
+struct outbox_caps {
+  std::int64_t max_readings = 200000;  ///< beyond: the oldest are dropped
+  std::chrono::seconds max_age{std::chrono::hours(24 * 90)};  ///< older: dropped
+};
+
+/// Readings that left the outbox without being stored at the center.
+struct outbox_stats {
+  std::int64_t refused = 0;  ///< the center refused them (reason logged)
+  std::int64_t dropped = 0;  ///< over the caps (oldest first)
+};
+
 class outbox {
  public:
-  /// Creates the table when missing.
-  outbox(sqlite::database& db, const clock& clk);
+  /// Creates the tables when missing.
+  outbox(sqlite::database& db, const clock& clk, outbox_caps caps = {});
 
   /// Commits a reading (durable before this returns); a second add of the
   /// same id changes nothing.
@@ -38,6 +51,13 @@ class outbox {
   std::vector<outbox_entry> due(std::size_t limit);
   /// The center stored (or already had) these: they leave the outbox.
   void acknowledged(const std::vector<std::string>& ids);
+  /// The center refused these for good (reason, e.g. not_at_site): they
+  /// leave the outbox, counted in stats().refused.
+  void refused(const std::vector<std::string>& ids);
+  /// Drops the oldest readings over max_readings and those older than
+  /// max_age (counted in stats().dropped); returns how many.
+  std::int64_t enforce_caps();
+  outbox_stats stats();
   /// The retry schedule after a failure to send: 1 s doubling up to 5 min,
   /// plus up to 25 %, counted in the entry's attempts.
   static constexpr backoff_policy retry_policy{std::chrono::seconds(1), std::chrono::minutes(5), true};
@@ -49,8 +69,11 @@ class outbox {
   std::pair<std::int64_t, std::optional<time_point>> backlog();
 
  private:
+  void count(const char* name, std::int64_t n);
+
   sqlite::database& db_;
   const clock& clock_;
+  outbox_caps caps_;
 };
 
 }  // namespace fleetreg::rest_client
