@@ -225,6 +225,61 @@ TEST_F(WebSiteTest, TerminalAndAccountActions) {
   EXPECT_NE(weak.body.find("at least 10 characters"), std::string::npos);
 }
 
+// Issue 14 in the dealer site: claims decided by the holder's dealer, codes
+// revoked and issued with a validity or for one site, tokens issued and
+// revoked, billing periods closed.
+TEST_F(WebSiteTest, ClaimsCodesTokensAndClosedPeriods) {
+  const auto [held, held_cred] = register_site(issue("dealer-b", "Holder GmbH"), json::value::array({terminal("HP", "H1")}));
+  const auto r = call(post("/api/v1/registrations",
+                           registration(issue("dealer-a", "Claimant Ltd"), json::value::array({terminal("HP", "H1")}))));
+  ASSERT_EQ(r.status, 201);
+  const std::string claimant = body_of(r)["site_id"];
+  const auto [a, a_csrf] = login("dealer-a", "password-a-123");
+  const auto [b, b_csrf] = login("dealer-b", "password-b-123");
+  // The claimant's dealer sees its claim but not the holder's customer.
+  const auto seen_by_a = call(page("GET", "/claims", a));
+  EXPECT_NE(seen_by_a.body.find("hp:H1"), std::string::npos);
+  EXPECT_EQ(seen_by_a.body.find("Holder GmbH"), std::string::npos);
+  EXPECT_EQ(seen_by_a.body.find("/accept"), std::string::npos) << "only the holder's dealer decides";
+  const auto id = std::to_string(store->list_claims(std::nullopt)[0].id);
+  EXPECT_EQ(call(page("POST", "/claims/" + id + "/accept", a, "csrf=" + a_csrf)).status, 404);
+  const auto seen_by_b = call(page("GET", "/claims", b));
+  EXPECT_NE(seen_by_b.body.find("/claims/" + id + "/accept"), std::string::npos) << seen_by_b.body;
+  EXPECT_EQ(call(page("POST", "/claims/" + id + "/accept", b, "csrf=" + b_csrf)).status, 303);
+  EXPECT_EQ(store->find_terminal("hp:H1")->site_id, claimant);
+  EXPECT_EQ(call(page("POST", "/claims/x/accept", b, "csrf=" + b_csrf)).status, 404);
+
+  // Codes: issued for one site with a chosen validity, then revoked.
+  const auto shown = call(page("POST", "/codes", a, "customer=Solo&validity=4h&single_site=yes&csrf=" + a_csrf));
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const auto code = store->list_codes(svc->require_account("dealer-a").id)[0];
+  EXPECT_TRUE(code.single_site);
+  EXPECT_EQ(code.expires_at - code.issued_at, std::chrono::hours(4));
+  EXPECT_NE(call(page("GET", "/codes", a)).body.find("/codes/" + std::to_string(code.id) + "/revoke"), std::string::npos);
+  EXPECT_EQ(call(page("POST", "/codes/" + std::to_string(code.id) + "/revoke", b, "csrf=" + b_csrf)).status, 404)
+      << "another dealer's code";
+  EXPECT_EQ(call(page("POST", "/codes/" + std::to_string(code.id) + "/revoke", a, "csrf=" + a_csrf)).status, 303);
+  EXPECT_NE(call(page("GET", "/codes", a)).body.find("revoked"), std::string::npos);
+  EXPECT_EQ(call(page("POST", "/codes", a, "customer=X&validity=99y&csrf=" + a_csrf)).status, 400);
+
+  // Tokens: a dealer's billing token, listed, then revoked.
+  const auto issued = call(page("POST", "/tokens", a, "name=erp&csrf=" + a_csrf));
+  const auto token = between(issued.body, "<p class=\"secret\">", "</p>");
+  ASSERT_TRUE(token.starts_with("frb1_")) << issued.body;
+  const std::map<std::string, std::string> q = {{"site", claimant}, {"from", "2026-11-01"}, {"to", "2026-12-01"}};
+  EXPECT_EQ(call(get("/api/v1/billing", token, q)).status, 200);
+  const auto t = store->list_tokens(svc->require_account("dealer-a").id);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(call(page("POST", "/tokens/" + std::to_string(t[0].id) + "/revoke", b, "csrf=" + b_csrf)).status, 404);
+  EXPECT_EQ(call(page("POST", "/tokens/" + std::to_string(t[0].id) + "/revoke", a, "csrf=" + a_csrf)).status, 303);
+  EXPECT_EQ(call(get("/api/v1/billing", token, q)).status, 401);
+
+  // Closing a period.
+  EXPECT_EQ(call(page("POST", "/billing/close", a, "before=2026-11-01&csrf=" + a_csrf)).status, 303);
+  EXPECT_EQ(store->billing_closed_until(svc->require_account("dealer-a").id), from_unix(1793491200));
+  EXPECT_NE(call(page("GET", "/billing", a)).body.find("Closed before"), std::string::npos);
+}
+
 stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {
   stored_reading s;
   s.site_id = site;

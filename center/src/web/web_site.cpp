@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 #include "assets.hpp"
@@ -113,7 +114,8 @@ std::optional<http::response> web_site::handle(const http::request& req) {
   const bool ours = p == "/" || p == "/login" || p == "/logout" || p == "/billing" || p == "/billing.csv" ||
                     p == "/audit" || p == "/accounts" || p == "/sites" || p == "/codes" || p == "/api/v1/billing" ||
                     starts_with(p, "/static/") || starts_with(p, "/sites/") || starts_with(p, "/codes/") ||
-                    starts_with(p, "/terminals/") || starts_with(p, "/accounts/");
+                    starts_with(p, "/terminals/") || starts_with(p, "/accounts/") || p == "/claims" ||
+                    starts_with(p, "/claims/") || p == "/tokens" || starts_with(p, "/tokens/") || p == "/billing/close";
   if (!ours) return std::nullopt;
   try {
     return dispatch(req);
@@ -163,8 +165,8 @@ http::response web_site::dispatch(const http::request& req) {
     std::string nav;
     if (v) {
       nav = "<nav><a class=\"brand\" href=\"/sites\">fleetreg</a> <a href=\"/sites\">Sites</a> "
-            "<a href=\"/codes\">Codes</a> <a href=\"/codes/new\">New code</a> <a href=\"/billing\">Billing</a> "
-            "<a href=\"/audit\">Audit</a>" +
+            "<a href=\"/codes\">Codes</a> <a href=\"/codes/new\">New code</a> <a href=\"/claims\">Claims</a> "
+            "<a href=\"/billing\">Billing</a> <a href=\"/tokens\">Tokens</a> <a href=\"/audit\">Audit</a>" +
             std::string(v->admin() ? " <a href=\"/accounts\">Accounts</a>" : "") + " <span class=\"who\">" +
             escape(v->acc.name) + (v->admin() ? " (admin)" : "") + "</span> " +
             button_form("/logout", v->session.csrf, "Log out") + "</nav>";
@@ -476,17 +478,21 @@ http::response web_site::dispatch(const http::request& req) {
     if (req.path == "/codes" && !post) {
       std::string rows;
       for (const auto& c : svc_.store().list_codes(scope)) {
-        const auto state = c.purged_at ? "purged" : (c.expires_at <= now ? "expired" : "active");
+        const bool active = !c.purged_at && !c.revoked_at && c.expires_at > now;
+        const auto state = c.revoked_at ? "revoked" : c.purged_at ? "purged" : (active ? "active" : "expired");
         rows += "<tr><td>" + when(c.issued_at) + "</td><td>" + escape(c.dealer_name) + "</td><td>" + escape(c.customer) +
                 "</td><td>" + escape(c.contact) + "</td><td>" + when(c.expires_at) + "</td><td>" + state +
-                "</td><td class=\"num\">" + std::to_string(c.terminals_registered) + "</td></tr>";
+                (c.single_site ? " · one site" : "") + "</td><td class=\"num\">" +
+                std::to_string(c.terminals_registered) + "</td><td>" +
+                (active ? button_form("/codes/" + std::to_string(c.id) + "/revoke", me->session.csrf, "Revoke") : "") +
+                "</td></tr>";
       }
       return page(200, "Provisional codes",
                   "<p><a class=\"button\" href=\"/codes/new\">Issue a code</a></p><p class=\"meta\">Codes are shown once, "
                   "when they are issued; the center keeps only a keyed hash.</p>" +
                       (rows.empty() ? "<p>No codes issued yet.</p>"
                                     : "<div class=\"scroll\"><table><tr><th>Issued</th><th>By</th><th>Customer</th><th>Contact</th>"
-                                      "<th>Expires</th><th>State</th><th>Terminals</th></tr>" +
+                                      "<th>Expires</th><th>State</th><th>Terminals</th><th></th></tr>" +
                                           rows + "</table></div>"),
                   me);
     }
@@ -496,11 +502,136 @@ http::response web_site::dispatch(const http::request& req) {
                       "<label>Customer (the authorized user) <input name=\"customer\" required maxlength=\"200\"></label>"
                       "<label>Contact <input name=\"contact\" maxlength=\"200\"></label>"
                       "<label>Reference <input name=\"reference\" maxlength=\"200\"></label>"
+                      "<label>Valid for <select name=\"validity\"><option value=\"default\">the usual time</option>"
+                      "<option value=\"4h\">4 hours</option><option value=\"1d\">1 day</option>"
+                      "<option value=\"7d\">7 days</option><option value=\"30d\">30 days</option></select></label>"
+                      "<label><input type=\"checkbox\" name=\"single_site\" value=\"yes\"> one site only (a second "
+                      "collector or terminal cannot use it)</label>"
                       "<button type=\"submit\">Issue the code</button></form>",
                   me);
     if (req.path == "/codes" && post) {
       if (me->admin()) return problem(403, "Codes are issued by dealer accounts; log in as the dealer.", me);
-      return show_code(svc_.issue_code(me->acc, field("customer"), field("contact"), field("reference")), me);
+      return show_code(svc_.issue_code(me->acc, field("customer"), field("contact"), field("reference"),
+                                       {svc_.parse_validity(field("validity")), field("single_site") == "yes"}),
+                       me);
+    }
+    if (starts_with(req.path, "/codes/") && post) {
+      // /codes/<id>/revoke
+      const auto rest = req.path.substr(7);
+      const auto slash = rest.find('/');
+      std::int64_t id = 0;
+      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
+      if (slash == std::string::npos || rest.substr(slash + 1) != "revoke" || ec != std::errc{} ||
+          ptr != rest.data() + slash)
+        return problem(404, "There is no such page.", me);
+      svc_.revoke_code(me->acc, id);
+      return redirect("/codes");
+    }
+
+    // --- claims: terminals registered by one site and held by another ----
+    if (req.path == "/claims" && !post) {
+      std::string rows;
+      for (const auto& c : svc_.claims(me->acc)) {
+        const auto holder = svc_.store().find_site(c.holder_site_id);
+        const bool mine = holder && (me->admin() || holder->dealer_id == me->acc.id);
+        const bool decide = mine && c.state == "pending";
+        rows += "<tr><td>" + when(c.created_at) + "</td><td>" + escape(c.terminal.manufacturer + " " + c.terminal.model) +
+                "<br><small>" + escape(c.key) + "</small></td><td>" +
+                (mine ? "<a href=\"/sites/" + html::url_encode(c.holder_site_id) + "\">" + escape(holder->customer) +
+                            "</a>"
+                      : "another customer") +
+                "</td><td>" +
+                (me->admin() || c.claimant_dealer_id == me->acc.id
+                     ? "<a href=\"/sites/" + html::url_encode(c.claimant_site_id) + "\">" + escape(c.claimant_customer) +
+                           "</a>"
+                     : "another dealer's customer") +
+                "</td><td>" + escape(c.state) + (c.decided_by.empty() ? "" : " by " + escape(c.decided_by)) +
+                "</td><td>" +
+                (decide ? button_form("/claims/" + std::to_string(c.id) + "/accept", me->session.csrf, "Move it to the claimant") +
+                              button_form("/claims/" + std::to_string(c.id) + "/refuse", me->session.csrf, "Refuse", "",
+                                          "danger")
+                        : "") +
+                "</td></tr>";
+      }
+      return page(200, "Claims",
+                  "<p class=\"meta\">A collector or terminal registered a terminal another site holds. The holder's "
+                  "dealer decides: move it to the claimant (its readings so far stay with the holder), or refuse.</p>" +
+                      (rows.empty() ? "<p>No claims.</p>"
+                                    : "<div class=\"scroll\"><table><tr><th>Since</th><th>Terminal</th><th>Held by</th>"
+                                      "<th>Claimed by</th><th>State</th><th></th></tr>" +
+                                          rows + "</table></div>"),
+                  me);
+    }
+    if (starts_with(req.path, "/claims/") && post) {
+      const auto rest = req.path.substr(8);
+      const auto slash = rest.find('/');
+      std::int64_t id = 0;
+      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
+      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+      if ((action != "accept" && action != "refuse") || ec != std::errc{} || ptr != rest.data() + slash)
+        return problem(404, "There is no such page.", me);
+      if (action == "accept")
+        svc_.accept_claim(me->acc, id);
+      else
+        svc_.refuse_claim(me->acc, id);
+      return redirect("/claims");
+    }
+
+    // --- API tokens: monitoring (admin) and billing (a dealer's) -----------
+    if (req.path == "/tokens" && post) {
+      const auto token = me->admin() ? svc_.issue_monitoring_token(me->acc.name, field("name"))
+                                     : svc_.issue_billing_token(me->acc.name, me->acc, field("name"));
+      return page(200, "New API token",
+                  "<p>Give this token to the " + std::string(me->admin() ? "monitoring system" : "billing system") +
+                      " (shown once; the center keeps only a hash):</p><p class=\"secret\">" + escape(token) +
+                      "</p><p><a href=\"/tokens\">All tokens</a></p>",
+                  me);
+    }
+    if (starts_with(req.path, "/tokens/") && post) {
+      const auto rest = req.path.substr(8);
+      const auto slash = rest.find('/');
+      std::int64_t id = 0;
+      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
+      if (slash == std::string::npos || rest.substr(slash + 1) != "revoke" || ec != std::errc{} ||
+          ptr != rest.data() + slash)
+        return problem(404, "There is no such page.", me);
+      svc_.revoke_token(me->acc, id);
+      return redirect("/tokens");
+    }
+    if (req.path == "/tokens" && !post) {
+      std::string rows;
+      for (const auto& t : svc_.store().list_tokens(scope))
+        rows += "<tr><td>" + escape(t.name) + "</td><td>" + escape(t.scope) + "</td><td>" +
+                escape(t.dealer_name.empty() ? "—" : t.dealer_name) + "</td><td>" + when(t.created_at) + "</td><td>" +
+                (t.last_used_at ? when(*t.last_used_at) : "never") + "</td><td>" +
+                (t.revoked_at ? "revoked " + when(*t.revoked_at)
+                              : button_form("/tokens/" + std::to_string(t.id) + "/revoke", me->session.csrf, "Revoke",
+                                            "", "danger")) +
+                "</td></tr>";
+      return page(200, "API tokens",
+                  std::string(me->admin() ? "<p class=\"meta\">Monitoring tokens read /api/v1/status and /metrics "
+                                            "only.</p>"
+                                          : "<p class=\"meta\">A billing token reads your customers' billing "
+                                            "(/api/v1/billing) and nothing else.</p>") +
+                      (rows.empty() ? "<p>No tokens.</p>"
+                                    : "<div class=\"scroll\"><table><tr><th>Name</th><th>Scope</th><th>Dealer</th>"
+                                      "<th>Issued</th><th>Last used</th><th></th></tr>" +
+                                          rows + "</table></div>") +
+                      "<h2>New token</h2><form method=\"post\" action=\"/tokens\" class=\"card\">" +
+                      csrf_field(me->session.csrf) +
+                      "<label>Name (what uses it) <input name=\"name\" required maxlength=\"64\"></label>"
+                      "<button type=\"submit\">Issue a " +
+                      (me->admin() ? "monitoring" : "billing") + " token</button></form>",
+                  me);
+    }
+
+    // --- closing a billing period (a dealer's own) -------------------------
+    if (req.path == "/billing/close" && post) {
+      if (me->admin()) return problem(403, "A dealer closes its own billing periods; log in as the dealer.", me);
+      const auto until = parse_day(field("before"));
+      if (!until) return problem(400, "Give the day as YYYY-MM-DD.", me);
+      svc_.close_billing(me->acc, me->acc, *until);
+      return redirect("/billing");
     }
 
     // --- billing -----------------------------------------------------------
@@ -564,6 +695,20 @@ http::response web_site::dispatch(const http::request& req) {
                 "</td><td class=\"num\">" + (l.start ? std::to_string(*l.start) : "—") + "</td><td class=\"num\">" +
                 (l.end ? std::to_string(*l.end) : "—") + "</td><td class=\"num\"><strong>" + std::to_string(l.clicks) +
                 "</strong></td><td class=\"num\">" + std::to_string(l.resets) + "</td></tr>";
+      // A dealer closes its periods: readings dated before arrive late and
+      // never change those invoices.
+      std::string close_form;
+      if (me && !me->admin()) {
+        const auto closed = svc_.store().billing_closed_until(me->acc.id);
+        close_form = "<h2>Closed periods</h2><p class=\"meta\">" +
+                     (closed ? "Closed before " + when(*closed) +
+                                   ": readings dated before arriving now are kept, marked late, and never billed."
+                             : std::string("No period is closed yet.")) +
+                     "</p><form method=\"post\" action=\"/billing/close\" class=\"card\">" +
+                     csrf_field(me->session.csrf) +
+                     "<label>Close everything before <input type=\"date\" name=\"before\" required></label>"
+                     "<button type=\"submit\">Close the period</button></form>";
+      }
       const auto query = "site=" + html::url_encode(site_id) + "&from=" + html::url_encode(param("from")) +
                          "&to=" + html::url_encode(param("to"));
       return page(why.empty() ? 200 : 400, "Billing",
@@ -577,7 +722,8 @@ http::response web_site::dispatch(const http::request& req) {
                            : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) + "\">Download CSV</a></p>"
                              "<div class=\"scroll\"><table><tr><th>Terminal</th><th>Service</th><th>Kind</th><th>Start</th>"
                              "<th>End</th><th>Clicks</th><th>Resets</th></tr>" +
-                                 rows + "</table></div>"),
+                                 rows + "</table></div>") +
+                      close_form,
                   me);
     }
 
@@ -630,7 +776,7 @@ http::response web_site::dispatch(const http::request& req) {
   } catch (const error& e) {
     // A refusal of the operations layer: its sentence, in a 4xx page.
     const std::string what = e.what();
-    const int status = what.rfind("no site", 0) == 0 || what.rfind("no terminal", 0) == 0 ? 404
+    const int status = what.rfind("no ", 0) == 0 ? 404
                        : what.find("not allowed") != std::string::npos || what.find("another dealer") != std::string::npos ? 403
                                                                                                                            : 400;
     if (req.path == "/api/v1/billing") return http::error_response(status, "refused", what);
