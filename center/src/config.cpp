@@ -19,7 +19,7 @@ config load_config(const std::string& path) {
     const auto ini = fleetreg::config::ini_file::load(file);
     using namespace std::chrono_literals;
     namespace fc = fleetreg::config;
-    const std::array<fc::option, 38> table = {{
+    const std::array<fc::option, 39> table = {{
         {"center", "listen", fc::string_target{&c.listen, 255}},
         {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
         {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
@@ -30,6 +30,8 @@ config load_config(const std::string& path) {
         {"codes", "validity_max", fc::duration_target{&c.code_validity_max, 1min, std::chrono::hours(24 * 365)}},
         {"credentials", "rotation_overlap", fc::duration_target{&c.rotation_overlap, 1min, std::chrono::hours(24 * 90)}},
         {"readings", "max_age", fc::duration_target{&c.max_reading_age, 24h, std::chrono::hours(24 * 3660)}},
+        {"readings", "retention", fc::duration_target{&c.reading_retention, std::chrono::hours(24 * 62),
+                                                      std::chrono::hours(24 * 36600)}},
         {"codes", "purge_interval", fc::duration_target{&c.purge_interval, 1s, 24h}},
         {"codes", "add_terminals_with_credential", fc::bool_target{&c.add_terminals_with_credential}},
         {"requests", "schedule_interval", fc::duration_target{&c.schedule_interval, 1min, std::chrono::hours(24 * 31)}},

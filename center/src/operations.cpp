@@ -267,6 +267,14 @@ void operations::close_billing(const account& acting, const account& dealer, tim
 std::int64_t operations::purge(const std::string& actor) {
   const auto n = store_.purge_codes(clock_.now());
   if (n > 0) store_.audit(actor, "code.purge", std::to_string(n) + " codes", "", clock_.now());
+  // Retention: old readings pruned to their monthly summaries.
+  const auto before = clock_.now() - config_.reading_retention;
+  if (const auto pruned = store_.prune_readings(before); pruned > 0) {
+    store_.audit(actor, "readings.prune", std::to_string(pruned) + " readings",
+                 "taken before " + format_utc(before) + "; monthly summaries kept", clock_.now());
+    log::notice("pruned " + std::to_string(pruned) + " readings taken before " + format_utc(before) +
+                " (monthly summaries kept)");
+  }
   return n;
 }
 

@@ -1213,6 +1213,32 @@ std::vector<terminal_record> sqlite_storage::former_terminals(const std::string&
   return out;
 }
 
+std::int64_t sqlite_storage::prune_readings(time_point before) {
+  std::lock_guard lock(mutex_);
+  sqlite::transaction tx(db_);
+  // The month's summary is the readings kept: first and last of the month,
+  // resets and the reading before each (differences telescope between them).
+  sqlite::statement del(db_, R"sql(
+WITH old AS (
+  SELECT rowid AS rid, counter_reset, late,
+    row_number() OVER month_asc AS first_n,
+    row_number() OVER month_desc AS last_n,
+    lead(counter_reset) OVER (PARTITION BY site_id, terminal_key ORDER BY taken_at, received_at, id) AS next_reset
+  FROM readings WHERE taken_at < ?1 AND late = 0
+  WINDOW month_asc AS (PARTITION BY site_id, terminal_key, strftime('%Y-%m', taken_at, 'unixepoch')
+                       ORDER BY taken_at, received_at, id),
+         month_desc AS (PARTITION BY site_id, terminal_key, strftime('%Y-%m', taken_at, 'unixepoch')
+                        ORDER BY taken_at DESC, received_at DESC, id DESC))
+DELETE FROM readings WHERE rowid IN (
+  SELECT rid FROM old WHERE first_n > 1 AND last_n > 1 AND counter_reset = 0 AND coalesce(next_reset, 0) = 0)
+  OR (late = 1 AND taken_at < ?1))sql");
+  del.bind(1, to_unix(before));
+  del.run();
+  const auto n = static_cast<std::int64_t>(sqlite3_changes(db_.handle()));
+  tx.commit();
+  return n;
+}
+
 void sqlite_storage::close_billing(std::int64_t dealer_id, time_point until) {
   std::lock_guard lock(mutex_);
   sqlite::statement up(db_,

@@ -2,6 +2,7 @@
 // Issue 14: a fleet's lifetime. Each test walks transitions of
 // docs/LIFECYCLE.md and names the case it fixes (each failed before).
 #include "center_fixture.hpp"
+#include "fleetreg/center/billing.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/random.hpp"
 
@@ -257,6 +258,52 @@ TEST_F(LifecycleTest, TokensAreScopedListedAndRevocable) {
   svc->revoke_token(svc->require_account("root"), monitoring_id);
   EXPECT_EQ(call(get("/api/v1/status", monitoring)).status, 401);
   EXPECT_THROW(svc->revoke_token(svc->require_account("root"), monitoring_id), error) << "once";
+}
+
+// Retention (step 10): old readings go, the months' bills stay the same.
+TEST_F(LifecycleTest, RetentionPrunesOldReadingsAndKeepsMonthlyBillsExact) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  const auto start = from_unix(1796083200);  // 2026-12-01T00:00:00Z
+  clock.set(start + std::chrono::hours(24 * 800));
+  std::vector<reading> batch;
+  std::uint64_t copies = 1000;
+  for (int day = 0; day < 90; ++day) {
+    for (int n = 0; n < 4; ++n) {
+      reading r;
+      r.id = make_uuid();
+      r.terminal_key = "hp:A1";
+      r.taken = start + std::chrono::hours(24 * day + 6 * n);
+      copies = day == 45 && n == 2 ? 7 : copies + 13;  // a board swap in mid-January
+      r.counters.set(service::copy, counter_kind::impressions, copies);
+      batch.push_back(r);
+    }
+  }
+  ASSERT_EQ(store->store_readings(site, batch, clock.now(), from_unix(0)).accepted, 360);
+  const time_point months[] = {start, from_unix(1798761600), from_unix(1801440000), from_unix(1803859200)};
+  auto bills = [&] {
+    std::vector<std::uint64_t> out;
+    for (int m = 0; m < 3; ++m) {
+      std::vector<stored_reading> rs;
+      if (auto b = store->reading_before("hp:A1", site, months[m])) rs.push_back(*b);
+      for (auto& r : store->terminal_readings("hp:A1", site, months[m], months[m + 1], 100000, false, false))
+        rs.push_back(std::move(r));
+      const auto lines = bill_terminal(rs);
+      out.push_back(lines.empty() ? 0 : lines[0].clicks);
+    }
+    return out;
+  };
+  const auto before = bills();
+  EXPECT_GT(before[1], 0u);
+  // Everything of the three months is old.
+  cfg.reading_retention = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - months[3]);
+  svc->purge("test");
+  const auto left = store->list_readings(site, 100000).size();
+  EXPECT_LE(left, 3u * 2u + 2u) << "first and last per month, the reset and the reading before it";
+  EXPECT_GE(left, 6u);
+  EXPECT_EQ(bills(), before) << "the monthly bills are unchanged";
+  bool audited = false;
+  for (const auto& e : store->list_audit(std::nullopt, 20)) audited |= e.action == "readings.prune";
+  EXPECT_TRUE(audited);
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ struct config {
   // [readings]
   /// Readings taken longer ago are refused (too_old).
   std::chrono::milliseconds max_reading_age{std::chrono::hours(24 * 400)};
+  /// Readings taken longer ago are pruned to their monthly summary (first,
+  /// last, resets) by the purge job: about 25 months.
+  std::chrono::milliseconds reading_retention{std::chrono::hours(24 * 762)};
   // [limits]
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t max_terminals_per_registration = 1000;

@@ -90,6 +90,7 @@ class sqlite_storage final : public storage {
   std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
                                                time_point t) override;
   std::vector<terminal_record> former_terminals(const std::string& site_id) override;
+  std::int64_t prune_readings(time_point before) override;
   void close_billing(std::int64_t dealer_id, time_point until) override;
   std::optional<time_point> billing_closed_until(std::int64_t dealer_id) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;

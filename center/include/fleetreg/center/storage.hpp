@@ -186,6 +186,13 @@ class storage {
   /// retired), for its billing; newest period end first.
   virtual std::vector<terminal_record> former_terminals(const std::string& site_id) = 0;
 
+  /// Retention: of the readings taken before `before`, keeps per site,
+  /// terminal and calendar month (UTC) only what billing needs — the first
+  /// and the last reading, every reading flagged counter_reset and the one
+  /// before it — and deletes the others (late ones too). Billing over whole
+  /// months gives the same numbers before and after. Returns how many went.
+  virtual std::int64_t prune_readings(time_point before) = 0;
+
   // Billing periods.
   /// Readings taken before `until` are closed for the dealer: later ones
   /// dated before it are stored late. Never moves backwards.
