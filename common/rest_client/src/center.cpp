@@ -5,6 +5,7 @@
 #include <array>
 
 #include <map>
+#include <set>
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
@@ -15,6 +16,14 @@ namespace {
 
 std::map<std::string, std::string> bearer(const std::string& credential) {
   return {{"Authorization", "Bearer " + credential}};
+}
+
+// A string member of an object, or `fallback` (never throws: a center's
+// answer may hold anything).
+std::string text_member(const json::value& o, const char* name, const std::string& fallback) {
+  if (!o.is_object()) return fallback;
+  const auto it = o.find(name);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
 // A cursor over an HTTP-date: each step consumes what it matched.
@@ -129,7 +138,7 @@ std::optional<std::chrono::seconds> parse_max_wait(std::string_view error_body) 
   const auto body = json::parse(error_body, why);
   if (!body || !body->is_object() || !body->contains("error") || !(*body)["error"].is_object()) return std::nullopt;
   const auto& e = (*body)["error"];
-  if (e.value("code", std::string()) != "invalid_wait" || !e.contains("max_wait")) return std::nullopt;
+  if (text_member(e, "code", "") != "invalid_wait" || !e.contains("max_wait")) return std::nullopt;
   // JSON reads 60 as unsigned, -1 as signed; fractions, strings and the rest are not seconds.
   const auto& m = e["max_wait"];
   if (m.is_number_unsigned() && m.get<std::uint64_t>() <= 86400u) return std::chrono::seconds(m.get<std::int64_t>());
@@ -159,7 +168,7 @@ std::string center_message(const response& r) {
   std::string why;
   if (auto body = json::parse(r.body, why); body && body->is_object() && body->contains("error") &&
                                             (*body)["error"].is_object())
-    return (*body)["error"].value("message", "refused") + " (" + (*body)["error"].value("code", "") + ")";
+    return text_member((*body)["error"], "message", "refused") + " (" + text_member((*body)["error"], "code", "") + ")";
   return "HTTP " + std::to_string(r.status);
 }
 
@@ -197,19 +206,61 @@ json::value error_object(const response& r) {
   return (*body)["error"];
 }
 
-// The per-terminal answers of a registration or of an addition.
-std::vector<terminal_result> results_of(const json::value& answer) {
+}  // namespace
+
+std::vector<terminal_result> parse_terminal_results(std::string_view body) {
+  std::string why;
+  const auto answer = json::parse(body, why);
+  if (!answer || !answer->is_object()) return {};
   std::vector<terminal_result> out;
-  const auto it = answer.find("results");
-  if (it == answer.end() || !it->is_array()) return out;
+  const auto it = answer->find("results");
+  if (it == answer->end() || !it->is_array()) return out;
   for (const auto& a : *it) {
     if (!a.is_object() || !a.contains("key") || !a["key"].is_string() || !a.contains("status") ||
         !a["status"].is_string())
       continue;
-    out.push_back({a["key"].get<std::string>(), a["status"].get<std::string>(), a.value("reason", std::string())});
+    const auto reason = a.find("reason");
+    out.push_back({a["key"].get<std::string>(), a["status"].get<std::string>(),
+                   reason != a.end() && reason->is_string() ? reason->get<std::string>() : std::string()});
   }
   return out;
 }
+
+bool plausible_credential(std::string_view c) {
+  return c.starts_with("frc1_") && c.size() <= 128 &&
+         c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string_view::npos;
+}
+
+reading_answers parse_reading_answers(std::string_view body, const std::vector<std::string>& sent) {
+  reading_answers out;
+  std::string why;
+  const auto answer = json::parse(body, why);
+  if (!answer || !answer->is_object() || !answer->contains("results") || !(*answer)["results"].is_array()) {
+    out.done = sent;
+    return out;
+  }
+  out.per_reading = true;
+  std::set<std::string> open(sent.begin(), sent.end());
+  for (const auto& a : (*answer)["results"]) {
+    if (!a.is_object() || !a.contains("id") || !a["id"].is_string()) continue;
+    const auto id = a["id"].get<std::string>();
+    const auto status = a.find("status");
+    if (status == a.end() || !status->is_string()) continue;
+    if (*status == "refused") {
+      if (open.erase(id) == 0) continue;  // not sent, or answered already
+      const auto reason = a.find("reason");
+      out.refused.emplace_back(id, reason != a.end() && reason->is_string() ? reason->get<std::string>() : "refused");
+    } else if (*status == "stored" || *status == "duplicate") {
+      if (open.erase(id) == 0) continue;
+      out.done.push_back(id);
+    }
+  }
+  for (const auto& id : sent)
+    if (open.count(id)) out.unanswered.push_back(id);
+  return out;
+}
+
+namespace {
 
 // Part [from, from + n) of a JSON array.
 json::value slice(const json::value& list, std::size_t from, std::size_t n) {
@@ -256,7 +307,7 @@ center_client::registration center_client::register_terminals(const std::string&
       throw error(exit_code::failure, "the center's answer is not a registration");
     if (answer->contains("limits")) read_limits((*answer)["limits"], limits_);
     registration out{(*answer)["site_id"].get<std::string>(), (*answer)["credential"].get<std::string>(),
-                     results_of(*answer)};
+                     parse_terminal_results(r.body)};
     if (terminals.size() > first) {
       // The rest of the same registration, with the new credential; what
       // cannot be sent now is added later by the collector's next read.
@@ -294,7 +345,7 @@ center_client::added center_client::add_chunked(const std::string& credential, c
     std::string why;
     const auto answer = json::parse(r.body, why);
     if (answer && answer->is_object())
-      for (auto& t : results_of(*answer)) out.results.push_back(std::move(t));
+      for (auto& t : parse_terminal_results(r.body)) out.results.push_back(std::move(t));
     from += n;
   }
   return out;
@@ -334,13 +385,11 @@ center_client::poll center_client::wait_for_requests(const std::string& credenti
   }
   for (const auto& req : (*body)["requests"]) {
     if (!req.is_object() || !req.contains("id") || !req["id"].is_string()) continue;
-    if (req.value("kind", std::string()) == "rotate_credential") {
+    if (text_member(req, "kind", "") == "rotate_credential") {
       // Only a credential of the center's own form is taken.
-      const auto c = req.value("credential", std::string());
-      if (c.starts_with("frc1_") && c.size() <= 128 &&
-          c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-              std::string::npos)
-        out.new_credential = c;
+      const auto c = req.find("credential");
+      if (c != req.end() && c->is_string() && plausible_credential(c->get<std::string>()))
+        out.new_credential = c->get<std::string>();
       continue;
     }
     out.request_ids.push_back(req["id"]);
@@ -438,42 +487,23 @@ bool center_client::send_batch(outbox& box, const std::string& credential, const
     return false;
   }
   // Answered per reading: stored and duplicate ones leave, refused ones too
-  // (logged with their reason). An answer without results (an older
-  // center) stored the whole batch.
-  std::string why;
-  const auto answer = json::parse(r.body, why);
-  std::vector<std::string> done, refused;
-  if (answer && answer->is_object() && answer->contains("results") && (*answer)["results"].is_array()) {
-    std::map<std::string, const outbox_entry*> by_id;
-    for (const auto& e : batch) by_id[e.id] = &e;
-    for (const auto& a : (*answer)["results"]) {
-      if (!a.is_object() || !a.contains("id") || !a["id"].is_string()) continue;
-      const auto it = by_id.find(a["id"].get<std::string>());
-      if (it == by_id.end()) continue;
-      const auto status = a.value("status", std::string());
-      if (status == "refused") {
-        const auto reason = a.value("reason", std::string("refused"));
-        log::warning("reading " + it->first + " of " + log::quote(it->second->terminal_key) +
-                     " refused by the center: " + log::quote(reason));
-        if (reason == "not_at_site" && std::find(out.gone_terminals.begin(), out.gone_terminals.end(),
-                                                 it->second->terminal_key) == out.gone_terminals.end())
-          out.gone_terminals.push_back(it->second->terminal_key);
-        refused.push_back(it->first);
-      } else if (status == "stored" || status == "duplicate") {
-        done.push_back(it->first);
-      }
-      by_id.erase(it);
-    }
-    // Readings the answer did not mention stay for the next delivery.
-    std::vector<std::string> unanswered;
-    for (const auto& [id, e] : by_id) unanswered.push_back(id);
-    if (!unanswered.empty()) box.retry_later(unanswered);
-  } else {
-    done = ids;
+  // (logged with their reason); unanswered ones stay for the next delivery.
+  const auto answers = parse_reading_answers(r.body, ids);
+  std::map<std::string, std::string> key_of;
+  for (const auto& e : batch) key_of[e.id] = e.terminal_key;
+  std::vector<std::string> refused;
+  for (const auto& [id, reason] : answers.refused) {
+    const auto& key = key_of[id];
+    log::warning("reading " + id + " of " + log::quote(key) + " refused by the center: " + log::quote(reason));
+    if (reason == "not_at_site" &&
+        std::find(out.gone_terminals.begin(), out.gone_terminals.end(), key) == out.gone_terminals.end())
+      out.gone_terminals.push_back(key);
+    refused.push_back(id);
   }
-  box.acknowledged(done);
+  if (!answers.unanswered.empty()) box.retry_later(answers.unanswered);
+  box.acknowledged(answers.done);
   if (!refused.empty()) box.refused(refused);
-  out.acknowledged += static_cast<std::int64_t>(done.size());
+  out.acknowledged += static_cast<std::int64_t>(answers.done.size());
   out.refused += static_cast<std::int64_t>(refused.size());
   out.error.clear();
   return true;

@@ -87,6 +87,24 @@ struct center_limits {
 /// over `into`; values out of range are ignored.
 void read_limits(const json::value& v, center_limits& into);
 
+/// The center's answer to an upload, read against the ids sent.
+struct reading_answers {
+  bool per_reading = false;  ///< the answer had results (else: an older center stored all)
+  std::vector<std::string> done;     ///< stored or duplicate: leave the outbox
+  std::vector<std::pair<std::string, std::string>> refused;  ///< id, reason: leave it too, logged
+  std::vector<std::string> unanswered;  ///< sent but not in the answer: try again
+};
+/// Reads a 200 answer of POST /api/v1/readings. Ids not in `sent` are
+/// ignored; nothing the center says makes a reading leave twice. Never throws
+/// for a malformed body (then: not per reading, all done, as an older center).
+reading_answers parse_reading_answers(std::string_view body, const std::vector<std::string>& sent);
+/// The per-terminal answers of a registration or an addition (empty when
+/// none or malformed).
+std::vector<terminal_result> parse_terminal_results(std::string_view body);
+/// A credential the center sends is taken only in its own form
+/// (frc1_ + base64url, at most 128 characters).
+bool plausible_credential(std::string_view c);
+
 class center_client {
  public:
   /// `timeout` bounds each request (above the long-poll wait for polling).
