@@ -140,6 +140,16 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       continue;
     }
     const auto poll = center->wait_for_requests(credential, pacing.wait());
+    // A long-poll may outlive the registration it was made for (an unregister
+    // meanwhile): nothing in its answer applies then — no revocation, no
+    // rotated credential written back, no request answered.
+    if (const auto now = st.load().registration;
+        now.state != registration_state::registered || now.site_id != t.registration.site_id) {
+      log::notice("ignoring the answer of " + url + " to a long-poll made before the terminal was unregistered" +
+                  (poll.request_ids.empty() ? std::string()
+                                            : " (" + std::to_string(poll.request_ids.size()) + " requests unanswered)"));
+      continue;
+    }
     if (poll.revoked) {
       st.set_revoked(poll.error);
       log::error(revoked_message);
@@ -153,15 +163,6 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     }
     if (pacing.after(poll).state != rest_client::center_state::accepting) {
       st.set_report_error(poll.error);
-      continue;
-    }
-    // A long-poll may have outlived the registration it was made for (an
-    // unregister meanwhile): its requests are not answered then.
-    const auto now = st.load();
-    if (!poll.request_ids.empty() && (now.registration.state != registration_state::registered ||
-                                      now.registration.site_id != t.registration.site_id)) {
-      log::notice("not answering " + std::to_string(poll.request_ids.size()) + " requests of " + url +
-                  ": the terminal was unregistered meanwhile");
       continue;
     }
     for (const auto& id : poll.request_ids) {

@@ -31,8 +31,8 @@ registration_state register_now(const config& cfg, store& st, bool resume,
 /// refusals backed off up to 5 minutes and logged once, the wait clamped to
 /// the center's maximum, wait 0 polled every 30 s. A revoked credential
 /// stops reporting until the terminal is unregistered and a new code
-/// entered; requests of a long-poll that outlived an unregister are not
-/// answered. Returns when keep_running becomes 0 (a pause ends within 100 ms).
+/// entered; the answer to a long-poll that outlived an unregister is
+/// ignored. Returns when keep_running becomes 0 (a pause ends within 100 ms).
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
 
 }  // namespace fleetreg::terminal
