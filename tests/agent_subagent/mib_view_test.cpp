@@ -122,6 +122,29 @@ TEST(MibView, SetClassification) {
             snmp::error_status::no_creation);
   EXPECT_EQ(std::get<snmp::error_status>(classify_set(v, append(pm::prt_general_entry, {17, 1}))),
             snmp::error_status::not_writable);
+  EXPECT_EQ(std::get<set_target>(classify_set(v, append(tm::reg_action, {0}))), set_target::action);
+  EXPECT_EQ(std::get<snmp::error_status>(classify_set(v, append(tm::reg_state, {0}))),
+            snmp::error_status::not_writable);
+}
+
+TEST(MibView, RegActionReadsNoneAndUnregisterIsTheOnlyWrite) {
+  using snmp::value;
+  const auto v = mib_view::build(sample());
+  EXPECT_EQ(v.find(append(tm::reg_action, {0}))->val.integer, static_cast<int>(tm::reg_action_value::none));
+  const auto unregister = value::make_integer(static_cast<int>(tm::reg_action_value::unregister));
+  const auto none = value::make_integer(static_cast<int>(tm::reg_action_value::none));
+  EXPECT_EQ(check_set_value(set_target::action, unregister), snmp::error_status::no_error);
+  EXPECT_EQ(check_set_value(set_target::action, none), snmp::error_status::no_error);
+  EXPECT_EQ(check_set_value(set_target::action, value::make_integer(3)), snmp::error_status::wrong_value);
+  EXPECT_EQ(check_set_value(set_target::action, value::make_integer(0)), snmp::error_status::wrong_value);
+  EXPECT_EQ(check_set_value(set_target::action, value::make_string("unregister")), snmp::error_status::wrong_type);
+  EXPECT_EQ(requested_write(set_target::action, unregister), terminal::registration_write::unregister);
+  EXPECT_EQ(requested_write(set_target::action, none), std::nullopt) << "none changes nothing";
+  EXPECT_EQ(requested_write(set_target::center_url, value::make_string("https://c.example/")),
+            terminal::registration_write::center_url);
+  EXPECT_EQ(requested_write(set_target::provisional_code, value::make_string(provisional_code::generate())),
+            terminal::registration_write::provisional_code);
+  EXPECT_STREQ(object_name(set_target::action), "frtRegAction.0");
 }
 
 TEST(MibView, SetValueChecks) {

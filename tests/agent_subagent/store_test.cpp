@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/files.hpp"
 #include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/rest_client/outbox.hpp"
 #include "fleetreg/test/harness.hpp"
 
 namespace fleetreg::terminal {
@@ -15,6 +19,25 @@ identity sample_identity() { return {"Ricoh", "IM C3000", "3101R000123", "", "2.
 
 class StoreTest : public ::testing::Test {
  protected:
+  // A terminal registered in terminal mode, as `run` leaves it: site, last
+  // report, credential file, and `readings` readings waiting in the outbox.
+  void make_registered(store& st, int readings) {
+    ASSERT_TRUE(st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate()).done());
+    ASSERT_TRUE(st.begin_registration(false));
+    st.registration_succeeded("site-1");
+    st.set_last_report();
+    write_private_file(credential(), "frc1_secret\n");
+    sqlite::database db(st.path(), sqlite::open_mode::read_write);
+    rest_client::outbox box(db, clock);
+    for (int i = 0; i < readings; ++i)
+      box.add(make_reading("ricoh:3101R000123", clock.now(), reading_source::terminal));
+  }
+  std::int64_t outbox_size(store& st) {
+    sqlite::database db(st.path(), sqlite::open_mode::read_write);
+    return rest_client::outbox(db, clock).backlog().first;
+  }
+  std::string credential() const { return state + "/" + credential_file_name; }
+
   test::temp_dir dir;
   std::string state = dir.file("state");
   manual_clock clock{from_unix(1795622885)};
@@ -88,14 +111,15 @@ TEST_F(StoreTest, RegistrationInputsAndUndo) {
   const auto code = provisional_code::generate();
   std::string lower;
   for (char c : code) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto before = st.set_registration_inputs(std::string("https://center.example/"), lower);
-  EXPECT_EQ(before.state, registration_state::unregistered);
+  const auto change = st.set_registration_inputs(std::string("https://center.example/"), lower);
+  ASSERT_TRUE(change.done()) << change.refused;
+  EXPECT_EQ(change.before.state, registration_state::unregistered);
   auto t = st.load();
   EXPECT_EQ(t.registration.state, registration_state::pending);
   EXPECT_TRUE(t.registration.code_pending);
   EXPECT_EQ(t.registration.center_url, "https://center.example/");
   EXPECT_EQ(st.registration_inputs_now().pending_code, code) << "stored in canonical form";
-  st.restore_registration_inputs(before);
+  st.restore_registration(change.before);
   t = st.load();
   EXPECT_EQ(t.registration.state, registration_state::unregistered);
   EXPECT_FALSE(t.registration.code_pending);
@@ -148,8 +172,12 @@ TEST_F(StoreTest, TerminalModeRegistrationStates) {
   EXPECT_EQ(st.load().registration.last_report, clock.now());
   st.set_revoked("credential revoked (unauthorized)");
   EXPECT_EQ(st.load().registration.state, registration_state::revoked);
+  // A revoked terminal takes no code until it is unregistered.
+  EXPECT_FALSE(st.set_registration_inputs(std::nullopt, provisional_code::generate()).done());
+  EXPECT_EQ(st.load().registration.state, registration_state::revoked);
+  ASSERT_TRUE(st.unregister().done());
   // A refused code: failed, the reason kept, the code dropped.
-  st.set_registration_inputs(std::nullopt, provisional_code::generate());
+  ASSERT_TRUE(st.set_registration_inputs(std::nullopt, provisional_code::generate()).done());
   ASSERT_TRUE(st.begin_registration(false));
   st.registration_failed("the center refused the registration: unknown code", true);
   t = st.load();
@@ -158,6 +186,126 @@ TEST_F(StoreTest, TerminalModeRegistrationStates) {
   EXPECT_EQ(t.registration.last_error_time, clock.now());
   st.set_revoked("x");
   EXPECT_EQ(st.load().registration.state, registration_state::failed) << "only a registered terminal is revoked";
+}
+
+// Issue 14 item 7: a registered terminal keeps its center and state whatever
+// URL or code is written; nothing changes until it is unregistered.
+TEST_F(StoreTest, RegisteredTerminalRefusesANewCenterOrCode) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  make_registered(st, 1);
+  const auto url = st.set_registration_inputs(std::string("https://attacker.example/"), std::nullopt);
+  EXPECT_FALSE(url.done());
+  EXPECT_NE(url.refused.find("registered"), std::string::npos) << url.refused;
+  const auto code = st.set_registration_inputs(std::nullopt, provisional_code::generate());
+  EXPECT_FALSE(code.done());
+  const auto both = st.set_registration_inputs(std::string(""), provisional_code::generate());
+  EXPECT_FALSE(both.done());
+  const auto t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::registered);
+  EXPECT_EQ(t.registration.center_url, "https://center.example/");
+  EXPECT_EQ(t.registration.site_id, "site-1");
+  EXPECT_FALSE(t.registration.code_pending);
+  EXPECT_EQ(outbox_size(st), 1);
+  EXPECT_TRUE(std::filesystem::exists(credential()));
+}
+
+TEST_F(StoreTest, NothingIsWrittenWhileRegistering) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  ASSERT_TRUE(st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate()).done());
+  const auto attempt = st.begin_registration(false);
+  ASSERT_TRUE(attempt);
+  EXPECT_FALSE(st.set_registration_inputs(std::string("https://other.example/"), std::nullopt).done());
+  EXPECT_FALSE(st.set_registration_inputs(std::nullopt, provisional_code::generate()).done());
+  const auto un = st.unregister();
+  EXPECT_FALSE(un.done());
+  EXPECT_NE(un.refused.find("in progress"), std::string::npos) << un.refused;
+  EXPECT_EQ(st.load().registration.state, registration_state::registering);
+  EXPECT_EQ(st.registration_inputs_now().pending_code, attempt->code);
+}
+
+TEST_F(StoreTest, PendingAndFailedTakeANewCenterAndCode) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  ASSERT_TRUE(st.set_registration_inputs(std::string("https://typo.example/"), provisional_code::generate()).done());
+  const auto first = st.begin_registration(false);
+  ASSERT_TRUE(first);
+  st.registration_failed("cannot reach the center", false);
+  // Pending (nothing registered yet): the serviceperson may correct both; a
+  // new code gets a new Idempotency-Key.
+  ASSERT_TRUE(st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate()).done());
+  const auto second = st.begin_registration(false);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->idempotency_key, first->idempotency_key);
+  EXPECT_EQ(second->center_url, "https://center.example/");
+  st.registration_failed("the center refused the registration: unknown code", true);
+  EXPECT_TRUE(st.set_registration_inputs(std::nullopt, provisional_code::generate()).done()) << "failed takes a code";
+  EXPECT_EQ(st.load().registration.state, registration_state::pending);
+}
+
+TEST_F(StoreTest, UnregisterThenForgetTheCredentialAndUnsentReadings) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  make_registered(st, 3);
+  const auto un = st.unregister();
+  ASSERT_TRUE(un.done()) << un.refused;
+  EXPECT_EQ(un.before.state, registration_state::registered);
+  EXPECT_EQ(un.before.site_id, "site-1");
+  auto t = st.load();
+  EXPECT_EQ(t.registration.state, registration_state::unregistered);
+  EXPECT_EQ(t.registration.site_id, "");
+  EXPECT_FALSE(t.registration.last_report);
+  EXPECT_EQ(t.registration.center_url, "https://center.example/") << "kept: a code alone registers there again";
+  // Step one is undoable: nothing is forgotten yet.
+  EXPECT_TRUE(std::filesystem::exists(credential()));
+  EXPECT_EQ(outbox_size(st), 3);
+  const auto forgotten = st.forget_registration();
+  ASSERT_TRUE(forgotten);
+  EXPECT_EQ(forgotten->readings_dropped, 3);
+  EXPECT_TRUE(forgotten->credential_removed);
+  EXPECT_FALSE(std::filesystem::exists(credential()));
+  EXPECT_EQ(outbox_size(st), 0);
+  // Unregistered: a new center and code are taken.
+  ASSERT_TRUE(st.set_registration_inputs(std::string("https://new.example/"), provisional_code::generate()).done());
+  EXPECT_EQ(st.load().registration.state, registration_state::pending);
+  // Unregistering an unregistered terminal is allowed and forgets nothing more.
+  EXPECT_TRUE(st.unregister().done());
+  const auto again = st.forget_registration();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->readings_dropped, 0);
+  EXPECT_FALSE(again->credential_removed);
+}
+
+TEST_F(StoreTest, AnUndoneUnregisterRestoresTheRegistration) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  make_registered(st, 1);
+  const auto before = st.load().registration;
+  const auto un = st.unregister();
+  ASSERT_TRUE(un.done());
+  st.restore_registration(un.before);
+  const auto after = st.load().registration;
+  EXPECT_EQ(after.state, registration_state::registered);
+  EXPECT_EQ(after.site_id, before.site_id);
+  EXPECT_EQ(after.last_report, before.last_report);
+  EXPECT_EQ(after.center_url, before.center_url);
+  // A registration in effect again: forgetting touches nothing.
+  EXPECT_FALSE(st.forget_registration());
+  EXPECT_TRUE(std::filesystem::exists(credential()));
+  EXPECT_EQ(outbox_size(st), 1);
+}
+
+TEST_F(StoreTest, ANewRegistrationStartsWithAnEmptyOutbox) {
+  store::create(state, sample_identity(), false, 100, clock);
+  store st(state, clock);
+  make_registered(st, 2);
+  // As a crash between an unregister's two steps leaves it.
+  ASSERT_TRUE(st.unregister().done());
+  ASSERT_TRUE(st.set_registration_inputs(std::nullopt, provisional_code::generate()).done());
+  ASSERT_TRUE(st.begin_registration(false));
+  EXPECT_EQ(st.registration_succeeded("site-2"), 2);
+  EXPECT_EQ(outbox_size(st), 0);
 }
 
 TEST_F(StoreTest, SchemaVersion1IsMigrated) {

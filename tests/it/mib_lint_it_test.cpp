@@ -80,6 +80,7 @@ TEST_F(MibLint, SnmptranslateResolvesEveryObjectToTheServedOid) {
       {"frtRegLastReport", tm::reg_last_report},
       {"frtRegLastError", tm::reg_last_error},
       {"frtRegLastErrorTime", tm::reg_last_error_time},
+      {"frtRegAction", tm::reg_action},
       {"frtCounterImpressions", snmp::append(tm::counter_entry, {tm::counter_impressions})},
       {"frtCounterSheets", snmp::append(tm::counter_entry, {tm::counter_sheets})},
       {"frtSupplyLevelPercent", snmp::append(tm::supply_entry, {tm::supply_level_percent})},

@@ -14,6 +14,7 @@
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/center_stand_in.hpp"
 #include "fleetreg/test/snmp_fixtures.hpp"
 
 namespace fleetreg::test {
@@ -71,6 +72,45 @@ class TerminalModeTest : public ::testing::Test {
            {append(tm::reg_provisional_code, {0}), snmp::value::make_string(code)}},
           ec);
     return ec;
+  }
+  // One SET over the panel's SNMPv3 authPriv user (or `o`).
+  std::error_code set(const snmp::oid_vector& object, snmp::value v, std::optional<snmp::session_options> o = {}) {
+    std::error_code ec;
+    snmp::client c(o ? *o : panel());
+    c.set({{append(object, {0}), std::move(v)}}, ec);
+    return ec;
+  }
+  std::error_code unregister(std::optional<snmp::session_options> o = {}) {
+    return set(tm::reg_action, snmp::value::make_integer(static_cast<int>(tm::reg_action_value::unregister)),
+               std::move(o));
+  }
+  snmp::session_options panel() { return v3(*snmpd, "fleetpanel", snmp::security_level::auth_priv); }
+  static bool is_status(const std::error_code& ec, snmp::error_status status) {
+    return ec.category() == snmp::pdu_category() && ec.value() == static_cast<int>(status);
+  }
+  // Registered through a code SET over SNMPv3 authPriv and `run`; returns the site id.
+  std::string register_over_snmp(std::unique_ptr<process>& daemon) {
+    const auto code = center.dealer_and_code("dealer", "Sharp Kunde AG");
+    EXPECT_FALSE(set_code(panel(), code));
+    daemon = start_run();
+    EXPECT_TRUE(wait_until([&] { return state() == registered; }, 60s)) << daemon->log();
+    return text(tm::reg_site_id);
+  }
+  // Asks `c` for a reading of `site` and waits until it has `n` of them:
+  // answered by the long-poll (wait = 2 s), well before the center would
+  // ask again for a request left unanswered.
+  static bool reading_arrives(const center_daemon& c, const std::string& site, std::size_t n) {
+    if (c.ctl({"request", "--site", site}).exit_code != 0) return false;
+    return wait_until([&] {
+      const auto r = json::value::parse(c.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
+      return !r.is_discarded() && r.size() >= n;
+    }, 20s);
+  }
+  std::string read_credential() {
+    std::ifstream in(term.state_dir() + "/credential");
+    std::string line;
+    std::getline(in, line);
+    return line;
   }
   std::unique_ptr<process> start_run() {
     return std::make_unique<process>(std::vector<std::string>{built_program("fleetreg-terminal"), "-c",
@@ -196,6 +236,140 @@ TEST_F(TerminalModeTest, RefusedCodeIsShownAndChangesNothing) {
                        "register", "--center", center.url(), "--code", code});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_TRUE(wait_until([&] { return state() == registered; }));
+}
+
+// Issue 14 item 7: a SET of the center URL on a registered terminal used to
+// send its credential and readings to the new URL. Now it is refused in the
+// SET's check phase and the terminal keeps reporting to its center.
+TEST_F(TerminalModeTest, CenterUrlSetWhileRegisteredIsRefusedAndReportsStay) {
+  center_stand_in elsewhere([](const center_stand_in::request&) { return center_stand_in::answer{204, {}, ""}; });
+  std::unique_ptr<process> daemon;
+  const auto site = register_over_snmp(daemon);
+  ASSERT_EQ(state(), registered);
+
+  // Over SNMPv3 authPriv, the user snmpd lets write: the subagent says no.
+  const auto ec = set(tm::reg_center_url, snmp::value::make_string(elsewhere.url()));
+  EXPECT_TRUE(is_status(ec, snmp::error_status::inconsistent_value)) << ec.message();
+  // Clearing it (the configuration's URL would apply) is a change of center too.
+  const auto cleared = set(tm::reg_center_url, snmp::value::make_string(""));
+  EXPECT_TRUE(is_status(cleared, snmp::error_status::inconsistent_value)) << cleared.message();
+  EXPECT_EQ(text(tm::reg_center_url), center.url());
+  EXPECT_EQ(state(), registered);
+  EXPECT_EQ(text(tm::reg_site_id), site);
+  const auto log = term.subagent()->log();
+  EXPECT_NE(log.find("frtRegCenterUrl.0 refused (inconsistentValue)"), std::string::npos) << log;
+  EXPECT_NE(log.find("requested_center_url=" + elsewhere.url()), std::string::npos) << log;
+
+  // Still reporting to its own center; nothing ever reached the other URL.
+  ASSERT_EQ(term.terminal({"copy", "--sheets", "4"}).exit_code, 0);
+  EXPECT_TRUE(reading_arrives(center, site, 1)) << daemon->log();
+  std::this_thread::sleep_for(3s);  // a poll to the other URL would have gone out by now
+  EXPECT_TRUE(elsewhere.requests().empty()) << elsewhere.requests().size() << " requests went elsewhere";
+  EXPECT_EQ(state(), registered);
+  EXPECT_EQ(daemon->stop(), 0);
+}
+
+// Entering a code again on a registered terminal used to leave it `failed`
+// for good with a valid credential. Now the code is refused and nothing changes.
+TEST_F(TerminalModeTest, CodeSetWhileRegisteredIsRefusedAndTheStateStays) {
+  std::unique_ptr<process> daemon;
+  const auto site = register_over_snmp(daemon);
+  const auto credential = read_credential();
+  ASSERT_FALSE(credential.empty());
+  const auto other = center.dealer_and_code("dealer2", "Anderer Kunde");
+
+  const auto ec = set(tm::reg_provisional_code, snmp::value::make_string(other));
+  EXPECT_TRUE(is_status(ec, snmp::error_status::inconsistent_value)) << ec.message();
+  // Center URL and code in one PDU: refused whole.
+  const auto both = set_code(panel(), other);
+  EXPECT_TRUE(is_status(both, snmp::error_status::inconsistent_value)) << both.message();
+  // Long enough for `run` to have tried a pending code (wait = 2 s).
+  std::this_thread::sleep_for(5s);
+  EXPECT_EQ(state(), registered);
+  EXPECT_EQ(text(tm::reg_site_id), site);
+  EXPECT_EQ(text(tm::reg_last_error), "");
+  EXPECT_EQ(read_credential(), credential);
+  EXPECT_NE(term.subagent()->log().find("frtRegProvisionalCode.0 refused (inconsistentValue)"), std::string::npos)
+      << term.subagent()->log();
+  EXPECT_EQ(term.subagent()->log().find(other), std::string::npos) << "a code is never logged";
+  ASSERT_EQ(term.terminal({"copy", "--sheets", "2"}).exit_code, 0);
+  EXPECT_TRUE(reading_arrives(center, site, 1)) << daemon->log();
+  EXPECT_EQ(daemon->stop(), 0);
+
+  // The panel applies the same rule, and names the way out.
+  const auto panel_register = run({built_program("fleetreg-terminal"), "-c", dir.file("terminal.conf"), "-s",
+                                   term.state_dir(), "register", "--code", other});
+  EXPECT_EQ(panel_register.exit_code, 1) << panel_register.err;
+  EXPECT_NE(panel_register.err.find("fleetreg-terminal unregister"), std::string::npos) << panel_register.err;
+  EXPECT_EQ(state(), registered);
+}
+
+// The way out: an audited unregister over SNMPv3 authPriv (frtRegAction),
+// after which a new center URL and code register the terminal again.
+TEST_F(TerminalModeTest, UnregisterThenANewCenterAndCodeRegisterAgain) {
+  std::unique_ptr<process> daemon;
+  const auto site = register_over_snmp(daemon);
+  struct stat st {};
+  ASSERT_EQ(::stat((term.state_dir() + "/credential").c_str(), &st), 0);
+
+  // Only the panel's authPriv user may unregister (snmpd's VACM).
+  for (const auto& o : {snmpd->v2c(), v3(*snmpd, "fleetmon", snmp::security_level::auth_no_priv),
+                        v3(*snmpd, "fleetpanel", snmp::security_level::auth_no_priv)}) {
+    const auto ec = unregister(o);
+    EXPECT_EQ(ec.category(), snmp::pdu_category()) << o.user << ": " << ec.message();
+    EXPECT_TRUE(ec.value() == 6 || ec.value() == 16) << o.user << ": " << ec.message();
+  }
+  EXPECT_EQ(state(), registered);
+  const auto action = get_one(snmpd->v2c(), append(tm::reg_action, {0}));
+  ASSERT_TRUE(action);
+  EXPECT_EQ(action->integer, static_cast<long>(tm::reg_action_value::none)) << "frtRegAction reads none(1)";
+
+  ASSERT_FALSE(unregister()) << "over SNMPv3 authPriv";
+  EXPECT_TRUE(wait_until([&] { return state() == unregistered; }));
+  EXPECT_TRUE(wait_until([&] { return ::stat((term.state_dir() + "/credential").c_str(), &st) != 0; }))
+      << "the credential is forgotten";
+  EXPECT_EQ(text(tm::reg_site_id), "");
+  EXPECT_EQ(text(tm::reg_center_url), center.url()) << "kept";
+  std::string log;
+  EXPECT_TRUE(wait_until([&] {
+    log = term.subagent()->log();
+    return log.find("audit: terminal unregistered") != std::string::npos;
+  }));
+  EXPECT_NE(log.find("audit: terminal unregistered via=snmp context=\"\" security_name=unknown was=registered site=" +
+                     site),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("credential=deleted"), std::string::npos) << log;
+  EXPECT_NE(log.find("readings_dropped=0"), std::string::npos) << log;
+
+  // A second center and a code of its own: registered there, reporting there.
+  temp_dir other_dir;
+  center_daemon second{other_dir, {.tls = false, .extra_config = ""}};
+  second.start();
+  const auto code = second.dealer_and_code("dealer", "Neuer Kunde GmbH");
+  std::error_code ec;
+  snmp::client c(panel());
+  c.set({{append(tm::reg_center_url, {0}), snmp::value::make_string(second.url())},
+         {append(tm::reg_provisional_code, {0}), snmp::value::make_string(code)}},
+        ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(wait_until([&] { return state() == registered; }, 60s)) << daemon->log();
+  const auto new_site = text(tm::reg_site_id);
+  EXPECT_NE(new_site, site);
+  EXPECT_EQ(text(tm::reg_center_url), second.url());
+  EXPECT_NE(second.ctl({"site", "list"}).out.find(new_site), std::string::npos);
+  ASSERT_EQ(::stat((term.state_dir() + "/credential").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(term.terminal({"copy", "--sheets", "3"}).exit_code, 0);
+  EXPECT_TRUE(reading_arrives(second, new_site, 1)) << daemon->log();
+  EXPECT_EQ(daemon->stop(), 0);
+
+  // The panel's unregister, audited with the local user.
+  const auto r = term.terminal({"unregister"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("unregistered (was registered)"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("audit: terminal unregistered via=panel uid="), std::string::npos) << r.err;
+  EXPECT_TRUE(wait_until([&] { return state() == unregistered; }));
 }
 
 }  // namespace

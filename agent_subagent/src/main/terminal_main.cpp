@@ -2,6 +2,8 @@
 // fleetreg-terminal: the terminal's firmware and operation panel stand-in.
 
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -10,6 +12,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -46,7 +49,12 @@ constexpr const char* usage_text =
     "  refill [--drum]                         put in new toner (and drum)\n"
     "  show [--json]                           print identity, counters, supplies\n"
     "  register --code CODE [--center URL]   register this terminal with a center\n"
-    "                                          (terminal mode; the panel's code entry)\n"
+    "                                          (terminal mode; the panel's code entry;\n"
+    "                                          only while unregistered, pending or failed)\n"
+    "  unregister                              end the terminal's registration: forget\n"
+    "                                          its credential, drop unsent readings\n"
+    "                                          (audited); then a new center and code\n"
+    "                                          can be entered\n"
     "  run                                     terminal mode: register when a code is\n"
     "                                          pending, answer the center (foreground)\n"
     "  announce [--host-name H --address A] [--port P] [--name N]\n"
@@ -139,6 +147,17 @@ int run_job(terminal::store& st, service kind, int argc, char** argv) {
   std::printf("%s: %llu %s%s%s\n", std::string(to_string(kind)).c_str(), static_cast<unsigned long long>(j.units), unit,
               j.color ? ", colour" : "", j.duplex ? ", duplex" : "");
   return 0;
+}
+
+// Who runs this command, for the audit line: the user who started it (before
+// become_owner_of), and the sudo user behind root.
+uid_t invoking_uid = 0;
+
+std::string panel_user() {
+  std::string who = "via=panel uid=" + std::to_string(invoking_uid);
+  if (const auto* pw = ::getpwuid(invoking_uid)) who += " user=" + log::quote(pw->pw_name);
+  if (const char* sudo = std::getenv("SUDO_USER")) who += " sudo_user=" + log::quote(sudo);
+  return who;
 }
 
 volatile std::sig_atomic_t keep_running = 1;
@@ -236,7 +255,8 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
     terminal::store st(cfg.state_dir);
     if (!url && st.registration_inputs_now().center_url.empty() && cfg.center_url.empty())
       throw usage_error("register needs --center URL (or [center] url in the configuration)");
-    st.set_registration_inputs(url, code);
+    if (const auto change = st.set_registration_inputs(url, code); !change.done())
+      throw error(exit_code::failure, change.refused + " ('fleetreg-terminal unregister')");
     const auto state = terminal::register_now(cfg, st, false);
     const auto reg = st.load().registration;
     if (state == terminal::registration_state::registered) {
@@ -247,6 +267,19 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
     if (state == terminal::registration_state::pending)
       throw error(exit_code::unavailable, reg.last_error + "; the code stays pending for 'fleetreg-terminal run'");
     throw error(exit_code::failure, reg.last_error);
+  }
+  if (cmd == "unregister") {
+    parse_sub(argc, argv, {}, {});
+    terminal::store st(cfg.state_dir);
+    const auto change = st.unregister();
+    if (!change.done()) throw error(exit_code::failure, change.refused);
+    const auto forgotten = st.forget_registration();
+    if (!forgotten) throw error(exit_code::failure, "a registration was made meanwhile; nothing was forgotten");
+    log::notice(terminal::format_unregister_audit(panel_user(), change.before, *forgotten));
+    std::printf("unregistered (was %s); credential %s, %lld unsent readings dropped\n",
+                std::string(terminal::to_string(change.before.state)).c_str(),
+                forgotten->credential_removed ? "deleted" : "none", static_cast<long long>(forgotten->readings_dropped));
+    return 0;
   }
   if (cmd == "run") {
     parse_sub(argc, argv, {}, {});
@@ -265,6 +298,7 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   log::set_program("fleetreg-terminal");
+  invoking_uid = ::getuid();
   std::string config_path, state_dir;
   static const option long_options[] = {
       {"config", required_argument, nullptr, 'c'}, {"state-dir", required_argument, nullptr, 's'},

@@ -14,6 +14,7 @@
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/subagent/mib_view.hpp"
+#include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
 
 namespace fleetreg::subagent {
@@ -60,7 +61,20 @@ snmp::value value_of(const netsnmp_variable_list* vb) {
   v.type = static_cast<snmp::value_type>(vb->type);
   if (vb->type == ASN_OCTET_STR && vb->val.string)
     v.octets.assign(reinterpret_cast<const char*>(vb->val.string), vb->val_len);
+  if (vb->type == ASN_INTEGER && vb->val.integer) v.integer = *vb->val.integer;
   return v;
+}
+
+// Who sent a SET, as far as a subagent can tell: AgentX (RFC 2741) passes the
+// SNMP context but not the security name or community, which stay in snmpd;
+// snmpd's VACM decided that this principal may write (in the shipped
+// configuration only the SNMPv3 authPriv users of group fleetregPanel).
+std::string requester(const netsnmp_agent_request_info* info) {
+  std::string context;
+  if (info && info->asp && info->asp->pdu && info->asp->pdu->contextName)
+    context.assign(info->asp->pdu->contextName, info->asp->pdu->contextNameLen);
+  return "via=snmp context=" + (context.empty() ? std::string("\"\"") : log::quote(context)) +
+         " security_name=unknown";
 }
 
 /// The running subagent: owns the store connection and the current view.
@@ -137,14 +151,17 @@ class agent {
           reserve(requests, info);
           break;
         case MODE_SET_ACTION:
-          action(requests);
+          action(requests, info);
           break;
         case MODE_SET_UNDO:
           undo(requests);
           break;
         case MODE_SET_COMMIT:
+          commit();
+          break;
         case MODE_SET_FREE:
           undo_.reset();
+          unregistering_ = false;
           break;
         default:
           break;
@@ -181,7 +198,11 @@ class agent {
     }
   }
 
+  // Checks each varbind: writable object, type, length, value; then the
+  // registration rule against the store's state now (not the view, which may
+  // be a refresh interval old): inconsistentValue, so nothing changes.
   void reserve(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+    std::optional<terminal::registration_inputs> now;
     for (auto* r = requests; r; r = r->next) {
       const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
       const auto what = classify_set(view_, name);
@@ -189,42 +210,98 @@ class agent {
         netsnmp_set_request_error(info, r, static_cast<int>(*refused));
         continue;
       }
-      const auto status = check_set_value(std::get<set_target>(what), value_of(r->requestvb));
-      if (status != snmp::error_status::no_error) netsnmp_set_request_error(info, r, static_cast<int>(status));
+      const auto target = std::get<set_target>(what);
+      const auto value = value_of(r->requestvb);
+      const auto status = check_set_value(target, value);
+      if (status != snmp::error_status::no_error) {
+        netsnmp_set_request_error(info, r, static_cast<int>(status));
+        continue;
+      }
+      const auto write = requested_write(target, value);
+      if (!write) continue;
+      if (!now) now = store_.registration_inputs_now();
+      if (const auto why = terminal::registration_write_refused(now->state, *write)) {
+        netsnmp_set_request_error(info, r, SNMP_ERR_INCONSISTENTVALUE);
+        // The URL asked for is worth keeping (someone tried to move a
+        // registration); a code is never logged.
+        log::warning(std::string("SET of ") + object_name(target) + " refused (inconsistentValue): " + *why + " " +
+                     requester(info) + " center_url=" + log::quote(now->center_url) +
+                     (target == set_target::center_url ? " requested_center_url=" + log::quote(value.octets) : ""));
+      }
     }
   }
 
   // Writes every accepted varbind of the PDU in one transaction (AgentX
-  // CommitSet); UNDO puts the previous inputs back.
-  void action(netsnmp_request_info* requests) {
-    std::optional<std::string> url, code;
+  // CommitSet); UNDO puts the previous registration back. An unregister's
+  // irreversible part (credential, unsent readings) waits for COMMIT.
+  void action(netsnmp_request_info* requests, netsnmp_agent_request_info* info) {
+    terminal::registration_change change;
     for (auto* r = requests; r; r = r->next) {
       const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
       const auto what = classify_set(view_, name);
       if (!std::holds_alternative<set_target>(what)) continue;
-      auto text = value_of(r->requestvb).octets;
-      if (std::get<set_target>(what) == set_target::center_url)
-        url = std::move(text);
-      else
-        code = std::move(text);
+      auto value = value_of(r->requestvb);
+      switch (std::get<set_target>(what)) {
+        case set_target::center_url:
+          change.center_url = std::move(value.octets);
+          break;
+        case set_target::provisional_code:
+          change.code = std::move(value.octets);
+          break;
+        case set_target::action:
+          change.unregister = change.unregister || requested_write(set_target::action, value).has_value();
+          break;
+      }
     }
+    if (!change.unregister && !change.center_url && !change.code) return;  // frtRegAction none(1)
+    terminal::registration_change_result result;
     try {
-      undo_ = store_.set_registration_inputs(url, code);
+      result = store_.change_registration(change);
     } catch (const std::exception& e) {
       log::error(std::string("cannot record the registration input: ") + e.what());
       netsnmp_request_set_error_all(requests, SNMP_ERR_COMMITFAILED);
       return;
     }
+    if (!result.done()) {
+      // The state changed between the check and now (`run` began a registration).
+      log::warning("SET refused (commitFailed): " + result.refused + " " + requester(info));
+      netsnmp_request_set_error_all(requests, SNMP_ERR_COMMITFAILED);
+      return;
+    }
+    undo_ = result.before;
+    unregistering_ = change.unregister;
+    who_ = requester(info);
     // Never log the code itself.
-    log::notice(std::string("registration input set over SNMP:") + (url ? " center_url=" + log::quote(*url) : "") +
-                (code ? " provisional_code=(hidden)" : ""));
+    log::notice(std::string("registration input set over SNMP:") + (change.unregister ? " unregister" : "") +
+                (change.center_url ? " center_url=" + log::quote(*change.center_url) : "") +
+                (change.code ? " provisional_code=(hidden)" : "") + " " + who_);
     reload();
   }
 
+  // The SET is final: an unregister now forgets the old registration's
+  // credential and unsent readings, and says so in the audit line. COMMIT
+  // must not fail; a problem is logged.
+  void commit() noexcept {
+    if (unregistering_ && undo_) {
+      try {
+        if (const auto forgotten = store_.forget_registration())
+          log::notice(terminal::format_unregister_audit(who_, *undo_, *forgotten));
+        else
+          log::warning("unregister over SNMP: a registration is in effect again, nothing was forgotten " + who_);
+        reload();
+      } catch (const std::exception& e) {
+        log::error(std::string("unregister over SNMP: ") + e.what() + " " + who_);
+      }
+    }
+    undo_.reset();
+    unregistering_ = false;
+  }
+
   void undo(netsnmp_request_info* requests) {
+    unregistering_ = false;
     if (!undo_) return;
     try {
-      store_.restore_registration_inputs(*undo_);
+      store_.restore_registration(*undo_);
       reload();
     } catch (const std::exception& e) {
       log::error(std::string("cannot undo a registration input: ") + e.what());
@@ -237,7 +314,9 @@ class agent {
   std::chrono::milliseconds refresh_;
   std::int64_t data_version_ = -1;
   mib_view view_;
-  std::optional<terminal::registration_inputs> undo_;
+  std::optional<terminal::registration_record> undo_;
+  bool unregistering_ = false;  ///< the SET in progress unregisters
+  std::string who_;             ///< its requester, for the audit line
 };
 
 }  // namespace

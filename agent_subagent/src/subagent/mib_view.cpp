@@ -158,6 +158,7 @@ mib_view mib_view::build(const terminal::terminal_state& t) {
   add(append(tm::reg_last_error, {0}), text(truncate(r.last_error, 255)));
   add(append(tm::reg_last_error_time, {0}),
       text(snmp::date_and_time(r.last_error_time ? to_unix(*r.last_error_time) : 0)));
+  add(append(tm::reg_action, {0}), integer(static_cast<int>(tm::reg_action_value::none)));
 
   // HOST-RESOURCES-MIB: the printer is device 1.
   const auto d = pm::printer_device_index;
@@ -216,6 +217,7 @@ std::variant<set_target, snmp::error_status> classify_set(const mib_view& view, 
   };
   if (is(tm::reg_center_url)) return set_target::center_url;
   if (is(tm::reg_provisional_code)) return set_target::provisional_code;
+  if (is(tm::reg_action)) return set_target::action;
   if (view.find(name)) return snmp::error_status::not_writable;
   // No such instance: noCreation for an instance of a known object, else
   // notWritable (RFC 3416 4.2.5: the object is not accessible for writing).
@@ -223,6 +225,13 @@ std::variant<set_target, snmp::error_status> classify_set(const mib_view& view, 
 }
 
 snmp::error_status check_set_value(set_target target, const snmp::value& v) {
+  if (target == set_target::action) {
+    if (v.type != value_type::integer) return snmp::error_status::wrong_type;
+    return v.integer == static_cast<int>(tm::reg_action_value::none) ||
+                   v.integer == static_cast<int>(tm::reg_action_value::unregister)
+               ? snmp::error_status::no_error
+               : snmp::error_status::wrong_value;
+  }
   if (v.type != value_type::octet_string) return snmp::error_status::wrong_type;
   switch (target) {
     case set_target::center_url:
@@ -234,8 +243,35 @@ snmp::error_status check_set_value(set_target target, const snmp::value& v) {
       if (v.octets.size() > terminal::max_provisional_code_length) return snmp::error_status::wrong_length;
       if (terminal::validate_code(v.octets)) return snmp::error_status::wrong_value;
       break;
+    case set_target::action:
+      break;
   }
   return snmp::error_status::no_error;
+}
+
+std::optional<terminal::registration_write> requested_write(set_target target, const snmp::value& v) {
+  switch (target) {
+    case set_target::center_url:
+      return terminal::registration_write::center_url;
+    case set_target::provisional_code:
+      return terminal::registration_write::provisional_code;
+    case set_target::action:
+      if (v.integer == static_cast<int>(tm::reg_action_value::unregister)) return terminal::registration_write::unregister;
+      break;
+  }
+  return std::nullopt;
+}
+
+const char* object_name(set_target target) noexcept {
+  switch (target) {
+    case set_target::center_url:
+      return "frtRegCenterUrl.0";
+    case set_target::provisional_code:
+      return "frtRegProvisionalCode.0";
+    case set_target::action:
+      break;
+  }
+  return "frtRegAction.0";
 }
 
 }  // namespace fleetreg::subagent

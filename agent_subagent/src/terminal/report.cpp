@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "fleetreg/core/log.hpp"
+
 namespace fleetreg::terminal {
 namespace {
 
@@ -130,6 +132,14 @@ std::string format_json(const terminal_state& t) {
        ",\"last_error\":" + json_string(r.last_error) +
        ",\"last_error_time\":" + (r.last_error_time ? json_string(format_utc(*r.last_error_time)) : "null") + "}}\n";
   return o;
+}
+
+std::string format_unregister_audit(std::string_view who, const registration_record& before,
+                                    const forgotten_registration& forgotten) {
+  return "audit: terminal unregistered " + std::string(who) + " was=" + std::string(to_string(before.state)) +
+         " site=" + log::quote(before.site_id) + " center_url=" + log::quote(before.center_url) +
+         " readings_dropped=" + std::to_string(forgotten.readings_dropped) +
+         " credential=" + (forgotten.credential_removed ? "deleted" : "none");
 }
 
 }  // namespace fleetreg::terminal

@@ -46,4 +46,18 @@ std::optional<registration_state> parse_registration_state(std::string_view n) n
   return value_of(registration_names, n);
 }
 
+bool registration_in_effect(registration_state s) noexcept {
+  return s == registration_state::registering || s == registration_state::registered ||
+         s == registration_state::revoked;
+}
+
+std::optional<std::string> registration_write_refused(registration_state s, registration_write w) {
+  if (s == registration_state::registering)
+    return std::string("a registration is in progress; try again when it has ended");
+  if (w == registration_write::unregister || !registration_in_effect(s)) return std::nullopt;
+  const std::string what = w == registration_write::center_url ? "the center URL" : "a provisional code";
+  return "the terminal is " + std::string(to_string(s)) + ": " + what +
+         " can be entered only after the terminal is unregistered";
+}
+
 }  // namespace fleetreg::terminal

@@ -101,6 +101,24 @@ std::vector<supply> read_supplies(sqlite::database& db) {
   return out;
 }
 
+// Terminal mode's outbox (rest_client::outbox) is a table in this store,
+// created by `fleetreg-terminal run`; the subagent never links the HTTP side,
+// so it knows the table by name only to empty it.
+constexpr std::string_view outbox_table = "outbox";
+
+// Deletes every reading waiting in the outbox, when there is one; returns how many.
+std::int64_t drop_outbox(sqlite::database& db) {
+  sqlite::statement exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  exists.bind(1, outbox_table);
+  if (!exists.step()) return 0;
+  exists.reset();
+  sqlite::statement count(db, "SELECT count(*) FROM " + std::string(outbox_table));
+  const auto n = count.step() ? count.column_int(0) : 0;
+  count.reset();
+  if (n > 0) db.exec("DELETE FROM " + std::string(outbox_table));
+  return n;
+}
+
 bool color_capable(sqlite::database& db) {
   sqlite::statement q(db, "SELECT color FROM identity WHERE id = 1");
   return q.step() && q.column_int(0) != 0;
@@ -173,7 +191,8 @@ void store::create(const std::string& state_dir, const identity& id, bool color,
 }
 
 store::store(const std::string& state_dir, const clock& clk)
-    : db_([&] {
+    : state_dir_(state_dir),
+      db_([&] {
         const auto path = store_path(state_dir);
         if (::access(path.c_str(), F_OK) != 0)
           throw error(exit_code::io, "no terminal in " + state_dir + " (run 'fleetreg-terminal init' first)");
@@ -281,31 +300,101 @@ registration_inputs store::registration_inputs_now() {
   return r;
 }
 
-registration_inputs store::set_registration_inputs(const std::optional<std::string>& center_url,
-                                                   const std::optional<std::string>& code) {
-  sqlite::transaction tx(db_);
-  auto before = registration_inputs_now();
-  if (center_url) {
-    sqlite::statement up(db_, "UPDATE registration SET center_url = ?1");
-    up.bind(1, *center_url);
-    up.run();
+registration_record store::registration_now() {
+  registration_record r;
+  sqlite::statement q(db_,
+                      "SELECT state, center_url, pending_code, site_id, idempotency_key, last_report, "
+                      "last_error, last_error_time FROM registration");
+  if (q.step()) {
+    r.state = parse_registration_state(q.column_text(0)).value_or(registration_state::unregistered);
+    r.center_url = q.column_text(1);
+    r.pending_code = q.column_text(2);
+    r.site_id = q.column_text(3);
+    r.idempotency_key = q.column_text(4);
+    if (!q.column_is_null(5)) r.last_report = q.column_int(5);
+    r.last_error = q.column_text(6);
+    if (!q.column_is_null(7)) r.last_error_time = q.column_int(7);
   }
-  if (code) {
-    // Stored in canonical form; validate_code() has accepted it.
-    sqlite::statement up(db_, "UPDATE registration SET pending_code = ?1, state = 'pending'");
-    up.bind(1, provisional_code::normalize(*code));
-    up.run();
-  }
-  tx.commit();
-  return before;
+  return r;
 }
 
-void store::restore_registration_inputs(const registration_inputs& before) {
+registration_change_result store::change_registration(const registration_change& c) {
+  // BEGIN IMMEDIATE: the rule is checked against the state this transaction
+  // changes, so `run` cannot move it to registering in between.
   sqlite::transaction tx(db_);
-  sqlite::statement up(db_, "UPDATE registration SET center_url = ?1, pending_code = ?2, state = ?3");
-  up.bind(1, before.center_url).bind(2, before.pending_code).bind(3, to_string(before.state));
+  registration_change_result result;
+  result.before = registration_now();
+  const auto check = [&](bool asked, registration_write w) {
+    if (asked && result.refused.empty())
+      if (auto why = registration_write_refused(result.before.state, w)) result.refused = std::move(*why);
+  };
+  check(c.unregister, registration_write::unregister);
+  check(c.center_url.has_value(), registration_write::center_url);
+  check(c.code.has_value(), registration_write::provisional_code);
+  if (!result.done()) return result;  // rolled back: nothing written
+  if (c.unregister)
+    db_.exec(
+        "UPDATE registration SET state = 'unregistered', site_id = '', pending_code = '', idempotency_key = '', "
+        "last_report = NULL, last_error = '', last_error_time = NULL");
+  if (c.center_url) {
+    sqlite::statement up(db_, "UPDATE registration SET center_url = ?1");
+    up.bind(1, *c.center_url);
+    up.run();
+  }
+  if (c.code) {
+    // Stored in canonical form; validate_code() has accepted it. A new code
+    // gets a new Idempotency-Key at its first attempt.
+    sqlite::statement up(db_, "UPDATE registration SET pending_code = ?1, idempotency_key = '', state = 'pending'");
+    up.bind(1, provisional_code::normalize(*c.code));
+    up.run();
+  }
+  tx.commit();
+  return result;
+}
+
+registration_change_result store::set_registration_inputs(const std::optional<std::string>& center_url,
+                                                          const std::optional<std::string>& code) {
+  return change_registration({.unregister = false, .center_url = center_url, .code = code});
+}
+
+registration_change_result store::unregister() {
+  return change_registration({.unregister = true, .center_url = std::nullopt, .code = std::nullopt});
+}
+
+void store::restore_registration(const registration_record& r) {
+  sqlite::transaction tx(db_);
+  sqlite::statement up(db_,
+                       "UPDATE registration SET state = ?1, center_url = ?2, pending_code = ?3, site_id = ?4, "
+                       "idempotency_key = ?5, last_report = ?6, last_error = ?7, last_error_time = ?8");
+  up.bind(1, to_string(r.state)).bind(2, r.center_url).bind(3, r.pending_code).bind(4, r.site_id);
+  up.bind(5, r.idempotency_key);
+  if (r.last_report)
+    up.bind(6, *r.last_report);
+  else
+    up.bind_null(6);
+  up.bind(7, r.last_error);
+  if (r.last_error_time)
+    up.bind(8, *r.last_error_time);
+  else
+    up.bind_null(8);
   up.run();
   tx.commit();
+}
+
+std::optional<forgotten_registration> store::forget_registration() {
+  forgotten_registration f;
+  {
+    sqlite::transaction tx(db_);
+    if (registration_in_effect(registration_now().state)) return std::nullopt;
+    f.readings_dropped = drop_outbox(db_);
+    tx.commit();
+  }
+  // After the commit: until then the state said no registration, so nothing
+  // read the credential; a registration made later writes a new one.
+  std::error_code ec;
+  f.credential_removed = std::filesystem::remove(std::filesystem::path(state_dir_) / credential_file_name, ec);
+  if (ec) throw std::system_error(ec, "cannot delete the credential in " + state_dir_);
+  return f;
 }
 
 std::optional<registration_attempt> store::begin_registration(bool resume) {
@@ -328,11 +417,19 @@ std::optional<registration_attempt> store::begin_registration(bool resume) {
   return a;
 }
 
-void store::registration_succeeded(const std::string& site_id) {
+std::int64_t store::registration_succeeded(const std::string& site_id) {
+  sqlite::transaction tx(db_);
+  // Readings are taken only while registered and an unregister drops them:
+  // any still here belong to an earlier registration (a crash between an
+  // unregister's two steps, a store from before the rule) and never go to
+  // this one's center.
+  const auto dropped = drop_outbox(db_);
   sqlite::statement up(db_, "UPDATE registration SET state = 'registered', site_id = ?1, pending_code = '', "
                             "idempotency_key = '', last_error = '', last_error_time = NULL");
   up.bind(1, site_id);
   up.run();
+  tx.commit();
+  return dropped;
 }
 
 void store::registration_failed(const std::string& why, bool final) {

@@ -14,6 +14,10 @@
 namespace fleetreg::terminal {
 namespace {
 
+constexpr const char* revoked_message =
+    "the center revoked this terminal's credential: unregister it (frtRegAction = unregister, or "
+    "'fleetreg-terminal unregister'), then enter a new provisional code";
+
 std::string credential_path(const config& cfg) { return cfg.state_dir + "/" + credential_file_name; }
 
 rest_client::center_options center_of(const config& cfg, const std::string& url) {
@@ -49,7 +53,9 @@ registration_state register_now(const config& cfg, store& st, bool resume,
                                              attempt->idempotency_key);
     // The credential on disk first: registered never shows without it.
     write_private_file(credential_path(cfg), r.credential + "\n");
-    st.registration_succeeded(r.site_id);
+    if (const auto dropped = st.registration_succeeded(r.site_id); dropped > 0)
+      log::warning("dropped " + std::to_string(dropped) +
+                   " unsent readings of an earlier registration: they never go to this one's center");
     log::notice("registered with " + url + " site=" + r.site_id);
     for (const auto& a : r.results)
       if (!a.reporting())
@@ -97,6 +103,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
         sleep_while_running(std::max<std::chrono::milliseconds>(retry_backoff(++failures), asked), keep_running);
         continue;
       }
+      t = st.load();  // the registration just made (its site)
     }
     resume = false;
     failures = 0;
@@ -105,6 +112,12 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       continue;
     }
     const auto credential = read_first_line(credential_path(cfg));
+    if (credential.empty()) {
+      // Unregistered between the load above and now (the credential is
+      // deleted after the state changed): the next load says so.
+      sleep_while_running(std::chrono::seconds(1), keep_running);
+      continue;
+    }
     const auto url = t.registration.center_url.empty() ? cfg.center_url : t.registration.center_url;
     if (!center || url != center_url) {
       center = std::make_unique<rest_client::center_client>(center_of(cfg, url), cfg.wait + std::chrono::seconds(30));
@@ -116,7 +129,7 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
     if (delivered.acknowledged > 0) st.set_last_report();
     if (delivered.revoked) {
       st.set_revoked(delivered.error);
-      log::error("the center revoked this terminal's credential: enter a new provisional code");
+      log::error(revoked_message);
       continue;
     }
     if (!delivered.error.empty()) st.set_report_error(delivered.error);
@@ -127,9 +140,19 @@ void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
       continue;
     }
     const auto poll = center->wait_for_requests(credential, pacing.wait());
+    // A long-poll may outlive the registration it was made for (an unregister
+    // meanwhile): nothing in its answer applies then — no revocation, no
+    // rotated credential written back, no request answered.
+    if (const auto now = st.load().registration;
+        now.state != registration_state::registered || now.site_id != t.registration.site_id) {
+      log::notice("ignoring the answer of " + url + " to a long-poll made before the terminal was unregistered" +
+                  (poll.request_ids.empty() ? std::string()
+                                            : " (" + std::to_string(poll.request_ids.size()) + " requests unanswered)"));
+      continue;
+    }
     if (poll.revoked) {
       st.set_revoked(poll.error);
-      log::error("the center revoked this terminal's credential: enter a new provisional code");
+      log::error(revoked_message);
       continue;
     }
     if (poll.new_credential) {

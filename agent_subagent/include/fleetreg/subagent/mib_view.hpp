@@ -44,16 +44,25 @@ class mib_view {
   std::vector<entry> entries_;
 };
 
-/// The objects a SET may write.
-enum class set_target { center_url, provisional_code };
+/// The objects a SET may write: frtRegCenterUrl, frtRegProvisionalCode, frtRegAction.
+enum class set_target { center_url, provisional_code, action };
 
 /// Decides what a SET of `name` does: a writable target, or the error-status
 /// to refuse it with (notWritable for existing read-only objects, noCreation
 /// for instances that do not exist).
 std::variant<set_target, snmp::error_status> classify_set(const mib_view& view, std::span<const snmp::subid> name);
 
-/// Checks the value of a SET for `target`: wrongType unless an OCTET STRING,
-/// wrongLength past the size limit, wrongValue for a malformed URL or code.
+/// Checks the value of a SET for `target`: wrongType unless an OCTET STRING
+/// (an INTEGER for frtRegAction), wrongLength past the size limit, wrongValue
+/// for a malformed URL or code or an action other than none or unregister.
 snmp::error_status check_set_value(set_target target, const snmp::value& v);
+
+/// The registration write a SET with a checked value asks for; nullopt for
+/// frtRegAction none(1), which changes nothing. Whether it is allowed depends
+/// on the registration state (terminal::registration_write_refused).
+std::optional<terminal::registration_write> requested_write(set_target target, const snmp::value& v);
+
+/// The MIB name of a SET target's instance, for log lines ("frtRegCenterUrl.0").
+const char* object_name(set_target target) noexcept;
 
 }  // namespace fleetreg::subagent

@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include <string_view>
+
 #include "fleetreg/terminal/state.hpp"
+#include "fleetreg/terminal/store.hpp"
 
 namespace fleetreg::terminal {
 
@@ -12,5 +15,11 @@ namespace fleetreg::terminal {
 std::string format_text(const terminal_state& t);
 /// The same as one JSON object (`show --json`).
 std::string format_json(const terminal_state& t);
+
+/// The audit line of an unregister, for the log: who asked (`who`, already
+/// in key=value form), the registration it ended (state, site, center) and
+/// what was forgotten (readings dropped, credential removed).
+std::string format_unregister_audit(std::string_view who, const registration_record& before,
+                                    const forgotten_registration& forgotten);
 
 }  // namespace fleetreg::terminal

@@ -24,6 +24,23 @@ enum class registration_state { unregistered, pending, registering, registered, 
 std::string_view to_string(registration_state s) noexcept;
 std::optional<registration_state> parse_registration_state(std::string_view name) noexcept;
 
+/// A change to the registration that a serviceperson asks for (an SNMP SET
+/// or the panel).
+enum class registration_write { center_url, provisional_code, unregister };
+
+/// True while a registration is in effect or being made (registering,
+/// registered, revoked): the terminal holds, or is about to hold, a
+/// credential of that center and readings taken for it.
+bool registration_in_effect(registration_state s) noexcept;
+
+/// The rule for registration writes. The center URL and a provisional code
+/// may be written only while no registration is in effect (unregistered,
+/// pending, failed), so an existing credential and its readings never go to
+/// another center; unregister is allowed in every state but registering
+/// (the center's answer is on its way). Returns why `w` is refused in state
+/// `s`, in words for a log line or the panel, or nullopt when it is allowed.
+std::optional<std::string> registration_write_refused(registration_state s, registration_write w);
+
 struct device_status {
   device_state state = device_state::idle;
   std::string message;  ///< why, for a serviceperson; empty when idle

@@ -13,9 +13,6 @@
 /// subagent; they share only the store.
 namespace fleetreg::terminal {
 
-/// File name of the formal credential (mode 0600) in the state directory.
-inline constexpr const char* credential_file_name = "credential";
-
 /// Carries out a pending registration now (`resume`: also one a crash left
 /// in `registering`): identity + code → formal credential stored 0600, state
 /// registered. A refusal leaves state failed with the center's words; an
@@ -33,8 +30,9 @@ registration_state register_now(const config& cfg, store& st, bool resume,
 /// backoff). Paced by rest_client::center_pacing: Retry-After honoured,
 /// refusals backed off up to 5 minutes and logged once, the wait clamped to
 /// the center's maximum, wait 0 polled every 30 s. A revoked credential
-/// stops reporting until a new code is entered. Returns when keep_running
-/// becomes 0 (a pause ends within 100 ms).
+/// stops reporting until the terminal is unregistered and a new code
+/// entered; the answer to a long-poll that outlived an unregister is
+/// ignored. Returns when keep_running becomes 0 (a pause ends within 100 ms).
 void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
 
 }  // namespace fleetreg::terminal

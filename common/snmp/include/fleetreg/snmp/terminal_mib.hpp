@@ -52,6 +52,7 @@ inline const oid_vector reg_site_id = append(root, {1, 5, 4});
 inline const oid_vector reg_last_report = append(root, {1, 5, 5});
 inline const oid_vector reg_last_error = append(root, {1, 5, 6});
 inline const oid_vector reg_last_error_time = append(root, {1, 5, 7});
+inline const oid_vector reg_action = append(root, {1, 5, 8});
 
 /// frtStatusState values.
 enum class status_value : int { idle = 1, busy = 2, error = 3, unknown = 4 };
@@ -64,6 +65,8 @@ enum class reg_state_value : int {
   failed = 5,
   revoked = 6
 };
+/// frtRegAction values: reads none; writing unregister ends the registration.
+enum class reg_action_value : int { none = 1, unregister = 2 };
 
 }  // namespace fleetreg::snmp::terminal_mib
 
