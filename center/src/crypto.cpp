@@ -10,9 +10,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "fleetreg/core/error.hpp"
-#include "fleetreg/core/log.hpp"
 
 namespace fleetreg::center::crypto {
 
@@ -53,12 +54,20 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
                                          "(delete the file first if that is what you want)");
   };
   if (::lstat(path.c_str(), &st) == 0) throw exists();
+  // Run as root, what is made goes to the owner of `owner_dir`.
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  struct stat owner_st {};
+  if (!owner_dir.empty() && ::geteuid() == 0 && ::stat(owner_dir.c_str(), &owner_st) == 0 && owner_st.st_uid != 0)
+    owner.emplace(owner_st.st_uid, owner_st.st_gid);
   const auto dir = fs::path(path).parent_path();
   if (!dir.empty() && !fs::exists(dir)) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw error(exit_code::io, "cannot create the directory " + dir.string() + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
+    if (owner && ::chown(dir.c_str(), owner->first, owner->second) != 0)
+      throw error(exit_code::io, "cannot give " + dir.string() + " to the owner of " + owner_dir + ": " +
+                                     std::strerror(errno));
   }
 
   digest key{};
@@ -80,11 +89,8 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
     return error(exit_code::io, what + ": " + std::strerror(saved));
   };
   if (::fchmod(fd, 0600) != 0) throw fail("cannot chmod " + temp);
-  if (!owner_dir.empty() && ::geteuid() == 0) {
-    struct stat owner {};
-    if (::stat(owner_dir.c_str(), &owner) == 0 && owner.st_uid != 0 && ::fchown(fd, owner.st_uid, owner.st_gid) != 0)
-      throw fail("cannot give " + temp + " to the owner of " + owner_dir);
-  }
+  if (owner && ::fchown(fd, owner->first, owner->second) != 0)
+    throw fail("cannot give " + temp + " to the owner of " + owner_dir);
   if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0)
     throw fail("cannot write the server key file " + path);
   sodium_memzero(text.data(), text.size());
@@ -102,7 +108,6 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
     ::fsync(dfd);
     ::close(dfd);
   }
-  log::notice("created a new server key in " + path + " (fingerprint " + key_fingerprint(key) + ")");
   return key;
 }
 
