@@ -58,6 +58,7 @@ database = $work/$1.db
 secret_file = $work/$1.secret
 $3
 CONF
+  "$build/center/fleetreg-centerctl" -c "$work/$1.conf" key init >/dev/null
   "$build/center/fleetreg-center" -c "$work/$1.conf" 2>"$work/$1.log" &
   pids+=($!)
 }

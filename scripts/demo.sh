@@ -93,6 +93,8 @@ database = $work/center/center.db
 secret_file = $work/center/center.secret
 CONF
   mkdir -p "$work/center"
+  # The server key that provisional codes are hashed with: made once, explicitly.
+  "$centerctl" -c "$work/center.conf" key init >/dev/null
   daemon center "$center" -c "$work/center.conf"
   wait_tcp 127.0.0.1 8080 || { cat "$work/center.log" >&2; die "the center did not start"; }
   say "fleetreg-center pid $last_pid on 127.0.0.1:8080 (namespace $ns)"

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/crypto.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "fleetreg/core/error.hpp"
-#include "fleetreg/core/log.hpp"
 
 namespace fleetreg::center::crypto {
 
@@ -17,31 +21,21 @@ void init() {
   if (sodium_init() < 0) throw error(exit_code::software, "libsodium cannot be initialised");
 }
 
-digest load_or_create_server_key(const std::string& path) {
+digest load_server_key(const std::string& path) {
   digest key{};
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    std::error_code ec;
-    const auto dir = std::filesystem::path(path).parent_path();
-    if (!dir.empty() && !std::filesystem::exists(dir)) {
-      std::filesystem::create_directories(dir, ec);
-      ::chmod(dir.c_str(), 0700);
-    }
-    randombytes_buf(key.data(), key.size());
-    char hex[65];
-    sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
-    const mode_t old = ::umask(077);
-    std::ofstream out(path, std::ios::trunc);
-    out << hex << "\n";
-    out.close();
-    ::umask(old);
-    if (!out) throw error(exit_code::io, "cannot write the server key file " + path);
-    log::notice("generated a new server key in " + path);
-    return key;
+    if (errno == ENOENT)
+      throw error(exit_code::config, "the server key file " + path +
+                                         " does not exist: put back the one from your backups, or create a key once "
+                                         "with 'fleetreg-centerctl key init' (a new key voids every outstanding "
+                                         "provisional code)");
+    throw error(exit_code::config, "cannot read the server key file " + path + ": " + std::strerror(errno));
   }
   if (st.st_mode & 077)
     throw error(exit_code::config, "the server key file " + path + " is readable by others; chmod 600 it");
   std::ifstream in(path);
+  if (!in) throw error(exit_code::config, "cannot read the server key file " + path + ": " + std::strerror(errno));
   std::string hex;
   in >> hex;
   std::size_t len = 0;
@@ -49,6 +43,85 @@ digest load_or_create_server_key(const std::string& path) {
       sodium_hex2bin(key.data(), key.size(), hex.c_str(), hex.size(), nullptr, &len, nullptr) != 0 || len != 32)
     throw error(exit_code::config, "the server key file " + path + " does not hold 64 hex digits");
   return key;
+}
+
+digest create_server_key(const std::string& path, const std::string& owner_dir) {
+  namespace fs = std::filesystem;
+  struct stat st {};
+  auto exists = [&] {
+    return error(exit_code::failure, "the server key file " + path +
+                                         " exists already: a new key would void every outstanding provisional code "
+                                         "(delete the file first if that is what you want)");
+  };
+  if (::lstat(path.c_str(), &st) == 0) throw exists();
+  // Run as root, what is made goes to the owner of `owner_dir`.
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  struct stat owner_st {};
+  if (!owner_dir.empty() && ::geteuid() == 0 && ::stat(owner_dir.c_str(), &owner_st) == 0 && owner_st.st_uid != 0)
+    owner.emplace(owner_st.st_uid, owner_st.st_gid);
+  const auto dir = fs::path(path).parent_path();
+  if (!dir.empty() && !fs::exists(dir)) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw error(exit_code::io, "cannot create the directory " + dir.string() + ": " + ec.message());
+    ::chmod(dir.c_str(), 0700);
+    if (owner && ::chown(dir.c_str(), owner->first, owner->second) != 0)
+      throw error(exit_code::io, "cannot give " + dir.string() + " to the owner of " + owner_dir + ": " +
+                                     std::strerror(errno));
+  }
+
+  digest key{};
+  randombytes_buf(key.data(), key.size());
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
+  std::string text = std::string(hex) + "\n";
+  sodium_memzero(hex, sizeof hex);
+
+  // A temporary file (mkstemp: 0600), synced, then link()ed to the name:
+  // link never replaces an existing file, so two key inits cannot both win.
+  std::string temp = path + ".new-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw error(exit_code::io, "cannot write the server key file " + path + ": " + std::strerror(errno));
+  auto fail = [&](const std::string& what) {
+    const int saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return error(exit_code::io, what + ": " + std::strerror(saved));
+  };
+  if (::fchmod(fd, 0600) != 0) throw fail("cannot chmod " + temp);
+  if (owner && ::fchown(fd, owner->first, owner->second) != 0)
+    throw fail("cannot give " + temp + " to the owner of " + owner_dir);
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0)
+    throw fail("cannot write the server key file " + path);
+  sodium_memzero(text.data(), text.size());
+  ::close(fd);
+  if (::link(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    if (saved == EEXIST) throw exists();
+    throw error(exit_code::io, "cannot write the server key file " + path + ": " + std::strerror(saved));
+  }
+  ::unlink(temp.c_str());
+  // The new name must survive a power cut too.
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return key;
+}
+
+std::string key_fingerprint(const digest& server_key) {
+  static constexpr std::string_view label = "fleetreg server key fingerprint v1";
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(label.data()), label.size());
+  crypto_hash_sha256_update(&st, server_key.data(), server_key.size());
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  char hex[17];
+  sodium_bin2hex(hex, sizeof hex, out, 8);
+  return hex;
 }
 
 digest code_hash(const digest& server_key, std::string_view canonical_code) {

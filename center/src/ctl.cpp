@@ -5,8 +5,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
+#include "fleetreg/center/backup.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
@@ -17,10 +19,16 @@ namespace fleetreg::center {
 
 const char* const ctl_commands_usage =
     "Commands:\n"
+    "  key init                                create the server key (secret_file, 0600, the\n"
+    "                                          center's user's); refused when one exists\n"
+    "  key fingerprint                         the installed server key's fingerprint\n"
     "  account add NAME [--admin]              create a dealer (or admin) account;\n"
     "                                          the password is read from stdin\n"
     "  account set NAME --code-validity D      default validity of the dealer's codes\n"
     "                                          (7d, 36h, 90m; 'default': the center's)\n"
+    "  account list                            accounts and whether they are disabled\n"
+    "  account disable NAME                    no more logins; its sessions end at once\n"
+    "  account enable NAME                     allow a disabled account to log in again\n"
     "  code issue --dealer NAME --customer NAME [--contact TEXT] [--reference TEXT]\n"
     "             [--validity D] [--single-site]\n"
     "                                          issue a provisional code (shown once)\n"
@@ -47,8 +55,16 @@ const char* const ctl_commands_usage =
     "                                          readings dated before it arriving later\n"
     "                                          are stored late and never billed\n"
     "  purge                                   drop the hashes of expired codes\n"
-    "  backup FILE                             consistent copy of the database\n"
-    "  restore FILE                            replace the database (center stopped)\n";
+    "  backup FILE                             consistent copy of the database, 0600, while\n"
+    "                                          the center runs; it records the server key's\n"
+    "                                          fingerprint, not the key: keep secret_file too\n"
+    "  restore FILE [--accept-other-key]       replace the database (refused while the center\n"
+    "                                          runs, or when FILE was made under another key)\n"
+    "\n"
+    "The server key is never made implicitly: fleetreg-center and 'code issue' refuse\n"
+    "to run without it. Run as root, fleetreg-centerctl becomes the owner of the\n"
+    "database's directory (the center's user) before it opens a file: a backup's\n"
+    "directory must be writable by that user.\n";
 
 namespace {
 
@@ -121,21 +137,45 @@ time_point parse_day(const std::string& text) {
 
 }  // namespace
 
+bool ctl_runs_as_root(const std::vector<std::string>& args) {
+  return args.size() >= 2 && args[0] == "key" && args[1] == "init";
+}
+
 int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* out, std::FILE* in) {
   if (args.empty()) throw usage_error("no command given (see --help)");
   const auto& cmd = args[0];
   const auto sub = args.size() > 1 ? args[1] : std::string();
+  crypto::init();
 
+  if (cmd == "key" && sub == "init") {
+    parse(args, 2, {}, {});
+    // Run as root, the file goes to the owner of the database's directory.
+    const auto key = crypto::create_server_key(cfg.secret_file,
+                                               std::filesystem::path(cfg.database).parent_path().string());
+    std::fprintf(out, "created the server key %s (fingerprint %s); back it up apart from the database\n",
+                 cfg.secret_file.c_str(), crypto::key_fingerprint(key).c_str());
+    return 0;
+  }
+  if (cmd == "key" && sub == "fingerprint") {
+    parse(args, 2, {}, {});
+    std::fprintf(out, "%s\n", crypto::key_fingerprint(crypto::load_server_key(cfg.secret_file)).c_str());
+    return 0;
+  }
   if (cmd == "restore") {
-    const auto o = parse(args, 1, {}, {});
+    const auto o = parse(args, 1, {}, {"accept-other-key"});
     if (o.positional.size() != 1) throw usage_error("restore needs one FILE");
-    sqlite_storage::restore(o.positional[0], cfg.database);
-    std::fprintf(out, "restored %s from %s\n", cfg.database.c_str(), o.positional[0].c_str());
+    const auto record = restore_backup(o.positional[0], cfg, crypto::load_server_key(cfg.secret_file),
+                                       o.has("accept-other-key"));
+    const auto made = record ? " (made " + record->made_at + ")" : std::string();
+    std::fprintf(out, "restored %s from %s%s\n", cfg.database.c_str(), o.positional[0].c_str(), made.c_str());
     return 0;
   }
 
-  crypto::init();
-  const auto key = crypto::load_or_create_server_key(cfg.secret_file);
+  // Only issuing a code (and a backup, which names the key) needs the server
+  // key: the other commands run without one, so accounts can be made before
+  // `key init`. It is never made here.
+  const bool needs_key = (cmd == "code" && sub == "issue") || cmd == "backup";
+  const auto key = needs_key ? crypto::load_server_key(cfg.secret_file) : crypto::digest{};
   sqlite_storage store(cfg.database);
   const auto& clk = system_clock_source::instance();
   operations svc(store, clk, cfg, key);
@@ -155,6 +195,21 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
     svc.create_account(op.name, o.positional[0], o.has("admin") ? role::admin : role::dealer, password);
     std::fprintf(out, "account %s created\n", o.positional[0].c_str());
+    return 0;
+  }
+  if (cmd == "account" && sub == "list") {
+    parse(args, 2, {}, {});
+    std::fprintf(out, "%-32s %-7s %s\n", "account", "role", "state");
+    for (const auto& a : store.list_accounts())
+      std::fprintf(out, "%-32s %-7s %s\n", a.name.c_str(), a.role == role::admin ? "admin" : "dealer",
+                   a.disabled ? "disabled" : "active");
+    return 0;
+  }
+  if (cmd == "account" && (sub == "disable" || sub == "enable")) {
+    const auto o = parse(args, 2, {}, {});
+    if (o.positional.size() != 1) throw usage_error("account " + sub + " needs one NAME");
+    svc.set_account_enabled(op.name, o.positional[0], sub == "enable");
+    std::fprintf(out, "account %s %sd\n", o.positional[0].c_str(), sub.c_str());
     return 0;
   }
   if (cmd == "code" && sub == "issue") {
@@ -353,8 +408,10 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   if (cmd == "backup") {
     const auto o = parse(args, 1, {}, {});
     if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
-    store.backup(o.positional[0]);
-    std::fprintf(out, "backed up %s to %s\n", cfg.database.c_str(), o.positional[0].c_str());
+    const auto record = write_backup(store, cfg, key, o.positional[0], clk.now());
+    std::fprintf(out, "backed up %s to %s (mode 0600); it needs the server key %s (fingerprint %s): keep a copy of "
+                 "that file too, apart from the backups\n",
+                 cfg.database.c_str(), o.positional[0].c_str(), record.key_file.c_str(), record.key_fingerprint.c_str());
     return 0;
   }
   throw usage_error("unknown command '" + cmd + (sub.empty() ? "" : " " + sub) + "' (see --help)");

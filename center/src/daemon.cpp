@@ -14,6 +14,7 @@
 #include "fleetreg/center/api.hpp"
 #include "fleetreg/center/web.hpp"
 #include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/database_lock.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/error.hpp"
@@ -23,6 +24,16 @@
 namespace fleetreg::center {
 
 void run(const config& cfg) {
+  crypto::init();
+  // Never made here: a new key would void every outstanding code unnoticed.
+  const auto key = crypto::load_server_key(cfg.secret_file);
+  // Held until the center ends (the kernel drops it even on SIGKILL): a
+  // restore refuses meanwhile, and so does a second center on this database.
+  const auto database_in_use = database_lock::try_acquire(cfg.database);
+  if (!database_in_use)
+    throw error(exit_code::failure, "another fleetreg-center (or a restore) holds " +
+                                        database_lock::path_for(cfg.database) + ": this database is in use");
+
   // Block the stop signals in every thread; this one waits for them.
   sigset_t stop;
   sigemptyset(&stop);
@@ -42,8 +53,6 @@ void run(const config& cfg) {
     log::warning("[http] max_connections = " + std::to_string(cfg.max_connections) + " but only " +
                  std::to_string(files.rlim_cur) +
                  " file descriptors are allowed (LimitNOFILE): connections beyond that are refused by the system");
-  crypto::init();
-  const auto key = crypto::load_or_create_server_key(cfg.secret_file);
   sqlite_storage store(cfg.database);
   // Integration tests run the real daemon at a shifted time to see codes expire.
   std::optional<offset_clock> shifted;

@@ -59,6 +59,15 @@ std::optional<std::chrono::seconds> operations::parse_validity(const std::string
   return v;
 }
 
+void operations::set_account_enabled(const std::string& actor, const std::string& name, bool enabled) {
+  // Not require_account: that one hides disabled accounts, which are the
+  // ones to enable again.
+  if (!store_.find_account(name)) throw error(exit_code::failure, "no account named '" + name + "'");
+  if (!enabled && name == actor) throw error(exit_code::failure, "you cannot disable your own account");
+  store_.set_account_disabled(name, !enabled);
+  store_.audit(actor, enabled ? "account.enable" : "account.disable", name, "", clock_.now());
+}
+
 operations::issued_code operations::issue_code(const account& dealer, const std::string& customer,
                                                const std::string& contact, const std::string& reference,
                                                const code_options& options) {

@@ -7,6 +7,7 @@
 #include "center_fixture.hpp"
 #include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/web.hpp"
+#include "fleetreg/core/error.hpp"
 
 namespace fleetreg::center::test_support {
 namespace {
@@ -34,11 +35,13 @@ class WebSiteTest : public CenterTest {
  protected:
   WebSiteTest() { api_->set_fallback([this](const http::request& r) { return site.handle(r); }); }
 
+  // `path` as a browser sends it (escapes kept); decoded as the server does.
   http::request page(const std::string& method, const std::string& path, const std::string& cookie = "",
                      const std::string& form = "", std::map<std::string, std::string> query = {}) {
     http::request r;
     r.method = method;
-    r.path = path;
+    r.raw_path = path;
+    EXPECT_TRUE(http::percent_decode(path, r.path)) << path;
     r.query = std::move(query);
     r.body = form;
     r.peer = "192.0.2.9";
@@ -278,6 +281,106 @@ TEST_F(WebSiteTest, ClaimsCodesTokensAndClosedPeriods) {
   EXPECT_EQ(call(page("POST", "/billing/close", a, "before=2026-11-01&csrf=" + a_csrf)).status, 303);
   EXPECT_EQ(store->billing_closed_until(svc->require_account("dealer-a").id), from_unix(1793491200));
   EXPECT_NE(call(page("GET", "/billing", a)).body.find("Closed before"), std::string::npos);
+}
+
+TEST_F(WebSiteTest, DisabledAccountsCanBeEnabledAgain) {
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  ASSERT_EQ(call(page("POST", "/accounts/dealer-b/disable", root, "csrf=" + root_csrf)).status, 303);
+  EXPECT_TRUE(store->find_account("dealer-b")->disabled);
+  // The accounts page offers to enable it, and that works.
+  const auto accounts = call(page("GET", "/accounts", root));
+  EXPECT_NE(accounts.body.find("action=\"/accounts/dealer-b/enable\""), std::string::npos) << accounts.body;
+  const auto enabled = call(page("POST", "/accounts/dealer-b/enable", root, "csrf=" + root_csrf));
+  EXPECT_EQ(enabled.status, 303) << enabled.body;
+  EXPECT_FALSE(store->find_account("dealer-b")->disabled);
+  const auto [b_session, b_csrf] = login("dealer-b", "password-b-123");
+  EXPECT_EQ(call(page("GET", "/sites", b_session)).status, 200) << "it logs in again";
+  const auto audit = call(page("GET", "/audit", root)).body;
+  EXPECT_NE(audit.find("account.disable"), std::string::npos);
+  EXPECT_NE(audit.find("account.enable"), std::string::npos);
+  // The operations layer does the same for fleetreg-centerctl.
+  svc->set_account_enabled("centerctl", "dealer-a", false);
+  EXPECT_TRUE(store->find_account("dealer-a")->disabled);
+  svc->set_account_enabled("centerctl", "dealer-a", true);
+  EXPECT_FALSE(store->find_account("dealer-a")->disabled);
+  EXPECT_THROW(svc->set_account_enabled("centerctl", "nobody-here", true), fleetreg::error);
+  EXPECT_THROW(svc->set_account_enabled("root", "root", false), fleetreg::error) << "not oneself";
+  // Only admins manage accounts.
+  const auto [a_session, a_csrf] = login("dealer-a", "password-a-123");
+  EXPECT_EQ(call(page("POST", "/accounts/dealer-b/disable", a_session, "csrf=" + a_csrf)).status, 403);
+  EXPECT_FALSE(store->find_account("dealer-b")->disabled);
+}
+
+TEST_F(WebSiteTest, KeysAndNamesWithSlashesAreLinkedEncodedAndOpened) {
+  const auto [site1, cred1] = register_site(issue("dealer-a", "A/B"),
+                                            json::value::array({terminal("ACME", "SN/42"), terminal("ACME", "SN/43")}));
+  const auto [site2, cred2] = register_site(issue("dealer-a", "C/D"), json::value::array({terminal("ACME", "X")}));
+  ASSERT_TRUE(store->find_terminal("acme:SN/42"));
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+
+  // The customer "A/B" is listed and opened; its terminals are linked with their keys encoded.
+  const auto sites = call(page("GET", "/sites", session));
+  EXPECT_NE(sites.body.find("href=\"/sites/" + site1 + "\">A/B</a>"), std::string::npos) << sites.body;
+  const auto site_page = call(page("GET", "/sites/" + site1, session));
+  ASSERT_EQ(site_page.status, 200);
+  EXPECT_NE(site_page.body.find("href=\"/terminals/acme%3ASN%2F42\""), std::string::npos) << site_page.body;
+
+  // The link opens the terminal, whose actions are encoded the same way.
+  const auto t = call(page("GET", "/terminals/acme%3ASN%2F42", session));
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_NE(t.body.find("acme:SN/42"), std::string::npos);
+  EXPECT_NE(t.body.find("action=\"/terminals/acme%3ASN%2F42/retire\""), std::string::npos) << t.body;
+  const auto moved =
+      call(page("POST", "/terminals/acme%3ASN%2F42/transfer", session, "to_site=" + site2 + "&csrf=" + csrf));
+  EXPECT_EQ(moved.status, 303) << moved.body;
+  EXPECT_EQ(header(moved, "Location"), "/terminals/acme%3ASN%2F42");
+  EXPECT_EQ(store->find_terminal("acme:SN/42")->site_id, site2);
+  EXPECT_EQ(call(page("POST", "/terminals/acme%3ASN%2F43/retire", session, "confirm=yes&csrf=" + csrf)).status, 303);
+  EXPECT_FALSE(store->find_terminal("acme:SN/43"));
+  // The decoded form of the key is not a route to it: "/" separates.
+  EXPECT_EQ(call(page("GET", "/terminals/acme:SN/42", session)).status, 404);
+
+  // An account named with a '/' is managed from the accounts page.
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  ASSERT_EQ(call(page("POST", "/accounts", root, "name=dealer%2Fx&password=password-x-123&csrf=" + root_csrf)).status,
+            303);
+  const auto accounts = call(page("GET", "/accounts", root));
+  EXPECT_NE(accounts.body.find("action=\"/accounts/dealer%2Fx/disable\""), std::string::npos) << accounts.body;
+  EXPECT_EQ(call(page("POST", "/accounts/dealer%2Fx/disable", root, "csrf=" + root_csrf)).status, 303);
+  EXPECT_TRUE(store->find_account("dealer/x")->disabled);
+  EXPECT_EQ(call(page("POST", "/accounts/dealer%2Fx/enable", root, "csrf=" + root_csrf)).status, 303);
+  EXPECT_FALSE(store->find_account("dealer/x")->disabled);
+}
+
+TEST_F(WebSiteTest, UnknownAndForeignObjectsGetTheSame404) {
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Customer of A"),
+                                              json::value::array({terminal("Ricoh", "A-1")}));
+  const auto [session, csrf] = login("dealer-b", "password-b-123");
+  auto same = [&](const http::request& foreign, const http::request& unknown) {
+    const auto f = call(foreign), u = call(unknown);
+    EXPECT_EQ(f.status, 404) << foreign.raw_path;
+    EXPECT_EQ(u.status, 404) << unknown.raw_path;
+    EXPECT_EQ(f.body, u.body) << foreign.raw_path;
+    EXPECT_EQ(f.body.find(site_a), std::string::npos) << "the foreign site's id: " << f.body;
+    EXPECT_EQ(f.body.find("Customer of A"), std::string::npos);
+  };
+  // Terminals: the page and its actions.
+  same(page("GET", "/terminals/ricoh%3AA-1", session), page("GET", "/terminals/ricoh%3ANOPE", session));
+  same(page("POST", "/terminals/ricoh%3AA-1/retire", session, "confirm=yes&csrf=" + csrf),
+       page("POST", "/terminals/ricoh%3ANOPE/retire", session, "confirm=yes&csrf=" + csrf));
+  same(page("POST", "/terminals/ricoh%3AA-1/transfer", session, "to_site=" + site_a + "&csrf=" + csrf),
+       page("POST", "/terminals/ricoh%3ANOPE/transfer", session, "to_site=" + site_a + "&csrf=" + csrf));
+  EXPECT_TRUE(store->find_terminal("ricoh:A-1")) << "nothing changed";
+  // Sites: the page, its actions, billing.
+  const std::string nowhere = "00000000-0000-4000-8000-000000000000";
+  same(page("GET", "/sites/" + site_a, session), page("GET", "/sites/" + nowhere, session));
+  same(page("POST", "/sites/" + site_a + "/revoke", session, "confirm=yes&csrf=" + csrf),
+       page("POST", "/sites/" + nowhere + "/revoke", session, "confirm=yes&csrf=" + csrf));
+  same(page("GET", "/billing", session, "", {{"site", site_a}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}),
+       page("GET", "/billing", session, "", {{"site", nowhere}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}));
+  same(page("GET", "/api/v1/billing", session, "", {{"site", site_a}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}),
+       page("GET", "/api/v1/billing", session, "", {{"site", nowhere}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}));
+  EXPECT_TRUE(store->find_site(site_a)->credential_active) << "nothing changed";
 }
 
 stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {

@@ -67,8 +67,9 @@ std::variant<http::request, http::response> to_request(message& msg, const std::
   http::request req;
   req.id = std::move(id);
   std::string why;
-  if (!http::parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query, why))
-    return http::error_response(400, "invalid_target", why);
+  const std::string_view target(msg.target().data(), msg.target().size());
+  if (!http::parse_target(target, req.path, req.query, why)) return http::error_response(400, "invalid_target", why);
+  req.raw_path = std::string(target.substr(0, target.find('?')));
   req.method = std::string(msg.method_string());
   for (const auto& f : msg) {
     std::string name(f.name_string());

@@ -48,8 +48,9 @@ int main(int argc, char** argv) {
       }
     }
     const auto cfg = center::load_config(config_path);
-    become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
-    return center::run_ctl(cfg, std::vector<std::string>(argv + optind, argv + argc), stdout, stdin);
+    const std::vector<std::string> args(argv + optind, argv + argc);
+    if (!center::ctl_runs_as_root(args)) become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
+    return center::run_ctl(cfg, args, stdout, stdin);
   } catch (const std::exception& e) {
     log::error(e.what());
     return exit_code_of(e);

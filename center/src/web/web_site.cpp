@@ -94,6 +94,30 @@ std::string count(const counter_set& c, service s, counter_kind k = counter_kind
   return v ? std::to_string(*v) : "—";
 }
 
+// The object and action of a path `<prefix><object>[/<action>]`, each
+// percent-decoded on its own: a terminal key or an account name may hold '/'
+// (sent as %2F), which the decoded path no longer tells from a separator.
+// nullopt when the path as sent does not have that shape.
+struct object_route {
+  std::string object, action;
+};
+std::optional<object_route> route_of(const http::request& req, std::string_view prefix) {
+  const std::string_view raw = req.raw_path.empty() ? std::string_view(req.path) : std::string_view(req.raw_path);
+  if (!raw.starts_with(prefix)) return std::nullopt;
+  const auto rest = raw.substr(prefix.size());
+  const auto slash = rest.find('/');
+  object_route r;
+  if (!http::percent_decode(rest.substr(0, slash), r.object) ||
+      (slash != std::string_view::npos && !http::percent_decode(rest.substr(slash + 1), r.action)))
+    return std::nullopt;
+  return r;
+}
+
+// One answer for an unknown object and another dealer's: a dealer never
+// learns that it exists, nor where.
+constexpr const char* no_site = "There is no such site.";
+constexpr const char* no_terminal = "There is no such terminal.";
+
 // YYYY-MM-DD (UTC midnight) → time point.
 std::optional<time_point> parse_day(const std::string& day) {
   if (day.size() != 10) return std::nullopt;
@@ -331,7 +355,7 @@ http::response web_site::dispatch(const http::request& req) {
           match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
         if (!match) continue;
         ++shown;
-        rows += "<tr><td><a href=\"/sites/" + escape(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
+        rows += "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
                 escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
                 when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" +
                 (s.credential_active ? "active" : "<span class=\"bad\">revoked</span>") + "</td></tr>";
@@ -347,11 +371,10 @@ http::response web_site::dispatch(const http::request& req) {
                   me);
     }
     if (starts_with(req.path, "/sites/")) {
-      auto rest = req.path.substr(7);
-      const auto slash = rest.find('/');
-      const auto id = rest.substr(0, slash);
-      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
-      const auto s = svc_.require_site(me->acc, id);
+      const auto route = route_of(req, "/sites/");
+      if (!route) return problem(404, "There is no such page.", me);
+      const auto& action = route->action;
+      const auto s = svc_.require_site(me->acc, route->object);  // "no site" (404) for unknown and foreign
       if (post && action == "request") {
         svc_.request_reading(me->acc, s.id);
         return redirect("/sites/" + html::url_encode(s.id) + "#requests");
@@ -420,13 +443,21 @@ http::response web_site::dispatch(const http::request& req) {
 
     // --- terminals ---------------------------------------------------------
     if (starts_with(req.path, "/terminals/")) {
-      auto rest = req.path.substr(11);
-      const auto slash = rest.find('/');
-      const auto key = rest.substr(0, slash);
-      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+      const auto route = route_of(req, "/terminals/");
+      if (!route) return problem(404, "There is no such page.", me);
+      const auto& key = route->object;
+      const auto& action = route->action;
       const auto t = svc_.store().find_terminal(key);
-      if (!t) return problem(404, "There is no terminal " + key + ".", me);
-      const auto s = svc_.require_site(me->acc, t->site_id);  // tenancy
+      std::optional<site> found;
+      if (t) {
+        try {
+          found = svc_.require_site(me->acc, t->site_id);  // tenancy
+        } catch (const error&) {
+          // another dealer's terminal: answered like an unknown one
+        }
+      }
+      if (!found) return problem(404, no_terminal, me);
+      const auto& s = *found;
       if (post && action == "transfer") {
         svc_.transfer_terminal(me->acc, key, field("to_site"));
         return redirect("/terminals/" + html::url_encode(key));
@@ -458,7 +489,7 @@ http::response web_site::dispatch(const http::request& req) {
           targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
       const auto& c = me->session.csrf;
       return page(200, t->id.manufacturer + " " + t->id.model + " " + t->id.serial,
-                  "<p class=\"meta\">" + escape(t->key) + " at <a href=\"/sites/" + escape(s.id) + "\">" +
+                  "<p class=\"meta\">" + escape(t->key) + " at <a href=\"/sites/" + html::url_encode(s.id) + "\">" +
                       escape(s.customer) + "</a> · registered " + when(t->registered_at) + "</p>" +
                       "<h2>Counters over time</h2>" + counters_chart(readings) +
                       "<h2>Readings</h2><div class=\"scroll\"><table><tr><th>Taken</th><th>Source</th><th>Why</th>"
@@ -648,7 +679,7 @@ http::response web_site::dispatch(const http::request& req) {
           auto s = me ? svc_.require_site(me->acc, site_id) : svc_.store().find_site(site_id).value_or(site{});
           // A billing token reads its dealer's sites; others are not found.
           if (!me && s.dealer_id != billing_token->dealer_id.value_or(-1)) s = site{};
-          if (s.id.empty()) return http::error_response(404, "unknown_site", "no site " + site_id);
+          if (s.id.empty()) return http::error_response(404, "unknown_site", no_site);
           // The site's own readings only (its ownership periods), late ones
           // (arrived after the period was closed) left out: the terminals it
           // holds and those it held (transferred or retired since).
@@ -745,15 +776,10 @@ http::response web_site::dispatch(const http::request& req) {
         return redirect("/accounts");
       }
       if (post) {
-        const auto rest = req.path.substr(10);
-        const auto slash = rest.find('/');
-        const auto name = rest.substr(0, slash);
-        const auto action = slash == std::string::npos ? "" : rest.substr(slash + 1);
-        if (action != "disable" && action != "enable") return problem(404, "There is no such page.", me);
-        if (name == me->acc.name) return problem(400, "You cannot disable your own account.", me);
-        svc_.require_account(name);
-        svc_.store().set_account_disabled(name, action == "disable");
-        svc_.store().audit(me->acc.name, "account." + action, name, "", now);
+        const auto route = route_of(req, "/accounts/");
+        if (!route || (route->action != "disable" && route->action != "enable"))
+          return problem(404, "There is no such page.", me);
+        svc_.set_account_enabled(me->acc.name, route->object, route->action == "enable");
         return redirect("/accounts");
       }
       std::string rows;
@@ -776,6 +802,12 @@ http::response web_site::dispatch(const http::request& req) {
   } catch (const error& e) {
     // A refusal of the operations layer: its sentence, in a 4xx page.
     const std::string what = e.what();
+    // "no site X" / "no terminal X" name what was asked for, never what exists.
+    if (what.rfind("no site", 0) == 0) {
+      if (req.path == "/api/v1/billing") return http::error_response(404, "unknown_site", no_site);
+      return problem(404, no_site, me);
+    }
+    if (what.rfind("no terminal", 0) == 0) return problem(404, no_terminal, me);
     const int status = what.rfind("no ", 0) == 0 ? 404
                        : what.find("not allowed") != std::string::npos || what.find("another dealer") != std::string::npos ? 403
                                                                                                                            : 400;

@@ -38,8 +38,11 @@ center_daemon::center_daemon(const temp_dir& dir, options o) : dir_(dir), option
     url_ = "http://127.0.0.1:" + port;
     conf << "[center]\nlisten = " << url_ << "\nallow_plain_http = yes\n";
   }
-  conf << "database = " << database_ << "\nsecret_file = " << dir.file("secret/center.secret") << "\n"
-       << options_.extra_config;
+  key_ = dir.file("secret/center.secret");
+  conf << "database = " << database_ << "\nsecret_file = " << key_ << "\n" << options_.extra_config;
+  conf.close();
+  // The center never makes its key itself.
+  if (options_.create_key) must(ctl({"key", "init"}), "fleetreg-centerctl key init");
 }
 
 center_daemon::~center_daemon() { stop(); }

@@ -16,10 +16,26 @@ using digest = std::array<unsigned char, 32>;
 /// Initialises libsodium. Throws fleetreg::error when it cannot.
 void init();
 
-/// The server key (32 random bytes, hex) from `path`; generated (mode 0600,
-/// directory created 0700) when missing. Throws fleetreg::error when the file
-/// is unreadable, malformed, or readable by group or others.
-digest load_or_create_server_key(const std::string& path);
+/// The server key (32 random bytes, 64 hex digits) from `path`. Never makes
+/// one: a new key voids every outstanding provisional code, so a missing file
+/// throws fleetreg::error (exit code config) naming `fleetreg-centerctl key
+/// init`; so do an unreadable or malformed file and one readable by group or
+/// others.
+digest load_server_key(const std::string& path);
+
+/// Makes a new server key in `path` (mode 0600; a missing directory is made
+/// 0700): written to a temporary file, synced, then linked into place, so the
+/// file never exists half-written and an existing one is never replaced.
+/// When `owner_dir` is given and the caller is root, the file goes to the
+/// owner of that directory (the center's user owns its state directory).
+/// Returns the key. Throws fleetreg::error: failure when `path` exists, io
+/// when it cannot be written.
+digest create_server_key(const std::string& path, const std::string& owner_dir = "");
+
+/// A short public name of a server key (16 hex digits of a SHA-256 of a
+/// domain-separated copy): backups record it, restores compare it. It tells
+/// nothing about the key itself.
+std::string key_fingerprint(const digest& server_key);
 
 /// HMAC-SHA-256 of a canonical provisional code under the server key.
 digest code_hash(const digest& server_key, std::string_view canonical_code);

@@ -36,8 +36,13 @@ class operations {
 
   /// Creates a dealer or admin account with an argon2id password hash.
   void create_account(const std::string& actor, const std::string& name, role r, const std::string& password);
-  /// The account `name`, or throws "no such account".
+  /// The account `name`, or throws "no such account" (also when disabled).
   account require_account(const std::string& name);
+  /// Disables (`enabled` false: no login, its sessions end at once) or enables
+  /// again the account `name`, audited as account.disable / account.enable.
+  /// Throws fleetreg::error (failure) when there is no such account or
+  /// `actor` would disable itself.
+  void set_account_enabled(const std::string& actor, const std::string& name, bool enabled);
 
   struct issued_code {
     std::string code;  ///< shown once, never stored

@@ -19,9 +19,11 @@ class center_daemon {
   struct options {
     bool tls = true;
     std::string extra_config;  ///< appended to the [center]... file as is
+    bool create_key = true;    ///< run `fleetreg-centerctl key init`, as an installation does
   };
-  /// Writes the configuration (and the test CA and certificate for TLS).
-  /// Throws on failure. Does not start the daemon.
+  /// Writes the configuration (and the test CA and certificate for TLS) and
+  /// creates the server key (`key_file()`) unless told not to. Throws on
+  /// failure. Does not start the daemon.
   center_daemon(const temp_dir& dir, options o);
   ~center_daemon();
 
@@ -39,6 +41,7 @@ class center_daemon {
   const std::string& url() const { return url_; }
   const std::string& config_path() const { return config_; }
   const std::string& database() const { return database_; }
+  const std::string& key_file() const { return key_; }
   const std::string& ca_file() const { return ca_; }
   /// A client that trusts the test CA.
   rest_client::client client() const;
@@ -52,7 +55,7 @@ class center_daemon {
  private:
   const temp_dir& dir_;
   options options_;
-  std::string url_, config_, database_, ca_;
+  std::string url_, config_, database_, key_, ca_;
   std::unique_ptr<process> proc_;
 };
 

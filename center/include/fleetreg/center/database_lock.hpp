@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace fleetreg::center {
+
+/// An exclusive flock(2) on `<database>.lock`, next to the database. The
+/// running center holds it for its whole life and `fleetreg-centerctl
+/// restore` while it replaces the database, so neither starts while the
+/// other runs. The kernel drops the lock when its holder ends in any way
+/// (SIGKILL, a crash), so a stale lock file never blocks anything.
+class database_lock {
+ public:
+  /// The lock of `database`, taken without waiting; nullopt when another
+  /// process holds it. The lock file is made (0600) when missing. Throws
+  /// fleetreg::error (io) when it cannot be opened.
+  static std::optional<database_lock> try_acquire(const std::string& database);
+
+  database_lock(database_lock&& other) noexcept;
+  database_lock& operator=(database_lock&& other) noexcept;
+  database_lock(const database_lock&) = delete;
+  database_lock& operator=(const database_lock&) = delete;
+  ~database_lock();
+
+  /// The lock file's path (`<database>.lock`).
+  static std::string path_for(const std::string& database);
+
+ private:
+  explicit database_lock(int fd) noexcept : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace fleetreg::center
