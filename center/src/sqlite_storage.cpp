@@ -547,8 +547,10 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
       r.terminals = terminals_of(db_, r.site_id);
       sqlite::statement claimed(db_,
                                 "SELECT 1 FROM claims WHERE key = ?1 AND claimant_site_id = ?2 AND state = 'pending'");
-      for (const auto& [key, id] : in.terminals) {
-        const bool here = std::any_of(r.terminals.begin(), r.terminals.end(), [&](const auto& t) { return t.key == key; });
+      for (const auto& asked : in.terminals) {
+        const auto& key = asked.first;  // (a structured binding cannot be captured by clang 14)
+        const bool here =
+            std::any_of(r.terminals.begin(), r.terminals.end(), [&](const auto& t) { return t.key == key; });
         claimed.bind(1, key).bind(2, r.site_id);
         const bool pending = claimed.step();
         claimed.reset();
