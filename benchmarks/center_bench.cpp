@@ -164,10 +164,11 @@ int readings(double seconds, int worker_threads) {
   db.exec(
       "CREATE TABLE readings (site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL, "
       "taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL, request_id TEXT NOT NULL, source TEXT NOT NULL, "
-      "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id)); "
-      "CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);");
+      "counters TEXT NOT NULL, supplies TEXT NOT NULL, counter_reset INTEGER NOT NULL, late INTEGER NOT NULL, "
+      "PRIMARY KEY (site_id, id)); "
+      "CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);");
   sqlite::statement ins(db,
-                        "INSERT INTO readings VALUES (?1, ?2, ?3, ?4, ?5, '', 'fleetreg-mib', ?6, ?7, 0) "
+                        "INSERT INTO readings VALUES (?1, ?2, ?3, ?4, ?5, '', 'fleetreg-mib', ?6, ?7, 0, 0) "
                         "ON CONFLICT DO NOTHING");
   long raw = 0;
   const auto raw_start = steady::now();

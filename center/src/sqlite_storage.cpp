@@ -98,7 +98,10 @@ ALTER TABLE accounts ADD COLUMN code_validity INTEGER;
 ALTER TABLE sites ADD COLUMN rotation_requested_at INTEGER;
 ALTER TABLE credentials ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE readings ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+-- Readings are looked up per owning site and terminal now: this index
+-- replaces the one per terminal (one index per insert, not two).
 CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);
+DROP INDEX IF EXISTS readings_terminal;
 CREATE INDEX sites_code ON sites (code_id);
 CREATE TABLE ownership (
   key TEXT NOT NULL, site_id TEXT NOT NULL REFERENCES sites (id),
