@@ -675,11 +675,13 @@ bool sqlite_storage::request_rotation(const std::string& site_id, time_point now
 
 bool sqlite_storage::issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) {
   std::lock_guard lock(mutex_);
-  sqlite::transaction tx(db_);
+  // Asked at every long-poll: the common answer (no rotation) opens no
+  // transaction.
   sqlite::statement q(db_, "SELECT 1 FROM sites WHERE id = ?1 AND rotation_requested_at IS NOT NULL");
   q.bind(1, site_id);
   if (!q.step()) return false;
   q.reset();
+  sqlite::transaction tx(db_);
   const auto t = to_unix(now);
   // One credential on its way at a time: an earlier one was lost or never used.
   sqlite::statement rev(db_,

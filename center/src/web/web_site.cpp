@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cctype>
+#include <string_view>
+#include <utility>
 
 #include "assets.hpp"
 #include "fleetreg/center/billing.hpp"
@@ -122,6 +124,19 @@ constexpr const char* no_terminal = "There is no such terminal.";
 std::optional<time_point> parse_day(const std::string& day) {
   if (day.size() != 10) return std::nullopt;
   return parse_utc(day + "T00:00:00Z");
+}
+
+// "<prefix><id>/<action>" (e.g. /codes/12/revoke): the id and the action, or
+// nullopt when the rest of the path is not a number, a slash and a word.
+std::optional<std::pair<std::int64_t, std::string>> id_and_action(const std::string& path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  const std::string_view rest = std::string_view(path).substr(prefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + slash, id);
+  if (ec != std::errc{} || ptr != rest.data() + slash) return std::nullopt;
+  return std::pair{id, std::string(rest.substr(slash + 1))};
 }
 
 }  // namespace
@@ -547,15 +562,9 @@ http::response web_site::dispatch(const http::request& req) {
                        me);
     }
     if (starts_with(req.path, "/codes/") && post) {
-      // /codes/<id>/revoke
-      const auto rest = req.path.substr(7);
-      const auto slash = rest.find('/');
-      std::int64_t id = 0;
-      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
-      if (slash == std::string::npos || rest.substr(slash + 1) != "revoke" || ec != std::errc{} ||
-          ptr != rest.data() + slash)
-        return problem(404, "There is no such page.", me);
-      svc_.revoke_code(me->acc, id);
+      const auto target = id_and_action(req.path, "/codes/");
+      if (!target || target->second != "revoke") return problem(404, "There is no such page.", me);
+      svc_.revoke_code(me->acc, target->first);
       return redirect("/codes");
     }
 
@@ -594,17 +603,13 @@ http::response web_site::dispatch(const http::request& req) {
                   me);
     }
     if (starts_with(req.path, "/claims/") && post) {
-      const auto rest = req.path.substr(8);
-      const auto slash = rest.find('/');
-      std::int64_t id = 0;
-      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
-      const auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
-      if ((action != "accept" && action != "refuse") || ec != std::errc{} || ptr != rest.data() + slash)
+      const auto target = id_and_action(req.path, "/claims/");
+      if (!target || (target->second != "accept" && target->second != "refuse"))
         return problem(404, "There is no such page.", me);
-      if (action == "accept")
-        svc_.accept_claim(me->acc, id);
+      if (target->second == "accept")
+        svc_.accept_claim(me->acc, target->first);
       else
-        svc_.refuse_claim(me->acc, id);
+        svc_.refuse_claim(me->acc, target->first);
       return redirect("/claims");
     }
 
@@ -619,14 +624,9 @@ http::response web_site::dispatch(const http::request& req) {
                   me);
     }
     if (starts_with(req.path, "/tokens/") && post) {
-      const auto rest = req.path.substr(8);
-      const auto slash = rest.find('/');
-      std::int64_t id = 0;
-      const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min(slash, rest.size()), id);
-      if (slash == std::string::npos || rest.substr(slash + 1) != "revoke" || ec != std::errc{} ||
-          ptr != rest.data() + slash)
-        return problem(404, "There is no such page.", me);
-      svc_.revoke_token(me->acc, id);
+      const auto target = id_and_action(req.path, "/tokens/");
+      if (!target || target->second != "revoke") return problem(404, "There is no such page.", me);
+      svc_.revoke_token(me->acc, target->first);
       return redirect("/tokens");
     }
     if (req.path == "/tokens" && !post) {
