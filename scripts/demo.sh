@@ -74,8 +74,8 @@ wait_tcp() {  # ADDRESS PORT
 # /run/avahi-daemon, so the system's D-Bus and Avahi are never touched).
 inside() {
   local build=$1
-  local terminal=$build/agent_subagent/fleetreg-terminal
-  local subagent=$build/agent_subagent/fleetreg-subagent
+  local terminal=$build/agent_subagent/terminal_mode/fleetreg-terminal
+  local subagent=$build/agent_subagent/subagent/fleetreg-subagent
   local center=$build/center/fleetreg-center
   local centerctl=$build/center/fleetreg-centerctl
   local collector=$build/collector/fleetreg-collector
@@ -321,7 +321,7 @@ case ${1:-} in
 esac
 
 build=$(cd "$1" && pwd) || die "no build directory $1"
-for b in agent_subagent/fleetreg-terminal agent_subagent/fleetreg-subagent center/fleetreg-center \
+for b in agent_subagent/terminal_mode/fleetreg-terminal agent_subagent/subagent/fleetreg-subagent center/fleetreg-center \
          center/fleetreg-centerctl collector/fleetreg-collector; do
   [ -x "$build/$b" ] || die "build first (scripts/dev.sh demo)"
 done

@@ -7,7 +7,7 @@
 #
 #   runtime_test.sh BUILD_DIR TEMPLATE.yaml
 #
-# BUILD_DIR holds the built agent_subagent/fleetreg-terminal and
+# BUILD_DIR holds the built agent_subagent/terminal_mode/fleetreg-terminal and
 # fleetreg-subagent (ctest passes the project's binary directory); nothing is
 # compiled here. TEMPLATE.yaml is plugins/zabbix/fleetreg_terminal_snmp.yaml.
 # Needs, as root, the packages of import_test.sh plus snmpd and snmp
@@ -34,8 +34,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
 [ -r "$2" ] || die "cannot read template '$2'"
 template=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-terminal_bin=$build/agent_subagent/fleetreg-terminal
-subagent_bin=$build/agent_subagent/fleetreg-subagent
+terminal_bin=$build/agent_subagent/terminal_mode/fleetreg-terminal
+subagent_bin=$build/agent_subagent/subagent/fleetreg-subagent
 
 if [ -z "${FLEETREG_ZBX_INSIDE:-}" ]; then
   for b in "$terminal_bin" "$subagent_bin"; do
