@@ -49,7 +49,7 @@ discover_result discover(const fleetreg::test::temp_dir& dir, const std::string&
   rusage usage{};
   wait4(pid, &status, 0, &usage);
   out.seconds = std::chrono::duration<double>(steady::now() - start).count();
-  out.rss_mib = usage.ru_maxrss / 1024.0;
+  out.rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::ifstream in(dir.file("discover.json"));
   std::string text((std::istreambuf_iterator<char>(in)), {});

@@ -9,10 +9,16 @@ option(FLEETREG_WERROR "Treat compiler warnings as errors" OFF)
 option(FLEETREG_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(FLEETREG_BUILD_FUZZERS "Build the libFuzzer targets (clang only; the fuzz preset)" OFF)
 
+# Warning and hardening flags come from the presets (CMakePresets.json), not
+# from here: a packager's own flags (dpkg-buildflags, rpm's optflags) stay in
+# charge of a plain `cmake` build. fleetreg_warnings carries the presets'
+# warning list to fleetreg's own targets only (linked PRIVATE everywhere).
+set(FLEETREG_WARNING_FLAGS "" CACHE STRING
+    "Warning flags for fleetreg's own targets (a ;-list; the presets set -Wall -Wextra -Wconversion ...)")
 add_library(fleetreg_warnings INTERFACE)
 add_library(fleetreg::warnings ALIAS fleetreg_warnings)
 target_compile_options(fleetreg_warnings INTERFACE
-  -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  ${FLEETREG_WARNING_FLAGS}
   $<$<BOOL:${FLEETREG_WERROR}>:-Werror>)
 
 if(FLEETREG_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -36,14 +42,4 @@ if(FLEETREG_BUILD_FUZZERS)
   # fleetreg_add_fuzzer (FleetregFuzz.cmake) adds libFuzzer's main to the
   # fuzzers themselves with -fsanitize=fuzzer.
   add_compile_options(-fsanitize=fuzzer-no-link)
-endif()
-
-# Debian's hardening flags (dpkg-buildflags' "hardening=+all" minus PIE,
-# which GCC does by default here): fortified libc calls, stack protector,
-# read-only relocations bound at start. Not with the sanitizers (a Debug
-# build), where _FORTIFY_SOURCE needs optimisation and ASan replaces it.
-option(FLEETREG_HARDENING "Build with Debian's hardening flags" ON)
-if(FLEETREG_HARDENING AND NOT FLEETREG_SANITIZE AND NOT FLEETREG_BUILD_FUZZERS)
-  add_compile_options($<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2> -fstack-protector-strong)
-  add_link_options(LINKER:-z,relro LINKER:-z,now)
 endif()

@@ -31,7 +31,7 @@ packages=(
   googletest libgtest-dev libgmock-dev
   iproute2 procps
   dpkg-dev help2man lintian rpm socat
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
 )
 
 say() { printf '==> %s\n' "$*"; }

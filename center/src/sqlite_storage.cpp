@@ -159,6 +159,8 @@ account read_account(const sqlite::statement& q) {
   return a;
 }
 
+constexpr const char* account_select = "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts ";
+
 constexpr const char* code_columns =
     "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
     "c.purged_at, c.terminals_registered, c.revoked_at, c.single_site, "
@@ -267,11 +269,9 @@ std::string site_of_terminal(sqlite::database& db, const std::string& key) {
 }
 
 std::vector<terminal_record> terminals_of(sqlite::database& db, const std::string& site_id) {
-  std::vector<terminal_record> out;
   sqlite::statement q(db, std::string("SELECT ") + terminal_columns + " WHERE site_id = ?1 ORDER BY key");
   q.bind(1, site_id);
-  while (q.step()) out.push_back(read_terminal(q));
-  return out;
+  return q.rows(read_terminal);
 }
 
 }  // namespace
@@ -362,18 +362,16 @@ bool sqlite_storage::add_account(const std::string& name, role r, const std::str
 
 std::optional<account> sqlite_storage::find_account(const std::string& name) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts WHERE name = ?1");
+  sqlite::statement q(db_, std::string(account_select) + "WHERE name = ?1");
   q.bind(1, name);
-  if (!q.step()) return std::nullopt;
-  return read_account(q);
+  return q.first(read_account);
 }
 
 std::optional<account> sqlite_storage::find_account(std::int64_t id) {
   std::lock_guard lock(mutex_);
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts WHERE id = ?1");
+  sqlite::statement q(db_, std::string(account_select) + "WHERE id = ?1");
   q.bind(1, id);
-  if (!q.step()) return std::nullopt;
-  return read_account(q);
+  return q.first(read_account);
 }
 
 std::int64_t sqlite_storage::add_code(const code_record& c, std::span<const unsigned char> hash) {
@@ -391,29 +389,22 @@ std::optional<code_record> sqlite_storage::find_code(std::span<const unsigned ch
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + code_columns + " WHERE c.code_hash = ?1");
   q.bind(1, hex(hash));
-  if (!q.step()) return std::nullopt;
-  return read_code(q);
+  return q.first(read_code);
 }
 
 std::vector<code_record> sqlite_storage::list_codes(std::optional<std::int64_t> dealer_id) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + code_columns +
                                " WHERE ?1 IS NULL OR c.dealer_id = ?1 ORDER BY c.issued_at DESC, c.id DESC");
-  if (dealer_id)
-    q.bind(1, *dealer_id);
-  else
-    q.bind_null(1);
-  std::vector<code_record> out;
-  while (q.step()) out.push_back(read_code(q));
-  return out;
+  q.bind(1, dealer_id);
+  return q.rows(read_code);
 }
 
 std::optional<code_record> sqlite_storage::find_code(std::int64_t id) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + code_columns + " WHERE c.id = ?1");
   q.bind(1, id);
-  if (!q.step()) return std::nullopt;
-  return read_code(q);
+  return q.first(read_code);
 }
 
 bool sqlite_storage::revoke_code(std::int64_t id, time_point now) {
@@ -700,21 +691,15 @@ std::optional<site> sqlite_storage::find_site(const std::string& id) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + site_columns + " WHERE s.id = ?1");
   q.bind(1, id);
-  if (!q.step()) return std::nullopt;
-  return read_site(q);
+  return q.first(read_site);
 }
 
 std::vector<site> sqlite_storage::list_sites(std::optional<std::int64_t> dealer_id) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(
       db_, std::string("SELECT ") + site_columns + " WHERE ?1 IS NULL OR s.dealer_id = ?1 ORDER BY s.created_at, s.id");
-  if (dealer_id)
-    q.bind(1, *dealer_id);
-  else
-    q.bind_null(1);
-  std::vector<site> out;
-  while (q.step()) out.push_back(read_site(q));
-  return out;
+  q.bind(1, dealer_id);
+  return q.rows(read_site);
 }
 
 void sqlite_storage::replace_credentials(const std::string& site_id,
@@ -756,8 +741,7 @@ std::optional<terminal_record> sqlite_storage::find_terminal(const std::string& 
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + terminal_columns + " WHERE key = ?1");
   q.bind(1, key);
-  if (!q.step()) return std::nullopt;
-  return read_terminal(q);
+  return q.first(read_terminal);
 }
 
 void sqlite_storage::transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
@@ -846,21 +830,15 @@ std::vector<claim> sqlite_storage::list_claims(std::optional<std::int64_t> deale
   sqlite::statement q(db_, std::string("SELECT ") + claim_columns +
                                " WHERE ?1 IS NULL OR h.dealer_id = ?1 OR k.dealer_id = ?1 "
                                "ORDER BY c.state = 'pending' DESC, c.created_at DESC, c.id DESC LIMIT 1000");
-  if (dealer_id)
-    q.bind(1, *dealer_id);
-  else
-    q.bind_null(1);
-  std::vector<claim> out;
-  while (q.step()) out.push_back(read_claim(q));
-  return out;
+  q.bind(1, dealer_id);
+  return q.rows(read_claim);
 }
 
 std::optional<claim> sqlite_storage::find_claim(std::int64_t id) {
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + claim_columns + " WHERE c.id = ?1");
   q.bind(1, id);
-  if (!q.step()) return std::nullopt;
-  return read_claim(q);
+  return q.first(read_claim);
 }
 
 bool sqlite_storage::refuse_claim(std::int64_t id, const std::string& actor, time_point now) {
@@ -1159,12 +1137,10 @@ stored_reading read_reading(const sqlite::statement& q) {
 
 std::vector<stored_reading> sqlite_storage::list_readings(const std::string& site_id, std::size_t limit) {
   std::lock_guard lock(mutex_);
-  std::vector<stored_reading> out;
   sqlite::statement q(db_, std::string("SELECT ") + reading_columns +
                                " FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
   q.bind(1, site_id).bind(2, static_cast<std::int64_t>(limit));
-  while (q.step()) out.push_back(read_reading(q));
-  return out;
+  return q.rows(read_reading);
 }
 
 std::vector<stored_reading> sqlite_storage::terminal_readings(const std::string& key, const std::string& site_id,
@@ -1196,8 +1172,7 @@ std::optional<stored_reading> sqlite_storage::reading_before(const std::string& 
                                " FROM readings WHERE site_id = ?3 AND terminal_key = ?1 AND taken_at < ?2 "
                                "AND late = 0 ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT 1");
   q.bind(1, key).bind(2, to_unix(t)).bind(3, site_id);
-  if (!q.step()) return std::nullopt;
-  return read_reading(q);
+  return q.first(read_reading);
 }
 
 std::vector<terminal_record> sqlite_storage::former_terminals(const std::string& site_id) {
@@ -1265,10 +1240,8 @@ std::optional<time_point> sqlite_storage::billing_closed_until(std::int64_t deal
 
 std::vector<account> sqlite_storage::list_accounts() {
   std::lock_guard lock(mutex_);
-  std::vector<account> out;
-  sqlite::statement q(db_, "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts ORDER BY name");
-  while (q.step()) out.push_back(read_account(q));
-  return out;
+  sqlite::statement q(db_, std::string(account_select) + "ORDER BY name");
+  return q.rows(read_account);
 }
 
 void sqlite_storage::set_account_disabled(const std::string& name, bool disabled) {
@@ -1361,10 +1334,7 @@ std::int64_t sqlite_storage::add_token(const api_token& t, std::span<const unsig
                         "INSERT INTO monitoring_tokens (name, hash, created_at, scope, dealer_id) "
                         "VALUES (?1, ?2, ?3, ?4, ?5)");
   ins.bind(1, t.name).bind(2, hex(hash)).bind(3, to_unix(t.created_at)).bind(4, t.scope);
-  if (t.dealer_id)
-    ins.bind(5, *t.dealer_id);
-  else
-    ins.bind_null(5);
+  ins.bind(5, t.dealer_id);
   ins.run();
   return sqlite3_last_insert_rowid(db_.handle());
 }
@@ -1390,13 +1360,8 @@ std::vector<api_token> sqlite_storage::list_tokens(std::optional<std::int64_t> d
   std::lock_guard lock(mutex_);
   sqlite::statement q(db_, std::string("SELECT ") + token_columns +
                                " WHERE ?1 IS NULL OR t.dealer_id = ?1 ORDER BY t.created_at DESC, t.id DESC");
-  if (dealer_id)
-    q.bind(1, *dealer_id);
-  else
-    q.bind_null(1);
-  std::vector<api_token> out;
-  while (q.step()) out.push_back(read_token(q));
-  return out;
+  q.bind(1, dealer_id);
+  return q.rows(read_token);
 }
 
 bool sqlite_storage::revoke_token(std::int64_t id, time_point now) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 /// RAII wrapper around SQLite: one owner per handle, errors as
 /// std::system_error in sqlite_category() carrying the extended result code.
@@ -36,6 +37,10 @@ class statement {
   statement& bind(int index, std::int64_t value);
   statement& bind(int index, std::string_view value);
   statement& bind_null(int index);
+  /// Binds the value, or NULL when there is none.
+  statement& bind(int index, const std::optional<std::int64_t>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+  }
   /// Stores an unsigned 64-bit value bit-for-bit in SQLite's signed INTEGER.
   statement& bind_u64(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
 
@@ -50,6 +55,20 @@ class statement {
   std::uint64_t column_u64(int col) const { return static_cast<std::uint64_t>(column_int(col)); }
   std::string column_text(int col) const;
   bool column_is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
+
+  /// Steps through every remaining row, turning each into a T with `read(*this)`.
+  template <class Read>
+  auto rows(Read read) -> std::vector<decltype(read(*this))> {
+    std::vector<decltype(read(*this))> out;
+    while (step()) out.push_back(read(*this));
+    return out;
+  }
+  /// The first row read with `read(*this)`, or nothing when there is no row.
+  template <class Read>
+  auto first(Read read) -> std::optional<decltype(read(*this))> {
+    if (!step()) return std::nullopt;
+    return read(*this);
+  }
 
  private:
   database* db_;
