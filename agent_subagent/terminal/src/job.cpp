@@ -51,18 +51,24 @@ void apply(const job& j, counter_set& counters, std::vector<supply>& supplies) {
 
 std::vector<supply> default_supplies(bool color, int toner_percent) {
   std::vector<supply> out;
-  const auto toner_level = static_cast<std::int32_t>(static_cast<std::int64_t>(toner_capacity) * toner_percent / 100);
-  auto toner = [&](std::string colorant, std::string name) {
+  // Appends one supply row (index = its position, from 1).
+  auto add = [&](supply_type type, supply_class klass, supply_unit unit, std::string description, std::string colorant,
+                 std::int32_t max_capacity, std::int32_t level) {
     supply s;
     s.index = static_cast<std::int32_t>(out.size() + 1);
-    s.type = supply_type::toner;
-    s.klass = supply_class::consumed;
-    s.unit = supply_unit::impressions;
-    s.description = std::move(name);
+    s.type = type;
+    s.klass = klass;
+    s.unit = unit;
+    s.description = std::move(description);
     s.colorant = std::move(colorant);
-    s.max_capacity = toner_capacity;
-    s.level = toner_level;
+    s.max_capacity = max_capacity;
+    s.level = level;
     out.push_back(std::move(s));
+  };
+  const auto toner_level = static_cast<std::int32_t>(static_cast<std::int64_t>(toner_capacity) * toner_percent / 100);
+  auto toner = [&](std::string colorant, std::string name) {
+    add(supply_type::toner, supply_class::consumed, supply_unit::impressions, std::move(name), std::move(colorant),
+        toner_capacity, toner_level);
   };
   toner("black", "Black Toner");
   if (color) {
@@ -70,22 +76,9 @@ std::vector<supply> default_supplies(bool color, int toner_percent) {
     toner("magenta", "Magenta Toner");
     toner("yellow", "Yellow Toner");
   }
-  supply drum;
-  drum.index = static_cast<std::int32_t>(out.size() + 1);
-  drum.type = supply_type::opc;
-  drum.description = "Drum Unit";
-  drum.max_capacity = drum_capacity;
-  drum.level = drum_capacity;
-  out.push_back(drum);
-  supply waste;
-  waste.index = static_cast<std::int32_t>(out.size() + 1);
-  waste.type = supply_type::waste_toner;
-  waste.klass = supply_class::filled;
-  waste.unit = supply_unit::items;
-  waste.description = "Waste Toner Box";
-  waste.max_capacity = supply_other;
-  waste.level = supply_some_remaining;
-  out.push_back(waste);
+  add(supply_type::opc, supply_class::consumed, supply_unit::impressions, "Drum Unit", "", drum_capacity, drum_capacity);
+  add(supply_type::waste_toner, supply_class::filled, supply_unit::items, "Waste Toner Box", "", supply_other,
+      supply_some_remaining);
   return out;
 }
 
