@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "fleetreg/collector/collector.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
 #include "fleetreg/collector/store.hpp"
 #include "fleetreg/core/json.hpp"
@@ -33,6 +34,28 @@ TEST(SnmpReader, DeviceFromATerminalReading) {
   EXPECT_EQ(device_from(r).field_sources.at("manufacturer"), "printer-mib");
   r.registered_in_terminal_mode = false;
   EXPECT_EQ(device_from(r).why_not_registrable(), "reports no serial number and no UUID");
+}
+
+TEST(MdnsTargets, WhereEachServiceTypeIsRead) {
+  mdns::service s;
+  s.address = "192.0.2.10";
+  s.type = "_fleetreg._udp";
+  s.port = 1161;
+  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp:192.0.2.10:1161") << "its own type carries the agent's port";
+  EXPECT_TRUE(target_of(s, 161).ipp_uri.empty());
+  s.type = "_ipp._tcp";
+  s.port = 631;
+  s.txt["rp"] = "ipp/print";
+  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp:192.0.2.10:161");
+  EXPECT_EQ(target_of(s, 161).ipp_uri, "ipp://192.0.2.10:631/ipp/print");
+  s.type = "_ipps._tcp";
+  s.txt.clear();
+  EXPECT_EQ(target_of(s, 161).ipp_uri, "ipps://192.0.2.10:631/ipp/print");
+  s.type = "_pdl-datastream._tcp";
+  s.address = "2001:db8::7";
+  s.ipv6 = true;
+  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp6:[2001:db8::7]:161");
+  EXPECT_TRUE(target_of(s, 161).ipp_uri.empty());
 }
 
 reading sample(const std::string& key) {
