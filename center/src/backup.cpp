@@ -13,6 +13,7 @@
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -20,13 +21,11 @@ namespace {
 constexpr const char* record_table = "fleetreg_backup";
 
 void sync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
+  const unique_fd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) {
     const int saved = errno;
-    if (fd >= 0) ::close(fd);
     throw error(exit_code::io, "cannot sync " + path + ": " + std::strerror(saved));
   }
-  ::close(fd);
 }
 
 // Removes the temporary copy unless it was renamed into place.
@@ -47,8 +46,8 @@ backup_record write_backup(sqlite_storage& store, const config& cfg, const crypt
   namespace fs = std::filesystem;
   const auto dir = fs::path(target).parent_path().string();
   temp_file temp{target + ".tmp-XXXXXX"};
-  const int fd = ::mkstemp(temp.path.data());
-  if (fd < 0) {
+  unique_fd fd(::mkstemp(temp.path.data()));
+  if (!fd) {
     const int saved = errno;
     temp.keep = true;  // nothing was made
     throw error(exit_code::io, "cannot write a backup into " + (dir.empty() ? std::string(".") : dir) + ": " +
@@ -56,9 +55,9 @@ backup_record write_backup(sqlite_storage& store, const config& cfg, const crypt
                                    std::to_string(::geteuid()) + ", the owner of the database's directory)");
   }
   // Password hashes and customer data: 0600 whatever the umask says.
-  const bool private_mode = ::fchmod(fd, 0600) == 0;
+  const bool private_mode = ::fchmod(fd.get(), 0600) == 0;
   const int saved = errno;
-  ::close(fd);
+  fd.reset();
   if (!private_mode) throw error(exit_code::io, "cannot chmod " + temp.path + ": " + std::strerror(saved));
 
   store.backup(temp.path);

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::center::crypto {
 
@@ -80,21 +81,21 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
   // A temporary file (mkstemp: 0600), synced, then link()ed to the name:
   // link never replaces an existing file, so two key inits cannot both win.
   std::string temp = path + ".new-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw error(exit_code::io, "cannot write the server key file " + path + ": " + std::strerror(errno));
+  unique_fd fd(::mkstemp(temp.data()));
+  if (!fd) throw error(exit_code::io, "cannot write the server key file " + path + ": " + std::strerror(errno));
   auto fail = [&](const std::string& what) {
     const int saved = errno;
-    ::close(fd);
+    fd.reset();
     ::unlink(temp.c_str());
     return error(exit_code::io, what + ": " + std::strerror(saved));
   };
-  if (::fchmod(fd, 0600) != 0) throw fail("cannot chmod " + temp);
-  if (owner && ::fchown(fd, owner->first, owner->second) != 0)
+  if (::fchmod(fd.get(), 0600) != 0) throw fail("cannot chmod " + temp);
+  if (owner && ::fchown(fd.get(), owner->first, owner->second) != 0)
     throw fail("cannot give " + temp + " to the owner of " + owner_dir);
-  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0)
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd.get()) != 0)
     throw fail("cannot write the server key file " + path);
   sodium_memzero(text.data(), text.size());
-  ::close(fd);
+  fd.reset();
   if (::link(temp.c_str(), path.c_str()) != 0) {
     const int saved = errno;
     ::unlink(temp.c_str());
@@ -103,11 +104,8 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
   }
   ::unlink(temp.c_str());
   // The new name must survive a power cut too.
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (const unique_fd dfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd)
+    ::fsync(dfd.get());
   return key;
 }
 

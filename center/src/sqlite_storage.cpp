@@ -16,6 +16,7 @@
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -274,6 +275,17 @@ std::vector<terminal_record> terminals_of(sqlite::database& db, const std::strin
   return q.rows(read_terminal);
 }
 
+// One datagram to the notification socket at `path` from a socket of its own;
+// nobody listening is not an error.
+void send_datagram(const std::string& path, std::string_view data, int flags) noexcept {
+  const unique_fd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  ::sendto(fd.get(), data.data(), data.size(), flags, reinterpret_cast<sockaddr*>(&a), sizeof a);
+}
+
 }  // namespace
 
 int sqlite_storage::schema_version() { return static_cast<int>(std::size(migrations)); }
@@ -299,19 +311,13 @@ sqlite_storage::sqlite_storage(const std::string& path)
 
 sqlite_storage::~sqlite_storage() {
   stopping_ = true;
-  if (listen_fd_ >= 0) {
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    // Wake the blocking recv with an empty datagram.
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
-    ::sendto(fd, "", 0, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::close(fd);
+  if (listen_fd_) {
+    ::shutdown(listen_fd_.get(), SHUT_RDWR);
+    send_datagram(notify_path_, "", 0);  // wakes the blocking recv
   }
   if (listener_.joinable()) listener_.join();
-  if (listen_fd_ >= 0) {
-    ::close(listen_fd_);
+  if (listen_fd_) {
+    listen_fd_.reset();
     ::unlink(notify_path_.c_str());
   }
 }
@@ -1421,20 +1427,14 @@ void sqlite_storage::notify(const std::string& site_id) {
     return;
   }
   // Another process (fleetreg-centerctl): tell the running center, if any.
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
-  ::sendto(fd, site_id.data(), site_id.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::close(fd);
+  send_datagram(notify_path_, site_id, MSG_DONTWAIT);
 }
 
 void sqlite_storage::on_notify(std::function<void(const std::string& site_id)> fn) {
   std::lock_guard lock(subscribers_mutex_);
   subscribers_.push_back(std::move(fn));
-  if (listen_fd_ >= 0) return;
-  listen_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_) return;
+  listen_fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
   if (notify_path_.size() >= sizeof a.sun_path) {
@@ -1443,7 +1443,7 @@ void sqlite_storage::on_notify(std::function<void(const std::string& site_id)> f
   }
   std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
   ::unlink(notify_path_.c_str());
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  if (::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     log::warning("cannot bind " + notify_path_ + ": " + std::strerror(errno));
     return;
   }
@@ -1454,7 +1454,7 @@ void sqlite_storage::on_notify(std::function<void(const std::string& site_id)> f
 void sqlite_storage::listen_loop() {
   char buf[128];
   while (!stopping_) {
-    const auto n = ::recv(listen_fd_, buf, sizeof buf, 0);
+    const auto n = ::recv(listen_fd_.get(), buf, sizeof buf, 0);
     if (stopping_) break;
     if (n <= 0) continue;
     const std::string site_id(buf, static_cast<std::size_t>(n));

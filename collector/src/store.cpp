@@ -11,6 +11,7 @@
 #include "fleetreg/core/files.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::collector {
 namespace {
@@ -138,12 +139,12 @@ void store::write_status(bool center_reachable, const std::string& last_error) {
                    {"updated", format_utc(clock_.now())}};
   // Replaced atomically; world-readable on purpose (no secret in it).
   const auto tmp = dir_ + "/status.json.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  ::fchmod(fd, 0644);
+  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return;
+  ::fchmod(fd.get(), 0644);
   const auto text = v.dump(2) + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
+  const bool ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  fd.reset();  // closed before the rename
   if (ok) ::rename(tmp.c_str(), (dir_ + "/status.json").c_str());
 }
 

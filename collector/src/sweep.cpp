@@ -21,16 +21,13 @@
 #include <memory>
 
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/snmp/handles.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/session.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 
 namespace fleetreg::collector {
 namespace {
-
-struct session_closer {
-  void operator()(void* s) const noexcept { snmp_sess_close(s); }
-};
 
 // One outstanding peer. SNMPv3 goes probing → need_get → getting: the
 // engine-ID discovery is an unauthenticated probe sent asynchronously like
@@ -44,7 +41,7 @@ struct probe {
   bool answered = false;
   std::string why;  // why it did not answer (debug log)
   std::vector<u_char> engine_id;
-  std::unique_ptr<void, session_closer> session;
+  snmp::session_ptr session;
 
   void finish(bool ok, std::string text = {}) noexcept {
     if (state == phase::done) return;  // a REPORT may come twice (SEC_ERROR and RECEIVED_MESSAGE)
@@ -86,31 +83,31 @@ int on_response(int operation, netsnmp_session*, int, netsnmp_pdu* pdu, void* ma
 
 // The identity question: serial numbers of the fleetreg MIB and the Printer-MIB.
 bool send_get(probe& p) {
-  netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GET);
+  snmp::pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GET));
   const auto serial = snmp::append(snmp::terminal_mib::serial_number, {0});
   const auto prt_serial = snmp::append(snmp::printer_mib::prt_general_entry, {17, 1});
-  snmp_add_null_var(pdu, serial.data(), serial.size());
-  snmp_add_null_var(pdu, prt_serial.data(), prt_serial.size());
+  snmp_add_null_var(pdu.get(), serial.data(), serial.size());
+  snmp_add_null_var(pdu.get(), prt_serial.data(), prt_serial.size());
   p.state = phase::getting;
-  if (snmp_sess_async_send(p.session.get(), pdu, on_response, &p) != 0) return true;
-  snmp_free_pdu(pdu);  // not sent: still ours
-  p.finish(false, "cannot send");
+  std::error_code ec;
+  if (snmp::async_send(p.session.get(), pdu, on_response, &p, ec)) return true;
+  p.finish(false, "cannot send: " + ec.message());  // `pdu` still owns what was not sent
   return false;
 }
 
 // An unauthenticated, reportable GET without user or engine ID: the agent
 // answers with a REPORT that carries its engine ID (RFC 3414 §4).
 bool send_engine_probe(probe& p) {
-  netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GET);
+  snmp::pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GET));
   pdu->version = SNMP_VERSION_3;
-  pdu->securityName = strdup("");  // not NULL: else the session's user name is filled in
+  pdu->securityName = strdup("");  // the PDU's (freed with it); not NULL: else the session's user name is filled in
   pdu->securityNameLen = 0;
   pdu->securityLevel = SNMP_SEC_LEVEL_NOAUTH;
   pdu->securityModel = SNMP_SEC_MODEL_USM;
   p.state = phase::probing;
-  if (snmp_sess_async_send(p.session.get(), pdu, on_response, &p) != 0) return true;
-  snmp_free_pdu(pdu);
-  p.finish(false, "cannot send the engine-ID probe");
+  std::error_code ec;
+  if (snmp::async_send(p.session.get(), pdu, on_response, &p, ec)) return true;
+  p.finish(false, "cannot send the engine-ID probe: " + ec.message());
   return false;
 }
 

@@ -7,7 +7,8 @@
 //   odd:  varbinds built directly from the bytes (OID under one of the
 //         tables the collector reads, type, value), which reaches the
 //         decoders' corners faster than mutated BER does.
-// Then collector::decode_fleetreg and decode_printer_mib on them.
+// Then snmp::decode_fleetreg and decode_printer_mib on them, and the
+// collector's device_from on what they decoded.
 // Invariants: a decoded device's supplies validate, its text is printable
 // UTF-8 that serialises into the registration body, and a device the
 // collector would register has an identity the center accepts (else the
@@ -24,9 +25,11 @@
 
 #include "fleetreg/collector/snmp_reader.hpp"
 #include "fleetreg/core/json.hpp"
-#include "fleetreg/snmp/decode.hpp"
+#include "fleetreg/snmp/codec.hpp"
+#include "fleetreg/snmp/handles.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/snmp/terminal_reading.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -36,15 +39,11 @@ using fuzz::broken;
 namespace tm = snmp::terminal_mib;
 namespace pm = snmp::printer_mib;
 
-struct pdu_deleter {
-  void operator()(netsnmp_pdu* p) const noexcept { snmp_free_pdu(p); }
-};
-
 std::vector<snmp::varbind> from_ber(const std::uint8_t* data, std::size_t size) {
   std::vector<snmp::varbind> out;
   // Net-SNMP's parser takes a non-const buffer.
   std::vector<u_char> copy(data, data + size);
-  std::unique_ptr<netsnmp_pdu, pdu_deleter> pdu(static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu))));
+  snmp::pdu_ptr pdu(static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu))));
   pdu->version = SNMP_VERSION_2c;
   size_t length = copy.size();
   if (snmp_pdu_parse(pdu.get(), copy.data(), &length) != 0) return out;
@@ -93,19 +92,20 @@ std::vector<snmp::varbind> from_bytes(fuzz::reader& in) {
   return out;
 }
 
-void check(const std::optional<collector::device_info>& d) {
-  if (!d) return;
-  for (const auto* field : {&d->id.manufacturer, &d->id.model, &d->id.serial, &d->id.uuid, &d->id.firmware})
+void check(const std::optional<snmp::terminal_reading>& reading) {
+  if (!reading) return;
+  const auto d = collector::device_from(*reading);
+  for (const auto* field : {&d.id.manufacturer, &d.id.model, &d.id.serial, &d.id.uuid, &d.id.firmware})
     if (!is_printable_utf8(*field, 255)) broken("decoded identity text is not printable UTF-8");
-  fuzz::check_serialises(json::to_json(d->id), "a decoded identity");
+  fuzz::check_serialises(json::to_json(d.id), "a decoded identity");
   std::set<std::int32_t> indexes;
-  for (const auto& s : d->supplies) {
+  for (const auto& s : d.supplies) {
     if (const auto problem = validate(s)) broken("a decoded supply does not validate: " + *problem);
     if (!indexes.insert(s.index).second) broken("two decoded supplies share an index");
     fuzz::check_serialises(json::to_json(s), "a decoded supply");
   }
-  if (d->why_not_registrable().empty()) {
-    if (const auto problem = validate(d->id))
+  if (d.why_not_registrable().empty()) {
+    if (const auto problem = validate(d.id))
       broken("a registrable device has an identity the center refuses: " + *problem);
   }
 }
@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const auto& vb : vbs) (void)snmp::to_string(vb.name);
   // The GET of the identity and both walks, as read_device passes them.
-  check(collector::decode_fleetreg(vbs, vbs, vbs));
-  check(collector::decode_printer_mib(vbs, vbs));
+  check(snmp::decode_fleetreg(vbs, vbs, vbs));
+  check(snmp::decode_printer_mib(vbs, vbs));
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
+#include "fleetreg/snmp/codec.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/subagent/mib_view.hpp"
@@ -24,46 +25,6 @@ volatile std::sig_atomic_t keep_running = 1;
 namespace {
 
 constexpr const char* app_name = "fleetreg-subagent";
-
-// Sets a Net-SNMP varbind from a view value.
-void set_value(netsnmp_variable_list* vb, const snmp::value& v) {
-  switch (v.type) {
-    case snmp::value_type::integer: {
-      const long x = static_cast<long>(v.integer);
-      snmp_set_var_typed_value(vb, ASN_INTEGER, &x, sizeof x);
-      break;
-    }
-    case snmp::value_type::counter32:
-    case snmp::value_type::gauge32:
-    case snmp::value_type::timeticks: {
-      const u_long x = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
-      snmp_set_var_typed_value(vb, static_cast<u_char>(v.type), &x, sizeof x);
-      break;
-    }
-    case snmp::value_type::counter64: {
-      counter64 c{};
-      c.high = static_cast<u_long>(v.unsigned_value >> 32);
-      c.low = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
-      snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof c);
-      break;
-    }
-    case snmp::value_type::object_id:
-      snmp_set_var_typed_value(vb, ASN_OBJECT_ID, v.oid.data(), v.oid.size() * sizeof(oid));
-      break;
-    default:
-      snmp_set_var_typed_value(vb, static_cast<u_char>(v.type), v.octets.data(), v.octets.size());
-      break;
-  }
-}
-
-snmp::value value_of(const netsnmp_variable_list* vb) {
-  snmp::value v;
-  v.type = static_cast<snmp::value_type>(vb->type);
-  if (vb->type == ASN_OCTET_STR && vb->val.string)
-    v.octets.assign(reinterpret_cast<const char*>(vb->val.string), vb->val_len);
-  if (vb->type == ASN_INTEGER && vb->val.integer) v.integer = *vb->val.integer;
-  return v;
-}
 
 // Who sent a SET, as far as a subagent can tell: AgentX (RFC 2741) passes the
 // SNMP context but not the security name or community, which stay in snmpd;
@@ -178,7 +139,7 @@ class agent {
       if (r->processed) continue;
       const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
       if (const auto* e = view_.find(name))
-        set_value(r->requestvb, e->val);
+        snmp::encode(*r->requestvb, e->val);
       else
         netsnmp_set_request_error(info, r, view_.object_exists(name) ? SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
     }
@@ -193,7 +154,7 @@ class agent {
       // the agent moves on to the next registered subtree.
       if (const auto* e = view_.next(name, root)) {
         snmp_set_var_objid(r->requestvb, e->name.data(), e->name.size());
-        set_value(r->requestvb, e->val);
+        snmp::encode(*r->requestvb, e->val);
       }
     }
   }
@@ -211,7 +172,7 @@ class agent {
         continue;
       }
       const auto target = std::get<set_target>(what);
-      const auto value = value_of(r->requestvb);
+      const auto value = snmp::decode(*r->requestvb);
       const auto status = check_set_value(target, value);
       if (status != snmp::error_status::no_error) {
         netsnmp_set_request_error(info, r, static_cast<int>(status));
@@ -240,7 +201,7 @@ class agent {
       const std::span<const snmp::subid> name(r->requestvb->name, r->requestvb->name_length);
       const auto what = classify_set(view_, name);
       if (!std::holds_alternative<set_target>(what)) continue;
-      auto value = value_of(r->requestvb);
+      auto value = snmp::decode(*r->requestvb);
       switch (std::get<set_target>(what)) {
         case set_target::center_url:
           change.center_url = std::move(value.octets);

@@ -4,11 +4,11 @@
 #include <avahi-client/publish.h>
 #include <avahi-common/alternative.h>
 #include <avahi-common/error.h>
-#include <avahi-common/malloc.h>
 
 #include <boost/asio/io_context.hpp>
 
-#include "asio_poll.hpp"
+#include "avahi_ptr.hpp"
+#include "connection.hpp"
 #include "fleetreg/core/log.hpp"
 
 namespace fleetreg::mdns {
@@ -36,7 +36,7 @@ struct announcer::impl {
 
   void publish(AvahiClient* c) noexcept {
     if (group) return;
-    group = avahi_entry_group_new(c, on_group, this);
+    group.reset(avahi_entry_group_new(c, on_group, this));
     if (!group) return fail(c, "cannot create an entry group");
     const auto host = fqdn();
     int err = 0;
@@ -44,19 +44,20 @@ struct announcer::impl {
       AvahiAddress addr{};
       if (!avahi_address_parse(a.address.c_str(), AVAHI_PROTO_UNSPEC, &addr))
         return fail(c, "'" + a.address + "' is not a numeric address");
-      err = avahi_entry_group_add_address(group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
+      err = avahi_entry_group_add_address(group.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
                                           host.c_str(), &addr);
-      if (err < 0) return fail(c, "cannot publish " + host + " → " + a.address + ": " + avahi_strerror(err));
+      if (err < 0)
+        return fail(c, "cannot publish " + host + " → " + a.address + ": " + detail::avahi_error(err).message());
     }
-    AvahiStringList* txt = nullptr;
-    for (const auto& [k, v] : a.txt) txt = avahi_string_list_add_pair(txt, k.c_str(), v.c_str());
-    err = avahi_entry_group_add_service_strlst(group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
+    detail::string_list_ptr txt;
+    for (const auto& [k, v] : a.txt) txt.reset(avahi_string_list_add_pair(txt.release(), k.c_str(), v.c_str()));
+    err = avahi_entry_group_add_service_strlst(group.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags{},
                                                a.name.c_str(), a.type.c_str(), nullptr,
-                                               host.empty() ? nullptr : host.c_str(), a.port, txt);
-    avahi_string_list_free(txt);
+                                               host.empty() ? nullptr : host.c_str(), a.port, txt.get());
     if (err == AVAHI_ERR_COLLISION) return rename(c);
-    if (err < 0) return fail(c, "cannot publish " + a.type + ": " + avahi_strerror(err));
-    if ((err = avahi_entry_group_commit(group)) < 0) return fail(c, std::string("cannot commit: ") + avahi_strerror(err));
+    if (err < 0) return fail(c, "cannot publish " + a.type + ": " + detail::avahi_error(err).message());
+    if ((err = avahi_entry_group_commit(group.get())) < 0)
+      return fail(c, "cannot commit: " + detail::avahi_error(err).message());
   }
 
   void fail(AvahiClient*, const std::string& why) noexcept {
@@ -66,18 +67,16 @@ struct announcer::impl {
   }
 
   void rename(AvahiClient* c) noexcept {
-    char* alt = avahi_alternative_service_name(a.name.c_str());
-    log::notice("mDNS: the name '" + a.name + "' is taken; announcing as '" + alt + "'");
-    a.name = alt;
-    avahi_free(alt);
+    const detail::avahi_string_ptr alt(avahi_alternative_service_name(a.name.c_str()));
+    log::notice("mDNS: the name '" + a.name + "' is taken; announcing as '" + alt.get() + "'");
+    a.name = alt.get();
     withdraw();
     publish(c);
   }
 
   void withdraw() noexcept {
     established_ = false;
-    if (group) avahi_entry_group_free(group);
-    group = nullptr;
+    group.reset();
   }
 
   static void on_group(AvahiEntryGroup* g, AvahiEntryGroupState s, void* self) noexcept {
@@ -93,8 +92,8 @@ struct announcer::impl {
         me->rename(avahi_entry_group_get_client(g));
         break;
       case AVAHI_ENTRY_GROUP_FAILURE:
-        me->fail(nullptr, std::string("announcement failed: ") +
-                              avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+        me->fail(nullptr, "announcement failed: " +
+                              detail::avahi_error(avahi_client_errno(avahi_entry_group_get_client(g))).message());
         break;
       case AVAHI_ENTRY_GROUP_UNCOMMITED:
       case AVAHI_ENTRY_GROUP_REGISTERING:
@@ -104,7 +103,7 @@ struct announcer::impl {
 
   announcement a;
   std::function<void(const std::string&)> state;
-  AvahiEntryGroup* group = nullptr;
+  detail::entry_group_ptr group;  // reset by withdraw() (also in ~impl) while its client exists
   bool established_ = false;
   detail::connection conn;  // last: destroyed first
 };

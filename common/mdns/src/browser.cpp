@@ -2,8 +2,6 @@
 #include "fleetreg/mdns/browser.hpp"
 
 #include <avahi-client/lookup.h>
-#include <avahi-common/error.h>
-#include <avahi-common/malloc.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,7 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "asio_poll.hpp"
+#include "avahi_ptr.hpp"
+#include "connection.hpp"
 #include "fleetreg/core/log.hpp"
 
 namespace fleetreg::mdns {
@@ -27,12 +26,12 @@ struct browser::impl {
   void up(AvahiClient* c) noexcept {
     settled_types = 0;
     for (const auto& type : types) {
-      auto* b = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, type.c_str(), nullptr,
-                                          AvahiLookupFlags{}, on_browse, this);
+      detail::service_browser_ptr b(avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, type.c_str(),
+                                                              nullptr, AvahiLookupFlags{}, on_browse, this));
       if (b) {
-        browsers.push_back(b);
+        browsers.push_back(std::move(b));
       } else {
-        log::warning("mDNS: cannot browse " + type + ": " + avahi_strerror(avahi_client_errno(c)));
+        log::warning("mDNS: cannot browse " + type + ": " + detail::avahi_error(avahi_client_errno(c)).message());
         ++settled_types;
       }
     }
@@ -41,9 +40,7 @@ struct browser::impl {
 
   // The daemon went away: every browser and resolver is void now.
   void down() noexcept {
-    for (auto* r : resolvers) avahi_service_resolver_free(r);
     resolvers.clear();
-    for (auto* b : browsers) avahi_service_browser_free(b);
     browsers.clear();
     settle();  // nothing more to wait for until it is back
   }
@@ -65,11 +62,13 @@ struct browser::impl {
     switch (event) {
       case AVAHI_BROWSER_NEW: {
         auto* c = avahi_service_browser_get_client(b);
-        if (auto* r = avahi_service_resolver_new(c, iface, proto, name, type, domain, AVAHI_PROTO_UNSPEC,
-                                                 AvahiLookupFlags{}, on_resolve, me))
-          me->resolvers.push_back(r);
+        if (detail::service_resolver_ptr r{avahi_service_resolver_new(c, iface, proto, name, type, domain,
+                                                                      AVAHI_PROTO_UNSPEC, AvahiLookupFlags{},
+                                                                      on_resolve, me)})
+          me->resolvers.push_back(std::move(r));
         else
-          log::info("mDNS: cannot resolve " + std::string(name) + ": " + avahi_strerror(avahi_client_errno(c)));
+          log::info("mDNS: cannot resolve " + std::string(name) + ": " +
+                    detail::avahi_error(avahi_client_errno(c)).message());
         break;
       }
       case AVAHI_BROWSER_REMOVE:
@@ -87,7 +86,7 @@ struct browser::impl {
         break;
       case AVAHI_BROWSER_FAILURE:
         log::warning("mDNS: browsing failed: " +
-                     std::string(avahi_strerror(avahi_client_errno(avahi_service_browser_get_client(b)))));
+                     detail::avahi_error(avahi_client_errno(avahi_service_browser_get_client(b))).message());
         ++me->settled_types;
         me->check_settled();
         break;
@@ -117,11 +116,10 @@ struct browser::impl {
         char* value = nullptr;
         size_t size = 0;
         if (avahi_string_list_get_pair(l, &key, &value, &size) != 0) continue;
+        const detail::avahi_string_ptr key_owner(key), value_owner(value);
         std::string k = key;
         std::transform(k.begin(), k.end(), k.begin(), [](unsigned char ch) { return std::tolower(ch); });
         s.txt[k] = value ? std::string(value, size) : "";
-        avahi_free(key);
-        avahi_free(value);
       }
       if (me->h.resolved) {
         try {
@@ -132,17 +130,18 @@ struct browser::impl {
       }
     } else if (event == AVAHI_RESOLVER_FAILURE) {
       log::info("mDNS: cannot resolve " + std::string(name) + " (" + type + "): " +
-                avahi_strerror(avahi_client_errno(avahi_service_resolver_get_client(r))));
+                detail::avahi_error(avahi_client_errno(avahi_service_resolver_get_client(r))).message());
     }
-    std::erase(me->resolvers, r);
-    avahi_service_resolver_free(r);
+    // Done with this instance: freeing the resolver inside its own callback is allowed.
+    std::erase_if(me->resolvers, [r](const detail::service_resolver_ptr& p) { return p.get() == r; });
     me->check_settled();
   }
 
   std::vector<std::string> types;
   handlers h;
-  std::vector<AvahiServiceBrowser*> browsers;
-  std::vector<AvahiServiceResolver*> resolvers;
+  // Freed by down() (also in ~impl) while their client still exists.
+  std::vector<detail::service_browser_ptr> browsers;
+  std::vector<detail::service_resolver_ptr> resolvers;
   std::size_t settled_types = 0;
   bool settled_sent = false;
   detail::connection conn;  // last: destroyed first, while the rest still exists

@@ -5,64 +5,15 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/snmpusm.h>
 
-#include "fleetreg/snmp/decode.hpp"
+#include "fleetreg/snmp/codec.hpp"
+#include "fleetreg/snmp/handles.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/session.hpp"
 
 namespace fleetreg::snmp {
-namespace {
-
-struct pdu_deleter {
-  void operator()(netsnmp_pdu* p) const noexcept { snmp_free_pdu(p); }
-};
-using pdu_ptr = std::unique_ptr<netsnmp_pdu, pdu_deleter>;
-
-struct session_deleter {
-  void operator()(void* s) const noexcept { snmp_sess_close(s); }
-};
-
-void add_value(netsnmp_pdu* pdu, const varbind& vb) {
-  const auto& v = vb.val;
-  const auto* name = vb.name.data();
-  const auto len = vb.name.size();
-  switch (v.type) {
-    case value_type::integer: {
-      const long x = static_cast<long>(v.integer);
-      snmp_pdu_add_variable(pdu, name, len, ASN_INTEGER, &x, sizeof x);
-      break;
-    }
-    case value_type::counter32:
-    case value_type::gauge32:
-    case value_type::timeticks: {
-      const u_long x = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
-      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), &x, sizeof x);
-      break;
-    }
-    case value_type::counter64: {
-      counter64 c{};
-      c.high = static_cast<u_long>(v.unsigned_value >> 32);
-      c.low = static_cast<u_long>(v.unsigned_value & 0xffffffffULL);
-      snmp_pdu_add_variable(pdu, name, len, ASN_COUNTER64, &c, sizeof c);
-      break;
-    }
-    case value_type::object_id:
-      snmp_pdu_add_variable(pdu, name, len, ASN_OBJECT_ID, v.oid.data(), v.oid.size() * sizeof(oid));
-      break;
-    case value_type::octet_string:
-    case value_type::ip_address:
-    case value_type::opaque:
-      snmp_pdu_add_variable(pdu, name, len, static_cast<u_char>(v.type), v.octets.data(), v.octets.size());
-      break;
-    default:
-      snmp_add_null_var(pdu, name, len);
-      break;
-  }
-}
-
-}  // namespace
 
 struct client::impl {
-  std::unique_ptr<void, session_deleter> session;
+  session_ptr session;
   snmp_version version;
 
   // Each client removes the SNMPv3 user entry its session made (see forget_usm_user).
@@ -83,11 +34,7 @@ struct client::impl {
       return nullptr;
     }
     if (status != STAT_SUCCESS || !resp) {
-      int cliberr = 0, snmperr = 0;
-      char* msg = nullptr;
-      snmp_sess_error(session.get(), &cliberr, &snmperr, &msg);
-      free(msg);
-      ec = std::error_code(snmperr ? snmperr : SNMPERR_GENERR, api_category());
+      ec = session_error(session.get());
       return nullptr;
     }
     if (resp->errstat != SNMP_ERR_NOERROR) {
@@ -111,6 +58,24 @@ struct client::impl {
   }
 };
 
+namespace {
+
+// A Ku (RFC 3414 §2.6) from `passphrase` with the hash `proto`, into `key`.
+// Throws std::system_error (api_category) with what generate_Ku said, e.g.
+// SNMPERR_GENERR for a passphrase under 8 characters.
+void derive_key(const oid* proto, std::size_t proto_length, const std::string& passphrase, u_char* key,
+                std::size_t* key_length, const char* what) {
+  const int rc = generate_Ku(proto, static_cast<u_int>(proto_length),
+                             reinterpret_cast<const u_char*>(passphrase.data()), passphrase.size(), key, key_length);
+  if (rc != SNMPERR_SUCCESS)
+    throw std::system_error(rc, api_category(), std::string("cannot derive the SNMPv3 ") + what + " key");
+}
+
+// The OID `proto` (length `length`) in a buffer of its own.
+oid_ptr duplicate(const oid* proto, std::size_t length) { return oid_ptr(snmp_duplicate_objid(proto, length)); }
+
+}  // namespace
+
 session_template::session_template(const session_options& o) {
   init_client_library("fleetreg");
   auto& s = s_;
@@ -118,80 +83,69 @@ session_template::session_template(const session_options& o) {
   s.peername = const_cast<char*>(o.peer.c_str());
   s.timeout = static_cast<long>(o.timeout.count()) * 1000;
   s.retries = o.retries;
-  if (o.version == snmp_version::v3) {
-    s.version = SNMP_VERSION_3;
-    s.securityModel = SNMP_SEC_MODEL_USM;
-    s.securityName = const_cast<char*>(o.user.c_str());
-    s.securityNameLen = o.user.size();
-    switch (o.level) {
-      case security_level::no_auth_no_priv:
-        s.securityLevel = SNMP_SEC_LEVEL_NOAUTH;
-        break;
-      case security_level::auth_no_priv:
-        s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
-        break;
-      case security_level::auth_priv:
-        s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
-        break;
-    }
-    if (o.level != security_level::no_auth_no_priv) {
-      switch (o.auth) {
-        case auth_protocol::sha1:
-          s.securityAuthProto = snmp_duplicate_objid(usmHMACSHA1AuthProtocol, USM_AUTH_PROTO_SHA_LEN);
-          s.securityAuthProtoLen = USM_AUTH_PROTO_SHA_LEN;
-          break;
-        case auth_protocol::sha256:
-          s.securityAuthProto =
-              snmp_duplicate_objid(usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol));
-          s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
-          break;
-        case auth_protocol::sha512:
-          s.securityAuthProto =
-              snmp_duplicate_objid(usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol));
-          s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
-          break;
-      }
-      s.securityAuthKeyLen = USM_AUTH_KU_LEN;
-      if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
-                      reinterpret_cast<const u_char*>(o.auth_passphrase.data()), o.auth_passphrase.size(),
-                      s.securityAuthKey, &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
-        SNMP_FREE(s.securityAuthProto);
-        throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 authentication key");
-      }
-    }
-    if (o.level == security_level::auth_priv) {
-      s.securityPrivProto = snmp_duplicate_objid(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN);
-      s.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
-      s.securityPrivKeyLen = USM_PRIV_KU_LEN;
-      // The privacy key is derived with the authentication hash (RFC 3826).
-      if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
-                      reinterpret_cast<const u_char*>(o.priv_passphrase.data()), o.priv_passphrase.size(),
-                      s.securityPrivKey, &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
-        SNMP_FREE(s.securityAuthProto);
-        SNMP_FREE(s.securityPrivProto);
-        throw std::system_error(SNMPERR_KRB5, api_category(), "cannot derive the SNMPv3 privacy key");
-      }
-    }
-  } else {
+  if (o.version != snmp_version::v3) {
     s.version = o.version == snmp_version::v1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
     s.community = reinterpret_cast<u_char*>(const_cast<char*>(o.community.c_str()));
     s.community_len = o.community.size();
+    return;
+  }
+  s.version = SNMP_VERSION_3;
+  s.securityModel = SNMP_SEC_MODEL_USM;
+  s.securityName = const_cast<char*>(o.user.c_str());
+  s.securityNameLen = o.user.size();
+  switch (o.level) {
+    case security_level::no_auth_no_priv:
+      s.securityLevel = SNMP_SEC_LEVEL_NOAUTH;
+      break;
+    case security_level::auth_no_priv:
+      s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
+      break;
+    case security_level::auth_priv:
+      s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
+      break;
+  }
+  // The protocol OIDs are ours (auth_proto_, priv_proto_): freed by their
+  // handles also when a key derivation below throws.
+  if (o.level != security_level::no_auth_no_priv) {
+    switch (o.auth) {
+      case auth_protocol::sha1:
+        auth_proto_ = duplicate(usmHMACSHA1AuthProtocol, USM_AUTH_PROTO_SHA_LEN);
+        s.securityAuthProtoLen = USM_AUTH_PROTO_SHA_LEN;
+        break;
+      case auth_protocol::sha256:
+        auth_proto_ = duplicate(usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol));
+        s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
+        break;
+      case auth_protocol::sha512:
+        auth_proto_ = duplicate(usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol));
+        s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
+        break;
+    }
+    s.securityAuthProto = auth_proto_.get();
+    s.securityAuthKeyLen = USM_AUTH_KU_LEN;
+    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.auth_passphrase, s.securityAuthKey,
+               &s.securityAuthKeyLen, "authentication");
+  }
+  if (o.level == security_level::auth_priv) {
+    priv_proto_ = duplicate(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN);
+    s.securityPrivProto = priv_proto_.get();
+    s.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
+    s.securityPrivKeyLen = USM_PRIV_KU_LEN;
+    // The privacy key is derived with the authentication hash (RFC 3826).
+    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.priv_passphrase, s.securityPrivKey,
+               &s.securityPrivKeyLen, "privacy");
   }
 }
 
 void forget_usm_user(const unsigned char* engine_id, std::size_t engine_id_length, const std::string& user) {
   if (!engine_id || engine_id_length == 0) return;
-  if (auto* u = usm_get_user(const_cast<u_char*>(engine_id), engine_id_length, const_cast<char*>(user.c_str()));
-      u && u->engineIDLen) {
-    usm_remove_user(u);
-    usm_free_user(u);
+  if (auto* u = usm_get_user(engine_id, engine_id_length, user.c_str()); u && u->engineIDLen) {
+    usm_remove_user(u);  // out of the table (it returns the list's new head): ours to free now
+    const usm_user_ptr removed(u);
   }
 }
 
-session_template::~session_template() {
-  SNMP_FREE(s_.securityAuthProto);
-  SNMP_FREE(s_.securityPrivProto);
-}
+session_template::~session_template() = default;
 
 client::client(const session_options& o) : impl_(std::make_unique<impl>()) {
   impl_->version = o.version;
@@ -251,7 +205,11 @@ std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, s
 
 void client::set(const std::vector<varbind>& vbs, std::error_code& ec, long* error_index) {
   pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_SET));
-  for (const auto& vb : vbs) add_value(pdu.get(), vb);
+  for (const auto& vb : vbs)
+    if (!add_varbind(*pdu, vb)) {
+      ec = std::error_code(SNMPERR_MALLOC, api_category());
+      return;
+    }
   impl_->exchange(std::move(pdu), ec, error_index);
 }
 

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <iterator>
 
-#include "fleetreg/collector/snmp_reader.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/rest_client/client.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/snmp/terminal_reading.hpp"
 
 namespace fleetreg::plugins {
 namespace {
@@ -29,11 +29,11 @@ std::string text_of(const std::optional<range>& r) { return r ? r->text : std::s
 result check_terminal(const terminal_options& o) {
   const std::string service = "FLEETREG TERMINAL";
   std::error_code ec;
-  std::optional<collector::device_info> d;
+  std::optional<snmp::terminal_reading> d;
   std::optional<long> status;
   std::string status_message;
   try {
-    d = collector::read_device(o.snmp, ec);
+    d = snmp::read_terminal(o.snmp, ec);
     if (d && d->source == reading_source::fleetreg_mib) {
       snmp::client c(o.snmp);
       const auto vbs = c.get({snmp::append(tm::status_state, {0}), snmp::append(tm::status_message, {0})}, ec);

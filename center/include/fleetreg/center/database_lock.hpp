@@ -3,6 +3,9 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::center {
 
@@ -18,18 +21,14 @@ class database_lock {
   /// fleetreg::error (io) when it cannot be opened.
   static std::optional<database_lock> try_acquire(const std::string& database);
 
-  database_lock(database_lock&& other) noexcept;
-  database_lock& operator=(database_lock&& other) noexcept;
-  database_lock(const database_lock&) = delete;
-  database_lock& operator=(const database_lock&) = delete;
-  ~database_lock();
+  // Movable, not copyable; closing the last descriptor drops the flock.
 
   /// The lock file's path (`<database>.lock`).
   static std::string path_for(const std::string& database);
 
  private:
-  explicit database_lock(int fd) noexcept : fd_(fd) {}
-  int fd_ = -1;
+  explicit database_lock(unique_fd fd) noexcept : fd_(std::move(fd)) {}
+  unique_fd fd_;
 };
 
 }  // namespace fleetreg::center

@@ -11,6 +11,7 @@
 
 #include "fleetreg/center/storage.hpp"
 #include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/core/unique_fd.hpp"
 
 namespace fleetreg::center {
 
@@ -133,7 +134,7 @@ class sqlite_storage final : public storage {
   std::string notify_path_;
   std::mutex subscribers_mutex_;
   std::vector<std::function<void(const std::string&)>> subscribers_;
-  int listen_fd_ = -1;
+  unique_fd listen_fd_;  ///< the notification socket, bound to notify_path_
   std::atomic<bool> stopping_{false};
   std::thread listener_;
 };

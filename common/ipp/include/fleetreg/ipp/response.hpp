@@ -3,7 +3,7 @@
 
 #include <cups/ipp.h>
 
-#include "fleetreg/ipp/printer.hpp"
+#include "fleetreg/ipp/printer_attributes.hpp"
 
 namespace fleetreg::ipp {
 

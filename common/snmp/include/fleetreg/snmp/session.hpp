@@ -5,6 +5,7 @@
 #include <net-snmp/net-snmp-includes.h>
 
 #include "fleetreg/snmp/client.hpp"
+#include "fleetreg/snmp/handles.hpp"
 
 namespace fleetreg::snmp {
 
@@ -13,7 +14,9 @@ namespace fleetreg::snmp {
 /// once, copy per peer — snmp_sess_open deep-copies). For code that drives
 /// Net-SNMP's API itself (the client, the asynchronous sweep). Owns the
 /// protocol OIDs it duplicated; the strings stay in `options`, which must
-/// outlive it. Throws std::system_error when a key cannot be derived.
+/// outlive it. Throws std::system_error (api_category, the code generate_Ku
+/// gave, e.g. SNMPERR_GENERR for a passphrase under 8 characters) when a key
+/// cannot be derived.
 class session_template {
  public:
   explicit session_template(const session_options& options);
@@ -24,7 +27,9 @@ class session_template {
   netsnmp_session copy() const { return s_; }
 
  private:
-  netsnmp_session s_;
+  oid_ptr auth_proto_;  ///< s_.securityAuthProto
+  oid_ptr priv_proto_;  ///< s_.securityPrivProto
+  netsnmp_session s_{};
 };
 
 /// Removes the SNMPv3 user `user` of engine `engine_id` from Net-SNMP's

@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/ipp/printer.hpp"
+
 #include <cups/cups.h>
 #include <cups/ipp.h>
 
 #include <cstring>
-#include <memory>
 
-#include "fleetreg/ipp/printer.hpp"
+#include "cups_ptr.hpp"
 #include "fleetreg/ipp/response.hpp"
 
 namespace fleetreg::ipp {
 namespace {
 
-struct http_closer {
-  void operator()(http_t* h) const noexcept { httpClose(h); }
-};
-struct ipp_deleter {
-  void operator()(ipp_t* i) const noexcept { ippDelete(i); }
-};
-using http_ptr = std::unique_ptr<http_t, http_closer>;
-using ipp_ptr = std::unique_ptr<ipp_t, ipp_deleter>;
+using detail::http_ptr;
+using detail::ipp_ptr;
 
 class ipp_error_category final : public std::error_category {
  public:
@@ -54,14 +49,15 @@ std::optional<printer_attributes> get_printer_attributes(const std::string& uri,
   if (!http) return fail(IPP_STATUS_ERROR_SERVICE_UNAVAILABLE, std::string("cannot connect: ") + cupsLastErrorString());
   httpSetTimeout(http.get(), ms / 1000.0, nullptr, nullptr);
 
-  ipp_t* request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES);
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr, uri.c_str());
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, "fleetreg");
+  ipp_ptr request(ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES));
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr, uri.c_str());
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, "fleetreg");
   std::vector<const char*> names;
   for (const auto& n : requested_attributes) names.push_back(n.c_str());
-  ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", static_cast<int>(names.size()),
-                nullptr, names.data());
-  ipp_ptr response(cupsDoRequest(http.get(), request, resource[0] ? resource : "/"));  // frees `request`
+  ippAddStrings(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                static_cast<int>(names.size()), nullptr, names.data());
+  // cupsDoRequest frees the request whatever happens.
+  ipp_ptr response(cupsDoRequest(http.get(), request.release(), resource[0] ? resource : "/"));
   if (!response || cupsLastError() > IPP_STATUS_OK_CONFLICTING)
     return fail(cupsLastError(), cupsLastErrorString());
 

@@ -1,27 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pure parts of IPP and mDNS discovery: attribute parsers, the IPP
-// decoder, where a DNS-SD instance is read, and merging one device seen twice.
+// The collector's IPP decoder: identity, counters and supplies of a printer
+// from its Get-Printer-Attributes answer (no I/O).
+#include "fleetreg/collector/ipp_reader.hpp"
 
 #include <gtest/gtest.h>
 
-#include "fleetreg/collector/collector.hpp"
-#include "fleetreg/collector/ipp_reader.hpp"
-
 namespace fleetreg::collector {
 namespace {
-
-TEST(IppAttributes, DeviceIdAndSupplyStrings) {
-  const auto id = ipp::parse_device_id("MFG:Acme Corp; MDL:Laser 9000 ;CMD:PDF,PCL;SN:X-1;garbage;:nokey;");
-  EXPECT_EQ(id.at("MFG"), "Acme Corp");
-  EXPECT_EQ(id.at("MDL"), "Laser 9000");
-  EXPECT_EQ(id.at("SN"), "X-1");
-  EXPECT_EQ(id.count(""), 0u);
-  EXPECT_EQ(id.size(), 4u);
-  const auto s = ipp::parse_supply("index=2;class=supplyThatIsConsumed;type=toner;unit=percent;Level=15;");
-  EXPECT_EQ(s.at("index"), "2");
-  EXPECT_EQ(s.at("level"), "15") << "keys are case-folded";
-  EXPECT_TRUE(ipp::parse_device_id("").empty());
-}
 
 ipp::printer_attributes sample() {
   ipp::printer_attributes p;
@@ -104,49 +89,6 @@ TEST(IppReader, IdentityAndSupplyTextFitTheLimits) {
   const auto cut = decode_ipp(p);
   ASSERT_EQ(cut->supplies.size(), 1u);
   EXPECT_EQ(cut->supplies[0].description, std::string(254, 'a'));
-}
-
-TEST(MdnsTargets, WhereEachServiceTypeIsRead) {
-  mdns::service s;
-  s.address = "192.0.2.10";
-  s.type = "_fleetreg._udp";
-  s.port = 1161;
-  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp:192.0.2.10:1161") << "its own type carries the agent's port";
-  EXPECT_TRUE(target_of(s, 161).ipp_uri.empty());
-  s.type = "_ipp._tcp";
-  s.port = 631;
-  s.txt["rp"] = "ipp/print";
-  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp:192.0.2.10:161");
-  EXPECT_EQ(target_of(s, 161).ipp_uri, "ipp://192.0.2.10:631/ipp/print");
-  s.type = "_ipps._tcp";
-  s.txt.clear();
-  EXPECT_EQ(target_of(s, 161).ipp_uri, "ipps://192.0.2.10:631/ipp/print");
-  s.type = "_pdl-datastream._tcp";
-  s.address = "2001:db8::7";
-  s.ipv6 = true;
-  EXPECT_EQ(target_of(s, 161).snmp_peer, "udp6:[2001:db8::7]:161");
-  EXPECT_TRUE(target_of(s, 161).ipp_uri.empty());
-}
-
-TEST(DeviceMerge, OneDeviceSeenTwiceKeepsTheBetterSource) {
-  auto ipp_view = *decode_ipp(sample());
-  ipp_view.seen_via = {"mdns _ipp._tcp 'Front'"};
-  device_info mib;
-  mib.source = reading_source::printer_mib;
-  mib.id.manufacturer = "Acme";
-  mib.id.serial = "IPP-0042";
-  mib.counters.set(service::total, counter_kind::impressions, 1240);
-  mib.note_sources(reading_source::printer_mib);
-  mib.seen_via = {"snmp udp:192.0.2.10:161", "mdns _ipp._tcp 'Front'"};
-  merge(ipp_view, std::move(mib));
-  EXPECT_EQ(ipp_view.source, reading_source::printer_mib);
-  EXPECT_EQ(ipp_view.counters.get(service::total, counter_kind::impressions), 1240u);
-  EXPECT_EQ(ipp_view.field_sources.at("counters"), "printer-mib");
-  EXPECT_EQ(ipp_view.id.model, "LaserFast 9000") << "filled from IPP";
-  EXPECT_EQ(ipp_view.field_sources.at("model"), "ipp");
-  EXPECT_EQ(ipp_view.field_sources.at("serial"), "printer-mib");
-  EXPECT_EQ(ipp_view.supplies.size(), 2u) << "the MIB had none; IPP's are kept";
-  EXPECT_EQ(ipp_view.seen_via.size(), 2u) << "the union, without repeats";
 }
 
 }  // namespace

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "fleetreg/core/counters.hpp"
+#include "fleetreg/core/identity.hpp"
+#include "fleetreg/core/reading.hpp"
+#include "fleetreg/core/supply.hpp"
+#include "fleetreg/snmp/client.hpp"
+
+/// Reading a terminal (or any printer) over SNMP, in the brief's order of
+/// preference: the fleetreg terminal MIB, else the standard Printer-MIB
+/// (RFC 3805) with HOST-RESOURCES-MIB and ENTITY-MIB. Shared by the collector
+/// and the Nagios plugin. The decoders take varbinds and do no I/O.
+namespace fleetreg::snmp {
+
+/// What a device's agent says about it.
+struct terminal_reading {
+  identity id;  ///< fitted to the center's limits (fit_to_limits)
+  counter_set counters;
+  std::vector<supply> supplies;  ///< only those that validate
+  reading_source source = reading_source::fleetreg_mib;  ///< fleetreg_mib or printer_mib
+  /// frtRegState is registered: the terminal registered itself with a center
+  /// (terminal mode).
+  bool registered_in_terminal_mode = false;
+};
+
+/// Identity, counters, supplies and registration state from the fleetreg
+/// MIB's varbinds (a GET of the identity scalars and walks of the counter and
+/// supply tables); nullopt when the device does not serve the MIB.
+/// Does not throw but bad_alloc.
+std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& identity,
+                                                const std::vector<varbind>& counters,
+                                                const std::vector<varbind>& supplies);
+
+/// The same from RFC 3805 objects: prtGeneralSerialNumber, hrDeviceDescr
+/// ("Manufacturer Model"), prtMarkerLifeCount (total impressions) and
+/// prtMarkerSuppliesTable; ENTITY-MIB entPhysicalSerialNum/MfgName/ModelName
+/// of entity 1 where those are missing. nullopt when none of them answers.
+/// Does not throw but bad_alloc.
+std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& general,
+                                                   const std::vector<varbind>& supplies);
+
+/// Reads one device at `opts.peer` (blocking): the fleetreg MIB when it
+/// serves one, else the Printer-MIB. Returns nullopt and sets `ec` when it
+/// does not answer; nullopt with `ec` clear when it serves neither. Throws
+/// std::system_error when the session cannot open (see client).
+std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec);
+
+}  // namespace fleetreg::snmp
