@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 
 #include "fleetreg/center/backup.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 
@@ -68,40 +68,12 @@ const char* const ctl_commands_usage =
 
 namespace {
 
-struct options {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> values;
-  bool has(const std::string& k) const { return values.count(k) != 0; }
-  std::string get(const std::string& k, const std::string& fallback = "") const {
-    const auto it = values.find(k);
-    return it == values.end() ? fallback : it->second;
-  }
-  std::string require(const std::string& k) const {
-    if (!has(k)) throw usage_error("missing --" + k + " (see --help)");
-    return get(k);
-  }
-};
-
+// A command's options and operands, by the one sub-command parser; each
+// command checks how many operands it got.
+using options = command_line::arguments;
 options parse(const std::vector<std::string>& args, std::size_t from, const std::vector<std::string>& with_value,
               const std::vector<std::string>& flags) {
-  options o;
-  for (std::size_t i = from; i < args.size(); ++i) {
-    const auto& a = args[i];
-    if (!a.starts_with("--")) {
-      o.positional.push_back(a);
-      continue;
-    }
-    const auto name = a.substr(2);
-    if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
-      o.values[name] = "1";
-    } else if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
-      if (i + 1 >= args.size()) throw usage_error("option --" + name + " needs a value");
-      o.values[name] = args[++i];
-    } else {
-      throw usage_error("unknown option '" + a + "' (see --help)");
-    }
-  }
-  return o;
+  return command_line::parse_arguments(args, from, {with_value, flags, args.size()});
 }
 
 // fleetreg-centerctl is the root operator's tool: it acts with admin rights.
@@ -183,7 +155,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
 
   auto dealer_filter = [&](const options& o) -> std::optional<std::int64_t> {
     if (!o.has("dealer")) return std::nullopt;
-    return svc.require_account(o.get("dealer")).id;
+    return svc.require_account(o.get_or("dealer", "")).id;
   };
 
   if (cmd == "account" && sub == "add") {
@@ -216,9 +188,10 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference", "validity"}, {"single-site"});
     const auto dealer = svc.require_account(o.require("dealer"));
     code_options co;
-    co.validity = svc.parse_validity(o.get("validity"));
+    co.validity = svc.parse_validity(o.get_or("validity", ""));
     co.single_site = o.has("single-site");
-    const auto issued = svc.issue_code(dealer, o.require("customer"), o.get("contact"), o.get("reference"), co);
+    const auto issued =
+        svc.issue_code(dealer, o.require("customer"), o.get_or("contact", ""), o.get_or("reference", ""), co);
     std::fprintf(out, "%s\ncode #%lld for %s, valid until %s%s\n", issued.code.c_str(),
                  static_cast<long long>(issued.record.id), issued.record.customer.c_str(),
                  format_utc(issued.record.expires_at).c_str(), co.single_site ? ", one site only" : "");
@@ -293,7 +266,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     const auto o = parse(args, 2, {"to"}, {});
     if (o.positional.size() != 1) throw usage_error("terminal transfer needs one KEY");
     svc.transfer_terminal(op, o.positional[0], o.require("to"));
-    std::fprintf(out, "terminal %s moved to site %s\n", o.positional[0].c_str(), o.get("to").c_str());
+    std::fprintf(out, "terminal %s moved to site %s\n", o.positional[0].c_str(), o.get_or("to", "").c_str());
     return 0;
   }
   if (cmd == "terminal" && sub == "retire") {
@@ -321,7 +294,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     const auto s = svc.require_site(op, o.require("site"));
     std::size_t limit = 1000;
     if (o.has("limit")) {
-      const auto v = o.get("limit");
+      const auto v = o.get_or("limit", "");
       const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
       if (ec != std::errc{} || p != v.data() + v.size()) throw usage_error("--limit must be a number");
     }
@@ -350,7 +323,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
   if (cmd == "revoke") {
     const auto o = parse(args, 1, {"site"}, {});
     svc.revoke(op, o.require("site"));
-    std::fprintf(out, "credential of site %s revoked\n", o.get("site").c_str());
+    std::fprintf(out, "credential of site %s revoked\n", o.get_or("site", "").c_str());
     return 0;
   }
   if (cmd == "rotate") {
@@ -359,7 +332,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& args, std::FILE* 
     std::fprintf(out,
                  "site %s receives a new credential at its next contact; the old one works until the new one "
                  "is used, or for %lld h\n",
-                 o.get("site").c_str(),
+                 o.get_or("site", "").c_str(),
                  static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(cfg.rotation_overlap).count()));
     return 0;
   }

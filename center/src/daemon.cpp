@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/daemon.hpp"
 
-#include <pthread.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -23,7 +22,7 @@
 
 namespace fleetreg::center {
 
-void run(const config& cfg) {
+void run(const config& cfg, const stop_signal& stop) {
   crypto::init();
   // Never made here: a new key would void every outstanding code unnoticed.
   const auto key = crypto::load_server_key(cfg.secret_file);
@@ -33,14 +32,6 @@ void run(const config& cfg) {
   if (!database_in_use)
     throw error(exit_code::failure, "another fleetreg-center (or a restore) holds " +
                                         database_lock::path_for(cfg.database) + ": this database is in use");
-
-  // Block the stop signals in every thread; this one waits for them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   // Every long-poll is an open socket: allow as many as the hard limit does.
   rlimit files{};
@@ -94,9 +85,8 @@ void run(const config& cfg) {
     }
   });
 
-  int sig = 0;
-  sigwait(&stop, &sig);
-  log::notice("stopping on signal " + std::to_string(sig));
+  stop.wait();
+  log::notice("stopping on signal " + std::to_string(stop.signal_number()));
   {
     std::lock_guard lock(m);
     stopping = true;

@@ -27,7 +27,7 @@
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/browser.hpp"
 #include "fleetreg/rest_client/center.hpp"
-#include "fleetreg/rest_client/pacing.hpp"
+#include "fleetreg/rest_client/reporter.hpp"
 
 namespace fleetreg::collector {
 namespace {
@@ -331,7 +331,8 @@ registration_state register_site(const config& cfg, store& st, const std::string
   return st.registration();
 }
 
-std::vector<std::string> add_new_terminals(const config& cfg, store& st, const std::vector<device_info>& devices) {
+std::vector<std::string> add_new_terminals(store& st, rest_client::center_client& center,
+                                           const std::vector<device_info>& devices) {
   auto reg = st.registration();
   json::value terminals = json::value::array();
   std::vector<std::string> added;
@@ -343,7 +344,6 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
     added.push_back(key);
   }
   if (added.empty() || reg.site_id.empty()) return {};
-  rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(30));
   const auto answer = center.add_terminals(st.credential(), terminals);
   if (!answer.error.empty())
     log::warning("cannot add " + std::to_string(added.size()) + " new terminals: " + answer.error);
@@ -361,10 +361,10 @@ std::vector<std::string> add_new_terminals(const config& cfg, store& st, const s
   return now_reporting;
 }
 
-std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
-                          const std::optional<std::vector<mdns::service>>& services) {
+std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
+                          const std::string& request_id, const std::optional<std::vector<mdns::service>>& services) {
   const auto devices = discover(cfg, {}, services);
-  add_new_terminals(cfg, st, devices);
+  add_new_terminals(st, center, devices);
   const auto reg = st.registration();
   std::size_t n = 0;
   for (const auto& d : devices) {
@@ -380,82 +380,80 @@ std::size_t take_readings(const config& cfg, store& st, const std::string& reque
   return n;
 }
 
-delivery deliver(const config& cfg, store& st) {
-  delivery out;
-  const auto reg = st.registration();
-  const auto credential = st.credential();
-  if (reg.site_id.empty() || credential.empty()) {
-    out.error = "not registered";
-    return out;
+namespace {
+
+// The collector's side of the reporting loop: the registration and the
+// credential in its store, the terminals read over SNMP/IPP (on request and
+// on its own schedule), status.json for the monitoring plugin.
+class collector_side final : public rest_client::reporting_side {
+ public:
+  collector_side(const config& cfg, store& st) : cfg_(cfg), st_(st), mdns_seen_(cfg) {}
+
+  round begin_round() override {
+    const auto reg = st_.registration();
+    if (reg.revoked) {
+      log::error("the center revoked this collector's credential: register again with a new code");
+      return {round::action::stop, {}, {}, {}};
+    }
+    return {round::action::report, {}, center_of(cfg_, reg.center_url), st_.credential()};
   }
-  rest_client::center_client center(center_of(cfg, reg.center_url), std::chrono::seconds(60));
-  out = center.deliver(st.outbox(), credential);
-  if (out.acknowledged > 0) st.set_last_upload();
-  if (out.revoked) st.set_revoked(true);
-  if (!out.gone_terminals.empty()) {
+
+  void before_delivery(rest_client::center_client& center) override {
+    if (std::chrono::steady_clock::now() < next_own_read_) return;
+    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time));
+    next_own_read_ = std::chrono::steady_clock::now() + cfg_.read_interval;
+  }
+
+  void delivered(const rest_client::center_client::delivery& d) override {
+    if (d.acknowledged > 0) st_.set_last_upload();
+    if (d.gone_terminals.empty()) return;
     // The center says the site holds these no more (transferred, retired):
     // stop reading them. Seen again later, they are asked for like new ones.
-    auto keys = st.registration().terminals;
-    for (const auto& k : out.gone_terminals) {
+    auto keys = st_.registration().terminals;
+    for (const auto& k : d.gone_terminals) {
       std::erase(keys, k);
       log::notice("terminal " + log::quote(k) + " is no longer at this site: not read any more");
     }
-    st.set_terminals(keys);
+    st_.set_terminals(keys);
   }
-  return out;
-}
 
-void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
-  using std::chrono::steady_clock;
+  void status(const std::string& upload_error, const std::string& poll_error) override {
+    st_.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
+  }
+
+  // The next round says so and stops.
+  void revoked(const std::string&) override { st_.set_revoked(true); }
+
+  void store_credential(const std::string& credential) override { st_.set_credential(credential); }
+
+  void answer(const std::string& request_id, rest_client::center_client& center) override {
+    const auto n = take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time));
+    log::info("request " + request_id + ": " + std::to_string(n) + " terminals read");
+  }
+
+  // Paced, the own reads still go on at their time.
+  std::chrono::milliseconds longest_pause() const override {
+    return std::max(std::chrono::ceil<std::chrono::milliseconds>(next_own_read_ - std::chrono::steady_clock::now()),
+                    std::chrono::milliseconds::zero());
+  }
+
+ private:
+  const config& cfg_;
+  store& st_;
+  live_browser mdns_seen_;
+  std::chrono::steady_clock::time_point next_own_read_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+void run(const config& cfg, const stop_signal& stop) {
   store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
-  auto reg = st.registration();
+  const auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
-  rest_client::center_client center(center_of(cfg, reg.center_url), cfg.wait + std::chrono::seconds(30));
-  rest_client::center_pacing pacing(std::chrono::duration_cast<std::chrono::seconds>(cfg.wait));
-  live_browser mdns_seen(cfg);
-  auto next_own_read = steady_clock::now();
-  std::string upload_error;  // of the last upload tried, for status.json
-  std::string poll_error;    // of the last poll the center did not answer as asked
-  while (keep_running) {
-    if (st.registration().revoked) {
-      log::error("the center revoked this collector's credential: register again with a new code");
-      return;
-    }
-    if (steady_clock::now() >= next_own_read) {
-      take_readings(cfg, st, "", mdns_seen.snapshot(cfg.browse_time));
-      next_own_read = steady_clock::now() + cfg.read_interval;
-    }
-    const auto d = deliver(cfg, st);
-    pacing.after(d);
-    if (d.revoked) continue;
-    if (d.status != 0 || (!d.error.empty() && d.error != "not registered")) upload_error = d.error;
-    // Paced (an empty answer, the center asking to wait or refusing): the
-    // own reads go on meanwhile.
-    if (const auto left = pacing.until_next_poll(); left > std::chrono::milliseconds::zero()) {
-      st.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
-      const auto to_read = std::chrono::ceil<std::chrono::milliseconds>(next_own_read - steady_clock::now());
-      sleep_while_running(std::clamp(to_read, std::chrono::milliseconds::zero(), left), keep_running);
-      continue;
-    }
-    const auto poll = center.wait_for_requests(st.credential(), pacing.wait());
-    if (poll.revoked) {
-      st.set_revoked(true);
-      continue;
-    }
-    if (poll.new_credential) {
-      // Rotation: on disk (0600, atomic) before it is used; its first use,
-      // the next poll, confirms it and ends the old one.
-      st.set_credential(*poll.new_credential);
-      log::notice("the center sent a new credential (rotation): stored, the old one ends at its first use");
-    }
-    poll_error = pacing.after(poll).state == rest_client::center_state::accepting ? "" : poll.error;
-    st.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
-    for (const auto& id : poll.request_ids) {
-      const auto n = take_readings(cfg, st, id, mdns_seen.snapshot(cfg.browse_time));
-      log::info("request " + id + ": " + std::to_string(n) + " terminals read");
-    }
-  }
+  collector_side side(cfg, st);
+  rest_client::reporter loop(side, st.outbox(), std::chrono::duration_cast<std::chrono::seconds>(cfg.wait), stop);
+  loop.run();
 }
 
 }  // namespace fleetreg::collector

@@ -7,15 +7,16 @@
 #include <sys/stat.h>
 
 #include <csignal>
-
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <sstream>
 
+#include "fleetreg/collector/sweep.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/http_proxy.hpp"
 #include "fleetreg/test/snmp_fixtures.hpp"
 
 namespace fleetreg::test {
@@ -115,11 +116,6 @@ TEST_F(CollectorTest, DiscoverRegisterAndAnswerARequest) {
   EXPECT_EQ(run_proc.stop(), 0);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 std::vector<std::string> outbox_ids(const std::string& db) {
   const auto r = run({"sqlite3", db, "SELECT id FROM outbox ORDER BY id"});
@@ -174,13 +170,6 @@ TEST_F(CollectorTest, CenterOutageLosesNothingAndDoublesNothing) {
   EXPECT_EQ(run_proc.stop(), 0);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-#include "fleetreg/test/http_proxy.hpp"
-
-namespace fleetreg::test {
-namespace {
 
 // The center stores an upload but its answer is lost, and the collector is
 // killed (SIGKILL) before it learns anything: after a restart the upload is
@@ -216,11 +205,6 @@ TEST_F(CollectorTest, LostAnswerAndKillLoseNothingAndDoubleNothing) {
   EXPECT_EQ(second.stop(), 0);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
   auto r = run({built_program("fleetreg-collector"), "-t", "-c", FLEETREG_SHIPPED_COLLECTOR_CONF});
@@ -240,11 +224,6 @@ TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
   EXPECT_NE(r.err.find("not registered"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 // A printer that speaks only RFC 3805 / HOST-RESOURCES (a plain snmpd with
 // override lines, no fleetreg subagent) is found and read from the standard MIBs.
@@ -273,11 +252,6 @@ TEST(CollectorRfc3805, PlainPrinterMibDeviceIsReadAndMerged) {
   EXPECT_TRUE(d["registrable"].get<bool>());
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 // SNMPv3 authPriv (SHA-256, AES) from a root-only secrets file.
 TEST(CollectorSnmpV3, ReadsWithTheSecretsFileUser) {
@@ -316,13 +290,6 @@ TEST(CollectorSnmpV3, ReadsWithTheSecretsFileUser) {
   EXPECT_EQ(json::value::parse(r.out).size(), 0u) << "a wrong privacy passphrase reads nothing";
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-#include "fleetreg/collector/sweep.hpp"
-
-namespace fleetreg::test {
-namespace {
 
 // An asynchronous sweep of a loopback /24 where five agents answer.
 TEST(CollectorSweep, FindsEveryAgentOfARange) {
@@ -411,11 +378,6 @@ TEST(CollectorSweep, CidrExpansion) {
   EXPECT_FALSE(collector::expand_cidr("192.0.2.0/x"));
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 // A terminal installed after the registration is added with the credential.
 TEST_F(CollectorTest, TerminalsFoundLaterAreAdded) {
@@ -440,11 +402,6 @@ TEST_F(CollectorTest, TerminalsFoundLaterAreAdded) {
   EXPECT_EQ(run_proc.stop(), 0);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 // Sites often reach the internet through a forward proxy: with [center]
 // proxy set, the registration and the reports to a TLS center go through it
@@ -503,11 +460,6 @@ TEST(CollectorProxy, RegistersAndReportsThroughAForwardProxy) {
   EXPECT_GE(std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(tunnel, 0) == 0; }), 2);
 }
 
-}  // namespace
-}  // namespace fleetreg::test
-
-namespace fleetreg::test {
-namespace {
 
 // Issue 14: every lifecycle path has a way out, walked with the real
 // collector, the real center and real terminals.

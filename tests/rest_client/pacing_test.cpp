@@ -7,10 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "fleetreg/core/reading.hpp"
-#include "fleetreg/core/sqlite.hpp"
-#include "fleetreg/rest_client/outbox.hpp"
-#include "fleetreg/test/harness.hpp"
 
 namespace fleetreg::rest_client {
 namespace {
@@ -277,26 +273,6 @@ TEST_F(Pacing, UploadsAreLoggedOncePerChange) {
   EXPECT_EQ(pacing.after(u).message, "");
   // Uploads do not hold the polls back (the outbox keeps each reading's time).
   EXPECT_EQ(pacing.until_next_poll(), milliseconds(0));
-}
-
-TEST(OutboxRetry, NotBeforeTheRetryAfter) {
-  test::temp_dir dir;
-  sqlite::database db(dir.file("o.db"), sqlite::open_mode::create);
-  manual_clock clock(from_unix(1795622885) + milliseconds(300));
-  outbox box(db, clock);
-  const auto r = make_reading("hp:A1", clock.now(), reading_source::fleetreg_mib);
-  box.add(r);
-  box.retry_later({r.id}, seconds(120));
-  clock.advance(milliseconds(119'700));
-  EXPECT_TRUE(box.due(10).empty()) << "120 s after the refusal, not 119.7";
-  clock.advance(seconds(1));
-  EXPECT_EQ(box.due(10).size(), 1u);
-  // A refusal's schedule: 10 s doubling (the second attempt: 20 s, plus up to 5 s).
-  box.retry_later({r.id}, seconds(0), center_pacing::refusing_backoff);
-  clock.advance(seconds(19));
-  EXPECT_TRUE(box.due(10).empty());
-  clock.advance(seconds(7));
-  EXPECT_EQ(box.due(10).size(), 1u);
 }
 
 }  // namespace

@@ -20,8 +20,6 @@
 
 namespace fleetreg::subagent {
 
-volatile std::sig_atomic_t keep_running = 1;
-
 namespace {
 
 constexpr const char* app_name = "fleetreg-subagent";
@@ -282,7 +280,7 @@ class agent {
 
 }  // namespace
 
-void run(const terminal::config& cfg) {
+void run(const terminal::config& cfg, const stop_signal& stop) {
   snmp::prepare_library();
   netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
   netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, cfg.agentx_socket.c_str());
@@ -301,7 +299,9 @@ void run(const terminal::config& cfg) {
   a.start_refresh_timer();
   init_snmp(app_name);
   log::notice("serving the terminal MIB over AgentX socket " + cfg.agentx_socket + " from " + cfg.state_dir);
-  while (keep_running) agent_check_and_process(1);
+  // The example-demon loop: the signal handler only sets the flag (and
+  // interrupts the select inside agent_check_and_process).
+  while (!stop.requested()) agent_check_and_process(1);
   log::notice("stopping");
   snmp_shutdown(app_name);
   shutdown_agent();

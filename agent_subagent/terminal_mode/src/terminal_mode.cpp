@@ -9,7 +9,7 @@
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/rest_client/center.hpp"
-#include "fleetreg/rest_client/pacing.hpp"
+#include "fleetreg/rest_client/reporter.hpp"
 
 namespace fleetreg::terminal {
 namespace {
@@ -75,107 +75,102 @@ registration_state register_now(const config& cfg, store& st, bool resume,
   }
 }
 
-void run(const config& cfg, volatile std::sig_atomic_t& keep_running) {
+namespace {
+
+// The terminal's side of the reporting loop: registration from the panel's
+// code first, the credential in its file, one reading of itself per request,
+// and the registration's state in the store (which the subagent serves).
+class terminal_side final : public rest_client::reporting_side {
+ public:
+  terminal_side(const config& cfg, store& st, rest_client::outbox& box) : cfg_(cfg), st_(st), box_(box) {}
+
+  round begin_round() override {
+    auto t = st_.load();
+    auto state = t.registration.state;
+    if (state == registration_state::pending || (resume_ && state == registration_state::registering)) {
+      std::chrono::seconds asked{0};
+      state = register_now(cfg_, st_, resume_, &asked);
+      if (state != registration_state::registered)
+        log::warning("registration " + std::string(state == registration_state::pending ? "to retry: " : "failed: ") +
+                     st_.load().registration.last_error);
+      if (state == registration_state::pending)
+        return pause(std::max<std::chrono::milliseconds>(retry_backoff(++failures_), asked));
+      t = st_.load();  // the registration just made (its site)
+    }
+    resume_ = false;
+    failures_ = 0;
+    // Not registered: waiting for a code (panel or SNMP SET).
+    if (state != registration_state::registered) return pause(std::chrono::seconds(1));
+    const auto credential = read_first_line(credential_path(cfg_));
+    // Unregistered between the load above and now (the credential is
+    // deleted after the state changed): the next load says so.
+    if (credential.empty()) return pause(std::chrono::seconds(1));
+    site_id_ = t.registration.site_id;
+    url_ = t.registration.center_url.empty() ? cfg_.center_url : t.registration.center_url;
+    return {round::action::report, {}, center_of(cfg_, url_), credential};
+  }
+
+  void delivered(const rest_client::center_client::delivery& d) override {
+    if (d.acknowledged > 0) st_.set_last_report();
+    if (!d.revoked && !d.error.empty()) st_.set_report_error(d.error);
+  }
+
+  void polled(const rest_client::center_client::poll& p, bool accepted) override {
+    if (!accepted) st_.set_report_error(p.error);
+  }
+
+  void revoked(const std::string& why) override {
+    st_.set_revoked(why);
+    log::error(revoked_message);
+  }
+
+  void store_credential(const std::string& credential) override {
+    write_private_file(credential_path(cfg_), credential + "\n");
+  }
+
+  // A long-poll may outlive the registration it was made for (an unregister
+  // meanwhile): nothing in its answer applies then — no revocation, no
+  // rotated credential written back, no request answered.
+  bool answer_applies(const rest_client::center_client::poll& p) override {
+    const auto now = st_.load().registration;
+    if (now.state == registration_state::registered && now.site_id == site_id_) return true;
+    log::notice("ignoring the answer of " + url_ + " to a long-poll made before the terminal was unregistered" +
+                (p.request_ids.empty() ? std::string()
+                                       : " (" + std::to_string(p.request_ids.size()) + " requests unanswered)"));
+    return false;
+  }
+
+  void answer(const std::string& request_id, rest_client::center_client&) override {
+    box_.add(take_reading(st_.load(), request_id));  // on disk before it is sent
+    log::info("request " + request_id + " answered");
+  }
+
+ private:
+  static round pause(std::chrono::milliseconds d) { return {round::action::pause, d, {}, {}}; }
+
+  const config& cfg_;
+  store& st_;
+  rest_client::outbox& box_;
+  bool resume_ = true;  // a registration a crash interrupted is carried on once
+  int failures_ = 0;    // registrations in a row that could not reach the center
+  std::string site_id_;  // of the registration this round reports for
+  std::string url_;
+};
+
+}  // namespace
+
+void run(const config& cfg, const stop_signal& stop) {
   store st(cfg.state_dir);
   // The outbox in the terminal's own store, on a connection of its own that
   // waits for disk on every commit.
   sqlite::database db(st.path(), sqlite::open_mode::read_write);
   db.exec("PRAGMA synchronous = FULL");
   rest_client::outbox box(db, system_clock_source::instance());
-  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(cfg.wait);
-  bool resume = true;  // a registration a crash interrupted is carried on once
-  int failures = 0;    // registrations in a row that could not reach the center
-  std::string center_url;
-  std::unique_ptr<rest_client::center_client> center;
-  rest_client::center_pacing pacing(wait);
   log::notice("terminal mode: " + terminal_key(st.load().id).value_or("?") + ", state " +
               std::string(to_string(st.load().registration.state)));
-  while (keep_running) {
-    auto t = st.load();
-    auto state = t.registration.state;
-    if (state == registration_state::pending || (resume && state == registration_state::registering)) {
-      std::chrono::seconds asked{0};
-      state = register_now(cfg, st, resume, &asked);
-      if (state != registration_state::registered)
-        log::warning("registration " + std::string(state == registration_state::pending ? "to retry: " : "failed: ") +
-                     st.load().registration.last_error);
-      if (state == registration_state::pending) {
-        sleep_while_running(std::max<std::chrono::milliseconds>(retry_backoff(++failures), asked), keep_running);
-        continue;
-      }
-      t = st.load();  // the registration just made (its site)
-    }
-    resume = false;
-    failures = 0;
-    if (state != registration_state::registered) {
-      sleep_while_running(std::chrono::seconds(1), keep_running);  // waiting for a code (panel or SNMP SET)
-      continue;
-    }
-    const auto credential = read_first_line(credential_path(cfg));
-    if (credential.empty()) {
-      // Unregistered between the load above and now (the credential is
-      // deleted after the state changed): the next load says so.
-      sleep_while_running(std::chrono::seconds(1), keep_running);
-      continue;
-    }
-    const auto url = t.registration.center_url.empty() ? cfg.center_url : t.registration.center_url;
-    if (!center || url != center_url) {
-      center = std::make_unique<rest_client::center_client>(center_of(cfg, url), cfg.wait + std::chrono::seconds(30));
-      center_url = url;
-      pacing = rest_client::center_pacing(wait);  // what the last center said does not hold for this one
-    }
-    auto delivered = center->deliver(box, credential);
-    pacing.after(delivered);
-    if (delivered.acknowledged > 0) st.set_last_report();
-    if (delivered.revoked) {
-      st.set_revoked(delivered.error);
-      log::error(revoked_message);
-      continue;
-    }
-    if (!delivered.error.empty()) st.set_report_error(delivered.error);
-    // Paced (an empty answer, the center asking to wait or refusing): the
-    // store is looked at again every second meanwhile (a new code, a new center).
-    if (const auto left = pacing.until_next_poll(); left > std::chrono::milliseconds::zero()) {
-      sleep_while_running(std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1)), keep_running);
-      continue;
-    }
-    const auto poll = center->wait_for_requests(credential, pacing.wait());
-    // A long-poll may outlive the registration it was made for (an unregister
-    // meanwhile): nothing in its answer applies then — no revocation, no
-    // rotated credential written back, no request answered.
-    if (const auto now = st.load().registration;
-        now.state != registration_state::registered || now.site_id != t.registration.site_id) {
-      log::notice("ignoring the answer of " + url + " to a long-poll made before the terminal was unregistered" +
-                  (poll.request_ids.empty() ? std::string()
-                                            : " (" + std::to_string(poll.request_ids.size()) + " requests unanswered)"));
-      continue;
-    }
-    if (poll.revoked) {
-      st.set_revoked(poll.error);
-      log::error(revoked_message);
-      continue;
-    }
-    if (poll.new_credential) {
-      // Rotation: on disk (0600, atomic) before it is used; its first use,
-      // the next exchange, confirms it and ends the old one.
-      write_private_file(credential_path(cfg), *poll.new_credential + "\n");
-      log::notice("the center sent a new credential (rotation): stored, the old one ends at its first use");
-    }
-    if (pacing.after(poll).state != rest_client::center_state::accepting) {
-      st.set_report_error(poll.error);
-      continue;
-    }
-    for (const auto& id : poll.request_ids) {
-      box.add(take_reading(st.load(), id));  // on disk before it is sent
-      log::info("request " + id + " answered");
-    }
-    if (!poll.request_ids.empty()) {
-      delivered = center->deliver(box, credential);
-      pacing.after(delivered);
-      if (delivered.acknowledged > 0) st.set_last_report();
-      if (!delivered.error.empty()) st.set_report_error(delivered.error);
-    }
-  }
+  terminal_side side(cfg, st, box);
+  rest_client::reporter loop(side, box, std::chrono::duration_cast<std::chrono::seconds>(cfg.wait), stop);
+  loop.run();
 }
 
 }  // namespace fleetreg::terminal

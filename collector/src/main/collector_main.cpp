@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // fleetreg-collector: the on-site server (site mode).
 
-#include <getopt.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "fleetreg/collector/collector.hpp"
+#include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/core/stop_signal.hpp"
 
 namespace {
 
@@ -36,9 +36,6 @@ constexpr const char* usage_text =
     "  -d, --debug[=TOPICS]  debug log\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n";
-
-volatile std::sig_atomic_t keep_running = 1;
-void on_signal(int) { keep_running = 0; }
 
 void print_devices(const std::vector<collector::device_info>& devices, bool as_json) {
   if (as_json) {
@@ -72,101 +69,91 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
   }
 }
 
+int discover_command(const collector::config& cfg, const std::vector<std::string>& args) {
+  const auto o = command_line::parse_arguments(args, 1, {{}, {"json"}});
+  const bool as_json = o.has("json");
+  const bool show_progress = !as_json && isatty(STDERR_FILENO);
+  const auto devices = collector::discover(cfg, [&](const char* what, std::size_t done, std::size_t total) {
+    if (show_progress) std::fprintf(stderr, "\r%s %zu of %zu   %s", what, done, total, done == total ? "\n" : "");
+  });
+  print_devices(devices, as_json);
+  return 0;
+}
+
+int register_command(const collector::config& cfg, const std::vector<std::string>& args) {
+  const auto o = command_line::parse_arguments(args, 1, {{"code", "center"}, {}});
+  const auto code = o.get_or("code", "");
+  const auto center = o.get_or("center", cfg.center_url);
+  if (code.empty()) throw usage_error("register needs --code CODE");
+  if (center.empty()) throw usage_error("register needs --center URL (or [center] url in the configuration)");
+  // A mistyped code is refused before anything else happens.
+  std::string why;
+  if (provisional_code::normalize(code, &why).empty()) throw error(exit_code::data, why);
+  collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
+  const auto devices = collector::discover(cfg);
+  std::printf("Registering with %s:\n", center.c_str());
+  print_devices(devices, false);
+  const auto reg = collector::register_site(cfg, st, center, code, devices);
+  std::printf("registered %zu terminals, site %s; credential stored in %s/credential\n", reg.terminals.size(),
+              reg.site_id.c_str(), cfg.state_dir.c_str());
+  return 0;
+}
+
+int status_command(const collector::config& cfg, const std::vector<std::string>& args) {
+  command_line::parse_arguments(args, 1, {});
+  collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
+  const auto reg = st.registration();
+  const auto [size, oldest] = st.outbox().backlog();
+  std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
+  if (!reg.site_id.empty()) {
+    std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(),
+                reg.site_id.c_str(), reg.terminals.size());
+    std::printf("last upload   %s\n", reg.last_upload ? format_utc(*reg.last_upload).c_str() : "never");
+  }
+  std::printf("outbox        %lld readings%s\n", static_cast<long long>(size),
+              oldest ? (", oldest " + format_utc(*oldest)).c_str() : "");
+  const auto lost = st.outbox().stats();
+  std::printf("not stored    %lld refused by the center, %lld dropped over the outbox's caps\n",
+              static_cast<long long>(lost.refused), static_cast<long long>(lost.dropped));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   log::set_program("fleetreg-collector");
-  std::string config_path;
-  bool test_only = false;
-  static const option long_options[] = {{"config", required_argument, nullptr, 'c'},
-                                        {"test-config", no_argument, nullptr, 't'},
-                                        {"debug", optional_argument, nullptr, 'd'},
-                                        {"help", no_argument, nullptr, 'h'},
-                                        {"version", no_argument, nullptr, 'V'},
-                                        {nullptr, 0, nullptr, 0}};
   try {
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:c:td::hV", long_options, nullptr)) != -1) {
-      switch (c) {
-        case 'c': config_path = optarg; break;
-        case 't': test_only = true; break;
-        case 'd': log::enable_debug(optarg ? optarg : ""); break;
-        case 'h': std::fputs(usage_text, stdout); return 0;
-        case 'V': std::puts("fleetreg-collector " FLEETREG_VERSION); return 0;
-        default:
-          throw getopt_error(c, argv);
-      }
-    }
+    std::string config_path;
+    bool test_only = false;
+    std::vector<std::string> args;
+    if (const auto done = command_line::parser("fleetreg-collector", usage_text)
+                              .config(&config_path)
+                              .test_config(&test_only)
+                              .debug()
+                              .sub_commands()
+                              .parse(argc, argv, &args))
+      return *done;
     auto cfg = collector::load_config(config_path);
     if (test_only) {
       std::printf("configuration OK: state %s, %zu SNMP targets\n", cfg.state_dir.c_str(), cfg.targets.size());
       return 0;
     }
-    if (optind >= argc) throw usage_error("no command given (see --help)");
+    if (args.empty()) throw usage_error("no command given (see --help)");
     // Read again as the user the state belongs to: the SNMP secrets file must
     // be readable by the collector's user, by hand as under systemd.
     if (!become_owner_of(cfg.state_dir).empty()) cfg = collector::load_config(config_path);
-    const std::string cmd = argv[optind];
-    std::string code, center = cfg.center_url;
-    bool as_json = false;
-    for (int i = optind + 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      if (a == "--json") as_json = true;
-      else if (a == "--code" && i + 1 < argc) code = argv[++i];
-      else if (a == "--center" && i + 1 < argc) center = argv[++i];
-      else throw usage_error("unexpected argument '" + a + "' (see --help)");
-    }
-    if (cmd == "discover") {
-      const bool show_progress = !as_json && isatty(STDERR_FILENO);
-      const auto devices = collector::discover(cfg, [&](const char* what, std::size_t done, std::size_t total) {
-        if (show_progress) std::fprintf(stderr, "\r%s %zu of %zu   %s", what, done, total, done == total ? "\n" : "");
-      });
-      print_devices(devices, as_json);
-      return 0;
-    }
-    if (cmd == "register") {
-      if (code.empty()) throw usage_error("register needs --code CODE");
-      if (center.empty()) throw usage_error("register needs --center URL (or [center] url in the configuration)");
-      // A mistyped code is refused before anything else happens.
-      std::string why;
-      if (provisional_code::normalize(code, &why).empty()) throw error(exit_code::data, why);
-      collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
-      const auto devices = collector::discover(cfg);
-      std::printf("Registering with %s:\n", center.c_str());
-      print_devices(devices, false);
-      const auto reg = collector::register_site(cfg, st, center, code, devices);
-      std::printf("registered %zu terminals, site %s; credential stored in %s/credential\n", reg.terminals.size(),
-                  reg.site_id.c_str(), cfg.state_dir.c_str());
-      return 0;
-    }
-    if (cmd == "status") {
-      collector::store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
-      const auto reg = st.registration();
-      const auto [size, oldest] = st.outbox().backlog();
-      std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
-      if (!reg.site_id.empty()) {
-        std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(), reg.site_id.c_str(),
-                    reg.terminals.size());
-        std::printf("last upload   %s\n", reg.last_upload ? format_utc(*reg.last_upload).c_str() : "never");
-      }
-      std::printf("outbox        %lld readings%s\n", static_cast<long long>(size),
-                  oldest ? (", oldest " + format_utc(*oldest)).c_str() : "");
-      const auto lost = st.outbox().stats();
-      std::printf("not stored    %lld refused by the center, %lld dropped over the outbox's caps\n",
-                  static_cast<long long>(lost.refused), static_cast<long long>(lost.dropped));
-      return 0;
-    }
-    if (cmd == "run") {
-      struct sigaction sa {};
-      sa.sa_handler = on_signal;
-      sigemptyset(&sa.sa_mask);
-      sigaction(SIGTERM, &sa, nullptr);
-      sigaction(SIGINT, &sa, nullptr);
-      collector::run(cfg, keep_running);
-      return 0;
-    }
-    throw usage_error("unknown command '" + cmd + "' (see --help)");
+    using argv_words = const std::vector<std::string>&;
+    return command_line::dispatch(
+        {{"discover", [&](argv_words a) { return discover_command(cfg, a); }},
+         {"register", [&](argv_words a) { return register_command(cfg, a); }},
+         {"status", [&](argv_words a) { return status_command(cfg, a); }},
+         {"run",
+          [&](argv_words a) {
+            command_line::parse_arguments(a, 1, {});
+            collector::run(cfg, stop_signal::on_termination());
+            return 0;
+          }}},
+        args);
   } catch (const std::exception& e) {
     log::error(e.what());
     return exit_code_of(e);

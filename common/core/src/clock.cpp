@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <thread>
 
 #include "fleetreg/core/random.hpp"
 
@@ -85,13 +84,6 @@ std::optional<time_point> parse_utc(std::string_view s) {
   constexpr auto latest = std::chrono::floor<std::chrono::seconds>(time_point::max());
   if (at < std::chrono::sys_seconds{} || at >= latest) return std::nullopt;
   return time_point{at} + frac;
-}
-
-void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (keep_running && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
-                                                                              until - std::chrono::steady_clock::now()));
 }
 
 std::chrono::milliseconds retry_backoff(int failures, const backoff_policy& policy) noexcept {

@@ -172,13 +172,15 @@ std::string center_message(const response& r) {
   return "HTTP " + std::to_string(r.status);
 }
 
-center_client::center_client(const center_options& o, std::chrono::milliseconds timeout) : url_(o.url) {
+center_client::center_client(const center_options& o, std::chrono::milliseconds timeout, const stop_signal* stop)
+    : url_(o.url) {
   check_center_url(o);
   options http;
   http.base_url = o.url;
   http.ca_file = o.ca_file;
   http.proxy = o.proxy;
   http.timeout = timeout;
+  http.stop = stop;
   http_ = std::make_unique<client>(http);
 }
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
+#include <memory>
 #include <stdexcept>
 
 namespace fleetreg::rest_client {
@@ -14,9 +16,11 @@ namespace wh = web::http;
 
 struct client::impl {
   std::unique_ptr<wh::client::http_client> http;
+  const stop_signal* stop = nullptr;
 };
 
 client::client(const options& o) : impl_(std::make_unique<impl>()) {
+  impl_->stop = o.stop;
   wh::client::http_client_config conf;
   conf.set_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.timeout).count() > 0
                        ? std::chrono::duration_cast<std::chrono::seconds>(o.timeout)
@@ -45,7 +49,21 @@ response client::request(const std::string& method, const std::string& path_and_
     req.set_request_uri(path_and_query);
     for (const auto& [k, v] : headers) req.headers().add(k, v);
     if (!body.empty()) req.set_body(body, "application/json");
-    auto resp = impl_->http->request(req).get();
+    pplx::cancellation_token_source cancel;
+    auto sent = impl_->http->request(req, cancel.get_token());
+    if (impl_->stop) {
+      // Wait for the answer, looking at the stop request every 100 ms: a
+      // long-poll must not hold a stopping daemon for its whole wait.
+      auto answered = std::make_shared<std::promise<void>>();
+      auto done = answered->get_future();
+      sent.then([answered](pplx::task<wh::http_response>) { answered->set_value(); });
+      while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+        if (impl_->stop->requested()) {
+          cancel.cancel();
+          break;
+        }
+    }
+    auto resp = sent.get();
     out.status = resp.status_code();
     for (const auto& [k, v] : resp.headers()) {
       std::string name = k;

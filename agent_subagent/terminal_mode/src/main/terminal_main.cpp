@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // fleetreg-terminal: the terminal's firmware and operation panel stand-in.
 
-#include <getopt.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
-#include <algorithm>
 #include <charconv>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/core/stop_signal.hpp"
 #include "fleetreg/mdns/announcer.hpp"
 #include "fleetreg/mdns/service.hpp"
 #include "fleetreg/terminal/config.hpp"
@@ -77,67 +78,14 @@ std::uint64_t parse_count(const char* text, const char* what) {
   return v;
 }
 
-// Parses a sub-command's options; `spec` lists long options, all taking a value
-// unless listed in `flags`.
-struct sub_options {
-  std::vector<std::pair<std::string, std::string>> values;
-  bool has(const std::string& name) const {
-    for (const auto& [k, v] : values)
-      if (k == name) return true;
-    return false;
-  }
-  const std::string* get(const std::string& name) const {
-    for (const auto& [k, v] : values)
-      if (k == name) return &v;
-    return nullptr;
-  }
-  std::string require(const std::string& name) const {
-    if (const auto* v = get(name)) return *v;
-    throw usage_error("missing --" + name + " (see --help)");
-  }
-};
+using words = std::vector<std::string>;
+using command_line::parse_arguments;
 
-sub_options parse_sub(int argc, char** argv, const std::vector<std::string>& with_value,
-                      const std::vector<std::string>& flags, std::string* positional = nullptr) {
-  sub_options out;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (!a.starts_with("--")) {
-      if (positional && positional->empty()) {
-        *positional = a;
-        continue;
-      }
-      throw usage_error("unexpected argument '" + a + "'");
-    }
-    a = a.substr(2);
-    std::string value;
-    const auto eq = a.find('=');
-    bool inline_value = eq != std::string::npos;
-    if (inline_value) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    const bool takes_value = std::find(with_value.begin(), with_value.end(), a) != with_value.end();
-    const bool is_flag = std::find(flags.begin(), flags.end(), a) != flags.end();
-    if (!takes_value && !is_flag) throw usage_error("unknown option '--" + a + "' (see --help)");
-    if (takes_value && !inline_value) {
-      if (i + 1 >= argc) throw usage_error("option --" + a + " needs a value");
-      value = argv[++i];
-    }
-    if (is_flag && inline_value) throw usage_error("option --" + a + " takes no value");
-    if (out.has(a)) throw usage_error("option --" + a + " given twice");
-    out.values.emplace_back(a, value);
-  }
-  return out;
-}
-
-int run_job(terminal::store& st, service kind, int argc, char** argv) {
+int run_job(terminal::store& st, service kind, const words& args) {
   const bool marks = kind == service::copy || kind == service::print;
   const char* unit = kind == service::scan ? "images" : (marks ? "sheets" : "pages");
-  const auto o =
-      marks ? parse_sub(argc, argv, {unit}, {"color", "duplex"})
-            : parse_sub(argc, argv, {unit},
-                        kind == service::fax_in ? std::vector<std::string>{"duplex"} : std::vector<std::string>{});
+  const auto o = parse_arguments(args, 1, {{unit}, marks ? words{"color", "duplex"}
+                                                         : (kind == service::fax_in ? words{"duplex"} : words{})});
   terminal::job j;
   j.kind = kind;
   j.units = parse_count(o.require(unit).c_str(), unit);
@@ -160,12 +108,10 @@ std::string panel_user() {
   return who;
 }
 
-volatile std::sig_atomic_t keep_running = 1;
-void on_signal(int) { keep_running = 0; }
-
 // Publishes the terminal (its own host name and address when configured)
 // through avahi-daemon until SIGTERM/SIGINT; survives daemon restarts.
-int announce(const terminal::config& cfg, const sub_options& o) {
+int announce(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{"host-name", "address", "port", "name"}, {}});
   terminal::store st(cfg.state_dir);
   const auto state = st.load();
   mdns::announcement a;
@@ -183,115 +129,129 @@ int announce(const terminal::config& cfg, const sub_options& o) {
   if (a.name.size() > 63) a.name.resize(63);
   a.type = mdns::fleetreg_service_type;
   a.txt = {{"txtvers", "1"}, {"ty", state.id.manufacturer + " " + state.id.model}, {"mib", "FLEETREG-TERMINAL-MIB"}};
+  // The process's stop signal, seen on the event loop through its descriptor.
+  const auto& stop = stop_signal::on_termination();
   boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+  boost::asio::posix::stream_descriptor stopped(io, ::dup(stop.wake_fd()));
+  stopped.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                     [&](const boost::system::error_code&) { io.stop(); });
   mdns::announcer announcer(io, a);
   io.run();
   return 0;
 }
 
-int dispatch(const terminal::config& cfg, int argc, char** argv) {
-  const std::string cmd = argv[0];
-  if (cmd == "init") {
-    const auto o = parse_sub(argc, argv, {"manufacturer", "model", "serial", "firmware", "uuid", "toner"}, {"color"});
-    identity id;
-    id.manufacturer = o.require("manufacturer");
-    id.model = o.require("model");
-    id.serial = o.require("serial");
-    if (const auto* f = o.get("firmware")) id.firmware = *f;
-    if (const auto* u = o.get("uuid")) id.uuid = (*u == "auto") ? make_uuid() : *u;
-    int toner = 100;
-    if (const auto* t = o.get("toner")) {
-      const auto v = parse_count(t->c_str(), "--toner");
-      if (v > 100) throw usage_error("--toner is a percentage, 0..100");
-      toner = static_cast<int>(v);
-    }
-    terminal::store::create(cfg.state_dir, id, o.has("color"), toner);
-    std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
+int init(const terminal::config& cfg, const words& args) {
+  const auto o =
+      parse_arguments(args, 1, {{"manufacturer", "model", "serial", "firmware", "uuid", "toner"}, {"color"}});
+  identity id;
+  id.manufacturer = o.require("manufacturer");
+  id.model = o.require("model");
+  id.serial = o.require("serial");
+  if (const auto* f = o.get("firmware")) id.firmware = *f;
+  if (const auto* u = o.get("uuid")) id.uuid = (*u == "auto") ? make_uuid() : *u;
+  int toner = 100;
+  if (const auto* t = o.get("toner")) {
+    const auto v = parse_count(t->c_str(), "--toner");
+    if (v > 100) throw usage_error("--toner is a percentage, 0..100");
+    toner = static_cast<int>(v);
+  }
+  terminal::store::create(cfg.state_dir, id, o.has("color"), toner);
+  std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
+  return 0;
+}
+
+int set_status(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{"message"}, {}, 1});
+  const auto state = terminal::parse_device_state(o.positional.empty() ? "" : o.positional[0]);
+  if (!state) throw usage_error("status is one of idle, busy, error, unknown");
+  terminal::store st(cfg.state_dir);
+  st.set_status(*state, o.get_or("message", ""));
+  return 0;
+}
+
+int refill(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{}, {"drum"}});
+  terminal::store st(cfg.state_dir);
+  st.refill(o.has("drum"));
+  return 0;
+}
+
+int show(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{}, {"json"}});
+  terminal::store st(cfg.state_dir);
+  const auto state = st.load();
+  std::fputs((o.has("json") ? terminal::format_json(state) : terminal::format_text(state)).c_str(), stdout);
+  return 0;
+}
+
+int register_terminal(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{"code", "center"}, {}});
+  const auto code = o.require("code");
+  if (const auto why = terminal::validate_code(code)) throw error(exit_code::data, *why);
+  std::optional<std::string> url;
+  if (const auto* c = o.get("center")) {
+    if (const auto why = terminal::validate_center_url(*c)) throw usage_error("--center: " + *why);
+    url = *c;
+  }
+  terminal::store st(cfg.state_dir);
+  if (!url && st.registration_inputs_now().center_url.empty() && cfg.center_url.empty())
+    throw usage_error("register needs --center URL (or [center] url in the configuration)");
+  if (const auto change = st.set_registration_inputs(url, code); !change.done())
+    throw error(exit_code::failure, change.refused + " ('fleetreg-terminal unregister')");
+  const auto state = terminal::register_now(cfg, st, false);
+  const auto reg = st.load().registration;
+  if (state == terminal::registration_state::registered) {
+    std::printf("registered, site %s; credential stored in %s/%s\n", reg.site_id.c_str(), cfg.state_dir.c_str(),
+                terminal::credential_file_name);
     return 0;
   }
-  const std::pair<const char*, service> jobs[] = {{"copy", service::copy},
-                                                  {"print", service::print},
-                                                  {"scan", service::scan},
-                                                  {"fax-in", service::fax_in},
-                                                  {"fax-out", service::fax_out}};
-  for (const auto& [name, kind] : jobs)
-    if (cmd == name) {
+  if (state == terminal::registration_state::pending)
+    throw error(exit_code::unavailable, reg.last_error + "; the code stays pending for 'fleetreg-terminal run'");
+  throw error(exit_code::failure, reg.last_error);
+}
+
+int unregister(const terminal::config& cfg, const words& args) {
+  parse_arguments(args, 1, {});
+  terminal::store st(cfg.state_dir);
+  const auto change = st.unregister();
+  if (!change.done()) throw error(exit_code::failure, change.refused);
+  const auto forgotten = st.forget_registration();
+  if (!forgotten) throw error(exit_code::failure, "a registration was made meanwhile; nothing was forgotten");
+  log::notice(terminal::format_unregister_audit(panel_user(), change.before, *forgotten));
+  std::printf("unregistered (was %s); credential %s, %lld unsent readings dropped\n",
+              std::string(terminal::to_string(change.before.state)).c_str(),
+              forgotten->credential_removed ? "deleted" : "none", static_cast<long long>(forgotten->readings_dropped));
+  return 0;
+}
+
+int dispatch(const terminal::config& cfg, const words& args) {
+  using run_fn = std::function<int(const words&)>;
+  const auto on_store = [&](auto fn) -> run_fn { return [&cfg, fn](const words& a) { return fn(cfg, a); }; };
+  const auto job = [&](service kind) -> run_fn {
+    return [&cfg, kind](const words& a) {
       terminal::store st(cfg.state_dir);
-      return run_job(st, kind, argc, argv);
-    }
-  if (cmd == "status") {
-    std::string state_name;
-    const auto o = parse_sub(argc, argv, {"message"}, {}, &state_name);
-    const auto state = terminal::parse_device_state(state_name);
-    if (!state) throw usage_error("status is one of idle, busy, error, unknown");
-    terminal::store st(cfg.state_dir);
-    st.set_status(*state, o.get("message") ? *o.get("message") : "");
-    return 0;
-  }
-  if (cmd == "refill") {
-    const auto o = parse_sub(argc, argv, {}, {"drum"});
-    terminal::store st(cfg.state_dir);
-    st.refill(o.has("drum"));
-    return 0;
-  }
-  if (cmd == "show") {
-    const auto o = parse_sub(argc, argv, {}, {"json"});
-    terminal::store st(cfg.state_dir);
-    const auto state = st.load();
-    std::fputs((o.has("json") ? terminal::format_json(state) : terminal::format_text(state)).c_str(), stdout);
-    return 0;
-  }
-  if (cmd == "register") {
-    const auto o = parse_sub(argc, argv, {"code", "center"}, {});
-    const auto code = o.require("code");
-    if (const auto why = terminal::validate_code(code)) throw error(exit_code::data, *why);
-    std::optional<std::string> url;
-    if (const auto* c = o.get("center")) {
-      if (const auto why = terminal::validate_center_url(*c)) throw usage_error("--center: " + *why);
-      url = *c;
-    }
-    terminal::store st(cfg.state_dir);
-    if (!url && st.registration_inputs_now().center_url.empty() && cfg.center_url.empty())
-      throw usage_error("register needs --center URL (or [center] url in the configuration)");
-    if (const auto change = st.set_registration_inputs(url, code); !change.done())
-      throw error(exit_code::failure, change.refused + " ('fleetreg-terminal unregister')");
-    const auto state = terminal::register_now(cfg, st, false);
-    const auto reg = st.load().registration;
-    if (state == terminal::registration_state::registered) {
-      std::printf("registered, site %s; credential stored in %s/%s\n", reg.site_id.c_str(), cfg.state_dir.c_str(),
-                  terminal::credential_file_name);
-      return 0;
-    }
-    if (state == terminal::registration_state::pending)
-      throw error(exit_code::unavailable, reg.last_error + "; the code stays pending for 'fleetreg-terminal run'");
-    throw error(exit_code::failure, reg.last_error);
-  }
-  if (cmd == "unregister") {
-    parse_sub(argc, argv, {}, {});
-    terminal::store st(cfg.state_dir);
-    const auto change = st.unregister();
-    if (!change.done()) throw error(exit_code::failure, change.refused);
-    const auto forgotten = st.forget_registration();
-    if (!forgotten) throw error(exit_code::failure, "a registration was made meanwhile; nothing was forgotten");
-    log::notice(terminal::format_unregister_audit(panel_user(), change.before, *forgotten));
-    std::printf("unregistered (was %s); credential %s, %lld unsent readings dropped\n",
-                std::string(terminal::to_string(change.before.state)).c_str(),
-                forgotten->credential_removed ? "deleted" : "none", static_cast<long long>(forgotten->readings_dropped));
-    return 0;
-  }
-  if (cmd == "run") {
-    parse_sub(argc, argv, {}, {});
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    ::sigaction(SIGTERM, &sa, nullptr);
-    ::sigaction(SIGINT, &sa, nullptr);
-    terminal::run(cfg, keep_running);
-    return 0;
-  }
-  if (cmd == "announce") return announce(cfg, parse_sub(argc, argv, {"host-name", "address", "port", "name"}, {}));
-  throw usage_error("unknown command '" + cmd + "' (see --help)");
+      return run_job(st, kind, a);
+    };
+  };
+  return command_line::dispatch({{"init", on_store(init)},
+                                 {"copy", job(service::copy)},
+                                 {"print", job(service::print)},
+                                 {"scan", job(service::scan)},
+                                 {"fax-in", job(service::fax_in)},
+                                 {"fax-out", job(service::fax_out)},
+                                 {"status", on_store(set_status)},
+                                 {"refill", on_store(refill)},
+                                 {"show", on_store(show)},
+                                 {"register", on_store(register_terminal)},
+                                 {"unregister", on_store(unregister)},
+                                 {"run",
+                                  [&cfg](const words& a) {
+                                    parse_arguments(a, 1, {});
+                                    terminal::run(cfg, stop_signal::on_termination());
+                                    return 0;
+                                  }},
+                                 {"announce", [&cfg](const words& a) { return announce(cfg, a); }}},
+                                args);
 }
 
 }  // namespace
@@ -299,41 +259,22 @@ int dispatch(const terminal::config& cfg, int argc, char** argv) {
 int main(int argc, char** argv) {
   log::set_program("fleetreg-terminal");
   invoking_uid = ::getuid();
-  std::string config_path, state_dir;
-  static const option long_options[] = {
-      {"config", required_argument, nullptr, 'c'}, {"state-dir", required_argument, nullptr, 's'},
-      {"debug", optional_argument, nullptr, 'd'},  {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'V'},      {nullptr, 0, nullptr, 0}};
   try {
-    int c;
-    opterr = 0;
-    // '+': stop at the command; its own options follow it.
-    while ((c = getopt_long(argc, argv, "+:c:s:d::hV", long_options, nullptr)) != -1) {
-      switch (c) {
-        case 'c':
-          config_path = optarg;
-          break;
-        case 's':
-          state_dir = optarg;
-          break;
-        case 'd':
-          log::enable_debug(optarg ? optarg : "");
-          break;
-        case 'h':
-          std::fputs(usage_text, stdout);
-          return 0;
-        case 'V':
-          std::puts("fleetreg-terminal " FLEETREG_VERSION);
-          return 0;
-        default:
-          throw getopt_error(c, argv);
-      }
-    }
-    if (optind >= argc) throw usage_error("no command given (see --help)");
+    std::string config_path, state_dir;
+    std::vector<std::string> args;
+    if (const auto done = command_line::parser("fleetreg-terminal", usage_text)
+                              .config(&config_path)
+                              .add({'s', "state-dir", command_line::argument::required,
+                                    [&](const char* v) { state_dir = v; }})
+                              .debug()
+                              .sub_commands()
+                              .parse(argc, argv, &args))
+      return *done;
+    if (args.empty()) throw usage_error("no command given (see --help)");
     auto cfg = terminal::load_config(config_path);
     if (!state_dir.empty()) cfg.state_dir = state_dir;
     become_owner_of(cfg.state_dir);
-    return dispatch(cfg, argc - optind, argv + optind);
+    return dispatch(cfg, args);
   } catch (const std::exception& e) {
     log::error(e.what());
     return exit_code_of(e);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <csignal>
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,6 +9,7 @@
 
 #include "fleetreg/collector/device.hpp"
 #include "fleetreg/collector/store.hpp"
+#include "fleetreg/core/stop_signal.hpp"
 #include "fleetreg/mdns/service.hpp"
 #include "fleetreg/rest_client/center.hpp"
 #include "fleetreg/snmp/client.hpp"
@@ -85,33 +85,32 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
 registration_state register_site(const config& cfg, store& st, const std::string& center_url,
                                  const std::string& code, const std::vector<device_info>& devices);
 
-/// Registers, with the formal credential, the registrable devices among
-/// `devices` that are not registered yet. Returns the keys added; refusals
-/// and transport errors are logged and leave the list as it was.
-std::vector<std::string> add_new_terminals(const config& cfg, store& st, const std::vector<device_info>& devices);
+/// Registers, with the formal credential and through `center` (the
+/// reporting loop's client), the registrable devices among `devices` that are
+/// not registered yet. Returns the keys added; refusals and transport errors
+/// are logged and leave the list as it was.
+std::vector<std::string> add_new_terminals(store& st, rest_client::center_client& center,
+                                           const std::vector<device_info>& devices);
 
-/// Discovers, adds terminals that appeared since the registration, then
-/// reads the registered ones and commits one reading each to the outbox
-/// (answering `request_id` when set). Returns how many were read.
+/// Discovers, adds terminals that appeared since the registration (through
+/// `center`), then reads the registered ones and commits one reading each to
+/// the outbox (answering `request_id` when set). Returns how many were read.
 /// `services`: what a running mDNS browser sees (nullopt: browse once).
-std::size_t take_readings(const config& cfg, store& st, const std::string& request_id,
+std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
+                          const std::string& request_id,
                           const std::optional<std::vector<mdns::service>>& services = std::nullopt);
 
-/// What an upload achieved (acknowledged, revoked, the error, the HTTP status
-/// and Retry-After of the last attempt).
-using delivery = rest_client::center_client::delivery;
-/// Sends due outbox entries in batches of 100 until none is due or sending
-/// fails (see center_client::deliver); error "not registered" without a
-/// registration. Records the upload time and a revocation in the store.
-delivery deliver(const config& cfg, store& st);
-
-/// `fleetreg-collector run`: long-poll, read, deliver, and read on the own
-/// schedule, until keep_running is 0. Paced by rest_client::center_pacing:
-/// Retry-After honoured, refusals backed off up to 5 minutes and logged once,
-/// the wait clamped to the center's maximum, wait 0 polled every 30 s; the
-/// own reads go on meanwhile. mDNS browsing runs all the while on the
-/// collector's own event loop (a Boost.Asio thread), through avahi-daemon
-/// restarts. A pause ends within 100 ms of keep_running becoming 0.
-void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
+/// `fleetreg-collector run`: the reporting loop of rest_client::reporter
+/// (deliver, long-poll, read on request; paced, see center_pacing) with one
+/// long-lived center_client, plus reads on the own schedule ([run]
+/// read_interval), which go on while the pacing holds polls back. The
+/// collector's side: the credential in its store (a rotated one stored
+/// before use), a revocation ends the loop (logged: register again),
+/// terminals the center says left the site are not read any more, status.json
+/// after every poll. mDNS browsing runs all the while on the collector's own
+/// event loop (a Boost.Asio thread), through avahi-daemon restarts. Returns
+/// within 100 ms of `stop` being asked for, also during a long-poll. Throws
+/// fleetreg::error (config) when not registered.
+void run(const config& cfg, const stop_signal& stop);
 
 }  // namespace fleetreg::collector

@@ -2,8 +2,8 @@
 #pragma once
 
 #include <chrono>
-#include <csignal>
 
+#include "fleetreg/core/stop_signal.hpp"
 #include "fleetreg/terminal/config.hpp"
 #include "fleetreg/terminal/store.hpp"
 
@@ -24,15 +24,15 @@ registration_state register_now(const config& cfg, store& st, bool resume,
                                 std::chrono::seconds* retry_after = nullptr);
 
 /// `fleetreg-terminal run`: registers when a code is pending; once
-/// registered, long-polls the center and answers each request with the
-/// counters and supplies through the zero-loss outbox (in terminal.db,
-/// synchronous=FULL; removed only on acknowledgement, retried with
-/// backoff). Paced by rest_client::center_pacing: Retry-After honoured,
-/// refusals backed off up to 5 minutes and logged once, the wait clamped to
-/// the center's maximum, wait 0 polled every 30 s. A revoked credential
-/// stops reporting until the terminal is unregistered and a new code
-/// entered; the answer to a long-poll that outlived an unregister is
-/// ignored. Returns when keep_running becomes 0 (a pause ends within 100 ms).
-void run(const config& cfg, volatile std::sig_atomic_t& keep_running);
+/// registered, runs the reporting loop of rest_client::reporter (deliver,
+/// long-poll, read on request; paced, see center_pacing) with one long-lived
+/// center_client per center, answering each request with the counters and
+/// supplies through the zero-loss outbox (in terminal.db,
+/// synchronous=FULL; removed only on acknowledgement, retried with backoff).
+/// A revoked credential stops reporting until the terminal is unregistered
+/// and a new code entered; the answer to a long-poll that outlived an
+/// unregister is ignored. Returns within 100 ms of `stop` being asked for,
+/// also during a long-poll. Throws only on local errors (store, files).
+void run(const config& cfg, const stop_signal& stop);
 
 }  // namespace fleetreg::terminal

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,9 +50,6 @@ class offset_clock final : public clock {
   std::chrono::seconds offset_;
 };
 
-/// Sleeps up to `d` in 100 ms steps, returning early once `keep_running`
-/// (a signal handler's flag) is 0.
-void sleep_while_running(std::chrono::milliseconds d, const volatile std::sig_atomic_t& keep_running);
 /// A schedule of retries after failures in a row.
 struct backoff_policy {
   std::chrono::seconds first{2};  ///< the wait after the first failure

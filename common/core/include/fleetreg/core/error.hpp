@@ -42,10 +42,6 @@ class usage_error : public error {
   explicit usage_error(const std::string& what) : error(exit_code::usage, what) {}
 };
 
-/// The usage_error for getopt_long's ':' (an option lacks its value) or '?'
-/// (unknown option) result, naming the option as the user typed it.
-usage_error getopt_error(int result, char** argv);
-
 /// Maps an exception caught in `main` to an exit code (error::code(), else software).
 int exit_code_of(const std::exception& e) noexcept;
 

@@ -107,9 +107,11 @@ bool plausible_credential(std::string_view c);
 
 class center_client {
  public:
-  /// `timeout` bounds each request (above the long-poll wait for polling).
+  /// `timeout` bounds each request (above the long-poll wait for polling);
+  /// `stop`, when set, ends a request in flight early (see options::stop).
+  /// One client keeps its HTTP connection and the limits it learnt: reuse it.
   /// Throws like check_center_url.
-  center_client(const center_options& o, std::chrono::milliseconds timeout);
+  center_client(const center_options& o, std::chrono::milliseconds timeout, const stop_signal* stop = nullptr);
   ~center_client();
 
   struct registration {

@@ -7,6 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "fleetreg/core/stop_signal.hpp"
+
 /// The one HTTP client of fleetreg (cpprestsdk behind a small interface), for
 /// the collector, the terminal's `run` daemon and the tests: JSON over HTTPS,
 /// certificates verified by default.
@@ -18,6 +20,9 @@ struct options {
   bool verify_tls = true;  ///< never off outside tests
   std::string proxy;       ///< "http://proxy:3128" or empty
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  /// When set, a request in flight (a long-poll) is given up within 100 ms of
+  /// a stop being asked for; it then fails like a transport error. Not owned.
+  const stop_signal* stop = nullptr;
 };
 
 struct response {
