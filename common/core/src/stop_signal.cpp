@@ -29,14 +29,14 @@ extern "C" void stop_signal_handler(int sig) { on_stop_signal(sig); }
 stop_signal::stop_signal() {
   // Both ends close on exec; the write end never blocks (a full pipe is
   // readable already).
-  if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0)
     throw std::system_error(errno, std::generic_category(), "cannot make the stop signal's pipe");
+  read_end_.reset(ends[0]);
+  write_end_.reset(ends[1]);
 }
 
-stop_signal::~stop_signal() {
-  for (const int fd : pipe_)
-    if (fd >= 0) ::close(fd);
-}
+stop_signal::~stop_signal() = default;
 
 stop_signal& stop_signal::on_termination() {
   static stop_signal instance;
@@ -61,7 +61,7 @@ void stop_signal::request() noexcept {
   if (!requested_) {
     requested_ = 1;
     const char byte = 1;
-    (void)!::write(pipe_[1], &byte, 1);
+    (void)!::write(write_end_.get(), &byte, 1);
   }
   errno = saved;
 }
@@ -71,7 +71,7 @@ bool stop_signal::wait_for(std::chrono::milliseconds d) const noexcept {
   while (!requested()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left <= std::chrono::milliseconds::zero()) return false;
-    pollfd p{pipe_[0], POLLIN, 0};
+    pollfd p{read_end_.get(), POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 60'000)));
   }
   return true;
@@ -79,7 +79,7 @@ bool stop_signal::wait_for(std::chrono::milliseconds d) const noexcept {
 
 void stop_signal::wait() const noexcept {
   while (!requested()) {
-    pollfd p{pipe_[0], POLLIN, 0};
+    pollfd p{read_end_.get(), POLLIN, 0};
     ::poll(&p, 1, -1);
   }
 }

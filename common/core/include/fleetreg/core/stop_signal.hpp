@@ -4,6 +4,8 @@
 #include <chrono>
 #include <csignal>
 
+#include "fleetreg/core/unique_fd.hpp"
+
 /// The one stop mechanism of every fleetreg daemon (the center, the
 /// collector's and the terminal's `run`, the subagent, the announcer).
 namespace fleetreg {
@@ -43,7 +45,7 @@ class stop_signal {
   const volatile std::sig_atomic_t& flag() const noexcept { return requested_; }
   /// A descriptor that is readable from the moment a stop is asked for (for
   /// poll(2), or an Asio descriptor); never read it.
-  int wake_fd() const noexcept { return pipe_[0]; }
+  int wake_fd() const noexcept { return read_end_.get(); }
 
   /// Sleeps up to `d`; returns at once, true, when a stop is (or was) asked for.
   bool wait_for(std::chrono::milliseconds d) const noexcept;
@@ -53,7 +55,8 @@ class stop_signal {
  private:
   volatile std::sig_atomic_t requested_ = 0;
   volatile std::sig_atomic_t signal_ = 0;
-  int pipe_[2] = {-1, -1};
+  unique_fd read_end_;   ///< readable once a stop was requested
+  unique_fd write_end_;  ///< written (one byte) by request()
 
   friend void on_stop_signal(int) noexcept;
 };
