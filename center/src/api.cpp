@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/peer.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
@@ -103,7 +104,7 @@ const std::vector<api::route>& api::routes() {
       {"POST", "/api/v1/sites/self/terminals"},
       {"GET", "/api/v1/requests"},
       {"POST", "/api/v1/readings"},
-      {"GET", "/api/v1/billing"},  // served by the dealer site (web_site), which owns billing
+      {"GET", "/api/v1/billing"},
   };
   return r;
 }
@@ -136,8 +137,7 @@ http::result api::dispatch(const http::request& req) {
     if (req.path == "/api/v1/sites/self/terminals") return add_terminals(req);
     if (req.path == "/api/v1/requests") return requests(req);
     if (req.path == "/api/v1/readings") return readings(req);
-    if (req.path == "/api/v1/billing" && fallback_)
-      if (auto page = fallback_(req)) return *page;
+    if (req.path == "/api/v1/billing") return billing(req);
   }
   if (path_known) {
     return refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path);
@@ -157,6 +157,12 @@ http::response api::refuse(const http::request& req, int status, const std::stri
   log::info("refused method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
             " peer=" + log::quote(req.peer) + " status=" + std::to_string(status) + " reason=" + code);
   return error_response(status, code, message, extra);
+}
+
+http::response api::refuse(const http::request& req, const refusal& why) {
+  if (why.kind() == refusal_kind::not_found && !why.object().empty())
+    return refuse(req, http_status(why.kind()), "unknown_" + why.object(), "There is no such " + why.object() + ".");
+  return refuse(req, http_status(why.kind()), "refused", why.what());
 }
 
 http::response api::healthz(const http::request&) { return json_response(200, {{"status", "ok"}}); }
@@ -201,7 +207,8 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
 bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
   const auto token = bearer(req);
   std::optional<api_token> t;
-  if (!token.empty() && token.size() <= 128) t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
+  if (!token.empty() && token.size() <= 128)
+    t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
   if (t && t->scope == "monitoring") return true;  // valid: never refused for its source's failures
   if (t) {
     refusal = refuse(req, 403, "token_scope", "a " + t->scope + " token does not read " + req.path);
@@ -211,10 +218,35 @@ bool api::monitoring_authorized(const http::request& req, http::response& refusa
     refusal = std::move(*limited);
     return false;
   }
-  refusal =
-      refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token", failure_kind::token);
+  refusal = refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token",
+                   failure_kind::token);
   refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
   return false;
+}
+
+std::optional<account> api::billing_reader(const http::request& req, http::response& refusal) {
+  // A dealer-site session reads what its account sees.
+  if (const auto me = svc_.find_session(req.cookie(session_cookie))) return me->acc;
+  const auto token = bearer(req);
+  std::optional<api_token> t;
+  if (!token.empty() && token.size() <= 128)
+    t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
+  // A valid billing token reads its dealer's sites, whatever its source's failures.
+  if (t && t->scope == "billing" && t->dealer_id)
+    if (auto dealer = svc_.store().find_account(*t->dealer_id)) return dealer;
+  if (t) {
+    refusal = refuse(req, 403, "token_scope",
+                     "a monitoring token reads status and metrics only; billing needs a dealer's billing token "
+                     "(fleetreg-centerctl token issue NAME --billing --dealer NAME)");
+    return std::nullopt;
+  }
+  if (auto limited = rate_limited(req, failure_kind::token)) {
+    refusal = std::move(*limited);
+    return std::nullopt;
+  }
+  refusal = refuse(req, 401, "unauthorized", "log in or send a billing token", failure_kind::token);
+  refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return std::nullopt;
 }
 
 http::response api::registrations(const http::request& req) {
@@ -478,6 +510,26 @@ http::response api::metrics(const http::request& req) {
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(o);
   return r;
+}
+
+http::response api::billing(const http::request& req) {
+  http::response refusal;
+  const auto reader = billing_reader(req, refusal);
+  if (!reader) return refusal;
+  const auto param = [&req](const char* name) {
+    const auto it = req.query.find(name);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  const auto site_id = param("site");
+  const auto from = parse_billing_day(param("from"));
+  const auto to = parse_billing_day(param("to"));
+  if (site_id.empty() || !from || !to || *to <= *from)
+    return refuse(req, 400, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
+  try {
+    return json_response(200, billing_json(svc_.billing(*reader, site_id, *from, *to)));
+  } catch (const center::refusal& why) {
+    return refuse(req, why);
+  }
 }
 
 }  // namespace fleetreg::center

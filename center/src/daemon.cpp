@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "fleetreg/center/api.hpp"
-#include "fleetreg/center/web.hpp"
+#include "fleetreg/center/web_site.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/database_lock.hpp"
 #include "fleetreg/center/operations.hpp"

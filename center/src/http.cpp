@@ -8,6 +8,26 @@ std::string request::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::string request::cookie(const std::string& name) const {
+  const auto all = parse_cookies(header("cookie"));
+  const auto it = all.find(name);
+  return it == all.end() ? std::string() : it->second;
+}
+
+std::map<std::string, std::string> parse_cookies(std::string_view header) {
+  std::map<std::string, std::string> out;
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    auto item = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    out.emplace(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+  }
+  return out;
+}
+
 response json_response(int status, const json::value& body) {
   response r;
   r.status = status;

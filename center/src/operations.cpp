@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "fleetreg/core/error.hpp"
+#include "fleetreg/center/refusal.hpp"
 #include "fleetreg/core/identity.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
@@ -12,10 +12,10 @@ namespace fleetreg::center {
 namespace {
 
 void require_text(const std::string& value, const char* what, std::size_t max, bool required) {
-  if (required && value.empty()) throw error(exit_code::data, std::string(what) + " is required");
+  if (required && value.empty()) throw refusal(refusal_kind::invalid, std::string(what) + " is required");
   if (!is_printable_utf8(value, max))
-    throw error(exit_code::data,
-                std::string(what) + " is longer than " + std::to_string(max) + " bytes or holds control characters");
+    throw refusal(refusal_kind::invalid,
+                  std::string(what) + " is longer than " + std::to_string(max) + " bytes or holds control characters");
 }
 
 }  // namespace
@@ -26,44 +26,45 @@ operations::operations(storage& st, const clock& clk, const config& cfg, const c
 void operations::create_account(const std::string& actor, const std::string& name, role r,
                                 const std::string& password) {
   require_text(name, "account name", 64, true);
-  if (password.size() < 10) throw error(exit_code::data, "a password needs at least 10 characters");
-  if (password.size() > 1024) throw error(exit_code::data, "a password has at most 1024 characters");
+  if (password.size() < 10) throw refusal(refusal_kind::invalid, "a password needs at least 10 characters");
+  if (password.size() > 1024) throw refusal(refusal_kind::invalid, "a password has at most 1024 characters");
   if (!store_.add_account(name, r, crypto::hash_password(password), clock_.now()))
-    throw error(exit_code::failure, "an account named '" + name + "' exists already");
+    throw refusal(refusal_kind::conflict, "an account named '" + name + "' exists already");
   store_.audit(actor, "account.create", name, r == role::admin ? "admin" : "dealer", clock_.now());
 }
 
 account operations::require_account(const std::string& name) {
   auto a = store_.find_account(name);
-  if (!a || a->disabled) throw error(exit_code::failure, "no account named '" + name + "'");
+  if (!a || a->disabled) throw refusal::no_such("account", "named '" + name + "'");
   return *a;
 }
 
 std::optional<std::chrono::seconds> operations::parse_validity(const std::string& text) const {
   if (text.empty() || text == "default") return std::nullopt;
   const auto max = std::chrono::duration_cast<std::chrono::seconds>(config_.code_validity_max);
-  const auto bounds = "a code's validity is 1h.." + std::to_string(max.count() / 3600) + "h, written like 7d, 36h or 90m";
+  const auto bounds =
+      "a code's validity is 1h.." + std::to_string(max.count() / 3600) + "h, written like 7d, 36h or 90m";
   std::int64_t n = 0;
   std::size_t i = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 9; ++i) n = n * 10 + (text[i] - '0');
-  if (i == 0 || i + 1 != text.size()) throw error(exit_code::data, bounds);
+  if (i == 0 || i + 1 != text.size()) throw refusal(refusal_kind::invalid, bounds);
   std::chrono::seconds v{};
   switch (text[i]) {
     case 'd': v = std::chrono::hours(24 * n); break;
     case 'h': v = std::chrono::hours(n); break;
     case 'm': v = std::chrono::minutes(n); break;
     case 's': v = std::chrono::seconds(n); break;
-    default: throw error(exit_code::data, bounds);
+    default: throw refusal(refusal_kind::invalid, bounds);
   }
-  if (v < std::chrono::hours(1) || v > max) throw error(exit_code::data, bounds);
+  if (v < std::chrono::hours(1) || v > max) throw refusal(refusal_kind::invalid, bounds);
   return v;
 }
 
 void operations::set_account_enabled(const std::string& actor, const std::string& name, bool enabled) {
   // Not require_account: that one hides disabled accounts, which are the
   // ones to enable again.
-  if (!store_.find_account(name)) throw error(exit_code::failure, "no account named '" + name + "'");
-  if (!enabled && name == actor) throw error(exit_code::failure, "you cannot disable your own account");
+  if (!store_.find_account(name)) throw refusal::no_such("account", "named '" + name + "'");
+  if (!enabled && name == actor) throw refusal(refusal_kind::invalid, "you cannot disable your own account");
   store_.set_account_disabled(name, !enabled);
   store_.audit(actor, enabled ? "account.enable" : "account.disable", name, "", clock_.now());
 }
@@ -76,7 +77,7 @@ operations::issued_code operations::issue_code(const account& dealer, const std:
   require_text(reference, "dealer reference", 100, false);
   if (options.validity &&
       (*options.validity < std::chrono::hours(1) || *options.validity > config_.code_validity_max))
-    throw error(exit_code::data, "a code's validity is 1 hour.." +
+    throw refusal(refusal_kind::invalid, "a code's validity is 1 hour.." +
                                      std::to_string(std::chrono::duration_cast<std::chrono::hours>(
                                                         config_.code_validity_max)
                                                         .count()) +
@@ -108,16 +109,16 @@ void operations::revoke_code(const account& acting, std::int64_t code_id) {
   const auto c = store_.find_code(code_id);
   // A dealer never learns whether another dealer's code exists.
   if (!c || (acting.role != role::admin && c->dealer_id != acting.id))
-    throw error(exit_code::failure, "no code #" + std::to_string(code_id));
+    throw refusal::no_such("code", "#" + std::to_string(code_id));
   if (!store_.revoke_code(code_id, clock_.now()))
-    throw error(exit_code::failure, "code #" + std::to_string(code_id) + " cannot register any more already");
+    throw refusal(refusal_kind::conflict, "code #" + std::to_string(code_id) + " cannot register any more already");
   store_.audit(acting.name, "code.revoke", c->customer, "code #" + std::to_string(code_id), clock_.now());
 }
 
 void operations::set_code_validity(const std::string& actor, const account& dealer,
                                    std::optional<std::chrono::seconds> validity) {
   if (validity && (*validity < std::chrono::hours(1) || *validity > config_.code_validity_max))
-    throw error(exit_code::data, "a code's validity is 1 hour..[codes] validity_max");
+    throw refusal(refusal_kind::invalid, "a code's validity is 1 hour..[codes] validity_max");
   store_.set_code_validity(dealer.id, validity);
   store_.audit(actor, "account.code-validity", dealer.name,
                validity ? std::to_string(validity->count()) + " s" : "center default", clock_.now());
@@ -152,7 +153,7 @@ site operations::require_site(const account& acting, const std::string& site_id)
   auto s = store_.find_site(site_id);
   // A dealer never learns whether another dealer's site exists.
   if (!s || (acting.role != role::admin && s->dealer_id != acting.id))
-    throw error(exit_code::failure, "no site " + site_id);
+    throw refusal::no_such("site", site_id);
   return *s;
 }
 
@@ -165,7 +166,8 @@ void operations::revoke(const account& acting, const std::string& site_id) {
 void operations::rotate(const account& acting, const std::string& site_id) {
   const auto s = require_site(acting, site_id);
   if (!store_.request_rotation(s.id, clock_.now()))
-    throw error(exit_code::failure, "site " + s.id + " has no active credential to rotate: it registers again with a new code");
+    throw refusal(refusal_kind::conflict,
+                  "site " + s.id + " has no active credential to rotate: it registers again with a new code");
   store_.audit(acting.name, "credential.rotate", s.id, s.customer, clock_.now());
   store_.notify(s.id);  // a waiting long-poll takes the new credential at once
 }
@@ -179,17 +181,17 @@ std::string operations::request_reading(const account& acting, const std::string
 
 void operations::transfer_terminal(const account& acting, const std::string& key, const std::string& to_site_id) {
   const auto t = store_.find_terminal(key);
-  if (!t) throw error(exit_code::failure, "no terminal " + key);
+  if (!t) throw refusal::no_such("terminal", key);
   const auto from = require_site(acting, t->site_id);
   const auto to = require_site(acting, to_site_id);
-  if (from.id == to.id) throw error(exit_code::failure, "terminal " + key + " is already at site " + to.id);
+  if (from.id == to.id) throw refusal(refusal_kind::conflict, "terminal " + key + " is already at site " + to.id);
   store_.transfer_terminal(key, to.id, acting.name, clock_.now());
   store_.audit(acting.name, "terminal.transfer", key, from.customer + " -> " + to.customer, clock_.now());
 }
 
 void operations::retire_terminal(const account& acting, const std::string& key) {
   const auto t = store_.find_terminal(key);
-  if (!t) throw error(exit_code::failure, "no terminal " + key);
+  if (!t) throw refusal::no_such("terminal", key);
   const auto s = require_site(acting, t->site_id);
   store_.retire_terminal(key, acting.name, clock_.now());
   store_.audit(acting.name, "terminal.retire", key, s.customer, clock_.now());
@@ -199,9 +201,9 @@ claim operations::require_pending_claim(const account& acting, std::int64_t clai
   auto c = store_.find_claim(claim_id);
   const auto holder = c ? store_.find_site(c->holder_site_id) : std::nullopt;
   if (!c || !holder || (acting.role != role::admin && holder->dealer_id != acting.id))
-    throw error(exit_code::failure, "no claim #" + std::to_string(claim_id));
+    throw refusal::no_such("claim", "#" + std::to_string(claim_id));
   if (c->state != "pending")
-    throw error(exit_code::failure, "claim #" + std::to_string(claim_id) + " was " + c->state + " already");
+    throw refusal(refusal_kind::conflict, "claim #" + std::to_string(claim_id) + " was " + c->state + " already");
   return *c;
 }
 
@@ -210,7 +212,7 @@ void operations::accept_claim(const account& acting, std::int64_t claim_id) {
   const auto to = store_.find_site(c.claimant_site_id);
   const auto t = store_.find_terminal(c.key);
   if (!to || !t || t->site_id != c.holder_site_id)
-    throw error(exit_code::failure, "terminal " + c.key + " is no longer at the site the claim was made on");
+    throw refusal(refusal_kind::conflict, "terminal " + c.key + " is no longer at the site the claim was made on");
   store_.transfer_terminal(c.key, to->id, acting.name, clock_.now());
   store_.audit(acting.name, "claim.accept", c.key, "claim #" + std::to_string(claim_id) + " -> " + to->customer,
                clock_.now());
@@ -219,7 +221,7 @@ void operations::accept_claim(const account& acting, std::int64_t claim_id) {
 void operations::refuse_claim(const account& acting, std::int64_t claim_id) {
   const auto c = require_pending_claim(acting, claim_id);
   if (!store_.refuse_claim(claim_id, acting.name, clock_.now()))
-    throw error(exit_code::failure, "claim #" + std::to_string(claim_id) + " was decided already");
+    throw refusal(refusal_kind::conflict, "claim #" + std::to_string(claim_id) + " was decided already");
   store_.audit(acting.name, "claim.refuse", c.key, "claim #" + std::to_string(claim_id), clock_.now());
 }
 
@@ -241,7 +243,7 @@ std::string operations::issue_monitoring_token(const std::string& actor, const s
 
 std::string operations::issue_billing_token(const std::string& actor, const account& dealer, const std::string& name) {
   require_text(name, "token name", 64, true);
-  if (dealer.role != role::dealer) throw error(exit_code::data, "a billing token belongs to a dealer account");
+  if (dealer.role != role::dealer) throw refusal(refusal_kind::invalid, "a billing token belongs to a dealer account");
   auto token = crypto::new_secret("frb1_");
   api_token t;
   t.name = name;
@@ -258,19 +260,54 @@ void operations::revoke_token(const account& acting, std::int64_t token_id) {
   const auto all = store_.list_tokens(acting.role == role::admin ? std::nullopt
                                                                  : std::optional<std::int64_t>(acting.id));
   const auto it = std::find_if(all.begin(), all.end(), [&](const api_token& t) { return t.id == token_id; });
-  if (it == all.end()) throw error(exit_code::failure, "no token #" + std::to_string(token_id));
+  if (it == all.end()) throw refusal::no_such("token", "#" + std::to_string(token_id));
   if (!store_.revoke_token(token_id, clock_.now()))
-    throw error(exit_code::failure, "token #" + std::to_string(token_id) + " was revoked already");
+    throw refusal(refusal_kind::conflict, "token #" + std::to_string(token_id) + " was revoked already");
   store_.audit(acting.name, "token.revoke", it->name, it->scope + " token #" + std::to_string(token_id),
                clock_.now());
 }
 
 void operations::close_billing(const account& acting, const account& dealer, time_point until) {
   if (acting.role != role::admin && acting.id != dealer.id)
-    throw error(exit_code::failure, "no account named '" + dealer.name + "'");
-  if (until > clock_.now()) throw error(exit_code::data, "billing can be closed up to now, not in the future");
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  if (until > clock_.now()) throw refusal(refusal_kind::invalid, "billing can be closed up to now, not in the future");
   store_.close_billing(dealer.id, until);
   store_.audit(acting.name, "billing.close", dealer.name, "closed before " + format_utc(until), clock_.now());
+}
+
+std::vector<billing_line> operations::billing(const account& acting, const std::string& site_id, time_point from,
+                                              time_point to) {
+  const auto s = require_site(acting, site_id);
+  if (to <= from) throw refusal(refusal_kind::invalid, "a billing period ends after it begins");
+  auto terminals = store_.list_terminals(s.id);
+  for (auto& t : store_.former_terminals(s.id)) terminals.push_back(std::move(t));
+  std::vector<billing_line> lines;
+  for (const auto& t : terminals) {
+    std::vector<stored_reading> rs;
+    if (auto before = store_.reading_before(t.key, s.id, from)) rs.push_back(*before);
+    for (auto& r : store_.terminal_readings(t.key, s.id, from, to, 100000, false, false)) rs.push_back(std::move(r));
+    if (rs.empty()) continue;
+    for (auto& l : bill_terminal(rs)) {
+      l.customer = s.customer;
+      l.site_id = s.id;
+      l.model = t.id.manufacturer + " " + t.id.model;
+      lines.push_back(std::move(l));
+    }
+  }
+  return lines;
+}
+
+std::optional<signed_in> operations::find_session(const std::string& secret) {
+  if (secret.empty() || secret.size() > 128) return std::nullopt;
+  signed_in v;
+  v.hash = crypto::secret_hash(secret);
+  const auto s = store_.find_session(v.hash, clock_.now());
+  if (!s) return std::nullopt;
+  const auto a = store_.find_account(s->account_id);
+  if (!a || a->disabled) return std::nullopt;
+  v.acc = *a;
+  v.session = *s;
+  return v;
 }
 
 std::int64_t operations::purge(const std::string& actor) {

@@ -5,8 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "center_fixture.hpp"
-#include "fleetreg/center/billing.hpp"
-#include "fleetreg/center/web.hpp"
+#include "fleetreg/center/web_site.hpp"
 #include "fleetreg/core/error.hpp"
 
 namespace fleetreg::center::test_support {
@@ -20,7 +19,8 @@ std::string header(const http::response& r, const std::string& name) {
 
 std::string cookie_value(const http::response& r, const std::string& name) {
   for (const auto& [k, v] : r.headers)
-    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(name.size() + 1, v.find(';') - name.size() - 1);
+    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0)
+      return v.substr(name.size() + 1, v.find(';') - name.size() - 1);
   return "";
 }
 
@@ -80,7 +80,8 @@ TEST_F(WebSiteTest, PagesNeedALoginAndSessionsEnd) {
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(cookie_value(r, "fleetreg_session"), "");
   // Right password: a session cookie, HttpOnly and SameSite=Strict.
-  r = call(page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=password-a-123&login_csrf=" + token));
+  r = call(page("POST", "/login", "fleetreg_login=" + token,
+                "name=dealer-a&password=password-a-123&login_csrf=" + token));
   ASSERT_EQ(r.status, 303) << r.body;
   std::string set;
   for (const auto& [k, v] : r.headers)
@@ -98,7 +99,10 @@ TEST_F(WebSiteTest, PagesNeedALoginAndSessionsEnd) {
 TEST_F(WebSiteTest, FailedLoginsAreRateLimited) {
   const auto token = cookie_value(call(page("GET", "/login")), "fleetreg_login");
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(call(page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=nope-nope-1&login_csrf=" + token)).status, 401);
+    EXPECT_EQ(call(page("POST", "/login", "fleetreg_login=" + token,
+                        "name=dealer-a&password=nope-nope-1&login_csrf=" + token))
+                  .status,
+              401);
   const auto r = call(page("POST", "/login", "fleetreg_login=" + token,
                            "name=dealer-a&password=password-a-123&login_csrf=" + token));
   EXPECT_EQ(r.status, 429) << "even the right password waits";
@@ -189,14 +193,16 @@ TEST_F(WebSiteTest, DealersSeeOnlyTheirCustomers) {
 TEST_F(WebSiteTest, TerminalAndAccountActions) {
   const auto [site1, cred1] = register_site(issue("dealer-a", "First Customer"),
                                             json::value::array({terminal("Ricoh", "T-1"), terminal("Ricoh", "T-2")}));
-  const auto [site2, cred2] = register_site(issue("dealer-a", "Second Customer"), json::value::array({terminal("Ricoh", "T-3")}));
+  const auto [site2, cred2] =
+      register_site(issue("dealer-a", "Second Customer"), json::value::array({terminal("Ricoh", "T-3")}));
   const auto [session, csrf] = login("dealer-a", "password-a-123");
   // The terminal page, then a transfer to the dealer's other customer.
   const auto t = call(page("GET", "/terminals/ricoh:T-1", session));
   ASSERT_EQ(t.status, 200);
   EXPECT_NE(t.body.find("<svg"), std::string::npos);
   EXPECT_NE(t.body.find("Second Customer"), std::string::npos) << "offered as a transfer target";
-  EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-1/transfer", session, "to_site=" + site2 + "&csrf=" + csrf)).status, 303);
+  EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-1/transfer", session, "to_site=" + site2 + "&csrf=" + csrf)).status,
+            303);
   EXPECT_EQ(store->find_terminal("ricoh:T-1")->site_id, site2);
   // Retire needs its confirmation.
   EXPECT_EQ(call(page("POST", "/terminals/ricoh:T-2/retire", session, "csrf=" + csrf)).status, 400);
@@ -217,7 +223,8 @@ TEST_F(WebSiteTest, TerminalAndAccountActions) {
   EXPECT_EQ(found.body.find("First Customer"), std::string::npos);
   // The admin makes a dealer account and disables it; its sessions end.
   const auto [root, root_csrf] = login("root", "password-r-123");
-  EXPECT_EQ(call(page("POST", "/accounts", root, "name=dealer-c&password=password-c-123&csrf=" + root_csrf)).status, 303);
+  EXPECT_EQ(call(page("POST", "/accounts", root, "name=dealer-c&password=password-c-123&csrf=" + root_csrf)).status,
+            303);
   const auto [c_session, c_csrf] = login("dealer-c", "password-c-123");
   EXPECT_EQ(call(page("GET", "/sites", c_session)).status, 200);
   EXPECT_EQ(call(page("POST", "/accounts/dealer-c/disable", root, "csrf=" + root_csrf)).status, 303);
@@ -232,9 +239,11 @@ TEST_F(WebSiteTest, TerminalAndAccountActions) {
 // revoked and issued with a validity or for one site, tokens issued and
 // revoked, billing periods closed.
 TEST_F(WebSiteTest, ClaimsCodesTokensAndClosedPeriods) {
-  const auto [held, held_cred] = register_site(issue("dealer-b", "Holder GmbH"), json::value::array({terminal("HP", "H1")}));
-  const auto r = call(post("/api/v1/registrations",
-                           registration(issue("dealer-a", "Claimant Ltd"), json::value::array({terminal("HP", "H1")}))));
+  const auto [held, held_cred] =
+      register_site(issue("dealer-b", "Holder GmbH"), json::value::array({terminal("HP", "H1")}));
+  const auto r = call(post(
+      "/api/v1/registrations",
+      registration(issue("dealer-a", "Claimant Ltd"), json::value::array({terminal("HP", "H1")}))));
   ASSERT_EQ(r.status, 201);
   const std::string claimant = body_of(r)["site_id"];
   const auto [a, a_csrf] = login("dealer-a", "password-a-123");
@@ -258,7 +267,8 @@ TEST_F(WebSiteTest, ClaimsCodesTokensAndClosedPeriods) {
   const auto code = store->list_codes(svc->require_account("dealer-a").id)[0];
   EXPECT_TRUE(code.single_site);
   EXPECT_EQ(code.expires_at - code.issued_at, std::chrono::hours(4));
-  EXPECT_NE(call(page("GET", "/codes", a)).body.find("/codes/" + std::to_string(code.id) + "/revoke"), std::string::npos);
+  EXPECT_NE(call(page("GET", "/codes", a)).body.find("/codes/" + std::to_string(code.id) + "/revoke"),
+            std::string::npos);
   EXPECT_EQ(call(page("POST", "/codes/" + std::to_string(code.id) + "/revoke", b, "csrf=" + b_csrf)).status, 404)
       << "another dealer's code";
   EXPECT_EQ(call(page("POST", "/codes/" + std::to_string(code.id) + "/revoke", a, "csrf=" + a_csrf)).status, 303);
@@ -383,45 +393,6 @@ TEST_F(WebSiteTest, UnknownAndForeignObjectsGetTheSame404) {
   EXPECT_TRUE(store->find_site(site_a)->credential_active) << "nothing changed";
 }
 
-stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {
-  stored_reading s;
-  s.site_id = site;
-  s.r.terminal_key = "ricoh:X";
-  s.r.taken = from_unix(t);
-  s.r.counters.set(service::copy, counter_kind::impressions, copies);
-  s.r.counters.set(service::print, counter_kind::impressions, prints);
-  return s;
-}
-
-TEST(Billing, DifferencesWithResetsCountedFromZero) {
-  // 100 → 150 → reset to 20 → 60: 50 + 20 + 40 = 110 copies; prints 10 → 30.
-  const auto lines = bill_terminal({at(0, 100, 10), at(100, 150, 20), at(200, 20, 25), at(300, 60, 30)});
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0].svc, service::copy);
-  EXPECT_EQ(lines[0].start, 100u);
-  EXPECT_EQ(lines[0].end, 60u);
-  EXPECT_EQ(lines[0].clicks, 110u);
-  EXPECT_EQ(lines[0].resets, 1);
-  EXPECT_EQ(lines[1].clicks, 20u);
-  EXPECT_EQ(lines[1].resets, 0);
-  EXPECT_TRUE(bill_terminal({}).empty());
-  auto csv = billing_csv(lines);
-  EXPECT_EQ(csv.substr(0, csv.find('\r')), "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets");
-  billing_line evil;
-  evil.customer = "=HYPERLINK(\"x\")";
-  csv = billing_csv({evil});
-  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
-}
-
-TEST(Billing, ChartIsSvgWithResetsMarked) {
-  const auto svg = counters_chart({at(0, 100, 10), at(100, 150, 20), at(200, 20, 25)});
-  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
-  EXPECT_NE(svg.find("<polyline"), std::string::npos);
-  EXPECT_NE(svg.find("class=\"reset\""), std::string::npos);
-  EXPECT_NE(svg.find(">copy<"), std::string::npos);
-  EXPECT_NE(counters_chart({}).find("No counters yet"), std::string::npos);
-}
-
 TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
   const auto [site_id, credential] = register_site(issue("dealer-a", "Billing GmbH"),
                                                    json::value::array({terminal("Ricoh", "B-1")}));
@@ -477,6 +448,34 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
     }
   EXPECT_TRUE(found) << j.body;
   EXPECT_EQ(call(get("/api/v1/billing", "", {{"site", site_id}})).status, 401);
+}
+
+// A refusal of the operations layer or of a handler becomes a page with
+// its kind's status (one mapping); a not_found one never echoes the object.
+TEST_F(WebSiteTest, RefusalsArePagesWithTheirKindsStatus) {
+  const auto [a, a_csrf] = login("dealer-a", "password-a-123");
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  const auto code = svc->issue_code(svc->require_account("dealer-a"), "Acme", "", "").record.id;
+  const auto revoke = "/codes/" + std::to_string(code) + "/revoke";
+  ASSERT_EQ(call(page("POST", revoke, a, "csrf=" + a_csrf)).status, 303);
+  const auto again = call(page("POST", revoke, a, "csrf=" + a_csrf));
+  EXPECT_EQ(again.status, 409) << "conflict: revoked already";
+  EXPECT_NE(again.body.find("cannot register any more already"), std::string::npos) << again.body;
+  const auto exists = call(page("POST", "/accounts", root, "name=dealer-b&password=password-x-123&csrf=" + root_csrf));
+  EXPECT_EQ(exists.status, 409) << "conflict: the account exists";
+  const auto invalid = call(page("POST", "/codes", a, "customer=&csrf=" + a_csrf));
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_NE(invalid.body.find("Could not do that"), std::string::npos);
+  const auto forbidden = call(page("POST", "/codes", root, "customer=X&csrf=" + root_csrf));
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_NE(forbidden.body.find("Not allowed"), std::string::npos);
+  const auto missing = call(page("POST", "/tokens/987654/revoke", a, "csrf=" + a_csrf));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("There is no such token."), std::string::npos) << missing.body;
+  EXPECT_EQ(missing.body.find("987654"), std::string::npos) << "what was asked is not echoed";
+  const auto no_page = call(page("GET", "/codes/new/extra", a));
+  EXPECT_EQ(no_page.status, 404);
+  EXPECT_NE(no_page.body.find("There is no such page."), std::string::npos);
 }
 
 }  // namespace

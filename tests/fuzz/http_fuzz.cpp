@@ -23,7 +23,7 @@
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
-#include "fleetreg/center/web.hpp"
+#include "fleetreg/center/web_site.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_reader.hpp"

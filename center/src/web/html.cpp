@@ -52,20 +52,6 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
   return out;
 }
 
-std::map<std::string, std::string> parse_cookies(std::string_view header) {
-  std::map<std::string, std::string> out;
-  while (!header.empty()) {
-    const auto semi = header.find(';');
-    auto item = header.substr(0, semi);
-    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    const auto eq = item.find('=');
-    if (eq == std::string_view::npos || eq == 0) continue;
-    out.emplace(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
-  }
-  return out;
-}
-
 std::string url_encode(std::string_view text) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-/// Small pieces of the dealer site: HTML escaping, form and cookie parsing.
+/// Small pieces of the dealer site: HTML escaping, form parsing, URL encoding.
 namespace fleetreg::center::html {
 
 /// Text for HTML content and attribute values (& < > " ').
@@ -16,9 +16,6 @@ std::string escape(std::string_view text);
 /// nullopt when malformed, over `max_fields` fields or a value over `max_value` bytes.
 std::optional<std::map<std::string, std::string>> parse_form(std::string_view body, std::size_t max_fields = 32,
                                                              std::size_t max_value = 4096);
-
-/// The cookies of a Cookie header.
-std::map<std::string, std::string> parse_cookies(std::string_view header);
 
 /// Percent-encoding for a path segment or query value.
 std::string url_encode(std::string_view text);

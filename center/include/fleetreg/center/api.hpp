@@ -13,6 +13,7 @@
 #include "fleetreg/center/http.hpp"
 #include "fleetreg/center/limiter.hpp"
 #include "fleetreg/center/operations.hpp"
+#include "fleetreg/center/refusal.hpp"
 
 namespace fleetreg::center {
 
@@ -53,17 +54,24 @@ class api {
   http::response readings(const http::request& req);
   http::response status(const http::request& req);
   http::response metrics(const http::request& req);
+  http::response billing(const http::request& req);
 
   /// 429 with Retry-After when the source made too many failed attempts of `kind`.
   std::optional<http::response> rate_limited(const http::request& req, failure_kind kind);
   /// The site of the Bearer credential, or a 401 (and a recorded failure).
   std::optional<site> authenticate(const http::request& req, http::response& refusal);
   bool monitoring_authorized(const http::request& req, http::response& refusal);
+  /// The account whose billing the request reads: a dealer-site session's,
+  /// or the dealer of a billing token; else nullopt and a 401, 403 or 429.
+  std::optional<account> billing_reader(const http::request& req, http::response& refusal);
   /// A refusal, counted in the metrics and logged; `failure` counts against
   /// the request's source in the limiter.
   http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,
                         std::optional<failure_kind> failure = std::nullopt,
                         const json::value& extra = json::value::object());
+  /// The answer to a refusal of the operations layer: the status of its kind;
+  /// not_found as unknown_<object> without echoing what was asked.
+  http::response refuse(const http::request& req, const refusal& why);
 
   operations& svc_;
   std::function<std::optional<http::response>(const http::request&)> fallback_;

@@ -9,7 +9,7 @@
 #include "fleetreg/core/counters.hpp"
 #include "fleetreg/core/json.hpp"
 
-/// Billing and charts from stored readings: pure functions, no I/O.
+/// Billing from stored readings: pure functions, no I/O.
 namespace fleetreg::center {
 
 /// The clicks of one terminal, service and kind over a period.
@@ -26,6 +26,10 @@ struct billing_line {
   int resets = 0;                           ///< counter went down (reset, board or device swap)
 };
 
+/// A day written YYYY-MM-DD as the time point of its UTC midnight; nullopt
+/// when it is not such a day.
+std::optional<time_point> parse_billing_day(const std::string& day);
+
 /// Bills one terminal. `readings` (oldest first): the last reading before
 /// the period (the start, when there is one) then those inside it. One line
 /// per service and kind that has values.
@@ -34,11 +38,7 @@ std::vector<billing_line> bill_terminal(const std::vector<stored_reading>& readi
 /// RFC 4180 CSV with a header; cells that a spreadsheet would take for a
 /// formula (=, +, -, @) are prefixed with ' .
 std::string billing_csv(const std::vector<billing_line>& lines);
+/// The JSON body of GET /api/v1/billing: {"lines": [...]}.
 json::value billing_json(const std::vector<billing_line>& lines);
-
-/// An SVG line chart of a terminal's counters over time: one line per
-/// service (mono and colour apart where known), resets and swaps marked.
-/// Text is escaped; the result is a complete <svg> element.
-std::string counters_chart(const std::vector<stored_reading>& readings, int width = 720, int height = 300);
 
 }  // namespace fleetreg::center

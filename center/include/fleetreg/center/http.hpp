@@ -34,6 +34,8 @@ struct request {
 
   /// A header value, or "" (name in lower case).
   std::string header(const std::string& name) const;
+  /// The value of the cookie `name` in the Cookie header, or "".
+  std::string cookie(const std::string& name) const;
 };
 
 struct response {
@@ -49,6 +51,9 @@ response json_response(int status, const json::value& body);
 /// the members of `extra` (an object) added to "error".
 response error_response(int status, const std::string& code, const std::string& message,
                         const json::value& extra = json::value::object());
+
+/// The cookies of a Cookie header (the first of a repeated name wins).
+std::map<std::string, std::string> parse_cookies(std::string_view header);
 
 /// Decodes %XX escapes (and '+' as space when `plus_is_space`). False when an
 /// escape is malformed ("%zz", "%4"); `out` is then unspecified.

@@ -6,6 +6,7 @@
 #include <vector>
 #include <string>
 
+#include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/config.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/storage.hpp"
@@ -21,10 +22,26 @@ struct code_options {
   bool single_site = false;  ///< registers one site only
 };
 
+/// Someone logged in to the dealer site: the account, its session and the
+/// hash of the session's cookie.
+struct signed_in {
+  account acc;
+  web_session session;
+  crypto::digest hash{};
+  /// An admin (sees every dealer's objects).
+  bool admin() const { return acc.role == role::admin; }
+  /// The dealer whose objects `acc` sees: its own id, nullopt for an admin.
+  std::optional<std::int64_t> scope() const { return admin() ? std::nullopt : std::optional(acc.id); }
+};
+
+/// The name of the dealer site's session cookie.
+inline constexpr const char* session_cookie = "fleetreg_session";
+
 /// The dealer and operator actions shared by fleetreg-centerctl, the dealer
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
-/// Every action is audited. Refusals throw fleetreg::error with a sentence a
-/// serviceperson understands (exit code data or failure); nothing is changed then.
+/// Every action is audited. Refusals throw center::refusal (a fleetreg::error:
+/// exit code data or failure) with a sentence a serviceperson understands and
+/// its kind (not_found, invalid, conflict…); nothing is changed then.
 class operations {
  public:
   operations(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key);
@@ -99,6 +116,19 @@ class operations {
   /// Closes `dealer`'s billing up to `until`: readings dated before it that
   /// arrive later are stored late and never change those invoices.
   void close_billing(const account& acting, const account& dealer, time_point until);
+  /// The billing lines of site `site_id` for [from, to): the site's own
+  /// readings (its ownership periods), of the terminals it holds and those it
+  /// held (transferred or retired since), late ones left out; per terminal
+  /// the last reading before `from` is the start. Throws refusal not_found
+  /// when `acting` may not act on the site (unknown or another dealer's),
+  /// invalid when `to` is not after `from`.
+  std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from,
+                                    time_point to);
+
+  /// The live dealer-site session whose cookie is `secret`: nullopt when
+  /// unknown, expired, or its account is disabled.
+  std::optional<signed_in> find_session(const std::string& secret);
+
   /// Drops the hashes of expired codes; audit keeps who issued them for whom.
   std::int64_t purge(const std::string& actor);
 

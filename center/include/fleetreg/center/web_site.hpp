@@ -3,7 +3,6 @@
 
 #include <optional>
 
-#include "fleetreg/center/api.hpp"
 #include "fleetreg/center/http.hpp"
 #include "fleetreg/center/limiter.hpp"
 #include "fleetreg/center/operations.hpp"
@@ -17,19 +16,21 @@ namespace fleetreg::center {
 /// admins) dealer accounts. Sessions are server-side (a hash of the cookie
 /// is stored), the cookie HttpOnly, SameSite=Strict and Secure under TLS;
 /// every form carries a CSRF token; failed logins are rate-limited per
-/// source. Handlers are plain request → response functions like the API's.
+/// source. A route table of plain request → response handlers (one file per
+/// resource in center/src/web/); a refusal (center::refusal) becomes a page
+/// with its kind's status here, in one place. GET /api/v1/billing is the
+/// API's (api.cpp), computed by operations::billing like the billing pages.
 class web_site {
  public:
   /// `secure_cookies`: the center listens on https.
   web_site(operations& svc, bool secure_cookies);
 
-  /// The page or action for `req`, or nullopt when the path is not the site's.
+  /// The page or action for `req`, or nullopt when the path is not the
+  /// site's. Never throws: a failure is a 500 page carrying the request's id.
   std::optional<http::response> handle(const http::request& req);
 
  private:
-  struct visitor;
   http::response dispatch(const http::request& req);
-  std::optional<visitor> current(const http::request& req);
 
   operations& svc_;
   bool secure_;

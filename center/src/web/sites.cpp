@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sites: the list (search by customer or serial), one site's page, and its
+// actions (meter read, credential revoke or rotation, a new code).
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "context.hpp"
+#include "html.hpp"
+#include "layout.hpp"
+
+namespace fleetreg::center::web {
+namespace {
+
+using html::escape;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string credential_state(const site& s) {
+  return s.credential_active ? "active" : "<span class=\"bad\">revoked</span>";
+}
+
+// The site of /sites/<id>[/<action>] when `c.me` may act on it; throws
+// refusal not_found for an unknown or foreign one (the same answer).
+std::pair<site, std::string> site_and_action(const context& c) {
+  const auto route = route_of(c.req, "/sites/");
+  if (!route) no_such_page();
+  return {c.svc.require_site(c.me->acc, route->object), route->action};
+}
+
+std::string terminal_rows(const context& c, const site& s) {
+  std::string rows;
+  for (const auto& t : c.svc.store().list_terminals(s.id)) {
+    const auto last = c.svc.store().reading_before(t.key, s.id, c.now + std::chrono::seconds(1));
+    const auto cell = [&](service svc) { return last ? count(last->r.counters, svc) : "—"; };
+    rows += "<tr><td><a href=\"/terminals/" + html::url_encode(t.key) + "\">" +
+            escape(t.id.manufacturer + " " + t.id.model) + "</a></td><td>" + escape(t.id.serial) + "</td><td>" +
+            when(last ? std::optional(last->r.taken) : std::nullopt) + "</td><td class=\"num\">" +
+            cell(service::total) + "</td><td class=\"num\">" + cell(service::copy) + "</td><td class=\"num\">" +
+            cell(service::print) + "</td><td>" + (last ? toner_cells(last->r.supplies) : "—") + "</td></tr>";
+  }
+  return rows;
+}
+
+// The newest ten requests for running status, newest first.
+std::string request_rows(const context& c, const site& s) {
+  std::string rows;
+  auto list = c.svc.store().list_requests(s.id);
+  std::reverse(list.begin(), list.end());
+  for (std::size_t i = 0; i < list.size() && i < 10; ++i)
+    rows += "<tr><td>" + when(list[i].created_at) + "</td><td>" + escape(list[i].kind) + "</td><td>" +
+            (list[i].answered_at ? "answered " + when(list[i].answered_at) : "<span class=\"wait\">waiting</span>") +
+            "</td></tr>";
+  return rows;
+}
+
+http::response rotated(const context& c, const site& s) {
+  const auto hours = std::chrono::duration_cast<std::chrono::hours>(c.svc.settings().rotation_overlap).count();
+  return page(200, "New credential for " + s.customer,
+              "<p>The site's collector or terminal receives its new credential at its next contact and "
+              "confirms it by using it. The old credential works until then, or for " +
+                  std::to_string(hours) +
+                  " hours. To stop a leaked credential at once, revoke it and register again with a new "
+                  "code.</p><p><a href=\"/sites/" +
+                  html::url_encode(s.id) + "\">Back to the site</a></p>",
+              c.me);
+}
+
+}  // namespace
+
+http::response sites_list(context& c) {
+  const auto q = lower(c.param("q")).substr(0, 200);
+  std::string rows;
+  std::size_t shown = 0;
+  for (const auto& s : c.svc.store().list_sites(c.me->scope())) {
+    const auto terminals = c.svc.store().list_terminals(s.id);
+    bool match = q.empty() || lower(s.customer).find(q) != std::string::npos;
+    for (const auto& t : terminals)
+      match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
+    if (!match) continue;
+    ++shown;
+    rows += "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
+            escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
+            when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" +
+            credential_state(s) + "</td></tr>";
+  }
+  const auto none = "<p>No sites" +
+                    std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") + "</p>";
+  return page(200, "Sites",
+              "<form method=\"get\" action=\"/sites\" class=\"search\"><input name=\"q\" value=\"" +
+                  escape(c.param("q")) +
+                  "\" placeholder=\"Customer or serial number\" maxlength=\"200\"><button>Search</button></form>" +
+                  (shown ? scroll_table({"Customer", "Registered by", "Registered", "Last contact", "Terminals",
+                                         "Credential"},
+                                        rows)
+                         : none),
+              c.me);
+}
+
+http::response site_page(context& c) {
+  const auto [s, action] = site_and_action(c);
+  if (!action.empty()) no_such_page();
+  const auto requests = request_rows(c, s);
+  const auto& csrf = c.me->session.csrf;
+  const auto base = "/sites/" + html::url_encode(s.id);
+  return page(200, s.customer,
+              "<p class=\"meta\">Registered " + when(s.created_at) + " by " + escape(s.side.kind) + " " +
+                  escape(s.side.name) + " · last contact " + when(s.last_contact) + " · credential " +
+                  credential_state(s) + "</p>" + "<h2>Terminals</h2>" +
+                  scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"},
+                               terminal_rows(c, s)) +
+                  "<h2 id=\"requests\">Meter reads</h2>" + button_form(base + "/request", csrf, "Read the meters now") +
+                  (requests.empty() ? "<p>No requests yet.</p>"
+                                    : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests +
+                                          "</table>") +
+                  "<h2>Actions</h2><div class=\"actions\">" +
+                  button_form(base + "/code", csrf, "New code for this customer") +
+                  button_form(base + "/rotate", csrf, "Rotate credential", confirm_box()) +
+                  button_form(base + "/revoke", csrf, "Revoke credential", confirm_box(), "danger") +
+                  "</div><p><a href=\"/billing?site=" + html::url_encode(s.id) +
+                  "\">Billing for this customer</a></p>",
+              c.me);
+}
+
+http::response site_action(context& c) {
+  const auto [s, action] = site_and_action(c);
+  if (action == "request") {
+    c.svc.request_reading(c.me->acc, s.id);
+    return redirect("/sites/" + html::url_encode(s.id) + "#requests");
+  }
+  if (action == "revoke" || action == "rotate") {
+    if (c.field("confirm") != "yes")
+      throw refusal(refusal_kind::invalid, "Tick the box to confirm: the site stops reporting until its collector "
+                                           "or terminal gets a new credential.");
+    if (action == "revoke") {
+      c.svc.revoke(c.me->acc, s.id);
+      return redirect("/sites/" + html::url_encode(s.id));
+    }
+    c.svc.rotate(c.me->acc, s.id);
+    return rotated(c, s);
+  }
+  if (action == "code") {
+    if (c.me->admin())
+      throw refusal(refusal_kind::forbidden, "Codes are issued by dealer accounts; log in as the dealer.");
+    return show_code(c, c.svc.issue_code(c.me->acc, s.customer, c.field("contact"), "site " + s.id));
+  }
+  no_such_page();
+}
+
+}  // namespace fleetreg::center::web

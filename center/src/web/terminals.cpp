@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// One terminal: its counters over time (chart), readings, supplies, and its
+// actions (transfer to another customer, retire).
+#include <chrono>
+
+#include "chart.hpp"
+#include "context.hpp"
+#include "html.hpp"
+#include "layout.hpp"
+
+namespace fleetreg::center::web {
+namespace {
+
+using html::escape;
+
+// A terminal and the site holding it.
+struct held_terminal {
+  terminal_record t;
+  site s;
+  std::string action;
+};
+
+// The terminal of /terminals/<key>[/<action>] when `c.me` may act on its
+// site; an unknown terminal and another dealer's get the same refusal.
+held_terminal terminal_and_action(const context& c) {
+  const auto route = route_of(c.req, "/terminals/");
+  if (!route) no_such_page();
+  const auto t = c.svc.store().find_terminal(route->object);
+  if (t) {
+    try {
+      return {*t, c.svc.require_site(c.me->acc, t->site_id), route->action};  // tenancy
+    } catch (const refusal&) {
+      // another dealer's terminal: answered like an unknown one
+    }
+  }
+  throw refusal::no_such("terminal", route->object);
+}
+
+// The newest 100 of `readings` as rows of readings and of supplies.
+std::pair<std::string, std::string> reading_rows(const std::vector<stored_reading>& readings) {
+  std::string rows, supplies;
+  for (std::size_t n = 0; n < readings.size() && n < 100; ++n) {
+    const auto& r = readings[readings.size() - 1 - n];
+    const auto& k = r.r.counters;
+    rows += "<tr" + std::string(r.counter_reset ? " class=\"reset\"" : "") + "><td>" + when(r.r.taken) +
+            "</td><td>" + escape(std::string(to_string(r.r.source))) + "</td><td>" +
+            (r.r.request_id.empty() ? "own schedule" : "request") + "</td><td class=\"num\">" +
+            count(k, service::total) + "</td><td class=\"num\">" + count(k, service::copy) +
+            "</td><td class=\"num\">" + count(k, service::print) + "</td><td class=\"num\">" +
+            count(k, service::scan) + "</td><td>" + (r.counter_reset ? "counter went down" : "") + "</td></tr>";
+    supplies += "<tr><td>" + when(r.r.taken) + "</td><td>" + toner_cells(r.r.supplies) + "</td></tr>";
+  }
+  return {rows, supplies};
+}
+
+std::string actions(const context& c, const held_terminal& h) {
+  std::string targets;
+  for (const auto& other : c.svc.store().list_sites(c.me->scope()))
+    if (other.id != h.s.id)
+      targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
+  const auto base = "/terminals/" + html::url_encode(h.t.key);
+  const auto& csrf = c.me->session.csrf;
+  return "<h2>Actions</h2><div class=\"actions\">" +
+         (targets.empty() ? ""
+                          : button_form(base + "/transfer", csrf, "Transfer",
+                                        "<label>to <select name=\"to_site\">" + targets + "</select></label>")) +
+         button_form(base + "/retire", csrf, "Retire", confirm_box(), "danger") + "</div>";
+}
+
+}  // namespace
+
+http::response terminal_page(context& c) {
+  const auto h = terminal_and_action(c);
+  if (!h.action.empty()) no_such_page();
+  // The newest 2,000 readings of the last year: the chart, and the newest 100 as rows.
+  const auto readings = c.svc.store().terminal_readings(h.t.key, h.s.id, c.now - std::chrono::hours(24 * 366),
+                                                        std::nullopt, 2000, true);
+  const auto rows = reading_rows(readings);
+  return page(200, h.t.id.manufacturer + " " + h.t.id.model + " " + h.t.id.serial,
+              "<p class=\"meta\">" + escape(h.t.key) + " at <a href=\"/sites/" + html::url_encode(h.s.id) + "\">" +
+                  escape(h.s.customer) + "</a> · registered " + when(h.t.registered_at) + "</p>" +
+                  "<h2>Counters over time</h2>" + counters_chart(readings) + "<h2>Readings</h2>" +
+                  scroll_table({"Taken", "Source", "Why", "Total", "Copy", "Print", "Scan", ""}, rows.first) +
+                  "<h2>Supplies</h2>" + scroll_table({"Taken", "Toner"}, rows.second) + actions(c, h),
+              c.me);
+}
+
+http::response terminal_action(context& c) {
+  const auto h = terminal_and_action(c);
+  if (h.action == "transfer") {
+    c.svc.transfer_terminal(c.me->acc, h.t.key, c.field("to_site"));
+    return redirect("/terminals/" + html::url_encode(h.t.key));
+  }
+  if (h.action == "retire") {
+    if (c.field("confirm") != "yes") throw refusal(refusal_kind::invalid, "Tick the box to confirm the retirement.");
+    c.svc.retire_terminal(c.me->acc, h.t.key);
+    return redirect("/sites/" + html::url_encode(h.s.id));
+  }
+  no_such_page();
+}
+
+}  // namespace fleetreg::center::web

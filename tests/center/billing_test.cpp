@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// Billing: the pure arithmetic (bill_terminal, CSV), the period computed by
+// operations::billing, and GET /api/v1/billing behind the API's
+// authentication and rate limit (sessions, billing tokens, scopes).
+
+#include <gtest/gtest.h>
+
+#include "center_fixture.hpp"
+#include "fleetreg/center/billing.hpp"
+#include "fleetreg/center/refusal.hpp"
+
+namespace fleetreg::center::test_support {
+namespace {
+
+stored_reading at(std::int64_t t, std::uint64_t copies, std::uint64_t prints, const std::string& site = "s1") {
+  stored_reading s;
+  s.site_id = site;
+  s.r.terminal_key = "ricoh:X";
+  s.r.taken = from_unix(t);
+  s.r.counters.set(service::copy, counter_kind::impressions, copies);
+  s.r.counters.set(service::print, counter_kind::impressions, prints);
+  return s;
+}
+
+TEST(Billing, DifferencesWithResetsCountedFromZero) {
+  // 100 → 150 → reset to 20 → 60: 50 + 20 + 40 = 110 copies; prints 10 → 30.
+  const auto lines = bill_terminal({at(0, 100, 10), at(100, 150, 20), at(200, 20, 25), at(300, 60, 30)});
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].svc, service::copy);
+  EXPECT_EQ(lines[0].start, 100u);
+  EXPECT_EQ(lines[0].end, 60u);
+  EXPECT_EQ(lines[0].clicks, 110u);
+  EXPECT_EQ(lines[0].resets, 1);
+  EXPECT_EQ(lines[1].clicks, 20u);
+  EXPECT_EQ(lines[1].resets, 0);
+  EXPECT_TRUE(bill_terminal({}).empty());
+  auto csv = billing_csv(lines);
+  EXPECT_EQ(csv.substr(0, csv.find('\r')),
+            "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets");
+  billing_line evil;
+  evil.customer = "=HYPERLINK(\"x\")";
+  csv = billing_csv({evil});
+  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
+}
+
+TEST(Billing, DaysAreUtcMidnights) {
+  EXPECT_EQ(parse_billing_day("2026-11-25"), from_unix(1795564800));
+  EXPECT_FALSE(parse_billing_day(""));
+  EXPECT_FALSE(parse_billing_day("2026-11-25T00:00:00Z"));
+  EXPECT_FALSE(parse_billing_day("25.11.2026"));
+}
+
+class BillingTest : public CenterTest {
+ protected:
+  BillingTest() {
+    std::tie(site_id, credential) =
+        register_site(issue("dealer-a", "Billing GmbH"), json::value::array({terminal("Ricoh", "B-1")}));
+    clock.advance(std::chrono::hours(48));  // the readings below are in the past
+    upload("11111111-1111-4111-8111-111111111111", day - 3600, 1000);  // before the period: the start
+    upload("22222222-2222-4222-8222-222222222222", day + 3600, 1200);
+    upload("33333333-3333-4333-8333-333333333333", day + 7200, 50);  // board swap
+  }
+
+  void upload(const std::string& id, std::int64_t t, std::uint64_t copies) {
+    auto r = json::value::parse(reading_json(id, "ricoh:B-1", copies).dump());
+    r["taken_at"] = format_utc(from_unix(t));
+    const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+    ASSERT_EQ(resp.status, 200) << resp.body;
+  }
+
+  std::map<std::string, std::string> period() const {
+    return {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}};
+  }
+
+  static constexpr std::int64_t day = 1795564800;  // 2026-11-25T00:00:00Z
+  std::string site_id, credential;
+};
+
+TEST_F(BillingTest, OperationsBillTheSitesOwnReadingsForItsDealerOnly) {
+  const auto lines = svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day + 86400));
+  const auto copy = std::find_if(lines.begin(), lines.end(), [](const billing_line& l) {
+    return l.svc == service::copy && l.kind == counter_kind::impressions;
+  });
+  ASSERT_NE(copy, lines.end());
+  EXPECT_EQ(copy->clicks, 250u) << "200 before the swap + 50 after";
+  EXPECT_EQ(copy->customer, "Billing GmbH");
+  EXPECT_EQ(copy->model, "Ricoh Model B-1");
+  EXPECT_EQ(svc->billing(*store->find_account("root"), site_id, from_unix(day), from_unix(day + 86400)).size(),
+            lines.size())
+      << "an admin reads every dealer's";
+  try {
+    svc->billing(*store->find_account("dealer-b"), site_id, from_unix(day), from_unix(day + 86400));
+    ADD_FAILURE() << "another dealer's site";
+  } catch (const refusal& e) {
+    EXPECT_EQ(e.kind(), refusal_kind::not_found);
+    EXPECT_EQ(e.object(), "site");
+  }
+  try {
+    svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day));
+    ADD_FAILURE() << "an empty period";
+  } catch (const refusal& e) {
+    EXPECT_EQ(e.kind(), refusal_kind::invalid);
+  }
+}
+
+TEST_F(BillingTest, TheApiAnswersABillingTokenWithTheSameLines) {
+  const auto token = svc->issue_billing_token("root", *store->find_account("dealer-a"), "erp");
+  const auto r = call(get("/api/v1/billing", token, period()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, billing_json(svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day),
+                                               from_unix(day + 86400)))
+                        .dump());
+  // Another dealer's token: the same 404 as for a site that does not exist.
+  const auto other = svc->issue_billing_token("root", *store->find_account("dealer-b"), "erp-b");
+  const auto foreign = call(get("/api/v1/billing", other, period()));
+  auto unknown_period = period();
+  unknown_period["site"] = "00000000-0000-4000-8000-000000000000";
+  const auto unknown = call(get("/api/v1/billing", other, unknown_period));
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(error_code(foreign), "unknown_site");
+  EXPECT_EQ(foreign.body, unknown.body);
+  // A period that is not two days in order.
+  auto bad = period();
+  bad["to"] = "2026-11-25";
+  EXPECT_EQ(call(get("/api/v1/billing", token, bad)).status, 400);
+  EXPECT_EQ(error_code(call(get("/api/v1/billing", token, {{"site", site_id}}))), "invalid_request");
+  // Only GET.
+  EXPECT_EQ(call(post("/api/v1/billing", json::value::object(), token)).status, 405);
+}
+
+TEST_F(BillingTest, TheApiRefusesOtherScopesAndUnknownTokensAndLimitsGuessing) {
+  // A monitoring token reads status and metrics, not billing; a billing
+  // token reads billing, not status.
+  const auto monitoring = svc->issue_monitoring_token("root", "nagios");
+  const auto wrong_scope = call(get("/api/v1/billing", monitoring, period()));
+  EXPECT_EQ(wrong_scope.status, 403);
+  EXPECT_EQ(error_code(wrong_scope), "token_scope");
+  const auto billing = svc->issue_billing_token("root", *store->find_account("dealer-a"), "erp");
+  EXPECT_EQ(call(get("/api/v1/status", billing)).status, 403);
+  EXPECT_EQ(call(get("/api/v1/requests", billing)).status, 401) << "not a site credential";
+  // Without a token, or with an unknown one: 401, each counted against the
+  // source; past the API's budget (5 a minute here) 429 with Retry-After.
+  const auto none = call(get("/api/v1/billing", "", period()));
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(error_code(none), "unauthorized");
+  for (int i = 1; i < cfg.failed_attempts_per_minute; ++i)
+    EXPECT_EQ(call(get("/api/v1/billing", "frb1_guess" + std::to_string(i), period())).status, 401);
+  const auto limited = call(get("/api/v1/billing", "frb1_guess-again", period()));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(error_code(limited), "too_many_attempts");
+  bool retry_after = false;
+  for (const auto& [k, v] : limited.headers) retry_after = retry_after || k == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  // A valid token is served whatever its source's failures.
+  EXPECT_EQ(call(get("/api/v1/billing", billing, period())).status, 200);
+  // The failures are the API's: its other token endpoints wait too.
+  EXPECT_EQ(call(get("/api/v1/status", "frm1_guess")).status, 429);
+  clock.advance(std::chrono::minutes(1));
+  EXPECT_EQ(call(get("/api/v1/billing", "frb1_guess-later", period())).status, 401);
+}
+
+TEST_F(BillingTest, TheApiAnswersADealerSiteSession) {
+  // A session of the dealer site (the cookie only) reads what its account sees.
+  const auto secret = "session-secret-of-dealer-a";
+  store->add_session(crypto::secret_hash(secret), store->find_account("dealer-a")->id, "csrf", clock.now(),
+                     clock.now() + std::chrono::hours(1));
+  auto req = get("/api/v1/billing", "", period());
+  req.headers["cookie"] = std::string("other=1; ") + session_cookie + "=" + secret;
+  EXPECT_EQ(call(req).status, 200);
+  req.headers["cookie"] = std::string(session_cookie) + "=expired-or-unknown";
+  EXPECT_EQ(call(req).status, 401);
+}
+
+}  // namespace
+}  // namespace fleetreg::center::test_support
