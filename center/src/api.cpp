@@ -147,6 +147,20 @@ http::result api::dispatch(const http::request& req) {
   return refuse(req, 404, "not_found", "no such endpoint: " + req.path);
 }
 
+std::optional<std::vector<std::pair<std::string, identity>>> api::terminals_of(const http::request& req,
+                                                                               const json::value& body,
+                                                                               http::response& refusal) {
+  std::vector<std::pair<std::string, identity>> terminals;
+  std::string why;
+  const auto list = body.find("terminals");
+  if (list != body.end() &&
+      keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
+    return terminals;
+  refusal = refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
+                   limits_json(svc_.settings()));
+  return std::nullopt;
+}
+
 http::response api::refuse(const http::request& req, int status, const std::string& code, const std::string& message,
                            std::optional<failure_kind> failure, const json::value& extra) {
   {
@@ -269,12 +283,10 @@ http::response api::registrations(const http::request& req) {
   const auto key = req.header("idempotency-key");
   if (key.size() > max_idempotency_key || !is_printable_utf8(key, max_idempotency_key))
     return refuse(req, 400, "invalid_request", "Idempotency-Key is longer than 128 characters");
-  std::vector<std::pair<std::string, identity>> terminals;
-  const auto list = body->find("terminals");
-  if (list == body->end() ||
-      !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
-                  limits_json(svc_.settings()));
+  http::response refused_terminals;
+  auto listed = terminals_of(req, *body, refused_terminals);
+  if (!listed) return refused_terminals;
+  auto& terminals = *listed;
   if (side_kind == "terminal" && terminals.size() != 1)
     return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself");
 
@@ -324,12 +336,10 @@ http::response api::add_terminals(const http::request& req) {
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
     return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
-  std::vector<std::pair<std::string, identity>> terminals;
-  const auto list = body->find("terminals");
-  if (list == body->end() ||
-      !keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
-    return refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
-                  limits_json(svc_.settings()));
+  http::response refused_terminals;
+  auto listed = terminals_of(req, *body, refused_terminals);
+  if (!listed) return refused_terminals;
+  auto& terminals = *listed;
   const auto now = svc_.now_source().now();
   const auto answers = svc_.store().add_terminals(s->id, terminals, now);
   const auto added = std::count_if(answers.begin(), answers.end(),

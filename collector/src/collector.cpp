@@ -26,7 +26,7 @@
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/browser.hpp"
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/rest_client/reporter.hpp"
 
 namespace fleetreg::collector {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

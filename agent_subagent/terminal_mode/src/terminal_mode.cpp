@@ -8,7 +8,7 @@
 #include "fleetreg/core/files.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/rest_client/reporter.hpp"
 
 namespace fleetreg::terminal {

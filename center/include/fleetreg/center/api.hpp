@@ -64,6 +64,11 @@ class api {
   /// The account whose billing the request reads: a dealer-site session's,
   /// or the dealer of a billing token; else nullopt and a 401, 403 or 429.
   std::optional<account> billing_reader(const http::request& req, http::response& refusal);
+  /// The body's "terminals" list, keyed and within the center's limit; else
+  /// nullopt and a 422 carrying the limits.
+  std::optional<std::vector<std::pair<std::string, identity>>> terminals_of(const http::request& req,
+                                                                           const json::value& body,
+                                                                           http::response& refusal);
   /// A refusal, counted in the metrics and logged; `failure` counts against
   /// the request's source in the limiter.
   http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,

@@ -11,7 +11,7 @@
 #include "fleetreg/collector/store.hpp"
 #include "fleetreg/core/stop_signal.hpp"
 #include "fleetreg/mdns/service.hpp"
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/snmp/client.hpp"
 
 /// The collector's work: discover terminals, register them with a center

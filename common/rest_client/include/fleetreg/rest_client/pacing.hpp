@@ -6,7 +6,7 @@
 
 #include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/log.hpp"
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 
 namespace fleetreg::rest_client {
 

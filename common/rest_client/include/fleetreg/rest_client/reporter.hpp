@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fleetreg/core/stop_signal.hpp"
-#include "fleetreg/rest_client/center.hpp"
+#include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
 #include "fleetreg/rest_client/pacing.hpp"
 
