@@ -317,7 +317,9 @@ latency healthz_latency(const std::string& url, int count, std::chrono::millisec
   l.samples = count;
   if (ms.empty()) return l;
   std::sort(ms.begin(), ms.end());
-  const auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size())))]; };
+  const auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
+  };
   l.p50 = at(0.5);
   l.p99 = at(0.99);
   l.max = ms.back();
@@ -500,7 +502,8 @@ int longpoll(int polls, bool tls) {
   std::printf(
       "| center RSS, MiB: before / while holding them / after they left / peak (VmHWM) "
       "| %.1f / %.1f / %.1f / %.1f |\n",
-      static_cast<double>(rss_idle) / 1024.0, static_cast<double>(rss_held) / 1024.0, static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_peak) / 1024.0);
+      static_cast<double>(rss_idle) / 1024.0, static_cast<double>(rss_held) / 1024.0,
+      static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_peak) / 1024.0);
   std::printf("| one request queued (fleetreg-centerctl request) to delivery, ms | %.1f |\n", delivery_ms);
   std::printf("| after the clients left: long-polls open / center sockets | %lld / %d |\n", open_after, sockets_after);
   std::printf(
@@ -648,7 +651,8 @@ int slowloris(int connections, bool tls, int seconds) {
   std::printf(
       "| center RSS, MiB: before / most while connected / after they left / peak (VmHWM) "
       "| %.1f / %.1f / %.1f / %.1f |\n",
-      static_cast<double>(rss_idle) / 1024.0, static_cast<double>(rss_max) / 1024.0, static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_peak) / 1024.0);
+      static_cast<double>(rss_idle) / 1024.0, static_cast<double>(rss_max) / 1024.0,
+      static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_peak) / 1024.0);
   std::printf("| center threads: before / most while connected / after | %d / %d / %d |\n", threads_idle, threads_max,
               threads_after);
   std::printf("| CPU cores used while connected: center / slow clients and probe | %.2f / %.2f |\n", center_cpu,

@@ -80,8 +80,8 @@ int main() {
                                  "createUser fleetmon SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"",
                                  "rouser fleetmon priv"},
         "127.0.6." + std::to_string(i * 12), port));
-  const std::string common = "[snmp]\nranges = 127.0.6.0/24\nport = " + std::to_string(port) +
-                             "\ntimeout = 1s\nretries = 0\n";
+  const std::string common =
+      "[snmp]\nranges = 127.0.6.0/24\nport = " + std::to_string(port) + "\ntimeout = 1s\nretries = 0\n";
   std::ofstream(dir.file("v2c.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
                                       << common << "[mdns]\nenabled = no\n";
   std::ofstream(dir.file("snmp.secrets")) << "[v3]\nuser = fleetmon\nauth_protocol = sha256\n"
@@ -97,10 +97,10 @@ int main() {
   const auto seq_start = steady::now();
   int answered = 0;
   for (int host = 1; host <= 254; ++host) {
-    const auto r = test::run({"snmpget", "-v2c", "-c", "public", "-t", "1", "-r", "0", "-Oqv",
-                              "127.0.6." + std::to_string(host) + ":" + std::to_string(port),
-                              ".1.3.6.1.2.1.43.5.1.1.17.1"},
-                             {{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", dir.path()}});
+    const auto r =
+        test::run({"snmpget", "-v2c", "-c", "public", "-t", "1", "-r", "0", "-Oqv",
+                   "127.0.6." + std::to_string(host) + ":" + std::to_string(port), ".1.3.6.1.2.1.43.5.1.1.17.1"},
+                  {{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", dir.path()}});
     answered += r.exit_code == 0 ? 1 : 0;
   }
   const double seq_s = std::chrono::duration<double>(steady::now() - seq_start).count();
@@ -112,7 +112,8 @@ int main() {
   std::printf("| target: (retries + 1) x timeout + 0.5 s | 1.50 | 1.50 |\n");
   std::printf("| fleetreg-collector peak RSS, MiB | %.1f | %.1f |\n", v2c.rss_mib, v3.rss_mib);
   std::printf("| sequential snmpget -t 1 -r 0 loop (v2c): answered, wall time s | %d, %.1f | |\n", answered, seq_s);
-  std::printf("\n254 addresses (127.0.6.0/24, loopback of a private network namespace), 20 answering, "
-              "1 s timeout, no retry\n");
+  std::printf(
+      "\n254 addresses (127.0.6.0/24, loopback of a private network namespace), 20 answering, "
+      "1 s timeout, no retry\n");
   return v2c.ok && v3.ok ? 0 : 1;
 }

@@ -74,15 +74,17 @@ int main(int argc, char** argv) {
   std::printf("| snmpd sysUpTime.0 (native), GETs/s | %.0f |\n", native);
   std::printf("| subagent frtCounterImpressions.4 (AgentX), GETs/s | %.0f |\n", sub);
   std::printf("| ratio subagent / native | %.2f |\n", sub / native);
-  std::printf("| subagent VmRSS after the run, MiB | %.1f |\n", static_cast<double>(proc_kib(pid, "status", "VmRSS")) / 1024.0);
-  std::printf("| subagent VmHWM (peak RSS), MiB | %.1f |\n", static_cast<double>(proc_kib(pid, "status", "VmHWM")) / 1024.0);
+  std::printf("| subagent VmRSS after the run, MiB | %.1f |\n",
+              static_cast<double>(proc_kib(pid, "status", "VmRSS")) / 1024.0);
+  std::printf("| subagent VmHWM (peak RSS), MiB | %.1f |\n",
+              static_cast<double>(proc_kib(pid, "status", "VmHWM")) / 1024.0);
   // Shared library pages count in full in RSS; PSS splits them with snmpd,
   // private pages are what this process alone costs.
   std::printf("| subagent PSS, MiB | %.1f |\n", static_cast<double>(proc_kib(pid, "smaps_rollup", "Pss")) / 1024.0);
-  std::printf(
-      "| subagent private (clean + dirty), MiB | %.1f |\n",
-      static_cast<double>(proc_kib(pid, "smaps_rollup", "Private_Clean") + proc_kib(pid, "smaps_rollup", "Private_Dirty")) /
-          1024.0);
+  std::printf("| subagent private (clean + dirty), MiB | %.1f |\n",
+              static_cast<double>(proc_kib(pid, "smaps_rollup", "Private_Clean") +
+                                  proc_kib(pid, "smaps_rollup", "Private_Dirty")) /
+                  1024.0);
   std::printf("\n%d rounds of %.1f s per path, one synchronous v2c client, udp 127.0.0.1\n", rounds, phase);
   return 0;
 }

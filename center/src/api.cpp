@@ -292,8 +292,9 @@ http::response api::registrations(const http::request& req) {
 
   std::string why_code;
   const auto rec = svc_.check_code(code, why_code, why);
-  if (!rec) return refuse(req, why_code == "code_expired" || why_code == "code_revoked" ? 410 : 403, why_code, why,
-                                failure_kind::code);
+  if (!rec)
+    return refuse(req, why_code == "code_expired" || why_code == "code_revoked" ? 410 : 403, why_code, why,
+                  failure_kind::code);
 
   registration_input in;
   in.code_id = rec->id;
@@ -342,11 +343,11 @@ http::response api::add_terminals(const http::request& req) {
   auto& terminals = *listed;
   const auto now = svc_.now_source().now();
   const auto answers = svc_.store().add_terminals(s->id, terminals, now);
-  const auto added = std::count_if(answers.begin(), answers.end(),
-                                   [](const terminal_answer& a) { return a.status == "registered"; });
+  const auto added =
+      std::count_if(answers.begin(), answers.end(), [](const terminal_answer& a) { return a.status == "registered"; });
   if (added > 0)
-    svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id,
-                       std::to_string(added) + " terminals", now);
+    svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id, std::to_string(added) + " terminals",
+                       now);
   json::value terms = json::value::array();
   for (const auto& t : svc_.store().list_terminals(s->id)) terms.push_back(terminal_json(t));
   return json_response(200, {{"site_id", s->id}, {"terminals", terms}, {"results", answers_json(answers)}});
@@ -427,16 +428,15 @@ http::response api::readings(const http::request& req) {
     auto r = json::reading_from(item, why);
     if (!r) {
       const auto id = item.is_object() ? item.find("id") : item.end();
-      if (!item.is_object() || id == item.end() || !id->is_string() ||
-          !is_uuid(id->get<std::string>()))
+      if (!item.is_object() || id == item.end() || !id->is_string() || !is_uuid(id->get<std::string>()))
         return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why);
       early[i] = reading_answer{id->get<std::string>(), "refused", "invalid: " + why, false};
       continue;
     }
     // Not in the future (5 minutes of clock skew allowed), not before 2000.
     if (r->taken > now + std::chrono::minutes(5) || r->taken < from_unix(946684800)) {
-      early[i] = reading_answer{r->id, "refused", "invalid: taken_at " + format_utc(r->taken) + " is not a sane time",
-                                false};
+      early[i] =
+          reading_answer{r->id, "refused", "invalid: taken_at " + format_utc(r->taken) + " is not a sane time", false};
       continue;
     }
     batch.push_back(std::move(*r));

@@ -122,15 +122,17 @@ std::optional<backup_record> restore_backup(const std::string& source, const con
   const auto record = read_backup_record(source);
   const auto installed = crypto::key_fingerprint(server_key);
   if (!record) {
-    log::warning(source + " records no server key (made by an older fleetreg-centerctl or copied by hand): "
-                          "restored without checking that " + cfg.secret_file + " is the key it was used with");
+    log::warning(source +
+                 " records no server key (made by an older fleetreg-centerctl or copied by hand): "
+                 "restored without checking that " +
+                 cfg.secret_file + " is the key it was used with");
   } else if (record->key_fingerprint != installed) {
     if (!accept_other_key)
-      throw error(exit_code::failure,
-                  source + " was made with the server key " + record->key_fingerprint + " (" + record->key_file +
-                      "), but " + cfg.secret_file + " holds the key " + installed +
-                      ": put back the key file of that backup, or restore with --accept-other-key "
-                      "(every provisional code issued before then stops working)");
+      throw error(exit_code::failure, source + " was made with the server key " + record->key_fingerprint + " (" +
+                                          record->key_file + "), but " + cfg.secret_file + " holds the key " +
+                                          installed +
+                                          ": put back the key file of that backup, or restore with --accept-other-key "
+                                          "(every provisional code issued before then stops working)");
     log::warning("restoring " + source + " made with the server key " + record->key_fingerprint + " under the key " +
                  installed + ": provisional codes issued before then no longer work");
   }

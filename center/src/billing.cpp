@@ -63,8 +63,7 @@ std::vector<billing_line> bill_terminal(const std::vector<stored_reading>& readi
 }
 
 std::string billing_csv(const std::vector<billing_line>& lines) {
-  std::string out =
-      "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets\r\n";
+  std::string out = "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets\r\n";
   for (const auto& l : lines) {
     const std::string cells[] = {l.customer,
                                  l.site_id,

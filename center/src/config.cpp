@@ -28,10 +28,11 @@ config load_config(const std::string& path) {
         {"center", "secret_file", fc::string_target{&c.secret_file, 1024}},
         {"codes", "validity", fc::duration_target{&c.code_validity, 1min, std::chrono::hours(24 * 90)}},
         {"codes", "validity_max", fc::duration_target{&c.code_validity_max, 1min, std::chrono::hours(24 * 365)}},
-        {"credentials", "rotation_overlap", fc::duration_target{&c.rotation_overlap, 1min, std::chrono::hours(24 * 90)}},
+        {"credentials", "rotation_overlap",
+         fc::duration_target{&c.rotation_overlap, 1min, std::chrono::hours(24 * 90)}},
         {"readings", "max_age", fc::duration_target{&c.max_reading_age, 24h, std::chrono::hours(24 * 3660)}},
-        {"readings", "retention", fc::duration_target{&c.reading_retention, std::chrono::hours(24 * 62),
-                                                      std::chrono::hours(24 * 36600)}},
+        {"readings", "retention",
+         fc::duration_target{&c.reading_retention, std::chrono::hours(24 * 62), std::chrono::hours(24 * 36600)}},
         {"codes", "purge_interval", fc::duration_target{&c.purge_interval, 1s, 24h}},
         {"codes", "add_terminals_with_credential", fc::bool_target{&c.add_terminals_with_credential}},
         {"requests", "schedule_interval", fc::duration_target{&c.schedule_interval, 1min, std::chrono::hours(24 * 31)}},
@@ -62,8 +63,7 @@ config load_config(const std::string& path) {
     }};
     fc::apply_options(ini, table);
   }
-  if (c.code_validity > c.code_validity_max)
-    throw configuration_error("[codes] validity is longer than validity_max");
+  if (c.code_validity > c.code_validity_max) throw configuration_error("[codes] validity is longer than validity_max");
   peer::parse_networks(c.trusted_proxies);  // throws configuration_error naming the bad entry
   if (c.listen.starts_with("https://")) {
     if (c.tls_certificate.empty() || c.tls_key.empty())

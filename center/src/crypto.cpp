@@ -67,8 +67,8 @@ digest create_server_key(const std::string& path, const std::string& owner_dir) 
     if (ec) throw error(exit_code::io, "cannot create the directory " + dir.string() + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
     if (owner && ::chown(dir.c_str(), owner->first, owner->second) != 0)
-      throw error(exit_code::io, "cannot give " + dir.string() + " to the owner of " + owner_dir + ": " +
-                                     std::strerror(errno));
+      throw error(exit_code::io,
+                  "cannot give " + dir.string() + " to the owner of " + owner_dir + ": " + std::strerror(errno));
   }
 
   digest key{};

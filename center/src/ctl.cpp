@@ -93,7 +93,8 @@ std::int64_t id_argument(const options& o, const char* what) {
   std::int64_t id = 0;
   const auto start = v.starts_with("#") ? 1 : 0;
   const auto [p, ec] = std::from_chars(v.data() + start, v.data() + v.size(), id);
-  if (ec != std::errc{} || p != v.data() + v.size() || id <= 0) throw usage_error(std::string(what) + ": '" + v + "' is not an ID");
+  if (ec != std::errc{} || p != v.data() + v.size() || id <= 0)
+    throw usage_error(std::string(what) + ": '" + v + "' is not an ID");
   return id;
 }
 
@@ -145,14 +146,15 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
       return run(db, words);
     };
   };
-  const auto enable_or_disable_account = with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-    const auto& sub = args[1];
-    const auto o = parse(args, 2, {}, {});
-    if (o.positional.size() != 1) throw usage_error("account " + sub + " needs one NAME");
-    db.svc.set_account_enabled(db.op.name, o.positional[0], sub == "enable");
-    std::fprintf(out, "account %s %sd\n", o.positional[0].c_str(), sub.c_str());
-    return 0;
-  });
+  const auto enable_or_disable_account =
+      with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
+        const auto& sub = args[1];
+        const auto o = parse(args, 2, {}, {});
+        if (o.positional.size() != 1) throw usage_error("account " + sub + " needs one NAME");
+        db.svc.set_account_enabled(db.op.name, o.positional[0], sub == "enable");
+        std::fprintf(out, "account %s %sd\n", o.positional[0].c_str(), sub.c_str());
+        return 0;
+      });
   const auto accept_or_refuse_claim = with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
     const auto& sub = args[1];
     const auto o = parse(args, 2, {}, {});
@@ -165,245 +167,305 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
     return 0;
   });
   const std::vector<command_line::sub_command> commands = {
-    {"key init", [&](const std::vector<std::string>& args) {
-      parse(args, 2, {}, {});
-      // Run as root, the file goes to the owner of the database's directory.
-      const auto key = crypto::create_server_key(cfg.secret_file,
-                                                 std::filesystem::path(cfg.database).parent_path().string());
-      std::fprintf(out, "created the server key %s (fingerprint %s); back it up apart from the database\n",
-                   cfg.secret_file.c_str(), crypto::key_fingerprint(key).c_str());
-      return 0;
-    }},
-    {"key fingerprint", [&](const std::vector<std::string>& args) {
-      parse(args, 2, {}, {});
-      std::fprintf(out, "%s\n", crypto::key_fingerprint(crypto::load_server_key(cfg.secret_file)).c_str());
-      return 0;
-    }},
-    {"restore", [&](const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {}, {"accept-other-key"});
-      if (o.positional.size() != 1) throw usage_error("restore needs one FILE");
-      const auto record = restore_backup(o.positional[0], cfg, crypto::load_server_key(cfg.secret_file),
-                                         o.has("accept-other-key"));
-      const auto made = record ? " (made " + record->made_at + ")" : std::string();
-      std::fprintf(out, "restored %s from %s%s\n", cfg.database.c_str(), o.positional[0].c_str(), made.c_str());
-      return 0;
-    }},
-    {"account add", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {}, {"admin"});
-      if (o.positional.size() != 1) throw usage_error("account add needs one NAME");
-      char line[1100];
-      if (!std::fgets(line, sizeof line, in)) throw error(exit_code::data, "no password on standard input");
-      std::string password(line);
-      while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-      db.svc.create_account(db.op.name, o.positional[0], o.has("admin") ? role::admin : role::dealer, password);
-      std::fprintf(out, "account %s created\n", o.positional[0].c_str());
-      return 0;
-    })},
-    {"account list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      parse(args, 2, {}, {});
-      std::fprintf(out, "%-32s %-7s %s\n", "account", "role", "state");
-      for (const auto& a : db.store.list_accounts())
-        std::fprintf(out, "%-32s %-7s %s\n", a.name.c_str(), a.role == role::admin ? "admin" : "dealer",
-                     a.disabled ? "disabled" : "active");
-      return 0;
-    })},
-    {"account disable", enable_or_disable_account},
-    {"account enable", enable_or_disable_account},
-    {"code issue", with_center(true, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference", "validity"}, {"single-site"});
-      const auto dealer = db.svc.require_account(o.require("dealer"));
-      code_options co;
-      co.validity = db.svc.parse_validity(o.get_or("validity", ""));
-      co.single_site = o.has("single-site");
-      const auto issued =
-          db.svc.issue_code(dealer, o.require("customer"), o.get_or("contact", ""), o.get_or("reference", ""), co);
-      std::fprintf(out, "%s\ncode #%lld for %s, valid until %s%s\n", issued.code.c_str(),
-                   static_cast<long long>(issued.record.id), issued.record.customer.c_str(),
-                   format_utc(issued.record.expires_at).c_str(), co.single_site ? ", one site only" : "");
-      return 0;
-    })},
-    {"code revoke", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {}, {});
-      const auto id = id_argument(o, "code revoke");
-      db.svc.revoke_code(db.op, id);
-      std::fprintf(out, "code #%lld revoked\n", static_cast<long long>(id));
-      return 0;
-    })},
-    {"account set", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"code-validity"}, {});
-      if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
-      const auto dealer = db.svc.require_account(o.positional[0]);
-      const auto v = db.svc.parse_validity(o.require("code-validity"));
-      db.svc.set_code_validity(db.op.name, dealer, v);
-      std::fprintf(out, "codes of %s are valid %s by default\n", dealer.name.c_str(),
-                   v ? (std::to_string(v->count() / 3600) + " h").c_str() : "as the center's default");
-      return 0;
-    })},
-    {"claim list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer"}, {});
-      std::fprintf(out, "%-5s %-9s %-32s %-36s %-36s %s\n", "#", "state", "terminal", "held by site", "claimed by site",
-                   "since");
-      for (const auto& c : db.store.list_claims(db.dealer_filter(o)))
-        std::fprintf(out, "%-5lld %-9s %-32s %-36s %-36s %s\n", static_cast<long long>(c.id), c.state.c_str(),
-                     c.key.c_str(), c.holder_site_id.c_str(), c.claimant_site_id.c_str(),
-                     format_utc(c.created_at).c_str());
-      return 0;
-    })},
-    {"claim accept", accept_or_refuse_claim},
-    {"claim refuse", accept_or_refuse_claim},
-    {"code list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer"}, {});
-      std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued", "expires", "terminals");
-      for (const auto& c : db.store.list_codes(db.dealer_filter(o)))
-        std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id), c.dealer_name.c_str(),
-                     c.customer.c_str(), format_utc(c.issued_at).c_str(), format_utc(c.expires_at).c_str(),
-                     static_cast<long long>(c.terminals_registered),
-                     c.revoked_at ? " (revoked)" : c.purged_at ? " (purged)" : "");
-      return 0;
-    })},
-    {"site list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer"}, {});
-      std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", "site", "customer", "registered by", "last contact",
-                   "credential");
-      for (const auto& s : db.store.list_sites(db.dealer_filter(o)))
-        std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
-                     (s.side.kind + ":" + s.side.name).c_str(), when(s.last_contact).c_str(),
-                     s.credential_active ? "active" : "revoked");
-      return 0;
-    })},
-    {"terminal list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"site"}, {});
-      const auto s = db.svc.require_site(db.op, o.require("site"));
-      for (const auto& t : db.store.list_terminals(s.id))
-        std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(), t.id.model.c_str(), t.id.serial.c_str(),
-                     when(t.last_reading_at).c_str());
-      return 0;
-    })},
-    {"terminal transfer", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"to"}, {});
-      if (o.positional.size() != 1) throw usage_error("terminal transfer needs one KEY");
-      db.svc.transfer_terminal(db.op, o.positional[0], o.require("to"));
-      std::fprintf(out, "terminal %s moved to site %s\n", o.positional[0].c_str(), o.get_or("to", "").c_str());
-      return 0;
-    })},
-    {"terminal retire", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {}, {});
-      if (o.positional.size() != 1) throw usage_error("terminal retire needs one KEY");
-      db.svc.retire_terminal(db.op, o.positional[0]);
-      std::fprintf(out, "terminal %s retired\n", o.positional[0].c_str());
-      return 0;
-    })},
-    {"request", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {"site"}, {});
-      std::fprintf(out, "request %s queued\n", db.svc.request_reading(db.op, o.require("site")).c_str());
-      return 0;
-    })},
-    {"requests", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {"site"}, {});
-      const auto s = db.svc.require_site(db.op, o.require("site"));
-      for (const auto& r : db.store.list_requests(s.id))
-        std::fprintf(out, "%s %-10s queued %s answered %s\n", r.id.c_str(), r.kind.c_str(),
-                     format_utc(r.created_at).c_str(), when(r.answered_at).c_str());
-      return 0;
-    })},
-    {"readings", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {"site", "limit"}, {"json"});
-      const auto s = db.svc.require_site(db.op, o.require("site"));
-      std::size_t limit = 1000;
-      if (o.has("limit")) {
-        const auto v = o.get_or("limit", "");
-        const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-        if (ec != std::errc{} || p != v.data() + v.size()) throw usage_error("--limit must be a number");
-      }
-      const auto list = db.store.list_readings(s.id, limit);
-      if (o.has("json")) {
-        json::value arr = json::value::array();
-        for (const auto& r : list) {
-          auto v = json::to_json(r.r);
-          v["received_at"] = format_utc(r.received_at);
-          v["counter_reset"] = r.counter_reset;
-          arr.push_back(v);
-        }
-        std::fprintf(out, "%s\n", arr.dump(2).c_str());
-        return 0;
-      }
-      for (const auto& r : list) {
-        const auto total = r.r.counters.get(fleetreg::service::total, counter_kind::impressions);
-        const auto copy = r.r.counters.get(fleetreg::service::copy, counter_kind::impressions);
-        std::fprintf(out, "%s %-32s copy %8s total %8s  %s%s\n", format_utc(r.r.taken).c_str(), r.r.terminal_key.c_str(),
-                     copy ? std::to_string(*copy).c_str() : "-", total ? std::to_string(*total).c_str() : "-",
-                     r.r.request_id.empty() ? "collector's own schedule" : ("request " + r.r.request_id.substr(0, 8)).c_str(),
-                     r.counter_reset ? " RESET" : "");
-      }
-      return 0;
-    })},
-    {"revoke", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {"site"}, {});
-      db.svc.revoke(db.op, o.require("site"));
-      std::fprintf(out, "credential of site %s revoked\n", o.get_or("site", "").c_str());
-      return 0;
-    })},
-    {"rotate", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {"site"}, {});
-      db.svc.rotate(db.op, o.require("site"));
-      std::fprintf(out,
-                   "site %s receives a new credential at its next contact; the old one works until the new one "
-                   "is used, or for %lld h\n",
-                   o.get_or("site", "").c_str(),
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(cfg.rotation_overlap).count()));
-      return 0;
-    })},
-    {"token issue", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer"}, {"billing"});
-      if (o.positional.size() != 1) throw usage_error("token issue needs one NAME");
-      if (o.has("billing")) {
-        const auto dealer = db.svc.require_account(o.require("dealer"));
-        std::fprintf(out, "%s\n", db.svc.issue_billing_token(db.op.name, dealer, o.positional[0]).c_str());
-      } else {
-        if (o.has("dealer")) throw usage_error("--dealer goes with --billing: monitoring tokens see the whole center");
-        std::fprintf(out, "%s\n", db.svc.issue_monitoring_token(db.op.name, o.positional[0]).c_str());
-      }
-      return 0;
-    })},
-    {"token list", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      parse(args, 2, {}, {});
-      std::fprintf(out, "%-5s %-24s %-10s %-16s %-21s %-21s %s\n", "#", "name", "scope", "dealer", "issued", "last used",
-                   "revoked");
-      for (const auto& t : db.store.list_tokens(std::nullopt))
-        std::fprintf(out, "%-5lld %-24s %-10s %-16s %-21s %-21s %s\n", static_cast<long long>(t.id), t.name.c_str(),
-                     t.scope.c_str(), t.dealer_name.empty() ? "-" : t.dealer_name.c_str(),
-                     format_utc(t.created_at).c_str(), when(t.last_used_at).c_str(), when(t.revoked_at).c_str());
-      return 0;
-    })},
-    {"token revoke", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {}, {});
-      const auto id = id_argument(o, "token revoke");
-      db.svc.revoke_token(db.op, id);
-      std::fprintf(out, "token #%lld revoked\n", static_cast<long long>(id));
-      return 0;
-    })},
-    {"billing close", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 2, {"dealer", "before"}, {});
-      const auto dealer = db.svc.require_account(o.require("dealer"));
-      const auto until = parse_day(o.require("before"));
-      db.svc.close_billing(db.op, dealer, until);
-      std::fprintf(out, "billing of %s closed before %s\n", dealer.name.c_str(), format_utc(until).c_str());
-      return 0;
-    })},
-    {"purge", with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
-      parse(args, 1, {}, {});
-      std::fprintf(out, "purged %lld expired codes\n", static_cast<long long>(db.svc.purge(db.op.name)));
-      return 0;
-    })},
-    {"backup", with_center(true, [&](center_access& db, const std::vector<std::string>& args) {
-      const auto o = parse(args, 1, {}, {});
-      if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
-      const auto record = write_backup(db.store, cfg, db.key, o.positional[0], db.now());
-      std::fprintf(out, "backed up %s to %s (mode 0600); it needs the server key %s (fingerprint %s): keep a copy of "
-                   "that file too, apart from the backups\n",
-                   cfg.database.c_str(), o.positional[0].c_str(), record.key_file.c_str(), record.key_fingerprint.c_str());
-      return 0;
-    })},
+      {"key init",
+       [&](const std::vector<std::string>& args) {
+         parse(args, 2, {}, {});
+         // Run as root, the file goes to the owner of the database's directory.
+         const auto key =
+             crypto::create_server_key(cfg.secret_file, std::filesystem::path(cfg.database).parent_path().string());
+         std::fprintf(out, "created the server key %s (fingerprint %s); back it up apart from the database\n",
+                      cfg.secret_file.c_str(), crypto::key_fingerprint(key).c_str());
+         return 0;
+       }},
+      {"key fingerprint",
+       [&](const std::vector<std::string>& args) {
+         parse(args, 2, {}, {});
+         std::fprintf(out, "%s\n", crypto::key_fingerprint(crypto::load_server_key(cfg.secret_file)).c_str());
+         return 0;
+       }},
+      {"restore",
+       [&](const std::vector<std::string>& args) {
+         const auto o = parse(args, 1, {}, {"accept-other-key"});
+         if (o.positional.size() != 1) throw usage_error("restore needs one FILE");
+         const auto record =
+             restore_backup(o.positional[0], cfg, crypto::load_server_key(cfg.secret_file), o.has("accept-other-key"));
+         const auto made = record ? " (made " + record->made_at + ")" : std::string();
+         std::fprintf(out, "restored %s from %s%s\n", cfg.database.c_str(), o.positional[0].c_str(), made.c_str());
+         return 0;
+       }},
+      {"account add", with_center(false,
+                                  [&](center_access& db, const std::vector<std::string>& args) {
+                                    const auto o = parse(args, 2, {}, {"admin"});
+                                    if (o.positional.size() != 1) throw usage_error("account add needs one NAME");
+                                    char line[1100];
+                                    if (!std::fgets(line, sizeof line, in))
+                                      throw error(exit_code::data, "no password on standard input");
+                                    std::string password(line);
+                                    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+                                      password.pop_back();
+                                    db.svc.create_account(db.op.name, o.positional[0],
+                                                          o.has("admin") ? role::admin : role::dealer, password);
+                                    std::fprintf(out, "account %s created\n", o.positional[0].c_str());
+                                    return 0;
+                                  })},
+      {"account list", with_center(false,
+                                   [&](center_access& db, const std::vector<std::string>& args) {
+                                     parse(args, 2, {}, {});
+                                     std::fprintf(out, "%-32s %-7s %s\n", "account", "role", "state");
+                                     for (const auto& a : db.store.list_accounts())
+                                       std::fprintf(out, "%-32s %-7s %s\n", a.name.c_str(),
+                                                    a.role == role::admin ? "admin" : "dealer",
+                                                    a.disabled ? "disabled" : "active");
+                                     return 0;
+                                   })},
+      {"account disable", enable_or_disable_account},
+      {"account enable", enable_or_disable_account},
+      {"code issue",
+       with_center(
+           true,
+           [&](center_access& db, const std::vector<std::string>& args) {
+             const auto o = parse(args, 2, {"dealer", "customer", "contact", "reference", "validity"}, {"single-site"});
+             const auto dealer = db.svc.require_account(o.require("dealer"));
+             code_options co;
+             co.validity = db.svc.parse_validity(o.get_or("validity", ""));
+             co.single_site = o.has("single-site");
+             const auto issued = db.svc.issue_code(dealer, o.require("customer"), o.get_or("contact", ""),
+                                                   o.get_or("reference", ""), co);
+             std::fprintf(out, "%s\ncode #%lld for %s, valid until %s%s\n", issued.code.c_str(),
+                          static_cast<long long>(issued.record.id), issued.record.customer.c_str(),
+                          format_utc(issued.record.expires_at).c_str(), co.single_site ? ", one site only" : "");
+             return 0;
+           })},
+      {"code revoke", with_center(false,
+                                  [&](center_access& db, const std::vector<std::string>& args) {
+                                    const auto o = parse(args, 2, {}, {});
+                                    const auto id = id_argument(o, "code revoke");
+                                    db.svc.revoke_code(db.op, id);
+                                    std::fprintf(out, "code #%lld revoked\n", static_cast<long long>(id));
+                                    return 0;
+                                  })},
+      {"account set", with_center(false,
+                                  [&](center_access& db, const std::vector<std::string>& args) {
+                                    const auto o = parse(args, 2, {"code-validity"}, {});
+                                    if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
+                                    const auto dealer = db.svc.require_account(o.positional[0]);
+                                    const auto v = db.svc.parse_validity(o.require("code-validity"));
+                                    db.svc.set_code_validity(db.op.name, dealer, v);
+                                    std::fprintf(out, "codes of %s are valid %s by default\n", dealer.name.c_str(),
+                                                 v ? (std::to_string(v->count() / 3600) + " h").c_str()
+                                                   : "as the center's default");
+                                    return 0;
+                                  })},
+      {"claim list", with_center(false,
+                                 [&](center_access& db, const std::vector<std::string>& args) {
+                                   const auto o = parse(args, 2, {"dealer"}, {});
+                                   std::fprintf(out, "%-5s %-9s %-32s %-36s %-36s %s\n", "#", "state", "terminal",
+                                                "held by site", "claimed by site", "since");
+                                   for (const auto& c : db.store.list_claims(db.dealer_filter(o)))
+                                     std::fprintf(out, "%-5lld %-9s %-32s %-36s %-36s %s\n",
+                                                  static_cast<long long>(c.id), c.state.c_str(), c.key.c_str(),
+                                                  c.holder_site_id.c_str(), c.claimant_site_id.c_str(),
+                                                  format_utc(c.created_at).c_str());
+                                   return 0;
+                                 })},
+      {"claim accept", accept_or_refuse_claim},
+      {"claim refuse", accept_or_refuse_claim},
+      {"code list",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"dealer"}, {});
+                     std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued",
+                                  "expires", "terminals");
+                     for (const auto& c : db.store.list_codes(db.dealer_filter(o)))
+                       std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id),
+                                    c.dealer_name.c_str(), c.customer.c_str(), format_utc(c.issued_at).c_str(),
+                                    format_utc(c.expires_at).c_str(), static_cast<long long>(c.terminals_registered),
+                                    c.revoked_at  ? " (revoked)"
+                                    : c.purged_at ? " (purged)"
+                                                  : "");
+                     return 0;
+                   })},
+      {"site list", with_center(false,
+                                [&](center_access& db, const std::vector<std::string>& args) {
+                                  const auto o = parse(args, 2, {"dealer"}, {});
+                                  std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", "site", "customer", "registered by",
+                                               "last contact", "credential");
+                                  for (const auto& s : db.store.list_sites(db.dealer_filter(o)))
+                                    std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
+                                                 (s.side.kind + ":" + s.side.name).c_str(),
+                                                 when(s.last_contact).c_str(),
+                                                 s.credential_active ? "active" : "revoked");
+                                  return 0;
+                                })},
+      {"terminal list", with_center(false,
+                                    [&](center_access& db, const std::vector<std::string>& args) {
+                                      const auto o = parse(args, 2, {"site"}, {});
+                                      const auto s = db.svc.require_site(db.op, o.require("site"));
+                                      for (const auto& t : db.store.list_terminals(s.id))
+                                        std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(),
+                                                     t.id.model.c_str(), t.id.serial.c_str(),
+                                                     when(t.last_reading_at).c_str());
+                                      return 0;
+                                    })},
+      {"terminal transfer", with_center(false,
+                                        [&](center_access& db, const std::vector<std::string>& args) {
+                                          const auto o = parse(args, 2, {"to"}, {});
+                                          if (o.positional.size() != 1)
+                                            throw usage_error("terminal transfer needs one KEY");
+                                          db.svc.transfer_terminal(db.op, o.positional[0], o.require("to"));
+                                          std::fprintf(out, "terminal %s moved to site %s\n", o.positional[0].c_str(),
+                                                       o.get_or("to", "").c_str());
+                                          return 0;
+                                        })},
+      {"terminal retire", with_center(false,
+                                      [&](center_access& db, const std::vector<std::string>& args) {
+                                        const auto o = parse(args, 2, {}, {});
+                                        if (o.positional.size() != 1)
+                                          throw usage_error("terminal retire needs one KEY");
+                                        db.svc.retire_terminal(db.op, o.positional[0]);
+                                        std::fprintf(out, "terminal %s retired\n", o.positional[0].c_str());
+                                        return 0;
+                                      })},
+      {"request", with_center(false,
+                              [&](center_access& db, const std::vector<std::string>& args) {
+                                const auto o = parse(args, 1, {"site"}, {});
+                                std::fprintf(out, "request %s queued\n",
+                                             db.svc.request_reading(db.op, o.require("site")).c_str());
+                                return 0;
+                              })},
+      {"requests", with_center(false,
+                               [&](center_access& db, const std::vector<std::string>& args) {
+                                 const auto o = parse(args, 1, {"site"}, {});
+                                 const auto s = db.svc.require_site(db.op, o.require("site"));
+                                 for (const auto& r : db.store.list_requests(s.id))
+                                   std::fprintf(out, "%s %-10s queued %s answered %s\n", r.id.c_str(), r.kind.c_str(),
+                                                format_utc(r.created_at).c_str(), when(r.answered_at).c_str());
+                                 return 0;
+                               })},
+      {"readings",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 1, {"site", "limit"}, {"json"});
+                     const auto s = db.svc.require_site(db.op, o.require("site"));
+                     std::size_t limit = 1000;
+                     if (o.has("limit")) {
+                       const auto v = o.get_or("limit", "");
+                       const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+                       if (ec != std::errc{} || p != v.data() + v.size()) throw usage_error("--limit must be a number");
+                     }
+                     const auto list = db.store.list_readings(s.id, limit);
+                     if (o.has("json")) {
+                       json::value arr = json::value::array();
+                       for (const auto& r : list) {
+                         auto v = json::to_json(r.r);
+                         v["received_at"] = format_utc(r.received_at);
+                         v["counter_reset"] = r.counter_reset;
+                         arr.push_back(v);
+                       }
+                       std::fprintf(out, "%s\n", arr.dump(2).c_str());
+                       return 0;
+                     }
+                     for (const auto& r : list) {
+                       const auto total = r.r.counters.get(fleetreg::service::total, counter_kind::impressions);
+                       const auto copy = r.r.counters.get(fleetreg::service::copy, counter_kind::impressions);
+                       std::fprintf(out, "%s %-32s copy %8s total %8s  %s%s\n", format_utc(r.r.taken).c_str(),
+                                    r.r.terminal_key.c_str(), copy ? std::to_string(*copy).c_str() : "-",
+                                    total ? std::to_string(*total).c_str() : "-",
+                                    r.r.request_id.empty() ? "collector's own schedule"
+                                                           : ("request " + r.r.request_id.substr(0, 8)).c_str(),
+                                    r.counter_reset ? " RESET" : "");
+                     }
+                     return 0;
+                   })},
+      {"revoke", with_center(false,
+                             [&](center_access& db, const std::vector<std::string>& args) {
+                               const auto o = parse(args, 1, {"site"}, {});
+                               db.svc.revoke(db.op, o.require("site"));
+                               std::fprintf(out, "credential of site %s revoked\n", o.get_or("site", "").c_str());
+                               return 0;
+                             })},
+      {"rotate",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 1, {"site"}, {});
+                     db.svc.rotate(db.op, o.require("site"));
+                     std::fprintf(
+                         out,
+                         "site %s receives a new credential at its next contact; the old one works until the new one "
+                         "is used, or for %lld h\n",
+                         o.get_or("site", "").c_str(),
+                         static_cast<long long>(
+                             std::chrono::duration_cast<std::chrono::hours>(cfg.rotation_overlap).count()));
+                     return 0;
+                   })},
+      {"token issue",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"dealer"}, {"billing"});
+                     if (o.positional.size() != 1) throw usage_error("token issue needs one NAME");
+                     if (o.has("billing")) {
+                       const auto dealer = db.svc.require_account(o.require("dealer"));
+                       std::fprintf(out, "%s\n",
+                                    db.svc.issue_billing_token(db.op.name, dealer, o.positional[0]).c_str());
+                     } else {
+                       if (o.has("dealer"))
+                         throw usage_error("--dealer goes with --billing: monitoring tokens see the whole center");
+                       std::fprintf(out, "%s\n", db.svc.issue_monitoring_token(db.op.name, o.positional[0]).c_str());
+                     }
+                     return 0;
+                   })},
+      {"token list", with_center(false,
+                                 [&](center_access& db, const std::vector<std::string>& args) {
+                                   parse(args, 2, {}, {});
+                                   std::fprintf(out, "%-5s %-24s %-10s %-16s %-21s %-21s %s\n", "#", "name", "scope",
+                                                "dealer", "issued", "last used", "revoked");
+                                   for (const auto& t : db.store.list_tokens(std::nullopt))
+                                     std::fprintf(out, "%-5lld %-24s %-10s %-16s %-21s %-21s %s\n",
+                                                  static_cast<long long>(t.id), t.name.c_str(), t.scope.c_str(),
+                                                  t.dealer_name.empty() ? "-" : t.dealer_name.c_str(),
+                                                  format_utc(t.created_at).c_str(), when(t.last_used_at).c_str(),
+                                                  when(t.revoked_at).c_str());
+                                   return 0;
+                                 })},
+      {"token revoke", with_center(false,
+                                   [&](center_access& db, const std::vector<std::string>& args) {
+                                     const auto o = parse(args, 2, {}, {});
+                                     const auto id = id_argument(o, "token revoke");
+                                     db.svc.revoke_token(db.op, id);
+                                     std::fprintf(out, "token #%lld revoked\n", static_cast<long long>(id));
+                                     return 0;
+                                   })},
+      {"billing close", with_center(false,
+                                    [&](center_access& db, const std::vector<std::string>& args) {
+                                      const auto o = parse(args, 2, {"dealer", "before"}, {});
+                                      const auto dealer = db.svc.require_account(o.require("dealer"));
+                                      const auto until = parse_day(o.require("before"));
+                                      db.svc.close_billing(db.op, dealer, until);
+                                      std::fprintf(out, "billing of %s closed before %s\n", dealer.name.c_str(),
+                                                   format_utc(until).c_str());
+                                      return 0;
+                                    })},
+      {"purge", with_center(false,
+                            [&](center_access& db, const std::vector<std::string>& args) {
+                              parse(args, 1, {}, {});
+                              std::fprintf(out, "purged %lld expired codes\n",
+                                           static_cast<long long>(db.svc.purge(db.op.name)));
+                              return 0;
+                            })},
+      {"backup",
+       with_center(true,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 1, {}, {});
+                     if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
+                     const auto record = write_backup(db.store, cfg, db.key, o.positional[0], db.now());
+                     std::fprintf(
+                         out,
+                         "backed up %s to %s (mode 0600); it needs the server key %s (fingerprint %s): keep a copy of "
+                         "that file too, apart from the backups\n",
+                         cfg.database.c_str(), o.positional[0].c_str(), record.key_file.c_str(),
+                         record.key_fingerprint.c_str());
+                     return 0;
+                   })},
   };
   return command_line::dispatch(commands, command);
 }

@@ -35,8 +35,7 @@ response json_response(int status, const json::value& body) {
   return r;
 }
 
-response error_response(int status, const std::string& code, const std::string& message,
-                        const json::value& extra) {
+response error_response(int status, const std::string& code, const std::string& message, const json::value& extra) {
   json::value error = {{"code", code}, {"message", message}};
   if (extra.is_object())
     for (const auto& [k, v] : extra.items()) error[k] = v;

@@ -50,11 +50,20 @@ std::optional<std::chrono::seconds> operations::parse_validity(const std::string
   if (i == 0 || i + 1 != text.size()) throw refusal(refusal_kind::invalid, bounds);
   std::chrono::seconds v{};
   switch (text[i]) {
-    case 'd': v = std::chrono::hours(24 * n); break;
-    case 'h': v = std::chrono::hours(n); break;
-    case 'm': v = std::chrono::minutes(n); break;
-    case 's': v = std::chrono::seconds(n); break;
-    default: throw refusal(refusal_kind::invalid, bounds);
+    case 'd':
+      v = std::chrono::hours(24 * n);
+      break;
+    case 'h':
+      v = std::chrono::hours(n);
+      break;
+    case 'm':
+      v = std::chrono::minutes(n);
+      break;
+    case 's':
+      v = std::chrono::seconds(n);
+      break;
+    default:
+      throw refusal(refusal_kind::invalid, bounds);
   }
   if (v < std::chrono::hours(1) || v > max) throw refusal(refusal_kind::invalid, bounds);
   return v;
@@ -75,13 +84,12 @@ operations::issued_code operations::issue_code(const account& dealer, const std:
   require_text(customer, "customer name", 200, true);
   require_text(contact, "contact", 200, false);
   require_text(reference, "dealer reference", 100, false);
-  if (options.validity &&
-      (*options.validity < std::chrono::hours(1) || *options.validity > config_.code_validity_max))
-    throw refusal(refusal_kind::invalid, "a code's validity is 1 hour.." +
-                                     std::to_string(std::chrono::duration_cast<std::chrono::hours>(
-                                                        config_.code_validity_max)
-                                                        .count()) +
-                                     " hours");
+  if (options.validity && (*options.validity < std::chrono::hours(1) || *options.validity > config_.code_validity_max))
+    throw refusal(
+        refusal_kind::invalid,
+        "a code's validity is 1 hour.." +
+            std::to_string(std::chrono::duration_cast<std::chrono::hours>(config_.code_validity_max).count()) +
+            " hours");
   issued_code out;
   out.code = provisional_code::generate();
   out.record.dealer_id = dealer.id;
@@ -152,8 +160,7 @@ std::optional<code_record> operations::check_code(const std::string& typed, std:
 site operations::require_site(const account& acting, const std::string& site_id) {
   auto s = store_.find_site(site_id);
   // A dealer never learns whether another dealer's site exists.
-  if (!s || (acting.role != role::admin && s->dealer_id != acting.id))
-    throw refusal::no_such("site", site_id);
+  if (!s || (acting.role != role::admin && s->dealer_id != acting.id)) throw refusal::no_such("site", site_id);
   return *s;
 }
 
@@ -251,20 +258,18 @@ std::string operations::issue_billing_token(const std::string& actor, const acco
   t.dealer_id = dealer.id;
   t.created_at = clock_.now();
   const auto id = store_.add_token(t, crypto::secret_hash(token));
-  store_.audit(actor, "token.issue", name, "billing token #" + std::to_string(id) + " of " + dealer.name,
-               clock_.now());
+  store_.audit(actor, "token.issue", name, "billing token #" + std::to_string(id) + " of " + dealer.name, clock_.now());
   return token;
 }
 
 void operations::revoke_token(const account& acting, std::int64_t token_id) {
-  const auto all = store_.list_tokens(acting.role == role::admin ? std::nullopt
-                                                                 : std::optional<std::int64_t>(acting.id));
+  const auto all =
+      store_.list_tokens(acting.role == role::admin ? std::nullopt : std::optional<std::int64_t>(acting.id));
   const auto it = std::find_if(all.begin(), all.end(), [&](const api_token& t) { return t.id == token_id; });
   if (it == all.end()) throw refusal::no_such("token", "#" + std::to_string(token_id));
   if (!store_.revoke_token(token_id, clock_.now()))
     throw refusal(refusal_kind::conflict, "token #" + std::to_string(token_id) + " was revoked already");
-  store_.audit(acting.name, "token.revoke", it->name, it->scope + " token #" + std::to_string(token_id),
-               clock_.now());
+  store_.audit(acting.name, "token.revoke", it->name, it->scope + " token #" + std::to_string(token_id), clock_.now());
 }
 
 void operations::close_billing(const account& acting, const account& dealer, time_point until) {

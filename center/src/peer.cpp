@@ -108,8 +108,8 @@ std::string limit_key(std::string_view client) {
   return to_string(prefix) + "/64";
 }
 
-std::string client_address(std::string_view socket_peer, std::string_view forwarded,
-                           std::string_view x_forwarded_for, const std::vector<network>& trusted) {
+std::string client_address(std::string_view socket_peer, std::string_view forwarded, std::string_view x_forwarded_for,
+                           const std::vector<network>& trusted) {
   auto is_trusted = [&](const address& a) {
     return std::any_of(trusted.begin(), trusted.end(), [&](const network& n) { return n.contains(a); });
   };

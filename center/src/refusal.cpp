@@ -5,14 +5,22 @@ namespace fleetreg::center {
 
 int http_status(refusal_kind kind) noexcept {
   switch (kind) {
-    case refusal_kind::invalid: return 400;
-    case refusal_kind::unauthenticated: return 401;
-    case refusal_kind::forbidden: return 403;
-    case refusal_kind::not_found: return 404;
-    case refusal_kind::conflict: return 409;
-    case refusal_kind::gone: return 410;
-    case refusal_kind::too_many: return 429;
-    case refusal_kind::busy: return 503;
+    case refusal_kind::invalid:
+      return 400;
+    case refusal_kind::unauthenticated:
+      return 401;
+    case refusal_kind::forbidden:
+      return 403;
+    case refusal_kind::not_found:
+      return 404;
+    case refusal_kind::conflict:
+      return 409;
+    case refusal_kind::gone:
+      return 410;
+    case refusal_kind::too_many:
+      return 429;
+    case refusal_kind::busy:
+      return 503;
   }
   return 500;
 }

@@ -554,9 +554,9 @@ registration_result sqlite_storage::register_site(const registration_input& in) 
         claimed.bind(1, key).bind(2, r.site_id);
         const bool pending = claimed.step();
         claimed.reset();
-        r.answers.push_back(here ? terminal_answer{key, "registered", ""}
-                                 : pending ? terminal_answer{key, "pending_claim", "awaiting_dealer"}
-                                           : terminal_answer{key, "refused", "not_available"});
+        r.answers.push_back(here      ? terminal_answer{key, "registered", ""}
+                            : pending ? terminal_answer{key, "pending_claim", "awaiting_dealer"}
+                                      : terminal_answer{key, "refused", "not_available"});
       }
       tx.commit();
       return r;
@@ -623,8 +623,8 @@ std::optional<site> sqlite_storage::site_by_credential(std::span<const unsigned 
     // The credential sent by rotation, used for the first time: the rotation
     // is confirmed, every other credential of the site stops.
     sqlite::transaction tx(db_);
-    sqlite::statement rev(db_,
-                          "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND id <> ?3 AND revoked_at IS NULL");
+    sqlite::statement rev(
+        db_, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND id <> ?3 AND revoked_at IS NULL");
     rev.bind(1, t).bind(2, s.id).bind(3, credential_id);
     rev.run();
     sqlite::statement up(db_, "UPDATE credentials SET pending = 0, used_at = ?1 WHERE id = ?2");
@@ -998,7 +998,7 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   // the site holds it now, its newest counters so far (for the reset check)
   // and the newest reading stored now, written back once at the end.
   struct terminal_state {
-    bool current = false;  ///< the site holds the terminal now
+    bool current = false;                                        ///< the site holds the terminal now
     std::vector<std::pair<std::int64_t, std::int64_t>> periods;  ///< [from, to)
     std::optional<counter_set> last;
     std::int64_t last_taken = INT64_MIN;
@@ -1054,16 +1054,14 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
       owner.reset();
       periods.bind(1, rd.terminal_key).bind(2, site_id);
       while (periods.step())
-        st.periods.emplace_back(periods.column_int(0),
-                                periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
+        st.periods.emplace_back(periods.column_int(0), periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
       periods.reset();
       it = terminals.emplace(rd.terminal_key, std::move(st)).first;
     }
     auto& st = it->second;
     // The site's reading when it held the terminal when it was taken.
-    const bool owned = std::any_of(st.periods.begin(), st.periods.end(), [&](const auto& p) {
-      return taken >= p.first - grace && taken < p.second;
-    });
+    const bool owned = std::any_of(st.periods.begin(), st.periods.end(),
+                                   [&](const auto& p) { return taken >= p.first - grace && taken < p.second; });
     if (!owned) {
       refuse(st.current ? "before_ownership" : "not_at_site");
       continue;
@@ -1271,8 +1269,9 @@ void sqlite_storage::add_session(std::span<const unsigned char> hash, std::int64
   sqlite::statement purge(db_, "DELETE FROM web_sessions WHERE expires_at <= ?1");
   purge.bind(1, to_unix(now));
   purge.run();
-  sqlite::statement ins(db_, "INSERT INTO web_sessions (hash, account_id, csrf, created_at, expires_at) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5)");
+  sqlite::statement ins(db_,
+                        "INSERT INTO web_sessions (hash, account_id, csrf, created_at, expires_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)");
   ins.bind(1, hex(hash)).bind(2, account_id).bind(3, csrf).bind(4, to_unix(now)).bind(5, to_unix(expires_at));
   ins.run();
   tx.commit();

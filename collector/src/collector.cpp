@@ -137,10 +137,14 @@ void load_secrets(config& c) {
   if (user.empty()) return;
   if (auth_pass.size() < 8 || priv_pass.size() < 8)
     throw configuration_error(c.secrets_file + ": SNMPv3 passphrases need at least 8 characters");
-  if (auth == "sha1") o.auth = snmp::auth_protocol::sha1;
-  else if (auth == "sha256") o.auth = snmp::auth_protocol::sha256;
-  else if (auth == "sha512") o.auth = snmp::auth_protocol::sha512;
-  else throw configuration_error(c.secrets_file + ": [v3] auth_protocol is sha1, sha256 or sha512");
+  if (auth == "sha1")
+    o.auth = snmp::auth_protocol::sha1;
+  else if (auth == "sha256")
+    o.auth = snmp::auth_protocol::sha256;
+  else if (auth == "sha512")
+    o.auth = snmp::auth_protocol::sha512;
+  else
+    throw configuration_error(c.secrets_file + ": [v3] auth_protocol is sha1, sha256 or sha512");
   o.version = snmp::snmp_version::v3;
   o.level = snmp::security_level::auth_priv;
   o.user = user;
@@ -251,7 +255,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     if (progress && (done == total || done % 16 == 0)) progress("probed", done, total);
   });
   log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
-                             " addresses answered");
+                              " addresses answered");
 
   // 3. Read those that answered; IPP for printers that did not.
   std::vector<std::string> ipp_todo;
@@ -275,8 +279,10 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     o.peer = peer;
     std::error_code ec;
     try {
-      if (auto d = read_device(o, ec)) keep(std::move(*d), peer);
-      else if (ec) log::info("cannot read " + peer + ": " + ec.message());
+      if (auto d = read_device(o, ec))
+        keep(std::move(*d), peer);
+      else if (ec)
+        log::info("cannot read " + peer + ": " + ec.message());
     } catch (const std::exception& e) {
       log::warning("cannot read " + peer + ": " + e.what());
     }
@@ -285,8 +291,10 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   for (const auto& peer : ipp_todo) {
     std::error_code ec;
     std::string why;
-    if (auto d = read_ipp(ipp_uris[peer], cfg.ipp_timeout, ec, &why)) keep(std::move(*d), peer);
-    else log::info("cannot read " + ipp_uris[peer] + ": " + why);
+    if (auto d = read_ipp(ipp_uris[peer], cfg.ipp_timeout, ec, &why))
+      keep(std::move(*d), peer);
+    else
+      log::info("cannot read " + ipp_uris[peer] + ": " + why);
     if (progress) progress("read", ++done, total);
   }
   std::vector<device_info> out;
@@ -295,8 +303,8 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   return out;
 }
 
-registration_state register_site(const config& cfg, store& st, const std::string& center_url,
-                                 const std::string& code, const std::vector<device_info>& devices) {
+registration_state register_site(const config& cfg, store& st, const std::string& center_url, const std::string& code,
+                                 const std::vector<device_info>& devices) {
   std::string why;
   const auto canonical = provisional_code::normalize(code, &why);
   if (canonical.empty()) throw error(exit_code::data, why);
@@ -312,15 +320,19 @@ registration_state register_site(const config& cfg, store& st, const std::string
   // The same key for every attempt with this code, so that a retry after a
   // lost answer returns the same site instead of making a second one.
   const auto idem = st.idempotency_key(canonical);
-  const auto answer = center.register_terminals(canonical, {{"kind", "collector"}, {"name", cfg.name}}, terminals, idem);
+  const auto answer =
+      center.register_terminals(canonical, {{"kind", "collector"}, {"name", cfg.name}}, terminals, idem);
   // The site reports the terminals the center placed at it; the others wait
   // for a dealer's decision (asked again at each read) or were refused.
   std::vector<std::string> reporting;
   std::size_t pending = 0;
   for (const auto& r : answer.results) {
-    if (r.reporting()) reporting.push_back(r.key);
-    else if (r.status == "pending_claim") ++pending;
-    else log::warning("terminal " + log::quote(r.key) + " not registered: " + log::quote(r.reason));
+    if (r.reporting())
+      reporting.push_back(r.key);
+    else if (r.status == "pending_claim")
+      ++pending;
+    else
+      log::warning("terminal " + log::quote(r.key) + " not registered: " + log::quote(r.reason));
   }
   if (answer.results.empty()) reporting = keys;  // an older center: all of them
   st.set_registration(center_url, answer.site_id, reporting, answer.credential);
@@ -350,8 +362,10 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
   std::vector<std::string> now_reporting;
   std::size_t pending = 0;
   for (const auto& r : answer.results) {
-    if (r.reporting()) now_reporting.push_back(r.key);
-    else if (r.status == "pending_claim") ++pending;
+    if (r.reporting())
+      now_reporting.push_back(r.key);
+    else if (r.status == "pending_claim")
+      ++pending;
   }
   if (pending > 0) log::info(std::to_string(pending) + " terminals wait for a dealer's confirmation");
   if (now_reporting.empty()) return {};

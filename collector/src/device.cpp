@@ -8,10 +8,14 @@ namespace {
 
 int rank(reading_source s) {
   switch (s) {
-    case reading_source::fleetreg_mib: return 0;
-    case reading_source::terminal: return 0;
-    case reading_source::printer_mib: return 1;
-    case reading_source::ipp: return 2;
+    case reading_source::fleetreg_mib:
+      return 0;
+    case reading_source::terminal:
+      return 0;
+    case reading_source::printer_mib:
+      return 1;
+    case reading_source::ipp:
+      return 2;
   }
   return 3;
 }
@@ -42,7 +46,8 @@ void merge(device_info& into, device_info&& other) {
   auto fill = [&](std::string& mine, const std::string& theirs, const char* field) {
     if (!mine.empty() || theirs.empty()) return;
     mine = theirs;
-    if (auto it = other.field_sources.find(field); it != other.field_sources.end()) into.field_sources[field] = it->second;
+    if (auto it = other.field_sources.find(field); it != other.field_sources.end())
+      into.field_sources[field] = it->second;
   };
   fill(into.id.manufacturer, other.id.manufacturer, "manufacturer");
   fill(into.id.model, other.id.model, "model");

@@ -51,7 +51,8 @@ std::optional<supply> supply_from_pwg(const std::string& text, const std::string
   s.level = number(f, "level").value_or(supply_unknown);
   s.colorant = truncate_utf8(first_of(f, {"colorantname"}), max_colorant_length);
   if (s.colorant == "unknown" || s.colorant == "no-color") s.colorant.clear();
-  s.description = truncate_utf8(description.empty() ? first_of(f, {"type"}) : description, max_supply_description_length);
+  s.description =
+      truncate_utf8(description.empty() ? first_of(f, {"type"}) : description, max_supply_description_length);
   if (validate(s)) return std::nullopt;
   return s;
 }

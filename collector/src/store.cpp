@@ -51,7 +51,8 @@ store::store(const std::string& state_dir, const clock& clk, rest_client::outbox
 
 registration_state store::registration() {
   registration_state r;
-  sqlite::statement q(db_, "SELECT center_url, site_id, registered_at, last_upload, revoked, terminals FROM registration");
+  sqlite::statement q(db_,
+                      "SELECT center_url, site_id, registered_at, last_upload, revoked, terminals FROM registration");
   if (!q.step()) return r;
   r.center_url = q.column_text(0);
   r.site_id = q.column_text(1);
@@ -70,10 +71,11 @@ void store::set_registration(const std::string& center_url, const std::string& s
   // The credential first (0600 from the first byte, replaced atomically).
   write_private_file(dir_ + "/credential", credential + "\n");
   json::value keys = terminals;
-  sqlite::statement up(db_, "INSERT INTO registration (id, center_url, site_id, registered_at, revoked, terminals) "
-                            "VALUES (1, ?1, ?2, ?3, 0, ?4) ON CONFLICT (id) DO UPDATE SET center_url = excluded.center_url, "
-                            "site_id = excluded.site_id, registered_at = excluded.registered_at, revoked = 0, "
-                            "terminals = excluded.terminals");
+  sqlite::statement up(db_,
+                       "INSERT INTO registration (id, center_url, site_id, registered_at, revoked, terminals) "
+                       "VALUES (1, ?1, ?2, ?3, 0, ?4) ON CONFLICT (id) DO UPDATE SET center_url = excluded.center_url, "
+                       "site_id = excluded.site_id, registered_at = excluded.registered_at, revoked = 0, "
+                       "terminals = excluded.terminals");
   up.bind(1, center_url).bind(2, site_id).bind(3, to_unix(clock_.now())).bind(4, keys.dump());
   up.run();
 }

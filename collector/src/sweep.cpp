@@ -147,7 +147,12 @@ class sweeper {
  public:
   sweeper(const std::vector<std::string>& peers, const snmp::session_options& base, std::size_t concurrency,
           const std::function<void(std::size_t, std::size_t)>& progress)
-      : peers_(peers), base_(base), tmpl_(base), probes_(peers.size()), concurrency_(concurrency), progress_(progress) {}
+      : peers_(peers),
+        base_(base),
+        tmpl_(base),
+        probes_(peers.size()),
+        concurrency_(concurrency),
+        progress_(progress) {}
 
   std::vector<std::string> run() {
     while (next_ < peers_.size() && active_ < concurrency_) start(next_++);

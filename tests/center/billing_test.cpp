@@ -55,7 +55,7 @@ class BillingTest : public CenterTest {
   BillingTest() {
     std::tie(site_id, credential) =
         register_site(issue("dealer-a", "Billing GmbH"), json::value::array({terminal("Ricoh", "B-1")}));
-    clock.advance(std::chrono::hours(48));  // the readings below are in the past
+    clock.advance(std::chrono::hours(48));                             // the readings below are in the past
     upload("11111111-1111-4111-8111-111111111111", day - 3600, 1000);  // before the period: the start
     upload("22222222-2222-4222-8222-222222222222", day + 3600, 1200);
     upload("33333333-3333-4333-8333-333333333333", day + 7200, 50);  // board swap
@@ -107,8 +107,8 @@ TEST_F(BillingTest, TheApiAnswersABillingTokenWithTheSameLines) {
   const auto token = svc->issue_billing_token("root", *store->find_account("dealer-a"), "erp");
   const auto r = call(get("/api/v1/billing", token, period()));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.body, billing_json(svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day),
-                                               from_unix(day + 86400)))
+  EXPECT_EQ(r.body, billing_json(
+                        svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day + 86400)))
                         .dump());
   // Another dealer's token: the same 404 as for a site that does not exist.
   const auto other = svc->issue_billing_token("root", *store->find_account("dealer-b"), "erp-b");

@@ -137,9 +137,7 @@ TEST(Limiter, GatesAndSlotsGiveBackTheirPlaces) {
 
 class EdgeApiTest : public CenterTest {
  protected:
-  void SetUp() override {
-    std::tie(site, cred) = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
-  }
+  void SetUp() override { std::tie(site, cred) = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")}); }
   http::request with_peer(http::request r, const std::string& p) {
     r.peer = p;
     return r;
@@ -155,10 +153,10 @@ TEST_F(EdgeApiTest, AValidCredentialIsServedWhateverItsNeighboursGuessed) {
     call(with_peer(get("/api/v1/requests", "frc1_wrong-" + std::to_string(i)), nat));
   }
   EXPECT_EQ(call(with_peer(get("/api/v1/requests", "frc1_wrong"), nat)).status, 429) << "the guesser waits";
-  EXPECT_EQ(call(post("/api/v1/registrations", registration(provisional_code::generate(), {terminal("HP", "X")}),
-                      "", nat))
-                .status,
-            429);
+  EXPECT_EQ(
+      call(post("/api/v1/registrations", registration(provisional_code::generate(), {terminal("HP", "X")}), "", nat))
+          .status,
+      429);
   // The collector behind the same address keeps getting its requests.
   EXPECT_EQ(call(with_peer(get("/api/v1/requests", cred), nat)).status, 204);
   EXPECT_EQ(call(post("/api/v1/readings", {{"readings", {reading_json(make_uuid(), "hp:A1", 5)}}}, cred, nat)).status,

@@ -41,8 +41,8 @@ TEST_F(LifecycleTest, ANewCodeForTheSameCustomerTakesOverFromARevokedSite) {
   ASSERT_EQ(upload(old_cred, {reading_now("hp:A1", 100)}).status, 200);
   svc->revoke(dealer("dealer-a"), old_site);
   clock.advance(std::chrono::hours(1));
-  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-a", "Acme Ltd"),
-                                                                 {terminal("HP", "A1"), terminal("HP", "A2")})));
+  const auto r = call(post("/api/v1/registrations",
+                           registration(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1"), terminal("HP", "A2")})));
   ASSERT_EQ(r.status, 201) << r.body;
   const auto b = body_of(r);
   for (const auto& a : b["results"]) EXPECT_EQ(a["status"], "registered") << r.body;
@@ -65,7 +65,8 @@ TEST_F(LifecycleTest, ANewCodeForTheSameCustomerTakesOverFromARevokedSite) {
 TEST_F(LifecycleTest, ARevokedSiteOfAnotherCustomerIsClaimedNotTakenOver) {
   const auto [old_site, old_cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
   svc->revoke(dealer("dealer-a"), old_site);
-  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-a", "Beta Inc"), {terminal("HP", "A1")})));
+  const auto r =
+      call(post("/api/v1/registrations", registration(issue("dealer-a", "Beta Inc"), {terminal("HP", "A1")})));
   ASSERT_EQ(r.status, 201);
   EXPECT_EQ(body_of(r)["results"][0]["status"], "pending_claim");
   EXPECT_EQ(store->find_terminal("hp:A1")->site_id, old_site);
@@ -81,9 +82,10 @@ TEST_F(LifecycleTest, SquattedKeysBecomeClaimsTheHoldersDealerDecides) {
   ASSERT_EQ(grab.status, 200);
   EXPECT_EQ(body_of(grab)["results"][0]["status"], "registered");
 
-  const auto r = call(post("/api/v1/registrations",
-                           registration(issue("dealer-a", "Owner Ltd"),
-                                        {terminal("HP", "REAL-1"), terminal("HP", "REAL-2"), terminal("HP", "OWN-3")})));
+  const auto r =
+      call(post("/api/v1/registrations",
+                registration(issue("dealer-a", "Owner Ltd"),
+                             {terminal("HP", "REAL-1"), terminal("HP", "REAL-2"), terminal("HP", "OWN-3")})));
   ASSERT_EQ(r.status, 201) << r.body;
   const auto b = body_of(r);
   const std::string owner_site = b["site_id"], owner_cred = b["credential"];
@@ -94,7 +96,8 @@ TEST_F(LifecycleTest, SquattedKeysBecomeClaimsTheHoldersDealerDecides) {
   EXPECT_EQ(r.body.find("Squatter"), std::string::npos);
 
   // The owner's collector asks again: still pending, one claim only.
-  const auto again = call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("HP", "REAL-1")}}}, owner_cred));
+  const auto again =
+      call(post("/api/v1/sites/self/terminals", {{"terminals", {terminal("HP", "REAL-1")}}}, owner_cred));
   EXPECT_EQ(body_of(again)["results"][0]["status"], "pending_claim");
   auto pending = svc->claims(dealer("dealer-b"));
   ASSERT_EQ(pending.size(), 2u);

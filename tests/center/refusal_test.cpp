@@ -12,8 +12,9 @@ namespace {
 
 TEST(Refusal, EachKindHasOneStatusAndOneExitCode) {
   const std::pair<refusal_kind, int> statuses[] = {
-      {refusal_kind::invalid, 400},   {refusal_kind::unauthenticated, 401}, {refusal_kind::forbidden, 403},
-      {refusal_kind::not_found, 404}, {refusal_kind::conflict, 409},        {refusal_kind::gone, 410},
+      {refusal_kind::invalid, 400},   {refusal_kind::unauthenticated, 401},
+      {refusal_kind::forbidden, 403}, {refusal_kind::not_found, 404},
+      {refusal_kind::conflict, 409},  {refusal_kind::gone, 410},
       {refusal_kind::too_many, 429},  {refusal_kind::busy, 503},
   };
   for (const auto& [kind, status] : statuses) {

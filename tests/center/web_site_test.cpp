@@ -33,7 +33,9 @@ std::string between(const std::string& text, const std::string& before, const st
 
 class WebSiteTest : public CenterTest {
  protected:
-  WebSiteTest() { api_->set_fallback([this](const http::request& r) { return site.handle(r); }); }
+  WebSiteTest() {
+    api_->set_fallback([this](const http::request& r) { return site.handle(r); });
+  }
 
   // `path` as a browser sends it (escapes kept); decoded as the server does.
   http::request page(const std::string& method, const std::string& path, const std::string& cookie = "",
@@ -75,13 +77,13 @@ TEST_F(WebSiteTest, PagesNeedALoginAndSessionsEnd) {
   EXPECT_NE(header(form, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
   const auto token = cookie_value(form, "fleetreg_login");
   // Wrong password: refused, no session.
-  auto r = call(page("POST", "/login", "fleetreg_login=" + token,
-                     "name=dealer-a&password=wrong-password&login_csrf=" + token));
+  auto r = call(
+      page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=wrong-password&login_csrf=" + token));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(cookie_value(r, "fleetreg_session"), "");
   // Right password: a session cookie, HttpOnly and SameSite=Strict.
-  r = call(page("POST", "/login", "fleetreg_login=" + token,
-                "name=dealer-a&password=password-a-123&login_csrf=" + token));
+  r = call(
+      page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=password-a-123&login_csrf=" + token));
   ASSERT_EQ(r.status, 303) << r.body;
   std::string set;
   for (const auto& [k, v] : r.headers)
@@ -103,8 +105,8 @@ TEST_F(WebSiteTest, FailedLoginsAreRateLimited) {
                         "name=dealer-a&password=nope-nope-1&login_csrf=" + token))
                   .status,
               401);
-  const auto r = call(page("POST", "/login", "fleetreg_login=" + token,
-                           "name=dealer-a&password=password-a-123&login_csrf=" + token));
+  const auto r = call(
+      page("POST", "/login", "fleetreg_login=" + token, "name=dealer-a&password=password-a-123&login_csrf=" + token));
   EXPECT_EQ(r.status, 429) << "even the right password waits";
   EXPECT_FALSE(header(r, "Retry-After").empty());
 }
@@ -163,8 +165,8 @@ TEST_F(WebSiteTest, HostileNamesAreEscaped) {
 }
 
 TEST_F(WebSiteTest, DealersSeeOnlyTheirCustomers) {
-  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Customer of A"),
-                                              json::value::array({terminal("Ricoh", "A-1")}));
+  const auto [site_a, cred_a] =
+      register_site(issue("dealer-a", "Customer of A"), json::value::array({terminal("Ricoh", "A-1")}));
   const auto [b_session, b_csrf] = login("dealer-b", "password-b-123");
   const auto list = call(page("GET", "/sites", b_session));
   EXPECT_EQ(list.body.find("Customer of A"), std::string::npos);
@@ -172,8 +174,8 @@ TEST_F(WebSiteTest, DealersSeeOnlyTheirCustomers) {
   EXPECT_EQ(call(page("GET", "/terminals/ricoh:A-1", b_session)).status, 404);
   EXPECT_EQ(call(page("POST", "/sites/" + site_a + "/revoke", b_session, "confirm=yes&csrf=" + b_csrf)).status, 404);
   EXPECT_TRUE(store->find_site(site_a)->credential_active) << "nothing changed";
-  const auto billing = call(page("GET", "/billing.csv", b_session, "",
-                                 {{"site", site_a}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}));
+  const auto billing = call(
+      page("GET", "/billing.csv", b_session, "", {{"site", site_a}, {"from", "2026-01-01"}, {"to", "2027-01-01"}}));
   EXPECT_EQ(billing.status, 404);
   // The admin sees it.
   const auto [r_session, r_csrf] = login("root", "password-r-123");
@@ -241,9 +243,8 @@ TEST_F(WebSiteTest, TerminalAndAccountActions) {
 TEST_F(WebSiteTest, ClaimsCodesTokensAndClosedPeriods) {
   const auto [held, held_cred] =
       register_site(issue("dealer-b", "Holder GmbH"), json::value::array({terminal("HP", "H1")}));
-  const auto r = call(post(
-      "/api/v1/registrations",
-      registration(issue("dealer-a", "Claimant Ltd"), json::value::array({terminal("HP", "H1")}))));
+  const auto r = call(post("/api/v1/registrations", registration(issue("dealer-a", "Claimant Ltd"),
+                                                                 json::value::array({terminal("HP", "H1")}))));
   ASSERT_EQ(r.status, 201);
   const std::string claimant = body_of(r)["site_id"];
   const auto [a, a_csrf] = login("dealer-a", "password-a-123");
@@ -363,8 +364,8 @@ TEST_F(WebSiteTest, KeysAndNamesWithSlashesAreLinkedEncodedAndOpened) {
 }
 
 TEST_F(WebSiteTest, UnknownAndForeignObjectsGetTheSame404) {
-  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Customer of A"),
-                                              json::value::array({terminal("Ricoh", "A-1")}));
+  const auto [site_a, cred_a] =
+      register_site(issue("dealer-a", "Customer of A"), json::value::array({terminal("Ricoh", "A-1")}));
   const auto [session, csrf] = login("dealer-b", "password-b-123");
   auto same = [&](const http::request& foreign, const http::request& unknown) {
     const auto f = call(foreign), u = call(unknown);
@@ -394,23 +395,23 @@ TEST_F(WebSiteTest, UnknownAndForeignObjectsGetTheSame404) {
 }
 
 TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
-  const auto [site_id, credential] = register_site(issue("dealer-a", "Billing GmbH"),
-                                                   json::value::array({terminal("Ricoh", "B-1")}));
+  const auto [site_id, credential] =
+      register_site(issue("dealer-a", "Billing GmbH"), json::value::array({terminal("Ricoh", "B-1")}));
   auto upload = [&](const std::string& id, std::int64_t t, std::uint64_t copies) {
     auto r = json::value::parse(reading_json(id, "ricoh:B-1", copies).dump());
     r["taken_at"] = format_utc(from_unix(t));
     const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
     ASSERT_EQ(resp.status, 200) << resp.body;
   };
-  const auto day = 1795564800;  // 2026-11-25T00:00:00Z
-  clock.advance(std::chrono::hours(48));  // every reading below is in the past
-  upload("11111111-1111-4111-8111-111111111111", day - 3600, 1000);      // before the period: the start
+  const auto day = 1795564800;                                       // 2026-11-25T00:00:00Z
+  clock.advance(std::chrono::hours(48));                             // every reading below is in the past
+  upload("11111111-1111-4111-8111-111111111111", day - 3600, 1000);  // before the period: the start
   upload("22222222-2222-4222-8222-222222222222", day + 3600, 1200);
-  upload("33333333-3333-4333-8333-333333333333", day + 7200, 50);        // board swap
+  upload("33333333-3333-4333-8333-333333333333", day + 7200, 50);         // board swap
   upload("44444444-4444-4444-8444-444444444444", day + 86400 + 10, 999);  // after the period
   const auto [session, csrf] = login("dealer-a", "password-a-123");
-  const auto r = call(page("GET", "/billing.csv", session, "",
-                           {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}}));
+  const auto r =
+      call(page("GET", "/billing.csv", session, "", {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "text/csv; charset=utf-8");
   EXPECT_NE(r.body.find("Billing GmbH," + site_id + ",ricoh:B-1,Ricoh Model B-1,copy,impressions,"), std::string::npos)
@@ -432,9 +433,9 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
   const auto monitoring = call(get("/api/v1/billing", svc->issue_monitoring_token("root", "nagios"), q));
   EXPECT_EQ(monitoring.status, 403);
   EXPECT_EQ(error_code(monitoring), "token_scope");
-  EXPECT_EQ(call(get("/api/v1/billing", svc->issue_billing_token("root", svc->require_account("dealer-b"), "b"), q))
-                .status,
-            404);
+  EXPECT_EQ(
+      call(get("/api/v1/billing", svc->issue_billing_token("root", svc->require_account("dealer-b"), "b"), q)).status,
+      404);
   const auto token = svc->issue_billing_token("root", svc->require_account("dealer-a"), "erp");
   auto req = get("/api/v1/billing", token, q);
   const auto j = call(req);

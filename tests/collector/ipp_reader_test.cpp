@@ -16,8 +16,9 @@ ipp::printer_attributes sample() {
   p.impressions = 1234;
   p.impressions_color = 200;
   p.sheets = 1000;
-  p.supplies = {"index=1;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=42;colorantname=black;",
-                "index=2;class=supplyThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=7;"};
+  p.supplies = {
+      "index=1;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=42;colorantname=black;",
+      "index=2;class=supplyThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=7;"};
   p.supply_descriptions = {"Black Toner"};
   return p;
 }

@@ -26,8 +26,8 @@ TEST(Clock, ParseRejectsMalformed) {
 // Found by the json fuzzer: a year past 2262 overflowed system_clock's
 // nanoseconds (undefined behaviour) instead of being refused.
 TEST(Clock, ParseRefusesTimesOutsideTheClock) {
-  for (const char* bad : {"2262-04-12T00:00:00Z", "4052-11-25T16:08:05Z", "9999-12-31T23:59:59.999-23:59",
-                          "1970-01-01T00:30:00+01:00"})
+  for (const char* bad :
+       {"2262-04-12T00:00:00Z", "4052-11-25T16:08:05Z", "9999-12-31T23:59:59.999-23:59", "1970-01-01T00:30:00+01:00"})
     EXPECT_FALSE(parse_utc(bad)) << bad;
   EXPECT_EQ(parse_utc("2262-04-10T23:59:59Z"), from_unix(9223286399));
   EXPECT_EQ(parse_utc("1970-01-01T01:00:00+01:00"), from_unix(0));

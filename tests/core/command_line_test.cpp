@@ -178,10 +178,20 @@ TEST(SubCommandArguments, RefusalsAreUsageErrors) {
 
 TEST(SubCommandDispatch, LongestNameWins) {
   std::vector<std::string> ran;
-  const std::vector<sub_command> commands = {
-      {"key", [&](const std::vector<std::string>& a) { ran.push_back("key:" + a.back()); return 1; }},
-      {"key init", [&](const std::vector<std::string>& a) { ran.push_back("key init:" + a.back()); return 0; }},
-      {"run", [&](const std::vector<std::string>& a) { ran.push_back("run:" + std::to_string(a.size())); return 2; }}};
+  const std::vector<sub_command> commands = {{"key",
+                                              [&](const std::vector<std::string>& a) {
+                                                ran.push_back("key:" + a.back());
+                                                return 1;
+                                              }},
+                                             {"key init",
+                                              [&](const std::vector<std::string>& a) {
+                                                ran.push_back("key init:" + a.back());
+                                                return 0;
+                                              }},
+                                             {"run", [&](const std::vector<std::string>& a) {
+                                                ran.push_back("run:" + std::to_string(a.size()));
+                                                return 2;
+                                              }}};
   EXPECT_EQ(dispatch(commands, {"key", "init", "--force"}), 0);
   EXPECT_EQ(dispatch(commands, {"key", "list"}), 1);
   EXPECT_EQ(dispatch(commands, {"run"}), 2);

@@ -51,8 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest_client::center_limits limits;
     rest_client::read_limits(*v, limits);
     if (v->is_object() && v->contains("error")) rest_client::read_limits((*v)["error"], limits);
-    if (limits.max_readings_per_batch < 1 || limits.max_terminals_per_registration < 1 ||
-        limits.max_body_bytes < 1024)
+    if (limits.max_readings_per_batch < 1 || limits.max_terminals_per_registration < 1 || limits.max_body_bytes < 1024)
       broken("a limit below its range");
   }
   (void)rest_client::plausible_credential(text);

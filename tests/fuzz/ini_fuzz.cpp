@@ -57,10 +57,17 @@ void each_kind(const fc::ini_file& ini, int kind) {
   for (const auto& [where, e] : ini.entries()) {
     fc::option o{where.first, where.second, fc::bool_target{&bools[i]}};
     switch (kind) {
-      case 0: o.target = fc::string_target{&strings[i], 64}; break;
-      case 1: o.target = fc::integer_target{&integers[i], -1000, 65535}; break;
-      case 2: break;
-      default: o.target = fc::duration_target{&durations[i], milliseconds{100}, std::chrono::hours{24 * 7}}; break;
+      case 0:
+        o.target = fc::string_target{&strings[i], 64};
+        break;
+      case 1:
+        o.target = fc::integer_target{&integers[i], -1000, 65535};
+        break;
+      case 2:
+        break;
+      default:
+        o.target = fc::duration_target{&durations[i], milliseconds{100}, std::chrono::hours{24 * 7}};
+        break;
     }
     table.push_back(o);
     ++i;

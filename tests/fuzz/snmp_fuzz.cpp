@@ -52,11 +52,20 @@ std::vector<snmp::varbind> from_ber(const std::uint8_t* data, std::size_t size) 
 }
 
 // Where the collector looks, so that names land in its tables.
-const snmp::oid_vector* const bases[] = {
-    &tm::manufacturer,       &tm::model,         &tm::serial_number,   &tm::firmware,
-    &tm::uuid,               &tm::reg_state,     &tm::counter_entry,   &tm::supply_entry,
-    &pm::prt_general_entry,  &pm::hr_device_entry, &pm::prt_marker_entry, &pm::prt_marker_supplies_entry,
-    &pm::ent_physical_entry, &tm::root};
+const snmp::oid_vector* const bases[] = {&tm::manufacturer,
+                                         &tm::model,
+                                         &tm::serial_number,
+                                         &tm::firmware,
+                                         &tm::uuid,
+                                         &tm::reg_state,
+                                         &tm::counter_entry,
+                                         &tm::supply_entry,
+                                         &pm::prt_general_entry,
+                                         &pm::hr_device_entry,
+                                         &pm::prt_marker_entry,
+                                         &pm::prt_marker_supplies_entry,
+                                         &pm::ent_physical_entry,
+                                         &tm::root};
 
 constexpr snmp::value_type types[] = {
     snmp::value_type::integer,         snmp::value_type::octet_string,     snmp::value_type::null,
@@ -78,14 +87,20 @@ std::vector<snmp::varbind> from_bytes(fuzz::reader& in) {
     }
     vb.val.type = types[in.byte() % std::size(types)];
     switch (vb.val.type) {
-      case snmp::value_type::integer: vb.val.integer = static_cast<std::int64_t>(in.integer(8)); break;
+      case snmp::value_type::integer:
+        vb.val.integer = static_cast<std::int64_t>(in.integer(8));
+        break;
       case snmp::value_type::octet_string:
       case snmp::value_type::ip_address:
-      case snmp::value_type::opaque: vb.val.octets = in.string(255); break;
+      case snmp::value_type::opaque:
+        vb.val.octets = in.string(255);
+        break;
       case snmp::value_type::object_id:
         for (int n = in.byte() % 8; n > 0; --n) vb.val.oid.push_back(in.byte());
         break;
-      default: vb.val.unsigned_value = in.integer(8); break;
+      default:
+        vb.val.unsigned_value = in.integer(8);
+        break;
     }
     out.push_back(std::move(vb));
   }

@@ -125,8 +125,7 @@ TEST(CenterOpsIt, BackupIsPrivateAndNamesItsKey_RestoreRefusedWhileTheCenterRuns
   const auto key_hex = read_file(center.key_file()).substr(0, 64);
   EXPECT_EQ(run({"grep", "-c", key_hex, backup}).out, "0\n") << "the key itself is not in the backup";
   EXPECT_EQ(sql(backup, "PRAGMA journal_mode"), "delete\n") << "one self-contained file";
-  for (const auto& left : {backup + "-wal", backup + "-journal"})
-    EXPECT_NE(::access(left.c_str(), F_OK), 0) << left;
+  for (const auto& left : {backup + "-wal", backup + "-journal"}) EXPECT_NE(::access(left.c_str(), F_OK), 0) << left;
 
   // While the center runs, restore refuses with one line and changes nothing.
   ASSERT_EQ(center.ctl({"account", "add", "after-backup"}, "a-long-password-2\n").exit_code, 0);

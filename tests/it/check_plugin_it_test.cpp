@@ -36,7 +36,8 @@ plugin_output parse(const command_result& r) {
   o.service = m[1];
   o.status = m[2];
   o.text = m[3];
-  static const std::regex item(R"(('(?:[^']|'')+'|[^ '=]+)=(-?[0-9.]+(?:[eE][-+]?[0-9]+)?(?:[a-zA-Z%]*)(?:;[^; ]*){0,4}))");
+  static const std::regex item(
+      R"(('(?:[^']|'')+'|[^ '=]+)=(-?[0-9.]+(?:[eE][-+]?[0-9]+)?(?:[a-zA-Z%]*)(?:;[^; ]*){0,4}))");
   const std::string perf = m[4];
   for (std::sregex_iterator it(perf.begin(), perf.end(), item), end; it != end; ++it) {
     std::string label = (*it)[1];
@@ -53,18 +54,20 @@ command_result check(std::vector<std::string> args) {
 
 TEST(CheckFleetreg, TerminalOverSnmp) {
   temp_dir dir;
-  snmpd_daemon snmpd(dir, "snmpd", {"createUser fleetmon SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"",
-                                    "rouser fleetmon priv"});
+  snmpd_daemon snmpd(dir, "snmpd",
+                     {"createUser fleetmon SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"", "rouser fleetmon priv"});
   sim_terminal term(dir, "mfp", "Kyocera", "TASKalfa 2554ci", "KY-CHECK-1", true);
   term.start_subagent(snmpd.agentx_socket());
-  ASSERT_TRUE(wait_until([&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
+  ASSERT_TRUE(wait_until(
+      [&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
   ASSERT_EQ(term.terminal({"copy", "--sheets", "12"}).exit_code, 0);
   const auto port = snmpd.peer().substr(snmpd.peer().rfind(':') + 1);
-  const std::vector<std::string> base = {"terminal", "-H", "127.0.0.1", "-p", port, "--supply-warning", "15",
-                                         "--supply-critical", "5"};
+  const std::vector<std::string> base = {"terminal",         "-H", "127.0.0.1",         "-p", port,
+                                         "--supply-warning", "15", "--supply-critical", "5"};
   plugin_output o;
   // The subagent shows a job within its refresh interval.
-  EXPECT_TRUE(wait_until([&] { return (o = parse(check(base))).perf["copy_impressions"] == "12c;;;0"; })) << o.perf["copy_impressions"];
+  EXPECT_TRUE(wait_until([&] { return (o = parse(check(base))).perf["copy_impressions"] == "12c;;;0"; }))
+      << o.perf["copy_impressions"];
   EXPECT_EQ(o.exit_code, 0);
   EXPECT_EQ(o.service, "FLEETREG TERMINAL");
   EXPECT_EQ(o.status, "OK");
@@ -126,8 +129,8 @@ TEST(CheckFleetreg, CenterAndCollector) {
   const auto token = center.ctl({"token", "issue", "nagios"}).out;
   std::ofstream(dir.file("token")) << token.substr(0, token.find('\n')) << "\n";
   const auto port = center.url().substr(center.url().rfind(':') + 1);
-  const std::vector<std::string> base = {"center", "-H", "127.0.0.1", "-p", port, "--token-file", dir.file("token"),
-                                         "--ca-file", center.ca_file()};
+  const std::vector<std::string> base = {"center",          "-H",        "127.0.0.1",     "-p", port, "--token-file",
+                                         dir.file("token"), "--ca-file", center.ca_file()};
   auto o = parse(check(base));
   EXPECT_EQ(o.exit_code, 0) << o.text;
   EXPECT_EQ(o.perf["stale_terminals"], "0;;;0");
@@ -139,11 +142,15 @@ TEST(CheckFleetreg, CenterAndCollector) {
   EXPECT_EQ(parse(check(bad)).exit_code, 3);
 
   // A real collector: registered, its status file read by the plugin.
-  ASSERT_TRUE(wait_until([&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
+  ASSERT_TRUE(wait_until(
+      [&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
   std::ofstream(dir.file("collector.conf"))
       << "[collector]\nstate_dir = " << dir.file("collector") << "\n[center]\nurl = " << center.url()
-      << "\nca_file = " << center.ca_file() << "\n[snmp]\ntargets = " << snmpd.peer() << "\n[mdns]\nenabled = no\n[run]\nwait = 1s\n";
-  ASSERT_EQ(run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "register", "--code", code}).exit_code, 0);
+      << "\nca_file = " << center.ca_file() << "\n[snmp]\ntargets = " << snmpd.peer()
+      << "\n[mdns]\nenabled = no\n[run]\nwait = 1s\n";
+  ASSERT_EQ(run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "register", "--code", code})
+                .exit_code,
+            0);
   process collector({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
   const auto status_file = dir.file("collector/status.json");
   ASSERT_TRUE(wait_until([&] {

@@ -30,9 +30,8 @@ class CollectorTest : public ::testing::Test {
       t->start_subagent(snmpds.back()->agentx_socket());
     }
     for (auto& s : snmpds)
-      ASSERT_TRUE(wait_until([&] {
-        return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
-      }));
+      ASSERT_TRUE(wait_until(
+          [&] { return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
     ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "5"}).exit_code, 0);
     code = center.dealer_and_code("dealer", "Acme Ltd");
     center.start();
@@ -94,14 +93,17 @@ TEST_F(CollectorTest, DiscoverRegisterAndAnswerARequest) {
   process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
   json::value readings;
-  ASSERT_TRUE(wait_until([&] {
-    const auto out = center.ctl({"readings", "--site", site, "--json"}).out;
-    readings = json::value::parse(out, nullptr, false);
-    if (readings.is_discarded()) return false;
-    int answering = 0;
-    for (const auto& x : readings) answering += x.value("request_id", std::string()).empty() ? 0 : 1;
-    return answering >= 2;
-  }, 60s)) << run_proc.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto out = center.ctl({"readings", "--site", site, "--json"}).out;
+        readings = json::value::parse(out, nullptr, false);
+        if (readings.is_discarded()) return false;
+        int answering = 0;
+        for (const auto& x : readings) answering += x.value("request_id", std::string()).empty() ? 0 : 1;
+        return answering >= 2;
+      },
+      60s))
+      << run_proc.log();
   bool saw_copies = false;
   for (const auto& x : readings)
     if (x["terminal"] == "konica minolta:AA2J021012345" && !x.value("request_id", std::string()).empty()) {
@@ -116,7 +118,6 @@ TEST_F(CollectorTest, DiscoverRegisterAndAnswerARequest) {
   EXPECT_EQ(run_proc.stop(), 0);
 }
 
-
 std::vector<std::string> outbox_ids(const std::string& db) {
   const auto r = run({"sqlite3", db, "SELECT id FROM outbox ORDER BY id"});
   std::vector<std::string> ids;
@@ -130,16 +131,15 @@ std::vector<std::string> outbox_ids(const std::string& db) {
 // collector restart) and reach the center exactly once when it is back.
 TEST_F(CollectorTest, CenterOutageLosesNothingAndDoublesNothing) {
   ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
-  {
-    std::ofstream(dir.file("collector.conf"), std::ios::app) << "read_interval = 1s\n";
-  }
+  { std::ofstream(dir.file("collector.conf"), std::ios::app) << "read_interval = 1s\n"; }
   const auto sites = center.ctl({"site", "list"}).out;
   const auto site = sites.substr(sites.find('\n') + 1, 36);
   center.stop();
   ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "7"}).exit_code, 0);
   const auto db = dir.file("collector-state/collector.db");
   {
-    process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-1");
+    process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir,
+                     "collector-1");
     ASSERT_TRUE(wait_until([&] { return outbox_ids(db).size() >= 4; }, 60s)) << run_proc.log();
     std::ifstream status(dir.file("collector-state/status.json"));
     std::string text((std::istreambuf_iterator<char>(status)), {});
@@ -153,23 +153,26 @@ TEST_F(CollectorTest, CenterOutageLosesNothingAndDoublesNothing) {
   process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-2");
   // Every reading that waited is at the center, once.
   json::value stored;
-  ASSERT_TRUE(wait_until([&] {
-    stored = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
-    if (stored.is_discarded()) return false;
-    std::size_t found = 0;
-    for (const auto& id : waiting)
-      for (const auto& r : stored) found += r["id"] == id ? 1 : 0;
-    return found == waiting.size();
-  }, 60s)) << run_proc.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        stored = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
+        if (stored.is_discarded()) return false;
+        std::size_t found = 0;
+        for (const auto& id : waiting)
+          for (const auto& r : stored) found += r["id"] == id ? 1 : 0;
+        return found == waiting.size();
+      },
+      60s))
+      << run_proc.log();
   std::set<std::string> ids;
   for (const auto& r : stored) EXPECT_TRUE(ids.insert(r["id"].get<std::string>()).second) << "stored twice";
   bool saw_twelve = false;
   for (const auto& r : stored)
-    saw_twelve = saw_twelve || (r["terminal"] == "konica minolta:AA2J021012345" && r["counters"]["copy"]["impressions"] == 12);
+    saw_twelve =
+        saw_twelve || (r["terminal"] == "konica minolta:AA2J021012345" && r["counters"]["copy"]["impressions"] == 12);
   EXPECT_TRUE(saw_twelve) << "the copies made while the center was away";
   EXPECT_EQ(run_proc.stop(), 0);
 }
-
 
 // The center stores an upload but its answer is lost, and the collector is
 // killed (SIGKILL) before it learns anything: after a restart the upload is
@@ -194,17 +197,20 @@ TEST_F(CollectorTest, LostAnswerAndKillLoseNothingAndDoubleNothing) {
   ASSERT_GE(stored_before.size(), 2u) << "the center stored the upload whose answer was lost";
 
   process second({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector-2");
-  ASSERT_TRUE(wait_until([&] {
-    const auto st = collector({"status"}).out;
-    return st.find("outbox        0 readings") != std::string::npos && st.find("last upload   never") == std::string::npos;
-  }, 60s)) << second.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto st = collector({"status"}).out;
+        return st.find("outbox        0 readings") != std::string::npos &&
+               st.find("last upload   never") == std::string::npos;
+      },
+      60s))
+      << second.log();
   const auto stored = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out);
   std::set<std::string> ids;
   for (const auto& r : stored) EXPECT_TRUE(ids.insert(r["id"].get<std::string>()).second) << "stored twice";
   for (const auto& r : stored_before) EXPECT_EQ(ids.count(r["id"].get<std::string>()), 1u);
   EXPECT_EQ(second.stop(), 0);
 }
-
 
 TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
   auto r = run({built_program("fleetreg-collector"), "-t", "-c", FLEETREG_SHIPPED_COLLECTOR_CONF});
@@ -224,22 +230,22 @@ TEST(CollectorCli, ShippedConfigChecksCleanAndErrorsAreOneLine) {
   EXPECT_NE(r.err.find("not registered"), std::string::npos);
 }
 
-
 // A printer that speaks only RFC 3805 / HOST-RESOURCES (a plain snmpd with
 // override lines, no fleetreg subagent) is found and read from the standard MIBs.
 TEST(CollectorRfc3805, PlainPrinterMibDeviceIsReadAndMerged) {
   temp_dir dir;
-  snmpd_daemon printer(dir, "rfc3805",
-                       {"override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str \"HP LaserJet M404dn\"",
-                        "override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"PHBQA12345\"",
-                        "override .1.3.6.1.2.1.43.10.2.1.4.1.1 counter 123456",
-                        "override .1.3.6.1.2.1.43.11.1.1.6.1.1 octet_str \"Black Cartridge\"",
-                        "override .1.3.6.1.2.1.43.11.1.1.8.1.1 integer 100",
-                        "override .1.3.6.1.2.1.43.11.1.1.9.1.1 integer 42"});
+  snmpd_daemon printer(
+      dir, "rfc3805",
+      {"override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str \"HP LaserJet M404dn\"",
+       "override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"PHBQA12345\"",
+       "override .1.3.6.1.2.1.43.10.2.1.4.1.1 counter 123456",
+       "override .1.3.6.1.2.1.43.11.1.1.6.1.1 octet_str \"Black Cartridge\"",
+       "override .1.3.6.1.2.1.43.11.1.1.8.1.1 integer 100", "override .1.3.6.1.2.1.43.11.1.1.9.1.1 integer 42"});
   // The same printer reached at a second address (here: a second port) is one terminal.
-  std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
-                                            << "[snmp]\ntargets = " << printer.peer() << ", " << printer.peer()
-                                            << ", udp:127.0.0.1:" << free_port(true) << "\ntimeout = 300ms\nretries = 0\n";
+  std::ofstream(dir.file("collector.conf"))
+      << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+      << "[snmp]\ntargets = " << printer.peer() << ", " << printer.peer() << ", udp:127.0.0.1:" << free_port(true)
+      << "\ntimeout = 300ms\nretries = 0\n";
   const auto r = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto found = json::value::parse(r.out);
@@ -252,17 +258,15 @@ TEST(CollectorRfc3805, PlainPrinterMibDeviceIsReadAndMerged) {
   EXPECT_TRUE(d["registrable"].get<bool>());
 }
 
-
 // SNMPv3 authPriv (SHA-256, AES) from a root-only secrets file.
 TEST(CollectorSnmpV3, ReadsWithTheSecretsFileUser) {
   temp_dir dir;
-  snmpd_daemon snmpd(dir, "v3", {"createUser fleetmon SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"",
-                                 "rouser fleetmon priv"});
+  snmpd_daemon snmpd(dir, "v3",
+                     {"createUser fleetmon SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"", "rouser fleetmon priv"});
   sim_terminal term(dir, "mfp", "Brother", "MFC-L8900CDW", "E78123V3");
   term.start_subagent(snmpd.agentx_socket());
-  ASSERT_TRUE(wait_until([&] {
-    return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
-  }));
+  ASSERT_TRUE(wait_until(
+      [&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
   auto write_secrets = [&](const std::string& priv, mode_t mode) {
     std::ofstream(dir.file("snmp.secrets")) << "[v3]\nuser = fleetmon\nauth_protocol = sha256\n"
                                             << "auth_passphrase = auth-pass-123\npriv_passphrase = " << priv << "\n";
@@ -289,7 +293,6 @@ TEST(CollectorSnmpV3, ReadsWithTheSecretsFileUser) {
   r = run(discover);
   EXPECT_EQ(json::value::parse(r.out).size(), 0u) << "a wrong privacy passphrase reads nothing";
 }
-
 
 // An asynchronous sweep of a loopback /24 where five agents answer.
 TEST(CollectorSweep, FindsEveryAgentOfARange) {
@@ -319,9 +322,9 @@ TEST(CollectorSweep, FindsEveryAgentOfARange) {
   const std::vector<std::string> few(peers.begin() + 30, peers.begin() + 40);  // .31-.40: agent .35
   EXPECT_EQ(collector::sweep(few, quick, 3), std::vector<std::string>{agents[4]->peer()});
 
-  std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
-                                            << "[snmp]\nranges = 127.0.5.0/24\nport = " << port
-                                            << "\ntimeout = 1s\nretries = 0\n";
+  std::ofstream(dir.file("collector.conf"))
+      << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+      << "[snmp]\nranges = 127.0.5.0/24\nport = " << port << "\ntimeout = 1s\nretries = 0\n";
   const auto r = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::value::parse(r.out).size(), 5u) << r.out;
@@ -378,30 +381,35 @@ TEST(CollectorSweep, CidrExpansion) {
   EXPECT_FALSE(collector::expand_cidr("192.0.2.0/x"));
 }
 
-
 // A terminal installed after the registration is added with the credential.
 TEST_F(CollectorTest, TerminalsFoundLaterAreAdded) {
   // Register with the first terminal only.
-  std::ofstream(dir.file("first.conf"))
-      << "[collector]\nstate_dir = " << dir.file("collector-state") << "\nname = test-collector\n"
-      << "[center]\nurl = " << center.url() << "\nallow_plain_http = yes\n"
-      << "[snmp]\ntargets = " << snmpds[0]->peer() << "\n";
-  ASSERT_EQ(run({built_program("fleetreg-collector"), "-c", dir.file("first.conf"), "register", "--code", code}).exit_code, 0);
+  std::ofstream(dir.file("first.conf")) << "[collector]\nstate_dir = " << dir.file("collector-state")
+                                        << "\nname = test-collector\n"
+                                        << "[center]\nurl = " << center.url() << "\nallow_plain_http = yes\n"
+                                        << "[snmp]\ntargets = " << snmpds[0]->peer() << "\n";
+  ASSERT_EQ(
+      run({built_program("fleetreg-collector"), "-c", dir.file("first.conf"), "register", "--code", code}).exit_code,
+      0);
   const auto sites = center.ctl({"site", "list"}).out;
   const auto site = sites.substr(sites.find('\n') + 1, 36);
   EXPECT_EQ(center.ctl({"terminal", "list", "--site", site}).out.find("ricoh"), std::string::npos);
   // The full configuration sees the second one too.
   process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
-  EXPECT_TRUE(wait_until([&] {
-    return center.ctl({"terminal", "list", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
-  }, 60s)) << run_proc.log();
-  EXPECT_TRUE(wait_until([&] {
-    return center.ctl({"readings", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
-  }, 60s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return center.ctl({"terminal", "list", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
+      },
+      60s))
+      << run_proc.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return center.ctl({"readings", "--site", site}).out.find("ricoh:3110R820014") != std::string::npos;
+      },
+      60s));
   EXPECT_EQ(run_proc.stop(), 0);
 }
-
 
 // Sites often reach the internet through a forward proxy: with [center]
 // proxy set, the registration and the reports to a TLS center go through it
@@ -411,9 +419,8 @@ TEST(CollectorProxy, RegistersAndReportsThroughAForwardProxy) {
   snmpd_daemon snmpd(dir, "snmpd");
   sim_terminal term(dir, "mfp", "Canon", "imageRUNNER C3226i", "CN-PROXY-1");
   term.start_subagent(snmpd.agentx_socket());
-  ASSERT_TRUE(wait_until([&] {
-    return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
-  }));
+  ASSERT_TRUE(wait_until(
+      [&] { return get_one(snmpd.v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
   center_daemon center(dir, {.tls = true, .extra_config = ""});
   const auto code = center.dealer_and_code("dealer", "Proxy GmbH");
   center.start();
@@ -452,14 +459,16 @@ TEST(CollectorProxy, RegistersAndReportsThroughAForwardProxy) {
   const auto site = sites.substr(sites.find('\n') + 1, 36);
   process run_proc(with({"run"}), dir, "collector");
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
-  EXPECT_TRUE(wait_until([&] {
-    return center.ctl({"readings", "--site", site}).out.find("canon:CN-PROXY-1") != std::string::npos;
-  }, 60s)) << run_proc.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return center.ctl({"readings", "--site", site}).out.find("canon:CN-PROXY-1") != std::string::npos;
+      },
+      60s))
+      << run_proc.log();
   EXPECT_EQ(run_proc.stop(), 0);
   lines = proxy.request_lines();
   EXPECT_GE(std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(tunnel, 0) == 0; }), 2);
 }
-
 
 // Issue 14: every lifecycle path has a way out, walked with the real
 // collector, the real center and real terminals.
@@ -497,14 +506,17 @@ TEST_F(CollectorLifecycleTest, RotationArrivesByItselfAndRevokeHasAWayOut) {
   struct stat st {};
   ASSERT_EQ(::stat(dir.file("collector-state/credential").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_TRUE(wait_until([&] { return center.call("GET", "/api/v1/requests", nullptr, old_credential).first == 401; },
-                         30s))
+  ASSERT_TRUE(
+      wait_until([&] { return center.call("GET", "/api/v1/requests", nullptr, old_credential).first == 401; }, 30s))
       << "the old credential ends once the new one is used; " << run_proc.log();
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
-  EXPECT_TRUE(wait_until([&] {
-    const auto out = center.ctl({"requests", "--site", site}).out;
-    return out.find("answered -") == std::string::npos && out.find("on-demand") != std::string::npos;
-  }, 60s)) << "still reporting with the new credential; " << run_proc.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto out = center.ctl({"requests", "--site", site}).out;
+        return out.find("answered -") == std::string::npos && out.find("on-demand") != std::string::npos;
+      },
+      60s))
+      << "still reporting with the new credential; " << run_proc.log();
 
   // Revoke: the collector stops and says to register again; a new code for
   // the same customer takes the terminals over.
@@ -529,27 +541,33 @@ TEST_F(CollectorLifecycleTest, ATransferredTerminalIsDroppedAndTheOutboxDrains) 
   ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
   const auto site = registered_site();
   // Another customer of the same dealer, registered by its own terminal.
-  const auto [status, answer] = center.call(
-      "POST", "/api/v1/registrations",
-      {{"code", new_code("Other Ltd")},
-       {"registering_side", {{"kind", "terminal"}, {"name", "x"}}},
-       {"terminals", {{{"manufacturer", "HP"}, {"model", "M1"}, {"serial", "OTHER-1"}}}}});
+  const auto [status, answer] =
+      center.call("POST", "/api/v1/registrations",
+                  {{"code", new_code("Other Ltd")},
+                   {"registering_side", {{"kind", "terminal"}, {"name", "x"}}},
+                   {"terminals", {{{"manufacturer", "HP"}, {"model", "M1"}, {"serial", "OTHER-1"}}}}});
   ASSERT_EQ(status, 201) << answer.dump();
   const std::string other = answer["site_id"];
   ASSERT_EQ(center.ctl({"terminal", "transfer", "ricoh:3110R820014", "--to", other}).exit_code, 0);
   process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
-  ASSERT_TRUE(wait_until([&] {
-    return run_proc.log().find("no longer at this site") != std::string::npos &&
-           collector({"status"}).out.find("outbox        0 readings") != std::string::npos;
-  }, 60s)) << run_proc.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return run_proc.log().find("no longer at this site") != std::string::npos &&
+               collector({"status"}).out.find("outbox        0 readings") != std::string::npos;
+      },
+      60s))
+      << run_proc.log();
   EXPECT_NE(collector({"status"}).out.find("refused by the center"), std::string::npos);
   // The other terminal's readings went through; the transferred one's stay
   // out of this site, and the collector asks for it as a claim only.
   EXPECT_NE(center.ctl({"readings", "--site", site}).out.find("konica minolta:AA2J021012345"), std::string::npos);
   ASSERT_EQ(center.ctl({"request", "--site", site}).exit_code, 0);
-  EXPECT_TRUE(wait_until([&] { return center.ctl({"claim", "list"}).out.find("ricoh:3110R820014") != std::string::npos; },
-                         60s))
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return center.ctl({"claim", "list"}).out.find("ricoh:3110R820014") != std::string::npos;
+      },
+      60s))
       << run_proc.log();
   EXPECT_EQ(center.ctl({"readings", "--site", site}).out.find("ricoh:3110R820014"), std::string::npos);
   EXPECT_EQ(run_proc.stop(), 0);
@@ -580,20 +598,23 @@ TEST(CollectorLimits, RegistrationAndBatchesSplitUnderTheCentersLimits) {
   std::ofstream(dir.file("collector.conf"))
       << "[collector]\nstate_dir = " << dir.file("state") << "\n[center]\nurl = " << center.url()
       << "\nallow_plain_http = yes\n[snmp]\ntargets = " << targets << "\n[mdns]\nenabled = no\n[run]\nwait = 2s\n";
-  const auto reg = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "register", "--code", code});
+  const auto reg =
+      run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "register", "--code", code});
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
   EXPECT_NE(reg.out.find("registered 3 terminals"), std::string::npos) << reg.out;
   const auto sites = center.ctl({"site", "list"}).out;
   ASSERT_EQ(std::count(sites.begin(), sites.end(), '\n'), 2) << "one site: " << sites;
   const auto site = sites.substr(sites.find('\n') + 1, 36);
-  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir,
-                   "collector");
-  ASSERT_TRUE(wait_until([&] {
-    const auto out = center.ctl({"readings", "--site", site}).out;
-    return std::count(out.begin(), out.end(), '\n') >= 3;
-  }, 60s)) << run_proc.log();
-  EXPECT_NE(run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "status"}).out.find(
-                "outbox        0 readings"),
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto out = center.ctl({"readings", "--site", site}).out;
+        return std::count(out.begin(), out.end(), '\n') >= 3;
+      },
+      60s))
+      << run_proc.log();
+  EXPECT_NE(run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "status"})
+                .out.find("outbox        0 readings"),
             std::string::npos);
   EXPECT_EQ(run_proc.stop(), 0);
 }

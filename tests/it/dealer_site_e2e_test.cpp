@@ -67,14 +67,15 @@ TEST_F(DealerSiteE2E, ServicepersonFlowInARealBrowser) {
   // mfp2 runs low on toner: 17,500 of a 20,000-page cartridge used.
   ASSERT_EQ(mfp2.terminal({"print", "--sheets", "17500"}).exit_code, 0);
   for (auto* s : {&s1, &s2})
-    ASSERT_TRUE(wait_until([&] { return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
+    ASSERT_TRUE(wait_until(
+        [&] { return get_one(s->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value(); }));
   std::ofstream(dir.file("collector.conf"))
       << "[collector]\nstate_dir = " << dir.file("collector") << "\nname = e2e-collector\n"
       << "[center]\nurl = " << center.url() << "\nallow_plain_http = yes\n"
       << "[snmp]\ntargets = " << s1.peer() << ", " << s2.peer() << "\n[mdns]\nenabled = no\n[run]\nwait = 2s\n";
 
-  const std::map<std::string, std::string> dealer = {{"DEALER", "dealer-e2e"}, {"PASSWORD", "e2e-password-1"},
-                                                     {"CUSTOMER", customer}};
+  const std::map<std::string, std::string> dealer = {
+      {"DEALER", "dealer-e2e"}, {"PASSWORD", "e2e-password-1"}, {"CUSTOMER", customer}};
   EXPECT_EQ(browser("login", dealer)["logged_in"], "yes");
   const auto code = browser("issue-code", dealer)["code"];
   ASSERT_EQ(code.size(), 14u) << code;
@@ -85,8 +86,9 @@ TEST_F(DealerSiteE2E, ServicepersonFlowInARealBrowser) {
   process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
   const auto sites = center.ctl({"site", "list"}).out;
   const auto site_id = sites.substr(sites.find('\n') + 1, 36);
-  ASSERT_TRUE(wait_until([&] { return center.ctl({"readings", "--site", site_id}).out.find("E2E-0001") != std::string::npos; }))
-      << run_proc.log();
+  ASSERT_TRUE(wait_until([&] {
+    return center.ctl({"readings", "--site", site_id}).out.find("E2E-0001") != std::string::npos;
+  })) << run_proc.log();
   ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "7"}).exit_code, 0);
 
   auto seen = browser("site", dealer);
@@ -107,7 +109,8 @@ TEST_F(DealerSiteE2E, ServicepersonFlowInARealBrowser) {
   std::ifstream in(csv_path);
   std::string line, copy_line;
   while (std::getline(in, line))
-    if (line.find("konica minolta:E2E-0001") != std::string::npos && line.find(",copy,impressions,") != std::string::npos)
+    if (line.find("konica minolta:E2E-0001") != std::string::npos &&
+        line.find(",copy,impressions,") != std::string::npos)
       copy_line = line;
   ASSERT_FALSE(copy_line.empty());
   EXPECT_EQ(copies(mfp1), 12u);
@@ -122,8 +125,8 @@ TEST_F(DealerSiteE2E, ServicepersonFlowInARealBrowser) {
   run_proc.stop();
 
   // Another dealer sees nothing of this customer, not even by URL.
-  const std::map<std::string, std::string> other = {{"DEALER", "dealer-other"}, {"PASSWORD", "e2e-password-2"},
-                                                    {"CUSTOMER", customer}, {"SITE", site_id}};
+  const std::map<std::string, std::string> other = {
+      {"DEALER", "dealer-other"}, {"PASSWORD", "e2e-password-2"}, {"CUSTOMER", customer}, {"SITE", site_id}};
   EXPECT_EQ(browser("login", other)["logged_in"], "yes");
   auto theirs = browser("other-dealer", other);
   EXPECT_EQ(theirs["sees_customer"], "no");

@@ -51,10 +51,10 @@ class MdnsFleetTest : public ::testing::Test {
     ASSERT_TRUE(wait_until([&] {
       return get_one(snmpds.back()->v2c(), snmp::append(snmp::terminal_mib::serial_number, {0})).has_value();
     }));
-    announcers.push_back(std::make_unique<process>(
-        std::vector<std::string>{built_program("fleetreg-terminal"), "-s", t.state_dir(), "announce", "--host-name",
-                                 host, "--address", address},
-        dir, "announce-" + host));
+    announcers.push_back(
+        std::make_unique<process>(std::vector<std::string>{built_program("fleetreg-terminal"), "-s", t.state_dir(),
+                                                           "announce", "--host-name", host, "--address", address},
+                                  dir, "announce-" + host));
   }
 
   command_result collector(std::vector<std::string> args) {
@@ -190,7 +190,9 @@ TEST_F(MdnsFleetTest, RunningCollectorFollowsAvahiRestarts) {
   sim_terminal late{dir, "late", "Kyocera", "TASKalfa 2554ci", "KY-0003"};
   add_terminal(late, "127.0.79.1", "late");  // outside every swept range
   EXPECT_TRUE(wait_until(
-      [&] { return center.ctl({"terminal", "list", "--site", site}).out.find("kyocera:KY-0003") != std::string::npos; },
+      [&] {
+        return center.ctl({"terminal", "list", "--site", site}).out.find("kyocera:KY-0003") != std::string::npos;
+      },
       60s))
       << run_proc.log();
   EXPECT_NE(run_proc.log().find("connected to avahi-daemon"), std::string::npos) << run_proc.log();

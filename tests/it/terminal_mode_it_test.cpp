@@ -101,10 +101,12 @@ class TerminalModeTest : public ::testing::Test {
   // ask again for a request left unanswered.
   static bool reading_arrives(const center_daemon& c, const std::string& site, std::size_t n) {
     if (c.ctl({"request", "--site", site}).exit_code != 0) return false;
-    return wait_until([&] {
-      const auto r = json::value::parse(c.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
-      return !r.is_discarded() && r.size() >= n;
-    }, 20s);
+    return wait_until(
+        [&] {
+          const auto r = json::value::parse(c.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
+          return !r.is_discarded() && r.size() >= n;
+        },
+        20s);
   }
   std::string read_credential() {
     std::ifstream in(term.state_dir() + "/credential");
@@ -170,10 +172,13 @@ TEST_F(TerminalModeTest, RegistersItselfAndAnswersRequestsExactlyOnce) {
   const auto requested = center.ctl({"request", "--site", site});
   ASSERT_EQ(requested.exit_code, 0) << requested.err;
   json::value readings;
-  ASSERT_TRUE(wait_until([&] {
-    readings = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
-    return !readings.is_discarded() && !readings.empty();
-  }, 60s)) << daemon->log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        readings = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out, nullptr, false);
+        return !readings.is_discarded() && !readings.empty();
+      },
+      60s))
+      << daemon->log();
   std::this_thread::sleep_for(3s);  // a second delivery would have arrived by now
   readings = json::value::parse(center.ctl({"readings", "--site", site, "--json"}).out);
   ASSERT_EQ(readings.size(), 1u) << readings.dump();
@@ -181,8 +186,9 @@ TEST_F(TerminalModeTest, RegistersItselfAndAnswersRequestsExactlyOnce) {
   EXPECT_EQ(readings[0]["source"], "terminal");
   EXPECT_EQ(readings[0]["counters"]["copy"]["impressions"], 9);
   EXPECT_FALSE(readings[0].value("request_id", std::string()).empty());
-  EXPECT_TRUE(wait_until([&] { return text(tm::reg_last_report).size() == 8 || text(tm::reg_last_report).size() == 11; }))
-      << "frtRegLastReport is a DateAndTime";
+  EXPECT_TRUE(wait_until([&] {
+    return text(tm::reg_last_report).size() == 8 || text(tm::reg_last_report).size() == 11;
+  })) << "frtRegLastReport is a DateAndTime";
 
   // A collector on the same network lists it as registered itself, and leaves it alone.
   std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("collector") << "\n"
@@ -335,9 +341,9 @@ TEST_F(TerminalModeTest, UnregisterThenANewCenterAndCodeRegisterAgain) {
     log = term.subagent()->log();
     return log.find("audit: terminal unregistered") != std::string::npos;
   }));
-  EXPECT_NE(log.find("audit: terminal unregistered via=snmp context=\"\" security_name=unknown was=registered site=" +
-                     site),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("audit: terminal unregistered via=snmp context=\"\" security_name=unknown was=registered site=" + site),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find("credential=deleted"), std::string::npos) << log;
   EXPECT_NE(log.find("readings_dropped=0"), std::string::npos) << log;

@@ -63,10 +63,9 @@ TEST(TerminalReading, DecodesTheFleetregMib) {
 // registration fail; such fields are now fitted, and why_not_registrable
 // names any identity the center would still refuse (tests/collector).
 TEST(TerminalReading, IdentityIsFittedToWhatTheCenterAccepts) {
-  const std::vector<varbind> identity = {
-      vb(append(tm::manufacturer, {0}), value::make_string(std::string(100, 'M'))),
-      vb(append(tm::serial_number, {0}), value::make_string("SN-1")),
-      vb(append(tm::uuid, {0}), value::make_string("not a uuid"))};
+  const std::vector<varbind> identity = {vb(append(tm::manufacturer, {0}), value::make_string(std::string(100, 'M'))),
+                                         vb(append(tm::serial_number, {0}), value::make_string("SN-1")),
+                                         vb(append(tm::uuid, {0}), value::make_string("not a uuid"))};
   const auto d = decode_fleetreg(identity, {}, {});
   ASSERT_TRUE(d);
   EXPECT_EQ(d->id.manufacturer, std::string(max_manufacturer_length, 'M'));
@@ -78,10 +77,9 @@ TEST(TerminalReading, IdentityIsFittedToWhatTheCenterAccepts) {
 }
 
 TEST(TerminalReading, DecodesRfc3805) {
-  const std::vector<varbind> general = {
-      vb(append(pm::prt_general_entry, {17, 1}), value::make_string("CNB1234567")),
-      vb(append(pm::hr_device_entry, {3, 1}), value::make_string("HP LaserJet M404")),
-      vb(append(pm::prt_marker_entry, {4, 1, 1}), counter32(123456))};
+  const std::vector<varbind> general = {vb(append(pm::prt_general_entry, {17, 1}), value::make_string("CNB1234567")),
+                                        vb(append(pm::hr_device_entry, {3, 1}), value::make_string("HP LaserJet M404")),
+                                        vb(append(pm::prt_marker_entry, {4, 1, 1}), counter32(123456))};
   const std::vector<varbind> supplies = {
       vb(append(pm::prt_marker_supplies_entry, {6, 1, 1}), value::make_string("Black Cartridge")),
       vb(append(pm::prt_marker_supplies_entry, {8, 1, 1}), value::make_integer(100)),

@@ -17,9 +17,8 @@ TEST(RegistrationRule, EveryStateAndWrite) {
     bool url, code, unregister;  // allowed?
   };
   const row table[] = {
-      {rs::unregistered, true, true, true},  {rs::pending, true, true, true},
-      {rs::registering, false, false, false}, {rs::registered, false, false, true},
-      {rs::failed, true, true, true},         {rs::revoked, false, false, true},
+      {rs::unregistered, true, true, true}, {rs::pending, true, true, true}, {rs::registering, false, false, false},
+      {rs::registered, false, false, true}, {rs::failed, true, true, true},  {rs::revoked, false, false, true},
   };
   for (const auto& r : table) {
     const auto state = std::string(to_string(r.state));

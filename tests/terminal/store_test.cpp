@@ -22,7 +22,8 @@ class StoreTest : public ::testing::Test {
   // A terminal registered in terminal mode, as `run` leaves it: site, last
   // report, credential file, and `readings` readings waiting in the outbox.
   void make_registered(store& st, int readings) {
-    ASSERT_TRUE(st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate()).done());
+    ASSERT_TRUE(
+        st.set_registration_inputs(std::string("https://center.example/"), provisional_code::generate()).done());
     ASSERT_TRUE(st.begin_registration(false));
     st.registration_succeeded("site-1");
     st.set_last_report();

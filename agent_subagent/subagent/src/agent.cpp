@@ -32,8 +32,7 @@ std::string requester(const netsnmp_agent_request_info* info) {
   std::string context;
   if (info && info->asp && info->asp->pdu && info->asp->pdu->contextName)
     context.assign(info->asp->pdu->contextName, info->asp->pdu->contextNameLen);
-  return "via=snmp context=" + (context.empty() ? std::string("\"\"") : log::quote(context)) +
-         " security_name=unknown";
+  return "via=snmp context=" + (context.empty() ? std::string("\"\"") : log::quote(context)) + " security_name=unknown";
 }
 
 /// The running subagent: owns the store connection and the current view.

@@ -256,7 +256,8 @@ std::optional<terminal::registration_write> requested_write(set_target target, c
     case set_target::provisional_code:
       return terminal::registration_write::provisional_code;
     case set_target::action:
-      if (v.integer == static_cast<int>(tm::reg_action_value::unregister)) return terminal::registration_write::unregister;
+      if (v.integer == static_cast<int>(tm::reg_action_value::unregister))
+        return terminal::registration_write::unregister;
       break;
   }
   return std::nullopt;

@@ -76,7 +76,8 @@ std::vector<supply> default_supplies(bool color, int toner_percent) {
     toner("magenta", "Magenta Toner");
     toner("yellow", "Yellow Toner");
   }
-  add(supply_type::opc, supply_class::consumed, supply_unit::impressions, "Drum Unit", "", drum_capacity, drum_capacity);
+  add(supply_type::opc, supply_class::consumed, supply_unit::impressions, "Drum Unit", "", drum_capacity,
+      drum_capacity);
   add(supply_type::waste_toner, supply_class::filled, supply_unit::items, "Waste Toner Box", "", supply_other,
       supply_some_remaining);
   return out;

@@ -424,8 +424,9 @@ std::int64_t store::registration_succeeded(const std::string& site_id) {
   // unregister's two steps, a store from before the rule) and never go to
   // this one's center.
   const auto dropped = drop_outbox(db_);
-  sqlite::statement up(db_, "UPDATE registration SET state = 'registered', site_id = ?1, pending_code = '', "
-                            "idempotency_key = '', last_error = '', last_error_time = NULL");
+  sqlite::statement up(db_,
+                       "UPDATE registration SET state = 'registered', site_id = ?1, pending_code = '', "
+                       "idempotency_key = '', last_error = '', last_error_time = NULL");
   up.bind(1, site_id);
   up.run();
   tx.commit();
@@ -435,16 +436,18 @@ std::int64_t store::registration_succeeded(const std::string& site_id) {
 void store::registration_failed(const std::string& why, bool final) {
   // A refusal drops the code (a new one must be entered); a transport
   // failure keeps it pending, with the same key, for the next attempt.
-  sqlite::statement up(db_, final ? "UPDATE registration SET state = 'failed', pending_code = '', idempotency_key = '', "
-                                    "last_error = ?1, last_error_time = ?2"
-                                  : "UPDATE registration SET state = 'pending', last_error = ?1, last_error_time = ?2");
+  sqlite::statement up(db_, final
+                                ? "UPDATE registration SET state = 'failed', pending_code = '', idempotency_key = '', "
+                                  "last_error = ?1, last_error_time = ?2"
+                                : "UPDATE registration SET state = 'pending', last_error = ?1, last_error_time = ?2");
   up.bind(1, why.substr(0, 255)).bind(2, to_unix(clock_.now()));
   up.run();
 }
 
 void store::set_revoked(const std::string& why) {
-  sqlite::statement up(db_, "UPDATE registration SET state = 'revoked', last_error = ?1, last_error_time = ?2 "
-                            "WHERE state = 'registered'");
+  sqlite::statement up(db_,
+                       "UPDATE registration SET state = 'revoked', last_error = ?1, last_error_time = ?2 "
+                       "WHERE state = 'registered'");
   up.bind(1, why.substr(0, 255)).bind(2, to_unix(clock_.now()));
   up.run();
 }

@@ -35,8 +35,7 @@ reading take_reading(const terminal_state& t, const std::string& request_id) {
 
 }  // namespace
 
-registration_state register_now(const config& cfg, store& st, bool resume,
-                                std::chrono::seconds* retry_after) {
+registration_state register_now(const config& cfg, store& st, bool resume, std::chrono::seconds* retry_after) {
   const auto attempt = st.begin_registration(resume);
   if (!attempt) return st.load().registration.state;
   const auto url = attempt->center_url.empty() ? cfg.center_url : attempt->center_url;
@@ -151,8 +150,8 @@ class terminal_side final : public rest_client::reporting_side {
   const config& cfg_;
   store& st_;
   rest_client::outbox& box_;
-  bool resume_ = true;  // a registration a crash interrupted is carried on once
-  int failures_ = 0;    // registrations in a row that could not reach the center
+  bool resume_ = true;   // a registration a crash interrupted is carried on once
+  int failures_ = 0;     // registrations in a row that could not reach the center
   std::string site_id_;  // of the registration this round reports for
   std::string url_;
 };

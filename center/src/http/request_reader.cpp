@@ -78,9 +78,9 @@ std::variant<http::request, http::response> to_request(message& msg, const std::
     if (!fresh) it->second += ", " + std::string(f.value());
   }
   req.body = std::move(msg.body());
-  req.peer = trusted.empty() ? socket_peer
-                             : peer::client_address(socket_peer, req.header("forwarded"),
-                                                    req.header("x-forwarded-for"), trusted);
+  req.peer = trusted.empty()
+                 ? socket_peer
+                 : peer::client_address(socket_peer, req.header("forwarded"), req.header("x-forwarded-for"), trusted);
   return req;
 }
 

@@ -31,8 +31,7 @@ void limit(parser& p, const config& cfg);
 /// read so far (to tell a too long request line, 414, from a too large
 /// header section, 431). Nullopt when nothing should be answered: the client
 /// went away or was too slow.
-std::optional<http::response> refusal_for(const boost::beast::error_code& ec, std::string_view seen,
-                                          const config& cfg);
+std::optional<http::response> refusal_for(const boost::beast::error_code& ec, std::string_view seen, const config& cfg);
 
 /// The answer to a request whose header section parsed but must not be read
 /// further (target over max_target_bytes → 414, Content-Length over

@@ -181,11 +181,10 @@ class session final : public parked, public std::enable_shared_from_this<session
   void start() {
     if constexpr (std::is_same_v<Stream, tls_stream>) {
       beast::get_lowest_layer(stream_).expires_after(cfg_.tls_handshake_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) return self->debug("TLS handshake failed: " + ec.message());
-                                self->read_request();
-                              });
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->debug("TLS handshake failed: " + ec.message());
+        self->read_request();
+      });
     } else {
       read_request();
     }
@@ -218,10 +217,9 @@ class session final : public parked, public std::enable_shared_from_this<session
 
   void read_header() {
     beast::get_lowest_layer(stream_).expires_after(cfg_.header_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -243,11 +241,10 @@ class session final : public parked, public std::enable_shared_from_this<session
 
   void read_body() {
     beast::get_lowest_layer(stream_).expires_after(cfg_.body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (ec) return self->on_read_error(ec, false);
-                        self->process();
-                      });
+    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read_error(ec, false);
+      self->process();
+    });
   }
 
   void on_read_error(beast::error_code ec, bool in_header) {
@@ -289,8 +286,8 @@ class session final : public parked, public std::enable_shared_from_this<session
       return server_.api_.handle(req);
     } catch (...) {
       log::error("request failed id=" + req.id + " path=" + log::quote(req.path) + " error=unexpected");
-      return http::error_response(500, "internal_error", "the center could not complete the request (request " +
-                                                            req.id + ")",
+      return http::error_response(500, "internal_error",
+                                  "the center could not complete the request (request " + req.id + ")",
                                   {{"request_id", req.id}});
     }
   }
@@ -450,7 +447,9 @@ class session final : public parked, public std::enable_shared_from_this<session
 namespace detail {
 
 server_core::server_core(api& a, storage& st, const config& cfg)
-    : api_(a), cfg_(cfg), trusted_(peer::parse_networks(cfg.trusted_proxies)),
+    : api_(a),
+      cfg_(cfg),
+      trusted_(peer::parse_networks(cfg.trusted_proxies)),
       workers_(static_cast<std::size_t>(cfg.worker_threads)) {
   if (cfg.listen.starts_with("https://")) {
     tls_.emplace(asio::ssl::context::tls_server);
@@ -552,12 +551,14 @@ void server_core::accept() {
           // Plain HTTP gets a short answer (a small write into an empty send
           // buffer does not block); TLS cannot without a handshake.
           if (!tls_) {
-            const std::string body = too_many_from_peer
-                                         ? R"({"error":{"code":"too_many_connections","message":"too many connections from this address"}})"
-                                         : R"({"error":{"code":"server_busy","message":"the center holds too many connections"}})";
-            const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
-                                       "Content-Type: application/json\r\nContent-Length: " +
-                                       std::to_string(body.size()) + "\r\n\r\n" + body;
+            const std::string body =
+                too_many_from_peer
+                    ? R"({"error":{"code":"too_many_connections","message":"too many connections from this address"}})"
+                    : R"({"error":{"code":"server_busy","message":"the center holds too many connections"}})";
+            const std::string answer =
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
+                "Content-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
             socket.non_blocking(true, e);
             asio::write(socket, asio::buffer(answer), e);
             socket.shutdown(tcp::socket::shutdown_send, e);
@@ -571,8 +572,8 @@ void server_core::accept() {
           // Started on the socket's own loop: sessions are single-threaded.
           const auto executor = socket.get_executor();
           if (tls_) {
-            auto s = std::make_shared<session<tls_stream>>(*this, tls_stream(std::move(socket), *tls_),
-                                                           std::move(peer), std::move(ticket));
+            auto s = std::make_shared<session<tls_stream>>(*this, tls_stream(std::move(socket), *tls_), std::move(peer),
+                                                           std::move(ticket));
             asio::post(executor, [s] { s->start(); });
           } else {
             auto s = std::make_shared<session<plain_stream>>(*this, plain_stream(std::move(socket)), std::move(peer),

@@ -20,14 +20,14 @@ int main(int argc, char** argv) {
   try {
     std::string config_path;
     std::vector<std::string> args;
-    const std::string usage =
-        std::string("Usage: fleetreg-centerctl [-c FILE] COMMAND [OPTION]...\n"
-                    "Operate a fleetreg center: accounts, codes, sites, credentials, backups.\n\n") +
-        center::ctl_commands_usage +
-        "\n"
-        "  -c, --config=FILE   configuration file (default /etc/fleetreg/center.conf)\n"
-        "  -h, --help          show this help and exit\n"
-        "  -V, --version       show the version and exit\n";
+    const std::string usage = std::string(
+                                  "Usage: fleetreg-centerctl [-c FILE] COMMAND [OPTION]...\n"
+                                  "Operate a fleetreg center: accounts, codes, sites, credentials, backups.\n\n") +
+                              center::ctl_commands_usage +
+                              "\n"
+                              "  -c, --config=FILE   configuration file (default /etc/fleetreg/center.conf)\n"
+                              "  -h, --help          show this help and exit\n"
+                              "  -V, --version       show the version and exit\n";
     if (const auto done = command_line::parser("fleetreg-centerctl", usage)
                               .config(&config_path)
                               .sub_commands()

@@ -75,11 +75,11 @@ http::response billing_page(context& c) {
   const auto q = query_of(c);
   const auto query = "site=" + html::url_encode(q.site_id) + "&from=" + html::url_encode(c.param("from")) +
                      "&to=" + html::url_encode(c.param("to"));
-  const auto table = q.site_id.empty() || !q.why.empty()
-                         ? std::string()
-                         : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) + "\">Download CSV</a></p>" +
-                               scroll_table({"Terminal", "Service", "Kind", "Start", "End", "Clicks", "Resets"},
-                                            line_rows(q.lines));
+  const auto table =
+      q.site_id.empty() || !q.why.empty()
+          ? std::string()
+          : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) + "\">Download CSV</a></p>" +
+                scroll_table({"Terminal", "Service", "Kind", "Start", "End", "Clicks", "Resets"}, line_rows(q.lines));
   return page(q.why.empty() ? 200 : http_status(refusal_kind::invalid), "Billing",
               choice_form(c, q.site_id) + (q.why.empty() ? "" : error_box(q.why)) + table + close_form(c), c.me);
 }
@@ -91,8 +91,8 @@ http::response billing_csv_file(context& c) {
   http::response r;
   r.content_type = "text/csv; charset=utf-8";
   r.body = billing_csv(q.lines);
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"fleetreg-billing-" + c.param("from") + "-" +
-                                                    c.param("to") + ".csv\"");
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"fleetreg-billing-" + c.param("from") + "-" + c.param("to") + ".csv\"");
   secure_headers(r);
   return r;
 }

@@ -25,15 +25,14 @@ std::vector<series> series_of(const std::vector<stored_reading>& readings) {
   std::vector<series> all;
   for (auto svc : services) {
     bool split = false;
-    for (const auto& s : readings)
-      split = split || s.r.counters.get(svc, counter_kind::impressions_color).has_value();
-    const std::vector<counter_kind> ks = split ? std::vector<counter_kind>{counter_kind::impressions_mono,
-                                                                           counter_kind::impressions_color}
-                                               : std::vector<counter_kind>{counter_kind::impressions};
+    for (const auto& s : readings) split = split || s.r.counters.get(svc, counter_kind::impressions_color).has_value();
+    const std::vector<counter_kind> ks =
+        split ? std::vector<counter_kind>{counter_kind::impressions_mono, counter_kind::impressions_color}
+              : std::vector<counter_kind>{counter_kind::impressions};
     for (auto k : ks) {
       series se;
-      se.label = std::string(to_string(svc)) +
-                 (split ? (k == counter_kind::impressions_mono ? " mono" : " colour") : "");
+      se.label =
+          std::string(to_string(svc)) + (split ? (k == counter_kind::impressions_mono ? " mono" : " colour") : "");
       std::optional<std::uint64_t> prev;
       for (const auto& s : readings) {
         const auto v = s.r.counters.get(svc, k);
@@ -59,8 +58,9 @@ std::string counters_chart(const std::vector<stored_reading>& readings, int widt
                     " " + std::to_string(height) + "\" role=\"img\" aria-label=\"Counters over time\">";
   svg += "<rect x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(top) + "\" width=\"" + std::to_string(w) +
          "\" height=\"" + std::to_string(h) + "\" class=\"plot\"/>";
-  if (all.empty()) return svg + "<text x=\"" + std::to_string(left + 10) + "\" y=\"" + std::to_string(top + 30) +
-                          "\">No counters yet</text></svg>";
+  if (all.empty())
+    return svg + "<text x=\"" + std::to_string(left + 10) + "\" y=\"" + std::to_string(top + 30) +
+           "\">No counters yet</text></svg>";
   double t0 = 1e300, t1 = -1e300, vmax = 0;
   for (const auto& se : all)
     for (const auto& [t, v] : se.points) {
@@ -81,15 +81,14 @@ std::string counters_chart(const std::vector<stored_reading>& readings, int widt
                                             "#8c564b", "#e377c2", "#7f7f7f", "#17becf", "#bcbd22"};
   svg += "<text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + 4) + "\" text-anchor=\"end\">" +
          std::to_string(static_cast<std::uint64_t>(vmax)) + "</text>";
-  svg += "<text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + h) +
-         "\" text-anchor=\"end\">0</text>";
+  svg +=
+      "<text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + h) + "\" text-anchor=\"end\">0</text>";
   const auto from = format_utc(from_unix(static_cast<std::int64_t>(t0)));
   const auto to = format_utc(from_unix(static_cast<std::int64_t>(t1)));
   svg += "<text x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(top + h + 18) + "\">" +
          html::escape(from.substr(0, 16)) + "</text>";
   svg += "<text x=\"" + std::to_string(left + w) + "\" y=\"" + std::to_string(top + h + 18) +
-         "\" text-anchor=\"end\">" +
-         html::escape(to.substr(0, 16)) + "</text>";
+         "\" text-anchor=\"end\">" + html::escape(to.substr(0, 16)) + "</text>";
   for (std::size_t i = 0; i < all.size(); ++i) {
     const auto* colour = colours[i % std::size(colours)];
     std::string pts;

@@ -26,8 +26,7 @@ std::string claim_row(const context& c, const claim& cl) {
          (mine ? site_link(cl.holder_site_id, holder->customer) : "another customer") + "</td><td>" +
          (me.admin() || cl.claimant_dealer_id == me.acc.id ? site_link(cl.claimant_site_id, cl.claimant_customer)
                                                            : "another dealer's customer") +
-         "</td><td>" + escape(cl.state) + (cl.decided_by.empty() ? "" : " by " + escape(cl.decided_by)) +
-         "</td><td>" +
+         "</td><td>" + escape(cl.state) + (cl.decided_by.empty() ? "" : " by " + escape(cl.decided_by)) + "</td><td>" +
          (decide ? button_form(base + "/accept", me.session.csrf, "Move it to the claimant") +
                        button_form(base + "/refuse", me.session.csrf, "Refuse", "", "danger")
                  : "") +

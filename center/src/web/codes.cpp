@@ -39,14 +39,14 @@ http::response show_code(const context& c, const operations::issued_code& issued
 http::response codes_list(context& c) {
   std::string rows;
   for (const auto& code : c.svc.store().list_codes(c.me->scope())) rows += code_row(c, code);
-  return page(200, "Provisional codes",
-              "<p><a class=\"button\" href=\"/codes/new\">Issue a code</a></p><p class=\"meta\">Codes are shown "
-              "once, when they are issued; the center keeps only a keyed hash.</p>" +
-                  (rows.empty() ? "<p>No codes issued yet.</p>"
-                                : scroll_table({"Issued", "By", "Customer", "Contact", "Expires", "State",
-                                                "Terminals", ""},
-                                               rows)),
-              c.me);
+  return page(
+      200, "Provisional codes",
+      "<p><a class=\"button\" href=\"/codes/new\">Issue a code</a></p><p class=\"meta\">Codes are shown "
+      "once, when they are issued; the center keeps only a keyed hash.</p>" +
+          (rows.empty()
+               ? "<p>No codes issued yet.</p>"
+               : scroll_table({"Issued", "By", "Customer", "Contact", "Expires", "State", "Terminals", ""}, rows)),
+      c.me);
 }
 
 http::response code_form(context& c) {
@@ -68,8 +68,8 @@ http::response code_issue(context& c) {
   if (c.me->admin())
     throw refusal(refusal_kind::forbidden, "Codes are issued by dealer accounts; log in as the dealer.");
   const code_options options{c.svc.parse_validity(c.field("validity")), c.field("single_site") == "yes"};
-  return show_code(c, c.svc.issue_code(c.me->acc, c.field("customer"), c.field("contact"), c.field("reference"),
-                                       options));
+  return show_code(c,
+                   c.svc.issue_code(c.me->acc, c.field("customer"), c.field("contact"), c.field("reference"), options));
 }
 
 http::response code_revoke(context& c) {

@@ -31,8 +31,7 @@ std::optional<object_route> route_of(const http::request& req, std::string_view 
   return r;
 }
 
-std::optional<std::pair<std::int64_t, std::string>> id_and_action(const std::string& path,
-                                                                  std::string_view prefix) {
+std::optional<std::pair<std::int64_t, std::string>> id_and_action(const std::string& path, std::string_view prefix) {
   if (!path.starts_with(prefix)) return std::nullopt;
   const std::string_view rest = std::string_view(path).substr(prefix.size());
   const auto slash = rest.find('/');

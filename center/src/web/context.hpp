@@ -56,8 +56,7 @@ std::optional<object_route> route_of(const http::request& req, std::string_view 
 
 /// "<prefix><id>/<action>" (e.g. /codes/12/revoke): the id and the action, or
 /// nullopt when the rest of the path is not a number, a slash and a word.
-std::optional<std::pair<std::int64_t, std::string>> id_and_action(const std::string& path,
-                                                                  std::string_view prefix);
+std::optional<std::pair<std::int64_t, std::string>> id_and_action(const std::string& path, std::string_view prefix);
 
 /// Compares two secrets (CSRF tokens) in constant time.
 bool same_secret(const std::string& a, const std::string& b);

@@ -23,9 +23,12 @@ std::string nav(const signed_in* me) {
 
 const char* title_of(refusal_kind kind) {
   switch (kind) {
-    case refusal_kind::forbidden: return "Not allowed";
-    case refusal_kind::not_found: return "Not found";
-    default: return "Could not do that";
+    case refusal_kind::forbidden:
+      return "Not allowed";
+    case refusal_kind::not_found:
+      return "Not found";
+    default:
+      return "Could not do that";
   }
 }
 
@@ -53,10 +56,11 @@ http::response page(int status, const std::string& title, const std::string& bod
   http::response r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
-  r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
-           escape(title) + " · fleetreg</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body>" +
-           "<header>" + nav(me) + "</header><main><h1>" + escape(title) + "</h1>" + body + "</main></body></html>";
+  r.body =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
+      escape(title) + " · fleetreg</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body>" +
+      "<header>" + nav(me) + "</header><main><h1>" + escape(title) + "</h1>" + body + "</main></body></html>";
   secure_headers(r);
   return r;
 }
@@ -80,8 +84,8 @@ std::string csrf_field(const std::string& token) {
 
 std::string button_form(const std::string& action, const std::string& csrf, const std::string& label,
                         const std::string& extra, const std::string& css) {
-  return "<form method=\"post\" action=\"" + escape(action) + "\" class=\"inline " + css + "\">" +
-         csrf_field(csrf) + extra + "<button type=\"submit\">" + escape(label) + "</button></form>";
+  return "<form method=\"post\" action=\"" + escape(action) + "\" class=\"inline " + css + "\">" + csrf_field(csrf) +
+         extra + "<button type=\"submit\">" + escape(label) + "</button></form>";
 }
 
 std::string confirm_box() { return "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\"> confirm</label>"; }

@@ -101,8 +101,7 @@ http::response login(context& c) {
 http::response logout(context& c) {
   c.svc.store().delete_session(c.me->hash);
   auto r = redirect("/login");
-  r.headers.emplace_back("Set-Cookie",
-                         std::string(session_cookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.headers.emplace_back("Set-Cookie", std::string(session_cookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   return r;
 }
 

@@ -84,20 +84,19 @@ http::response sites_list(context& c) {
     ++shown;
     rows += "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
             escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
-            when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" +
-            credential_state(s) + "</td></tr>";
+            when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" + credential_state(s) +
+            "</td></tr>";
   }
-  const auto none = "<p>No sites" +
-                    std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") + "</p>";
-  return page(200, "Sites",
-              "<form method=\"get\" action=\"/sites\" class=\"search\"><input name=\"q\" value=\"" +
-                  escape(c.param("q")) +
-                  "\" placeholder=\"Customer or serial number\" maxlength=\"200\"><button>Search</button></form>" +
-                  (shown ? scroll_table({"Customer", "Registered by", "Registered", "Last contact", "Terminals",
-                                         "Credential"},
-                                        rows)
-                         : none),
-              c.me);
+  const auto none =
+      "<p>No sites" + std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") + "</p>";
+  return page(
+      200, "Sites",
+      "<form method=\"get\" action=\"/sites\" class=\"search\"><input name=\"q\" value=\"" + escape(c.param("q")) +
+          "\" placeholder=\"Customer or serial number\" maxlength=\"200\"><button>Search</button></form>" +
+          (shown ? scroll_table({"Customer", "Registered by", "Registered", "Last contact", "Terminals", "Credential"},
+                                rows)
+                 : none),
+      c.me);
 }
 
 http::response site_page(context& c) {
@@ -106,23 +105,20 @@ http::response site_page(context& c) {
   const auto requests = request_rows(c, s);
   const auto& csrf = c.me->session.csrf;
   const auto base = "/sites/" + html::url_encode(s.id);
-  return page(200, s.customer,
-              "<p class=\"meta\">Registered " + when(s.created_at) + " by " + escape(s.side.kind) + " " +
-                  escape(s.side.name) + " · last contact " + when(s.last_contact) + " · credential " +
-                  credential_state(s) + "</p>" + "<h2>Terminals</h2>" +
-                  scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"},
-                               terminal_rows(c, s)) +
-                  "<h2 id=\"requests\">Meter reads</h2>" + button_form(base + "/request", csrf, "Read the meters now") +
-                  (requests.empty() ? "<p>No requests yet.</p>"
-                                    : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests +
-                                          "</table>") +
-                  "<h2>Actions</h2><div class=\"actions\">" +
-                  button_form(base + "/code", csrf, "New code for this customer") +
-                  button_form(base + "/rotate", csrf, "Rotate credential", confirm_box()) +
-                  button_form(base + "/revoke", csrf, "Revoke credential", confirm_box(), "danger") +
-                  "</div><p><a href=\"/billing?site=" + html::url_encode(s.id) +
-                  "\">Billing for this customer</a></p>",
-              c.me);
+  return page(
+      200, s.customer,
+      "<p class=\"meta\">Registered " + when(s.created_at) + " by " + escape(s.side.kind) + " " + escape(s.side.name) +
+          " · last contact " + when(s.last_contact) + " · credential " + credential_state(s) + "</p>" +
+          "<h2>Terminals</h2>" +
+          scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"}, terminal_rows(c, s)) +
+          "<h2 id=\"requests\">Meter reads</h2>" + button_form(base + "/request", csrf, "Read the meters now") +
+          (requests.empty() ? "<p>No requests yet.</p>"
+                            : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests + "</table>") +
+          "<h2>Actions</h2><div class=\"actions\">" + button_form(base + "/code", csrf, "New code for this customer") +
+          button_form(base + "/rotate", csrf, "Rotate credential", confirm_box()) +
+          button_form(base + "/revoke", csrf, "Revoke credential", confirm_box(), "danger") +
+          "</div><p><a href=\"/billing?site=" + html::url_encode(s.id) + "\">Billing for this customer</a></p>",
+      c.me);
 }
 
 http::response site_action(context& c) {
@@ -133,8 +129,9 @@ http::response site_action(context& c) {
   }
   if (action == "revoke" || action == "rotate") {
     if (c.field("confirm") != "yes")
-      throw refusal(refusal_kind::invalid, "Tick the box to confirm: the site stops reporting until its collector "
-                                           "or terminal gets a new credential.");
+      throw refusal(refusal_kind::invalid,
+                    "Tick the box to confirm: the site stops reporting until its collector "
+                    "or terminal gets a new credential.");
     if (action == "revoke") {
       c.svc.revoke(c.me->acc, s.id);
       return redirect("/sites/" + html::url_encode(s.id));

@@ -42,12 +42,12 @@ std::pair<std::string, std::string> reading_rows(const std::vector<stored_readin
   for (std::size_t n = 0; n < readings.size() && n < 100; ++n) {
     const auto& r = readings[readings.size() - 1 - n];
     const auto& k = r.r.counters;
-    rows += "<tr" + std::string(r.counter_reset ? " class=\"reset\"" : "") + "><td>" + when(r.r.taken) +
-            "</td><td>" + escape(std::string(to_string(r.r.source))) + "</td><td>" +
+    rows += "<tr" + std::string(r.counter_reset ? " class=\"reset\"" : "") + "><td>" + when(r.r.taken) + "</td><td>" +
+            escape(std::string(to_string(r.r.source))) + "</td><td>" +
             (r.r.request_id.empty() ? "own schedule" : "request") + "</td><td class=\"num\">" +
-            count(k, service::total) + "</td><td class=\"num\">" + count(k, service::copy) +
-            "</td><td class=\"num\">" + count(k, service::print) + "</td><td class=\"num\">" +
-            count(k, service::scan) + "</td><td>" + (r.counter_reset ? "counter went down" : "") + "</td></tr>";
+            count(k, service::total) + "</td><td class=\"num\">" + count(k, service::copy) + "</td><td class=\"num\">" +
+            count(k, service::print) + "</td><td class=\"num\">" + count(k, service::scan) + "</td><td>" +
+            (r.counter_reset ? "counter went down" : "") + "</td></tr>";
     supplies += "<tr><td>" + when(r.r.taken) + "</td><td>" + toner_cells(r.r.supplies) + "</td></tr>";
   }
   return {rows, supplies};
@@ -73,8 +73,8 @@ http::response terminal_page(context& c) {
   const auto h = terminal_and_action(c);
   if (!h.action.empty()) no_such_page();
   // The newest 2,000 readings of the last year: the chart, and the newest 100 as rows.
-  const auto readings = c.svc.store().terminal_readings(h.t.key, h.s.id, c.now - std::chrono::hours(24 * 366),
-                                                        std::nullopt, 2000, true);
+  const auto readings =
+      c.svc.store().terminal_readings(h.t.key, h.s.id, c.now - std::chrono::hours(24 * 366), std::nullopt, 2000, true);
   const auto rows = reading_rows(readings);
   return page(200, h.t.id.manufacturer + " " + h.t.id.model + " " + h.t.id.serial,
               "<p class=\"meta\">" + escape(h.t.key) + " at <a href=\"/sites/" + html::url_encode(h.s.id) + "\">" +

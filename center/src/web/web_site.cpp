@@ -100,9 +100,10 @@ std::optional<http::response> web_site::handle(const http::request& req) {
     http::response r;
     r.status = 500;
     r.content_type = "text/html; charset=utf-8";
-    r.body = "<!doctype html><title>Error</title><p>The center could not complete this page. Try again later.</p>"
-             "<p>Request " +
-             html::escape(req.id) + "</p>";
+    r.body =
+        "<!doctype html><title>Error</title><p>The center could not complete this page. Try again later.</p>"
+        "<p>Request " +
+        html::escape(req.id) + "</p>";
     web::secure_headers(r);
     return r;
   }
@@ -123,17 +124,17 @@ http::response web_site::dispatch(const http::request& req) {
   const auto me = svc_.find_session(req.cookie(session_cookie));
   if (!me) {
     if (!post) return web::redirect("/login");
-    return web::problem(refusal(refusal_kind::forbidden,
-                                "Your session has ended. Log in again, then repeat what you did."),
-                        nullptr);
+    return web::problem(
+        refusal(refusal_kind::forbidden, "Your session has ended. Log in again, then repeat what you did."), nullptr);
   }
   c.me = &*me;
   // Every form post carries the session's CSRF token.
   if (post) {
     auto form = html::parse_form(req.body);
     if (!form || !form->count("csrf") || !web::same_secret(form->at("csrf"), me->session.csrf))
-      return web::problem(refusal(refusal_kind::forbidden, "This form was stale or did not come from this site. "
-                                                           "Reload the page and try again."),
+      return web::problem(refusal(refusal_kind::forbidden,
+                                  "This form was stale or did not come from this site. "
+                                  "Reload the page and try again."),
                           c.me);
     c.form = std::move(*form);
   }

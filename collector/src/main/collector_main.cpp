@@ -62,7 +62,8 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
   for (const auto& d : devices) {
     const auto why = d.why_not_registrable();
     std::printf("%-28s %-30s %-20s %-13s %s\n", d.address.c_str(), (d.id.manufacturer + " " + d.id.model).c_str(),
-                d.id.serial.c_str(), std::string(to_string(d.source)).c_str(), why.empty() ? "yes" : ("no: " + why).c_str());
+                d.id.serial.c_str(), std::string(to_string(d.source)).c_str(),
+                why.empty() ? "yes" : ("no: " + why).c_str());
     std::string via;
     for (const auto& v : d.seen_via) via += (via.empty() ? "" : "; ") + v;
     std::printf("%-28s seen via: %s\n", "", via.c_str());
@@ -106,8 +107,8 @@ int status_command(const collector::config& cfg, const std::vector<std::string>&
   const auto [size, oldest] = st.outbox().backlog();
   std::printf("registration  %s\n", reg.site_id.empty() ? "not registered" : (reg.revoked ? "revoked" : "registered"));
   if (!reg.site_id.empty()) {
-    std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(),
-                reg.site_id.c_str(), reg.terminals.size());
+    std::printf("center        %s\nsite          %s\nterminals     %zu\n", reg.center_url.c_str(), reg.site_id.c_str(),
+                reg.terminals.size());
     std::printf("last upload   %s\n", reg.last_upload ? format_utc(*reg.last_upload).c_str() : "never");
   }
   std::printf("outbox        %lld readings%s\n", static_cast<long long>(size),
@@ -143,17 +144,16 @@ int main(int argc, char** argv) {
     // be readable by the collector's user, by hand as under systemd.
     if (!become_owner_of(cfg.state_dir).empty()) cfg = collector::load_config(config_path);
     using argv_words = const std::vector<std::string>&;
-    return command_line::dispatch(
-        {{"discover", [&](argv_words a) { return discover_command(cfg, a); }},
-         {"register", [&](argv_words a) { return register_command(cfg, a); }},
-         {"status", [&](argv_words a) { return status_command(cfg, a); }},
-         {"run",
-          [&](argv_words a) {
-            command_line::parse_arguments(a, 1, {});
-            collector::run(cfg, stop_signal::on_termination());
-            return 0;
-          }}},
-        args);
+    return command_line::dispatch({{"discover", [&](argv_words a) { return discover_command(cfg, a); }},
+                                   {"register", [&](argv_words a) { return register_command(cfg, a); }},
+                                   {"status", [&](argv_words a) { return status_command(cfg, a); }},
+                                   {"run",
+                                    [&](argv_words a) {
+                                      command_line::parse_arguments(a, 1, {});
+                                      collector::run(cfg, stop_signal::on_termination());
+                                      return 0;
+                                    }}},
+                                  args);
   } catch (const std::exception& e) {
     log::error(e.what());
     return exit_code_of(e);

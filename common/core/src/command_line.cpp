@@ -63,8 +63,8 @@ std::optional<int> parser::parse(int argc, char** argv, std::vector<std::string>
       if (o.takes == argument::optional) shorts += ':';
     }
     if (!o.long_name.empty())
-      longs.push_back({o.long_name.c_str(), has_arg, nullptr,
-                       o.short_name ? o.short_name : long_only_base + static_cast<int>(i)});
+      longs.push_back(
+          {o.long_name.c_str(), has_arg, nullptr, o.short_name ? o.short_name : long_only_base + static_cast<int>(i)});
   }
   longs.push_back({nullptr, 0, nullptr, 0});
 

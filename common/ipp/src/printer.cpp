@@ -38,14 +38,15 @@ std::optional<printer_attributes> get_printer_attributes(const std::string& uri,
   };
   char scheme[32], user[256], host[256], resource[1024];
   int port = 0;
-  if (uri.size() > 1024 || httpSeparateURI(HTTP_URI_CODING_ALL, uri.c_str(), scheme, sizeof scheme, user, sizeof user,
-                                           host, sizeof host, &port, resource, sizeof resource) < HTTP_URI_STATUS_OK ||
+  if (uri.size() > 1024 ||
+      httpSeparateURI(HTTP_URI_CODING_ALL, uri.c_str(), scheme, sizeof scheme, user, sizeof user, host, sizeof host,
+                      &port, resource, sizeof resource) < HTTP_URI_STATUS_OK ||
       (std::strcmp(scheme, "ipp") != 0 && std::strcmp(scheme, "ipps") != 0))
     return fail(IPP_STATUS_ERROR_BAD_REQUEST, "not an ipp:// or ipps:// URI: " + uri);
   const bool tls = std::strcmp(scheme, "ipps") == 0;
   const int ms = static_cast<int>(timeout.count());
-  http_ptr http(httpConnect2(host, port, nullptr, AF_UNSPEC, tls ? HTTP_ENCRYPTION_ALWAYS : HTTP_ENCRYPTION_IF_REQUESTED,
-                             1, ms, nullptr));
+  http_ptr http(httpConnect2(host, port, nullptr, AF_UNSPEC,
+                             tls ? HTTP_ENCRYPTION_ALWAYS : HTTP_ENCRYPTION_IF_REQUESTED, 1, ms, nullptr));
   if (!http) return fail(IPP_STATUS_ERROR_SERVICE_UNAVAILABLE, std::string("cannot connect: ") + cupsLastErrorString());
   httpSetTimeout(http.get(), ms / 1000.0, nullptr, nullptr);
 
@@ -58,8 +59,7 @@ std::optional<printer_attributes> get_printer_attributes(const std::string& uri,
                 static_cast<int>(names.size()), nullptr, names.data());
   // cupsDoRequest frees the request whatever happens.
   ipp_ptr response(cupsDoRequest(http.get(), request.release(), resource[0] ? resource : "/"));
-  if (!response || cupsLastError() > IPP_STATUS_OK_CONFLICTING)
-    return fail(cupsLastError(), cupsLastErrorString());
+  if (!response || cupsLastError() > IPP_STATUS_OK_CONFLICTING) return fail(cupsLastError(), cupsLastErrorString());
 
   return attributes_from(response.get());
 }

@@ -23,9 +23,8 @@ std::map<std::string, std::string> split_pairs(std::string_view text, char separ
     if (sep == std::string_view::npos) continue;
     std::string key(trim(item.substr(0, sep)));
     if (key.empty()) continue;
-    std::transform(key.begin(), key.end(), key.begin(), [upper](unsigned char c) {
-      return static_cast<char>(upper ? std::toupper(c) : std::tolower(c));
-    });
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [upper](unsigned char c) { return static_cast<char>(upper ? std::toupper(c) : std::tolower(c)); });
     out.emplace(std::move(key), std::string(trim(item.substr(sep + 1))));
   }
   return out;
@@ -33,14 +32,20 @@ std::map<std::string, std::string> split_pairs(std::string_view text, char separ
 
 }  // namespace
 
-const std::vector<std::string> requested_attributes = {
-    "printer-make-and-model",        "printer-device-id",
-    "printer-uuid",                  "printer-serial-number",
-    "printer-name",                  "printer-firmware-string-version",
-    "printer-impressions-completed", "printer-impressions-completed-col",
-    "printer-media-sheets-completed", "printer-supply",
-    "printer-supply-description",    "marker-names",
-    "marker-types",                  "marker-levels"};
+const std::vector<std::string> requested_attributes = {"printer-make-and-model",
+                                                       "printer-device-id",
+                                                       "printer-uuid",
+                                                       "printer-serial-number",
+                                                       "printer-name",
+                                                       "printer-firmware-string-version",
+                                                       "printer-impressions-completed",
+                                                       "printer-impressions-completed-col",
+                                                       "printer-media-sheets-completed",
+                                                       "printer-supply",
+                                                       "printer-supply-description",
+                                                       "marker-names",
+                                                       "marker-types",
+                                                       "marker-levels"};
 
 std::map<std::string, std::string> parse_device_id(std::string_view text) { return split_pairs(text, ':', true); }
 

@@ -17,11 +17,12 @@ struct announcer::impl {
   impl(boost::asio::io_context& io, announcement an, std::function<void(const std::string&)> st)
       : a(std::move(an)),
         state(std::move(st)),
-        conn(io, "announcer", {[this](AvahiClient* c) { publish(c); }, [this] { withdraw(); },
-                               [this](AvahiClient*, AvahiClientState s) {
-                                 // Our host name collided or the daemon re-registers: start over.
-                                 if (s == AVAHI_CLIENT_S_COLLISION || s == AVAHI_CLIENT_S_REGISTERING) withdraw();
-                               }}) {}
+        conn(io, "announcer",
+             {[this](AvahiClient* c) { publish(c); }, [this] { withdraw(); },
+              [this](AvahiClient*, AvahiClientState s) {
+                // Our host name collided or the daemon re-registers: start over.
+                if (s == AVAHI_CLIENT_S_COLLISION || s == AVAHI_CLIENT_S_REGISTERING) withdraw();
+              }}) {}
 
   ~impl() { withdraw(); }
 

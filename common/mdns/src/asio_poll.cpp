@@ -56,8 +56,8 @@ asio::io_context& io_of(const AvahiPoll* api) { return *static_cast<asio::io_con
 void arm(const std::shared_ptr<watch_state>& s);
 
 void arm_one(const std::shared_ptr<watch_state>& s, AvahiWatchEvent event) {
-  const auto wait = event == AVAHI_WATCH_IN ? asio::posix::stream_descriptor::wait_read
-                                            : asio::posix::stream_descriptor::wait_write;
+  const auto wait =
+      event == AVAHI_WATCH_IN ? asio::posix::stream_descriptor::wait_read : asio::posix::stream_descriptor::wait_write;
   s->sd.async_wait(wait, [s, event, g = s->generation](const boost::system::error_code& ec) {
     if (ec || s->dead || g != s->generation) return;
     // Re-arm first (a new generation): the callback may update or free the watch.
@@ -107,8 +107,8 @@ void timeout_set(const std::shared_ptr<timeout_state>& s, const struct timeval* 
   if (!tv) return;  // disabled
   timeval now{};
   ::gettimeofday(&now, nullptr);
-  const long long us =
-      (static_cast<long long>(tv->tv_sec) - now.tv_sec) * 1000000LL + (static_cast<long long>(tv->tv_usec) - now.tv_usec);
+  const long long us = (static_cast<long long>(tv->tv_sec) - now.tv_sec) * 1000000LL +
+                       (static_cast<long long>(tv->tv_usec) - now.tv_usec);
   s->timer.expires_after(std::chrono::microseconds(us > 0 ? us : 0));
   s->timer.async_wait([s, g = s->generation](const boost::system::error_code& ec) {
     if (ec || s->dead || g != s->generation) return;

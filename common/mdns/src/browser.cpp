@@ -62,9 +62,8 @@ struct browser::impl {
     switch (event) {
       case AVAHI_BROWSER_NEW: {
         auto* c = avahi_service_browser_get_client(b);
-        if (detail::service_resolver_ptr r{avahi_service_resolver_new(c, iface, proto, name, type, domain,
-                                                                      AVAHI_PROTO_UNSPEC, AvahiLookupFlags{},
-                                                                      on_resolve, me)})
+        if (detail::service_resolver_ptr r{avahi_service_resolver_new(
+                c, iface, proto, name, type, domain, AVAHI_PROTO_UNSPEC, AvahiLookupFlags{}, on_resolve, me)})
           me->resolvers.push_back(std::move(r));
         else
           log::info("mDNS: cannot resolve " + std::string(name) + ": " +
@@ -129,8 +128,8 @@ struct browser::impl {
         }
       }
     } else if (event == AVAHI_RESOLVER_FAILURE) {
-      log::info("mDNS: cannot resolve " + std::string(name) + " (" + type + "): " +
-                detail::avahi_error(avahi_client_errno(avahi_service_resolver_get_client(r))).message());
+      log::info("mDNS: cannot resolve " + std::string(name) + " (" + type +
+                "): " + detail::avahi_error(avahi_client_errno(avahi_service_resolver_get_client(r))).message());
     }
     // Done with this instance: freeing the resolver inside its own callback is allowed.
     std::erase_if(me->resolvers, [r](const detail::service_resolver_ptr& p) { return p.get() == r; });

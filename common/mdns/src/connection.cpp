@@ -16,9 +16,12 @@ connection::connection(asio::io_context& io, std::string what, handlers h, bool 
 
 void connection::say(bool warning, const std::string& text) const noexcept {
   const auto line = "mDNS (" + what_ + "): " + text;
-  if (quiet_) log::debug("mdns", line);
-  else if (warning) log::warning(line);
-  else log::notice(line);
+  if (quiet_)
+    log::debug("mdns", line);
+  else if (warning)
+    log::warning(line);
+  else
+    log::notice(line);
 }
 
 connection::~connection() { retry_.cancel(); }
@@ -69,8 +72,7 @@ void connection::state_changed(AvahiClient* c, AvahiClientState state) noexcept 
       }
       break;
     case AVAHI_CLIENT_CONNECTING:
-      if (connected_ || !said_unavailable_)
-        say(true, "avahi-daemon is not running; waiting for it");
+      if (connected_ || !said_unavailable_) say(true, "avahi-daemon is not running; waiting for it");
       said_unavailable_ = true;
       connected_ = false;
       if (h_.down) h_.down();

@@ -166,8 +166,8 @@ void check_center_url(const center_options& o) {
 
 std::string center_message(const response& r) {
   std::string why;
-  if (auto body = json::parse(r.body, why); body && body->is_object() && body->contains("error") &&
-                                            (*body)["error"].is_object())
+  if (auto body = json::parse(r.body, why);
+      body && body->is_object() && body->contains("error") && (*body)["error"].is_object())
     return text_member((*body)["error"], "message", "refused") + " (" + text_member((*body)["error"], "code", "") + ")";
   return "HTTP " + std::to_string(r.status);
 }
@@ -230,7 +230,8 @@ std::vector<terminal_result> parse_terminal_results(std::string_view body) {
 
 bool plausible_credential(std::string_view c) {
   return c.starts_with("frc1_") && c.size() <= 128 &&
-         c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string_view::npos;
+         c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+             std::string_view::npos;
 }
 
 reading_answers parse_reading_answers(std::string_view body, const std::vector<std::string>& sent) {
@@ -279,13 +280,12 @@ center_client::registration center_client::register_terminals(const std::string&
                                                               const std::string& idempotency_key) {
   while (true) {
     const auto first = static_cast<std::size_t>(limits_.max_terminals_per_registration);
-    const json::value body = {{"code", canonical_code},
-                              {"registering_side", registering_side},
-                              {"terminals", slice(terminals, 0, first)}};
+    const json::value body = {
+        {"code", canonical_code}, {"registering_side", registering_side}, {"terminals", slice(terminals, 0, first)}};
     std::error_code ec;
     std::string transport;
-    const auto r = http_->request("POST", "/api/v1/registrations", body.dump(),
-                                  {{"Idempotency-Key", idempotency_key}}, ec, &transport);
+    const auto r = http_->request("POST", "/api/v1/registrations", body.dump(), {{"Idempotency-Key", idempotency_key}},
+                                  ec, &transport);
     if (ec) throw error(exit_code::unavailable, "cannot reach the center at " + url_ + ": " + transport);
     // Busy or limiting this address: the code is still good, try again later.
     if (r.status == 429 || r.status >= 500) {
@@ -337,7 +337,8 @@ center_client::added center_client::add_chunked(const std::string& credential, c
     if ((r.status == 422 || r.status == 413) && n > 1) {
       const auto before = limits_.max_terminals_per_registration;
       read_limits(error_object(r), limits_);
-      if (limits_.max_terminals_per_registration == before) limits_.max_terminals_per_registration = static_cast<std::int64_t>(n / 2);
+      if (limits_.max_terminals_per_registration == before)
+        limits_.max_terminals_per_registration = static_cast<std::int64_t>(n / 2);
       continue;
     }
     if (r.status != 200) {
@@ -453,8 +454,8 @@ bool center_client::send_batch(outbox& box, const std::string& credential, const
     const auto before = limits_;
     read_limits(error_object(r), limits_);
     if (batch.size() == 1) {
-      log::warning("reading " + batch[0].id + " of " + log::quote(batch[0].terminal_key) + " is larger than the center takes (" +
-                   std::to_string(batch[0].body.size()) + " bytes): dropped");
+      log::warning("reading " + batch[0].id + " of " + log::quote(batch[0].terminal_key) +
+                   " is larger than the center takes (" + std::to_string(batch[0].body.size()) + " bytes): dropped");
       box.refused(ids);
       ++out.refused;
       return true;

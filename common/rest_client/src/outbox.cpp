@@ -67,16 +67,18 @@ outbox_stats outbox::stats() {
 }
 
 void outbox::add(const reading& r) {
-  sqlite::statement ins(db_, "INSERT INTO outbox (id, terminal_key, created_at, body, next_attempt) VALUES "
-                             "(?1, ?2, ?3, ?4, ?3) ON CONFLICT (id) DO NOTHING");
+  sqlite::statement ins(db_,
+                        "INSERT INTO outbox (id, terminal_key, created_at, body, next_attempt) VALUES "
+                        "(?1, ?2, ?3, ?4, ?3) ON CONFLICT (id) DO NOTHING");
   ins.bind(1, r.id).bind(2, r.terminal_key).bind(3, to_unix(clock_.now())).bind(4, json::to_json(r).dump());
   ins.run();
 }
 
 std::vector<outbox_entry> outbox::due(std::size_t limit) {
   std::vector<outbox_entry> out;
-  sqlite::statement q(db_, "SELECT id, terminal_key, body, attempts FROM outbox WHERE next_attempt <= ?1 "
-                           "ORDER BY created_at, id LIMIT ?2");
+  sqlite::statement q(db_,
+                      "SELECT id, terminal_key, body, attempts FROM outbox WHERE next_attempt <= ?1 "
+                      "ORDER BY created_at, id LIMIT ?2");
   q.bind(1, to_unix(clock_.now())).bind(2, static_cast<std::int64_t>(limit));
   while (q.step()) out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_int(3)});
   return out;

@@ -52,8 +52,7 @@ struct client::impl {
     auto resp = exchange(std::move(pdu), ec);
     std::vector<varbind> out;
     if (!resp) return out;
-    for (auto* v = resp->variables; v; v = v->next_variable)
-      out.push_back(decode_varbind(*v));
+    for (auto* v = resp->variables; v; v = v->next_variable) out.push_back(decode_varbind(*v));
     return out;
   }
 };
@@ -123,8 +122,8 @@ session_template::session_template(const session_options& o) {
     }
     s.securityAuthProto = auth_proto_.get();
     s.securityAuthKeyLen = USM_AUTH_KU_LEN;
-    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.auth_passphrase, s.securityAuthKey,
-               &s.securityAuthKeyLen, "authentication");
+    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.auth_passphrase, s.securityAuthKey, &s.securityAuthKeyLen,
+               "authentication");
   }
   if (o.level == security_level::auth_priv) {
     priv_proto_ = duplicate(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN);
@@ -132,8 +131,8 @@ session_template::session_template(const session_options& o) {
     s.securityPrivProtoLen = USM_PRIV_PROTO_AES_LEN;
     s.securityPrivKeyLen = USM_PRIV_KU_LEN;
     // The privacy key is derived with the authentication hash (RFC 3826).
-    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.priv_passphrase, s.securityPrivKey,
-               &s.securityPrivKeyLen, "privacy");
+    derive_key(s.securityAuthProto, s.securityAuthProtoLen, o.priv_passphrase, s.securityPrivKey, &s.securityPrivKeyLen,
+               "privacy");
   }
 }
 

@@ -57,11 +57,20 @@ std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& iden
     if (!svc) continue;
     std::optional<counter_kind> kind;
     switch (col) {
-      case tm::counter_impressions: kind = counter_kind::impressions; break;
-      case tm::counter_impressions_mono: kind = counter_kind::impressions_mono; break;
-      case tm::counter_impressions_color: kind = counter_kind::impressions_color; break;
-      case tm::counter_sheets: kind = counter_kind::sheets; break;
-      default: break;
+      case tm::counter_impressions:
+        kind = counter_kind::impressions;
+        break;
+      case tm::counter_impressions_mono:
+        kind = counter_kind::impressions_mono;
+        break;
+      case tm::counter_impressions_color:
+        kind = counter_kind::impressions_color;
+        break;
+      case tm::counter_sheets:
+        kind = counter_kind::sheets;
+        break;
+      default:
+        break;
     }
     if (kind) d.counters.set(*svc, *kind, vb.val.unsigned_value);
   }
@@ -75,12 +84,23 @@ std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& iden
     auto& s = rows[idx];
     s.index = static_cast<std::int32_t>(idx);
     switch (col) {
-      case tm::supply_type: s.type = static_cast<supply_type>(int_of(vb.val)); break;
-      case tm::supply_description: s.description = text_of(vb.val); break;
-      case tm::supply_colorant: s.colorant = text_of(vb.val); break;
-      case tm::supply_max_capacity: s.max_capacity = int_of(vb.val); break;
-      case tm::supply_level: s.level = int_of(vb.val); break;
-      default: break;
+      case tm::supply_type:
+        s.type = static_cast<supply_type>(int_of(vb.val));
+        break;
+      case tm::supply_description:
+        s.description = text_of(vb.val);
+        break;
+      case tm::supply_colorant:
+        s.colorant = text_of(vb.val);
+        break;
+      case tm::supply_max_capacity:
+        s.max_capacity = int_of(vb.val);
+        break;
+      case tm::supply_level:
+        s.level = int_of(vb.val);
+        break;
+      default:
+        break;
     }
   }
   for (auto& [idx, s] : rows)
@@ -125,13 +145,26 @@ std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& g
     auto& s = rows[idx];
     s.index = static_cast<std::int32_t>(idx);
     switch (col) {
-      case 4: s.klass = int_of(vb.val) == 4 ? supply_class::filled : supply_class::consumed; break;
-      case 5: s.type = static_cast<supply_type>(int_of(vb.val)); break;
-      case 6: s.description = text_of(vb.val); break;
-      case 7: s.unit = static_cast<supply_unit>(int_of(vb.val)); break;
-      case 8: s.max_capacity = int_of(vb.val); break;
-      case 9: s.level = int_of(vb.val); break;
-      default: break;
+      case 4:
+        s.klass = int_of(vb.val) == 4 ? supply_class::filled : supply_class::consumed;
+        break;
+      case 5:
+        s.type = static_cast<supply_type>(int_of(vb.val));
+        break;
+      case 6:
+        s.description = text_of(vb.val);
+        break;
+      case 7:
+        s.unit = static_cast<supply_unit>(int_of(vb.val));
+        break;
+      case 8:
+        s.max_capacity = int_of(vb.val);
+        break;
+      case 9:
+        s.level = int_of(vb.val);
+        break;
+      default:
+        break;
     }
   }
   for (auto& [idx, s] : rows)

@@ -39,8 +39,10 @@ result check_terminal(const terminal_options& o) {
       const auto vbs = c.get({snmp::append(tm::status_state, {0}), snmp::append(tm::status_message, {0})}, ec);
       for (const auto& vb : vbs) {
         if (vb.val.is_exception()) continue;
-        if (vb.name == snmp::append(tm::status_state, {0})) status = vb.val.integer;
-        else status_message = vb.val.octets.substr(0, 200);
+        if (vb.name == snmp::append(tm::status_state, {0}))
+          status = vb.val.integer;
+        else
+          status_message = vb.val.octets.substr(0, 200);
       }
       ec.clear();
     }
@@ -50,7 +52,8 @@ result check_terminal(const terminal_options& o) {
   if (!d) return unknown(service, "no answer from " + o.snmp.peer + (ec ? ": " + ec.message() : ""));
   std::vector<perfdata> perf;
   result r;
-  for (const auto svc : {service::copy, service::print, service::scan, service::fax_in, service::fax_out, service::total})
+  for (const auto svc :
+       {service::copy, service::print, service::scan, service::fax_in, service::fax_out, service::total})
     for (const auto kind : {counter_kind::impressions, counter_kind::impressions_mono, counter_kind::impressions_color,
                             counter_kind::sheets})
       if (const auto v = d->counters.get(svc, kind); v && (*v > 0 || kind == counter_kind::impressions))
@@ -126,8 +129,10 @@ result check_center(const center_options& o) {
   s = worse(s, check(*expiring, o.expiring_warning, o.expiring_critical));
   std::vector<perfdata> perf = {
       {"stale_terminals", *stale, "", text_of(o.warning), text_of(o.critical), 0.0, std::nullopt},
-      {"unanswered_requests", *unanswered, "", text_of(o.unanswered_warning), text_of(o.unanswered_critical), 0.0, std::nullopt},
-      {"codes_expiring_soon", *expiring, "", text_of(o.expiring_warning), text_of(o.expiring_critical), 0.0, std::nullopt}};
+      {"unanswered_requests", *unanswered, "", text_of(o.unanswered_warning), text_of(o.unanswered_critical), 0.0,
+       std::nullopt},
+      {"codes_expiring_soon", *expiring, "", text_of(o.expiring_warning), text_of(o.expiring_critical), 0.0,
+       std::nullopt}};
   if (terminals) perf.push_back({"terminals", *terminals, "", "", "", 0.0, std::nullopt});
   char text[200];
   std::snprintf(text, sizeof text, "%.0f stale terminals, %.0f unanswered requests, %.0f codes expiring soon", *stale,
@@ -152,12 +157,15 @@ result check_collector(const collector_options& o) {
     if (const auto t = parse_utc((*v)["last_upload"].get<std::string>()))
       age = std::max<double>(0, std::chrono::duration<double>(std::chrono::system_clock::now() - *t).count());
   state s = check(outbox, o.warning, o.critical);
-  if (age) s = worse(s, check(*age, o.age_warning, o.age_critical));
-  else if (o.age_warning || o.age_critical) s = worse(s, state::warning);  // never uploaded
+  if (age)
+    s = worse(s, check(*age, o.age_warning, o.age_critical));
+  else if (o.age_warning || o.age_critical)
+    s = worse(s, state::warning);  // never uploaded
   const bool registered = v->value("registered", false);
   if (!registered) s = worse(s, state::warning);
   std::vector<perfdata> perf = {{"outbox", outbox, "", text_of(o.warning), text_of(o.critical), 0.0, std::nullopt}};
-  if (age) perf.push_back({"last_upload_age", *age, "s", text_of(o.age_warning), text_of(o.age_critical), 0.0, std::nullopt});
+  if (age)
+    perf.push_back({"last_upload_age", *age, "s", text_of(o.age_warning), text_of(o.age_critical), 0.0, std::nullopt});
   std::string line = std::to_string(static_cast<long long>(outbox)) + " readings waiting, last upload " +
                      (age ? std::to_string(static_cast<long long>(*age)) + " s ago" : std::string("never"));
   if (!registered) line += (*v).value("revoked", false) ? ", credential revoked" : ", not registered";

@@ -65,8 +65,8 @@ void on_alarm(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host, port, community = "public", protocol = "2c", user, level = "authPriv", auth = "SHA-256",
-                           auth_pass, priv = "AES", priv_pass, token_path, ca, status_path;
+  std::string host, port, community = "public", protocol = "2c", user, level = "authPriv", auth = "SHA-256", auth_pass,
+                          priv = "AES", priv_pass, token_path, ca, status_path;
   int timeout = 10, verbose = 0;
   bool http = false;
   std::optional<range> w, c, sw, sc, uw, uc, ew, ec, aw, ac;
@@ -77,42 +77,42 @@ int main(int argc, char** argv) {
   };
   std::vector<std::string> operands;
   try {
-    const auto done =
-        command_line::parser("check_fleetreg", usage_text)
-            .info_exit_code(3)  // the guidelines: --help and --version exit UNKNOWN
-            .add({'H', "hostname", argument::required, text(host)})
-            .add({'p', "port", argument::required, text(port)})
-            .add({'t', "timeout", argument::required,
-                  [&](const char* v) {
-                    char* end = nullptr;
-                    const long n = std::strtol(v, &end, 10);
-                    if (!*v || *end || n < 1 || n > 300) plugin_usage_error("-t is a number of seconds, 1..300");
-                    timeout = static_cast<int>(n);
-                  }})
-            .add({'w', "warning", argument::required, threshold(w, "-w")})
-            .add({'c', "critical", argument::required, threshold(c, "-c")})
-            .add({'v', "verbose", argument::none, [&](const char*) { ++verbose; }})
-            .add({'C', "community", argument::required, text(community)})
-            .add({'P', "protocol", argument::required, text(protocol)})
-            .add({'u', "user", argument::required, text(user)})
-            .add({'l', "seclevel", argument::required, text(level)})
-            .add({'a', "authproto", argument::required, text(auth)})
-            .add({'A', "authpassword", argument::required, text(auth_pass)})
-            .add({'x', "privproto", argument::required, text(priv)})
-            .add({'X', "privpassword", argument::required, text(priv_pass)})
-            .add({0, "supply-warning", argument::required, [&](const char* v) { sw = supply_range(v); }})
-            .add({0, "supply-critical", argument::required, [&](const char* v) { sc = supply_range(v); }})
-            .add({0, "token-file", argument::required, text(token_path)})
-            .add({0, "ca-file", argument::required, text(ca)})
-            .add({0, "http", argument::none, [&](const char*) { http = true; }})
-            .add({0, "unanswered-warning", argument::required, threshold(uw, "--unanswered-warning")})
-            .add({0, "unanswered-critical", argument::required, threshold(uc, "--unanswered-critical")})
-            .add({0, "expiring-warning", argument::required, threshold(ew, "--expiring-warning")})
-            .add({0, "expiring-critical", argument::required, threshold(ec, "--expiring-critical")})
-            .add({0, "status-file", argument::required, text(status_path)})
-            .add({0, "age-warning", argument::required, threshold(aw, "--age-warning")})
-            .add({0, "age-critical", argument::required, threshold(ac, "--age-critical")})
-            .parse(argc, argv, &operands, 1);
+    const auto done = command_line::parser("check_fleetreg", usage_text)
+                          .info_exit_code(3)  // the guidelines: --help and --version exit UNKNOWN
+                          .add({'H', "hostname", argument::required, text(host)})
+                          .add({'p', "port", argument::required, text(port)})
+                          .add({'t', "timeout", argument::required,
+                                [&](const char* v) {
+                                  char* end = nullptr;
+                                  const long n = std::strtol(v, &end, 10);
+                                  if (!*v || *end || n < 1 || n > 300)
+                                    plugin_usage_error("-t is a number of seconds, 1..300");
+                                  timeout = static_cast<int>(n);
+                                }})
+                          .add({'w', "warning", argument::required, threshold(w, "-w")})
+                          .add({'c', "critical", argument::required, threshold(c, "-c")})
+                          .add({'v', "verbose", argument::none, [&](const char*) { ++verbose; }})
+                          .add({'C', "community", argument::required, text(community)})
+                          .add({'P', "protocol", argument::required, text(protocol)})
+                          .add({'u', "user", argument::required, text(user)})
+                          .add({'l', "seclevel", argument::required, text(level)})
+                          .add({'a', "authproto", argument::required, text(auth)})
+                          .add({'A', "authpassword", argument::required, text(auth_pass)})
+                          .add({'x', "privproto", argument::required, text(priv)})
+                          .add({'X', "privpassword", argument::required, text(priv_pass)})
+                          .add({0, "supply-warning", argument::required, [&](const char* v) { sw = supply_range(v); }})
+                          .add({0, "supply-critical", argument::required, [&](const char* v) { sc = supply_range(v); }})
+                          .add({0, "token-file", argument::required, text(token_path)})
+                          .add({0, "ca-file", argument::required, text(ca)})
+                          .add({0, "http", argument::none, [&](const char*) { http = true; }})
+                          .add({0, "unanswered-warning", argument::required, threshold(uw, "--unanswered-warning")})
+                          .add({0, "unanswered-critical", argument::required, threshold(uc, "--unanswered-critical")})
+                          .add({0, "expiring-warning", argument::required, threshold(ew, "--expiring-warning")})
+                          .add({0, "expiring-critical", argument::required, threshold(ec, "--expiring-critical")})
+                          .add({0, "status-file", argument::required, text(status_path)})
+                          .add({0, "age-warning", argument::required, threshold(aw, "--age-warning")})
+                          .add({0, "age-critical", argument::required, threshold(ac, "--age-critical")})
+                          .parse(argc, argv, &operands, 1);
     if (done) return *done;
   } catch (const fleetreg::usage_error& e) {
     plugin_usage_error(e.what());
@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
   if (mode == "terminal") {
     if (host.empty()) plugin_usage_error("terminal needs -H HOST");
     terminal_options o;
-    o.snmp.peer = "udp:" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + (port.empty() ? "161" : port);
+    o.snmp.peer =
+        "udp:" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + (port.empty() ? "161" : port);
     if (host.find(':') != std::string::npos) o.snmp.peer = "udp6" + o.snmp.peer.substr(3);
     o.snmp.timeout = std::chrono::milliseconds(timeout * 1000 / 3);
     o.snmp.retries = 1;
@@ -139,10 +140,14 @@ int main(int argc, char** argv) {
         plugin_usage_error("SNMPv3 needs -u USER and -A AUTHPASS (8 characters or more)");
       o.snmp.version = snmp::snmp_version::v3;
       o.snmp.user = user;
-      if (auth == "SHA" || auth == "SHA1") o.snmp.auth = snmp::auth_protocol::sha1;
-      else if (auth == "SHA-256" || auth == "SHA256") o.snmp.auth = snmp::auth_protocol::sha256;
-      else if (auth == "SHA-512" || auth == "SHA512") o.snmp.auth = snmp::auth_protocol::sha512;
-      else plugin_usage_error("-a is SHA, SHA-256 or SHA-512");
+      if (auth == "SHA" || auth == "SHA1")
+        o.snmp.auth = snmp::auth_protocol::sha1;
+      else if (auth == "SHA-256" || auth == "SHA256")
+        o.snmp.auth = snmp::auth_protocol::sha256;
+      else if (auth == "SHA-512" || auth == "SHA512")
+        o.snmp.auth = snmp::auth_protocol::sha512;
+      else
+        plugin_usage_error("-a is SHA, SHA-256 or SHA-512");
       o.snmp.auth_passphrase = auth_pass;
       if (level == "authPriv") {
         if (priv != "AES") plugin_usage_error("-x is AES");

@@ -18,8 +18,10 @@ std::optional<double> number(std::string_view s) {
 
 std::string num(double v) {
   char b[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(b, sizeof b, "%.0f", v);
-  else std::snprintf(b, sizeof b, "%.6g", v);
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(b, sizeof b, "%.0f", v);
+  else
+    std::snprintf(b, sizeof b, "%.6g", v);
   return b;
 }
 
@@ -27,10 +29,14 @@ std::string num(double v) {
 
 std::string_view to_string(state s) noexcept {
   switch (s) {
-    case state::ok: return "OK";
-    case state::warning: return "WARNING";
-    case state::critical: return "CRITICAL";
-    case state::unknown: return "UNKNOWN";
+    case state::ok:
+      return "OK";
+    case state::warning:
+      return "WARNING";
+    case state::critical:
+      return "CRITICAL";
+    case state::unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -38,10 +44,14 @@ std::string_view to_string(state s) noexcept {
 state worse(state a, state b) noexcept {
   auto rank = [](state s) {
     switch (s) {
-      case state::ok: return 0;
-      case state::unknown: return 1;
-      case state::warning: return 2;
-      case state::critical: return 3;
+      case state::ok:
+        return 0;
+      case state::unknown:
+        return 1;
+      case state::warning:
+        return 2;
+      case state::critical:
+        return 3;
     }
     return 1;
   };

@@ -71,7 +71,8 @@ void avahi_daemon::start() {
   avahi_.reset();
   avahi_ = std::make_unique<process>(std::vector<std::string>{"avahi-daemon", "--no-drop-root", "--no-chroot",
                                                               "--no-rlimits", "-f", dir_.file("avahi-daemon.conf")},
-                                     dir_, "avahi-daemon", std::map<std::string, std::string>{{"DBUS_SYSTEM_BUS_ADDRESS", bus_}});
+                                     dir_, "avahi-daemon",
+                                     std::map<std::string, std::string>{{"DBUS_SYSTEM_BUS_ADDRESS", bus_}});
   if (!wait_until([&] { return avahi_->log().find("Server startup complete") != std::string::npos; }))
     throw std::runtime_error("avahi-daemon did not start: " + avahi_->log());
 }
@@ -94,10 +95,10 @@ ipp_printer::ipp_printer(const temp_dir& dir, settings s) : port_(free_port(fals
                        << "unit=percent;maxcapacity=100;level=" << s.toner_percent << ";colorantname=black;\"\n"
                        << "ATTR textWithoutLanguage printer-supply-description \"Black Toner\"\n";
   std::filesystem::create_directories(dir.file("ipp-spool"));
-  proc_ = std::make_unique<process>(std::vector<std::string>{"ippeveprinter", "-n", "localhost", "-p",
-                                                             std::to_string(port_), "-d", dir.file("ipp-spool"), "-a",
-                                                             attrs, s.name},
-                                    dir, "ippeveprinter-" + std::to_string(port_));
+  proc_ = std::make_unique<process>(
+      std::vector<std::string>{"ippeveprinter", "-n", "localhost", "-p", std::to_string(port_), "-d",
+                               dir.file("ipp-spool"), "-a", attrs, s.name},
+      dir, "ippeveprinter-" + std::to_string(port_));
   if (!wait_until([&] { return tcp_open(port_); }))
     throw std::runtime_error("ippeveprinter did not start: " + proc_->log());
 }

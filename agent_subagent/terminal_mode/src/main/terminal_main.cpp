@@ -84,8 +84,8 @@ using command_line::parse_arguments;
 int run_job(terminal::store& st, service kind, const words& args) {
   const bool marks = kind == service::copy || kind == service::print;
   const char* unit = kind == service::scan ? "images" : (marks ? "sheets" : "pages");
-  const auto o = parse_arguments(args, 1, {{unit}, marks ? words{"color", "duplex"}
-                                                         : (kind == service::fax_in ? words{"duplex"} : words{})});
+  const auto o = parse_arguments(
+      args, 1, {{unit}, marks ? words{"color", "duplex"} : (kind == service::fax_in ? words{"duplex"} : words{})});
   terminal::job j;
   j.kind = kind;
   j.units = parse_count(o.require(unit).c_str(), unit);
@@ -262,13 +262,13 @@ int main(int argc, char** argv) {
   try {
     std::string config_path, state_dir;
     std::vector<std::string> args;
-    if (const auto done = command_line::parser("fleetreg-terminal", usage_text)
-                              .config(&config_path)
-                              .add({'s', "state-dir", command_line::argument::required,
-                                    [&](const char* v) { state_dir = v; }})
-                              .debug()
-                              .sub_commands()
-                              .parse(argc, argv, &args))
+    if (const auto done =
+            command_line::parser("fleetreg-terminal", usage_text)
+                .config(&config_path)
+                .add({'s', "state-dir", command_line::argument::required, [&](const char* v) { state_dir = v; }})
+                .debug()
+                .sub_commands()
+                .parse(argc, argv, &args))
       return *done;
     if (args.empty()) throw usage_error("no command given (see --help)");
     auto cfg = terminal::load_config(config_path);

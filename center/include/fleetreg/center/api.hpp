@@ -67,8 +67,8 @@ class api {
   /// The body's "terminals" list, keyed and within the center's limit; else
   /// nullopt and a 422 carrying the limits.
   std::optional<std::vector<std::pair<std::string, identity>>> terminals_of(const http::request& req,
-                                                                           const json::value& body,
-                                                                           http::response& refusal);
+                                                                            const json::value& body,
+                                                                            http::response& refusal);
   /// A refusal, counted in the metrics and logged; `failure` counts against
   /// the request's source in the limiter.
   http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,

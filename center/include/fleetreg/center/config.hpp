@@ -19,7 +19,7 @@ struct config {
   std::string database = "/var/lib/fleetreg-center/center.db";
   std::string secret_file = "/etc/fleetreg/center.secret";
   // [codes]
-  std::chrono::milliseconds code_validity{std::chrono::hours(24 * 7)};  ///< when neither issuer nor dealer chooses
+  std::chrono::milliseconds code_validity{std::chrono::hours(24 * 7)};       ///< when neither issuer nor dealer chooses
   std::chrono::milliseconds code_validity_max{std::chrono::hours(24 * 90)};  ///< the longest an issuer may choose
   std::chrono::milliseconds purge_interval{std::chrono::hours(1)};
   bool add_terminals_with_credential = true;  ///< else a fresh code is needed
@@ -43,12 +43,12 @@ struct config {
   std::int64_t max_readings_per_batch = 1000;
   std::int64_t failed_attempts_per_minute = 10;  ///< per source (IPv4 address, IPv6 /64) and kind
   std::int64_t max_long_polls = 20000;
-  std::int64_t max_long_polls_per_site = 4;  ///< beyond: 429 + Retry-After
+  std::int64_t max_long_polls_per_site = 4;     ///< beyond: 429 + Retry-After
   std::int64_t login_failures_per_account = 5;  ///< per 15 minutes, whatever the source
   std::int64_t concurrent_password_hashes = 2;  ///< beyond: 503 + Retry-After
   // [http]
-  std::int64_t max_header_bytes = 16 * 1024;   ///< request line + headers; beyond: 431
-  std::int64_t max_target_bytes = 8 * 1024;    ///< request target; beyond: 414
+  std::int64_t max_header_bytes = 16 * 1024;                           ///< request line + headers; beyond: 431
+  std::int64_t max_target_bytes = 8 * 1024;                            ///< request target; beyond: 414
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};  ///< first byte → blank line
   std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  ///< keep-alive between requests
@@ -56,9 +56,9 @@ struct config {
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   std::int64_t max_connections = 30000;
   std::int64_t max_connections_per_peer = 1000;  ///< per IPv4 address or IPv6 /64
-  std::int64_t io_threads = 0;      ///< 0 = one per core (at most 4)
+  std::int64_t io_threads = 0;                   ///< 0 = one per core (at most 4)
   std::int64_t worker_threads = 32;  ///< run handlers that touch the database (uploads wait for the group commit)
-  std::string trusted_proxies;      ///< CIDR list: only these may set Forwarded / X-Forwarded-For
+  std::string trusted_proxies;       ///< CIDR list: only these may set Forwarded / X-Forwarded-For
   // [monitoring]
   std::chrono::milliseconds stale_after{std::chrono::hours(48)};
   std::chrono::milliseconds expiring_within{std::chrono::hours(24)};

@@ -20,8 +20,8 @@
 namespace fleetreg::center::http {
 
 struct request {
-  std::string method;                          ///< "GET", "POST", ...
-  std::string path;                            ///< decoded path, no query
+  std::string method;  ///< "GET", "POST", ...
+  std::string path;    ///< decoded path, no query
   /// The path as sent, escapes kept: a route whose segments carry names or
   /// keys (which may hold '/', sent as %2F) splits this and decodes each
   /// segment. Empty in requests built in code; `path` stands in then.

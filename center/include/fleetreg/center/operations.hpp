@@ -72,8 +72,7 @@ class operations {
   void revoke_code(const account& acting, std::int64_t code_id);
   /// Sets the validity of `dealer`'s codes when the issuer chooses none
   /// (nullopt: the center's default).
-  void set_code_validity(const std::string& actor, const account& dealer,
-                         std::optional<std::chrono::seconds> validity);
+  void set_code_validity(const std::string& actor, const account& dealer, std::optional<std::chrono::seconds> validity);
   /// Reads "7d", "36h", "90m", "3600s" or "default" (nullopt); throws
   /// fleetreg::error (data) with the bounds otherwise.
   std::optional<std::chrono::seconds> parse_validity(const std::string& text) const;
@@ -122,8 +121,7 @@ class operations {
   /// the last reading before `from` is the start. Throws refusal not_found
   /// when `acting` may not act on the site (unknown or another dealer's),
   /// invalid when `to` is not after `from`.
-  std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from,
-                                    time_point to);
+  std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from, time_point to);
 
   /// The live dealer-site session whose cookie is `secret`: nullopt when
   /// unknown, expired, or its account is disabled.

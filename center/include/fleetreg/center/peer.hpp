@@ -44,7 +44,7 @@ std::string limit_key(std::string_view client);
 /// in which case the right-most address of X-Forwarded-For (or of the
 /// Forwarded header's for= parameters) that is not itself trusted. Headers are
 /// ignored from untrusted peers; garbage in them falls back to `socket_peer`.
-std::string client_address(std::string_view socket_peer, std::string_view forwarded,
-                           std::string_view x_forwarded_for, const std::vector<network>& trusted);
+std::string client_address(std::string_view socket_peer, std::string_view forwarded, std::string_view x_forwarded_for,
+                           const std::vector<network>& trusted);
 
 }  // namespace fleetreg::center::peer

@@ -147,8 +147,8 @@ class storage {
   /// ownership_grace) and it was taken after `oldest`; else refused. One
   /// taken inside a closed billing period of the site's dealer is stored
   /// flagged late. A refused reading never refuses the others.
-  virtual readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch,
-                                         time_point now, time_point oldest) = 0;
+  virtual readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch, time_point now,
+                                         time_point oldest) = 0;
   virtual std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) = 0;
 
   // API tokens: monitoring (status, metrics) and billing (one dealer's).

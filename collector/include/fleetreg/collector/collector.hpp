@@ -43,7 +43,7 @@ struct config {
   std::chrono::milliseconds snmp_timeout{std::chrono::seconds(1)};
   std::int64_t snmp_retries = 1;
   // [mdns]
-  bool mdns_enabled = true;  ///< browse DNS-SD through avahi-daemon
+  bool mdns_enabled = true;                                        ///< browse DNS-SD through avahi-daemon
   std::chrono::milliseconds browse_time{std::chrono::seconds(3)};  ///< one-shot browse limit
   // [ipp]
   std::chrono::milliseconds ipp_timeout{std::chrono::seconds(5)};
@@ -82,8 +82,8 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
 /// line (exit code data for a bad code, failure for a refusal, unavailable
 /// when the center cannot be reached); nothing is stored then. A retry after a
 /// network failure reuses the same Idempotency-Key, so it never makes a second site.
-registration_state register_site(const config& cfg, store& st, const std::string& center_url,
-                                 const std::string& code, const std::vector<device_info>& devices);
+registration_state register_site(const config& cfg, store& st, const std::string& center_url, const std::string& code,
+                                 const std::vector<device_info>& devices);
 
 /// Registers, with the formal credential and through `center` (the
 /// reporting loop's client), the registrable devices among `devices` that are

@@ -31,10 +31,10 @@ struct config {
   // [run]
   std::chrono::milliseconds wait{std::chrono::seconds(25)};  ///< long-poll wait
   // [mdns] what `fleetreg-terminal announce` publishes (DNS-SD _fleetreg._udp)
-  std::string mdns_host_name;  ///< own host name ("copier-3f"); empty = avahi-daemon's host name
-  std::string mdns_address;    ///< numeric address published for mdns_host_name
+  std::string mdns_host_name;         ///< own host name ("copier-3f"); empty = avahi-daemon's host name
+  std::string mdns_address;           ///< numeric address published for mdns_host_name
   std::int64_t mdns_snmp_port = 161;  ///< the SNMP agent's port announced
-  std::string mdns_name;       ///< instance name; empty = "<manufacturer> <model> <serial>"
+  std::string mdns_name;              ///< instance name; empty = "<manufacturer> <model> <serial>"
 };
 
 /// Loads `path` over the defaults. When `path` is empty, the default path is

@@ -20,8 +20,7 @@ namespace fleetreg::terminal {
 /// Idempotency-Key next time), with the center's Retry-After in
 /// `*retry_after` when given. Returns the state afterwards. Throws only on
 /// local errors (store, files).
-registration_state register_now(const config& cfg, store& st, bool resume,
-                                std::chrono::seconds* retry_after = nullptr);
+registration_state register_now(const config& cfg, store& st, bool resume, std::chrono::seconds* retry_after = nullptr);
 
 /// `fleetreg-terminal run`: registers when a code is pending; once
 /// registered, runs the reporting loop of rest_client::reporter (deliver,

@@ -12,12 +12,12 @@ namespace fleetreg::ipp {
 
 /// The printer attributes the collector reads; absent ones stay empty.
 struct printer_attributes {
-  std::string make_and_model;  ///< printer-make-and-model
-  std::string device_id;       ///< printer-device-id (IEEE 1284 "MFG:..;MDL:..;SN:..;")
-  std::string uuid;            ///< printer-uuid ("urn:uuid:...")
-  std::string serial_number;   ///< printer-serial-number (PWG 5100.13)
-  std::string name;            ///< printer-name
-  std::string firmware;        ///< printer-firmware-string-version (first)
+  std::string make_and_model;                      ///< printer-make-and-model
+  std::string device_id;                           ///< printer-device-id (IEEE 1284 "MFG:..;MDL:..;SN:..;")
+  std::string uuid;                                ///< printer-uuid ("urn:uuid:...")
+  std::string serial_number;                       ///< printer-serial-number (PWG 5100.13)
+  std::string name;                                ///< printer-name
+  std::string firmware;                            ///< printer-firmware-string-version (first)
   std::optional<std::uint64_t> impressions;        ///< printer-impressions-completed
   std::optional<std::uint64_t> impressions_color;  ///< printer-impressions-completed-col
   std::optional<std::uint64_t> sheets;             ///< printer-media-sheets-completed

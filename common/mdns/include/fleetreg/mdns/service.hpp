@@ -15,7 +15,7 @@ namespace fleetreg::mdns {
 /// (its port is the terminal's SNMP agent port).
 inline constexpr const char* fleetreg_service_type = "_fleetreg._udp";
 inline constexpr const char* printer_service_types[] = {"_ipp._tcp", "_ipps._tcp", "_printer._tcp",
-                                                         "_pdl-datastream._tcp", fleetreg_service_type};
+                                                        "_pdl-datastream._tcp", fleetreg_service_type};
 
 /// One resolved service instance.
 struct service {

@@ -23,9 +23,9 @@ namespace fleetreg::rest_client {
 
 /// Where the center is and how to reach it ([center] in the configuration).
 struct center_options {
-  std::string url;       ///< https://center.example:8443
-  std::string ca_file;   ///< PEM CA bundle for the center's certificate; empty = the system's
-  std::string proxy;     ///< http://proxy:3128 or empty
+  std::string url;      ///< https://center.example:8443
+  std::string ca_file;  ///< PEM CA bundle for the center's certificate; empty = the system's
+  std::string proxy;    ///< http://proxy:3128 or empty
   bool allow_plain_http = false;
 };
 
@@ -89,10 +89,10 @@ void read_limits(const json::value& v, center_limits& into);
 
 /// The center's answer to an upload, read against the ids sent.
 struct reading_answers {
-  bool per_reading = false;  ///< the answer had results (else: an older center stored all)
-  std::vector<std::string> done;     ///< stored or duplicate: leave the outbox
+  bool per_reading = false;       ///< the answer had results (else: an older center stored all)
+  std::vector<std::string> done;  ///< stored or duplicate: leave the outbox
   std::vector<std::pair<std::string, std::string>> refused;  ///< id, reason: leave it too, logged
-  std::vector<std::string> unanswered;  ///< sent but not in the answer: try again
+  std::vector<std::string> unanswered;                       ///< sent but not in the answer: try again
 };
 /// Reads a 200 answer of POST /api/v1/readings. Ids not in `sent` are
 /// ignored; nothing the center says makes a reading leave twice. Never throws
@@ -131,7 +131,7 @@ class center_client {
                                   const json::value& terminals, const std::string& idempotency_key);
 
   struct added {
-    std::string error;  ///< why (some of) the terminals could not be sent, or ""
+    std::string error;                     ///< why (some of) the terminals could not be sent, or ""
     std::vector<terminal_result> results;  ///< one per terminal the center answered
   };
   /// POST /api/v1/sites/self/terminals, split under the center's limits.
@@ -181,8 +181,7 @@ class center_client {
 
  private:
   // One POST of readings; fills `out`, returns false when delivery must stop.
-  bool send_batch(outbox& box, const std::string& credential, const std::vector<outbox_entry>& batch,
-                  delivery& out);
+  bool send_batch(outbox& box, const std::string& credential, const std::vector<outbox_entry>& batch, delivery& out);
   added add_chunked(const std::string& credential, const json::value& terminals);
 
   center_limits limits_;

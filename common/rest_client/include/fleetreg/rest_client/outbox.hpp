@@ -29,7 +29,7 @@ struct outbox_entry {
 /// Methods throw std::system_error (sqlite_category) on database errors.
 /// How much an outbox keeps when the center cannot take its readings.
 struct outbox_caps {
-  std::int64_t max_readings = 200000;  ///< beyond: the oldest are dropped
+  std::int64_t max_readings = 200000;                         ///< beyond: the oldest are dropped
   std::chrono::seconds max_age{std::chrono::hours(24 * 90)};  ///< older: dropped
 };
 

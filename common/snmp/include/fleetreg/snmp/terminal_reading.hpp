@@ -21,7 +21,7 @@ namespace fleetreg::snmp {
 struct terminal_reading {
   identity id;  ///< fitted to the center's limits (fit_to_limits)
   counter_set counters;
-  std::vector<supply> supplies;  ///< only those that validate
+  std::vector<supply> supplies;                          ///< only those that validate
   reading_source source = reading_source::fleetreg_mib;  ///< fleetreg_mib or printer_mib
   /// frtRegState is registered: the terminal registered itself with a center
   /// (terminal mode).

@@ -15,12 +15,12 @@ namespace fleetreg::plugins {
 
 struct result {
   plugins::state state = state::unknown;
-  std::string output;  ///< the first line, newline-terminated
+  std::string output;                ///< the first line, newline-terminated
   std::vector<std::string> details;  ///< more lines for -v
 };
 
 struct terminal_options {
-  snmp::session_options snmp;  ///< peer, version, credentials, timeout
+  snmp::session_options snmp;              ///< peer, version, credentials, timeout
   std::optional<range> warning, critical;  ///< on the lowest supply level, percent
 };
 /// SNMP to one terminal: identity, every counter as a `c` perfdata item,
@@ -29,9 +29,9 @@ struct terminal_options {
 result check_terminal(const terminal_options& o);
 
 struct center_options {
-  std::string url;         ///< https://host:port
+  std::string url;  ///< https://host:port
   std::string ca_file;
-  std::string token;       ///< monitoring token
+  std::string token;  ///< monitoring token
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   std::optional<range> warning, critical;  ///< on the number of stale terminals
   std::optional<range> unanswered_warning, unanswered_critical;
