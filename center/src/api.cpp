@@ -30,6 +30,39 @@ json::value request_json(const status_request& r) {
 }
 
 // Keys of identities; the reason when one cannot be registered.
+// registering_side {kind, name} of a registration; else false and why.
+bool registering_side_of(const json::value& body, std::string& kind, std::string& name, std::string& why) {
+  const auto side = body.find("registering_side");
+  if (side == body.end() || !side->is_object() || !json::optional_string(*side, "kind", kind, why, 16) ||
+      !json::optional_string(*side, "name", name, why, 255)) {
+    if (why.empty()) why = "registering_side must be an object with kind and name";
+    return false;
+  }
+  if (kind != "collector" && kind != "terminal") {
+    why = "registering_side.kind must be collector or terminal";
+    return false;
+  }
+  return true;
+}
+
+// One answer per reading of the batch, in its order: those refused before
+// storage (`early`) and the storage's answers for the rest; counts the
+// early refusals into `refused`.
+json::value answers_in_order(const std::vector<std::optional<reading_answer>>& early, const readings_result& result,
+                             std::int64_t& refused) {
+  json::value answers = json::value::array();
+  std::size_t next = 0;
+  for (const auto& e : early) {
+    const auto& a = e ? *e : result.answers.at(next++);
+    if (e) ++refused;
+    json::value v = {{"id", a.id}, {"status", a.status}};
+    if (!a.reason.empty()) v["reason"] = a.reason;
+    if (a.late) v["late"] = true;
+    answers.push_back(std::move(v));
+  }
+  return answers;
+}
+
 bool keyed(const json::value& list, std::size_t max, std::vector<std::pair<std::string, identity>>& out,
            std::string& why) {
   if (!list.is_array() || list.empty()) {
@@ -123,7 +156,7 @@ http::result api::handle(const http::request& req) {
 
 http::result api::dispatch(const http::request& req) {
   if (static_cast<std::int64_t>(req.body.size()) > svc_.settings().max_body_bytes)
-    return refuse(req, 413, "body_too_large",
+    return refuse(req, refusal_kind::too_large, "body_too_large",
                   "the request body is larger than " + std::to_string(svc_.settings().max_body_bytes) + " bytes");
   bool path_known = false;
   for (const auto& r : routes()) {
@@ -140,11 +173,12 @@ http::result api::dispatch(const http::request& req) {
     if (req.path == "/api/v1/billing") return billing(req);
   }
   if (path_known) {
-    return refuse(req, 405, "method_not_allowed", "method " + req.method + " is not allowed on " + req.path);
+    return refuse(req, refusal_kind::wrong_method, "method_not_allowed",
+                  "method " + req.method + " is not allowed on " + req.path);
   }
   if (fallback_)
     if (auto r = fallback_(req)) return *r;
-  return refuse(req, 404, "not_found", "no such endpoint: " + req.path);
+  return refuse(req, refusal_kind::not_found, "not_found", "no such endpoint: " + req.path);
 }
 
 std::optional<std::vector<std::pair<std::string, identity>>> api::terminals_of(const http::request& req,
@@ -156,18 +190,19 @@ std::optional<std::vector<std::pair<std::string, identity>>> api::terminals_of(c
   if (list != body.end() &&
       keyed(*list, static_cast<std::size_t>(svc_.settings().max_terminals_per_registration), terminals, why))
     return terminals;
-  refusal = refuse(req, 422, "invalid_terminals", why.empty() ? "terminals is missing" : why, std::nullopt,
-                   limits_json(svc_.settings()));
+  refusal = refuse(req, refusal_kind::unprocessable, "invalid_terminals", why.empty() ? "terminals is missing" : why,
+                   std::nullopt, limits_json(svc_.settings()));
   return std::nullopt;
 }
 
-http::response api::refuse(const http::request& req, int status, const std::string& code, const std::string& message,
-                           std::optional<failure_kind> failure, const json::value& extra) {
+http::response api::refuse(const http::request& req, refusal_kind kind, const std::string& code,
+                           const std::string& message, std::optional<failure_kind> failure, const json::value& extra) {
   {
     std::lock_guard lock(metrics_mutex_);
     ++refusals_[code];
   }
   if (failure) limiter_.record_failure(peer::limit_key(req.peer), *failure, svc_.now_source().now());
+  const int status = http_status(kind);
   log::info("refused method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
             " peer=" + log::quote(req.peer) + " status=" + std::to_string(status) + " reason=" + code);
   return error_response(status, code, message, extra);
@@ -175,8 +210,8 @@ http::response api::refuse(const http::request& req, int status, const std::stri
 
 http::response api::refuse(const http::request& req, const refusal& why) {
   if (why.kind() == refusal_kind::not_found && !why.object().empty())
-    return refuse(req, http_status(why.kind()), "unknown_" + why.object(), "There is no such " + why.object() + ".");
-  return refuse(req, http_status(why.kind()), "refused", why.what());
+    return refuse(req, why.kind(), "unknown_" + why.object(), "There is no such " + why.object() + ".");
+  return refuse(req, why.kind(), "refused", why.what());
 }
 
 http::response api::healthz(const http::request&) { return json_response(200, {{"status", "ok"}}); }
@@ -184,7 +219,8 @@ http::response api::healthz(const http::request&) { return json_response(200, {{
 std::optional<http::response> api::rate_limited(const http::request& req, failure_kind kind) {
   const auto wait = limiter_.retry_after(peer::limit_key(req.peer), kind, svc_.now_source().now());
   if (!wait) return std::nullopt;
-  auto r = refuse(req, 429, "too_many_attempts", "too many failed attempts from this address; try again later");
+  auto r = refuse(req, refusal_kind::too_many, "too_many_attempts",
+                  "too many failed attempts from this address; try again later");
   r.headers.emplace_back("Retry-After", std::to_string(wait));
   return r;
 }
@@ -207,13 +243,13 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
     return std::nullopt;
   }
   if (token.empty() || token.size() > 128) {
-    refusal = refuse(req, 401, "credential_missing", "this endpoint needs the formal credential as a Bearer token",
-                     failure_kind::credential);
+    refusal = refuse(req, refusal_kind::unauthenticated, "credential_missing",
+                     "this endpoint needs the formal credential as a Bearer token", failure_kind::credential);
     refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
     return std::nullopt;
   }
-  refusal = refuse(req, 401, "credential_invalid", "the credential is unknown or was revoked; register again",
-                   failure_kind::credential);
+  refusal = refuse(req, refusal_kind::unauthenticated, "credential_invalid",
+                   "the credential is unknown or was revoked; register again", failure_kind::credential);
   refusal.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   return std::nullopt;
 }
@@ -225,15 +261,15 @@ bool api::monitoring_authorized(const http::request& req, http::response& refusa
     t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
   if (t && t->scope == "monitoring") return true;  // valid: never refused for its source's failures
   if (t) {
-    refusal = refuse(req, 403, "token_scope", "a " + t->scope + " token does not read " + req.path);
+    refusal = refuse(req, refusal_kind::forbidden, "token_scope", "a " + t->scope + " token does not read " + req.path);
     return false;
   }
   if (auto limited = rate_limited(req, failure_kind::token)) {
     refusal = std::move(*limited);
     return false;
   }
-  refusal = refuse(req, 401, "token_invalid", "this endpoint needs a monitoring token as a Bearer token",
-                   failure_kind::token);
+  refusal = refuse(req, refusal_kind::unauthenticated, "token_invalid",
+                   "this endpoint needs a monitoring token as a Bearer token", failure_kind::token);
   refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
   return false;
 }
@@ -249,7 +285,7 @@ std::optional<account> api::billing_reader(const http::request& req, http::respo
   if (t && t->scope == "billing" && t->dealer_id)
     if (auto dealer = svc_.store().find_account(*t->dealer_id)) return dealer;
   if (t) {
-    refusal = refuse(req, 403, "token_scope",
+    refusal = refuse(req, refusal_kind::forbidden, "token_scope",
                      "a monitoring token reads status and metrics only; billing needs a dealer's billing token "
                      "(fleetreg-centerctl token issue NAME --billing --dealer NAME)");
     return std::nullopt;
@@ -258,7 +294,8 @@ std::optional<account> api::billing_reader(const http::request& req, http::respo
     refusal = std::move(*limited);
     return std::nullopt;
   }
-  refusal = refuse(req, 401, "unauthorized", "log in or send a billing token", failure_kind::token);
+  refusal =
+      refuse(req, refusal_kind::unauthenticated, "unauthorized", "log in or send a billing token", failure_kind::token);
   refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
   return std::nullopt;
 }
@@ -270,31 +307,26 @@ http::response api::registrations(const http::request& req) {
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
+    return refuse(req, refusal_kind::invalid, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   std::string code, side_kind, side_name;
-  if (!json::optional_string(*body, "code", code, why, 64)) return refuse(req, 400, "invalid_request", why);
-  const auto side = body->find("registering_side");
-  if (side == body->end() || !side->is_object() || !json::optional_string(*side, "kind", side_kind, why, 16) ||
-      !json::optional_string(*side, "name", side_name, why, 255))
-    return refuse(req, 400, "invalid_request",
-                  why.empty() ? "registering_side must be an object with kind and name" : why);
-  if (side_kind != "collector" && side_kind != "terminal")
-    return refuse(req, 400, "invalid_request", "registering_side.kind must be collector or terminal");
+  if (!json::optional_string(*body, "code", code, why, 64) || !registering_side_of(*body, side_kind, side_name, why))
+    return refuse(req, refusal_kind::invalid, "invalid_request", why);
   const auto key = req.header("idempotency-key");
   if (key.size() > max_idempotency_key || !is_printable_utf8(key, max_idempotency_key))
-    return refuse(req, 400, "invalid_request", "Idempotency-Key is longer than 128 characters");
+    return refuse(req, refusal_kind::invalid, "invalid_request", "Idempotency-Key is longer than 128 characters");
   http::response refused_terminals;
   auto listed = terminals_of(req, *body, refused_terminals);
   if (!listed) return refused_terminals;
   auto& terminals = *listed;
   if (side_kind == "terminal" && terminals.size() != 1)
-    return refuse(req, 422, "invalid_terminals", "a terminal registers exactly itself");
+    return refuse(req, refusal_kind::unprocessable, "invalid_terminals", "a terminal registers exactly itself");
 
   std::string why_code;
   const auto rec = svc_.check_code(code, why_code, why);
   if (!rec)
-    return refuse(req, why_code == "code_expired" || why_code == "code_revoked" ? 410 : 403, why_code, why,
-                  failure_kind::code);
+    return refuse(
+        req, why_code == "code_expired" || why_code == "code_revoked" ? refusal_kind::gone : refusal_kind::forbidden,
+        why_code, why, failure_kind::code);
 
   registration_input in;
   in.code_id = rec->id;
@@ -307,7 +339,7 @@ http::response api::registrations(const http::request& req) {
   in.now = now;
   const auto result = svc_.store().register_site(in);
   if (result.outcome == registration_result::kind::code_used)
-    return refuse(req, 409, "code_used",
+    return refuse(req, refusal_kind::conflict, "code_used",
                   "this provisional code registers one site only and has registered it; ask the dealer for a new one");
   ++registrations_;
   svc_.store().audit(
@@ -332,11 +364,12 @@ http::response api::add_terminals(const http::request& req) {
   const auto s = authenticate(req, refusal);
   if (!s) return refusal;
   if (!svc_.settings().add_terminals_with_credential)
-    return refuse(req, 403, "code_required", "this center registers new terminals only with a fresh provisional code");
+    return refuse(req, refusal_kind::forbidden, "code_required",
+                  "this center registers new terminals only with a fresh provisional code");
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
+    return refuse(req, refusal_kind::invalid, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   http::response refused_terminals;
   auto listed = terminals_of(req, *body, refused_terminals);
   if (!listed) return refused_terminals;
@@ -363,8 +396,8 @@ http::result api::requests(const http::request& req) {
     const auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), wait);
     const auto max = std::chrono::duration_cast<std::chrono::seconds>(svc_.settings().max_wait).count();
     if (ec != std::errc{} || ptr != w.data() + w.size() || wait < 0 || wait > max)
-      return refuse(req, 400, "invalid_wait", "wait must be 0.." + std::to_string(max) + " seconds", std::nullopt,
-                    {{"max_wait", max}});
+      return refuse(req, refusal_kind::invalid, "invalid_wait", "wait must be 0.." + std::to_string(max) + " seconds",
+                    std::nullopt, {{"max_wait", max}});
   }
   const auto site_id = s->id;
   auto poll = [this, site_id]() -> std::optional<http::response> {
@@ -390,10 +423,11 @@ http::result api::requests(const http::request& req) {
   if (!slot) {
     // Either this site holds its share or the center holds its maximum.
     const bool site_full = long_polls_.total_in_use() < svc_.settings().max_long_polls;
-    auto r = site_full ? refuse(req, 429, "too_many_long_polls",
+    auto r = site_full ? refuse(req, refusal_kind::too_many, "too_many_long_polls",
                                 "this site already holds " + std::to_string(svc_.settings().max_long_polls_per_site) +
                                     " long-polls; wait for one to end")
-                       : refuse(req, 503, "too_many_long_polls", "the center holds too many long-polls; retry later");
+                       : refuse(req, refusal_kind::busy, "too_many_long_polls",
+                                "the center holds too many long-polls; retry later");
     r.headers.emplace_back("Retry-After", std::to_string(site_full ? wait : 5));
     return r;
   }
@@ -407,12 +441,12 @@ http::response api::readings(const http::request& req) {
   std::string why;
   const auto body = json::parse(req.body, why);
   if (!body || !body->is_object())
-    return refuse(req, 400, "invalid_json", why.empty() ? "body must be a JSON object" : why);
+    return refuse(req, refusal_kind::invalid, "invalid_json", why.empty() ? "body must be a JSON object" : why);
   const auto list = body->find("readings");
   if (list == body->end() || !list->is_array() || list->empty())
-    return refuse(req, 422, "invalid_readings", "readings must be a non-empty array");
+    return refuse(req, refusal_kind::unprocessable, "invalid_readings", "readings must be a non-empty array");
   if (static_cast<std::int64_t>(list->size()) > svc_.settings().max_readings_per_batch)
-    return refuse(req, 413, "batch_too_large",
+    return refuse(req, refusal_kind::too_large, "batch_too_large",
                   "at most " + std::to_string(svc_.settings().max_readings_per_batch) + " readings per batch",
                   std::nullopt, limits_json(svc_.settings()));
   const auto now = svc_.now_source().now();
@@ -429,7 +463,8 @@ http::response api::readings(const http::request& req) {
     if (!r) {
       const auto id = item.is_object() ? item.find("id") : item.end();
       if (!item.is_object() || id == item.end() || !id->is_string() || !is_uuid(id->get<std::string>()))
-        return refuse(req, 422, "invalid_readings", "reading " + std::to_string(i) + ": " + why);
+        return refuse(req, refusal_kind::unprocessable, "invalid_readings",
+                      "reading " + std::to_string(i) + ": " + why);
       early[i] = reading_answer{id->get<std::string>(), "refused", "invalid: " + why, false};
       continue;
     }
@@ -443,17 +478,8 @@ http::response api::readings(const http::request& req) {
   }
   readings_result result;
   if (!batch.empty()) result = svc_.store().store_readings(s->id, batch, now, now - svc_.settings().max_reading_age);
-  json::value answers = json::value::array();
   std::int64_t refused = result.refused;
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < early.size(); ++i) {
-    const auto& a = early[i] ? *early[i] : result.answers.at(next++);
-    if (early[i]) ++refused;
-    json::value v = {{"id", a.id}, {"status", a.status}};
-    if (!a.reason.empty()) v["reason"] = a.reason;
-    if (a.late) v["late"] = true;
-    answers.push_back(std::move(v));
-  }
+  const auto answers = answers_in_order(early, result, refused);
   if (refused > 0)
     log::info("readings site=" + s->id + ": " + std::to_string(refused) + " of " + std::to_string(list->size()) +
               " refused");
@@ -534,7 +560,7 @@ http::response api::billing(const http::request& req) {
   const auto from = parse_billing_day(param("from"));
   const auto to = parse_billing_day(param("to"));
   if (site_id.empty() || !from || !to || *to <= *from)
-    return refuse(req, 400, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
+    return refuse(req, refusal_kind::invalid, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
   try {
     return json_response(200, billing_json(svc_.billing(*reader, site_id, *from, *to)));
   } catch (const center::refusal& why) {

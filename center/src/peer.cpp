@@ -70,7 +70,7 @@ std::string to_string(const address& a) {
 bool network::contains(const address& a) const {
   int left = bits;
   for (std::size_t i = 0; i < 16 && left > 0; ++i, left -= 8) {
-    const std::uint8_t mask = left >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - left));
+    const auto mask = static_cast<std::uint8_t>(left >= 8 ? 0xff : 0xff << (8 - left));
     if ((a[i] & mask) != (base[i] & mask)) return false;
   }
   return true;

@@ -7,6 +7,12 @@ int http_status(refusal_kind kind) noexcept {
   switch (kind) {
     case refusal_kind::invalid:
       return 400;
+    case refusal_kind::unprocessable:
+      return 422;
+    case refusal_kind::too_large:
+      return 413;
+    case refusal_kind::wrong_method:
+      return 405;
     case refusal_kind::unauthenticated:
       return 401;
     case refusal_kind::forbidden:
@@ -26,7 +32,11 @@ int http_status(refusal_kind kind) noexcept {
 }
 
 refusal::refusal(refusal_kind kind, const std::string& what)
-    : error(kind == refusal_kind::invalid ? exit_code::data : exit_code::failure, what), kind_(kind) {}
+    : error(kind == refusal_kind::invalid || kind == refusal_kind::unprocessable || kind == refusal_kind::too_large
+                ? exit_code::data
+                : exit_code::failure,
+            what),
+      kind_(kind) {}
 
 refusal refusal::no_such(const std::string& object, const std::string& name) {
   refusal r(refusal_kind::not_found, "no " + object + " " + name);

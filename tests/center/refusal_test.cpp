@@ -12,10 +12,12 @@ namespace {
 
 TEST(Refusal, EachKindHasOneStatusAndOneExitCode) {
   const std::pair<refusal_kind, int> statuses[] = {
-      {refusal_kind::invalid, 400},   {refusal_kind::unauthenticated, 401},
-      {refusal_kind::forbidden, 403}, {refusal_kind::not_found, 404},
-      {refusal_kind::conflict, 409},  {refusal_kind::gone, 410},
-      {refusal_kind::too_many, 429},  {refusal_kind::busy, 503},
+      {refusal_kind::invalid, 400},       {refusal_kind::unauthenticated, 401},
+      {refusal_kind::forbidden, 403},     {refusal_kind::not_found, 404},
+      {refusal_kind::conflict, 409},      {refusal_kind::gone, 410},
+      {refusal_kind::too_many, 429},      {refusal_kind::busy, 503},
+      {refusal_kind::unprocessable, 422}, {refusal_kind::too_large, 413},
+      {refusal_kind::wrong_method, 405},
   };
   for (const auto& [kind, status] : statuses) {
     EXPECT_EQ(http_status(kind), status);
@@ -23,8 +25,9 @@ TEST(Refusal, EachKindHasOneStatusAndOneExitCode) {
     EXPECT_EQ(r.kind(), kind);
     EXPECT_STREQ(r.what(), "a sentence");
     EXPECT_TRUE(r.object().empty());
-    EXPECT_EQ(r.code(), kind == refusal_kind::invalid ? exit_code::data : exit_code::failure)
-        << "fleetreg-centerctl's exit code";
+    const bool callers_input =
+        kind == refusal_kind::invalid || kind == refusal_kind::unprocessable || kind == refusal_kind::too_large;
+    EXPECT_EQ(r.code(), callers_input ? exit_code::data : exit_code::failure) << "fleetreg-centerctl's exit code";
   }
 }
 

@@ -112,7 +112,8 @@ std::optional<http::response> web_site::handle(const http::request& req) {
 http::response web_site::dispatch(const http::request& req) {
   const bool post = req.method == "POST";
   if (req.method != "GET" && !post) {
-    http::response r = http::error_response(405, "method_not_allowed", "use GET or POST");
+    http::response r =
+        http::error_response(http_status(refusal_kind::wrong_method), "method_not_allowed", "use GET or POST");
     r.headers.emplace_back("Allow", "GET, POST");
     return r;
   }

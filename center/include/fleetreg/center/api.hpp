@@ -71,8 +71,8 @@ class api {
                                                                             http::response& refusal);
   /// A refusal, counted in the metrics and logged; `failure` counts against
   /// the request's source in the limiter.
-  http::response refuse(const http::request& req, int status, const std::string& code, const std::string& message,
-                        std::optional<failure_kind> failure = std::nullopt,
+  http::response refuse(const http::request& req, refusal_kind kind, const std::string& code,
+                        const std::string& message, std::optional<failure_kind> failure = std::nullopt,
                         const json::value& extra = json::value::object());
   /// The answer to a refusal of the operations layer: the status of its kind;
   /// not_found as unknown_<object> without echoing what was asked.

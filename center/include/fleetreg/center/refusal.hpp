@@ -8,9 +8,13 @@
 namespace fleetreg::center {
 
 /// Why the center refuses a request or an action. Each kind has one HTTP
-/// status (http_status) and one exit code (data for invalid, failure else).
+/// status (http_status) and one exit code (data for input the caller can fix:
+/// invalid, unprocessable, too_large; failure else).
 enum class refusal_kind {
   invalid,          ///< 400: the input is malformed or out of range
+  unprocessable,    ///< 422: well-formed, but its content cannot be taken (a list's entries)
+  too_large,        ///< 413: the body or the batch is over the center's limit
+  wrong_method,     ///< 405: the path exists, not with this method
   unauthenticated,  ///< 401: no or no valid login, session or token
   forbidden,        ///< 403: known, but not this account's or this token's to do
   not_found,        ///< 404: no such object, or another dealer's (never told apart)
