@@ -15,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "fleetreg/collector/ipp_reader.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
@@ -233,14 +234,25 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     auto& v = via[peer];
     if (std::find(v.begin(), v.end(), how) == v.end()) v.push_back(how);
   };
-  std::map<std::string, std::string> ipp_uris;  // snmp peer of the address → IPP URI (ipp preferred over ipps)
+  // A printer announced over IPv4 and IPv6 (or as _ipp and _ipps) resolves
+  // once per address: one IPP read per printer instance, at its preferred
+  // address (IPv4 before IPv6, ipp before ipps), the others kept as fallbacks.
+  struct ipp_choice {
+    std::string peer, uri;
+    bool ipv6 = false, secure = false;
+  };
+  std::map<std::string, std::vector<ipp_choice>> ipp_instances;  // "name.domain" → addresses
   for (const auto& s : found) {
     const auto t = target_of(s, cfg.snmp_port);
     const auto how = "mdns " + s.type + " '" + s.name + "'";
     add_peer(t.snmp_peer, how);
-    if (!t.ipp_uri.empty() && (!ipp_uris.count(t.snmp_peer) || t.ipp_uri.starts_with("ipp:")))
-      ipp_uris[t.snmp_peer] = t.ipp_uri;
+    if (!t.ipp_uri.empty())
+      ipp_instances[s.name + "." + s.domain].push_back({t.snmp_peer, t.ipp_uri, s.ipv6, s.type == "_ipps._tcp"});
   }
+  for (auto& [instance, choices] : ipp_instances)
+    std::sort(choices.begin(), choices.end(), [](const ipp_choice& a, const ipp_choice& b) {
+      return std::tie(a.ipv6, a.secure, a.uri) < std::tie(b.ipv6, b.secure, b.uri);
+    });
   for (const auto& t : cfg.targets) add_peer(t, "configured target");
   for (const auto& range : cfg.ranges) {
     const auto addresses = expand_cidr(range, static_cast<int>(cfg.snmp_port));  // checked by load_config
@@ -257,11 +269,18 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
                               " addresses answered");
 
-  // 3. Read those that answered; IPP for printers that did not.
-  std::vector<std::string> ipp_todo;
-  for (const auto& [peer, uri] : ipp_uris)
-    if (std::find(answering.begin(), answering.end(), peer) == answering.end()) ipp_todo.push_back(peer);
-  const auto total = answering.size() + ipp_todo.size();
+  // 3. Read those that answered (IPv4 first, so that a device reached both
+  // ways keeps its IPv4 address); IPP for printers none of whose addresses did.
+  auto answers = [&](const std::string& peer) {
+    return std::find(answering.begin(), answering.end(), peer) != answering.end();
+  };
+  std::vector<const std::vector<ipp_choice>*> ipp_todo;
+  for (const auto& [instance, choices] : ipp_instances)
+    if (std::none_of(choices.begin(), choices.end(), [&](const ipp_choice& c) { return answers(c.peer); }))
+      ipp_todo.push_back(&choices);
+  std::vector<std::string> readable = answering;
+  std::stable_partition(readable.begin(), readable.end(), [](const std::string& p) { return !p.starts_with("udp6:"); });
+  const auto total = readable.size() + ipp_todo.size();
   std::size_t done = 0;
   std::map<std::string, device_info> by_key;
   std::vector<device_info> unkeyed;
@@ -274,7 +293,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
       unkeyed.push_back(std::move(d));
     }
   };
-  for (const auto& peer : answering) {
+  for (const auto& peer : readable) {
     snmp::session_options o = base;
     o.peer = peer;
     std::error_code ec;
@@ -288,13 +307,16 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     }
     if (progress) progress("read", ++done, total);
   }
-  for (const auto& peer : ipp_todo) {
-    std::error_code ec;
-    std::string why;
-    if (auto d = read_ipp(ipp_uris[peer], cfg.ipp_timeout, ec, &why))
-      keep(std::move(*d), peer);
-    else
-      log::info("cannot read " + ipp_uris[peer] + ": " + why);
+  for (const auto* choices : ipp_todo) {
+    for (const auto& c : *choices) {
+      std::error_code ec;
+      std::string why;
+      if (auto d = read_ipp(c.uri, cfg.ipp_timeout, ec, &why)) {
+        keep(std::move(*d), c.peer);
+        break;
+      }
+      log::info("cannot read " + c.uri + ": " + why);
+    }
     if (progress) progress("read", ++done, total);
   }
   std::vector<device_info> out;
