@@ -409,6 +409,10 @@ std::size_t take_readings(const config& cfg, store& st, rest_client::center_clie
     auto r = make_reading(*key, std::chrono::system_clock::now(), d.source);
     r.counters = d.counters;
     r.supplies = d.supplies;
+    r.extras = d.extras;
+    r.provenance = d.provenance;
+    r.device_status = d.device_status;
+    r.alerts = d.alerts;
     r.request_id = request_id;
     st.outbox().add(r);  // on disk before anything is sent
     ++n;

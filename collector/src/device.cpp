@@ -61,6 +61,10 @@ void merge(device_info& into, device_info&& other) {
     into.supplies = std::move(other.supplies);
     into.field_sources["supplies"] = other.field_sources["supplies"];
   }
+  for (auto& [k, v] : other.extras) into.extras.try_emplace(k, v);
+  for (auto& [k, v] : other.provenance) into.provenance.try_emplace(k, std::move(v));
+  if (into.device_status.empty()) into.device_status = std::move(other.device_status);
+  if (into.alerts.empty()) into.alerts = std::move(other.alerts);
   into.registered_in_terminal_mode = into.registered_in_terminal_mode || other.registered_in_terminal_mode;
   for (auto& v : other.seen_via)
     if (std::find(into.seen_via.begin(), into.seen_via.end(), v) == into.seen_via.end())

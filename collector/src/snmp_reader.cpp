@@ -10,6 +10,10 @@ device_info device_from(snmp::terminal_reading reading) {
   d.id = std::move(reading.id);
   d.counters = std::move(reading.counters);
   d.supplies = std::move(reading.supplies);
+  d.extras = std::move(reading.extras);
+  d.provenance = std::move(reading.provenance);
+  d.device_status = std::move(reading.device_status);
+  d.alerts = std::move(reading.alerts);
   d.source = reading.source;
   d.registered_in_terminal_mode = reading.registered_in_terminal_mode;
   d.note_sources(d.source);

@@ -152,7 +152,69 @@ value to_json(const reading& r) {
              {"counters", to_json(r.counters)},
              {"supplies", sup}};
   if (!r.request_id.empty()) v["request_id"] = r.request_id;
+  if (!r.extras.empty()) v["extras"] = r.extras;
+  if (!r.provenance.empty()) v["provenance"] = r.provenance;
+  if (!r.device_status.empty()) v["device_status"] = r.device_status;
+  if (!r.alerts.empty()) {
+    value alerts = value::array();
+    for (const auto& a : r.alerts) alerts.push_back(to_json(a));
+    v["alerts"] = alerts;
+  }
   return v;
+}
+
+value to_json(const device_alert& a) {
+  value v = {{"severity", a.severity}, {"group", a.group}, {"code", a.code}, {"source", a.source}};
+  if (!a.description.empty()) v["description"] = a.description;
+  return v;
+}
+
+std::optional<device_alert> alert_from(const value& v, std::string& why) {
+  if (!v.is_object()) return refuse(why, "an alert must be an object");
+  device_alert a;
+  if (!optional_string(v, "severity", a.severity, why, 16) ||
+      !optional_string(v, "group", a.group, why, max_alert_name_length) ||
+      !optional_string(v, "code", a.code, why, max_alert_name_length) ||
+      !optional_string(v, "source", a.source, why, max_alert_name_length) ||
+      !optional_string(v, "description", a.description, why, max_alert_description_length))
+    return std::nullopt;
+  if (auto problem = validate(a)) return refuse(why, *problem);
+  return a;
+}
+
+bool reading_details_from(const value& v, reading& r, std::string& why) {
+  if (const auto e = v.find("extras"); e != v.end() && !e->is_null()) {
+    if (!e->is_object() || e->size() > max_extras) return fail(why, "extras must be an object of at most 64 counters");
+    for (const auto& [key, x] : e->items()) {
+      if (!is_extra_key(key))
+        return fail(why, "extras key '" + truncate_utf8(key, 32) + "' is not 1-64 of [a-z0-9._-]");
+      if (!x.is_number_unsigned()) return fail(why, "extras " + key + " must be an unsigned 64-bit integer");
+      r.extras[key] = x.get<std::uint64_t>();
+    }
+  }
+  if (const auto p = v.find("provenance"); p != v.end() && !p->is_null()) {
+    if (!p->is_object() || p->size() > max_provenance)
+      return fail(why, "provenance must be an object of at most 128 entries");
+    for (const auto& [key, x] : p->items()) {
+      if (!is_provenance_key(key))
+        return fail(why, "provenance key '" + truncate_utf8(key, 32) + "' names no counter, extra or field");
+      if (!x.is_string() || !is_printable_utf8(x.get_ref<const std::string&>(), max_provenance_length))
+        return fail(why, "provenance of " + key + " must be printable text of at most 240 bytes");
+      r.provenance[key] = x.get<std::string>();
+    }
+  }
+  if (!optional_string(v, "device_status", r.device_status, why, 16)) return false;
+  if (!r.device_status.empty() && !is_device_status(r.device_status))
+    return fail(why, "device_status must be unknown, running, warning, testing or down");
+  if (const auto a = v.find("alerts"); a != v.end() && !a->is_null()) {
+    if (!a->is_array() || a->size() > max_alerts) return fail(why, "alerts must be an array of at most 32");
+    for (const auto& x : *a) {
+      auto one = alert_from(x, why);
+      if (!one) return false;
+      r.alerts.push_back(std::move(*one));
+    }
+  }
+  return true;
 }
 
 std::optional<reading> reading_from(const value& v, std::string& why) {
@@ -186,6 +248,7 @@ std::optional<reading> reading_from(const value& v, std::string& why) {
       r.supplies.push_back(std::move(*one));
     }
   }
+  if (!reading_details_from(v, r, why)) return std::nullopt;
   return r;
 }
 

@@ -5,6 +5,9 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/snmpusm.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "fleetreg/snmp/codec.hpp"
 #include "fleetreg/snmp/handles.hpp"
 #include "fleetreg/snmp/library.hpp"
@@ -198,6 +201,71 @@ std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, s
       if (out.size() >= max) break;
     }
     if (!progressed) return out;
+  }
+  return out;
+}
+
+std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots, std::error_code& ec, std::size_t max,
+                                       int repetitions, std::size_t* round_trips) {
+  ec.clear();
+  std::vector<varbind> out;
+  if (impl_->version == snmp_version::v1) {
+    for (const auto& root : roots) {
+      auto part = walk(root, ec, max - out.size());
+      if (round_trips) *round_trips += part.size() + 1;
+      std::move(part.begin(), part.end(), std::back_inserter(out));
+      if (ec || out.size() >= max) break;
+    }
+    return out;
+  }
+  struct cursor_of {
+    oid_vector root, at;
+  };
+  std::vector<cursor_of> open;
+  for (const auto& r : roots) open.push_back({r, r});
+  int reps = std::max(1, repetitions);
+  while (!open.empty() && out.size() < max) {
+    pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GETBULK));
+    pdu->non_repeaters = 0;
+    pdu->max_repetitions = reps;
+    for (const auto& c : open) snmp_add_null_var(pdu.get(), c.at.data(), c.at.size());
+    if (round_trips) ++*round_trips;
+    auto resp = impl_->exchange(std::move(pdu), ec);
+    if (!resp) {
+      if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && reps > 1) {
+        reps /= 2;
+        continue;
+      }
+      return out;
+    }
+    // The response holds rows of `open.size()` varbinds, one per cursor.
+    std::vector<bool> done(open.size(), false);
+    std::size_t column = 0;
+    bool progressed = false;
+    for (auto* v = resp->variables; v; v = v->next_variable, column = (column + 1) % open.size()) {
+      if (done[column]) continue;
+      auto& c = open[column];
+      oid_vector name(v->name, v->name + v->name_length);
+      if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, c.root)) {
+        done[column] = true;
+        continue;
+      }
+      if (snmp_oid_compare(name.data(), name.size(), c.at.data(), c.at.size()) <= 0) {
+        ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
+        return out;
+      }
+      c.at = name;
+      out.push_back({std::move(name), decode(*v)});
+      progressed = true;
+      if (out.size() >= max) return out;
+    }
+    // A cursor whose column the agent cut short (fewer rows than asked) may
+    // still have more: it stays open unless its subtree ended.
+    std::vector<cursor_of> still;
+    for (std::size_t i = 0; i < open.size(); ++i)
+      if (!done[i]) still.push_back(std::move(open[i]));
+    open = std::move(still);
+    if (!progressed) break;
   }
   return out;
 }

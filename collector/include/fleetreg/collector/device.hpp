@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,10 @@ struct device_info {
   identity id;
   counter_set counters;
   std::vector<supply> supplies;
+  std::map<std::string, std::uint64_t> extras;           ///< as reading::extras
+  std::map<std::string, std::string> provenance;         ///< as reading::provenance
+  std::string device_status;                             ///< as reading::device_status
+  std::vector<device_alert> alerts;                      ///< as reading::alerts
   reading_source source = reading_source::fleetreg_mib;  ///< where identity and counters came from
   /// Which source gave each field ("manufacturer", "model", "serial", "uuid",
   /// "counters", "supplies" → "fleetreg-mib", "printer-mib", "ipp").

@@ -29,6 +29,14 @@ value to_json(const supply& s);
 std::optional<supply> supply_from(const value& v, std::string& why);
 
 /// {"id","terminal","taken_at","source","request_id"?,"counters","supplies"}
+/// {"severity","group","code","source","description"?}
+value to_json(const device_alert& a);
+std::optional<device_alert> alert_from(const value& v, std::string& why);
+/// The members of a reading beside its counters and supplies ("extras",
+/// "provenance", "device_status", "alerts"; each optional) into `r`,
+/// validated against the limits in reading.hpp; false with `why` otherwise.
+bool reading_details_from(const value& v, reading& r, std::string& why);
+
 value to_json(const reading& r);
 std::optional<reading> reading_from(const value& v, std::string& why);
 

@@ -51,6 +51,15 @@ class client {
   std::vector<varbind> get_next(const std::vector<oid_vector>& oids, std::error_code& ec);
   /// Every object under `root` (GETBULK for v2c/v3, GETNEXT for v1), at most `max` rows.
   std::vector<varbind> walk(const oid_vector& root, std::error_code& ec, std::size_t max = 100000);
+  /// Every object under each of `roots`, walked side by side: one GETBULK
+  /// carries a cursor per unfinished subtree, so a device's tables cost the
+  /// round trips of the longest one rather than their sum (GETNEXT in turn
+  /// for v1). The repetitions per request start at `repetitions` and halve
+  /// on tooBig. At most `max` varbinds in all; an error ends the walk with
+  /// what was read so far and `ec` set. `round_trips`, when given, is
+  /// incremented per request.
+  std::vector<varbind> walk_many(const std::vector<oid_vector>& roots, std::error_code& ec, std::size_t max = 100000,
+                                 int repetitions = 32, std::size_t* round_trips = nullptr);
   /// SET of several objects in one PDU; on an error-status, `error_index` is the
   /// 1-based varbind it names.
   void set(const std::vector<varbind>& vbs, std::error_code& ec, long* error_index = nullptr);

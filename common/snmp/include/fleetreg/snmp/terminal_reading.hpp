@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -23,6 +26,12 @@ struct terminal_reading {
   counter_set counters;
   std::vector<supply> supplies;                          ///< only those that validate
   reading_source source = reading_source::fleetreg_mib;  ///< fleetreg_mib or printer_mib
+  std::map<std::string, std::uint64_t> extras;           ///< as reading::extras
+  std::map<std::string, std::string> provenance;         ///< as reading::provenance
+  std::string device_status;                             ///< as reading::device_status
+  std::vector<device_alert> alerts;                      ///< as reading::alerts
+  oid_vector sys_object_id;                              ///< sysObjectID.0, empty when not answered
+  std::string sys_descr;                                 ///< sysDescr.0, empty when not answered
   /// frtRegState is registered: the terminal registered itself with a center
   /// (terminal mode).
   bool registered_in_terminal_mode = false;
