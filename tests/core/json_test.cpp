@@ -35,7 +35,7 @@ value base_reading() {
   return {{"id", "0b0e8a52-4c1f-4a55-9d57-3d2f9f6a1c01"},
           {"terminal", "acme:1"},
           {"taken_at", "2026-11-25T16:08:05Z"},
-          {"counters", {{"copy", {{"impressions-mono", 5}}}}}};
+          {"counters", {{"copy", {{"impressions-mono", 5u}}}}}};
 }
 
 TEST(Json, ExtrasProvenanceStatusAndAlertsRoundTrip) {
@@ -68,12 +68,12 @@ TEST(Json, HostileExtrasAndAlertsAreRefusedWithTheReason) {
     r[key] = std::move(v);
     return r;
   };
-  EXPECT_FALSE(reading_from(with("extras", {{"Copy.A3", 1}}), why));
+  EXPECT_FALSE(reading_from(with("extras", {{"Copy.A3", 1u}}), why));
   EXPECT_EQ(why, "extras key 'Copy.A3' is not 1-64 of [a-z0-9._-]");
   EXPECT_FALSE(reading_from(with("extras", {{"copy.a3", -1}}), why));
   EXPECT_EQ(why, "extras copy.a3 must be an unsigned 64-bit integer");
   value many = value::object();
-  for (int i = 0; i < 65; ++i) many["k" + std::to_string(i)] = i;
+  for (int i = 0; i < 65; ++i) many["k" + std::to_string(i)] = static_cast<unsigned>(i);
   EXPECT_FALSE(reading_from(with("extras", many), why));
   EXPECT_FALSE(reading_from(with("provenance", {{"copy.nonsense", "x"}}), why));
   EXPECT_EQ(why, "provenance key 'copy.nonsense' names no counter, extra or field");
