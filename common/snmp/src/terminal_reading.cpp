@@ -31,6 +31,12 @@ std::int32_t int_of(const value& v) {
   return static_cast<std::int32_t>(v.integer);
 }
 
+// sysObjectID.0 and sysDescr.0 from the first GET.
+void note_system(terminal_reading& d, const std::vector<varbind>& first) {
+  if (const auto* v = find(first, pm::sys_object_id); v && v->type == value_type::object_id) d.sys_object_id = v->oid;
+  if (const auto* v = find(first, pm::sys_descr)) d.sys_descr = text_of(*v);
+}
+
 }  // namespace
 
 std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& identity,
@@ -173,30 +179,64 @@ std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& g
   return d;
 }
 
-std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec) {
+std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec,
+                                              reading_extension* extension, std::size_t* round_trips) {
   client c(opts);
-  const auto identity = c.get({append(tm::manufacturer, {0}), append(tm::model, {0}), append(tm::serial_number, {0}),
-                               append(tm::firmware, {0}), append(tm::uuid, {0}), append(tm::reg_state, {0})},
-                              ec);
-  if (ec) return std::nullopt;
-  if (find(identity, append(tm::serial_number, {0}))) {
-    const auto counters = c.walk(tm::counter_entry, ec);
-    if (ec) return std::nullopt;
-    const auto supplies = c.walk(tm::supply_entry, ec);
-    if (ec) return std::nullopt;
-    return decode_fleetreg(identity, counters, supplies);
-  }
-  // No fleetreg MIB: the Printer-MIB, with ENTITY-MIB for what it lacks.
+  std::size_t trips = 0;
+  struct count_trips {
+    std::size_t& trips;
+    std::size_t* out;
+    ~count_trips() {
+      if (out) *out += trips;
+    }
+  } counted{trips, round_trips};
   const auto d1 = pm::printer_device_index;
   const auto e1 = pm::entity_index;
-  const auto general = c.get({append(pm::prt_general_entry, {17, d1}), append(pm::hr_device_entry, {3, d1}),
-                              append(pm::prt_marker_entry, {4, d1, 1}), append(pm::ent_physical_entry, {11, e1}),
-                              append(pm::ent_physical_entry, {12, e1}), append(pm::ent_physical_entry, {13, e1})},
-                             ec);
+  std::vector<oid_vector> first_oids = {append(tm::manufacturer, {0}),
+                                        append(tm::model, {0}),
+                                        append(tm::serial_number, {0}),
+                                        append(tm::firmware, {0}),
+                                        append(tm::uuid, {0}),
+                                        append(tm::reg_state, {0}),
+                                        append(pm::prt_general_entry, {17, d1}),
+                                        append(pm::hr_device_entry, {3, d1}),
+                                        append(pm::prt_marker_entry, {4, d1, 1}),
+                                        append(pm::ent_physical_entry, {11, e1}),
+                                        append(pm::ent_physical_entry, {12, e1}),
+                                        append(pm::ent_physical_entry, {13, e1}),
+                                        pm::sys_object_id,
+                                        pm::sys_descr};
+  if (extension)
+    for (auto& o : extension->probe()) first_oids.push_back(std::move(o));
+  ++trips;
+  const auto first = c.get(first_oids, ec);
   if (ec) return std::nullopt;
-  const auto supplies = c.walk(pm::prt_marker_supplies_entry, ec);
+  if (find(first, append(tm::serial_number, {0}))) {
+    const auto tables = c.walk_many({tm::counter_entry, tm::supply_entry}, ec, 100000, 32, &trips);
+    if (ec) return std::nullopt;
+    auto d = decode_fleetreg(first, tables, tables);
+    if (d) note_system(*d, first);
+    return d;
+  }
+  // No fleetreg MIB: the Printer-MIB, with ENTITY-MIB for what it lacks, and
+  // whatever the extension asks for, read side by side.
+  std::vector<oid_vector> scalars, subtrees = {pm::prt_marker_supplies_entry};
+  const std::size_t standard_subtrees = subtrees.size();
+  if (extension) extension->plan(first, scalars, subtrees);
+  std::vector<varbind> scalar_answers;
+  if (!scalars.empty()) {
+    ++trips;
+    scalar_answers = c.get(scalars, ec);
+    if (ec) return std::nullopt;
+  }
+  const auto walked = c.walk_many(subtrees, ec, 100000, 32, &trips);
   if (ec) return std::nullopt;
-  return decode_printer_mib(general, supplies);
+  (void)standard_subtrees;
+  auto d = decode_printer_mib(first, walked);
+  if (!d) return d;
+  note_system(*d, first);
+  if (extension) extension->apply(first, scalar_answers, walked, *d);
+  return d;
 }
 
 }  // namespace fleetreg::snmp

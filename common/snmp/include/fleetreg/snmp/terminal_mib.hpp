@@ -75,6 +75,9 @@ enum class reg_action_value : int { none = 1, unregister = 2 };
 namespace fleetreg::snmp::printer_mib {
 
 inline const oid_vector sys_uptime_instance = {1, 3, 6, 1, 2, 1, 1, 3, 0};
+inline const oid_vector sys_descr = {1, 3, 6, 1, 2, 1, 1, 1, 0};
+inline const oid_vector sys_object_id = {1, 3, 6, 1, 2, 1, 1, 2, 0};
+inline const oid_vector sys_name = {1, 3, 6, 1, 2, 1, 1, 5, 0};
 inline const oid_vector hr_device_table = {1, 3, 6, 1, 2, 1, 25, 3, 2};
 inline const oid_vector hr_device_entry = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1};
 inline const oid_vector hr_device_printer_type = {1, 3, 6, 1, 2, 1, 25, 3, 1, 5};

@@ -53,10 +53,30 @@ std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& iden
 std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& general,
                                                    const std::vector<varbind>& supplies);
 
+/// What a caller adds to the reading of a device that does not serve the
+/// fleetreg MIB (the collector's counter profiles): OIDs for the first GET,
+/// then, knowing its answers, scalars to GET and subtrees to walk alongside
+/// the Printer-MIB tables, and finally the answers to fold into the reading.
+class reading_extension {
+ public:
+  virtual ~reading_extension() = default;
+  /// Instance OIDs added to the device's first GET (e.g. profiles' `exists`).
+  virtual std::vector<oid_vector> probe() const = 0;
+  /// From the first GET's answers (sysObjectID.0 among them): what else to read.
+  virtual void plan(const std::vector<varbind>& first, std::vector<oid_vector>& scalars,
+                    std::vector<oid_vector>& subtrees) = 0;
+  /// Folds the answers into `reading` (already decoded from the standard MIBs).
+  virtual void apply(const std::vector<varbind>& first, const std::vector<varbind>& scalars,
+                     const std::vector<varbind>& walked, terminal_reading& reading) = 0;
+};
+
 /// Reads one device at `opts.peer` (blocking): the fleetreg MIB when it
-/// serves one, else the Printer-MIB. Returns nullopt and sets `ec` when it
-/// does not answer; nullopt with `ec` clear when it serves neither. Throws
-/// std::system_error when the session cannot open (see client).
-std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec);
+/// serves one, else the Printer-MIB (with `extension`, when given). Returns
+/// nullopt and sets `ec` when it does not answer; nullopt with `ec` clear
+/// when it serves neither. `round_trips`, when given, counts the requests.
+/// Throws std::system_error when the session cannot open (see client).
+std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec,
+                                              reading_extension* extension = nullptr,
+                                              std::size_t* round_trips = nullptr);
 
 }  // namespace fleetreg::snmp
