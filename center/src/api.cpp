@@ -562,7 +562,8 @@ http::response api::billing(const http::request& req) {
   if (site_id.empty() || !from || !to || *to <= *from)
     return refuse(req, refusal_kind::invalid, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
   try {
-    return json_response(200, billing_json(svc_.billing(*reader, site_id, *from, *to)));
+    const auto lines = svc_.billing(*reader, site_id, *from, *to);
+    return json_response(200, billing_json(lines, svc_.site_billing_weights(*reader, site_id)));
   } catch (const center::refusal& why) {
     return refuse(req, why);
   }

@@ -27,6 +27,7 @@ const char* const ctl_commands_usage =
     "                                          the password is read from stdin\n"
     "  account set NAME --code-validity D      default validity of the dealer's codes\n"
     "                                          (7d, 36h, 90m; 'default': the center's)\n"
+    "  account set NAME --billing-weights W    what the dealer bills: \"cell=factor,...\" ('' = total.impressions)\n"
     "  account list                            accounts and whether they are disabled\n"
     "  account disable NAME                    no more logins; its sessions end at once\n"
     "  account enable NAME                     allow a disabled account to log in again\n"
@@ -244,18 +245,30 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                     std::fprintf(out, "code #%lld revoked\n", static_cast<long long>(id));
                                     return 0;
                                   })},
-      {"account set", with_center(false,
-                                  [&](center_access& db, const std::vector<std::string>& args) {
-                                    const auto o = parse(args, 2, {"code-validity"}, {});
-                                    if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
-                                    const auto dealer = db.svc.require_account(o.positional[0]);
-                                    const auto v = db.svc.parse_validity(o.require("code-validity"));
-                                    db.svc.set_code_validity(db.op.name, dealer, v);
-                                    std::fprintf(out, "codes of %s are valid %s by default\n", dealer.name.c_str(),
-                                                 v ? (std::to_string(v->count() / 3600) + " h").c_str()
-                                                   : "as the center's default");
-                                    return 0;
-                                  })},
+      {"account set",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"code-validity", "billing-weights"}, {});
+                     if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
+                     const auto dealer = db.svc.require_account(o.positional[0]);
+                     const auto validity = o.get("code-validity");
+                     const auto weights = o.get("billing-weights");
+                     if (!validity && !weights)
+                       throw usage_error("account set needs --code-validity or --billing-weights");
+                     if (validity) {
+                       const auto v = db.svc.parse_validity(*validity);
+                       db.svc.set_code_validity(db.op.name, dealer, v);
+                       std::fprintf(out, "codes of %s are valid %s by default\n", dealer.name.c_str(),
+                                    v ? (std::to_string(v->count() / 3600) + " h").c_str() : "as the center's default");
+                     }
+                     if (weights) {
+                       db.svc.set_billing_weights(db.op, dealer, *weights);
+                       const auto now = db.svc.billing_weights_of(*db.store.find_account(dealer.id));
+                       std::fprintf(out, "%s bills %s\n", dealer.name.c_str(),
+                                    now.milli.empty() ? "total.impressions=1 (the default)" : to_string(now).c_str());
+                     }
+                     return 0;
+                   })},
       {"claim list", with_center(false,
                                  [&](center_access& db, const std::vector<std::string>& args) {
                                    const auto o = parse(args, 2, {"dealer"}, {});

@@ -280,10 +280,36 @@ void operations::close_billing(const account& acting, const account& dealer, tim
   store_.audit(acting.name, "billing.close", dealer.name, "closed before " + format_utc(until), clock_.now());
 }
 
+void operations::set_billing_weights(const account& acting, const account& dealer, const std::string& text) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  if (dealer.role != role::dealer) throw refusal(refusal_kind::invalid, "billing weights belong to a dealer account");
+  std::string why;
+  const auto w = parse_billing_weights(text, why);
+  if (!w) throw refusal(refusal_kind::invalid, why);
+  const auto canonical = to_string(*w);
+  store_.set_billing_weights(dealer.id, canonical);
+  store_.audit(acting.name, "billing.weights", dealer.name, canonical.empty() ? "default" : canonical, clock_.now());
+}
+
+billing_weights operations::billing_weights_of(const account& dealer) const {
+  std::string why;
+  // Stored only after parsing: a text that no longer parses falls back to the default.
+  return parse_billing_weights(dealer.billing_weights, why).value_or(billing_weights{});
+}
+
+billing_weights operations::site_billing_weights(const account& acting, const std::string& site_id) {
+  const auto s = require_site(acting, site_id);
+  const auto dealer = store_.find_account(s.dealer_id);
+  return dealer ? billing_weights_of(*dealer) : billing_weights{};
+}
+
 std::vector<billing_line> operations::billing(const account& acting, const std::string& site_id, time_point from,
                                               time_point to) {
   const auto s = require_site(acting, site_id);
   if (to <= from) throw refusal(refusal_kind::invalid, "a billing period ends after it begins");
+  const auto dealer = store_.find_account(s.dealer_id);
+  const auto weights = dealer ? billing_weights_of(*dealer) : billing_weights{};
   auto terminals = store_.list_terminals(s.id);
   for (auto& t : store_.former_terminals(s.id)) terminals.push_back(std::move(t));
   std::vector<billing_line> lines;
@@ -292,7 +318,7 @@ std::vector<billing_line> operations::billing(const account& acting, const std::
     if (auto before = store_.reading_before(t.key, s.id, from)) rs.push_back(*before);
     for (auto& r : store_.terminal_readings(t.key, s.id, from, to, 100000, false, false)) rs.push_back(std::move(r));
     if (rs.empty()) continue;
-    for (auto& l : bill_terminal(rs)) {
+    for (auto& l : bill_terminal(rs, weights)) {
       l.customer = s.customer;
       l.site_id = s.id;
       l.model = t.id.manufacturer + " " + t.id.model;

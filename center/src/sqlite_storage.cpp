@@ -129,6 +129,13 @@ ALTER TABLE monitoring_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'monitoring
 ALTER TABLE monitoring_tokens ADD COLUMN dealer_id INTEGER REFERENCES accounts (id);
 ALTER TABLE monitoring_tokens ADD COLUMN last_used_at INTEGER;
 )sql",
+    // Issue 16: what a reading carries beside its counters (extras,
+    // provenance, device status and alerts) as one JSON object, '' for none;
+    // a dealer's billing weights ("key=factor,…", '' for none).
+    R"sql(
+ALTER TABLE readings ADD COLUMN details TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN billing_weights TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 std::string hex(std::span<const unsigned char> bytes) {
@@ -157,10 +164,12 @@ account read_account(const sqlite::statement& q) {
   a.password_hash = q.column_text(3);
   a.disabled = q.column_int(4) != 0;
   if (!q.column_is_null(5)) a.code_validity = std::chrono::seconds(q.column_int(5));
+  a.billing_weights = q.column_text(6);
   return a;
 }
 
-constexpr const char* account_select = "SELECT id, name, role, password_hash, disabled, code_validity FROM accounts ";
+constexpr const char* account_select =
+    "SELECT id, name, role, password_hash, disabled, code_validity, billing_weights FROM accounts ";
 
 constexpr const char* code_columns =
     "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
@@ -423,6 +432,13 @@ bool sqlite_storage::revoke_code(std::int64_t id, time_point now) {
   up.bind(1, to_unix(now)).bind(2, id);
   up.run();
   return sqlite3_changes(db_.handle()) == 1;
+}
+
+void sqlite_storage::set_billing_weights(std::int64_t account_id, const std::string& weights) {
+  std::lock_guard lock(mutex_);
+  sqlite::statement up(db_, "UPDATE accounts SET billing_weights = ?1 WHERE id = ?2");
+  up.bind(1, weights).bind(2, account_id);
+  up.run();
 }
 
 void sqlite_storage::set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) {
@@ -934,6 +950,20 @@ std::vector<status_request> sqlite_storage::list_requests(const std::string& sit
   return out;
 }
 
+namespace {
+
+// The details of a reading beside counters and supplies, as stored: '' when it has none.
+std::string details_text(const reading& rd) {
+  if (rd.extras.empty() && rd.provenance.empty() && rd.device_status.empty() && rd.alerts.empty()) return {};
+  auto v = json::to_json(rd);
+  json::value d = json::value::object();
+  for (const char* key : {"extras", "provenance", "device_status", "alerts"})
+    if (v.contains(key)) d[key] = std::move(v[key]);
+  return d.dump();
+}
+
+}  // namespace
+
 // Group commit: concurrent uploads wait in a queue; whoever finds no commit
 // running takes everything queued and writes it in one transaction, one
 // savepoint per upload (so a refused upload still changes nothing). One fsync
@@ -941,12 +971,12 @@ std::vector<status_request> sqlite_storage::list_requests(const std::string& sit
 readings_result sqlite_storage::store_readings(const std::string& site_id, const std::vector<reading>& batch,
                                                time_point now, time_point oldest) {
   // Serialise outside the commit: many request threads do it in parallel.
-  std::vector<std::pair<std::string, std::string>> texts;
+  std::vector<reading_texts> texts;
   texts.reserve(batch.size());
   for (const auto& rd : batch) {
     json::value supplies = json::value::array();
     for (const auto& s : rd.supplies) supplies.push_back(json::to_json(s));
-    texts.emplace_back(json::to_json(rd.counters).dump(), supplies.dump());
+    texts.push_back({json::to_json(rd.counters).dump(), supplies.dump(), details_text(rd)});
   }
   pending_upload me{&site_id, &batch, &texts, now, oldest, {}, nullptr, false};
   std::unique_lock queue_lock(queue_mutex_);
@@ -992,8 +1022,8 @@ void sqlite_storage::commit_group(const std::vector<pending_upload*>& group) {
 }
 
 readings_result sqlite_storage::store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
-                                                   const std::vector<std::pair<std::string, std::string>>& texts,
-                                                   time_point now, time_point oldest) {
+                                                   const std::vector<reading_texts>& texts, time_point now,
+                                                   time_point oldest) {
   // Per terminal of the batch: the site's ownership periods of it, and when
   // the site holds it now, its newest counters so far (for the reset check)
   // and the newest reading stored now, written back once at the end.
@@ -1022,8 +1052,8 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
   sqlite::statement periods(db_, "SELECT from_at, to_at FROM ownership WHERE key = ?1 AND site_id = ?2");
   sqlite::statement ins(db_,
                         "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
-                        "source, counters, supplies, counter_reset, late) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                        "?9, ?10, ?11) ON CONFLICT (site_id, id) DO NOTHING");
+                        "source, counters, supplies, counter_reset, late, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                        "?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (site_id, id) DO NOTHING");
   sqlite::statement answered(db_,
                              "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
                              "AND answered_at IS NULL");
@@ -1070,10 +1100,10 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
     // A counter below the terminal's latest reading is a reset or a swap:
     // stored as read and flagged, never turned into negative usage.
     const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
-    const auto& [counters, supplies] = texts[n];
+    const auto& [counters, supplies, details] = texts[n];
     ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
     ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies);
-    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0);
+    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0).bind(12, details);
     ins.run();
     if (sqlite3_changes(db_.handle()) == 0) {
       ++r.duplicates;
@@ -1113,9 +1143,10 @@ readings_result sqlite_storage::store_batch_locked(const std::string& site_id, c
 namespace {
 
 // Columns: id, terminal_key, taken_at, received_at, request_id, source,
-// counters, supplies, counter_reset, site_id.
+// counters, supplies, counter_reset, site_id, late, details.
 constexpr const char* reading_columns =
-    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id, late";
+    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id, late, "
+    "details";
 
 stored_reading read_reading(const sqlite::statement& q) {
   stored_reading s;
@@ -1134,6 +1165,8 @@ stored_reading read_reading(const sqlite::statement& q) {
   s.counter_reset = q.column_int(8) != 0;
   s.site_id = q.column_text(9);
   s.late = q.column_int(10) != 0;
+  if (const auto details = q.column_text(11); !details.empty())
+    if (auto d = json::parse(details, why)) json::reading_details_from(*d, s.r, why);
   return s;
 }
 

@@ -36,11 +36,74 @@ TEST(Billing, DifferencesWithResetsCountedFromZero) {
   EXPECT_TRUE(bill_terminal({}).empty());
   auto csv = billing_csv(lines);
   EXPECT_EQ(csv.substr(0, csv.find('\r')),
-            "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets");
+            "customer,site,terminal,model,service,kind,start_time,start,end_time,end,clicks,resets,cell,weight,"
+            "weighted_clicks");
   billing_line evil;
   evil.customer = "=HYPERLINK(\"x\")";
   csv = billing_csv({evil});
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
+}
+
+TEST(Billing, WeightsParseStrictlyAndPrintCanonically) {
+  std::string why;
+  const auto w =
+      parse_billing_weights(" copy.impressions-mono.a3 = 2,\ncopy.impressions-mono.a4=1, print.impressions=0.125", why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_EQ(to_string(*w), "copy.impressions-mono.a3=2,copy.impressions-mono.a4=1,print.impressions=0.125");
+  EXPECT_EQ(w->of("copy.impressions-mono.a3"), 2000u);
+  EXPECT_EQ(w->of("total.impressions"), std::nullopt) << "listed cells only";
+  EXPECT_EQ(billing_weights{}.of("total.impressions"), 1000u) << "the default bills the total";
+  EXPECT_EQ(billing_weights{}.of("copy.impressions"), std::nullopt);
+  EXPECT_FALSE(parse_billing_weights("copy.impressions=-1", why));
+  EXPECT_EQ(why, "the factor of copy.impressions must be a number from 0 to 1000 with at most three decimals");
+  EXPECT_FALSE(parse_billing_weights("copy.impressions=1.2345", why));
+  EXPECT_FALSE(parse_billing_weights("copy.impressions=1001", why));
+  EXPECT_FALSE(parse_billing_weights("copy.impressions=1e3", why));
+  EXPECT_FALSE(parse_billing_weights("copy.impressions=1.", why));
+  EXPECT_FALSE(parse_billing_weights("Copy.A3=1", why));
+  EXPECT_FALSE(parse_billing_weights("copy.impressions", why));
+  EXPECT_FALSE(parse_billing_weights("a=1,a=2", why));
+  EXPECT_EQ(why, "a is weighted twice");
+  EXPECT_FALSE(parse_billing_weights(std::string(5000, 'a'), why));
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "k" + std::to_string(i) + "=1,";
+  EXPECT_FALSE(parse_billing_weights(many, why));
+  EXPECT_EQ(why, "at most 64 weighted cells");
+  EXPECT_TRUE(parse_billing_weights("", why)->milli.empty());
+}
+
+TEST(Billing, ExtrasAreBilledAndWeightedPerTerminal) {
+  auto r1 = at(0, 100, 10);
+  r1.r.extras["copy.impressions-mono.a3"] = 40;
+  r1.r.extras["copy.impressions-mono.a4"] = 60;
+  auto r2 = at(100, 130, 10);
+  r2.r.extras["copy.impressions-mono.a3"] = 50;  // +10 large
+  r2.r.extras["copy.impressions-mono.a4"] = 80;  // +20 small
+  std::string why;
+  const auto w = parse_billing_weights("copy.impressions-mono.a3=2,copy.impressions-mono.a4=1", why);
+  auto lines = bill_terminal({r1, r2}, *w);
+  ASSERT_EQ(lines.size(), 4u);  // copy, print, two extras
+  EXPECT_EQ(lines[2].cell(), "copy.impressions-mono.a3");
+  EXPECT_EQ(lines[2].clicks, 10u);
+  EXPECT_EQ(lines[2].weight, 2000u);
+  EXPECT_EQ(lines[2].weighted_milli(), 20000u);
+  EXPECT_EQ(lines[0].weight, std::nullopt) << "copy.impressions is not billed by these weights";
+  for (auto& l : lines) l.model = "Ricoh X";
+  const auto wide = billing_wide_csv(lines);
+  EXPECT_EQ(wide,
+            "customer,site,terminal,model,copy.impressions,print.impressions,copy.impressions-mono.a3,"
+            "copy.impressions-mono.a4,billed\r\n"
+            ",s1,ricoh:X,Ricoh X,30,0,10,20,40\r\n");
+  const auto j = billing_json(lines, *w);
+  EXPECT_EQ(j["terminals"][0]["billed"], "40");
+  EXPECT_EQ(j["terminals"][0]["clicks"]["copy.impressions-mono.a3"], 10);
+  EXPECT_EQ(j["lines"][2]["cell"], "copy.impressions-mono.a3");
+  EXPECT_TRUE(j["lines"][2]["service"].is_null());
+  EXPECT_EQ(j["weights"]["copy.impressions-mono.a3"], "2");
+  const auto csv = billing_csv(lines);
+  EXPECT_NE(csv.find(",,,1970-01-01T00:00:00Z,40,1970-01-01T00:01:40Z,50,10,0,copy.impressions-mono.a3,2,20\r\n"),
+            std::string::npos)
+      << csv;
 }
 
 TEST(Billing, DaysAreUtcMidnights) {
@@ -103,12 +166,61 @@ TEST_F(BillingTest, OperationsBillTheSitesOwnReadingsForItsDealerOnly) {
   }
 }
 
+TEST_F(BillingTest, ADealersWeightsAreStoredAuditedAndApplied) {
+  const auto dealer = *store->find_account("dealer-a");
+  svc->set_billing_weights(dealer, dealer, "copy.impressions=0.5");
+  const auto lines = svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day + 86400));
+  const auto copy = std::find_if(lines.begin(), lines.end(), [](const billing_line& l) {
+    return l.svc == service::copy && l.kind == counter_kind::impressions;
+  });
+  ASSERT_NE(copy, lines.end());
+  EXPECT_EQ(copy->weighted_milli(), 125000u) << "250 clicks at 0.5";
+  EXPECT_EQ(store->find_account("dealer-a")->billing_weights, "copy.impressions=0.5");
+  EXPECT_EQ(store->list_audit(std::string("dealer-a"), 10).front().action, "billing.weights");
+  // Refused: a bad text changes nothing; another dealer cannot set them.
+  EXPECT_THROW(svc->set_billing_weights(dealer, dealer, "copy.impressions=lots"), refusal);
+  EXPECT_EQ(store->find_account("dealer-a")->billing_weights, "copy.impressions=0.5");
+  EXPECT_THROW(svc->set_billing_weights(*store->find_account("dealer-b"), dealer, ""), refusal);
+  svc->set_billing_weights(dealer, dealer, "");
+  EXPECT_EQ(store->find_account("dealer-a")->billing_weights, "");
+}
+
+TEST_F(BillingTest, ReadingDetailsAreStoredAndReadBack) {
+  auto r = json::value::parse(reading_json("44444444-4444-4444-8444-444444444444", "ricoh:B-1", 1300).dump());
+  r["taken_at"] = format_utc(from_unix(day + 9000));
+  r["extras"] = {{"copy.impressions-mono.a3", 7u}};
+  r["provenance"] = {{"copy.impressions", "ricoh-engcounter/1 1.3.6.1.4.1.367.3.2.1.2.19.5.1.9.3"}};
+  r["device_status"] = "warning";
+  r["alerts"] = json::value::array(
+      {{{"severity", "critical"}, {"group", "mediaPath"}, {"code", "jam"}, {"source", "prtAlertTable"}}});
+  const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  const auto stored = store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 10, true);
+  ASSERT_FALSE(stored.empty());
+  const auto& newest = stored.back().r;
+  EXPECT_EQ(newest.extras.at("copy.impressions-mono.a3"), 7u);
+  EXPECT_EQ(newest.provenance.at("copy.impressions"), "ricoh-engcounter/1 1.3.6.1.4.1.367.3.2.1.2.19.5.1.9.3");
+  EXPECT_EQ(newest.device_status, "warning");
+  ASSERT_EQ(newest.alerts.size(), 1u);
+  EXPECT_EQ(newest.alerts[0].code, "jam");
+  // A hostile detail refuses the upload and stores nothing.
+  r["id"] = "55555555-5555-4555-8555-555555555555";
+  r["extras"] = {{"<script>", 1u}};
+  const auto bad = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+  ASSERT_EQ(bad.status, 200) << bad.body;  // answered per reading
+  const auto answer = json::value::parse(bad.body);
+  EXPECT_EQ(answer["refused"], 1);
+  EXPECT_EQ(answer["results"][0]["reason"], "invalid: extras key '<script>' is not 1-64 of [a-z0-9._-]");
+  EXPECT_EQ(store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 10, true).size(), stored.size());
+}
+
 TEST_F(BillingTest, TheApiAnswersABillingTokenWithTheSameLines) {
   const auto token = svc->issue_billing_token("root", *store->find_account("dealer-a"), "erp");
   const auto r = call(get("/api/v1/billing", token, period()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, billing_json(
-                        svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day + 86400)))
+                        svc->billing(*store->find_account("dealer-a"), site_id, from_unix(day), from_unix(day + 86400)),
+                        billing_weights{})
                         .dump());
   // Another dealer's token: the same 404 as for a site that does not exist.
   const auto other = svc->issue_billing_token("root", *store->find_account("dealer-b"), "erp-b");

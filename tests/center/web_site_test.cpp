@@ -394,6 +394,39 @@ TEST_F(WebSiteTest, UnknownAndForeignObjectsGetTheSame404) {
   EXPECT_TRUE(store->find_site(site_a)->credential_active) << "nothing changed";
 }
 
+TEST_F(WebSiteTest, TheTerminalPageShowsStateAlertsAndWhereEachCounterCameFrom) {
+  const auto [site_id, credential] =
+      register_site(issue("dealer-a", "Copy Shop"), json::value::array({terminal("Ricoh", "D-1")}));
+  auto r = json::value::parse(reading_json("66666666-6666-4666-8666-666666666666", "ricoh:D-1", 321).dump());
+  r["extras"] = {{"copy.impressions-mono.a3", 12u}};
+  r["provenance"] = {{"copy.impressions", "ricoh-engcounter/1 1.3.6.1.4.1.367.3.2.1.2.19.5.1.9.3"},
+                     {"extra:copy.impressions-mono.a3", "kyocera/1 <b>1.3.6.1.4.1.1347</b>"}};
+  r["device_status"] = "down";
+  r["alerts"] = json::value::array({{{"severity", "critical"},
+                                     {"group", "mediaPath"},
+                                     {"code", "jam"},
+                                     {"description", "Jam in <tray 2>"},
+                                     {"source", "prtAlertTable"}}});
+  ASSERT_EQ(call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential)).status, 200);
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto t = call(page("GET", "/terminals/ricoh:D-1", session));
+  ASSERT_EQ(t.status, 200);
+  for (const char* text : {"Device state", "Status down", "Jam in &lt;tray 2&gt;", "ricoh-engcounter/1 1.3.6.1.4.1.367",
+                           "copy.impressions-mono.a3", "kyocera/1 &lt;b&gt;"})
+    EXPECT_NE(t.body.find(text), std::string::npos) << text << "\n" << t.body;
+  EXPECT_EQ(t.body.find("<tray 2>"), std::string::npos) << "device text is escaped";
+  // The dealer's weights, from the billing page.
+  EXPECT_EQ(call(page("POST", "/billing/weights", session,
+                      "weights=copy.impressions-mono.a3%3D2%0Acopy.impressions%3D1&csrf=" + csrf))
+                .status,
+            303);
+  EXPECT_EQ(store->find_account("dealer-a")->billing_weights, "copy.impressions=1,copy.impressions-mono.a3=2");
+  EXPECT_EQ(call(page("POST", "/billing/weights", session, "weights=nonsense&csrf=" + csrf)).status, 400);
+  EXPECT_EQ(store->find_account("dealer-a")->billing_weights, "copy.impressions=1,copy.impressions-mono.a3=2");
+  const auto billing = call(page("GET", "/billing", session));
+  EXPECT_NE(billing.body.find("copy.impressions-mono.a3=2"), std::string::npos) << billing.body;
+}
+
 TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
   const auto [site_id, credential] =
       register_site(issue("dealer-a", "Billing GmbH"), json::value::array({terminal("Ricoh", "B-1")}));
@@ -417,7 +450,14 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
   EXPECT_NE(r.body.find("Billing GmbH," + site_id + ",ricoh:B-1,Ricoh Model B-1,copy,impressions,"), std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find(",1000,"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find(",50,250,1\r\n"), std::string::npos) << "200 before the swap + 50 after; " << r.body;
+  EXPECT_NE(r.body.find(",50,250,1,copy.impressions,,\r\n"), std::string::npos)
+      << "200 before the swap + 50 after; " << r.body;
+  EXPECT_NE(r.body.find(",50,250,1,total.impressions,1,250\r\n"), std::string::npos) << "billed by default" << r.body;
+  const auto wide = call(page("GET", "/billing.csv", session, "",
+                              {{"site", site_id}, {"from", "2026-11-25"}, {"to", "2026-11-26"}, {"layout", "wide"}}));
+  ASSERT_EQ(wide.status, 200) << wide.body;
+  EXPECT_EQ(wide.body, "customer,site,terminal,model,copy.impressions,total.impressions,billed\r\nBilling GmbH," +
+                           site_id + ",ricoh:B-1,Ricoh Model B-1,250,250,250\r\n");
   // The storage gives the first or the newest readings of a period.
   const auto first = store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 2);
   const auto newest = store->terminal_readings("ricoh:B-1", site_id, std::nullopt, std::nullopt, 2, true);

@@ -36,11 +36,40 @@ std::string line_rows(const std::vector<billing_line>& lines) {
   std::string rows;
   for (const auto& l : lines)
     rows += "<tr><td>" + escape(l.model) + "<br><small>" + escape(l.terminal_key) + "</small></td><td>" +
-            escape(std::string(to_string(l.svc))) + "</td><td>" + escape(std::string(to_string(l.kind))) +
-            "</td><td class=\"num\">" + (l.start ? std::to_string(*l.start) : "—") + "</td><td class=\"num\">" +
-            (l.end ? std::to_string(*l.end) : "—") + "</td><td class=\"num\"><strong>" + std::to_string(l.clicks) +
-            "</strong></td><td class=\"num\">" + std::to_string(l.resets) + "</td></tr>";
+            escape(l.cell()) + "</td><td class=\"num\">" + (l.start ? std::to_string(*l.start) : "—") +
+            "</td><td class=\"num\">" + (l.end ? std::to_string(*l.end) : "—") + "</td><td class=\"num\"><strong>" +
+            std::to_string(l.clicks) + "</strong></td><td class=\"num\">" + std::to_string(l.resets) +
+            "</td><td class=\"num\">" + (l.weight ? "× " + format_milli(*l.weight) : "—") + "</td><td class=\"num\">" +
+            (l.weight ? format_milli(l.weighted_milli()) : "") + "</td></tr>";
   return rows;
+}
+
+// What each terminal is billed: Σ weight × clicks over the weighted cells.
+std::string billed_rows(const std::vector<billing_line>& lines) {
+  std::vector<std::pair<const billing_line*, std::uint64_t>> per;
+  for (const auto& l : lines) {
+    if (per.empty() || per.back().first->terminal_key != l.terminal_key) per.emplace_back(&l, 0);
+    per.back().second += l.weighted_milli();
+  }
+  std::string rows;
+  for (const auto& [l, billed] : per)
+    rows += "<tr><td>" + escape(l->model) + "<br><small>" + escape(l->terminal_key) +
+            "</small></td><td class=\"num\"><strong>" + format_milli(billed) + "</strong></td></tr>";
+  return rows;
+}
+
+// A dealer's weights: which cells are billed and how much each click counts.
+std::string weights_form(const context& c) {
+  if (c.me->admin()) return "";
+  const auto w = c.svc.billing_weights_of(c.me->acc);
+  std::string text;
+  for (const auto& [key, m] : w.milli) text += key + "=" + format_milli(m) + "\n";
+  return "<h2>Billing weights</h2><p class=\"meta\">One <code>cell=factor</code> per line: only the cells listed are "
+         "billed, each click counted factor times (e.g. <code>copy.impressions-mono.a3=2</code> beside "
+         "<code>copy.impressions-mono.a4=1</code>). Empty: total.impressions at 1.</p>"
+         "<form method=\"post\" action=\"/billing/weights\" class=\"card\">" +
+         csrf_field(c.me->session.csrf) + "<label>Weights <textarea name=\"weights\" rows=\"6\" cols=\"48\">" +
+         escape(text) + "</textarea></label><button type=\"submit\">Save the weights</button></form>";
 }
 
 // The form that chooses customer and period.
@@ -78,10 +107,16 @@ http::response billing_page(context& c) {
   const auto table =
       q.site_id.empty() || !q.why.empty()
           ? std::string()
-          : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) + "\">Download CSV</a></p>" +
-                scroll_table({"Terminal", "Service", "Kind", "Start", "End", "Clicks", "Resets"}, line_rows(q.lines));
-  return page(q.why.empty() ? 200 : http_status(refusal_kind::invalid), "Billing",
-              choice_form(c, q.site_id) + (q.why.empty() ? "" : error_box(q.why)) + table + close_form(c), c.me);
+          : "<p><a class=\"button\" href=\"/billing.csv?" + escape(query) +
+                "\">Download CSV</a> <a class=\"button\" href=\"/billing.csv?" + escape(query) +
+                "&amp;layout=wide\">One row per terminal (CSV)</a></p>" +
+                scroll_table({"Terminal", "Billed"}, billed_rows(q.lines)) +
+                scroll_table({"Terminal", "Cell", "Start", "End", "Clicks", "Resets", "Weight", "Weighted"},
+                             line_rows(q.lines));
+  return page(
+      q.why.empty() ? 200 : http_status(refusal_kind::invalid), "Billing",
+      choice_form(c, q.site_id) + (q.why.empty() ? "" : error_box(q.why)) + table + weights_form(c) + close_form(c),
+      c.me);
 }
 
 http::response billing_csv_file(context& c) {
@@ -90,11 +125,19 @@ http::response billing_csv_file(context& c) {
     throw refusal(refusal_kind::invalid, q.why.empty() ? "Choose a customer." : q.why);
   http::response r;
   r.content_type = "text/csv; charset=utf-8";
-  r.body = billing_csv(q.lines);
+  r.body = c.param("layout") == "wide" ? billing_wide_csv(q.lines) : billing_csv(q.lines);
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"fleetreg-billing-" + c.param("from") + "-" + c.param("to") + ".csv\"");
   secure_headers(r);
   return r;
+}
+
+http::response billing_weights_set(context& c) {
+  if (c.me->admin())
+    throw refusal(refusal_kind::forbidden,
+                  "A dealer sets its own billing weights; an admin uses fleetreg-centerctl account set.");
+  c.svc.set_billing_weights(c.me->acc, c.me->acc, c.field("weights"));
+  return redirect("/billing");
 }
 
 http::response billing_close(context& c) {

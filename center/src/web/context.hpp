@@ -119,10 +119,12 @@ http::response token_revoke(context& c);
 // billing.cpp
 /// GET /billing: the billing of one customer and period, and closing periods.
 http::response billing_page(context& c);
-/// GET /billing.csv: the same as CSV.
+/// GET /billing.csv: the same as CSV (layout=wide: one row per terminal).
 http::response billing_csv_file(context& c);
 /// POST /billing/close: closes the dealer's periods before a day.
 http::response billing_close(context& c);
+/// POST /billing/weights: sets the dealer's billing weights.
+http::response billing_weights_set(context& c);
 
 // audit.cpp
 /// GET /audit: the audit log (a dealer's own actions).

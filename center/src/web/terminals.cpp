@@ -53,6 +53,44 @@ std::pair<std::string, std::string> reading_rows(const std::vector<stored_readin
   return {rows, supplies};
 }
 
+// The newest reading in detail: the device's state and alerts, then every
+// counter and extra with where it came from (profile and OIDs).
+std::string newest_details(const std::vector<stored_reading>& readings) {
+  if (readings.empty()) return "";
+  const auto& r = readings.back().r;
+  auto from = [&r](const std::string& key) {
+    const auto it = r.provenance.find(key);
+    return it == r.provenance.end() ? std::string("—") : escape(it->second);
+  };
+  std::string state;
+  if (!r.device_status.empty() || !r.alerts.empty()) {
+    std::string rows;
+    for (const auto& a : r.alerts)
+      rows += "<tr class=\"" + std::string(a.severity == "critical" ? "reset" : "") + "\"><td>" + escape(a.severity) +
+              "</td><td>" + escape(a.group) + "</td><td>" + escape(a.code) + "</td><td>" + escape(a.description) +
+              "</td><td><small>" + escape(a.source) + "</small></td></tr>";
+    state = "<h2>Device state</h2><p class=\"meta\">Status " +
+            escape(r.device_status.empty() ? std::string("not reported") : r.device_status) + " · " +
+            std::to_string(r.alerts.size()) + " alert" + (r.alerts.size() == 1 ? "" : "s") + " at " + when(r.taken) +
+            "</p>" +
+            (rows.empty() ? "" : scroll_table({"Severity", "Part", "Condition", "Device says", "Source"}, rows));
+  }
+  std::string cells;
+  for (auto svc : all_services)
+    for (auto kind : all_counter_kinds)
+      if (const auto v = r.counters.get(svc, kind)) {
+        const auto name = cell_name(svc, kind);
+        cells += "<tr><td>" + escape(name) + "</td><td class=\"num\">" + std::to_string(*v) + "</td><td><small>" +
+                 from(name) + "</small></td></tr>";
+      }
+  for (const auto& [key, v] : r.extras)
+    cells += "<tr><td>" + escape(key) + " <small>(extra)</small></td><td class=\"num\">" + std::to_string(v) +
+             "</td><td><small>" + from("extra:" + key) + "</small></td></tr>";
+  if (cells.empty()) return state;
+  return state + "<h2>Newest counters and where they come from</h2>" +
+         scroll_table({"Counter", "Value", "Read from"}, cells);
+}
+
 std::string actions(const context& c, const held_terminal& h) {
   std::string targets;
   for (const auto& other : c.svc.store().list_sites(c.me->scope()))
@@ -79,7 +117,8 @@ http::response terminal_page(context& c) {
   return page(200, h.t.id.manufacturer + " " + h.t.id.model + " " + h.t.id.serial,
               "<p class=\"meta\">" + escape(h.t.key) + " at <a href=\"/sites/" + html::url_encode(h.s.id) + "\">" +
                   escape(h.s.customer) + "</a> · registered " + when(h.t.registered_at) + "</p>" +
-                  "<h2>Counters over time</h2>" + counters_chart(readings) + "<h2>Readings</h2>" +
+                  newest_details(readings) + "<h2>Counters over time</h2>" + counters_chart(readings) +
+                  "<h2>Readings</h2>" +
                   scroll_table({"Taken", "Source", "Why", "Total", "Copy", "Print", "Scan", ""}, rows.first) +
                   "<h2>Supplies</h2>" + scroll_table({"Taken", "Toner"}, rows.second) + actions(c, h),
               c.me);

@@ -52,6 +52,7 @@ constexpr route routes[] = {
     {"GET", "/billing", false, access::signed_in, web::billing_page},
     {"GET", "/billing.csv", false, access::signed_in, web::billing_csv_file},
     {"POST", "/billing/close", false, access::signed_in, web::billing_close},
+    {"POST", "/billing/weights", false, access::signed_in, web::billing_weights_set},
     {"GET", "/audit", false, access::signed_in, web::audit_page},
     {"GET", "/accounts", false, access::signed_in, web::accounts_list},
     {"POST", "/accounts", false, access::signed_in, web::account_create},

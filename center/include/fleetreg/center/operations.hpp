@@ -122,6 +122,13 @@ class operations {
   /// when `acting` may not act on the site (unknown or another dealer's),
   /// invalid when `to` is not after `from`.
   std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from, time_point to);
+  /// Sets `dealer`'s billing weights from their text (parse_billing_weights);
+  /// `acting` is an admin or the dealer itself. Audited.
+  void set_billing_weights(const account& acting, const account& dealer, const std::string& text);
+  /// `dealer`'s weights (the default when none are set).
+  billing_weights billing_weights_of(const account& dealer) const;
+  /// The weights billing uses for site `site_id` (its dealer's); tenancy as billing().
+  billing_weights site_billing_weights(const account& acting, const std::string& site_id);
 
   /// The live dealer-site session whose cookie is `secret`: nullopt when
   /// unknown, expired, or its account is disabled.

@@ -25,6 +25,8 @@ struct account {
   bool disabled = false;
   /// The validity of this dealer's codes when the issuer chooses none.
   std::optional<std::chrono::seconds> code_validity;
+  /// How this dealer weights clicks in billing ("key=factor,…"; see billing_weights).
+  std::string billing_weights;
 };
 
 /// A provisional code's record. The code itself is never stored: only its

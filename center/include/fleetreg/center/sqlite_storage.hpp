@@ -45,6 +45,7 @@ class sqlite_storage final : public storage {
   bool revoke_code(std::int64_t id, time_point now) override;
   std::int64_t purge_codes(time_point now) override;
   void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) override;
+  void set_billing_weights(std::int64_t account_id, const std::string& weights) override;
   registration_result register_site(const registration_input& in) override;
   std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now,
                                          std::chrono::seconds overlap) override;
@@ -101,11 +102,15 @@ class sqlite_storage final : public storage {
   void on_notify(std::function<void(const std::string& site_id)> fn) override;
 
  private:
+  // A reading serialised outside the commit: counters, supplies and details JSON.
+  struct reading_texts {
+    std::string counters, supplies, details;
+  };
   // One upload waiting for the group commit.
   struct pending_upload {
     const std::string* site_id;
     const std::vector<reading>* batch;
-    const std::vector<std::pair<std::string, std::string>>* texts;  ///< counters, supplies JSON
+    const std::vector<reading_texts>* texts;
     time_point now;
     time_point oldest;
     readings_result result;
@@ -117,8 +122,7 @@ class sqlite_storage final : public storage {
   void listen_loop();
   void commit_group(const std::vector<pending_upload*>& group);
   readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
-                                     const std::vector<std::pair<std::string, std::string>>& texts, time_point now,
-                                     time_point oldest);
+                                     const std::vector<reading_texts>& texts, time_point now, time_point oldest);
   std::vector<terminal_answer> place_terminals_locked(const std::string& site_id, std::int64_t dealer_id,
                                                       const std::string& customer,
                                                       const std::vector<std::pair<std::string, identity>>& terminals,

@@ -77,6 +77,8 @@ class storage {
   /// The validity of a dealer's codes when the issuer chooses none (nullopt:
   /// the center's default).
   virtual void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) = 0;
+  /// Sets a dealer's billing weights (billing_weights text, '' for none).
+  virtual void set_billing_weights(std::int64_t account_id, const std::string& weights) = 0;
 
   // DB2: registration and credentials.
   /// Registers a site with its terminals, one answer per terminal:
