@@ -27,6 +27,14 @@ std::string device_info::why_not_registrable() const {
   // The center refuses a whole registration for one identity it cannot take.
   if (const auto problem = validate(id)) return "reports an identity the center refuses: " + *problem;
   if (key()) return {};
+  if (source == reading_source::printer_mib) {
+    // Read from the standard MIBs: say which objects were missing.
+    if (normalize_serial(id.serial).empty())
+      return "no serial number: the device gives neither prtGeneralSerialNumber nor entPhysicalSerialNum, and no "
+             "vendor profile reads one";
+    return "no manufacturer: the device's sysObjectID is no known printer vendor's, and it gives neither "
+           "entPhysicalMfgName nor hrDeviceDescr";
+  }
   if (id.manufacturer.empty()) return "reports no manufacturer";
   return "reports no serial number and no UUID";
 }

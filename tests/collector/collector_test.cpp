@@ -33,6 +33,18 @@ TEST(SnmpReader, DeviceFromATerminalReading) {
   r.id.serial.clear();
   EXPECT_EQ(device_from(r).field_sources.at("manufacturer"), "printer-mib");
   r.registered_in_terminal_mode = false;
+  EXPECT_EQ(device_from(r).why_not_registrable(),
+            "no serial number: the device gives neither prtGeneralSerialNumber nor entPhysicalSerialNum, and no "
+            "vendor profile reads one");
+  r.id.serial = "SN-9";
+  r.id.manufacturer.clear();
+  EXPECT_EQ(device_from(r).why_not_registrable(),
+            "no manufacturer: the device's sysObjectID is no known printer vendor's, and it gives neither "
+            "entPhysicalMfgName nor hrDeviceDescr");
+  r.source = reading_source::fleetreg_mib;
+  EXPECT_EQ(device_from(r).why_not_registrable(), "reports no manufacturer");
+  r.id.manufacturer = "Ricoh";
+  r.id.serial.clear();
   EXPECT_EQ(device_from(r).why_not_registrable(), "reports no serial number and no UUID");
 }
 

@@ -44,5 +44,30 @@ TEST(Supply, TypeNames) {
   EXPECT_FALSE(parse_supply_type("paper"));
 }
 
+// The whole IANA-PRINTER-MIB PrtMarkerSuppliesTypeTC (issue 16): every number
+// has a name that parses back, the names centers already store are unchanged.
+TEST(Supply, EveryPrtMarkerSuppliesType) {
+  for (std::int64_t code = 1; code <= 36; ++code) {
+    const auto t = supply_type_from_code(code);
+    EXPECT_EQ(static_cast<std::int64_t>(t), code);
+    const auto name = to_string(t);
+    EXPECT_EQ(parse_supply_type(name), t) << name;
+    EXPECT_TRUE(code == 2 || name != "unknown") << code;
+  }
+  EXPECT_EQ(to_string(supply_type_from_code(21)), "toner-cartridge");
+  EXPECT_EQ(to_string(supply_type_from_code(6)), "ink-cartridge");
+  EXPECT_EQ(to_string(supply_type_from_code(36)), "matte-ink");
+  for (const auto code : {0L, 37L, -1L, 1L << 40}) EXPECT_EQ(supply_type_from_code(code), supply_type::unknown);
+  const std::pair<supply_type, const char*> stored[] = {{supply_type::other, "other"},
+                                                        {supply_type::unknown, "unknown"},
+                                                        {supply_type::toner, "toner"},
+                                                        {supply_type::ink, "ink"},
+                                                        {supply_type::waste_toner, "waste-toner"},
+                                                        {supply_type::opc, "drum"},
+                                                        {supply_type::developer, "developer"},
+                                                        {supply_type::fuser, "fuser"}};
+  for (const auto& [t, name] : stored) EXPECT_EQ(to_string(t), name);
+}
+
 }  // namespace
 }  // namespace fleetreg

@@ -7,12 +7,15 @@
 //   odd:  varbinds built directly from the bytes (OID under one of the
 //         tables the collector reads, type, value), which reaches the
 //         decoders' corners faster than mutated BER does.
-// Then snmp::decode_fleetreg and decode_printer_mib on them, and the
-// collector's device_from on what they decoded.
-// Invariants: a decoded device's supplies validate, its text is printable
-// UTF-8 that serialises into the registration body, and a device the
-// collector would register has an identity the center accepts (else the
-// center refuses the whole registration).
+// Then snmp::decode_fleetreg and decode_printer_mib on them (and
+// decode_error_state on every string), and the collector's device_from on
+// what they decoded.
+// Invariants: a decoded device's supplies validate (indexes unique), its
+// alerts, extras keys, provenance and device status are what a reading
+// accepts, its text is printable UTF-8 that serialises into the
+// registration body, and a device the collector would register has an
+// identity the center accepts (else the center refuses the whole
+// registration).
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
@@ -29,6 +32,7 @@
 #include "fleetreg/snmp/handles.hpp"
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/snmp/printer_alerts.hpp"
 #include "fleetreg/snmp/terminal_reading.hpp"
 #include "fuzz_support.hpp"
 
@@ -65,6 +69,10 @@ const snmp::oid_vector* const bases[] = {&tm::manufacturer,
                                          &pm::prt_marker_entry,
                                          &pm::prt_marker_supplies_entry,
                                          &pm::ent_physical_entry,
+                                         &pm::hr_printer_entry,
+                                         &pm::prt_alert_entry,
+                                         &pm::sys_object_id,
+                                         &pm::sys_descr,
                                          &tm::root};
 
 constexpr snmp::value_type types[] = {
@@ -119,6 +127,15 @@ void check(const std::optional<snmp::terminal_reading>& reading) {
     if (!indexes.insert(s.index).second) broken("two decoded supplies share an index");
     fuzz::check_serialises(json::to_json(s), "a decoded supply");
   }
+  if (d.alerts.size() > max_alerts) broken("more alerts than a reading carries");
+  for (const auto& a : d.alerts)
+    if (const auto problem = validate(a)) broken("a decoded alert does not validate: " + *problem);
+  for (const auto& [k, v] : d.extras)
+    if (!is_extra_key(k)) broken("a decoded extra has a bad key");
+  for (const auto& [k, v] : d.provenance)
+    if (!is_provenance_key(k) || !is_printable_utf8(v, max_provenance_length)) broken("bad decoded provenance");
+  if (!d.device_status.empty() && !is_device_status(d.device_status)) broken("a decoded device status is unknown");
+  fuzz::check_serialises(json::to_json(d.counters), "decoded counters");
   if (d.why_not_registrable().empty()) {
     if (const auto problem = validate(d.id))
       broken("a registrable device has an identity the center refuses: " + *problem);
@@ -139,8 +156,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     vbs = from_bytes(in);
   }
   for (const auto& vb : vbs) (void)snmp::to_string(vb.name);
-  // The GET of the identity and both walks, as read_device passes them.
+  // The GET of the identity and the walks, as read_terminal passes them:
+  // the fleetreg MIB's, and the standard MIBs' first GET and walked columns
+  // (the same varbinds on either side, then split in two).
   check(snmp::decode_fleetreg(vbs, vbs, vbs));
   check(snmp::decode_printer_mib(vbs, vbs));
+  const auto half = vbs.begin() + static_cast<std::ptrdiff_t>(vbs.size() / 2);
+  check(snmp::decode_printer_mib({vbs.begin(), half}, {half, vbs.end()}));
+  // The alert decoders on their own: any bytes as an error state.
+  for (const auto& vb : vbs)
+    if (vb.val.type == snmp::value_type::octet_string)
+      for (const auto& a : snmp::decode_error_state(vb.val.octets))
+        if (const auto problem = validate(a)) broken("a decoded error-state alert does not validate: " + *problem);
   return 0;
 }

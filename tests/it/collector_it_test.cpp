@@ -15,6 +15,7 @@
 #include "fleetreg/collector/sweep.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/snmp/terminal_reading.hpp"
 #include "fleetreg/test/center_fixture.hpp"
 #include "fleetreg/test/http_proxy.hpp"
 #include "fleetreg/test/snmp_fixtures.hpp"
@@ -256,6 +257,90 @@ TEST(CollectorRfc3805, PlainPrinterMibDeviceIsReadAndMerged) {
   EXPECT_EQ(d["model"], "LaserJet M404dn");
   EXPECT_EQ(d["counters"]["total"]["impressions"], 123456);
   EXPECT_TRUE(d["registrable"].get<bool>());
+}
+
+// The Printer-MIB done fully (issue 16), from a real snmpd: two printer rows,
+// markers counting impressions, sheets and meters, supplies of both rows, an
+// alert table row and an error state; the manufacturer from sysObjectID. A
+// second agent that names nothing is listed too, with the reason.
+TEST(CollectorRfc3805, EveryPrinterRowMarkerAlertAndState) {
+  temp_dir dir;
+  snmpd_daemon printer(
+      dir, "two-rows",
+      {"override .1.3.6.1.2.1.1.2.0 object_id .1.3.6.1.4.1.367.1.1",
+       "override .1.3.6.1.2.1.25.3.2.1.2.1 object_id .1.3.6.1.2.1.25.3.1.5",
+       "override .1.3.6.1.2.1.25.3.2.1.2.2 object_id .1.3.6.1.2.1.25.3.1.5",
+       "override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str \"RICOH IM C3000\"",
+       "override .1.3.6.1.2.1.25.3.2.1.3.2 octet_str \"RICOH SR3260\"", "override .1.3.6.1.2.1.25.3.2.1.5.1 integer 3",
+       "override .1.3.6.1.2.1.25.3.2.1.5.2 integer 2",
+       // jammed (bit 5) and overduePreventMaint (bit 14), two octets.
+       "override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x0402",
+       "override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"3100R7777\"", "override .1.3.6.1.2.1.43.10.2.1.3.1.1 integer 7",
+       "override .1.3.6.1.2.1.43.10.2.1.4.1.1 counter 123456", "override .1.3.6.1.2.1.43.10.2.1.3.1.2 integer 8",
+       "override .1.3.6.1.2.1.43.10.2.1.4.1.2 counter 61000", "override .1.3.6.1.2.1.43.10.2.1.3.2.1 integer 17",
+       "override .1.3.6.1.2.1.43.10.2.1.4.2.1 counter 950", "override .1.3.6.1.2.1.43.11.1.1.5.1.1 integer 21",
+       "override .1.3.6.1.2.1.43.11.1.1.6.1.1 octet_str \"Black Toner\"",
+       "override .1.3.6.1.2.1.43.11.1.1.8.1.1 integer 20000", "override .1.3.6.1.2.1.43.11.1.1.9.1.1 integer -3",
+       "override .1.3.6.1.2.1.43.11.1.1.5.2.1 integer 32",
+       "override .1.3.6.1.2.1.43.11.1.1.6.2.1 octet_str \"Staples\"",
+       "override .1.3.6.1.2.1.43.11.1.1.8.2.1 integer 5000", "override .1.3.6.1.2.1.43.11.1.1.9.2.1 integer 1200",
+       "override .1.3.6.1.2.1.43.18.1.1.2.1.1 integer 3", "override .1.3.6.1.2.1.43.18.1.1.4.1.1 integer 13",
+       "override .1.3.6.1.2.1.43.18.1.1.7.1.1 integer 8",
+       "override .1.3.6.1.2.1.43.18.1.1.8.1.1 octet_str \"Paper jam: tray 2\""});
+  snmpd_daemon nameless(dir, "nameless");
+  std::ofstream(dir.file("collector.conf"))
+      << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+      << "[snmp]\ntargets = " << printer.peer() << ", " << nameless.peer() << "\ntimeout = 1s\nretries = 0\n";
+  const auto r = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto found = json::value::parse(r.out);
+  ASSERT_EQ(found.size(), 2u) << r.out;
+  const auto& d = found[0]["key"].is_null() ? found[1] : found[0];
+  const auto& other = found[0]["key"].is_null() ? found[0] : found[1];
+  EXPECT_EQ(d["key"], "ricoh:3100R7777") << d.dump();
+  EXPECT_EQ(d["manufacturer"], "Ricoh");
+  EXPECT_EQ(d["model"], "IM C3000");
+  EXPECT_EQ(d["provenance"]["identity.manufacturer"], "snmpv2-mib sysObjectID.0 1.3.6.1.4.1.367.1.1");
+  EXPECT_EQ(d["counters"]["total"]["impressions"], 123456);
+  EXPECT_EQ(d["counters"]["total"]["sheets"], 61000);
+  EXPECT_EQ(d["extras"]["total.marker-meters"], 950);
+  EXPECT_EQ(d["provenance"]["total.impressions"], "printer-mib 1.3.6.1.2.1.43.10.2.1.4.1.1");
+  EXPECT_EQ(d["device_status"], "warning");
+  ASSERT_EQ(d["alerts"].size(), 2u) << d.dump();
+  EXPECT_EQ(d["alerts"][0]["severity"], "critical");
+  EXPECT_EQ(d["alerts"][0]["code"], "jam");
+  EXPECT_EQ(d["alerts"][0]["group"], "mediaPath");
+  EXPECT_EQ(d["alerts"][0]["description"], "Paper jam: tray 2");
+  EXPECT_EQ(d["alerts"][0]["source"], "prtAlertTable");
+  EXPECT_EQ(d["alerts"][1]["code"], "overduePreventMaint") << "jammed is the table's jam, kept once";
+  EXPECT_EQ(d["alerts"][1]["source"], "hrPrinterDetectedErrorState");
+  ASSERT_EQ(d["supplies"].size(), 2u) << d.dump();
+  EXPECT_EQ(d["supplies"][0]["type"], "toner-cartridge");
+  EXPECT_EQ(d["supplies"][0]["level"], -3);
+  EXPECT_EQ(d["supplies"][1]["type"], "staples");
+  EXPECT_EQ(d["supplies"][1]["index"], 2 * 65536 + 1);
+  EXPECT_TRUE(d["registrable"].get<bool>());
+  // The agent that names nothing: listed, not registrable, with the reason.
+  EXPECT_EQ(other["address"], nameless.peer());
+  EXPECT_FALSE(other["registrable"].get<bool>());
+  EXPECT_EQ(other["reason"],
+            "no serial number: the device gives neither prtGeneralSerialNumber nor entPhysicalSerialNum, and no "
+            "vendor profile reads one");
+  // The table lists both too, the second with its reason.
+  const auto table = run({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "discover"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Ricoh IM C3000"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("total.impressions=123456 total.sheets=61000 total.marker-meters=950"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("status: warning, alerts: critical mediaPath/jam"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("no: no serial number"), std::string::npos) << table.out;
+  // One GET and one side-by-side walk (docs/ARCHITECTURE.md).
+  std::size_t trips = 0;
+  std::error_code ec;
+  const auto reading = snmp::read_terminal(printer.v2c(), ec, nullptr, &trips);
+  ASSERT_TRUE(reading) << ec.message();
+  std::printf("round trips for a two-row Printer-MIB device: %zu\n", trips);
+  EXPECT_LE(trips, 3u);
 }
 
 // SNMPv3 authPriv (SHA-256, AES) from a root-only secrets file.

@@ -51,6 +51,12 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
       json::value supplies = json::value::array();
       for (const auto& s : d.supplies) supplies.push_back(json::to_json(s));
       v["supplies"] = supplies;
+      v["extras"] = d.extras;
+      v["provenance"] = d.provenance;
+      v["device_status"] = d.device_status;
+      json::value alerts = json::value::array();
+      for (const auto& a : d.alerts) alerts.push_back(json::to_json(a));
+      v["alerts"] = alerts;
       v["field_sources"] = d.field_sources;
       v["seen_via"] = d.seen_via;
       list.push_back(v);
@@ -67,6 +73,25 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
     std::string via;
     for (const auto& v : d.seen_via) via += (via.empty() ? "" : "; ") + v;
     std::printf("%-28s seen via: %s\n", "", via.c_str());
+    // What it reports, registrable or not.
+    std::string read;
+    for (const auto svc : all_services)
+      for (const auto kind : all_counter_kinds)
+        if (const auto n = d.counters.get(svc, kind)) read += " " + cell_name(svc, kind) + "=" + std::to_string(*n);
+    for (const auto& [k, n] : d.extras) read += " " + k + "=" + std::to_string(n);
+    if (!read.empty()) std::printf("%-28s counters:%s\n", "", read.c_str());
+    read.clear();
+    for (const auto& s : d.supplies) {
+      const auto p = s.percent();
+      read += (read.empty() ? " " : "; ") + (s.description.empty() ? std::string(to_string(s.type)) : s.description) +
+              (p ? " " + std::to_string(*p) + "%" : std::string());
+    }
+    if (!read.empty()) std::printf("%-28s supplies:%s\n", "", read.c_str());
+    read.clear();
+    for (const auto& a : d.alerts) read += (read.empty() ? " " : "; ") + a.severity + " " + a.group + "/" + a.code;
+    if (!d.device_status.empty() || !read.empty())
+      std::printf("%-28s status: %s%s%s\n", "", d.device_status.empty() ? "-" : d.device_status.c_str(),
+                  read.empty() ? "" : ", alerts:", read.c_str());
   }
 }
 
@@ -94,6 +119,10 @@ int register_command(const collector::config& cfg, const std::vector<std::string
   const auto devices = collector::discover(cfg);
   std::printf("Registering with %s:\n", center.c_str());
   print_devices(devices, false);
+  for (const auto& d : devices)
+    if (const auto reason = d.why_not_registrable(); !reason.empty())
+      std::printf("skipping %s (%s %s): %s\n", d.address.c_str(), d.id.manufacturer.c_str(), d.id.model.c_str(),
+                  reason.c_str());
   const auto reg = collector::register_site(cfg, st, center, code, devices);
   std::printf("registered %zu terminals, site %s; credential stored in %s/credential\n", reg.terminals.size(),
               reg.site_id.c_str(), cfg.state_dir.c_str());

@@ -50,6 +50,10 @@ result check_terminal(const terminal_options& o) {
     return unknown(service, std::string("cannot query ") + o.snmp.peer + ": " + e.what());
   }
   if (!d) return unknown(service, "no answer from " + o.snmp.peer + (ec ? ": " + ec.message() : ""));
+  // read_terminal lists any agent that answers; one that names no printer is not a terminal.
+  if (d->source == reading_source::printer_mib && d->id.manufacturer.empty() && d->id.serial.empty() &&
+      d->counters.empty() && d->supplies.empty())
+    return unknown(service, o.snmp.peer + " answers SNMP but serves neither the fleetreg MIB nor the Printer-MIB");
   std::vector<perfdata> perf;
   result r;
   for (const auto svc :

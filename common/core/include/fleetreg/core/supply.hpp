@@ -13,17 +13,51 @@ inline constexpr std::int32_t supply_other = -1;           ///< no restriction
 inline constexpr std::int32_t supply_unknown = -2;         ///< level or capacity unknown
 inline constexpr std::int32_t supply_some_remaining = -3;  ///< level only: some left
 
-/// Supply types, numbered as IANA-PRINTER-MIB PrtMarkerSuppliesTypeTC.
+/// Supply types, numbered as IANA-PRINTER-MIB PrtMarkerSuppliesTypeTC (the
+/// whole list, 1–36, as of its 2016 revision). Names in JSON are the TC's in
+/// lower case with dashes ("toner-cartridge"), but opc is "drum".
 enum class supply_type : std::int32_t {
   other = 1,
   unknown = 2,
   toner = 3,
   waste_toner = 4,
   ink = 5,
+  ink_cartridge = 6,
+  ink_ribbon = 7,
+  waste_ink = 8,
   opc = 9,
   developer = 10,
-  fuser = 15
+  fuser_oil = 11,
+  solid_wax = 12,
+  ribbon_wax = 13,
+  waste_wax = 14,
+  fuser = 15,
+  corona_wire = 16,
+  fuser_oil_wick = 17,
+  cleaner_unit = 18,
+  fuser_cleaning_pad = 19,
+  transfer_unit = 20,
+  toner_cartridge = 21,
+  fuser_oiler = 22,
+  water = 23,
+  waste_water = 24,
+  glue_water_additive = 25,
+  waste_paper = 26,
+  binding_supply = 27,
+  banding_supply = 28,
+  stitching_wire = 29,
+  shrink_wrap = 30,
+  paper_wrap = 31,
+  staples = 32,
+  inserts = 33,
+  covers = 34,
+  matte_toner = 35,
+  matte_ink = 36
 };
+
+/// The supply type numbered `code` in PrtMarkerSuppliesTypeTC, or unknown
+/// for a number outside it.
+supply_type supply_type_from_code(std::int64_t code) noexcept;
 
 /// Whether a supply is used up or filled up (PrtMarkerSuppliesClassTC).
 enum class supply_class : std::int32_t { consumed = 3, filled = 4 };

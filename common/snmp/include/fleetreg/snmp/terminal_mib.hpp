@@ -79,17 +79,32 @@ inline const oid_vector sys_descr = {1, 3, 6, 1, 2, 1, 1, 1, 0};
 inline const oid_vector sys_object_id = {1, 3, 6, 1, 2, 1, 1, 2, 0};
 inline const oid_vector sys_name = {1, 3, 6, 1, 2, 1, 1, 5, 0};
 inline const oid_vector hr_device_table = {1, 3, 6, 1, 2, 1, 25, 3, 2};
+/// hrDeviceEntry: .2 hrDeviceType, .3 hrDeviceDescr, .5 hrDeviceStatus.
 inline const oid_vector hr_device_entry = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1};
+enum hr_device_column : subid { hr_device_type = 2, hr_device_descr = 3, hr_device_status = 5 };
 inline const oid_vector hr_device_printer_type = {1, 3, 6, 1, 2, 1, 25, 3, 1, 5};
 inline const oid_vector hr_printer_table = {1, 3, 6, 1, 2, 1, 25, 3, 5};
+/// hrPrinterEntry: .1 hrPrinterStatus, .2 hrPrinterDetectedErrorState.
 inline const oid_vector hr_printer_entry = {1, 3, 6, 1, 2, 1, 25, 3, 5, 1};
+enum hr_printer_column : subid { hr_printer_status = 1, hr_printer_detected_error_state = 2 };
 inline const oid_vector printer_mib = {1, 3, 6, 1, 2, 1, 43};
 /// prtGeneralEntry: .16 prtGeneralPrinterName, .17 prtGeneralSerialNumber.
 inline const oid_vector prt_general_entry = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1};
+inline constexpr subid prt_general_serial_number = 17;
 /// prtMarkerEntry: .3 prtMarkerCounterUnit, .4 prtMarkerLifeCount.
 inline const oid_vector prt_marker_entry = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1};
+enum prt_marker_column : subid { prt_marker_counter_unit = 3, prt_marker_life_count = 4 };
 /// prtMarkerSuppliesEntry: .4 class .5 type .6 description .7 unit .8 max .9 level.
 inline const oid_vector prt_marker_supplies_entry = {1, 3, 6, 1, 2, 1, 43, 11, 1, 1};
+/// prtAlertEntry: .2 severity .4 group .7 code .8 description (index
+/// hrDeviceIndex.prtAlertIndex).
+inline const oid_vector prt_alert_entry = {1, 3, 6, 1, 2, 1, 43, 18, 1, 1};
+enum prt_alert_column : subid {
+  prt_alert_severity = 2,
+  prt_alert_group = 4,
+  prt_alert_code = 7,
+  prt_alert_description = 8
+};
 /// ENTITY-MIB entPhysicalEntry (RFC 6933): .11 entPhysicalSerialNum,
 /// .12 entPhysicalMfgName, .13 entPhysicalModelName.
 inline const oid_vector ent_physical_entry = {1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1};

@@ -45,13 +45,19 @@ std::optional<terminal_reading> decode_fleetreg(const std::vector<varbind>& iden
                                                 const std::vector<varbind>& counters,
                                                 const std::vector<varbind>& supplies);
 
-/// The same from RFC 3805 objects: prtGeneralSerialNumber, hrDeviceDescr
-/// ("Manufacturer Model"), prtMarkerLifeCount (total impressions) and
-/// prtMarkerSuppliesTable; ENTITY-MIB entPhysicalSerialNum/MfgName/ModelName
-/// of entity 1 where those are missing. nullopt when none of them answers.
+/// The same from the standard MIBs (RFC 3805 Printer-MIB, RFC 2790
+/// HOST-RESOURCES-MIB, ENTITY-MIB, SNMPv2-MIB), given the first GET's
+/// answers and the walked columns (read_terminal's; either may hold any of
+/// them): every hrDevice printer row (hrDeviceType hrDevicePrinter, else row
+/// 1) with all its markers (prtMarkerLifeCount by prtMarkerCounterUnit:
+/// total.impressions, total.sheets, other units and further markers in
+/// extras), supplies, hrDeviceStatus and alerts (hrPrinterDetectedErrorState,
+/// prtAlertTable); identity from sysObjectID's enterprise, ENTITY-MIB, then
+/// hrDeviceDescr/sysDescr (docs/ARCHITECTURE.md, "Reading a printer"), each
+/// value's source in provenance. nullopt when nothing answered at all.
 /// Does not throw but bad_alloc.
-std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& general,
-                                                   const std::vector<varbind>& supplies);
+std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& first,
+                                                   const std::vector<varbind>& walked);
 
 /// What a caller adds to the reading of a device that does not serve the
 /// fleetreg MIB (the collector's counter profiles): OIDs for the first GET,
@@ -71,9 +77,12 @@ class reading_extension {
 };
 
 /// Reads one device at `opts.peer` (blocking): the fleetreg MIB when it
-/// serves one, else the Printer-MIB (with `extension`, when given). Returns
-/// nullopt and sets `ec` when it does not answer; nullopt with `ec` clear
-/// when it serves neither. `round_trips`, when given, counts the requests.
+/// serves one, else the standard MIBs (with `extension`, when given): one
+/// GET, then every column walked side by side (two round trips for a printer
+/// whose tables fit one GETBULK answer). Returns nullopt and sets `ec` when
+/// it does not answer; any device that answers gets a reading, even one that
+/// names nothing (source printer_mib, empty identity). `round_trips`, when
+/// given, counts the requests.
 /// Throws std::system_error when the session cannot open (see client).
 std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec,
                                               reading_extension* extension = nullptr,
