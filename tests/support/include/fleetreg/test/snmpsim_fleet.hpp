@@ -28,8 +28,8 @@ namespace fleetreg::test {
 /// snmpsimd refuses to run as root: it drops to nobody:nogroup before it
 /// binds, so the data is made readable to it, and port 161 needs
 /// net.ipv4.ip_unprivileged_port_start ≤ 161, which the fixture sets only
-/// inside a private network namespace (that sysctl is per namespace); in
-/// the initial namespace it refuses ports below 1024.
+/// in a network namespace that has nothing but loopback (the test's own; the
+/// sysctl is per namespace); elsewhere it refuses ports below 1024.
 ///
 /// Ready when every address answers a GET of sysObjectID.0; stopped by PID;
 /// its log is <dir>/<name>.log.
