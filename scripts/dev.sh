@@ -29,7 +29,7 @@ packages=(
   chromium nagios4-core
   postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml
   googletest libgtest-dev libgmock-dev
-  iproute2 procps
+  iproute2 procps snmpsim
   dpkg-dev help2man lintian rpm socat
   clang-14 libclang-rt-14-dev clang-format
 )
