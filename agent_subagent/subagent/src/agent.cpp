@@ -15,6 +15,7 @@
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/subagent/mib_view.hpp"
+#include "fleetreg/subagent/pwg_counter_mib.hpp"
 #include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
 
@@ -52,6 +53,7 @@ class agent {
         {"hrDeviceTable", pm::hr_device_table, HANDLER_CAN_RONLY},
         {"hrPrinterTable", pm::hr_printer_table, HANDLER_CAN_RONLY},
         {"printmib", pm::printer_mib, HANDLER_CAN_RONLY},
+        {"icMIBObjects", pwg_counter_mib::objects, HANDLER_CAN_RONLY},
     };
     for (const auto& t : trees) {
       auto* reg = netsnmp_create_handler_registration(t.name, &agent::handler_trampoline, t.root.data(), t.root.size(),
