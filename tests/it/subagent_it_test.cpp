@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -352,6 +353,51 @@ TEST_F(TerminalAsPrinterTest, PwgCounterMibWalkEqualsTheTerminalsCounters) {
       EXPECT_EQ(value_at({10, 1, 1, 4, key, 3, 3}), fleet(tm::counter_sheets));
     }
   }
+}
+
+// Without the snmpd drop-in (e.g. the RPM) snmpd runs its own host-resources
+// modules: its hrDeviceTable rows (processors, network interfaces: indexes
+// of 65536 and up) stay, and the printer is still row 1 beside them.
+TEST(TerminalBesideHostResources, PrinterIsRow1BesideSnmpdsOwnDevices) {
+  temp_dir dir;
+  sim_terminal term(dir, "t", "RICOH", "IM 430F", "3110R820014", false, {"--sys-object-id", "1.3.6.1.4.1.367.1.1"});
+  const auto work = dir.file("hr-snmpd");
+  ASSERT_TRUE(std::filesystem::create_directories(work + "/persistent"));
+  std::ofstream(work + "/snmpd.conf") << "master agentx\nagentXSocket unix:" << work
+                                      << "/agentx.sock\nagentXPerms 0600 0700\nrocommunity public 127.0.0.0/8\n";
+  const auto port = free_port(true);
+  process snmpd({"/usr/sbin/snmpd", "-f", "-LOn", "-C", "-I", "-smux", "-c", work + "/snmpd.conf",
+                 "udp:127.0.0.1:" + std::to_string(port)},
+                dir, "hr-snmpd", {{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work + "/persistent"}});
+  snmp::session_options o;
+  o.peer = "udp:127.0.0.1:" + std::to_string(port);
+  o.community = "public";
+  o.timeout = 1s;
+  o.retries = 1;
+  ASSERT_TRUE(wait_until([&] { return get_one(o, pm::sys_uptime_instance).has_value(); })) << snmpd.log();
+  term.start_subagent(work + "/agentx.sock");
+  ASSERT_TRUE(wait_until([&] {
+    const auto v = get_one(o, {1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 3, 1});
+    return v && v->octets == "RICOH IM 430F";
+  })) << term.subagent()->log()
+      << snmpd.log();
+
+  snmp::client c(o);
+  std::error_code ec;
+  const auto types = c.walk({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 2}, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_GT(types.size(), 1u) << "snmpd's own devices are there too";
+  EXPECT_EQ(types[0].name.back(), 1u);
+  EXPECT_EQ(snmp::to_string(types[0].val.oid), "1.3.6.1.2.1.25.3.1.5") << "hrDevicePrinter";
+  for (std::size_t i = 1; i < types.size(); ++i) {
+    EXPECT_GE(types[i].name.back(), 65536u) << snmp::to_string(types[i].name);
+    EXPECT_NE(snmp::to_string(types[i].val.oid), "1.3.6.1.2.1.25.3.1.5");
+  }
+  const auto printer = c.walk({1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 1}, ec);
+  ASSERT_FALSE(printer.empty());
+  EXPECT_EQ(printer[0].name.back(), 1u);
+  EXPECT_EQ(printer[0].val.integer, 3) << "hrPrinterStatus idle";
+  snmpd.stop();
 }
 
 TEST(SubagentCli, ConfigCheckAndErrors) {
