@@ -200,6 +200,7 @@ CONF
   say "ipp1  Brother HL-L8360CDW (E78123K0N456789): ippeveprinter on ipp://localhost:8631, announced over mDNS"
 
   get() { MIBS= snmpget -v2c -c public -Oqv -t 1 -r 2 "$1:161" "$2" 2>/dev/null | tr -d '"'; }
+  getn() { MIBS= snmpget -v2c -c public -Oqvn -t 1 -r 2 "$1:161" "$2" 2>/dev/null; }  # OIDs numerically
   for t in "${fleet[@]}"; do
     IFS='|' read -r name addr _ <<<"$t"
     for _ in $(seq 100); do [ -n "$(get "$addr" $root_oid.1.1.3.0)" ] && break; sleep 0.1; done
@@ -218,7 +219,7 @@ CONF
     "$(get 127.0.77.9 .1.3.6.1.2.1.43.5.1.1.17.1)" - - - "$(get 127.0.77.9 .1.3.6.1.2.1.43.10.2.1.4.1.1)"
   say "    What an inventory tool sees first (sysObjectID, sysDescr; hrDeviceType.1):"
   for a in 127.0.77.1 127.0.77.2 127.0.77.3 127.0.77.9; do
-    say "      $a  $(get $a .1.3.6.1.2.1.1.2.0)  $(get $a .1.3.6.1.2.1.1.1.0 | cut -c1-60)  $(get $a .1.3.6.1.2.1.25.3.2.1.2.1)"
+    say "      $a  $(getn $a .1.3.6.1.2.1.1.2.0)  $(get $a .1.3.6.1.2.1.1.1.0 | cut -c1-60)  $(getn $a .1.3.6.1.2.1.25.3.2.1.2.1)"
   done
   say "    PWG Imaging System Counter MIB on mfp1 (icImpressionTotalImps.<key>.workTotals.lifetime;"
   say "    keys 1 system totals, 2 copy, 3 print): $(get 127.0.77.1 .1.3.6.1.4.1.2699.1.3.1.8.1.1.4.1.3.3)" \
