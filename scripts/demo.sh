@@ -145,29 +145,42 @@ CONF
   grep -q "Server startup complete" "$work/avahi-daemon.log" || { cat "$work/avahi-daemon.log" >&2; die "avahi-daemon did not start"; }
   say "dbus-daemon and avahi-daemon (mDNS on the namespace's lo only)"
 
-  # name | address | manufacturer | model | serial | colour | toner %
+  # name | address | manufacturer | model | serial | colour | toner % | sysObjectID | sysDescr ("" = derived)
+  # sysObjectIDs under each vendor's enterprise number and the prefix its
+  # devices answer with (Konica Minolta .18334.1.1.1.2, Ricoh .367.1.1,
+  # Kyocera .1347.41; shared/design/VENDOR-COUNTERS.md); the model arcs
+  # after a family prefix are illustrative.
   local fleet=(
-    "mfp1|127.0.77.1|Konica Minolta|bizhub C300i|AA2J021012345|--color|83"
-    "mfp2|127.0.77.2|RICOH|IM 430F|3110R820014||41"
-    "mfp3|127.0.77.3|Kyocera Document Solutions|TASKalfa 2554ci|W2D8303202|--color|12"
+    "mfp1|127.0.77.1|Konica Minolta|bizhub C300i|AA2J021012345|--color|83|1.3.6.1.4.1.18334.1.1.1.2.1.96.1|"
+    "mfp2|127.0.77.2|RICOH|IM 430F|3110R820014||41|1.3.6.1.4.1.367.1.1|RICOH IM 430F 1.0 / RICOH Network Printer C model / RICOH Network Scanner C model / RICOH Network Facsimile C model"
+    "mfp3|127.0.77.3|Kyocera Document Solutions|TASKalfa 2554ci|W2D8303202|--color|12|1.3.6.1.4.1.1347.41|"
   )
-  local t name addr maker model serial color toner
+  local t name addr maker model serial color toner sysoid sysdescr
   for t in "${fleet[@]}"; do
-    IFS='|' read -r name addr maker model serial color toner <<<"$t"
+    IFS='|' read -r name addr maker model serial color toner sysoid sysdescr <<<"$t"
     "$terminal" -s "$work/$name" init --manufacturer "$maker" --model "$model" --serial "$serial" \
-        --firmware 1.0 --uuid auto --toner "$toner" $color >/dev/null
+        --firmware 1.0 --uuid auto --toner "$toner" $color --sys-object-id "$sysoid" \
+        ${sysdescr:+--sys-descr "$sysdescr"} --location "Müller Büro GmbH, 1st floor" >/dev/null
+    # The system group snmpd serves (sysObjectID, sysDescr, sysName, ...).
+    "$terminal" -s "$work/$name" snmpd-config --output "$work/$name-identity.conf"
     "$terminal" -s "$work/$name" copy --sheets $((RANDOM % 400 + 100)) >/dev/null
     "$terminal" -s "$work/$name" print --sheets $((RANDOM % 900 + 100)) --duplex >/dev/null
     [ -z "$color" ] || "$terminal" -s "$work/$name" print --sheets $((RANDOM % 300 + 50)) --color >/dev/null
     "$terminal" -s "$work/$name" scan --images $((RANDOM % 50 + 1)) >/dev/null
-    start_snmpd "$name" "$addr" ""
+    start_snmpd "$name" "$addr" "includeFile $work/$name-identity.conf"
     daemon "$name-subagent" "$subagent" -s "$work/$name" -x "$work/$name-snmpd/agentx.sock"
     local sub=$last_pid
     daemon "$name-announce" "$terminal" -s "$work/$name" announce --host-name "$name" --address "$addr"
     say "$name  $maker $model ($serial): snmpd on udp:$addr:161, fleetreg-subagent pid $sub, announced as $name.local"
   done
-  # A printer without the fleetreg MIB: Printer-MIB and HOST-RESOURCES only.
-  start_snmpd lj1 127.0.77.9 'override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str "HP LaserJet M404dn"
+  # A printer without the fleetreg MIB: Printer-MIB and HOST-RESOURCES only,
+  # presenting itself as an HP LaserJet (HP's enterprise 11, JetDirect's
+  # sysObjectID and sysDescr form).
+  start_snmpd lj1 127.0.77.9 'sysObjectID .1.3.6.1.4.1.11.2.3.9.1
+sysDescr HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24020011,CIDATE 02/13/2020
+sysName NPI3A5F21
+override .1.3.6.1.2.1.25.3.2.1.2.1 object_id .1.3.6.1.2.1.25.3.1.5
+override .1.3.6.1.2.1.25.3.2.1.3.1 octet_str "HP LaserJet M404dn"
 override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str "PHBQA12345"
 override .1.3.6.1.2.1.43.10.2.1.4.1.1 counter 48211'
   say "lj1   HP LaserJet M404dn (PHBQA12345): RFC 3805 only, snmpd on udp:127.0.77.9:161, not announced"
@@ -187,6 +200,7 @@ CONF
   say "ipp1  Brother HL-L8360CDW (E78123K0N456789): ippeveprinter on ipp://localhost:8631, announced over mDNS"
 
   get() { MIBS= snmpget -v2c -c public -Oqv -t 1 -r 2 "$1:161" "$2" 2>/dev/null | tr -d '"'; }
+  getn() { MIBS= snmpget -v2c -c public -Oqvn -t 1 -r 2 "$1:161" "$2" 2>/dev/null; }  # OIDs numerically
   for t in "${fleet[@]}"; do
     IFS='|' read -r name addr _ <<<"$t"
     for _ in $(seq 100); do [ -n "$(get "$addr" $root_oid.1.1.3.0)" ] && break; sleep 0.1; done
@@ -203,6 +217,13 @@ CONF
   done
   printf '    %-5s %-28s %-15s %8s %8s %8s  %s\n' lj1 "$(get 127.0.77.9 .1.3.6.1.2.1.25.3.2.1.3.1)" \
     "$(get 127.0.77.9 .1.3.6.1.2.1.43.5.1.1.17.1)" - - - "$(get 127.0.77.9 .1.3.6.1.2.1.43.10.2.1.4.1.1)"
+  say "    What an inventory tool sees first (sysObjectID, sysDescr; hrDeviceType.1):"
+  for a in 127.0.77.1 127.0.77.2 127.0.77.3 127.0.77.9; do
+    say "      $a  $(getn $a .1.3.6.1.2.1.1.2.0)  $(get $a .1.3.6.1.2.1.1.1.0 | cut -c1-60)  $(getn $a .1.3.6.1.2.1.25.3.2.1.2.1)"
+  done
+  say "    PWG Imaging System Counter MIB on mfp1 (icImpressionTotalImps.<key>.workTotals.lifetime;"
+  say "    keys 1 system totals, 2 copy, 3 print): $(get 127.0.77.1 .1.3.6.1.4.1.2699.1.3.1.8.1.1.4.1.3.3)" \
+    "$(get 127.0.77.1 .1.3.6.1.4.1.2699.1.3.1.8.1.1.4.2.3.3) $(get 127.0.77.1 .1.3.6.1.4.1.2699.1.3.1.8.1.1.4.3.3.3)"
 
   step "4. The collector discovers the fleet (mDNS, an SNMP sweep of 127.0.77.0/28, IPP)"
   cat >"$work/collector.conf" <<CONF
@@ -261,12 +282,15 @@ PY
 
   step "9. Terminal mode: a fourth terminal registers itself, no collector"
   local addr4=127.0.77.4
-  "$terminal" -s "$work/mfp4" init --manufacturer SHARP --model MX-3071 --serial 0500719X --uuid auto >/dev/null
+  "$terminal" -s "$work/mfp4" init --manufacturer SHARP --model MX-3071 --serial 0500719X --uuid auto \
+    --sys-object-id 1.3.6.1.4.1.2385.3.1.112.1.2 >/dev/null  # Sharp MX family prefix .2385.3.1
+  "$terminal" -s "$work/mfp4" snmpd-config --output "$work/mfp4-identity.conf"
   "$terminal" -s "$work/mfp4" copy --sheets 77 >/dev/null
   # The shipped snippet: VACM lets only the SNMPv3 authPriv panel user write
   # the two registration objects.
   start_snmpd mfp4 $addr4 "$(grep -vE '^(agentXSocket|agentXPerms|master)' "$root/packaging/snmpd/fleetreg-terminal.conf")
-createUser fleetpanel SHA-256 \"demo-auth-pass\" AES \"demo-priv-pass\""
+createUser fleetpanel SHA-256 \"demo-auth-pass\" AES \"demo-priv-pass\"
+includeFile $work/mfp4-identity.conf"
   daemon mfp4-subagent "$subagent" -s "$work/mfp4" -x "$work/mfp4-snmpd/agentx.sock"
   printf '[center]\nallow_plain_http = yes\n[run]\nwait = 5s\n' >"$work/terminal.conf"
   daemon mfp4-run "$terminal" -c "$work/terminal.conf" -s "$work/mfp4" run

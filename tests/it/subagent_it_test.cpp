@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/snmp/client.hpp"
@@ -201,6 +203,203 @@ TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
 }
 
+// A terminal that presents itself as the printer it is: snmpd serves its
+// system group from the snippet `fleetreg-terminal snmpd-config` writes, the
+// subagent its hrDevice/hrPrinter row and the PWG Imaging System Counter MIB.
+// OIDs are written out from the MIBs (RFC 3418, RFC 2790, PWG 5106.3), not
+// taken from the code under test.
+class TerminalAsPrinterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir.file("terminal.conf")) << "[subagent]\nrefresh_interval = 200ms\n";
+    term.start_subagent(snmpd.agentx_socket(), {"-c", dir.file("terminal.conf")});
+    ASSERT_TRUE(wait_until([&] {
+      const auto v = get({1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17, 1});
+      return v && v->type == value_type::octet_string;
+    })) << term.subagent()->log()
+        << snmpd.log();
+  }
+
+  // The identity snippet, written before snmpd starts, and the line that includes it.
+  std::string identity_include() {
+    const auto path = dir.file("fleetreg-identity.conf");
+    const auto r = term.terminal({"snmpd-config", "--output", path});
+    if (r.exit_code != 0) throw std::runtime_error("snmpd-config: " + r.err);
+    return "includeFile " + path;
+  }
+
+  std::optional<snmp::value> get(const snmp::oid_vector& oid) { return get_one(snmpd.v2c(), oid); }
+
+  std::uint64_t counter_of(const snmp::oid_vector& oid) {
+    const auto v = get(oid);
+    return v && v->type == value_type::counter64 ? v->unsigned_value : ~0ULL;
+  }
+
+  std::vector<snmp::varbind> walk(const snmp::oid_vector& root) {
+    snmp::client c(snmpd.v2c());
+    std::error_code ec;
+    auto vbs = c.walk(root, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    return vbs;
+  }
+
+  temp_dir dir;
+  // A Konica Minolta enterprise (18334) sysObjectID under the prefix bizhub
+  // MFPs answer with (.18334.1.1.1.2); the last arcs name the model family.
+  sim_terminal term{dir,
+                    "km",
+                    "KONICA MINOLTA",
+                    "bizhub C300i",
+                    "A7PU021012345",
+                    true,
+                    {"--sys-object-id", "1.3.6.1.4.1.18334.1.1.1.2.1.96.1", "--contact", "Frau Müller, IT",
+                     "--location", "Empfang, 1. OG"}};
+  snmpd_daemon snmpd{dir, "snmpd", {identity_include()}};
+};
+
+TEST_F(TerminalAsPrinterTest, SystemGroupIsTheTerminalsIdentity) {
+  const auto object_id = get({1, 3, 6, 1, 2, 1, 1, 2, 0});
+  ASSERT_TRUE(object_id);
+  ASSERT_EQ(object_id->type, value_type::object_id);
+  EXPECT_EQ(snmp::to_string(object_id->oid), "1.3.6.1.4.1.18334.1.1.1.2.1.96.1");
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 1, 1, 0})->octets, "KONICA MINOLTA bizhub C300i; firmware 1.0.0");
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 1, 5, 0})->octets, "KONICA-A7PU021012345");
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 1, 4, 0})->octets, "Frau Müller, IT");
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 1, 6, 0})->octets, "Empfang, 1. OG");
+  // Set in snmpd.conf, so read-only (snmpd.conf(5)).
+  snmp::client rw(snmpd.v2c("private"));
+  std::error_code ec;
+  rw.set({{{1, 3, 6, 1, 2, 1, 1, 6, 0}, snmp::value::make_string("elsewhere")}}, ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 1, 6, 0})->octets, "Empfang, 1. OG");
+}
+
+TEST_F(TerminalAsPrinterTest, HrDeviceTableShowsThePrinterAtRow1) {
+  const auto devices = walk({1, 3, 6, 1, 2, 1, 25, 3, 2});
+  ASSERT_EQ(devices.size(), 6u) << "hrDeviceIndex, Type, Descr, ID, Status, Errors of one row";
+  for (const auto& vb : devices) EXPECT_EQ(vb.name.back(), 1u) << snmp::to_string(vb.name) << ": only row 1";
+  EXPECT_EQ(snmp::to_string(get({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 2, 1})->oid), "1.3.6.1.2.1.25.3.1.5")
+      << "hrDevicePrinter";
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 3, 1})->octets, "KONICA MINOLTA bizhub C300i");
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 5, 1})->integer, 2) << "hrDeviceStatus running";
+  const auto printer = walk({1, 3, 6, 1, 2, 1, 25, 3, 5});
+  ASSERT_EQ(printer.size(), 2u) << "hrPrinterStatus and hrPrinterDetectedErrorState of row 1";
+  EXPECT_EQ(printer[0].val.integer, 3) << "hrPrinterStatus idle";
+  EXPECT_EQ(printer[1].val.octets, std::string(1, '\0'));
+
+  ASSERT_EQ(term.terminal({"status", "error", "--message", "service call SC542"}).exit_code, 0);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 5, 1})->integer == 5;
+      },
+      10s))
+      << "hrDeviceStatus down";
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 1, 1})->integer, 1) << "hrPrinterStatus other";
+  EXPECT_EQ(get({1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 2, 1})->octets, std::string(1, '\x01')) << "serviceRequested(7)";
+}
+
+TEST_F(TerminalAsPrinterTest, PwgCounterMibWalkEqualsTheTerminalsCounters) {
+  for (std::vector<std::string> job : {std::vector<std::string>{"copy", "--sheets", "3", "--duplex"},
+                                       {"print", "--sheets", "4", "--color"},
+                                       {"scan", "--images", "2"},
+                                       {"fax-out", "--pages", "1"}})
+    ASSERT_EQ(term.terminal(job).exit_code, 0);
+  const snmp::oid_vector ic = {1, 3, 6, 1, 4, 1, 2699, 1, 3, 1};
+  const auto at = [&](std::initializer_list<snmp::subid> rest) { return append(ic, rest); };
+  // Wait for the refresh: icImpressionTotalImps of systemTotals (key 1).
+  ASSERT_TRUE(wait_until([&] { return get(at({8, 1, 1, 4, 1, 3, 3}))->integer == 10; }, 10s));
+
+  std::map<snmp::oid_vector, snmp::value> served;
+  for (const auto& vb : walk({1, 3, 6, 1, 4, 1, 2699, 1, 3})) served[vb.name] = vb.val;
+  const auto value_at = [&](std::initializer_list<snmp::subid> rest) -> std::int64_t {
+    const auto it = served.find(at(rest));
+    return it == served.end() ? -1 : it->second.integer;
+  };
+  EXPECT_EQ(value_at({1, 2, 0}), 6) << "icGeneralTotalServiceRecords";
+  // icKeyServiceType.<key> and back from icServiceKey.<type>.1.
+  std::map<int, snmp::subid> key_of_type;
+  for (snmp::subid key = 1; key <= 6; ++key) {
+    const auto type = value_at({2, 1, 1, 2, key});
+    ASSERT_GT(type, 0) << "key " << key;
+    key_of_type[static_cast<int>(type)] = key;
+    EXPECT_EQ(value_at({3, 1, 1, 3, static_cast<snmp::subid>(type), 1}), key);
+  }
+  EXPECT_EQ(key_of_type.size(), 6u);
+
+  // Every counter equals the fleetreg MIB's (frtCounterTable, Counter64, by
+  // IcServiceTypeTC) and what the jobs above made.
+  struct expect {
+    int type;           // IcServiceTypeTC
+    snmp::subid table;  // 8 impressions (+ 10 sheets), 7 images
+    std::int64_t total, mono, color, sheets;
+  };
+  const expect expected[] = {{3, 8, 10, 6, 4, 7}, {4, 8, 6, 6, 0, 3},   {11, 8, 4, 0, 4, 4},
+                             {7, 8, 0, 0, 0, 0},  {12, 7, 2, 2, 0, -1}, {8, 7, 1, 1, 0, -1}};
+  for (const auto& e : expected) {
+    const auto key = key_of_type[e.type];
+    const auto fleet = [&](snmp::subid column) {
+      return static_cast<std::int64_t>(
+          counter_of(append(tm::counter_entry, {column, static_cast<snmp::subid>(e.type)})));
+    };
+    const snmp::subid color_column = e.table == 8 ? 7 : 6;
+    EXPECT_EQ(value_at({e.table, 1, 1, 4, key, 3, 3}), e.total) << "type " << e.type;
+    EXPECT_EQ(value_at({e.table, 1, 1, 5, key, 3, 3}), e.mono) << "type " << e.type;
+    EXPECT_EQ(value_at({e.table, 1, 1, color_column, key, 3, 3}), e.color) << "type " << e.type;
+    EXPECT_EQ(value_at({e.table, 1, 1, 4, key, 3, 3}), fleet(tm::counter_impressions));
+    EXPECT_EQ(value_at({e.table, 1, 1, 5, key, 3, 3}), fleet(tm::counter_impressions_mono));
+    EXPECT_EQ(value_at({e.table, 1, 1, color_column, key, 3, 3}), fleet(tm::counter_impressions_color));
+    if (e.table == 8) {
+      EXPECT_EQ(value_at({10, 1, 1, 4, key, 3, 3}), e.sheets) << "type " << e.type;
+      EXPECT_EQ(value_at({10, 1, 1, 4, key, 3, 3}), fleet(tm::counter_sheets));
+    }
+  }
+}
+
+// Without the snmpd drop-in (e.g. the RPM) snmpd runs its own host-resources
+// modules: its hrDeviceTable rows (processors, network interfaces: indexes
+// of 65536 and up) stay, and the printer is still row 1 beside them.
+TEST(TerminalBesideHostResources, PrinterIsRow1BesideSnmpdsOwnDevices) {
+  temp_dir dir;
+  sim_terminal term(dir, "t", "RICOH", "IM 430F", "3110R820014", false, {"--sys-object-id", "1.3.6.1.4.1.367.1.1"});
+  const auto work = dir.file("hr-snmpd");
+  ASSERT_TRUE(std::filesystem::create_directories(work + "/persistent"));
+  std::ofstream(work + "/snmpd.conf") << "master agentx\nagentXSocket unix:" << work
+                                      << "/agentx.sock\nagentXPerms 0600 0700\nrocommunity public 127.0.0.0/8\n";
+  const auto port = free_port(true);
+  process snmpd({"/usr/sbin/snmpd", "-f", "-LOn", "-C", "-I", "-smux", "-c", work + "/snmpd.conf",
+                 "udp:127.0.0.1:" + std::to_string(port)},
+                dir, "hr-snmpd", {{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work + "/persistent"}});
+  snmp::session_options o;
+  o.peer = "udp:127.0.0.1:" + std::to_string(port);
+  o.community = "public";
+  o.timeout = 1s;
+  o.retries = 1;
+  ASSERT_TRUE(wait_until([&] { return get_one(o, pm::sys_uptime_instance).has_value(); })) << snmpd.log();
+  term.start_subagent(work + "/agentx.sock");
+  ASSERT_TRUE(wait_until([&] {
+    const auto v = get_one(o, {1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 3, 1});
+    return v && v->octets == "RICOH IM 430F";
+  })) << term.subagent()->log()
+      << snmpd.log();
+
+  snmp::client c(o);
+  std::error_code ec;
+  const auto types = c.walk({1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 2}, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_GT(types.size(), 1u) << "snmpd's own devices are there too";
+  EXPECT_EQ(types[0].name.back(), 1u);
+  EXPECT_EQ(snmp::to_string(types[0].val.oid), "1.3.6.1.2.1.25.3.1.5") << "hrDevicePrinter";
+  for (std::size_t i = 1; i < types.size(); ++i) {
+    EXPECT_GE(types[i].name.back(), 65536u) << snmp::to_string(types[i].name);
+    EXPECT_NE(snmp::to_string(types[i].val.oid), "1.3.6.1.2.1.25.3.1.5");
+  }
+  const auto printer = c.walk({1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 1}, ec);
+  ASSERT_FALSE(printer.empty());
+  EXPECT_EQ(printer[0].name.back(), 1u);
+  EXPECT_EQ(printer[0].val.integer, 3) << "hrPrinterStatus idle";
+  snmpd.stop();
+}
+
 TEST(SubagentCli, ConfigCheckAndErrors) {
   temp_dir dir;
   const auto sub = built_program("fleetreg-subagent");
@@ -251,6 +450,25 @@ TEST(TerminalCli, CommandsAndRefusals) {
       << r.out;
   r = run({bin, "-s", dir.file("nothing"), "show"});
   EXPECT_EQ(r.exit_code, 74);
+
+  // The system group: a sysObjectID outside 1.3.6.1.4.1.<enterprise> is refused, one line.
+  const auto lj = dir.file("lj");
+  r = run({bin, "-s", lj, "init", "--manufacturer", "HP", "--model", "LaserJet M404dn", "--serial", "PHBQA12345",
+           "--sys-object-id", "1.3.6.1.2.1.25.3.1.5"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("enterprise"), std::string::npos) << r.err;
+  r = run({bin, "-s", lj, "init", "--manufacturer", "HP", "--model", "LaserJet M404dn", "--serial", "PHBQA12345",
+           "--sys-object-id", ".1.3.6.1.4.1.11.2.3.9.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run({bin, "-s", lj, "set-system", "--location", "Lager"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run({bin, "-s", lj, "show"});
+  EXPECT_NE(r.out.find("sysObjectID   1.3.6.1.4.1.11.2.3.9.1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sysLocation   Lager\n"), std::string::npos) << r.out;
+  r = run({bin, "-s", lj, "snmpd-config"});
+  EXPECT_NE(r.out.find("\nsysObjectID .1.3.6.1.4.1.11.2.3.9.1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nsysLocation Lager\n"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "fleetreg/core/files.hpp"
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
+#include "fleetreg/terminal/report.hpp"
 #include "fleetreg/test/harness.hpp"
 
 namespace fleetreg::terminal {
@@ -315,6 +316,8 @@ TEST_F(StoreTest, SchemaVersion1IsMigrated) {
     // Back to what version 1 had.
     sqlite::database db(state + "/terminal.db", sqlite::open_mode::read_write);
     db.exec("ALTER TABLE registration DROP COLUMN idempotency_key");
+    for (const char* c : {"sys_object_id", "sys_descr", "sys_name", "sys_contact", "sys_location"})
+      db.exec(std::string("ALTER TABLE identity DROP COLUMN ") + c);
     db.exec("PRAGMA user_version = 1");
   }
   store st(state, clock);
@@ -323,7 +326,106 @@ TEST_F(StoreTest, SchemaVersion1IsMigrated) {
   sqlite::database db(state + "/terminal.db", sqlite::open_mode::read_write);
   sqlite::statement v(db, "PRAGMA user_version");
   ASSERT_TRUE(v.step());
-  EXPECT_EQ(v.column_int(0), 2);
+  EXPECT_EQ(v.column_int(0), 3);
+}
+
+TEST_F(StoreTest, SystemGroupIsStoredAndChanged) {
+  system_info sys;
+  sys.sys_object_id = ".1.3.6.1.4.1.367.1.1";
+  sys.sys_location = "2nd floor, copy room";
+  store::create(state, sample_identity(), sys, false, 100, clock);
+  store st(state, clock);
+  auto t = st.load();
+  EXPECT_EQ(t.system.sys_object_id, "1.3.6.1.4.1.367.1.1") << "stored without the leading dot";
+  EXPECT_EQ(t.system.sys_location, "2nd floor, copy room");
+  EXPECT_EQ(t.system.sys_descr, "");
+  EXPECT_EQ(t.id, sample_identity());
+
+  sys.sys_contact = "IT desk, ext. 214";
+  sys.sys_object_id = "1.3.6.1.4.1.367.1.1.2";
+  st.set_system_info(sys);
+  t = st.load();
+  EXPECT_EQ(t.system.sys_contact, "IT desk, ext. 214");
+  EXPECT_EQ(t.system.sys_object_id, "1.3.6.1.4.1.367.1.1.2");
+
+  sys.sys_object_id = "1.3.6.1.2.1.1";  // not under enterprises
+  EXPECT_THROW(st.set_system_info(sys), error);
+  EXPECT_EQ(st.load().system.sys_object_id, "1.3.6.1.4.1.367.1.1.2") << "a refused change writes nothing";
+  system_info bad;
+  bad.sys_name = "two\nlines";
+  EXPECT_THROW(store::create(dir.file("other"), sample_identity(), bad, false, 100, clock), error);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("other") + "/terminal.db"));
+}
+
+TEST_F(StoreTest, SchemaVersion2IsMigrated) {
+  store::create(state, sample_identity(), false, 100, clock);
+  {
+    // Back to what version 2 had: the identity without the system group.
+    sqlite::database db(state + "/terminal.db", sqlite::open_mode::read_write);
+    for (const char* c : {"sys_object_id", "sys_descr", "sys_name", "sys_contact", "sys_location"})
+      db.exec(std::string("ALTER TABLE identity DROP COLUMN ") + c);
+    db.exec("PRAGMA user_version = 2");
+  }
+  store st(state, clock);
+  EXPECT_EQ(st.load().system, system_info{});
+  EXPECT_EQ(st.load().id, sample_identity());
+  system_info sys;
+  sys.sys_object_id = "1.3.6.1.4.1.367.1.1";
+  st.set_system_info(sys);
+  EXPECT_EQ(st.load().system.sys_object_id, "1.3.6.1.4.1.367.1.1");
+}
+
+TEST(SystemGroup, SysObjectIdValidation) {
+  for (const char* good :
+       {"1.3.6.1.4.1.367.1.1", ".1.3.6.1.4.1.18334.1.1.1.2.1.45", "1.3.6.1.4.1.11.2.3.9.1", "1.3.6.1.4.1.4294967295.0"})
+    EXPECT_EQ(validate_sys_object_id(good), std::nullopt) << good;
+  for (const char* bad : {"", ".", "1.3.6.1.4.1", "1.3.6.1.4.1.367", "1.3.6.1.2.1.25.3.1.5", "1.3.6.1.4.1..1",
+                          "1.3.6.1.4.1.367.1.", "1.3.6.1.4.1.367.x", "1.3.6.1.4.1.367.-1", "1.3.6.1.4.1.4294967296.1",
+                          "1.3.6.1.4.1.367.01", "iso.3.6.1.4.1.367.1.1", " 1.3.6.1.4.1.367.1.1"})
+    EXPECT_NE(validate_sys_object_id(bad), std::nullopt) << bad;
+  std::string deep = "1.3.6.1.4.1.367";
+  for (int i = 0; i < 130; ++i) deep += ".1";
+  EXPECT_NE(validate_sys_object_id(deep), std::nullopt) << "at most 128 arcs (and 255 characters)";
+
+  system_info s;
+  EXPECT_EQ(validate(s), std::nullopt) << "everything empty: snmpd's defaults";
+  s.sys_descr = std::string(256, 'x');
+  EXPECT_NE(validate(s), std::nullopt);
+  s.sys_descr = "RICOH IM C3000 ";
+  EXPECT_NE(validate(s), std::nullopt) << "snmpd.conf would drop the trailing blank";
+  s.sys_descr = "RICOH IM C3000";
+  s.sys_location = "Raum 2.14, Müller Büro";
+  EXPECT_EQ(validate(s), std::nullopt);
+}
+
+TEST(SystemGroup, SnmpdSnippetServesTheIdentity) {
+  terminal_state t;
+  t.id = sample_identity();
+  EXPECT_EQ(sys_descr_of(t), "Ricoh IM C3000; firmware 2.04");
+  EXPECT_EQ(sys_name_of(t), "Ricoh-3101R000123");
+  auto text = format_snmpd_identity(t);
+  EXPECT_EQ(text.find("\nsysObjectID"), std::string::npos) << "none recorded: snmpd keeps its own";
+  EXPECT_NE(text.find("\nsysDescr Ricoh IM C3000; firmware 2.04\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsysName Ricoh-3101R000123\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sysContact"), std::string::npos);
+
+  t.system = {"1.3.6.1.4.1.367.1.1", "RICOH IM C3000 2.04 / RICOH Network Printer C model", "rnp3101", "IT desk",
+              "Floor 2"};
+  text = format_snmpd_identity(t);
+  EXPECT_NE(text.find("\nsysObjectID .1.3.6.1.4.1.367.1.1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsysDescr RICOH IM C3000 2.04 / RICOH Network Printer C model\n"), std::string::npos);
+  EXPECT_NE(text.find("\nsysName rnp3101\n"), std::string::npos);
+  EXPECT_NE(text.find("\nsysContact IT desk\n"), std::string::npos);
+  EXPECT_NE(text.find("\nsysLocation Floor 2\n"), std::string::npos);
+  // Every line is a comment or one directive.
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    ASSERT_NE(end, std::string::npos) << "ends with a newline";
+    const auto line = text.substr(start, end - start);
+    EXPECT_TRUE(line.starts_with("#") || line.starts_with("sys")) << line;
+    start = end + 1;
+  }
 }
 
 TEST(RegistrationInput, Validation) {

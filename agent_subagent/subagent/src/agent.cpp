@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "fleetreg/core/error.hpp"
@@ -15,6 +16,7 @@
 #include "fleetreg/snmp/library.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/subagent/mib_view.hpp"
+#include "fleetreg/subagent/pwg_counter_mib.hpp"
 #include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
 
@@ -43,24 +45,36 @@ class agent {
   void register_subtrees() {
     namespace pm = snmp::printer_mib;
     struct tree {
-      const char* name;
-      const snmp::oid_vector& root;
+      std::string name;
+      snmp::oid_vector root;
       int modes;
     };
-    const tree trees[] = {
+    std::vector<tree> trees = {
         {"fleetregTerminalMIB", snmp::terminal_mib::root, HANDLER_CAN_RWRITE},
-        {"hrDeviceTable", pm::hr_device_table, HANDLER_CAN_RONLY},
-        {"hrPrinterTable", pm::hr_printer_table, HANDLER_CAN_RONLY},
         {"printmib", pm::printer_mib, HANDLER_CAN_RONLY},
+        {"icMIBObjects", pwg_counter_mib::objects, HANDLER_CAN_RONLY},
     };
+    // The printer's row 1 of hrDeviceTable (columns 1-6) and hrPrinterTable
+    // (1-2), one instance each: an snmpd that runs its own host-resources
+    // modules (hr_device, hr_print: no drop-in, e.g. the RPM) registers the
+    // whole tables and, with equal registrations, answers from its own rows
+    // and hides the printer; the more specific instance registrations win
+    // there, and snmpd's rows (indexes of 65536 and up, never 1) stay beside it.
+    const auto d = static_cast<snmp::subid>(pm::printer_device_index);
+    for (snmp::subid column = 1; column <= 6; ++column)
+      trees.push_back({"hrDeviceEntry." + std::to_string(column) + ".1", snmp::append(pm::hr_device_entry, {column, d}),
+                       HANDLER_CAN_RONLY});
+    for (snmp::subid column = 1; column <= 2; ++column)
+      trees.push_back({"hrPrinterEntry." + std::to_string(column) + ".1",
+                       snmp::append(pm::hr_printer_entry, {column, d}), HANDLER_CAN_RONLY});
     for (const auto& t : trees) {
-      auto* reg = netsnmp_create_handler_registration(t.name, &agent::handler_trampoline, t.root.data(), t.root.size(),
-                                                      t.modes);
-      if (!reg) throw error(exit_code::software, std::string("cannot create handler for ") + t.name);
+      auto* reg = netsnmp_create_handler_registration(t.name.c_str(), &agent::handler_trampoline, t.root.data(),
+                                                      t.root.size(), t.modes);
+      if (!reg) throw error(exit_code::software, "cannot create handler for " + t.name);
       reg->handler->myvoid = this;
       // SETs to the read-only trees are refused with notWritable by the agent.
       if (netsnmp_register_handler(reg) != MIB_REGISTERED_OK)
-        throw error(exit_code::software, std::string("cannot register ") + t.name);
+        throw error(exit_code::software, "cannot register " + t.name);
     }
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "fleetreg/snmp/terminal_mib.hpp"
+#include "fleetreg/subagent/pwg_counter_mib.hpp"
 #include "fleetreg/terminal/store.hpp"
 
 namespace fleetreg::subagent {
@@ -11,6 +12,7 @@ namespace {
 
 namespace tm = snmp::terminal_mib;
 namespace pm = snmp::printer_mib;
+namespace pwg = pwg_counter_mib;
 using snmp::append;
 using snmp::oid_vector;
 using snmp::value;
@@ -85,6 +87,75 @@ int hr_printer_status(terminal::device_state s) {
       break;
   }
   return 2;
+}
+
+// IcServiceStateTC of the terminal's state.
+pwg::service_state_value service_state(terminal::device_state s) {
+  switch (s) {
+    case terminal::device_state::idle:
+      return pwg::service_state_value::idle;
+    case terminal::device_state::busy:
+      return pwg::service_state_value::processing;
+    case terminal::device_state::error:
+      return pwg::service_state_value::down;
+    case terminal::device_state::unknown:
+      break;
+  }
+  return pwg::service_state_value::unknown;
+}
+
+// An IcCounter32 (Integer32 0..2^31-1) of a 64-bit counter: modulo 2^31.
+value ic_counter(std::uint64_t v) { return integer(static_cast<std::int64_t>(v % pwg::ic_counter32_modulus)); }
+
+// PWG-IMAGING-COUNTER-MIB rows of the terminal's counters (see
+// pwg_counter_mib.hpp): the general scalars, a key and a service row per
+// service with any known counter (as frtCounterTable), and for each its
+// workTotals/lifetime row of icImpressionTable and icSheetTable (services
+// that mark paper) or icImageTable (scan, fax-out). Unknown counters are
+// left out, never served as 0.
+void add_pwg_counters(const terminal::terminal_state& t, std::vector<entry>& e) {
+  auto add = [&](oid_vector name, value val) { e.push_back({std::move(name), std::move(val)}); };
+  const auto& c = t.counters;
+  std::int64_t services = 0;
+  for (auto s : all_services) {
+    const auto known = [&](counter_kind k) { return c.get(s, k).has_value(); };
+    if (!std::any_of(all_counter_kinds.begin(), all_counter_kinds.end(), known)) continue;
+    ++services;
+    const auto key = pwg::key_of(s);
+    const auto type = static_cast<snmp::subid>(pwg_service_type(s));
+    add(append(pwg::key_entry, {pwg::key_service_type, key}), integer(pwg_service_type(s)));
+    add(append(pwg::key_entry, {pwg::key_service_index, key}), integer(1));
+    add(append(pwg::key_entry, {pwg::key_subunit_type, key}), integer(pwg::subunit_type_unknown));
+    add(append(pwg::key_entry, {pwg::key_subunit_index, key}), integer(0));  // no subunit
+
+    add(append(pwg::service_entry, {pwg::service_key, type, 1}), integer(key));
+    add(append(pwg::service_entry, {pwg::service_info, type, 1}),
+        text(s == service::total ? "system totals" : std::string(to_string(s))));
+    add(append(pwg::service_entry, {pwg::service_job_set_index, type, 1}), integer(0));
+    add(append(pwg::service_entry, {pwg::service_state, type, 1}),
+        integer(static_cast<int>(service_state(t.status.state))));
+    add(append(pwg::service_entry, {pwg::service_state_message, type, 1}), text(truncate(t.status.message, 255)));
+    add(append(pwg::service_entry, {pwg::service_prt_alert_index, type, 1}), integer(0));
+
+    const auto row = [&](const oid_vector& entry_oid, snmp::subid column, counter_kind k) {
+      if (const auto v = c.get(s, k))
+        add(append(entry_oid, {column, key, pwg::work_totals, pwg::lifetime}), ic_counter(*v));
+    };
+    if (pwg::marks_paper(s)) {
+      row(pwg::impression_entry, pwg::impression_total, counter_kind::impressions);
+      row(pwg::impression_entry, pwg::impression_monochrome, counter_kind::impressions_mono);
+      row(pwg::impression_entry, pwg::impression_full_color, counter_kind::impressions_color);
+      row(pwg::sheet_entry, pwg::sheet_total, counter_kind::sheets);
+    } else {
+      row(pwg::image_entry, pwg::image_total, counter_kind::impressions);
+      row(pwg::image_entry, pwg::image_monochrome, counter_kind::impressions_mono);
+      row(pwg::image_entry, pwg::image_full_color, counter_kind::impressions_color);
+    }
+  }
+  add(append(pwg::general, {pwg::general_natural_language, 0}), text("en"));
+  add(append(pwg::general, {pwg::general_total_service_records, 0}), integer(services));
+  add(append(pwg::general, {pwg::general_total_subunit_records, 0}), integer(0));
+  add(append(pwg::general, {pwg::general_total_media_used_records, 0}), integer(0));
 }
 
 }  // namespace
@@ -184,6 +255,8 @@ mib_view mib_view::build(const terminal::terminal_state& t) {
   add(append(pm::prt_marker_entry, {3, d, 1}), integer(7));  // impressions
   const auto life = t.counters.get(service::total, counter_kind::impressions).value_or(0);
   add(append(pm::prt_marker_entry, {4, d, 1}), unsigned_of(value_type::counter32, life & 0xffffffffULL));
+
+  add_pwg_counters(t, e);
 
   std::sort(e.begin(), e.end(), [](const entry& a, const entry& b) { return oid_less(a.name, b.name); });
   return v;

@@ -71,6 +71,11 @@ std::string format_text(const terminal_state& t) {
   o += "Key           " + key.value_or("(none)") + "\n";
   if (!t.id.firmware.empty()) o += "Firmware      " + t.id.firmware + "\n";
   if (!t.id.uuid.empty()) o += "UUID          " + t.id.uuid + "\n";
+  o += "sysObjectID   " + (t.system.sys_object_id.empty() ? "(not set: snmpd's own)" : t.system.sys_object_id) + "\n";
+  o += "sysDescr      " + sys_descr_of(t) + "\n";
+  o += "sysName       " + sys_name_of(t) + "\n";
+  if (!t.system.sys_contact.empty()) o += "sysContact    " + t.system.sys_contact + "\n";
+  if (!t.system.sys_location.empty()) o += "sysLocation   " + t.system.sys_location + "\n";
   o += "Status        " + std::string(to_string(t.status.state));
   if (!t.status.message.empty()) o += " (" + t.status.message + ")";
   o +=
@@ -104,6 +109,10 @@ std::string format_json(const terminal_state& t) {
   o += ",\"firmware\":" + json_string(t.id.firmware);
   const auto key = terminal_key(t.id);
   o += ",\"key\":" + (key ? json_string(*key) : std::string("null"));
+  o += "},\"system\":{\"sys_object_id\":" + json_string(t.system.sys_object_id);
+  o += ",\"sys_descr\":" + json_string(sys_descr_of(t)) + ",\"sys_name\":" + json_string(sys_name_of(t));
+  o += ",\"sys_contact\":" + json_string(t.system.sys_contact);
+  o += ",\"sys_location\":" + json_string(t.system.sys_location);
   o += "},\"status\":{\"state\":" + json_string(to_string(t.status.state)) +
        ",\"message\":" + json_string(t.status.message) + "},\"counters\":{";
   bool first_service = true;
@@ -131,6 +140,42 @@ std::string format_json(const terminal_state& t) {
        ",\"last_report\":" + (r.last_report ? json_string(format_utc(*r.last_report)) : "null") +
        ",\"last_error\":" + json_string(r.last_error) +
        ",\"last_error_time\":" + (r.last_error_time ? json_string(format_utc(*r.last_error_time)) : "null") + "}}\n";
+  return o;
+}
+
+std::string sys_descr_of(const terminal_state& t) {
+  if (!t.system.sys_descr.empty()) return t.system.sys_descr;
+  std::string d = t.id.manufacturer.empty() ? t.id.model : t.id.manufacturer + " " + t.id.model;
+  if (!t.id.firmware.empty()) d += "; firmware " + t.id.firmware;
+  return truncate_utf8(d, max_system_text_length);
+}
+
+std::string sys_name_of(const terminal_state& t) {
+  if (!t.system.sys_name.empty()) return t.system.sys_name;
+  const auto word = t.id.manufacturer.substr(0, t.id.manufacturer.find(' '));
+  std::string name;
+  for (char c : word + "-" + t.id.serial)
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') name += c;
+  while (name.starts_with('-')) name.erase(0, 1);
+  while (name.ends_with('-')) name.pop_back();
+  return name.substr(0, 63);  // a DNS label, as a host name would be
+}
+
+std::string format_snmpd_identity(const terminal_state& t) {
+  std::string o = "# The system group of fleetreg terminal " + terminal_key(t.id).value_or("(no key)") +
+                  ", written by\n"
+                  "# 'fleetreg-terminal snmpd-config' from the terminal's store; regenerate it\n"
+                  "# after changing the identity, then restart snmpd. Objects set here are\n"
+                  "# read-only over SNMP (snmpd.conf(5)).\n";
+  if (t.system.sys_object_id.empty())
+    o += "# No sysObjectID recorded ('fleetreg-terminal set-system --sys-object-id OID'):\n"
+         "# snmpd answers with its own.\n";
+  else
+    o += "sysObjectID ." + t.system.sys_object_id + "\n";
+  o += "sysDescr " + sys_descr_of(t) + "\n";
+  if (const auto name = sys_name_of(t); !name.empty()) o += "sysName " + name + "\n";
+  if (!t.system.sys_contact.empty()) o += "sysContact " + t.system.sys_contact + "\n";
+  if (!t.system.sys_location.empty()) o += "sysLocation " + t.system.sys_location + "\n";
   return o;
 }
 

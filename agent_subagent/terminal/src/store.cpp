@@ -15,16 +15,20 @@
 namespace fleetreg::terminal {
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 constexpr std::size_t max_status_message_length = 255;
 
-// The schema (version 2: registration.idempotency_key). Unsigned 64-bit counters are stored bit-for-bit in
+// The schema (version 2: registration.idempotency_key; version 3: the
+// identity's system group, sys_*). Unsigned 64-bit counters are stored bit-for-bit in
 // SQLite's signed INTEGER (sqlite::statement::bind_u64 / column_u64).
 constexpr std::string_view schema = R"sql(
 CREATE TABLE identity (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
-  uuid TEXT NOT NULL, firmware TEXT NOT NULL, color INTEGER NOT NULL);
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, color INTEGER NOT NULL,
+  sys_object_id TEXT NOT NULL DEFAULT '', sys_descr TEXT NOT NULL DEFAULT '',
+  sys_name TEXT NOT NULL DEFAULT '', sys_contact TEXT NOT NULL DEFAULT '',
+  sys_location TEXT NOT NULL DEFAULT '');
 CREATE TABLE counters (
   service TEXT NOT NULL, kind TEXT NOT NULL, value INTEGER NOT NULL,
   PRIMARY KEY (service, kind)) WITHOUT ROWID;
@@ -149,7 +153,13 @@ std::optional<std::string> validate_code(std::string_view code) {
 }
 
 void store::create(const std::string& state_dir, const identity& id, bool color, int toner_percent, const clock& clk) {
+  create(state_dir, id, system_info{}, color, toner_percent, clk);
+}
+
+void store::create(const std::string& state_dir, const identity& id, const system_info& sys, bool color,
+                   int toner_percent, const clock& clk) {
   if (auto problem = validate(id)) throw error(exit_code::data, "invalid identity: " + *problem);
+  if (auto problem = validate(sys)) throw error(exit_code::data, "invalid system group: " + *problem);
   if (!terminal_key(id))
     throw error(exit_code::data, "a terminal needs a manufacturer and a serial number (or a UUID)");
   if (toner_percent < 0 || toner_percent > 100) throw error(exit_code::data, "toner level must be 0..100 percent");
@@ -169,9 +179,11 @@ void store::create(const std::string& state_dir, const identity& id, bool color,
     db.exec(schema);
     sqlite::statement ins(db,
                           "INSERT INTO identity(id, manufacturer, model, serial, uuid, firmware, "
-                          "color) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)");
+                          "color, sys_object_id, sys_descr, sys_name, sys_contact, sys_location) "
+                          "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     ins.bind(1, id.manufacturer).bind(2, id.model).bind(3, id.serial).bind(4, id.uuid);
-    ins.bind(5, id.firmware).bind(6, color ? 1 : 0);
+    ins.bind(5, id.firmware).bind(6, color ? 1 : 0).bind(7, canonical_sys_object_id(sys.sys_object_id));
+    ins.bind(8, sys.sys_descr).bind(9, sys.sys_name).bind(10, sys.sys_contact).bind(11, sys.sys_location);
     ins.run();
     write_counters(db, zero_counters());
     write_supplies(db, default_supplies(color, toner_percent));
@@ -212,6 +224,17 @@ store::store(const std::string& state_dir, const clock& clk)
     }
     tx.commit();
   }
+  if (version() == 2) {
+    // 2 → 3: the system group (sysObjectID, sysDescr, sysName, sysContact,
+    // sysLocation), empty: snmpd keeps its defaults until they are set.
+    sqlite::transaction tx(db_);
+    if (version() == 2) {
+      for (const char* column : {"sys_object_id", "sys_descr", "sys_name", "sys_contact", "sys_location"})
+        db_.exec(std::string("ALTER TABLE identity ADD COLUMN ") + column + " TEXT NOT NULL DEFAULT ''");
+      db_.exec("PRAGMA user_version = 3");
+    }
+    tx.commit();
+  }
   if (version() != schema_version)
     throw error(exit_code::io,
                 db_.path() + " is not a fleetreg terminal store of schema version " + std::to_string(schema_version));
@@ -221,13 +244,20 @@ terminal_state store::load() {
   terminal_state t;
   db_.exec("BEGIN");
   try {
-    sqlite::statement id(db_, "SELECT manufacturer, model, serial, uuid, firmware FROM identity");
+    sqlite::statement id(db_,
+                         "SELECT manufacturer, model, serial, uuid, firmware, sys_object_id, sys_descr, "
+                         "sys_name, sys_contact, sys_location FROM identity");
     if (id.step()) {
       t.id.manufacturer = id.column_text(0);
       t.id.model = id.column_text(1);
       t.id.serial = id.column_text(2);
       t.id.uuid = id.column_text(3);
       t.id.firmware = id.column_text(4);
+      t.system.sys_object_id = id.column_text(5);
+      t.system.sys_descr = id.column_text(6);
+      t.system.sys_name = id.column_text(7);
+      t.system.sys_contact = id.column_text(8);
+      t.system.sys_location = id.column_text(9);
     }
     t.counters = read_counters(db_);
     t.supplies = read_supplies(db_);
@@ -265,6 +295,18 @@ void store::apply_job(const job& j) {
   apply(j, counters, supplies);
   write_counters(db_, counters);
   write_supplies(db_, supplies);
+  tx.commit();
+}
+
+void store::set_system_info(const system_info& sys) {
+  if (auto problem = validate(sys)) throw error(exit_code::data, "invalid system group: " + *problem);
+  sqlite::transaction tx(db_);
+  sqlite::statement up(db_,
+                       "UPDATE identity SET sys_object_id = ?1, sys_descr = ?2, sys_name = ?3, "
+                       "sys_contact = ?4, sys_location = ?5");
+  up.bind(1, canonical_sys_object_id(sys.sys_object_id)).bind(2, sys.sys_descr).bind(3, sys.sys_name);
+  up.bind(4, sys.sys_contact).bind(5, sys.sys_location);
+  up.run();
   tx.commit();
 }
 

@@ -71,11 +71,13 @@ snmp::session_options snmpd_daemon::v2c(const std::string& community) const {
 std::string snmpd_daemon::log() const { return proc_ ? proc_->log() : std::string(); }
 
 sim_terminal::sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer,
-                           const std::string& model, const std::string& serial, bool color)
+                           const std::string& model, const std::string& serial, bool color,
+                           std::vector<std::string> extra_init)
     : dir_(dir), name_(std::move(name)), state_dir_(dir.file(name_ + "-state")) {
   std::vector<std::string> args = {"init", "--manufacturer", manufacturer, "--model", model, "--serial",
                                    serial, "--firmware",     "1.0.0",      "--uuid",  "auto"};
   if (color) args.push_back("--color");
+  args.insert(args.end(), extra_init.begin(), extra_init.end());
   const auto r = terminal(args);
   if (r.exit_code != 0) throw std::runtime_error("fleetreg-terminal init failed: " + r.err);
 }

@@ -2,6 +2,7 @@
 // fleetreg-terminal: the terminal's firmware and operation panel stand-in.
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,7 @@
 
 #include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/core/files.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/random.hpp"
@@ -39,7 +41,11 @@ constexpr const char* usage_text =
     "\n"
     "Commands:\n"
     "  init --manufacturer M --model M --serial S [--firmware F] [--uuid U|auto]\n"
-    "       [--color] [--toner PERCENT]      create the terminal's state\n"
+    "       [--color] [--toner PERCENT] [SYSTEM]\n"
+    "                                          create the terminal's state\n"
+    "  set-system [SYSTEM]                     change the system group (options given)\n"
+    "  snmpd-config [--output FILE]            print (or write, mode 0644) the snmpd.conf\n"
+    "                                          snippet that serves the system group\n"
     "  copy  --sheets N [--color] [--duplex]   run a copy job\n"
     "  print --sheets N [--color] [--duplex]   run a print job\n"
     "  scan  --images N                        scan N images\n"
@@ -61,6 +67,13 @@ constexpr const char* usage_text =
     "  announce [--host-name H --address A] [--port P] [--name N]\n"
     "                                          announce the terminal over mDNS\n"
     "                                          (DNS-SD _fleetreg._udp) until stopped\n"
+    "\n"
+    "SYSTEM (MIB-II's system group, served by snmpd; see snmpd-config):\n"
+    "  --sys-object-id OID   the vendor's sysObjectID, under 1.3.6.1.4.1.<enterprise>\n"
+    "  --sys-descr TEXT      sysDescr (default \"<manufacturer> <model>; firmware <f>\")\n"
+    "  --sys-name NAME       sysName (default <manufacturer's first word>-<serial>)\n"
+    "  --contact TEXT        sysContact\n"
+    "  --location TEXT       sysLocation\n"
     "\n"
     "Options:\n"
     "  -c, --config=FILE      configuration file (default /etc/fleetreg/terminal.conf)\n"
@@ -140,9 +153,28 @@ int announce(const terminal::config& cfg, const words& args) {
   return 0;
 }
 
+// The SYSTEM options of init and set-system.
+const words system_options = {"sys-object-id", "sys-descr", "sys-name", "contact", "location"};
+
+// `base` with the SYSTEM options given in `o` (an empty value clears one).
+terminal::system_info system_from(const command_line::arguments& o, terminal::system_info base = {}) {
+  auto& s = base;
+  // TODO(issue 16): without --sys-object-id, take the manufacturer's
+  // enterprise number from snmp::enterprise_of(manufacturer)
+  // (common/snmp/include/fleetreg/snmp/enterprises.hpp) once it is on main.
+  s.sys_object_id = terminal::canonical_sys_object_id(o.get_or("sys-object-id", s.sys_object_id));
+  s.sys_descr = o.get_or("sys-descr", s.sys_descr);
+  s.sys_name = o.get_or("sys-name", s.sys_name);
+  s.sys_contact = o.get_or("contact", s.sys_contact);
+  s.sys_location = o.get_or("location", s.sys_location);
+  if (const auto why = terminal::validate(s)) throw usage_error(*why);
+  return s;
+}
+
 int init(const terminal::config& cfg, const words& args) {
-  const auto o =
-      parse_arguments(args, 1, {{"manufacturer", "model", "serial", "firmware", "uuid", "toner"}, {"color"}});
+  words options = {"manufacturer", "model", "serial", "firmware", "uuid", "toner"};
+  options.insert(options.end(), system_options.begin(), system_options.end());
+  const auto o = parse_arguments(args, 1, {options, {"color"}});
   identity id;
   id.manufacturer = o.require("manufacturer");
   id.model = o.require("model");
@@ -155,8 +187,30 @@ int init(const terminal::config& cfg, const words& args) {
     if (v > 100) throw usage_error("--toner is a percentage, 0..100");
     toner = static_cast<int>(v);
   }
-  terminal::store::create(cfg.state_dir, id, o.has("color"), toner);
+  terminal::store::create(cfg.state_dir, id, system_from(o), o.has("color"), toner);
   std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
+  return 0;
+}
+
+int set_system(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {system_options, {}});
+  terminal::store st(cfg.state_dir);
+  st.set_system_info(system_from(o, st.load().system));
+  std::printf("system group changed; run 'fleetreg-terminal snmpd-config' and restart snmpd\n");
+  return 0;
+}
+
+int snmpd_config(const terminal::config& cfg, const words& args) {
+  const auto o = parse_arguments(args, 1, {{"output"}, {}});
+  terminal::store st(cfg.state_dir);
+  const auto text = terminal::format_snmpd_identity(st.load());
+  if (const auto* out = o.get("output")) {
+    // snmpd reads it (as root at start, as its own user on a reload).
+    write_private_file(*out, text);
+    if (::chmod(out->c_str(), 0644) != 0) throw error(exit_code::io, "cannot make " + *out + " readable");
+    return 0;
+  }
+  std::fputs(text.c_str(), stdout);
   return 0;
 }
 
@@ -240,6 +294,8 @@ int dispatch(const terminal::config& cfg, const words& args) {
                                  {"fax-in", job(service::fax_in)},
                                  {"fax-out", job(service::fax_out)},
                                  {"status", on_store(set_status)},
+                                 {"set-system", on_store(set_system)},
+                                 {"snmpd-config", on_store(snmpd_config)},
                                  {"refill", on_store(refill)},
                                  {"show", on_store(show)},
                                  {"register", on_store(register_terminal)},

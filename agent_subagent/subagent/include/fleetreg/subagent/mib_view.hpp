@@ -14,7 +14,10 @@
 /// What the subagent serves, computed from a terminal's state without any
 /// SNMP I/O: FLEETREG-TERMINAL-MIB plus the standard objects third-party
 /// tools read first (hrDeviceTable/hrPrinterTable row 1, prtGeneral serial
-/// and name, prtMarkerLifeCount and unit, prtMarkerSuppliesTable).
+/// and name, prtMarkerLifeCount and unit, prtMarkerSuppliesTable) and the
+/// PWG Imaging System Counter MIB's per-service counters
+/// (pwg_counter_mib.hpp). MIB-II's system group is snmpd's (the terminal's
+/// snippet from `fleetreg-terminal snmpd-config`).
 namespace fleetreg::subagent {
 
 /// One object instance and its value.

@@ -56,9 +56,42 @@ struct registration_info {
   std::optional<time_point> last_error_time;
 };
 
+/// How the terminal introduces itself to SNMP managers: MIB-II's system
+/// group, which snmpd serves from the snippet `fleetreg-terminal
+/// snmpd-config` writes (a real terminal's firmware sets its own). Empty
+/// fields are left to snmpd's defaults.
+struct system_info {
+  std::string sys_object_id;  ///< dotted, under 1.3.6.1.4.1.<enterprise> (validate_sys_object_id)
+  std::string sys_descr;      ///< "" = "<manufacturer> <model>; firmware <firmware>" (sys_descr_of)
+  std::string sys_name;       ///< "" = derived from the identity (sys_name_of)
+  std::string sys_contact;
+  std::string sys_location;
+
+  friend bool operator==(const system_info&, const system_info&) = default;
+};
+
+/// Longest sysDescr/sysName/sysContact/sysLocation (DisplayString, and
+/// below snmpd's own limit of 255 bytes for these directives).
+inline constexpr std::size_t max_system_text_length = 255;
+/// Longest sysObjectID, in characters of its dotted form.
+inline constexpr std::size_t max_sys_object_id_length = 255;
+
+/// Checks a vendor sysObjectID: dotted decimal (a leading dot allowed), each
+/// arc at most 4294967295, at most 128 arcs, strictly under
+/// 1.3.6.1.4.1.<enterprise> (at least one arc after the enterprise number).
+/// The problem in words, or nullopt.
+std::optional<std::string> validate_sys_object_id(std::string_view oid);
+/// Checks every field of `s` (sysObjectID as above; the texts printable UTF-8
+/// of at most 255 bytes, without leading or trailing blanks, which snmpd.conf
+/// would drop). The first problem, or nullopt.
+std::optional<std::string> validate(const system_info& s);
+/// `oid` without a leading dot (the form stored and shown).
+std::string canonical_sys_object_id(std::string_view oid);
+
 /// Everything the subagent serves, read in one transaction.
 struct terminal_state {
   identity id;
+  system_info system;
   counter_set counters;
   std::vector<supply> supplies;
   device_status status;

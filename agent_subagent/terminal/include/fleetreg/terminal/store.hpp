@@ -84,6 +84,11 @@ class store {
   /// has no key, or a store already exists there.
   static void create(const std::string& state_dir, const identity& id, bool color, int toner_percent,
                      const clock& clk = system_clock_source::instance());
+  /// The same with the terminal's system group (sysObjectID and the rest);
+  /// also throws fleetreg::error (exit code data) when `sys` is invalid
+  /// (terminal::validate(const system_info&)).
+  static void create(const std::string& state_dir, const identity& id, const system_info& sys, bool color,
+                     int toner_percent, const clock& clk = system_clock_source::instance());
 
   /// Opens an existing store. Throws fleetreg::error (exit code io) when the
   /// directory holds no store or a store of another schema version.
@@ -96,6 +101,9 @@ class store {
 
   /// Applies a job atomically. Throws fleetreg::error on an invalid job.
   void apply_job(const job& j);
+  /// Replaces the system group. Throws fleetreg::error (exit code data) when
+  /// `sys` is invalid.
+  void set_system_info(const system_info& sys);
   /// Sets the device status. Throws fleetreg::error when the message is too long.
   void set_status(device_state state, std::string_view message);
   /// Sets every supply of type toner (and drum when `drum`) back to full.

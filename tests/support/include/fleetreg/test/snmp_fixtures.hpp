@@ -53,9 +53,10 @@ class snmpd_daemon {
 /// and, once started, its fleetreg-subagent attached to an snmpd.
 class sim_terminal {
  public:
-  /// Runs `fleetreg-terminal init` with the given identity. Throws on failure.
+  /// Runs `fleetreg-terminal init` with the given identity and `extra_init`
+  /// (e.g. {"--sys-object-id", OID}). Throws on failure.
   sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer, const std::string& model,
-               const std::string& serial, bool color = false);
+               const std::string& serial, bool color = false, std::vector<std::string> extra_init = {});
   ~sim_terminal();
 
   /// Runs `fleetreg-terminal -s <state> args...`.
