@@ -120,4 +120,51 @@ std::vector<snmp::varbind> snmprec_agent::walk_many(const std::vector<snmp::oid_
   return out;
 }
 
+std::vector<std::string> snmprec_agent::snmpd_config() const {
+  std::vector<std::string> out;
+  const auto sys_descr = *snmp::parse_oid("1.3.6.1.2.1.1.1.0");
+  const auto sys_object_id = *snmp::parse_oid("1.3.6.1.2.1.1.2.0");
+  for (const auto& r : rows_) {
+    const auto& v = r.val;
+    const auto printable = [&](const std::string& s) {
+      if (s.find_first_of("\"\\\n") != std::string::npos || s.empty())
+        throw std::runtime_error("snmpd override cannot carry " + snmp::to_string(r.name));
+      return s;
+    };
+    if (r.name == sys_descr && v.type == snmp::value_type::octet_string) {
+      out.push_back("sysdescr " + printable(v.octets));
+      continue;
+    }
+    if (r.name == sys_object_id && v.type == snmp::value_type::object_id) {
+      out.push_back("sysobjectid ." + snmp::to_string(v.oid));
+      continue;
+    }
+    std::string line = "override ." + snmp::to_string(r.name) + " ";
+    switch (v.type) {
+      case snmp::value_type::integer:
+        line += "integer " + std::to_string(v.integer);
+        break;
+      case snmp::value_type::octet_string:
+        line += "octet_str \"" + printable(v.octets) + "\"";
+        break;
+      case snmp::value_type::object_id:
+        line += "object_id ." + snmp::to_string(v.oid);
+        break;
+      case snmp::value_type::counter32:
+        line += "counter " + std::to_string(v.unsigned_value);
+        break;
+      case snmp::value_type::gauge32:
+        line += "unsigned " + std::to_string(v.unsigned_value);
+        break;
+      case snmp::value_type::timeticks:
+        line += "timeticks " + std::to_string(v.unsigned_value);
+        break;
+      default:
+        throw std::runtime_error("snmpd override cannot carry " + snmp::to_string(r.name));
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 }  // namespace fleetreg::test

@@ -30,6 +30,11 @@ class snmprec_agent {
   std::vector<snmp::varbind> walk_many(const std::vector<snmp::oid_vector>& roots, std::size_t* round_trips = nullptr,
                                        std::size_t repetitions = 32) const;
   const std::vector<snmp::varbind>& rows() const noexcept { return rows_; }
+  /// snmpd.conf lines that make a real snmpd serve the recording (snmpd_daemon's
+  /// extra_config): `override` per object, sysObjectID.0 and sysDescr.0 as
+  /// `sysobjectid`/`sysdescr`. Throws std::runtime_error for a value snmpd's
+  /// `override` cannot carry (hex strings, Counter64, text with quotes).
+  std::vector<std::string> snmpd_config() const;
 
  private:
   std::vector<snmp::varbind> rows_;  // sorted by OID
