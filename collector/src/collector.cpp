@@ -201,6 +201,27 @@ config load_config(const std::string& path) {
   return c;
 }
 
+std::string describe_profiles(const std::string& what, const profiles::profile_set& set) {
+  std::string line = what + ": " + std::to_string(set.profiles().size()) + " loaded";
+  if (!set.problems().empty())
+    line += ", " + std::to_string(set.problems().size()) + " files skipped (" + set.problems().front() +
+            (set.problems().size() > 1 ? "; …" : "") + ")";
+  return line;
+}
+
+std::shared_ptr<const profiles::profile_set> reload_profiles(const config& cfg,
+                                                             std::shared_ptr<const profiles::profile_set> current) {
+  auto fresh = load_profiles(cfg);
+  if (current && fresh->profiles().empty() && !current->profiles().empty() && fresh->files_read() > 0) {
+    log::warning("counter profiles not reloaded: none of " + std::to_string(fresh->files_read()) + " files loaded (" +
+                 (fresh->problems().empty() ? std::string() : fresh->problems().front()) + "); keeping the " +
+                 std::to_string(current->profiles().size()) + " loaded before");
+    return current;
+  }
+  log::notice(describe_profiles("counter profiles reloaded", *fresh));
+  return fresh;
+}
+
 std::shared_ptr<const profiles::profile_set> load_profiles(const config& cfg) {
   auto set = std::make_shared<profiles::profile_set>(profiles::profile_set::load(cfg.profile_directories));
   log::debug("profiles", std::to_string(set->profiles().size()) + " counter profiles loaded, " +
@@ -440,13 +461,32 @@ namespace {
 // on its own schedule), status.json for the monitoring plugin.
 class collector_side final : public rest_client::reporting_side {
  public:
-  collector_side(const config& cfg, store& st, reload_signal* reload)
-      : cfg_(cfg), st_(st), mdns_seen_(cfg), reload_(reload), profiles_(load_profiles(cfg)) {
-    log_profiles("counter profiles");
+  collector_side(const config& cfg, store& st, const stop_signal& stop, reload_signal* reload)
+      : cfg_(cfg), st_(st), mdns_seen_(cfg), profiles_(load_profiles(cfg)) {
+    log::notice(describe_profiles("counter profiles", *profiles_));
+    // SIGHUP is taken here, apart from the reporting loop (which may be in a
+    // long-poll or backing off), so a reload is logged within 200 ms.
+    if (reload)
+      reload_watch_ = std::jthread([this, &stop, reload](std::stop_token done) {
+        while (!done.stop_requested() && !stop.wait_for(std::chrono::milliseconds(200))) {
+          if (!reload->take()) continue;
+          try {
+            auto fresh = reload_profiles(cfg_, current_profiles());
+            std::lock_guard<std::mutex> lock(profiles_mutex_);
+            profiles_ = std::move(fresh);
+          } catch (const std::exception& e) {
+            log::error(std::string("counter profiles not reloaded: ") + e.what());
+          }
+        }
+      });
+  }
+
+  std::shared_ptr<const profiles::profile_set> current_profiles() {
+    std::lock_guard<std::mutex> lock(profiles_mutex_);
+    return profiles_;
   }
 
   round begin_round() override {
-    if (reload_ && reload_->take()) reload_profiles();
     const auto reg = st_.registration();
     if (reg.revoked) {
       log::error("the center revoked this collector's credential: register again with a new code");
@@ -457,7 +497,7 @@ class collector_side final : public rest_client::reporting_side {
 
   void before_delivery(rest_client::center_client& center) override {
     if (std::chrono::steady_clock::now() < next_own_read_) return;
-    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time), profiles_);
+    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
     next_own_read_ = std::chrono::steady_clock::now() + cfg_.read_interval;
   }
 
@@ -484,7 +524,8 @@ class collector_side final : public rest_client::reporting_side {
   void store_credential(const std::string& credential) override { st_.set_credential(credential); }
 
   void answer(const std::string& request_id, rest_client::center_client& center) override {
-    const auto n = take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), profiles_);
+    const auto n =
+        take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
     log::info("request " + request_id + ": " + std::to_string(n) + " terminals read");
   }
 
@@ -498,30 +539,10 @@ class collector_side final : public rest_client::reporting_side {
   const config& cfg_;
   store& st_;
   live_browser mdns_seen_;
-  reload_signal* reload_;
+  std::mutex profiles_mutex_;
   std::shared_ptr<const profiles::profile_set> profiles_;
+  std::jthread reload_watch_;  // last: stopped and joined first
 
-  void log_profiles(const std::string& what) {
-    std::string line = what + ": " + std::to_string(profiles_->profiles().size()) + " loaded";
-    if (!profiles_->problems().empty())
-      line += ", " + std::to_string(profiles_->problems().size()) + " files skipped (" + profiles_->problems().front() +
-              (profiles_->problems().size() > 1 ? "; …" : "") + ")";
-    log::notice(line);
-  }
-
-  // SIGHUP: the new set, unless none of its files loaded while the old one had
-  // profiles (a directory emptied by mistake or all files broken).
-  void reload_profiles() {
-    auto fresh = load_profiles(cfg_);
-    if (fresh->profiles().empty() && !profiles_->profiles().empty() && fresh->files_read() > 0) {
-      log::warning("counter profiles not reloaded: none of " + std::to_string(fresh->files_read()) + " files loaded (" +
-                   (fresh->problems().empty() ? std::string() : fresh->problems().front()) + "); keeping the " +
-                   std::to_string(profiles_->profiles().size()) + " loaded before");
-      return;
-    }
-    profiles_ = std::move(fresh);
-    log_profiles("counter profiles reloaded");
-  }
   std::chrono::steady_clock::time_point next_own_read_ = std::chrono::steady_clock::now();
 };
 
@@ -532,7 +553,7 @@ void run(const config& cfg, const stop_signal& stop, reload_signal* reload) {
   const auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
-  collector_side side(cfg, st, reload);
+  collector_side side(cfg, st, stop, reload);
   rest_client::reporter loop(side, st.outbox(), std::chrono::duration_cast<std::chrono::seconds>(cfg.wait), stop);
   loop.run();
 }

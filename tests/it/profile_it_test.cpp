@@ -4,11 +4,14 @@
 // with the shipped profiles, and `fleetreg-collector profile show|check|list`.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "fleetreg/collector/collector.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
+#include "fleetreg/collector/store.hpp"
 #include "fleetreg/profiles/extension.hpp"
 #include "fleetreg/test/harness.hpp"
 #include "fleetreg/test/snmp_fixtures.hpp"
@@ -104,6 +107,44 @@ TEST(CounterProfiles, ProfileShowCheckAndList) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("pwg-imaging-counter/7"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("copy.impressions-color"), std::string::npos) << r.out;
+}
+
+// SIGHUP: a running collector loads its profiles again and logs the count and
+// the problems; when no file loads any more, it keeps what it had.
+TEST(CounterProfiles, SighupReloadsARunningCollector) {
+  temp_dir dir;
+  std::filesystem::create_directories(dir.file("p"));
+  auto profile = [](const std::string& id) {
+    return "schema: fleetreg-profile/1\nid: " + id + "\nversion: 1\npriority: 100\nmatch: {exists: [\"1.3.6.1\"]}\n";
+  };
+  std::ofstream(dir.file("p/a.yaml")) << profile("one");
+  const auto center = "http://127.0.0.1:" + std::to_string(free_port(false));
+  std::ofstream(dir.file("collector.conf")) << "[collector]\nstate_dir = " << dir.file("state") << "\n"
+                                            << "[center]\nallow_plain_http = yes\n[mdns]\nenabled = no\n"
+                                            << "[run]\nwait = 1s\n[profiles]\ndirectories = " << dir.file("p") << "\n";
+  {
+    collector::store st(dir.file("state"));
+    st.set_registration(center, "site-1", {}, "credential-1");
+  }
+  process run_proc({built_program("fleetreg-collector"), "-c", dir.file("collector.conf"), "run"}, dir, "collector");
+  ASSERT_TRUE(wait_until([&] { return run_proc.log().find("counter profiles: 1 loaded") != std::string::npos; }))
+      << run_proc.log();
+  std::ofstream(dir.file("p/b.yaml")) << profile("two");
+  std::ofstream(dir.file("p/c.yaml")) << "schema: fleetreg-profile/1\nid: three\n";
+  ASSERT_EQ(::kill(run_proc.pid(), SIGHUP), 0);
+  ASSERT_TRUE(wait_until([&] {
+    return run_proc.log().find("counter profiles reloaded: 2 loaded, 1 files skipped (" + dir.file("p/c.yaml") +
+                               ":1: missing required key") != std::string::npos;
+  })) << run_proc.log();
+  std::ofstream(dir.file("p/a.yaml")) << "id: [\n";
+  std::ofstream(dir.file("p/b.yaml")) << "nonsense\n";
+  ASSERT_EQ(::kill(run_proc.pid(), SIGHUP), 0);
+  ASSERT_TRUE(wait_until([&] {
+    return run_proc.log().find("counter profiles not reloaded: none of 3 files loaded") != std::string::npos;
+  })) << run_proc.log();
+  EXPECT_NE(run_proc.log().find("keeping the 2 loaded before"), std::string::npos) << run_proc.log();
+  EXPECT_TRUE(run_proc.running());
+  EXPECT_EQ(run_proc.stop(), 0) << run_proc.log();
 }
 
 }  // namespace

@@ -68,6 +68,16 @@ config load_config(const std::string& path);
 /// skipped is logged (and listed in problems()). Never throws but bad_alloc.
 std::shared_ptr<const profiles::profile_set> load_profiles(const config& cfg);
 
+/// After a reload request (SIGHUP): the profiles loaded again, or `current`
+/// when none of the files loaded while `current` had profiles (a directory
+/// emptied by mistake, every file broken). Logs the count and the problems
+/// either way. Never throws but bad_alloc.
+std::shared_ptr<const profiles::profile_set> reload_profiles(const config& cfg,
+                                                             std::shared_ptr<const profiles::profile_set> current);
+
+/// "WHAT: N loaded, M files skipped (first problem; …)" for the log.
+std::string describe_profiles(const std::string& what, const profiles::profile_set& set);
+
 /// What reading a device over SNMP adds to the standard MIBs: the counter
 /// profiles (nullptr: load them from the config's directories) and where
 /// 32-bit counters keep their state (nullptr: none; they are reported modulo 2^32).
@@ -134,10 +144,9 @@ std::size_t take_readings(const config& cfg, store& st, rest_client::center_clie
 /// event loop (a Boost.Asio thread), through avahi-daemon restarts. Returns
 /// within 100 ms of `stop` being asked for, also during a long-poll. Throws
 /// fleetreg::error (config) when not registered. The counter profiles are
-/// loaded at the start and again when `reload` is requested (SIGHUP), at the
-/// next round of the loop (within [run] wait): the new set is logged with its
-/// count and problems; when no file of it loads while the old set had
-/// profiles, the old set is kept.
+/// loaded at the start and again within 200 ms of `reload` being requested
+/// (SIGHUP), as reload_profiles says; a read in progress finishes with the
+/// set it started with.
 void run(const config& cfg, const stop_signal& stop, reload_signal* reload = nullptr);
 
 }  // namespace fleetreg::collector
