@@ -88,7 +88,8 @@ snmp::oid_vector oid(const YAML::Node& n, std::string_view what) {
   return *o;
 }
 
-const YAML::Node& list(const YAML::Node& n, std::string_view what, std::size_t least = 1) {
+// By value: a reference into a temporary (an iterator's value) must not outlive it.
+YAML::Node list(const YAML::Node& n, std::string_view what, std::size_t least = 1) {
   if (!n.IsSequence()) fail(n, std::string(what) + " must be a list");
   if (n.size() < least) fail(n, std::string(what) + " must have at least " + std::to_string(least) + " item(s)");
   if (n.size() > max_list_items)
@@ -168,7 +169,7 @@ class parser {
       t.name = scalar(it->first, "table name");
       if (!is_name(t.name)) fail(it->first, "table name '" + t.name.substr(0, 40) + "' must be 1-32 of [a-z0-9_]");
       if (p_.table(t.name)) fail(it->first, "table '" + t.name + "' defined twice");
-      const auto& d = it->second;
+      const YAML::Node d = it->second;  // a copy: the iterator's value is a temporary
       only_keys(d, {"base", "columns"}, "table '" + t.name + "'");
       if (!d["base"]) fail(d, "table '" + t.name + "' needs a base");
       if (!d["columns"]) fail(d, "table '" + t.name + "' needs columns");
