@@ -64,6 +64,7 @@ read_result read_recording(const std::shared_ptr<const profile_set>& set, const 
   out.reading = snmp::decode_printer_mib(first, walked).value_or(snmp::terminal_reading{});
   out.reading.counters = {};
   out.reading.provenance.clear();
+  out.reading.extras.clear();
   ext.apply(first, scalar_answers, walked, out.reading);
   for (const auto& m : ext.matches())
     if (m.matched) out.matched.push_back(m.p->id);
