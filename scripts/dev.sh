@@ -25,6 +25,7 @@ packages=(
   libsnmp-dev snmpd snmp smitools
   libsqlite3-dev sqlite3
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
+  libyaml-cpp-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
   chromium nagios4-core
   postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml

@@ -27,6 +27,7 @@
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/mdns/browser.hpp"
+#include "fleetreg/profiles/extension.hpp"
 #include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/rest_client/reporter.hpp"
 
@@ -162,9 +163,9 @@ config load_config(const std::string& path) {
   const auto ini = fleetreg::config::ini_file::load(file);
   namespace fc = fleetreg::config;
   using namespace std::chrono_literals;
-  std::string targets, ranges;
+  std::string targets, ranges, profile_dirs;
   std::chrono::milliseconds outbox_age = c.outbox.max_age;
-  const std::array<fc::option, 20> table = {{
+  const std::array<fc::option, 21> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -185,17 +186,47 @@ config load_config(const std::string& path) {
       {"run", "read_interval", fc::duration_target{&c.read_interval, 1s, std::chrono::hours(24 * 7)}},
       {"outbox", "max_readings", fc::integer_target{&c.outbox.max_readings, 100, 100000000}},
       {"outbox", "max_age", fc::duration_target{&outbox_age, std::chrono::hours(1), std::chrono::hours(24 * 3660)}},
+      {"profiles", "directories", fc::string_target{&profile_dirs, 4096}},
   }};
   fc::apply_options(ini, table);
   c.outbox.max_age = std::chrono::duration_cast<std::chrono::seconds>(outbox_age);
   c.targets = split_list(targets);
   c.ranges = split_list(ranges);
+  if (ini.find("profiles", "directories")) c.profile_directories = split_list(profile_dirs);
   for (const auto& r : c.ranges)
     if (!expand_cidr(r))
       throw configuration_error(file + ": [snmp] ranges: '" + r + "' is not an IPv4 CIDR range of /16 or smaller");
   c.credentials.community = c.community;
   if (!c.secrets_file.empty()) load_secrets(c);
   return c;
+}
+
+std::string describe_profiles(const std::string& what, const profiles::profile_set& set) {
+  std::string line = what + ": " + std::to_string(set.profiles().size()) + " loaded";
+  if (!set.problems().empty())
+    line += ", " + std::to_string(set.problems().size()) + " files skipped (" + set.problems().front() +
+            (set.problems().size() > 1 ? "; …" : "") + ")";
+  return line;
+}
+
+std::shared_ptr<const profiles::profile_set> reload_profiles(const config& cfg,
+                                                             std::shared_ptr<const profiles::profile_set> current) {
+  auto fresh = load_profiles(cfg);
+  if (current && fresh->profiles().empty() && !current->profiles().empty() && fresh->files_read() > 0) {
+    log::warning("counter profiles not reloaded: none of " + std::to_string(fresh->files_read()) + " files loaded (" +
+                 (fresh->problems().empty() ? std::string() : fresh->problems().front()) + "); keeping the " +
+                 std::to_string(current->profiles().size()) + " loaded before");
+    return current;
+  }
+  log::notice(describe_profiles("counter profiles reloaded", *fresh));
+  return fresh;
+}
+
+std::shared_ptr<const profiles::profile_set> load_profiles(const config& cfg) {
+  auto set = std::make_shared<profiles::profile_set>(profiles::profile_set::load(cfg.profile_directories));
+  log::debug("profiles", std::to_string(set->profiles().size()) + " counter profiles loaded, " +
+                             std::to_string(set->problems().size()) + " files skipped");
+  return set;
 }
 
 mdns_target target_of(const mdns::service& s, std::int64_t snmp_port) {
@@ -217,7 +248,8 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port) {
 }
 
 std::vector<device_info> discover(const config& cfg, const discovery_progress& progress,
-                                  const std::optional<std::vector<mdns::service>>& services) {
+                                  const std::optional<std::vector<mdns::service>>& services, profile_context profiles) {
+  if (!profiles.set) profiles.set = load_profiles(cfg);
   // 1. Where to look: mDNS services, configured targets, swept ranges.
   std::vector<mdns::service> found;
   if (services) {
@@ -298,7 +330,8 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     o.peer = peer;
     std::error_code ec;
     try {
-      if (auto d = read_device(o, ec))
+      profiles::extension ext(profiles.set, profiles.wraps);
+      if (auto d = read_device(o, ec, &ext))
         keep(std::move(*d), peer);
       else if (ec)
         log::info("cannot read " + peer + ": " + ec.message());
@@ -398,8 +431,9 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 }
 
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
-                          const std::string& request_id, const std::optional<std::vector<mdns::service>>& services) {
-  const auto devices = discover(cfg, {}, services);
+                          const std::string& request_id, const std::optional<std::vector<mdns::service>>& services,
+                          std::shared_ptr<const profiles::profile_set> profiles) {
+  const auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
   add_new_terminals(st, center, devices);
   const auto reg = st.registration();
   std::size_t n = 0;
@@ -427,7 +461,30 @@ namespace {
 // on its own schedule), status.json for the monitoring plugin.
 class collector_side final : public rest_client::reporting_side {
  public:
-  collector_side(const config& cfg, store& st) : cfg_(cfg), st_(st), mdns_seen_(cfg) {}
+  collector_side(const config& cfg, store& st, const stop_signal& stop, reload_signal* reload)
+      : cfg_(cfg), st_(st), mdns_seen_(cfg), profiles_(load_profiles(cfg)) {
+    log::notice(describe_profiles("counter profiles", *profiles_));
+    // SIGHUP is taken here, apart from the reporting loop (which may be in a
+    // long-poll or backing off), so a reload is logged within 200 ms.
+    if (reload)
+      reload_watch_ = std::jthread([this, &stop, reload](std::stop_token done) {
+        while (!done.stop_requested() && !stop.wait_for(std::chrono::milliseconds(200))) {
+          if (!reload->take()) continue;
+          try {
+            auto fresh = reload_profiles(cfg_, current_profiles());
+            std::lock_guard<std::mutex> lock(profiles_mutex_);
+            profiles_ = std::move(fresh);
+          } catch (const std::exception& e) {
+            log::error(std::string("counter profiles not reloaded: ") + e.what());
+          }
+        }
+      });
+  }
+
+  std::shared_ptr<const profiles::profile_set> current_profiles() {
+    std::lock_guard<std::mutex> lock(profiles_mutex_);
+    return profiles_;
+  }
 
   round begin_round() override {
     const auto reg = st_.registration();
@@ -440,7 +497,7 @@ class collector_side final : public rest_client::reporting_side {
 
   void before_delivery(rest_client::center_client& center) override {
     if (std::chrono::steady_clock::now() < next_own_read_) return;
-    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time));
+    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
     next_own_read_ = std::chrono::steady_clock::now() + cfg_.read_interval;
   }
 
@@ -467,7 +524,8 @@ class collector_side final : public rest_client::reporting_side {
   void store_credential(const std::string& credential) override { st_.set_credential(credential); }
 
   void answer(const std::string& request_id, rest_client::center_client& center) override {
-    const auto n = take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time));
+    const auto n =
+        take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
     log::info("request " + request_id + ": " + std::to_string(n) + " terminals read");
   }
 
@@ -481,17 +539,21 @@ class collector_side final : public rest_client::reporting_side {
   const config& cfg_;
   store& st_;
   live_browser mdns_seen_;
+  std::mutex profiles_mutex_;
+  std::shared_ptr<const profiles::profile_set> profiles_;
+  std::jthread reload_watch_;  // last: stopped and joined first
+
   std::chrono::steady_clock::time_point next_own_read_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
 
-void run(const config& cfg, const stop_signal& stop) {
+void run(const config& cfg, const stop_signal& stop, reload_signal* reload) {
   store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
   const auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);
-  collector_side side(cfg, st);
+  collector_side side(cfg, st, stop, reload);
   rest_client::reporter loop(side, st.outbox(), std::chrono::duration_cast<std::chrono::seconds>(cfg.wait), stop);
   loop.run();
 }

@@ -20,8 +20,9 @@ device_info device_from(snmp::terminal_reading reading) {
   return d;
 }
 
-std::optional<device_info> read_device(const snmp::session_options& opts, std::error_code& ec) {
-  auto reading = snmp::read_terminal(opts, ec);
+std::optional<device_info> read_device(const snmp::session_options& opts, std::error_code& ec,
+                                       snmp::reading_extension* extension, std::size_t* round_trips) {
+  auto reading = snmp::read_terminal(opts, ec, extension, round_trips);
   if (!reading) return std::nullopt;
   auto d = device_from(std::move(*reading));
   d.address = opts.peer;

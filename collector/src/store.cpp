@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS registration (
   id INTEGER PRIMARY KEY CHECK (id = 1), center_url TEXT NOT NULL, site_id TEXT NOT NULL,
   registered_at INTEGER, last_upload INTEGER, revoked INTEGER NOT NULL DEFAULT 0, terminals TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_registration (code TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counter_wrap (
+  terminal_key TEXT NOT NULL, cell TEXT NOT NULL, oid TEXT NOT NULL, last_raw INTEGER NOT NULL,
+  wraps INTEGER NOT NULL, PRIMARY KEY (terminal_key, cell, oid));
 )sql";
 
 sqlite::database open_db(const std::string& dir) {
@@ -148,6 +151,30 @@ void store::write_status(bool center_reachable, const std::string& last_error) {
   const bool ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
   fd.reset();  // closed before the rename
   if (ok) ::rename(tmp.c_str(), (dir_ + "/status.json").c_str());
+}
+
+std::uint64_t store::unwrap(const std::string& terminal_key, const std::string& cell, const std::string& oid,
+                            std::uint32_t raw) {
+  std::optional<std::uint32_t> last;
+  std::uint64_t wraps = 0;
+  {
+    sqlite::statement q(db_,
+                        "SELECT last_raw, wraps FROM counter_wrap WHERE terminal_key = ?1 AND cell = ?2 AND oid = ?3");
+    q.bind(1, terminal_key).bind(2, cell).bind(3, oid);
+    if (q.step()) {
+      last = static_cast<std::uint32_t>(q.column_int(0) & 0xFFFFFFFF);
+      wraps = q.column_u64(1);
+    }
+  }
+  wraps = profiles::wraps_after(last, wraps, raw);
+  sqlite::statement up(
+      db_,
+      "INSERT INTO counter_wrap (terminal_key, cell, oid, last_raw, wraps) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT (terminal_key, cell, oid) DO UPDATE SET last_raw = excluded.last_raw, "
+      "wraps = excluded.wraps");
+  up.bind(1, terminal_key).bind(2, cell).bind(3, oid).bind(4, static_cast<std::int64_t>(raw)).bind_u64(5, wraps);
+  up.run();
+  return raw + (wraps << 32);
 }
 
 }  // namespace fleetreg::collector

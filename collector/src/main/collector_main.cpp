@@ -14,7 +14,10 @@
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/privileges.hpp"
 #include "fleetreg/core/provisional_code.hpp"
+#include "fleetreg/core/reload_signal.hpp"
 #include "fleetreg/core/stop_signal.hpp"
+#include "fleetreg/profiles/extension.hpp"
+#include "fleetreg/snmp/terminal_reading.hpp"
 
 namespace {
 
@@ -28,8 +31,13 @@ constexpr const char* usage_text =
     "Commands:\n"
     "  discover [--json]                      list the terminals found\n"
     "  register --code CODE [--center URL]    register them with the center\n"
-    "  run                                    report to the center (foreground)\n"
+    "  run                                    report to the center (foreground;\n"
+    "                                         SIGHUP reloads the counter profiles)\n"
     "  status                                 registration and outbox\n"
+    "  profile list                           the counter profiles loaded\n"
+    "  profile check FILE...                  check profile files\n"
+    "  profile show ADDRESS [--verbose]       read a device with the profiles, step by step\n"
+    "  (COMMAND --help: its own help)\n"
     "\n"
     "  -c, --config=FILE     configuration file (default /etc/fleetreg/collector.conf)\n"
     "  -t, --test-config     check the configuration and exit\n"
@@ -148,6 +156,152 @@ int status_command(const collector::config& cfg, const std::vector<std::string>&
   return 0;
 }
 
+constexpr const char* profile_list_help =
+    "Usage: fleetreg-collector profile list\n"
+    "The counter profiles loaded from [profiles] directories (default\n"
+    "/usr/share/fleetreg/profiles, then /etc/fleetreg/profiles.d), highest\n"
+    "priority first: id, version, priority, vendor, file; then the profiles a\n"
+    "later file with the same id replaced, and the files that were skipped.\n"
+    "Exit status 0; 65 when a file was skipped.\n";
+
+constexpr const char* profile_check_help =
+    "Usage: fleetreg-collector profile check FILE...\n"
+    "Parses and validates each counter profile file (docs/PROFILES.md). Prints\n"
+    "'FILE: ok (ID VERSION)' for each good file on stdout and 'FILE:LINE: message'\n"
+    "for each bad one on stderr. Exit status 0 when all are good, 65 otherwise.\n";
+
+constexpr const char* profile_show_help =
+    "Usage: fleetreg-collector profile show ADDRESS [--verbose]\n"
+    "Reads one device (ADDRESS: a host, or a Net-SNMP peer such as\n"
+    "udp:192.0.2.7:161) with the configured SNMP credentials and the loaded\n"
+    "counter profiles, and shows the steps: sysObjectID, the profiles that\n"
+    "matched in order, each OID with its raw value and the cell or extra it\n"
+    "gave, and the final counters, extras and identity with their provenance.\n"
+    "  --verbose   also why each other profile did not match\n"
+    "Exit status 0; 69 when the device does not answer.\n";
+
+bool wants_help(const std::vector<std::string>& args, const char* text) {
+  for (std::size_t i = 1; i < args.size(); ++i)
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::fputs(text, stdout);
+      return true;
+    }
+  return false;
+}
+
+int profile_list_command(const collector::config& cfg, const std::vector<std::string>& args) {
+  if (wants_help(args, profile_list_help)) return 0;
+  command_line::parse_arguments(args, 2, {});
+  const auto set = collector::load_profiles(cfg);
+  std::printf("%-28s %7s %8s %-16s %s\n", "id", "version", "priority", "vendor", "file");
+  for (const auto& p : set->profiles())
+    std::printf("%-28s %7lld %8d %-16s %s\n", p.id.c_str(), static_cast<long long>(p.version), p.priority,
+                p.vendor.empty() ? "-" : p.vendor.c_str(), p.file.c_str());
+  for (const auto& r : set->replaced())
+    std::printf("overridden: %s in %s by %s\n", r.id.c_str(), r.file.c_str(), r.by_file.c_str());
+  for (const auto& problem : set->problems()) std::printf("skipped: %s\n", problem.c_str());
+  return set->problems().empty() ? 0 : static_cast<int>(exit_code::data);
+}
+
+int profile_check_command(const std::vector<std::string>& args) {
+  if (wants_help(args, profile_check_help)) return 0;
+  const auto o = command_line::parse_arguments(args, 2, {{}, {}, 10000});
+  if (o.positional.empty()) throw usage_error("profile check needs at least one FILE (see --help)");
+  int rc = 0;
+  for (const auto& f : o.positional) {
+    const auto r = profiles::load_profile_file(f);
+    if (r.value) {
+      std::printf("%s: ok (%s %lld)\n", f.c_str(), r.value->id.c_str(), static_cast<long long>(r.value->version));
+    } else {
+      std::fprintf(stderr, "%s\n", r.error.c_str());
+      rc = static_cast<int>(exit_code::data);
+    }
+  }
+  return rc;
+}
+
+std::string peer_of(const collector::config& cfg, const std::string& address) {
+  if (address.find(':') != std::string::npos && address.front() != '[') return address;
+  return "udp:" + address + ":" + std::to_string(cfg.snmp_port);
+}
+
+int profile_show_command(const collector::config& cfg, const std::vector<std::string>& args) {
+  if (wants_help(args, profile_show_help)) return 0;
+  const auto o = command_line::parse_arguments(args, 2, {{}, {"verbose"}, 1});
+  if (o.positional.size() != 1) throw usage_error("profile show needs one ADDRESS (see --help)");
+  const bool verbose = o.has("verbose");
+  const auto set = collector::load_profiles(cfg);
+  for (const auto& problem : set->problems()) std::printf("skipped profile: %s\n", problem.c_str());
+  auto opts = cfg.credentials;
+  opts.timeout = cfg.snmp_timeout;
+  opts.retries = static_cast<int>(cfg.snmp_retries);
+  opts.peer = peer_of(cfg, o.positional[0]);
+  profiles::memory_wrap_state wraps;  // a look, not a reading: the store's wrap state is not touched
+  profiles::extension ext(set, &wraps);
+  std::error_code ec;
+  std::size_t trips = 0;
+  const auto reading = snmp::read_terminal(opts, ec, &ext, &trips);
+  if (ec) throw error(exit_code::unavailable, opts.peer + " does not answer: " + ec.message());
+  std::printf("device       %s\n", opts.peer.c_str());
+  if (!reading) {
+    std::printf("it serves neither the fleetreg MIB nor the Printer-MIB (%zu round trips)\n", trips);
+    return 0;
+  }
+  std::printf("sysObjectID  %s\n",
+              reading->sys_object_id.empty() ? "(none)" : snmp::to_string(reading->sys_object_id).c_str());
+  std::printf("sysDescr     %s\n", reading->sys_descr.c_str());
+  std::printf("read as      %s, %zu round trips\n", std::string(to_string(reading->source)).c_str(), trips);
+  if (reading->source == reading_source::fleetreg_mib)
+    std::printf("it serves the fleetreg MIB: profiles are not used\n");
+  std::printf("\nprofiles matched, in order:\n");
+  std::size_t matched = 0;
+  for (const auto& m : ext.matches())
+    if (m.matched) {
+      ++matched;
+      std::printf("  %-28s priority %d  %s\n", m.p->tag().c_str(), m.p->priority, m.p->file.c_str());
+    }
+  if (matched == 0) std::printf("  (none)\n");
+  if (verbose) {
+    std::printf("\nprofiles not matched:\n");
+    for (const auto& m : ext.matches())
+      if (!m.matched) std::printf("  %-28s %s\n", m.p->tag().c_str(), m.reason.c_str());
+  }
+  if (!ext.trace().empty()) {
+    std::printf("\nsteps (OID, raw value, result):\n");
+    for (const auto& t : ext.trace()) {
+      if (t.oid.empty())
+        std::printf("  %-22s %-30s %s %s\n", t.profile.c_str(), t.target.c_str(), t.raw.c_str(), t.result.c_str());
+      else
+        std::printf("  %-22s %-30s %s = %s -> %s\n", t.profile.c_str(), t.target.c_str(), t.oid.c_str(), t.raw.c_str(),
+                    t.result.c_str());
+    }
+  }
+  auto origin = [&](const std::string& key) {
+    const auto it = reading->provenance.find(key);
+    return it == reading->provenance.end() ? std::string(to_string(reading->source)) : it->second;
+  };
+  std::printf("\ncounters:\n");
+  for (const auto s : all_services)
+    for (const auto k : all_counter_kinds)
+      if (const auto v = reading->counters.get(s, k))
+        std::printf("  %-26s %20llu  %s\n", cell_name(s, k).c_str(), static_cast<unsigned long long>(*v),
+                    origin(cell_name(s, k)).c_str());
+  if (!reading->extras.empty()) std::printf("\nextras:\n");
+  for (const auto& [key, v] : reading->extras)
+    std::printf("  %-26s %20llu  %s\n", key.c_str(), static_cast<unsigned long long>(v),
+                origin("extra:" + key).c_str());
+  std::printf("\nidentity:\n");
+  const std::pair<const char*, const std::string*> fields[] = {{"manufacturer", &reading->id.manufacturer},
+                                                               {"model", &reading->id.model},
+                                                               {"serial", &reading->id.serial},
+                                                               {"firmware", &reading->id.firmware}};
+  for (const auto& [name, value] : fields)
+    if (!value->empty())
+      std::printf("  %-13s %-30s %s\n", name, value->c_str(), origin(std::string("identity.") + name).c_str());
+  if (!ext.last_error().empty()) std::printf("\nproblem: %s\n", ext.last_error().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,10 +330,14 @@ int main(int argc, char** argv) {
     return command_line::dispatch({{"discover", [&](argv_words a) { return discover_command(cfg, a); }},
                                    {"register", [&](argv_words a) { return register_command(cfg, a); }},
                                    {"status", [&](argv_words a) { return status_command(cfg, a); }},
+                                   {"profile list", [&](argv_words a) { return profile_list_command(cfg, a); }},
+                                   {"profile check", [&](argv_words a) { return profile_check_command(a); }},
+                                   {"profile show", [&](argv_words a) { return profile_show_command(cfg, a); }},
                                    {"run",
                                     [&](argv_words a) {
                                       command_line::parse_arguments(a, 1, {});
-                                      collector::run(cfg, stop_signal::on_termination());
+                                      auto& stop = stop_signal::on_termination();
+                                      collector::run(cfg, stop, &reload_signal::on_hangup());
                                       return 0;
                                     }}},
                                   args);

@@ -3,14 +3,17 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "fleetreg/collector/device.hpp"
 #include "fleetreg/collector/store.hpp"
+#include "fleetreg/core/reload_signal.hpp"
 #include "fleetreg/core/stop_signal.hpp"
 #include "fleetreg/mdns/service.hpp"
+#include "fleetreg/profiles/profile_set.hpp"
 #include "fleetreg/rest_client/center_client.hpp"
 #include "fleetreg/snmp/client.hpp"
 
@@ -52,10 +55,36 @@ struct config {
   std::chrono::milliseconds read_interval{std::chrono::hours(1)};
   // [outbox]
   rest_client::outbox_caps outbox;  ///< max_readings, max_age: the oldest go first
+  // [profiles]
+  /// Counter profile directories, read in order (a later file with the same
+  /// id replaces an earlier one); comma-separated in the file.
+  std::vector<std::string> profile_directories = {profiles::shipped_directory, profiles::local_directory};
 };
 
 /// Loads the file (default path when empty and present). Throws configuration_error.
 config load_config(const std::string& path);
+
+/// Loads the counter profiles of `cfg.profile_directories`; each file that is
+/// skipped is logged (and listed in problems()). Never throws but bad_alloc.
+std::shared_ptr<const profiles::profile_set> load_profiles(const config& cfg);
+
+/// After a reload request (SIGHUP): the profiles loaded again, or `current`
+/// when none of the files loaded while `current` had profiles (a directory
+/// emptied by mistake, every file broken). Logs the count and the problems
+/// either way. Never throws but bad_alloc.
+std::shared_ptr<const profiles::profile_set> reload_profiles(const config& cfg,
+                                                             std::shared_ptr<const profiles::profile_set> current);
+
+/// "WHAT: N loaded, M files skipped (first problem; …)" for the log.
+std::string describe_profiles(const std::string& what, const profiles::profile_set& set);
+
+/// What reading a device over SNMP adds to the standard MIBs: the counter
+/// profiles (nullptr: load them from the config's directories) and where
+/// 32-bit counters keep their state (nullptr: none; they are reported modulo 2^32).
+struct profile_context {
+  std::shared_ptr<const profiles::profile_set> set;
+  profiles::wrap_state* wraps = nullptr;
+};
 
 /// What discovery should try at one mDNS service instance: an SNMP peer
 /// (its own type and printers' LPD/raw services: the agent at the address),
@@ -75,7 +104,8 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port);
 /// are probed ("probed") and as devices are read ("read").
 using discovery_progress = std::function<void(const char* what, std::size_t done, std::size_t total)>;
 std::vector<device_info> discover(const config& cfg, const discovery_progress& progress = {},
-                                  const std::optional<std::vector<mdns::service>>& services = std::nullopt);
+                                  const std::optional<std::vector<mdns::service>>& services = std::nullopt,
+                                  profile_context profiles = {});
 
 /// Registers the registrable devices with the center in one request.
 /// Checks the code's check character first. Throws fleetreg::error with one
@@ -96,9 +126,12 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 /// `center`), then reads the registered ones and commits one reading each to
 /// the outbox (answering `request_id` when set). Returns how many were read.
 /// `services`: what a running mDNS browser sees (nullopt: browse once).
+/// `profiles`: the counter profiles (nullptr: loaded from the config); the
+/// store keeps their 32-bit counters' state.
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
                           const std::string& request_id,
-                          const std::optional<std::vector<mdns::service>>& services = std::nullopt);
+                          const std::optional<std::vector<mdns::service>>& services = std::nullopt,
+                          std::shared_ptr<const profiles::profile_set> profiles = nullptr);
 
 /// `fleetreg-collector run`: the reporting loop of rest_client::reporter
 /// (deliver, long-poll, read on request; paced, see center_pacing) with one
@@ -110,7 +143,10 @@ std::size_t take_readings(const config& cfg, store& st, rest_client::center_clie
 /// after every poll. mDNS browsing runs all the while on the collector's own
 /// event loop (a Boost.Asio thread), through avahi-daemon restarts. Returns
 /// within 100 ms of `stop` being asked for, also during a long-poll. Throws
-/// fleetreg::error (config) when not registered.
-void run(const config& cfg, const stop_signal& stop);
+/// fleetreg::error (config) when not registered. The counter profiles are
+/// loaded at the start and again within 200 ms of `reload` being requested
+/// (SIGHUP), as reload_profiles says; a read in progress finishes with the
+/// set it started with.
+void run(const config& cfg, const stop_signal& stop, reload_signal* reload = nullptr);
 
 }  // namespace fleetreg::collector

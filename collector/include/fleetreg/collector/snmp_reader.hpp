@@ -17,10 +17,13 @@ namespace fleetreg::collector {
 /// supplies with `reading.source` recorded for each field; no address yet.
 device_info device_from(snmp::terminal_reading reading);
 
-/// Reads one device (blocking) with snmp::read_terminal; the device_info names
-/// `opts.peer` as its address and how it was seen. Returns nullopt and sets
-/// `ec` when it does not answer. Throws std::system_error when the session
-/// cannot open.
-std::optional<device_info> read_device(const snmp::session_options& opts, std::error_code& ec);
+/// Reads one device (blocking) with snmp::read_terminal and `extension` (the
+/// counter profiles; may be null); the device_info names `opts.peer` as its
+/// address and how it was seen. Returns nullopt and sets `ec` when it does
+/// not answer. `round_trips`, when given, counts the requests. Throws
+/// std::system_error when the session cannot open.
+std::optional<device_info> read_device(const snmp::session_options& opts, std::error_code& ec,
+                                       snmp::reading_extension* extension = nullptr,
+                                       std::size_t* round_trips = nullptr);
 
 }  // namespace fleetreg::collector

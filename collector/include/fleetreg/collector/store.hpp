@@ -8,6 +8,7 @@
 #include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/reading.hpp"
 #include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/profiles/evaluate.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
 
 namespace fleetreg::collector {
@@ -27,7 +28,9 @@ struct registration_state {
 /// synchronous=FULL) with the outbox and the registration, and `credential`
 /// (mode 0600). A reading is committed here before it is sent and removed only
 /// when the center acknowledged it, so a center outage or a crash loses nothing.
-class store {
+/// It also keeps the last raw value of counter profiles' 32-bit counters
+/// (`wrap: 32`) per terminal, cell and OID, so that a wrapped counter keeps growing.
+class store final : public profiles::wrap_state {
  public:
   /// Opens (creating) the state in `state_dir` (0700). Throws on errors.
   store(const std::string& state_dir, const clock& clk = system_clock_source::instance(),
@@ -56,6 +59,10 @@ class store {
   /// Writes `status.json` (mode 0644, no secrets) for monitoring plugins that
   /// run as another user: registration, reachability, last upload, outbox.
   void write_status(bool center_reachable, const std::string& last_error);
+
+  /// profiles::wrap_state on the table counter_wrap. Throws on database errors.
+  std::uint64_t unwrap(const std::string& terminal_key, const std::string& cell, const std::string& oid,
+                       std::uint32_t raw) override;
 
  private:
   std::string dir_;
