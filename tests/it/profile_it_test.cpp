@@ -54,9 +54,10 @@ TEST(CounterProfiles, CollectorReadsARecordedPrinterWithTheShippedProfiles) {
   // The profile's total replaces the Printer-MIB's, with its provenance.
   EXPECT_EQ(d->counters.get(service::total, counter_kind::impressions), 15012u);
   EXPECT_EQ(d->provenance.at("total.impressions"), "pwg-imaging-counter/1 1.3.6.1.4.1.2699.1.3.1.8.1.1.4.1.3.3");
-  // One GET, then the supplies and the profile's three tables side by side.
+  // One GET, then the standard columns and the profile's three tables side
+  // by side (16 rows per column per GETBULK: two rounds for this recording).
   std::printf("[ measured ] profile-read printer: %zu round trips\n", trips);
-  EXPECT_LE(trips, 3u);
+  EXPECT_LE(trips, 4u);
 }
 
 TEST(CounterProfiles, ProfileShowCheckAndList) {

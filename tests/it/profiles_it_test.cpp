@@ -139,6 +139,12 @@ class ProfilesFleetTest : public ::testing::Test {
     return run(argv, {}, 180s);
   }
 
+  static std::string listed(const std::map<std::string, json::value>& found) {
+    std::string out;
+    for (const auto& [address, d] : found) out += address + " ";
+    return out;
+  }
+
   std::map<std::string, json::value> discover_by_address() {
     const auto r = collector({"discover", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -168,7 +174,7 @@ TEST_F(ProfilesFleetTest, SweepFindsEveryRecordingWithItsPrinterMibReading) {
     if (r.name == no_identity_recording) continue;  // see NoIdentityDeviceIsListedWithItsReason
     SCOPED_TRACE(r.name + " at " + r.address);
     const auto address = "udp:" + r.address + ":161";
-    ASSERT_TRUE(found.count(address)) << fleet->log().substr(0, 2000);
+    ASSERT_TRUE(found.count(address)) << "found: " << listed(found) << "\n" << fleet->log().substr(0, 2000);
     const auto& d = found[address];
     EXPECT_EQ(d["source"], "printer-mib");
     // The Printer-MIB total (every recording here counts impressions).
@@ -199,7 +205,7 @@ TEST_F(ProfilesFleetTest, NoIdentityDeviceIsListedWithItsReason) {
                                [](const recording& r) { return r.name == no_identity_recording; });
   ASSERT_NE(it, recordings.end());
   const auto address = "udp:" + it->address + ":161";
-  ASSERT_TRUE(found.count(address)) << "not listed";
+  ASSERT_TRUE(found.count(address)) << "not listed; found: " << listed(found);
   const auto& d = found[address];
   EXPECT_FALSE(d["registrable"].get<bool>());
   EXPECT_FALSE(d.value("reason", std::string()).empty()) << d.dump();

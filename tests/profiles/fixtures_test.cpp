@@ -23,24 +23,9 @@ namespace fleetreg::profiles {
 namespace {
 
 namespace fs = std::filesystem;
-namespace pm = snmp::printer_mib;
 
 const std::string source_dir = FLEETREG_SOURCE_DIR;
 const std::string builtin_fallback = "printer-mib";
-
-// The first GET of read_terminal's Printer-MIB path.
-std::vector<snmp::oid_vector> standard_first_get() {
-  const auto d1 = pm::printer_device_index;
-  const auto e1 = pm::entity_index;
-  return {snmp::append(pm::prt_general_entry, {17, d1}),
-          snmp::append(pm::hr_device_entry, {3, d1}),
-          snmp::append(pm::prt_marker_entry, {4, d1, 1}),
-          snmp::append(pm::ent_physical_entry, {11, e1}),
-          snmp::append(pm::ent_physical_entry, {12, e1}),
-          snmp::append(pm::ent_physical_entry, {13, e1}),
-          pm::sys_object_id,
-          pm::sys_descr};
-}
 
 struct read_result {
   snmp::terminal_reading reading;
@@ -54,11 +39,12 @@ read_result read_recording(const std::shared_ptr<const profile_set>& set, const 
                            bool with_fallback) {
   read_result out;
   extension ext(set);
-  auto oids = standard_first_get();
+  // read_terminal's own requests, answered by the recording.
+  auto oids = snmp::first_get_oids();
   for (auto& o : ext.probe()) oids.push_back(std::move(o));
   ++out.round_trips;
   const auto first = agent.get(oids);
-  std::vector<snmp::oid_vector> scalars, subtrees = {pm::prt_marker_supplies_entry};
+  std::vector<snmp::oid_vector> scalars, subtrees = snmp::printer_mib_subtrees();
   ext.plan(first, scalars, subtrees);
   std::vector<snmp::varbind> scalar_answers;
   if (!scalars.empty()) {
@@ -70,7 +56,7 @@ read_result read_recording(const std::shared_ptr<const profile_set>& set, const 
   out.reading = snmp::decode_printer_mib(first, walked).value_or(snmp::terminal_reading{});
   if (!with_fallback) {
     out.reading.counters = {};
-    out.reading.provenance.clear();
+    std::erase_if(out.reading.provenance, [](const auto& kv) { return !kv.first.starts_with("identity."); });
     out.reading.extras.clear();
   }
   ext.apply(first, scalar_answers, walked, out.reading);

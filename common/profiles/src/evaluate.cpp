@@ -452,7 +452,9 @@ read_plan plan(const std::vector<const profile*>& matched, const std::vector<snm
     for (const auto& [field, e] : p->identity) gets(e, gets);
     for (const auto& r : p->counters) gets(r.expr, gets);
     for (const auto& r : p->extras) gets(r.expr, gets);
-    for (const auto& t : p->tables) bases.push_back(t.base);
+    // Only the columns a table names: a vendor table holds many more.
+    for (const auto& t : p->tables)
+      for (const auto& [name, column] : t.columns) bases.push_back(snmp::append(t.base, {column}));
   }
   // Each subtree once; one inside another is walked with it.
   std::sort(bases.begin(), bases.end());
@@ -469,14 +471,25 @@ void evaluate(const std::vector<const profile*>& matched_in, const std::vector<s
   });
   evaluator ev(answers, wraps, trace);
 
-  // 1. Identity: only what the standard MIBs left empty.
+  // 1. Identity: what the standard MIBs left empty, and a model or firmware
+  // they only parsed out of a description text (the vendor's own object
+  // comes before text parsing). The manufacturer is never replaced: it is
+  // part of the terminal key.
+  auto from_text = [&reading](const std::string& field) {
+    if (field != "model" && field != "firmware") return false;
+    const auto it = reading.provenance.find("identity." + field);
+    return it != reading.provenance.end() &&
+           (it->second.starts_with("host-resources-mib ") || it->second.starts_with("snmpv2-mib 1.3.6.1.2.1.1.1.0"));
+  };
+  std::set<std::string> set_by_profile;
   for (const auto* p : matched) {
     for (const auto& [field, e] : p->identity) {
       auto* slot = identity_field(reading.id, field);
-      if (!slot || !slot->empty()) continue;
+      if (!slot || set_by_profile.count(field) || (!slot->empty() && !from_text(field))) continue;
       std::vector<std::string> oids;
       if (auto t = ev.text(*p, e, "identity." + field, oids)) {
         *slot = *t;
+        set_by_profile.insert(field);
         reading.provenance["identity." + field] = provenance_of(*p, oids);
       }
     }
@@ -490,10 +503,10 @@ void evaluate(const std::vector<const profile*>& matched_in, const std::vector<s
   ev.set_key(terminal_key(reading.id).value_or(""));
 
   // 2. Cells and extras: the highest priority profile that gives a value wins.
-  std::set<std::string> set_by_profile;
+  std::set<std::string> set_cells;
   for (const auto* p : matched) {
     for (const auto& r : p->counters) {
-      if (set_by_profile.count(r.cell)) {
+      if (set_cells.count(r.cell)) {
         ev.note(*p, r.cell, "", "", "skipped: already set by a higher priority profile or an earlier rule");
         continue;
       }
@@ -504,12 +517,12 @@ void evaluate(const std::vector<const profile*>& matched_in, const std::vector<s
       }
       reading.counters.set(r.svc, r.kind, *o.value);
       reading.provenance[r.cell] = provenance_of(*p, o.oids);
-      set_by_profile.insert(r.cell);
+      set_cells.insert(r.cell);
       ev.note(*p, r.cell, "", "", "= " + std::to_string(*o.value));
     }
     for (const auto& r : p->extras) {
       const auto name = "extra:" + r.key;
-      if (set_by_profile.count(name)) {
+      if (set_cells.count(name)) {
         ev.note(*p, name, "", "", "skipped: already set by a higher priority profile or an earlier rule");
         continue;
       }
@@ -524,7 +537,7 @@ void evaluate(const std::vector<const profile*>& matched_in, const std::vector<s
       }
       reading.extras[r.key] = *o.value;
       reading.provenance[name] = provenance_of(*p, o.oids);
-      set_by_profile.insert(name);
+      set_cells.insert(name);
       ev.note(*p, name, "", "", "= " + std::to_string(*o.value));
     }
   }

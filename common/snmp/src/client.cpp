@@ -205,12 +205,18 @@ std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, s
   return out;
 }
 
-std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots, std::error_code& ec, std::size_t max,
+std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots_in, std::error_code& ec, std::size_t max,
                                        int repetitions, std::size_t* round_trips) {
   ec.clear();
   std::vector<varbind> out;
+  // Each subtree once: sorted, duplicates and subtrees of another dropped.
+  auto roots = roots_in;
+  std::sort(roots.begin(), roots.end());
+  std::vector<oid_vector> unique_roots;
+  for (auto& r : roots)
+    if (unique_roots.empty() || !starts_with(r, unique_roots.back())) unique_roots.push_back(std::move(r));
   if (impl_->version == snmp_version::v1) {
-    for (const auto& root : roots) {
+    for (const auto& root : unique_roots) {
       auto part = walk(root, ec, max - out.size());
       if (round_trips) *round_trips += part.size() + 1;
       std::move(part.begin(), part.end(), std::back_inserter(out));
@@ -221,19 +227,58 @@ std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots, std
   struct cursor_of {
     oid_vector root, at;
   };
+  const int reps_start = std::max(1, repetitions);
+  // One subtree from its cursor, one GETBULK varbind at a time: for agents
+  // that do not answer a many-varbind GETBULK row by row (RFC 3416 4.2.3).
+  auto walk_alone = [&](cursor_of& c) {
+    int reps = reps_start;
+    while (out.size() < max) {
+      pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GETBULK));
+      pdu->non_repeaters = 0;
+      pdu->max_repetitions = reps;
+      snmp_add_null_var(pdu.get(), c.at.data(), c.at.size());
+      if (round_trips) ++*round_trips;
+      auto resp = impl_->exchange(std::move(pdu), ec);
+      if (!resp) {
+        if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && reps > 1) {
+          reps /= 2;
+          continue;
+        }
+        return;
+      }
+      bool progressed = false;
+      for (auto* v = resp->variables; v; v = v->next_variable) {
+        oid_vector name(v->name, v->name + v->name_length);
+        if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, c.root)) return;
+        if (snmp_oid_compare(name.data(), name.size(), c.at.data(), c.at.size()) <= 0) {
+          ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
+          return;
+        }
+        c.at = name;
+        out.push_back({std::move(name), decode(*v)});
+        progressed = true;
+        if (out.size() >= max) return;
+      }
+      if (!progressed) return;
+    }
+  };
+  constexpr std::size_t max_bulk_varbinds = 64;
   std::vector<cursor_of> open;
-  for (const auto& r : roots) open.push_back({r, r});
-  int reps = std::max(1, repetitions);
+  for (const auto& r : unique_roots) open.push_back({r, r});
+  int reps = reps_start;
   while (!open.empty() && out.size() < max) {
     pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GETBULK));
     pdu->non_repeaters = 0;
-    pdu->max_repetitions = reps;
+    // At most about 64 varbinds asked for at once: agents in printers (and
+    // snmpsim) answer a bigger GETBULK slowly or not within the timeout.
+    const int asked = std::max(1, std::min(reps, static_cast<int>(max_bulk_varbinds / open.size())));
+    pdu->max_repetitions = asked;
     for (const auto& c : open) snmp_add_null_var(pdu.get(), c.at.data(), c.at.size());
     if (round_trips) ++*round_trips;
     auto resp = impl_->exchange(std::move(pdu), ec);
     if (!resp) {
-      if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && reps > 1) {
-        reps /= 2;
+      if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && asked > 1) {
+        reps = asked / 2;
         continue;
       }
       return out;
@@ -241,12 +286,18 @@ std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots, std
     // The response holds rows of `open.size()` varbinds, one per cursor.
     std::vector<bool> done(open.size(), false);
     std::size_t column = 0;
-    bool progressed = false;
+    bool progressed = false, row_by_row = true;
     for (auto* v = resp->variables; v; v = v->next_variable, column = (column + 1) % open.size()) {
       if (done[column]) continue;
       auto& c = open[column];
       oid_vector name(v->name, v->name + v->name_length);
       if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, c.root)) {
+        // Past its subtree: the column ended (its next object lies in a
+        // later subtree: the roots are sorted), unless the object belongs to
+        // an earlier subtree: then the agent did not answer row by row.
+        for (std::size_t i = 0; i < column; ++i)
+          if (v->type != SNMP_ENDOFMIBVIEW && starts_with(name, open[i].root)) row_by_row = false;
+        if (!row_by_row) break;
         done[column] = true;
         continue;
       }
@@ -258,6 +309,11 @@ std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots, std
       out.push_back({std::move(name), decode(*v)});
       progressed = true;
       if (out.size() >= max) return out;
+    }
+    if (!row_by_row) {
+      for (std::size_t i = 0; i < open.size() && !ec; ++i)
+        if (!done[i]) walk_alone(open[i]);
+      return out;
     }
     // A cursor whose column the agent cut short (fewer rows than asked) may
     // still have more: it stays open unless its subtree ended.

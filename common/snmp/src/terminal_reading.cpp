@@ -452,6 +452,40 @@ std::optional<terminal_reading> decode_printer_mib(const std::vector<varbind>& f
   return d;
 }
 
+std::vector<oid_vector> first_get_oids() {
+  const auto d1 = pm::printer_device_index;
+  const auto e1 = pm::entity_index;
+  // The fleetreg MIB's identity, and the standard identity scalars of a
+  // printer at hrDeviceIndex 1 (the tables come in the walk).
+  return {append(tm::manufacturer, {0}),
+          append(tm::model, {0}),
+          append(tm::serial_number, {0}),
+          append(tm::firmware, {0}),
+          append(tm::uuid, {0}),
+          append(tm::reg_state, {0}),
+          append(pm::prt_general_entry, {pm::prt_general_serial_number, d1}),
+          append(pm::hr_device_entry, {pm::hr_device_descr, d1}),
+          append(pm::ent_physical_entry, {11, e1}),
+          append(pm::ent_physical_entry, {12, e1}),
+          append(pm::ent_physical_entry, {13, e1}),
+          pm::sys_object_id,
+          pm::sys_descr};
+}
+
+std::vector<oid_vector> printer_mib_subtrees() {
+  std::vector<oid_vector> subtrees = {append(pm::hr_device_entry, {pm::hr_device_type}),
+                                      append(pm::hr_device_entry, {pm::hr_device_descr}),
+                                      append(pm::hr_device_entry, {pm::hr_device_status}),
+                                      append(pm::hr_printer_entry, {pm::hr_printer_detected_error_state}),
+                                      append(pm::prt_general_entry, {pm::prt_general_serial_number}),
+                                      append(pm::prt_marker_entry, {pm::prt_marker_counter_unit}),
+                                      append(pm::prt_marker_entry, {pm::prt_marker_life_count})};
+  for (const subid col : {4, 5, 6, 7, 8, 9}) subtrees.push_back(append(pm::prt_marker_supplies_entry, {col}));
+  for (const subid col : {pm::prt_alert_severity, pm::prt_alert_group, pm::prt_alert_code, pm::prt_alert_description})
+    subtrees.push_back(append(pm::prt_alert_entry, {col}));
+  return subtrees;
+}
+
 std::optional<terminal_reading> read_terminal(const session_options& opts, std::error_code& ec,
                                               reading_extension* extension, std::size_t* round_trips) {
   client c(opts);
@@ -463,23 +497,7 @@ std::optional<terminal_reading> read_terminal(const session_options& opts, std::
       if (out) *out += trips;
     }
   } counted{trips, round_trips};
-  const auto d1 = pm::printer_device_index;
-  const auto e1 = pm::entity_index;
-  // The fleetreg MIB's identity, and the standard identity scalars of a
-  // printer at hrDeviceIndex 1 (the tables come in the walk).
-  std::vector<oid_vector> first_oids = {append(tm::manufacturer, {0}),
-                                        append(tm::model, {0}),
-                                        append(tm::serial_number, {0}),
-                                        append(tm::firmware, {0}),
-                                        append(tm::uuid, {0}),
-                                        append(tm::reg_state, {0}),
-                                        append(pm::prt_general_entry, {pm::prt_general_serial_number, d1}),
-                                        append(pm::hr_device_entry, {pm::hr_device_descr, d1}),
-                                        append(pm::ent_physical_entry, {11, e1}),
-                                        append(pm::ent_physical_entry, {12, e1}),
-                                        append(pm::ent_physical_entry, {13, e1}),
-                                        pm::sys_object_id,
-                                        pm::sys_descr};
+  auto first_oids = first_get_oids();
   if (extension)
     for (auto& o : extension->probe()) first_oids.push_back(std::move(o));
   ++trips;
@@ -495,16 +513,7 @@ std::optional<terminal_reading> read_terminal(const session_options& opts, std::
   // No fleetreg MIB: the Printer-MIB's and HOST-RESOURCES-MIB's columns,
   // and whatever the extension asks for, walked side by side.
   std::vector<oid_vector> scalars;
-  std::vector<oid_vector> subtrees = {append(pm::hr_device_entry, {pm::hr_device_type}),
-                                      append(pm::hr_device_entry, {pm::hr_device_descr}),
-                                      append(pm::hr_device_entry, {pm::hr_device_status}),
-                                      append(pm::hr_printer_entry, {pm::hr_printer_detected_error_state}),
-                                      append(pm::prt_general_entry, {pm::prt_general_serial_number}),
-                                      append(pm::prt_marker_entry, {pm::prt_marker_counter_unit}),
-                                      append(pm::prt_marker_entry, {pm::prt_marker_life_count})};
-  for (const subid col : {4, 5, 6, 7, 8, 9}) subtrees.push_back(append(pm::prt_marker_supplies_entry, {col}));
-  for (const subid col : {pm::prt_alert_severity, pm::prt_alert_group, pm::prt_alert_code, pm::prt_alert_description})
-    subtrees.push_back(append(pm::prt_alert_entry, {col}));
+  auto subtrees = printer_mib_subtrees();
   if (extension) extension->plan(first, scalars, subtrees);
   std::vector<varbind> scalar_answers;
   if (!scalars.empty()) {

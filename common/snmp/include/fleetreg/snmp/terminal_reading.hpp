@@ -76,6 +76,13 @@ class reading_extension {
                      const std::vector<varbind>& walked, terminal_reading& reading) = 0;
 };
 
+/// The OIDs of a device's first GET (before any extension's probe): the
+/// fleetreg MIB's identity, the standard identity scalars, sysObjectID and sysDescr.
+std::vector<oid_vector> first_get_oids();
+/// The Printer-MIB and HOST-RESOURCES-MIB columns read_terminal walks side
+/// by side for a device without the fleetreg MIB.
+std::vector<oid_vector> printer_mib_subtrees();
+
 /// Reads one device at `opts.peer` (blocking): the fleetreg MIB when it
 /// serves one, else the standard MIBs (with `extension`, when given): one
 /// GET, then every column walked side by side (two round trips for a printer
