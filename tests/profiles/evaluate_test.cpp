@@ -283,7 +283,8 @@ TEST(ProfilePlan, ScalarsNotAskedYetAndSubtreesOnce) {
   for (const auto& o : pl.scalars) scalars.push_back(snmp::to_string(o));
   for (const auto& o : pl.subtrees) subtrees.push_back(snmp::to_string(o));
   EXPECT_EQ(scalars, (std::vector<std::string>{"1.3.6.1.4.1.9.7", "1.3.6.1.4.1.9.1", "1.3.6.1.4.1.9.2"}));
-  EXPECT_EQ(subtrees, (std::vector<std::string>{"1.3.6.1.4.1.9.5"}));
+  // The columns the tables name, each once (not whole tables).
+  EXPECT_EQ(subtrees, (std::vector<std::string>{"1.3.6.1.4.1.9.5.1", "1.3.6.1.4.1.9.5.2.1"}));
 }
 
 TEST(ProfileExtension, ProbesPlansAndApplies) {
