@@ -29,6 +29,7 @@
 #include "fleetreg/terminal/config.hpp"
 #include "fleetreg/terminal/report.hpp"
 #include "fleetreg/terminal/store.hpp"
+#include "fleetreg/snmp/enterprises.hpp"
 #include "fleetreg/terminal/terminal_mode.hpp"
 
 namespace {
@@ -70,6 +71,8 @@ constexpr const char* usage_text =
     "\n"
     "SYSTEM (MIB-II's system group, served by snmpd; see snmpd-config):\n"
     "  --sys-object-id OID   the vendor's sysObjectID, under 1.3.6.1.4.1.<enterprise>\n"
+    "                        (init's default: <the manufacturer's enterprise>.1 for a\n"
+    "                        known printer vendor, else none: snmpd's own)\n"
     "  --sys-descr TEXT      sysDescr (default \"<manufacturer> <model>; firmware <f>\")\n"
     "  --sys-name NAME       sysName (default <manufacturer's first word>-<serial>)\n"
     "  --contact TEXT        sysContact\n"
@@ -159,9 +162,6 @@ const words system_options = {"sys-object-id", "sys-descr", "sys-name", "contact
 // `base` with the SYSTEM options given in `o` (an empty value clears one).
 terminal::system_info system_from(const command_line::arguments& o, terminal::system_info base = {}) {
   auto& s = base;
-  // TODO(issue 16): without --sys-object-id, take the manufacturer's
-  // enterprise number from snmp::enterprise_of(manufacturer)
-  // (common/snmp/include/fleetreg/snmp/enterprises.hpp) once it is on main.
   s.sys_object_id = terminal::canonical_sys_object_id(o.get_or("sys-object-id", s.sys_object_id));
   s.sys_descr = o.get_or("sys-descr", s.sys_descr);
   s.sys_name = o.get_or("sys-name", s.sys_name);
@@ -187,7 +187,14 @@ int init(const terminal::config& cfg, const words& args) {
     if (v > 100) throw usage_error("--toner is a percentage, 0..100");
     toner = static_cast<int>(v);
   }
-  terminal::store::create(cfg.state_dir, id, system_from(o), o.has("color"), toner);
+  auto system = system_from(o);
+  // Without --sys-object-id: the manufacturer's enterprise arc, when it is a
+  // known printer vendor, so that inventory tools see the vendor (a real
+  // terminal's firmware knows its exact product OID).
+  if (!o.get("sys-object-id"))
+    if (const auto enterprise = snmp::enterprise_of(id.manufacturer))
+      system.sys_object_id = "1.3.6.1.4.1." + std::to_string(*enterprise) + ".1";
+  terminal::store::create(cfg.state_dir, id, system, o.has("color"), toner);
   std::printf("terminal %s created in %s\n", terminal_key(id).value_or("").c_str(), cfg.state_dir.c_str());
   return 0;
 }
