@@ -26,9 +26,11 @@ std::optional<std::int32_t> number(const std::map<std::string, std::string>& m, 
 supply_type type_from_keyword(std::string k) {
   std::erase(k, '-');
   for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (k == "toner" || k == "tonercartridge") return supply_type::toner;
+  if (k == "toner") return supply_type::toner;
+  if (k == "tonercartridge") return supply_type::toner_cartridge;
   if (k == "wastetoner") return supply_type::waste_toner;
-  if (k == "ink" || k == "inkcartridge") return supply_type::ink;
+  if (k == "ink") return supply_type::ink;
+  if (k == "inkcartridge") return supply_type::ink_cartridge;
   if (k == "opc" || k == "photoconductor") return supply_type::opc;
   if (k == "developer") return supply_type::developer;
   if (k == "fuser") return supply_type::fuser;

@@ -99,7 +99,7 @@ std::string scroll_table(std::initializer_list<const char*> heads, const std::st
 std::string toner_cells(const std::vector<supply>& supplies) {
   std::string out;
   for (const auto& s : supplies) {
-    if (s.type != supply_type::toner && s.type != supply_type::ink) continue;
+    if (!is_marking_agent(s.type)) continue;
     const auto p = s.percent();
     const bool low = p && *p < low_toner_percent;
     out += "<span class=\"toner" + std::string(low ? " low" : "") + "\" title=\"" + escape(s.description) + "\">" +

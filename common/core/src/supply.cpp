@@ -86,4 +86,18 @@ std::optional<std::string> validate(const supply& s) {
   return std::nullopt;
 }
 
+bool is_marking_agent(supply_type t) noexcept {
+  switch (t) {
+    case supply_type::toner:
+    case supply_type::toner_cartridge:
+    case supply_type::matte_toner:
+    case supply_type::ink:
+    case supply_type::ink_cartridge:
+    case supply_type::matte_ink:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace fleetreg

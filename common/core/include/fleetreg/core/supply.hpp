@@ -87,6 +87,9 @@ struct supply {
 
 std::string_view to_string(supply_type t) noexcept;
 std::optional<supply_type> parse_supply_type(std::string_view name) noexcept;
+/// Toner or ink in any packaging (toner, tonerCartridge, matteToner, ink,
+/// inkCartridge, matteInk): what runs out and is ordered.
+bool is_marking_agent(supply_type t) noexcept;
 
 /// Checks ranges (level ≥ -3, capacity ≥ -2, level ≤ capacity when both are
 /// known) and text; the first problem as text, or nullopt.
