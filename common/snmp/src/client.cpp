@@ -49,6 +49,46 @@ struct client::impl {
     return resp;
   }
 
+  // Every object under `root` after `cursor`, appended to `out` (at most
+  // `max` in all): GETBULK of `reps` (halved on tooBig), GETNEXT for v1.
+  void walk_from(const oid_vector& root, oid_vector cursor, std::vector<varbind>& out, std::size_t max, int reps,
+                 std::error_code& ec, std::size_t* round_trips) {
+    ec.clear();
+    while (out.size() < max) {
+      pdu_ptr pdu(snmp_pdu_create(version == snmp_version::v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK));
+      if (version != snmp_version::v1) {
+        pdu->non_repeaters = 0;
+        pdu->max_repetitions = reps;
+      }
+      snmp_add_null_var(pdu.get(), cursor.data(), cursor.size());
+      if (round_trips) ++*round_trips;
+      auto resp = exchange(std::move(pdu), ec);
+      if (!resp) {
+        if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && reps > 1) {
+          reps /= 2;
+          continue;
+        }
+        // v1 agents end a walk with noSuchName.
+        if (ec == std::error_code(SNMP_ERR_NOSUCHNAME, pdu_category())) ec.clear();
+        return;
+      }
+      bool progressed = false;
+      for (auto* v = resp->variables; v; v = v->next_variable) {
+        oid_vector name(v->name, v->name + v->name_length);
+        if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, root)) return;
+        if (snmp_oid_compare(name.data(), name.size(), cursor.data(), cursor.size()) <= 0) {
+          ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
+          return;
+        }
+        cursor = name;
+        out.push_back({std::move(name), decode(*v)});
+        progressed = true;
+        if (out.size() >= max) return;
+      }
+      if (!progressed) return;
+    }
+  }
+
   std::vector<varbind> request(int command, const std::vector<oid_vector>& oids, std::error_code& ec) {
     pdu_ptr pdu(snmp_pdu_create(command));
     for (const auto& o : oids) snmp_add_null_var(pdu.get(), o.data(), o.size());
@@ -173,35 +213,7 @@ std::vector<varbind> client::get_next(const std::vector<oid_vector>& oids, std::
 
 std::vector<varbind> client::walk(const oid_vector& root, std::error_code& ec, std::size_t max) {
   std::vector<varbind> out;
-  oid_vector cursor = root;
-  while (out.size() < max) {
-    pdu_ptr pdu(snmp_pdu_create(impl_->version == snmp_version::v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK));
-    if (impl_->version != snmp_version::v1) {
-      pdu->non_repeaters = 0;
-      pdu->max_repetitions = 25;
-    }
-    snmp_add_null_var(pdu.get(), cursor.data(), cursor.size());
-    auto resp = impl_->exchange(std::move(pdu), ec);
-    if (!resp) {
-      // v1 agents end a walk with noSuchName.
-      if (ec == std::error_code(SNMP_ERR_NOSUCHNAME, pdu_category())) ec.clear();
-      return out;
-    }
-    bool progressed = false;
-    for (auto* v = resp->variables; v; v = v->next_variable) {
-      oid_vector name(v->name, v->name + v->name_length);
-      if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, root)) return out;
-      if (snmp_oid_compare(name.data(), name.size(), cursor.data(), cursor.size()) <= 0) {
-        ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
-        return out;
-      }
-      cursor = name;
-      out.push_back({std::move(name), decode(*v)});
-      progressed = true;
-      if (out.size() >= max) break;
-    }
-    if (!progressed) return out;
-  }
+  impl_->walk_from(root, root, out, max, 25, ec, nullptr);
   return out;
 }
 
@@ -230,38 +242,7 @@ std::vector<varbind> client::walk_many(const std::vector<oid_vector>& roots_in, 
   const int reps_start = std::max(1, repetitions);
   // One subtree from its cursor, one GETBULK varbind at a time: for agents
   // that do not answer a many-varbind GETBULK row by row (RFC 3416 4.2.3).
-  auto walk_alone = [&](cursor_of& c) {
-    int reps = reps_start;
-    while (out.size() < max) {
-      pdu_ptr pdu(snmp_pdu_create(SNMP_MSG_GETBULK));
-      pdu->non_repeaters = 0;
-      pdu->max_repetitions = reps;
-      snmp_add_null_var(pdu.get(), c.at.data(), c.at.size());
-      if (round_trips) ++*round_trips;
-      auto resp = impl_->exchange(std::move(pdu), ec);
-      if (!resp) {
-        if (ec == std::error_code(SNMP_ERR_TOOBIG, pdu_category()) && reps > 1) {
-          reps /= 2;
-          continue;
-        }
-        return;
-      }
-      bool progressed = false;
-      for (auto* v = resp->variables; v; v = v->next_variable) {
-        oid_vector name(v->name, v->name + v->name_length);
-        if (v->type == SNMP_ENDOFMIBVIEW || !starts_with(name, c.root)) return;
-        if (snmp_oid_compare(name.data(), name.size(), c.at.data(), c.at.size()) <= 0) {
-          ec = std::error_code(SNMPERR_GENERR, api_category());  // agent went backwards
-          return;
-        }
-        c.at = name;
-        out.push_back({std::move(name), decode(*v)});
-        progressed = true;
-        if (out.size() >= max) return;
-      }
-      if (!progressed) return;
-    }
-  };
+  auto walk_alone = [&](const cursor_of& c) { impl_->walk_from(c.root, c.at, out, max, reps_start, ec, round_trips); };
   constexpr std::size_t max_bulk_varbinds = 64;
   std::vector<cursor_of> open;
   for (const auto& r : unique_roots) open.push_back({r, r});
