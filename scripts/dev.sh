@@ -23,7 +23,7 @@ cd "$root"
 packages=(
   g++ cmake ninja-build pkg-config git
   libsnmp-dev snmpd snmp smitools
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libpq-dev
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
   libyaml-cpp-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils

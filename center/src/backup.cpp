@@ -112,10 +112,16 @@ std::optional<backup_record> read_backup_record(const std::string& file) {
 
 std::optional<backup_record> restore_backup(const std::string& source, const config& cfg,
                                             const crypto::digest& server_key, bool accept_other_key) {
-  const auto lock = database_lock::try_acquire(cfg.database);
+  const auto where = parse_database_location(cfg.database);
+  if (where.kind != database_location::engine::sqlite)
+    throw error(exit_code::usage,
+                "restore replaces a SQLite center's file; a PostgreSQL center is restored with pg_restore "
+                "(docs/OPERATIONS.md)");
+  const auto& path = where.target;
+  const auto lock = database_lock::try_acquire(path);
   if (!lock)
-    throw error(exit_code::failure, "fleetreg-center is running on " + cfg.database + " (it holds " +
-                                        database_lock::path_for(cfg.database) +
+    throw error(exit_code::failure, "fleetreg-center is running on " + path + " (it holds " +
+                                        database_lock::path_for(path) +
                                         "): stop it first (systemctl stop fleetreg-center), then restore");
   if (::access(source.c_str(), R_OK) != 0)
     throw error(exit_code::io, "cannot read the backup " + source + ": " + std::strerror(errno));
@@ -136,9 +142,9 @@ std::optional<backup_record> restore_backup(const std::string& source, const con
     log::warning("restoring " + source + " made with the server key " + record->key_fingerprint + " under the key " +
                  installed + ": provisional codes issued before then no longer work");
   }
-  sqlite_storage::restore(source, cfg.database);
+  sqlite_storage::restore(source, path);
   // The record describes the backup file, not the database it became.
-  sqlite::database db(cfg.database, sqlite::open_mode::read_write);
+  sqlite::database db(path, sqlite::open_mode::read_write);
   db.exec(std::string("DROP TABLE IF EXISTS ") + record_table);
   return record;
 }

@@ -70,6 +70,14 @@ const char* const ctl_commands_usage =
 
 namespace {
 
+// Run as root, the server key goes to the owner of this directory: the
+// SQLite database's, or for PostgreSQL the key file's own.
+std::string key_owner_directory(const config& cfg) {
+  const auto where = parse_database_location(cfg.database);
+  const auto& file = where.kind == database_location::engine::sqlite ? where.target : cfg.secret_file;
+  return std::filesystem::path(file).parent_path().string();
+}
+
 // A command's options and operands, by the one sub-command parser; each
 // command checks how many operands it got.
 using options = command_line::arguments;
@@ -114,7 +122,8 @@ time_point parse_day(const std::string& text) {
 struct center_access {
   center_access(const config& cfg, bool needs_key)
       : key(needs_key ? crypto::load_server_key(cfg.secret_file) : crypto::digest{}),
-        store(cfg.database),
+        storage(open_storage(parse_database_location(cfg.database), 2)),
+        store(*storage),
         svc(store, system_clock_source::instance(), cfg, key),
         op(operator_account()) {}
 
@@ -126,7 +135,8 @@ struct center_access {
   }
 
   crypto::digest key;
-  sqlite_storage store;
+  std::unique_ptr<sql_storage> storage;
+  sql_storage& store;
   operations svc;
   account op;
 };
@@ -172,8 +182,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
        [&](const std::vector<std::string>& args) {
          parse(args, 2, {}, {});
          // Run as root, the file goes to the owner of the database's directory.
-         const auto key =
-             crypto::create_server_key(cfg.secret_file, std::filesystem::path(cfg.database).parent_path().string());
+         const auto key = crypto::create_server_key(cfg.secret_file, key_owner_directory(cfg));
          std::fprintf(out, "created the server key %s (fingerprint %s); back it up apart from the database\n",
                       cfg.secret_file.c_str(), crypto::key_fingerprint(key).c_str());
          return 0;
@@ -470,7 +479,12 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                    [&](center_access& db, const std::vector<std::string>& args) {
                      const auto o = parse(args, 1, {}, {});
                      if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
-                     const auto record = write_backup(db.store, cfg, db.key, o.positional[0], db.now());
+                     auto* file = dynamic_cast<sqlite_storage*>(&db.store);
+                     if (!file)
+                       throw error(exit_code::usage,
+                                   "backup copies a SQLite center's file; back up a PostgreSQL center with pg_dump "
+                                   "(docs/OPERATIONS.md)");
+                     const auto record = write_backup(*file, cfg, db.key, o.positional[0], db.now());
                      std::fprintf(
                          out,
                          "backed up %s to %s (mode 0600); it needs the server key %s (fingerprint %s): keep a copy of "

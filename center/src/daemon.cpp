@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <optional>
@@ -28,10 +29,15 @@ void run(const config& cfg, const stop_signal& stop) {
   const auto key = crypto::load_server_key(cfg.secret_file);
   // Held until the center ends (the kernel drops it even on SIGKILL): a
   // restore refuses meanwhile, and so does a second center on this database.
-  const auto database_in_use = database_lock::try_acquire(cfg.database);
-  if (!database_in_use)
-    throw error(exit_code::failure, "another fleetreg-center (or a restore) holds " +
-                                        database_lock::path_for(cfg.database) + ": this database is in use");
+  // (PostgreSQL is shared on purpose: any number of centers use one database.)
+  const auto where = parse_database_location(cfg.database);
+  std::optional<database_lock> database_in_use;
+  if (where.kind == database_location::engine::sqlite) {
+    database_in_use = database_lock::try_acquire(where.target);
+    if (!database_in_use)
+      throw error(exit_code::failure, "another fleetreg-center (or a restore) holds " +
+                                          database_lock::path_for(where.target) + ": this database is in use");
+  }
 
   // Every long-poll is an open socket: allow as many as the hard limit does.
   rlimit files{};
@@ -44,7 +50,11 @@ void run(const config& cfg, const stop_signal& stop) {
     log::warning("[http] max_connections = " + std::to_string(cfg.max_connections) + " but only " +
                  std::to_string(files.rlim_cur) +
                  " file descriptors are allowed (LimitNOFILE): connections beyond that are refused by the system");
-  sqlite_storage store(cfg.database);
+  // Handlers that touch the database run on the worker threads: as many
+  // PostgreSQL connections serve them all (SQLite has one).
+  const auto storage =
+      open_storage(where, static_cast<std::size_t>(std::clamp<std::int64_t>(cfg.worker_threads, 1, 32)));
+  auto& store = *storage;
   // Integration tests run the real daemon at a shifted time to see codes expire.
   std::optional<offset_clock> shifted;
   if (const char* offset = std::getenv("FLEETREG_TEST_CLOCK_OFFSET")) {
@@ -57,7 +67,7 @@ void run(const config& cfg, const stop_signal& stop) {
   web_site site(svc, cfg.listen.rfind("https://", 0) == 0);
   a.set_fallback([&site](const http::request& req) { return site.handle(req); });
   server http_server(a, store, cfg);
-  log::notice("fleetreg-center listening on " + cfg.listen + ", database " + cfg.database);
+  log::notice("fleetreg-center listening on " + cfg.listen + ", database " + where.shown());
 
   // Background jobs: the request schedule (checked every minute) and the purge.
   std::mutex m;

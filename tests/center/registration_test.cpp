@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "center_fixture.hpp"
+#include "fleetreg/core/sqlite.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/provisional_code.hpp"
 

@@ -133,6 +133,12 @@ struct server_core {
   static void wake(registry& r, const std::string& key) {
     std::lock_guard lock(r.mutex);
     if (!r.open) return;
+    if (key.empty()) {  // notifications may have been missed: every waiter re-checks
+      for (const auto& [site, list] : r.waiting)
+        for (const auto& w : list)
+          if (auto s = w.lock()) s->wake();
+      return;
+    }
     const auto it = r.waiting.find(key);
     if (it == r.waiting.end()) return;
     for (const auto& w : it->second)

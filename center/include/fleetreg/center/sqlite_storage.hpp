@@ -1,146 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <exception>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "fleetreg/center/storage.hpp"
-#include "fleetreg/core/sqlite.hpp"
-#include "fleetreg/core/unique_fd.hpp"
+#include "fleetreg/center/sql_storage.hpp"
 
 namespace fleetreg::center {
 
-/// The default store: one SQLite file in WAL mode with synchronous=FULL, so a
-/// commit (an acknowledged registration or reading) is on disk before the
-/// answer leaves. One connection, serialised by a mutex: SQLite has one
-/// writer at a time anyway. Schema migrations run on open.
-/// Cross-process notifications use a unix datagram socket `<database>.notify`.
-class sqlite_storage final : public storage {
+/// The default store: sql_storage on one SQLite file (WAL, synchronous=FULL:
+/// a commit is on disk before the answer leaves). Backup and restore use
+/// SQLite's online backup.
+class sqlite_storage final : public sql_storage {
  public:
-  /// Opens (creating when missing) and migrates the database. Throws
-  /// std::system_error on database errors, fleetreg::error when the schema
-  /// is newer than this program.
+  /// Opens (creating when missing) and migrates the database at `path`.
   explicit sqlite_storage(const std::string& path);
-  ~sqlite_storage() override;
 
-  /// The newest schema version this program knows.
-  static int schema_version();
   /// Consistent copy of the live database into `target` (SQLite online backup).
   void backup(const std::string& target);
   /// Replaces the database at `path` (the center must be stopped) with `source`.
   static void restore(const std::string& source, const std::string& path);
-
-  bool add_account(const std::string& name, role r, const std::string& password_hash, time_point now) override;
-  std::optional<account> find_account(const std::string& name) override;
-  std::optional<account> find_account(std::int64_t id) override;
-  std::int64_t add_code(const code_record& c, std::span<const unsigned char> hash) override;
-  std::optional<code_record> find_code(std::span<const unsigned char> hash) override;
-  std::vector<code_record> list_codes(std::optional<std::int64_t> dealer_id) override;
-  std::optional<code_record> find_code(std::int64_t id) override;
-  bool revoke_code(std::int64_t id, time_point now) override;
-  std::int64_t purge_codes(time_point now) override;
-  void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) override;
-  void set_billing_weights(std::int64_t account_id, const std::string& weights) override;
-  registration_result register_site(const registration_input& in) override;
-  std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now,
-                                         std::chrono::seconds overlap) override;
-  bool request_rotation(const std::string& site_id, time_point now) override;
-  bool issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) override;
-  std::optional<site> find_site(const std::string& id) override;
-  std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) override;
-  void replace_credentials(const std::string& site_id, const std::optional<std::vector<unsigned char>>& replacement,
-                           time_point now) override;
-  std::vector<terminal_answer> add_terminals(const std::string& site_id,
-                                             const std::vector<std::pair<std::string, identity>>& terminals,
-                                             time_point now) override;
-  std::vector<terminal_record> list_terminals(const std::string& site_id) override;
-  std::optional<terminal_record> find_terminal(const std::string& key) override;
-  void transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
-                         time_point now) override;
-  void retire_terminal(const std::string& key, const std::string& actor, time_point now) override;
-  std::vector<claim> list_claims(std::optional<std::int64_t> dealer_id) override;
-  std::optional<claim> find_claim(std::int64_t id) override;
-  bool refuse_claim(std::int64_t id, const std::string& actor, time_point now) override;
-  std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) override;
-  std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) override;
-  std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
-                                             std::chrono::milliseconds lease) override;
-  std::vector<status_request> list_requests(const std::string& site_id) override;
-  readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch, time_point now,
-                                 time_point oldest) override;
-  std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) override;
-  std::int64_t add_token(const api_token& t, std::span<const unsigned char> hash) override;
-  std::optional<api_token> find_token(std::span<const unsigned char> hash, time_point now) override;
-  std::vector<api_token> list_tokens(std::optional<std::int64_t> dealer_id) override;
-  bool revoke_token(std::int64_t id, time_point now) override;
-  status_counts counts(time_point now, std::chrono::milliseconds stale_after,
-                       std::chrono::milliseconds expiring_within) override;
-  std::vector<account> list_accounts() override;
-  void set_account_disabled(const std::string& name, bool disabled) override;
-  void add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
-                   time_point now, time_point expires_at) override;
-  std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) override;
-  void delete_session(std::span<const unsigned char> hash) override;
-  std::vector<stored_reading> terminal_readings(const std::string& key, const std::string& site_id,
-                                                std::optional<time_point> from, std::optional<time_point> to,
-                                                std::size_t limit, bool latest = false, bool with_late = true) override;
-  std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
-                                               time_point t) override;
-  std::vector<terminal_record> former_terminals(const std::string& site_id) override;
-  std::int64_t prune_readings(time_point before) override;
-  void close_billing(std::int64_t dealer_id, time_point until) override;
-  std::optional<time_point> billing_closed_until(std::int64_t dealer_id) override;
-  std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
-  void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
-             time_point now) override;
-  void notify(const std::string& site_id) override;
-  void on_notify(std::function<void(const std::string& site_id)> fn) override;
-
- private:
-  // A reading serialised outside the commit: counters, supplies and details JSON.
-  struct reading_texts {
-    std::string counters, supplies, details;
-  };
-  // One upload waiting for the group commit.
-  struct pending_upload {
-    const std::string* site_id;
-    const std::vector<reading>* batch;
-    const std::vector<reading_texts>* texts;
-    time_point now;
-    time_point oldest;
-    readings_result result;
-    std::exception_ptr error;
-    bool done = false;
-  };
-
-  void migrate();
-  void listen_loop();
-  void commit_group(const std::vector<pending_upload*>& group);
-  readings_result store_batch_locked(const std::string& site_id, const std::vector<reading>& batch,
-                                     const std::vector<reading_texts>& texts, time_point now, time_point oldest);
-  std::vector<terminal_answer> place_terminals_locked(const std::string& site_id, std::int64_t dealer_id,
-                                                      const std::string& customer,
-                                                      const std::vector<std::pair<std::string, identity>>& terminals,
-                                                      time_point now, std::vector<std::string>* taken_over);
-
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::vector<pending_upload*> queue_;
-  bool committing_ = false;
-
-  std::mutex mutex_;
-  sqlite::database db_;
-  std::string notify_path_;
-  std::mutex subscribers_mutex_;
-  std::vector<std::function<void(const std::string&)>> subscribers_;
-  unique_fd listen_fd_;  ///< the notification socket, bound to notify_path_
-  std::atomic<bool> stopping_{false};
-  std::thread listener_;
 };
 
 }  // namespace fleetreg::center

@@ -1,0 +1,1571 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fleetreg/center/sql_storage.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <limits>
+#include <cstring>
+#include <map>
+
+#include "fleetreg/core/error.hpp"
+#include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
+#include "fleetreg/core/random.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+// Versioned migrations: migration N brings the schema from N-1 to N. Never
+// edit a released one; add the next.
+constexpr std::string_view sqlite_migrations[] = {
+    R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('dealer', 'admin')),
+  password_hash TEXT NOT NULL, created_at INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE codes (
+  id INTEGER PRIMARY KEY, code_hash TEXT UNIQUE,
+  dealer_id INTEGER NOT NULL REFERENCES accounts (id),
+  customer TEXT NOT NULL, contact TEXT NOT NULL, reference TEXT NOT NULL,
+  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, purged_at INTEGER,
+  terminals_registered INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY, customer TEXT NOT NULL,
+  dealer_id INTEGER NOT NULL REFERENCES accounts (id),
+  side_kind TEXT NOT NULL, side_name TEXT NOT NULL,
+  code_id INTEGER NOT NULL REFERENCES codes (id),
+  created_at INTEGER NOT NULL, last_contact INTEGER, last_scheduled INTEGER);
+CREATE TABLE credentials (
+  id INTEGER PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+  used_at INTEGER, revoked_at INTEGER);
+CREATE INDEX credentials_site ON credentials (site_id);
+CREATE TABLE idempotency_keys (
+  code_id INTEGER NOT NULL, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (code_id, key));
+CREATE TABLE terminals (
+  key TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, registered_at INTEGER NOT NULL,
+  last_reading_at INTEGER, last_taken_at INTEGER, last_counters TEXT);
+CREATE INDEX terminals_site ON terminals (site_id);
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  kind TEXT NOT NULL, created_at INTEGER NOT NULL,
+  leased_until INTEGER, answered_at INTEGER);
+CREATE INDEX requests_open ON requests (site_id, answered_at);
+CREATE TABLE readings (
+  site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL,
+  taken_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+  request_id TEXT NOT NULL, source TEXT NOT NULL,
+  counters TEXT NOT NULL, supplies TEXT NOT NULL,
+  counter_reset INTEGER NOT NULL, PRIMARY KEY (site_id, id));
+CREATE INDEX readings_terminal ON readings (terminal_key, taken_at);
+CREATE TABLE monitoring_tokens (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE TABLE purges (at INTEGER NOT NULL, purged INTEGER NOT NULL);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+)sql",
+    R"sql(
+CREATE TABLE retired_terminals (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  registered_at INTEGER NOT NULL, retired_at INTEGER NOT NULL, retired_by TEXT NOT NULL);
+CREATE INDEX retired_terminals_key ON retired_terminals (key);
+)sql",
+    R"sql(
+CREATE TABLE web_sessions (
+  hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts (id),
+  csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX audit_actor ON audit (actor, at);
+)sql",
+    // Lifecycle (issue 14): codes ended early and single-site codes, dealer
+    // default validity, rotation on the way, ownership periods, claims,
+    // closed billing periods, late readings, scoped API tokens.
+    R"sql(
+ALTER TABLE codes ADD COLUMN revoked_at INTEGER;
+ALTER TABLE codes ADD COLUMN single_site INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN code_validity INTEGER;
+ALTER TABLE sites ADD COLUMN rotation_requested_at INTEGER;
+ALTER TABLE credentials ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE readings ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+-- Readings are looked up per owning site and terminal now: this index
+-- replaces the one per terminal (one index per insert, not two).
+CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);
+DROP INDEX IF EXISTS readings_terminal;
+CREATE INDEX sites_code ON sites (code_id);
+CREATE TABLE ownership (
+  key TEXT NOT NULL, site_id TEXT NOT NULL REFERENCES sites (id),
+  from_at INTEGER NOT NULL, to_at INTEGER,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL);
+CREATE INDEX ownership_key ON ownership (key, site_id);
+CREATE INDEX ownership_site ON ownership (site_id);
+INSERT INTO ownership SELECT key, site_id, registered_at, NULL, manufacturer, model, serial, uuid, firmware
+  FROM terminals;
+INSERT INTO ownership SELECT key, site_id, registered_at, retired_at, manufacturer, model, serial, '', ''
+  FROM retired_terminals;
+CREATE TABLE claims (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL,
+  holder_site_id TEXT NOT NULL REFERENCES sites (id),
+  claimant_site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, created_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending', decided_at INTEGER, decided_by TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX claims_open ON claims (key, claimant_site_id) WHERE state = 'pending';
+CREATE TABLE billing_closed (
+  dealer_id INTEGER PRIMARY KEY REFERENCES accounts (id), until INTEGER NOT NULL);
+ALTER TABLE monitoring_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'monitoring';
+ALTER TABLE monitoring_tokens ADD COLUMN dealer_id INTEGER REFERENCES accounts (id);
+ALTER TABLE monitoring_tokens ADD COLUMN last_used_at INTEGER;
+)sql",
+    // Issue 16: what a reading carries beside its counters (extras,
+    // provenance, device status and alerts) as one JSON object, '' for none;
+    // a dealer's billing weights ("key=factor,…", '' for none).
+    R"sql(
+ALTER TABLE readings ADD COLUMN details TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN billing_weights TEXT NOT NULL DEFAULT '';
+)sql",
+};
+
+// PostgreSQL starts at SQLite's schema 5, so that one number names one
+// schema on both engines: migrations 1-4 have nothing to do there, and
+// migration 5 creates the whole schema. Every later migration is added to
+// both lists with the same number. Integers are BIGINT (times are Unix
+// seconds, counters 64-bit); ids are identity columns.
+constexpr std::string_view postgresql_migrations[] = {
+    "SELECT 1", "SELECT 1", "SELECT 1", "SELECT 1",
+    R"sql(
+CREATE TABLE accounts (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('dealer', 'admin')),
+  password_hash TEXT NOT NULL, created_at BIGINT NOT NULL,
+  disabled BIGINT NOT NULL DEFAULT 0, code_validity BIGINT,
+  billing_weights TEXT NOT NULL DEFAULT '');
+CREATE TABLE codes (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, code_hash TEXT UNIQUE,
+  dealer_id BIGINT NOT NULL REFERENCES accounts (id),
+  customer TEXT NOT NULL, contact TEXT NOT NULL, reference TEXT NOT NULL,
+  issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, purged_at BIGINT,
+  terminals_registered BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT,
+  single_site BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY, customer TEXT NOT NULL,
+  dealer_id BIGINT NOT NULL REFERENCES accounts (id),
+  side_kind TEXT NOT NULL, side_name TEXT NOT NULL,
+  code_id BIGINT NOT NULL REFERENCES codes (id),
+  created_at BIGINT NOT NULL, last_contact BIGINT, last_scheduled BIGINT,
+  rotation_requested_at BIGINT);
+CREATE INDEX sites_code ON sites (code_id);
+CREATE INDEX sites_dealer ON sites (dealer_id);
+CREATE TABLE credentials (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+  used_at BIGINT, revoked_at BIGINT, pending BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX credentials_site ON credentials (site_id);
+CREATE TABLE idempotency_keys (
+  code_id BIGINT NOT NULL, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL, PRIMARY KEY (code_id, key));
+CREATE TABLE terminals (
+  key TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, registered_at BIGINT NOT NULL,
+  last_reading_at BIGINT, last_taken_at BIGINT, last_counters TEXT);
+CREATE INDEX terminals_site ON terminals (site_id);
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES sites (id),
+  kind TEXT NOT NULL, created_at BIGINT NOT NULL,
+  leased_until BIGINT, answered_at BIGINT);
+CREATE INDEX requests_open ON requests (site_id, answered_at);
+CREATE TABLE readings (
+  site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL,
+  taken_at BIGINT NOT NULL, received_at BIGINT NOT NULL,
+  request_id TEXT NOT NULL, source TEXT NOT NULL,
+  counters TEXT NOT NULL, supplies TEXT NOT NULL,
+  counter_reset BIGINT NOT NULL, late BIGINT NOT NULL DEFAULT 0,
+  details TEXT NOT NULL DEFAULT '', PRIMARY KEY (site_id, id));
+CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);
+CREATE TABLE monitoring_tokens (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL, revoked_at BIGINT,
+  scope TEXT NOT NULL DEFAULT 'monitoring', dealer_id BIGINT REFERENCES accounts (id),
+  last_used_at BIGINT);
+CREATE TABLE purges (at BIGINT NOT NULL, purged BIGINT NOT NULL);
+CREATE TABLE audit (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX audit_actor ON audit (actor, at);
+CREATE INDEX audit_at ON audit (at);
+CREATE TABLE retired_terminals (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, key TEXT NOT NULL, site_id TEXT NOT NULL,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  registered_at BIGINT NOT NULL, retired_at BIGINT NOT NULL, retired_by TEXT NOT NULL);
+CREATE INDEX retired_terminals_key ON retired_terminals (key);
+CREATE TABLE web_sessions (
+  hash TEXT PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts (id),
+  csrf TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE ownership (
+  key TEXT NOT NULL, site_id TEXT NOT NULL REFERENCES sites (id),
+  from_at BIGINT NOT NULL, to_at BIGINT,
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL);
+CREATE INDEX ownership_key ON ownership (key, site_id);
+CREATE INDEX ownership_site ON ownership (site_id);
+CREATE TABLE claims (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, key TEXT NOT NULL,
+  holder_site_id TEXT NOT NULL REFERENCES sites (id),
+  claimant_site_id TEXT NOT NULL REFERENCES sites (id),
+  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,
+  uuid TEXT NOT NULL, firmware TEXT NOT NULL, created_at BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending', decided_at BIGINT, decided_by TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX claims_open ON claims (key, claimant_site_id) WHERE state = 'pending';
+CREATE TABLE billing_closed (
+  dealer_id BIGINT PRIMARY KEY REFERENCES accounts (id), until BIGINT NOT NULL);
+)sql",
+};
+static_assert(std::size(postgresql_migrations) == std::size(sqlite_migrations),
+              "a migration is added to both engines with the same number");
+
+std::string hex(std::span<const unsigned char> bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (auto b : bytes) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+std::optional<time_point> opt_time(const sql::statement& q, int col) {
+  if (q.column_is_null(col)) return std::nullopt;
+  return from_unix(q.column_int(col));
+}
+
+std::string role_name(role r) { return r == role::admin ? "admin" : "dealer"; }
+
+account read_account(const sql::statement& q) {
+  account a;
+  a.id = q.column_int(0);
+  a.name = q.column_text(1);
+  a.role = q.column_text(2) == "admin" ? role::admin : role::dealer;
+  a.password_hash = q.column_text(3);
+  a.disabled = q.column_int(4) != 0;
+  if (!q.column_is_null(5)) a.code_validity = std::chrono::seconds(q.column_int(5));
+  a.billing_weights = q.column_text(6);
+  return a;
+}
+
+constexpr const char* account_select =
+    "SELECT id, name, role, password_hash, disabled, code_validity, billing_weights FROM accounts ";
+
+constexpr const char* code_columns =
+    "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
+    "c.purged_at, c.terminals_registered, c.revoked_at, c.single_site, "
+    "(SELECT count(*) FROM sites s WHERE s.code_id = c.id) FROM codes c JOIN accounts a ON a.id = c.dealer_id";
+
+code_record read_code(const sql::statement& q) {
+  code_record c;
+  c.id = q.column_int(0);
+  c.dealer_id = q.column_int(1);
+  c.dealer_name = q.column_text(2);
+  c.customer = q.column_text(3);
+  c.contact = q.column_text(4);
+  c.reference = q.column_text(5);
+  c.issued_at = from_unix(q.column_int(6));
+  c.expires_at = from_unix(q.column_int(7));
+  c.purged_at = opt_time(q, 8);
+  c.terminals_registered = q.column_int(9);
+  c.revoked_at = opt_time(q, 10);
+  c.single_site = q.column_int(11) != 0;
+  c.sites_registered = q.column_int(12);
+  return c;
+}
+
+constexpr const char* site_columns =
+    "s.id, s.customer, s.dealer_id, s.side_kind, s.side_name, s.code_id, s.created_at, s.last_contact, "
+    "EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL), "
+    "s.rotation_requested_at FROM sites s";
+
+site read_site(const sql::statement& q) {
+  site s;
+  s.id = q.column_text(0);
+  s.customer = q.column_text(1);
+  s.dealer_id = q.column_int(2);
+  s.side.kind = q.column_text(3);
+  s.side.name = q.column_text(4);
+  s.code_id = q.column_int(5);
+  s.created_at = from_unix(q.column_int(6));
+  s.last_contact = opt_time(q, 7);
+  s.credential_active = q.column_int(8) != 0;
+  s.rotation_requested_at = opt_time(q, 9);
+  return s;
+}
+
+terminal_record read_terminal(const sql::statement& q) {
+  terminal_record t;
+  t.key = q.column_text(0);
+  t.site_id = q.column_text(1);
+  t.id = {q.column_text(2), q.column_text(3), q.column_text(4), q.column_text(5), q.column_text(6)};
+  t.registered_at = from_unix(q.column_int(7));
+  t.last_reading_at = opt_time(q, 8);
+  return t;
+}
+
+constexpr const char* terminal_columns =
+    "key, site_id, manufacturer, model, serial, uuid, firmware, registered_at, last_reading_at FROM terminals";
+
+void insert_terminal(sql::connection& db, const std::string& site_id, const std::string& key, const identity& id,
+                     time_point now) {
+  sql::statement ins(db,
+                     "INSERT INTO terminals (key, site_id, manufacturer, model, serial, uuid, firmware, "
+                     "registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (key) DO UPDATE SET "
+                     "model = excluded.model, firmware = excluded.firmware, uuid = excluded.uuid");
+  ins.bind(1, key).bind(2, site_id).bind(3, id.manufacturer).bind(4, id.model).bind(5, id.serial);
+  ins.bind(6, id.uuid).bind(7, id.firmware).bind(8, to_unix(now));
+  ins.run();
+}
+
+// Opens an ownership period of `key` at `site_id` from `from`.
+void open_period(sql::connection& db, const std::string& key, const std::string& site_id, std::int64_t from,
+                 const identity& id) {
+  sql::statement ins(db,
+                     "INSERT INTO ownership (key, site_id, from_at, manufacturer, model, serial, uuid, firmware) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  ins.bind(1, key).bind(2, site_id).bind(3, from).bind(4, id.manufacturer).bind(5, id.model).bind(6, id.serial);
+  ins.bind(7, id.uuid).bind(8, id.firmware);
+  ins.run();
+}
+
+// Ends the open ownership period of `key` at `site_id`; returns when it began
+// (nullopt when none was open).
+std::optional<std::int64_t> close_period(sql::connection& db, const std::string& key, const std::string& site_id,
+                                         std::int64_t at) {
+  sql::statement q(db, "SELECT from_at FROM ownership WHERE key = ?1 AND site_id = ?2 AND to_at IS NULL");
+  q.bind(1, key).bind(2, site_id);
+  if (!q.step()) return std::nullopt;
+  const auto from = q.column_int(0);
+  q.reset();
+  sql::statement up(db, "UPDATE ownership SET to_at = ?1 WHERE key = ?2 AND site_id = ?3 AND to_at IS NULL");
+  up.bind(1, std::max(at, from)).bind(2, key).bind(3, site_id);
+  up.run();
+  return from;
+}
+
+void add_audit(sql::connection& db, const std::string& actor, const std::string& action, const std::string& subject,
+               const std::string& detail, std::int64_t at) {
+  sql::statement ins(db, "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, at).bind(2, actor).bind(3, action).bind(4, subject).bind(5, detail);
+  ins.run();
+}
+
+// The site a terminal is registered to, or empty.
+std::string site_of_terminal(sql::connection& db, const std::string& key) {
+  sql::statement q(db, "SELECT site_id FROM terminals WHERE key = ?1");
+  q.bind(1, key);
+  return q.step() ? q.column_text(0) : std::string();
+}
+
+std::vector<terminal_record> terminals_of(sql::connection& db, const std::string& site_id) {
+  sql::statement q(db, std::string("SELECT ") + terminal_columns + " WHERE site_id = ?1 ORDER BY key");
+  q.bind(1, site_id);
+  return q.rows(read_terminal);
+}
+
+}  // namespace
+
+sql::migrations sql_storage::migrations_for(sql::dialect d) {
+  if (d == sql::dialect::sqlite) return {std::begin(sqlite_migrations), std::end(sqlite_migrations)};
+  return {std::begin(postgresql_migrations), std::end(postgresql_migrations)};
+}
+
+int sql_storage::schema_version() { return static_cast<int>(std::size(sqlite_migrations)); }
+
+sql_storage::sql_storage(std::unique_ptr<sql::database> db) : db_(std::move(db)) {
+  db_->migrate(migrations_for(db_->kind()));
+}
+
+sql_storage::~sql_storage() = default;
+
+bool sql_storage::add_account(const std::string& name, role r, const std::string& password_hash, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement ins(db,
+                     "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT (name) DO NOTHING");
+  ins.bind(1, name).bind(2, role_name(r)).bind(3, password_hash).bind(4, to_unix(now));
+  ins.run();
+  return ins.changes() == 1;
+}
+
+std::optional<account> sql_storage::find_account(const std::string& name) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string(account_select) + "WHERE name = ?1");
+  q.bind(1, name);
+  return q.first(read_account);
+}
+
+std::optional<account> sql_storage::find_account(std::int64_t id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string(account_select) + "WHERE id = ?1");
+  q.bind(1, id);
+  return q.first(read_account);
+}
+
+std::int64_t sql_storage::add_code(const code_record& c, std::span<const unsigned char> hash) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement ins(db,
+                     "INSERT INTO codes (code_hash, dealer_id, customer, contact, reference, issued_at, "
+                     "expires_at, single_site) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
+  ins.bind(1, hex(hash)).bind(2, c.dealer_id).bind(3, c.customer).bind(4, c.contact).bind(5, c.reference);
+  ins.bind(6, to_unix(c.issued_at)).bind(7, to_unix(c.expires_at)).bind(8, c.single_site ? 1 : 0);
+  return ins.first([](const sql::statement& q) { return q.column_int(0); }).value_or(0);
+}
+
+std::optional<code_record> sql_storage::find_code(std::span<const unsigned char> hash) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + code_columns + " WHERE c.code_hash = ?1");
+  q.bind(1, hex(hash));
+  return q.first(read_code);
+}
+
+std::vector<code_record> sql_storage::list_codes(std::optional<std::int64_t> dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db,
+                   std::string("SELECT ") + code_columns +
+                       " WHERE CAST(?1 AS BIGINT) IS NULL OR c.dealer_id = ?1 ORDER BY c.issued_at DESC, c.id DESC");
+  q.bind(1, dealer_id);
+  return q.rows(read_code);
+}
+
+std::optional<code_record> sql_storage::find_code(std::int64_t id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + code_columns + " WHERE c.id = ?1");
+  q.bind(1, id);
+  return q.first(read_code);
+}
+
+bool sql_storage::revoke_code(std::int64_t id, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  // The hash stays until the purge, so that the code is refused as revoked
+  // (not as unknown) meanwhile.
+  sql::statement up(db,
+                    "UPDATE codes SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL "
+                    "AND code_hash IS NOT NULL AND expires_at > ?1");
+  up.bind(1, to_unix(now)).bind(2, id);
+  up.run();
+  return up.changes() == 1;
+}
+
+void sql_storage::set_billing_weights(std::int64_t account_id, const std::string& weights) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db, "UPDATE accounts SET billing_weights = ?1 WHERE id = ?2");
+  up.bind(1, weights).bind(2, account_id);
+  up.run();
+}
+
+void sql_storage::set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db, "UPDATE accounts SET code_validity = ?1 WHERE id = ?2");
+  if (validity)
+    up.bind(1, static_cast<std::int64_t>(validity->count()));
+  else
+    up.bind_null(1);
+  up.bind(2, account_id);
+  up.run();
+}
+
+std::int64_t sql_storage::purge_codes(time_point now) {
+  return retrying([&]() -> std::int64_t {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement up(db,
+                      "UPDATE codes SET code_hash = NULL, purged_at = ?1 "
+                      "WHERE code_hash IS NOT NULL AND (expires_at <= ?1 OR revoked_at IS NOT NULL)");
+    up.bind(1, to_unix(now));
+    up.run();
+    const auto n = up.changes();
+    sql::statement log_purge(db, "INSERT INTO purges (at, purged) VALUES (?1, ?2)");
+    log_purge.bind(1, to_unix(now)).bind(2, n);
+    log_purge.run();
+    tx.commit();
+    return n;
+  });
+}
+
+std::vector<terminal_answer> sql_storage::place_terminals_locked(
+    sql::connection& db, const std::string& site_id, std::int64_t dealer_id, const std::string& customer,
+    const std::vector<std::pair<std::string, identity>>& terminals, time_point now,
+    std::vector<std::string>* taken_over) {
+  const auto t = to_unix(now);
+  std::vector<terminal_answer> out;
+  out.reserve(terminals.size());
+  sql::statement holder_q(db,
+                          "SELECT s.id, s.dealer_id, s.customer, EXISTS (SELECT 1 FROM credentials k WHERE "
+                          "k.site_id = s.id AND k.revoked_at IS NULL) FROM terminals t JOIN sites s "
+                          "ON s.id = t.site_id WHERE t.key = ?1");
+  for (const auto& [key, id] : terminals) {
+    holder_q.bind(1, key);
+    if (!holder_q.step()) {
+      holder_q.reset();
+      insert_terminal(db, site_id, key, id, now);
+      open_period(db, key, site_id, t, id);
+      out.push_back({key, "registered", ""});
+      continue;
+    }
+    const auto holder = holder_q.column_text(0);
+    const bool same_customer = holder_q.column_int(1) == dealer_id && holder_q.column_text(2) == customer;
+    const bool holder_revoked = holder_q.column_int(3) == 0;
+    holder_q.reset();
+    if (holder == site_id) {
+      insert_terminal(db, site_id, key, id, now);  // refreshes model and firmware
+      out.push_back({key, "already_yours", ""});
+      continue;
+    }
+    if (same_customer && holder_revoked) {
+      // The customer's own terminal, left at a site whose credentials were
+      // revoked: a new code of the same dealer for the same customer takes it
+      // over. The ownership goes on (same customer): the reset check too.
+      const auto from = close_period(db, key, holder, t).value_or(t);
+      open_period(db, key, site_id, from, id);
+      sql::statement up(db, "UPDATE terminals SET site_id = ?1 WHERE key = ?2");
+      up.bind(1, site_id).bind(2, key);
+      up.run();
+      sql::statement moved(db,
+                           "UPDATE claims SET holder_site_id = ?1 WHERE key = ?2 AND state = 'pending' AND "
+                           "claimant_site_id <> ?1");
+      moved.bind(1, site_id).bind(2, key);
+      moved.run();
+      sql::statement own(db,
+                         "UPDATE claims SET state = 'withdrawn', decided_at = ?1, decided_by = 'takeover' "
+                         "WHERE key = ?2 AND state = 'pending' AND claimant_site_id = ?3");
+      own.bind(1, t).bind(2, key).bind(3, site_id);
+      own.run();
+      add_audit(db, "center", "terminal.takeover", key, holder + " -> " + site_id + " (" + customer + ")", t);
+      if (taken_over) taken_over->push_back(key);
+      out.push_back({key, "registered", ""});
+      continue;
+    }
+    sql::statement ins(db,
+                       "INSERT INTO claims (key, holder_site_id, claimant_site_id, manufacturer, model, serial, "
+                       "uuid, firmware, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                       "ON CONFLICT (key, claimant_site_id) WHERE state = 'pending' DO NOTHING");
+    ins.bind(1, key).bind(2, holder).bind(3, site_id).bind(4, id.manufacturer).bind(5, id.model);
+    ins.bind(6, id.serial).bind(7, id.uuid).bind(8, id.firmware).bind(9, t);
+    ins.run();
+    if (ins.changes() == 1)
+      add_audit(db, "center", "claim.open", key, "site " + site_id + " claims it from site " + holder, t);
+    out.push_back({key, "pending_claim", "awaiting_dealer"});
+  }
+  return out;
+}
+
+registration_result sql_storage::register_site(const registration_input& in) {
+  return retrying([&]() -> registration_result {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    registration_result r;
+    const auto now = to_unix(in.now);
+    auto add_credential = [&](const std::string& site_id) {
+      sql::statement ins(db, "INSERT INTO credentials (site_id, hash, created_at) VALUES (?1, ?2, ?3)");
+      ins.bind(1, site_id).bind(2, hex(in.credential_hash)).bind(3, now);
+      ins.run();
+    };
+
+    // A retry with the same Idempotency-Key: same site, fresh credential, the
+    // earlier never-used ones revoked; the answers say where each key is now.
+    if (!in.idempotency_key.empty()) {
+      sql::statement q(db, "SELECT site_id FROM idempotency_keys WHERE code_id = ?1 AND key = ?2");
+      q.bind(1, in.code_id).bind(2, in.idempotency_key);
+      if (q.step()) {
+        r.outcome = registration_result::kind::retried;
+        r.site_id = q.column_text(0);
+        sql::statement rev(db,
+                           "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND used_at IS NULL "
+                           "AND revoked_at IS NULL");
+        rev.bind(1, now).bind(2, r.site_id);
+        rev.run();
+        add_credential(r.site_id);
+        r.terminals = terminals_of(db, r.site_id);
+        sql::statement claimed(db,
+                               "SELECT 1 FROM claims WHERE key = ?1 AND claimant_site_id = ?2 AND state = 'pending'");
+        for (const auto& asked : in.terminals) {
+          const auto& key = asked.first;  // (a structured binding cannot be captured by clang 14)
+          const bool here =
+              std::any_of(r.terminals.begin(), r.terminals.end(), [&](const auto& t) { return t.key == key; });
+          claimed.bind(1, key).bind(2, r.site_id);
+          const bool pending = claimed.step();
+          claimed.reset();
+          r.answers.push_back(here      ? terminal_answer{key, "registered", ""}
+                              : pending ? terminal_answer{key, "pending_claim", "awaiting_dealer"}
+                                        : terminal_answer{key, "refused", "not_available"});
+        }
+        tx.commit();
+        return r;
+      }
+    }
+
+    sql::statement code_q(db,
+                          "SELECT customer, dealer_id, single_site, (SELECT count(*) FROM sites WHERE code_id = ?1) "
+                          "FROM codes WHERE id = ?1");
+    code_q.bind(1, in.code_id);
+    if (!code_q.step()) throw error(exit_code::software, "registration for an unknown code");
+    const auto customer = code_q.column_text(0);
+    const auto dealer_id = code_q.column_int(1);
+    if (code_q.column_int(2) != 0 && code_q.column_int(3) > 0) {
+      r.outcome = registration_result::kind::code_used;
+      return r;  // rolled back: nothing changed
+    }
+    code_q.reset();
+
+    r.site_id = make_uuid();
+    sql::statement ins(db,
+                       "INSERT INTO sites (id, customer, dealer_id, side_kind, side_name, code_id, created_at, "
+                       "last_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+    ins.bind(1, r.site_id).bind(2, customer).bind(3, dealer_id).bind(4, in.side.kind).bind(5, in.side.name);
+    ins.bind(6, in.code_id).bind(7, now);
+    ins.run();
+    r.answers = place_terminals_locked(db, r.site_id, dealer_id, customer, in.terminals, in.now, &r.taken_over);
+    add_credential(r.site_id);
+    if (!in.idempotency_key.empty()) {
+      sql::statement idem(db,
+                          "INSERT INTO idempotency_keys (code_id, key, site_id, created_at) "
+                          "VALUES (?1, ?2, ?3, ?4)");
+      idem.bind(1, in.code_id).bind(2, in.idempotency_key).bind(3, r.site_id).bind(4, now);
+      idem.run();
+    }
+    const auto placed = std::count_if(r.answers.begin(), r.answers.end(),
+                                      [](const terminal_answer& a) { return a.status == "registered"; });
+    sql::statement used(db, "UPDATE codes SET terminals_registered = terminals_registered + ?1 WHERE id = ?2");
+    used.bind(1, static_cast<std::int64_t>(placed)).bind(2, in.code_id);
+    used.run();
+    r.terminals = terminals_of(db, r.site_id);
+    tx.commit();
+    return r;
+  });
+}
+
+std::optional<site> sql_storage::site_by_credential(std::span<const unsigned char> hash, time_point now,
+                                                    std::chrono::seconds overlap) {
+  return retrying([&]() -> std::optional<site> {
+    auto held = db_->acquire();
+    auto& db = *held;
+    // site_columns ends with " FROM sites s": the credential's columns go before it.
+    const std::string columns = site_columns;
+    const auto from = columns.rfind(" FROM sites s");
+    sql::statement cq(db, "SELECT " + columns.substr(0, from) +
+                              ", c.id, c.pending, c.used_at FROM sites s JOIN credentials c ON c.site_id = s.id "
+                              "WHERE c.hash = ?1 AND c.revoked_at IS NULL");
+    cq.bind(1, hex(hash));
+    if (!cq.step()) return std::nullopt;
+    auto s = read_site(cq);
+    const auto credential_id = cq.column_int(10);
+    const bool pending = cq.column_int(11) != 0;
+    const bool used = !cq.column_is_null(12);
+    cq.reset();
+    const auto t = to_unix(now);
+    if (pending) {
+      // The credential sent by rotation, used for the first time: the rotation
+      // is confirmed, every other credential of the site stops.
+      sql::transaction tx(db);
+      sql::statement rev(
+          db, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND id <> ?3 AND revoked_at IS NULL");
+      rev.bind(1, t).bind(2, s.id).bind(3, credential_id);
+      rev.run();
+      sql::statement up(db, "UPDATE credentials SET pending = 0, used_at = ?1 WHERE id = ?2");
+      up.bind(1, t).bind(2, credential_id);
+      up.run();
+      sql::statement done(db, "UPDATE sites SET rotation_requested_at = NULL WHERE id = ?1");
+      done.bind(1, s.id);
+      done.run();
+      add_audit(db, s.side.kind + ":" + s.side.name, "credential.rotated", s.id, "new credential confirmed", t);
+      tx.commit();
+      s.rotation_requested_at.reset();
+      return s;
+    }
+    if (s.rotation_requested_at && *s.rotation_requested_at + overlap <= now) {
+      // The overlap ended before the new credential was confirmed: the old
+      // ones stop (the site registers again with a new code).
+      sql::transaction tx(db);
+      sql::statement rev(db,
+                         "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND pending = 0 "
+                         "AND revoked_at IS NULL");
+      rev.bind(1, t).bind(2, s.id);
+      rev.run();
+      add_audit(db, "center", "credential.expire", s.id, "rotation not confirmed within the overlap", t);
+      tx.commit();
+      return std::nullopt;
+    }
+    if (!used) {
+      // Mark the credential used (only the first time: no write per request).
+      sql::statement up(db, "UPDATE credentials SET used_at = ?1 WHERE id = ?2");
+      up.bind(1, t).bind(2, credential_id);
+      up.run();
+    }
+    return s;
+  });
+}
+
+bool sql_storage::request_rotation(const std::string& site_id, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db,
+                    "UPDATE sites SET rotation_requested_at = coalesce(rotation_requested_at, ?1) WHERE id = ?2 "
+                    "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = ?2 AND k.revoked_at IS NULL)");
+  up.bind(1, to_unix(now)).bind(2, site_id);
+  up.run();
+  return up.changes() == 1;
+}
+
+bool sql_storage::issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) {
+  return retrying([&]() -> bool {
+    auto held = db_->acquire();
+    auto& db = *held;
+    // Asked at every long-poll: the common answer (no rotation) opens no
+    // transaction.
+    sql::statement q(db, "SELECT 1 FROM sites WHERE id = ?1 AND rotation_requested_at IS NOT NULL");
+    q.bind(1, site_id);
+    if (!q.step()) return false;
+    q.reset();
+    sql::transaction tx(db);
+    const auto t = to_unix(now);
+    // One credential on its way at a time: an earlier one was lost or never used.
+    sql::statement rev(db,
+                       "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND pending = 1 "
+                       "AND revoked_at IS NULL");
+    rev.bind(1, t).bind(2, site_id);
+    rev.run();
+    sql::statement ins(db, "INSERT INTO credentials (site_id, hash, created_at, pending) VALUES (?1, ?2, ?3, 1)");
+    ins.bind(1, site_id).bind(2, hex(hash)).bind(3, t);
+    ins.run();
+    tx.commit();
+    return true;
+  });
+}
+
+std::optional<site> sql_storage::find_site(const std::string& id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + site_columns + " WHERE s.id = ?1");
+  q.bind(1, id);
+  return q.first(read_site);
+}
+
+std::vector<site> sql_storage::list_sites(std::optional<std::int64_t> dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + site_columns +
+                           " WHERE CAST(?1 AS BIGINT) IS NULL OR s.dealer_id = ?1 ORDER BY s.created_at, s.id");
+  q.bind(1, dealer_id);
+  return q.rows(read_site);
+}
+
+void sql_storage::replace_credentials(const std::string& site_id,
+                                      const std::optional<std::vector<unsigned char>>& replacement, time_point now) {
+  return retrying([&]() -> void {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement rev(db, "UPDATE credentials SET revoked_at = ?1 WHERE site_id = ?2 AND revoked_at IS NULL");
+    rev.bind(1, to_unix(now)).bind(2, site_id);
+    rev.run();
+    if (replacement) {
+      sql::statement ins(db, "INSERT INTO credentials (site_id, hash, created_at) VALUES (?1, ?2, ?3)");
+      ins.bind(1, site_id).bind(2, hex(*replacement)).bind(3, to_unix(now));
+      ins.run();
+    }
+    tx.commit();
+  });
+}
+
+std::vector<terminal_answer> sql_storage::add_terminals(const std::string& site_id,
+                                                        const std::vector<std::pair<std::string, identity>>& terminals,
+                                                        time_point now) {
+  return retrying([&]() -> std::vector<terminal_answer> {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement q(db, "SELECT dealer_id, customer FROM sites WHERE id = ?1");
+    q.bind(1, site_id);
+    if (!q.step()) throw error(exit_code::software, "terminals added to an unknown site");
+    const auto dealer_id = q.column_int(0);
+    const auto customer = q.column_text(1);
+    q.reset();
+    auto answers = place_terminals_locked(db, site_id, dealer_id, customer, terminals, now, nullptr);
+    tx.commit();
+    return answers;
+  });
+}
+
+std::vector<terminal_record> sql_storage::list_terminals(const std::string& site_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  return terminals_of(db, site_id);
+}
+
+std::optional<terminal_record> sql_storage::find_terminal(const std::string& key) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + terminal_columns + " WHERE key = ?1");
+  q.bind(1, key);
+  return q.first(read_terminal);
+}
+
+void sql_storage::transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
+                                    time_point now) {
+  return retrying([&]() -> void {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    const auto t = to_unix(now);
+    const auto from_site = site_of_terminal(db, key);
+    if (from_site.empty() || from_site == to_site_id) return;
+    sql::statement idq(db, "SELECT manufacturer, model, serial, uuid, firmware FROM terminals WHERE key = ?1");
+    idq.bind(1, key);
+    idq.step();
+    const identity id{idq.column_text(0), idq.column_text(1), idq.column_text(2), idq.column_text(3),
+                      idq.column_text(4)};
+    idq.reset();
+    close_period(db, key, from_site, t);
+    open_period(db, key, to_site_id, t, id);
+    // The reset check starts afresh at the new site.
+    sql::statement up(db,
+                      "UPDATE terminals SET site_id = ?1, registered_at = ?2, last_counters = NULL, "
+                      "last_taken_at = NULL, last_reading_at = NULL WHERE key = ?3");
+    up.bind(1, to_site_id).bind(2, t).bind(3, key);
+    up.run();
+    sql::statement accepted(db,
+                            "UPDATE claims SET state = 'accepted', decided_at = ?1, decided_by = ?2 WHERE key = ?3 "
+                            "AND claimant_site_id = ?4 AND state = 'pending'");
+    accepted.bind(1, t).bind(2, actor).bind(3, key).bind(4, to_site_id);
+    accepted.run();
+    sql::statement others(db, "UPDATE claims SET holder_site_id = ?1 WHERE key = ?2 AND state = 'pending'");
+    others.bind(1, to_site_id).bind(2, key);
+    others.run();
+    tx.commit();
+  });
+}
+
+void sql_storage::retire_terminal(const std::string& key, const std::string& actor, time_point now) {
+  return retrying([&]() -> void {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    const auto t = to_unix(now);
+    const auto site_id = site_of_terminal(db, key);
+    if (site_id.empty()) return;
+    sql::statement keep(db,
+                        "INSERT INTO retired_terminals (key, site_id, manufacturer, model, serial, "
+                        "registered_at, retired_at, retired_by) SELECT key, site_id, manufacturer, model, "
+                        "serial, registered_at, ?1, ?2 FROM terminals WHERE key = ?3");
+    keep.bind(1, t).bind(2, actor).bind(3, key);
+    keep.run();
+    close_period(db, key, site_id, t);
+    sql::statement del(db, "DELETE FROM terminals WHERE key = ?1");
+    del.bind(1, key);
+    del.run();
+    // Nobody holds it now: the claimants' next registration gets it.
+    sql::statement claims(db,
+                          "UPDATE claims SET state = 'withdrawn', decided_at = ?1, decided_by = ?2 WHERE key = ?3 "
+                          "AND state = 'pending'");
+    claims.bind(1, t).bind(2, actor).bind(3, key);
+    claims.run();
+    tx.commit();
+  });
+}
+
+namespace {
+
+constexpr const char* claim_columns =
+    "c.id, c.key, c.holder_site_id, c.claimant_site_id, k.customer, k.dealer_id, c.manufacturer, c.model, c.serial, "
+    "c.uuid, c.firmware, c.created_at, c.state, c.decided_at, c.decided_by FROM claims c "
+    "JOIN sites k ON k.id = c.claimant_site_id JOIN sites h ON h.id = c.holder_site_id";
+
+claim read_claim(const sql::statement& q) {
+  claim c;
+  c.id = q.column_int(0);
+  c.key = q.column_text(1);
+  c.holder_site_id = q.column_text(2);
+  c.claimant_site_id = q.column_text(3);
+  c.claimant_customer = q.column_text(4);
+  c.claimant_dealer_id = q.column_int(5);
+  c.terminal = {q.column_text(6), q.column_text(7), q.column_text(8), q.column_text(9), q.column_text(10)};
+  c.created_at = from_unix(q.column_int(11));
+  c.state = q.column_text(12);
+  c.decided_at = opt_time(q, 13);
+  c.decided_by = q.column_text(14);
+  return c;
+}
+
+}  // namespace
+
+std::vector<claim> sql_storage::list_claims(std::optional<std::int64_t> dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + claim_columns +
+                           " WHERE CAST(?1 AS BIGINT) IS NULL OR h.dealer_id = ?1 OR k.dealer_id = ?1 "
+                           "ORDER BY c.state = 'pending' DESC, c.created_at DESC, c.id DESC LIMIT 1000");
+  q.bind(1, dealer_id);
+  return q.rows(read_claim);
+}
+
+std::optional<claim> sql_storage::find_claim(std::int64_t id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + claim_columns + " WHERE c.id = ?1");
+  q.bind(1, id);
+  return q.first(read_claim);
+}
+
+bool sql_storage::refuse_claim(std::int64_t id, const std::string& actor, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db,
+                    "UPDATE claims SET state = 'refused', decided_at = ?1, decided_by = ?2 WHERE id = ?3 "
+                    "AND state = 'pending'");
+  up.bind(1, to_unix(now)).bind(2, actor).bind(3, id);
+  up.run();
+  return up.changes() == 1;
+}
+
+std::string sql_storage::queue_request(const std::string& site_id, const std::string& kind, time_point now) {
+  const auto id = make_uuid();
+  {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::statement ins(db, "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, ?3, ?4)");
+    ins.bind(1, id).bind(2, site_id).bind(3, kind).bind(4, to_unix(now));
+    ins.run();
+  }
+  notify(site_id);
+  return id;
+}
+
+std::vector<std::string> sql_storage::queue_due_requests(time_point now, std::chrono::milliseconds every) {
+  return retrying([&]() -> std::vector<std::string> {
+    std::vector<std::string> sites;
+    {
+      auto held = db_->acquire();
+      auto& db = *held;
+      sql::transaction tx(db);
+      const auto due = to_unix(now) - std::chrono::duration_cast<std::chrono::seconds>(every).count();
+      sql::statement q(db,
+                       "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1) "
+                       "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)");
+      q.bind(1, due);
+      while (q.step()) sites.push_back(q.column_text(0));
+      q.reset();
+      for (const auto& s : sites) {
+        sql::statement ins(db, "INSERT INTO requests (id, site_id, kind, created_at) VALUES (?1, ?2, 'scheduled', ?3)");
+        ins.bind(1, make_uuid()).bind(2, s).bind(3, to_unix(now));
+        ins.run();
+        sql::statement up(db, "UPDATE sites SET last_scheduled = ?1 WHERE id = ?2");
+        up.bind(1, to_unix(now)).bind(2, s);
+        up.run();
+      }
+      tx.commit();
+    }
+    for (const auto& s : sites) notify(s);
+    return sites;
+  });
+}
+
+std::vector<status_request> sql_storage::lease_requests(const std::string& site_id, time_point now,
+                                                        std::chrono::milliseconds lease) {
+  return retrying([&]() -> std::vector<status_request> {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    const auto t = to_unix(now);
+    std::vector<status_request> out;
+    sql::statement q(db,
+                     "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
+                     "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id");
+    q.bind(1, site_id).bind(2, t);
+    while (q.step())
+      out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), std::nullopt});
+    q.reset();
+    const auto until = t + std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(lease).count());
+    for (const auto& r : out) {
+      sql::statement up(db, "UPDATE requests SET leased_until = ?1 WHERE id = ?2");
+      up.bind(1, until).bind(2, r.id);
+      up.run();
+    }
+    sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
+    contact.bind(1, t).bind(2, site_id);
+    contact.run();
+    tx.commit();
+    return out;
+  });
+}
+
+std::vector<status_request> sql_storage::list_requests(const std::string& site_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  std::vector<status_request> out;
+  sql::statement q(db,
+                   "SELECT id, site_id, kind, created_at, answered_at FROM requests WHERE site_id = ?1 "
+                   "ORDER BY created_at, id");
+  q.bind(1, site_id);
+  while (q.step())
+    out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), opt_time(q, 4)});
+  return out;
+}
+
+namespace {
+
+// The details of a reading beside counters and supplies, as stored: '' when it has none.
+std::string details_text(const reading& rd) {
+  if (rd.extras.empty() && rd.provenance.empty() && rd.device_status.empty() && rd.alerts.empty()) return {};
+  auto v = json::to_json(rd);
+  json::value d = json::value::object();
+  for (const char* key : {"extras", "provenance", "device_status", "alerts"})
+    if (v.contains(key)) d[key] = std::move(v[key]);
+  return d.dump();
+}
+
+}  // namespace
+
+// Group commit: concurrent uploads wait in a queue; whoever finds no commit
+// running takes everything queued and writes it in one transaction, one
+// savepoint per upload (so a refused upload still changes nothing). One fsync
+// then makes many uploads durable, instead of one fsync each.
+readings_result sql_storage::store_readings(const std::string& site_id, const std::vector<reading>& batch,
+                                            time_point now, time_point oldest) {
+  // Serialise outside the commit: many request threads do it in parallel.
+  std::vector<reading_texts> texts;
+  texts.reserve(batch.size());
+  for (const auto& rd : batch) {
+    json::value supplies = json::value::array();
+    for (const auto& s : rd.supplies) supplies.push_back(json::to_json(s));
+    texts.push_back({json::to_json(rd.counters).dump(), supplies.dump(), details_text(rd)});
+  }
+  pending_upload me{&site_id, &batch, &texts, now, oldest, {}, nullptr, false};
+  std::unique_lock queue_lock(queue_mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (committing_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    committing_ = true;
+    std::vector<pending_upload*> group;
+    group.swap(queue_);
+    queue_lock.unlock();
+    commit_group(group);
+    queue_lock.lock();
+    committing_ = false;
+    for (auto* p : group) p->done = true;
+    queue_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+  return me.result;
+}
+
+void sql_storage::commit_group(const std::vector<pending_upload*>& group) {
+  try {
+    retrying([&] {
+      auto held = db_->acquire();
+      auto& db = *held;
+      sql::transaction tx(db);
+      for (auto* p : group) {
+        p->error = nullptr;
+        db.exec("SAVEPOINT upload");
+        try {
+          p->result = store_batch_locked(db, *p->site_id, *p->batch, *p->texts, p->now, p->oldest);
+        } catch (const std::exception& e) {
+          if (db_->retryable(e)) throw;  // the whole group runs again
+          db.exec("ROLLBACK TO upload");
+          p->error = std::current_exception();
+        }
+        db.exec("RELEASE upload");
+      }
+      tx.commit();
+    });
+  } catch (...) {
+    for (auto* p : group)
+      if (!p->error) p->error = std::current_exception();
+  }
+}
+
+readings_result sql_storage::store_batch_locked(sql::connection& db, const std::string& site_id,
+                                                const std::vector<reading>& batch,
+                                                const std::vector<reading_texts>& texts, time_point now,
+                                                time_point oldest) {
+  // Per terminal of the batch: the site's ownership periods of it, and when
+  // the site holds it now, its newest counters so far (for the reset check)
+  // and the newest reading stored now, written back once at the end.
+  struct terminal_state {
+    bool current = false;                                        ///< the site holds the terminal now
+    std::vector<std::pair<std::int64_t, std::int64_t>> periods;  ///< [from, to)
+    std::optional<counter_set> last;
+    std::int64_t last_taken = INT64_MIN;
+    const reading* newest = nullptr;
+    std::string newest_counters;
+  };
+  std::map<std::string, terminal_state, std::less<>> terminals;
+  readings_result r;
+  r.answers.reserve(batch.size());
+  const auto t = to_unix(now);
+  const auto grace = std::chrono::duration_cast<std::chrono::seconds>(ownership_grace).count();
+  std::optional<std::int64_t> closed_until;
+  {
+    sql::statement closed(db,
+                          "SELECT b.until FROM billing_closed b JOIN sites s ON s.dealer_id = b.dealer_id "
+                          "WHERE s.id = ?1");
+    closed.bind(1, site_id);
+    if (closed.step()) closed_until = closed.column_int(0);
+  }
+  sql::statement owner(db, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
+  sql::statement periods(db, "SELECT from_at, to_at FROM ownership WHERE key = ?1 AND site_id = ?2");
+  sql::statement ins(db,
+                     "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
+                     "source, counters, supplies, counter_reset, late, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (site_id, id) DO NOTHING");
+  sql::statement answered(db,
+                          "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
+                          "AND answered_at IS NULL");
+  std::string answered_request;
+  for (std::size_t n = 0; n < batch.size(); ++n) {
+    const auto& rd = batch[n];
+    auto refuse = [&](const char* reason) {
+      ++r.refused;
+      r.answers.push_back({rd.id, "refused", reason, false});
+    };
+    const auto taken = to_unix(rd.taken);
+    if (rd.taken < oldest) {
+      refuse("too_old");
+      continue;
+    }
+    auto it = terminals.find(rd.terminal_key);
+    if (it == terminals.end()) {
+      terminal_state st;
+      owner.bind(1, rd.terminal_key).bind(2, site_id);
+      if (owner.step()) {
+        st.current = true;
+        if (!owner.column_is_null(0)) {
+          std::string why;
+          if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
+          st.last_taken = owner.column_int(1);
+        }
+      }
+      owner.reset();
+      periods.bind(1, rd.terminal_key).bind(2, site_id);
+      while (periods.step())
+        st.periods.emplace_back(periods.column_int(0), periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
+      periods.reset();
+      it = terminals.emplace(rd.terminal_key, std::move(st)).first;
+    }
+    auto& st = it->second;
+    // The site's reading when it held the terminal when it was taken.
+    const bool owned = std::any_of(st.periods.begin(), st.periods.end(),
+                                   [&](const auto& p) { return taken >= p.first - grace && taken < p.second; });
+    if (!owned) {
+      refuse(st.current ? "before_ownership" : "not_at_site");
+      continue;
+    }
+    const bool late = closed_until && taken < *closed_until;
+    // A counter below the terminal's latest reading is a reset or a swap:
+    // stored as read and flagged, never turned into negative usage.
+    const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
+    const auto& [counters, supplies, details] = texts[n];
+    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
+    ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies);
+    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0).bind(12, details);
+    ins.run();
+    if (ins.changes() == 0) {
+      ++r.duplicates;
+      r.answers.push_back({rd.id, "duplicate", "", false});
+      continue;
+    }
+    ++r.accepted;
+    if (late) ++r.late;
+    r.answers.push_back({rd.id, "stored", "", late});
+    if (reset) ++r.resets;
+    if (st.current && taken >= st.last_taken) {
+      st.last = rd.counters;
+      st.last_taken = taken;
+      st.newest = &rd;
+      st.newest_counters = counters;
+    }
+    if (!rd.request_id.empty() && rd.request_id != answered_request) {
+      answered.bind(1, t).bind(2, rd.request_id).bind(3, site_id);
+      answered.run();
+      answered_request = rd.request_id;
+    }
+  }
+  sql::statement latest(db,
+                        "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
+                        "WHERE key = ?4 AND site_id = ?5");
+  for (const auto& [key, st] : terminals) {
+    if (!st.newest) continue;
+    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
+    latest.run();
+  }
+  sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
+  contact.bind(1, t).bind(2, site_id);
+  contact.run();
+  return r;
+}
+
+namespace {
+
+// Columns: id, terminal_key, taken_at, received_at, request_id, source,
+// counters, supplies, counter_reset, site_id, late, details.
+constexpr const char* reading_columns =
+    "id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, site_id, late, "
+    "details";
+
+stored_reading read_reading(const sql::statement& q) {
+  stored_reading s;
+  s.r.id = q.column_text(0);
+  s.r.terminal_key = q.column_text(1);
+  s.r.taken = from_unix(q.column_int(2));
+  s.received_at = from_unix(q.column_int(3));
+  s.r.request_id = q.column_text(4);
+  s.r.source = parse_reading_source(q.column_text(5)).value_or(reading_source::fleetreg_mib);
+  std::string why;
+  if (auto c = json::parse(q.column_text(6), why))
+    if (auto cs = json::counters_from(*c, why)) s.r.counters = *cs;
+  if (auto sup = json::parse(q.column_text(7), why); sup && sup->is_array())
+    for (const auto& x : *sup)
+      if (auto one = json::supply_from(x, why)) s.r.supplies.push_back(*one);
+  s.counter_reset = q.column_int(8) != 0;
+  s.site_id = q.column_text(9);
+  s.late = q.column_int(10) != 0;
+  if (const auto details = q.column_text(11); !details.empty())
+    if (auto d = json::parse(details, why)) json::reading_details_from(*d, s.r, why);
+  return s;
+}
+
+}  // namespace
+
+std::vector<stored_reading> sql_storage::list_readings(const std::string& site_id, std::size_t limit) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + reading_columns +
+                           " FROM readings WHERE site_id = ?1 ORDER BY taken_at, id LIMIT ?2");
+  q.bind(1, site_id).bind(2, static_cast<std::int64_t>(limit));
+  return q.rows(read_reading);
+}
+
+std::vector<stored_reading> sql_storage::terminal_readings(const std::string& key, const std::string& site_id,
+                                                           std::optional<time_point> from, std::optional<time_point> to,
+                                                           std::size_t limit, bool latest, bool with_late) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  std::vector<stored_reading> out;
+  sql::statement q(db, std::string("SELECT ") + reading_columns +
+                           " FROM readings WHERE site_id = ?5 AND terminal_key = ?1 AND taken_at >= ?2 "
+                           "AND taken_at < ?3 AND (?6 OR late = 0) " +
+                           (latest ? "ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT ?4"
+                                   : "ORDER BY taken_at, received_at, id LIMIT ?4"));
+  q.bind(1, key)
+      .bind(2, from ? to_unix(*from) : std::numeric_limits<std::int64_t>::min())
+      .bind(3, to ? to_unix(*to) : std::numeric_limits<std::int64_t>::max())
+      .bind(4, static_cast<std::int64_t>(limit))
+      .bind(5, site_id)
+      .bind(6, with_late ? 1 : 0);
+  while (q.step()) out.push_back(read_reading(q));
+  if (latest) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::optional<stored_reading> sql_storage::reading_before(const std::string& key, const std::string& site_id,
+                                                          time_point t) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + reading_columns +
+                           " FROM readings WHERE site_id = ?3 AND terminal_key = ?1 AND taken_at < ?2 "
+                           "AND late = 0 ORDER BY taken_at DESC, received_at DESC, id DESC LIMIT 1");
+  q.bind(1, key).bind(2, to_unix(t)).bind(3, site_id);
+  return q.first(read_reading);
+}
+
+std::vector<terminal_record> sql_storage::former_terminals(const std::string& site_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  std::vector<terminal_record> out;
+  sql::statement q(db,
+                   "SELECT o.key, o.site_id, o.manufacturer, o.model, o.serial, o.uuid, o.firmware, "
+                   "(SELECT min(p.from_at) FROM ownership p WHERE p.key = o.key AND p.site_id = ?1), o.to_at "
+                   "FROM ownership o WHERE o.site_id = ?1 AND o.to_at IS NOT NULL "
+                   "AND NOT EXISTS (SELECT 1 FROM terminals t WHERE t.key = o.key AND t.site_id = ?1) "
+                   "AND o.to_at = (SELECT max(p.to_at) FROM ownership p WHERE p.key = o.key AND p.site_id = ?1) "
+                   "ORDER BY o.to_at DESC, o.key");
+  q.bind(1, site_id);
+  while (q.step()) {
+    terminal_record t;
+    t.key = q.column_text(0);
+    t.site_id = q.column_text(1);
+    t.id = {q.column_text(2), q.column_text(3), q.column_text(4), q.column_text(5), q.column_text(6)};
+    t.registered_at = from_unix(q.column_int(7));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::int64_t sql_storage::prune_readings(time_point before) {
+  return retrying([&]() -> std::int64_t {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    // The month's summary is the readings kept: first and last of the month,
+    // resets and the reading before each (differences telescope between them).
+    // The calendar month (UTC) of a reading: the one expression that differs.
+    const std::string month = db.kind() == sql::dialect::sqlite
+                                  ? "strftime('%Y-%m', taken_at, 'unixepoch')"
+                                  : "to_char(to_timestamp(taken_at) AT TIME ZONE 'UTC', 'YYYY-MM')";
+    sql::statement del(db, R"sql(
+WITH old AS (
+  SELECT site_id AS sid, id AS rid, counter_reset, late,
+    row_number() OVER month_asc AS first_n,
+    row_number() OVER month_desc AS last_n,
+    lead(counter_reset) OVER (PARTITION BY site_id, terminal_key ORDER BY taken_at, received_at, id) AS next_reset
+  FROM readings WHERE taken_at < ?1 AND late = 0
+  WINDOW month_asc AS (PARTITION BY site_id, terminal_key, )sql" +
+                               month + R"sql(
+                       ORDER BY taken_at, received_at, id),
+         month_desc AS (PARTITION BY site_id, terminal_key, )sql" +
+                               month + R"sql(
+                        ORDER BY taken_at DESC, received_at DESC, id DESC))
+DELETE FROM readings WHERE (site_id, id) IN (
+  SELECT sid, rid FROM old WHERE first_n > 1 AND last_n > 1 AND counter_reset = 0 AND coalesce(next_reset, 0) = 0)
+  OR (late = 1 AND taken_at < ?1))sql");
+    del.bind(1, to_unix(before));
+    del.run();
+    const auto n = del.changes();
+    tx.commit();
+    return n;
+  });
+}
+
+void sql_storage::close_billing(std::int64_t dealer_id, time_point until) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db,
+                    "INSERT INTO billing_closed (dealer_id, until) VALUES (?1, ?2) ON CONFLICT (dealer_id) "
+                    "DO UPDATE SET until = CASE WHEN excluded.until > billing_closed.until THEN excluded.until "
+                    "ELSE billing_closed.until END");
+  up.bind(1, dealer_id).bind(2, to_unix(until));
+  up.run();
+}
+
+std::optional<time_point> sql_storage::billing_closed_until(std::int64_t dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, "SELECT until FROM billing_closed WHERE dealer_id = ?1");
+  q.bind(1, dealer_id);
+  if (!q.step()) return std::nullopt;
+  return from_unix(q.column_int(0));
+}
+
+std::vector<account> sql_storage::list_accounts() {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string(account_select) + "ORDER BY name");
+  return q.rows(read_account);
+}
+
+void sql_storage::set_account_disabled(const std::string& name, bool disabled) {
+  return retrying([&]() -> void {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement up(db, "UPDATE accounts SET disabled = ?1 WHERE name = ?2");
+    up.bind(1, disabled ? 1 : 0).bind(2, name);
+    up.run();
+    if (disabled) {  // a disabled account is logged out everywhere at once
+      sql::statement del(db, "DELETE FROM web_sessions WHERE account_id = (SELECT id FROM accounts WHERE name = ?1)");
+      del.bind(1, name);
+      del.run();
+    }
+    tx.commit();
+  });
+}
+
+void sql_storage::add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
+                              time_point now, time_point expires_at) {
+  return retrying([&]() -> void {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement purge(db, "DELETE FROM web_sessions WHERE expires_at <= ?1");
+    purge.bind(1, to_unix(now));
+    purge.run();
+    sql::statement ins(db,
+                       "INSERT INTO web_sessions (hash, account_id, csrf, created_at, expires_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)");
+    ins.bind(1, hex(hash)).bind(2, account_id).bind(3, csrf).bind(4, to_unix(now)).bind(5, to_unix(expires_at));
+    ins.run();
+    tx.commit();
+  });
+}
+
+std::optional<web_session> sql_storage::find_session(std::span<const unsigned char> hash, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, "SELECT account_id, csrf, expires_at FROM web_sessions WHERE hash = ?1");
+  q.bind(1, hex(hash));
+  if (!q.step()) return std::nullopt;
+  web_session w{q.column_int(0), q.column_text(1), from_unix(q.column_int(2))};
+  if (w.expires_at > now) return w;
+  q.reset();
+  sql::statement del(db, "DELETE FROM web_sessions WHERE hash = ?1");
+  del.bind(1, hex(hash));
+  del.run();
+  return std::nullopt;
+}
+
+void sql_storage::delete_session(std::span<const unsigned char> hash) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement del(db, "DELETE FROM web_sessions WHERE hash = ?1");
+  del.bind(1, hex(hash));
+  del.run();
+}
+
+std::vector<audit_entry> sql_storage::list_audit(const std::optional<std::string>& actor, std::size_t limit) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  std::vector<audit_entry> out;
+  sql::statement q(db, actor ? "SELECT at, actor, action, subject, detail FROM audit WHERE actor = ?2 "
+                               "ORDER BY at DESC, id DESC LIMIT ?1"
+                             : "SELECT at, actor, action, subject, detail FROM audit "
+                               "ORDER BY at DESC, id DESC LIMIT ?1");
+  q.bind(1, static_cast<std::int64_t>(limit));
+  if (actor) q.bind(2, *actor);
+  while (q.step())
+    out.push_back({from_unix(q.column_int(0)), q.column_text(1), q.column_text(2), q.column_text(3), q.column_text(4)});
+  return out;
+}
+
+namespace {
+
+constexpr const char* token_columns =
+    "t.id, t.name, t.scope, t.dealer_id, coalesce(a.name, ''), t.created_at, t.revoked_at, t.last_used_at "
+    "FROM monitoring_tokens t LEFT JOIN accounts a ON a.id = t.dealer_id";
+
+api_token read_token(const sql::statement& q) {
+  api_token t;
+  t.id = q.column_int(0);
+  t.name = q.column_text(1);
+  t.scope = q.column_text(2);
+  if (!q.column_is_null(3)) t.dealer_id = q.column_int(3);
+  t.dealer_name = q.column_text(4);
+  t.created_at = from_unix(q.column_int(5));
+  t.revoked_at = opt_time(q, 6);
+  t.last_used_at = opt_time(q, 7);
+  return t;
+}
+
+}  // namespace
+
+std::int64_t sql_storage::add_token(const api_token& t, std::span<const unsigned char> hash) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement ins(db,
+                     "INSERT INTO monitoring_tokens (name, hash, created_at, scope, dealer_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id");
+  ins.bind(1, t.name).bind(2, hex(hash)).bind(3, to_unix(t.created_at)).bind(4, t.scope);
+  ins.bind(5, t.dealer_id);
+  return ins.first([](const sql::statement& q) { return q.column_int(0); }).value_or(0);
+}
+
+std::optional<api_token> sql_storage::find_token(std::span<const unsigned char> hash, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db, std::string("SELECT ") + token_columns + " WHERE t.hash = ?1 AND t.revoked_at IS NULL");
+  q.bind(1, hex(hash));
+  if (!q.step()) return std::nullopt;
+  auto t = read_token(q);
+  q.reset();
+  // Last use to the minute: no write per monitoring poll.
+  const auto at = to_unix(now);
+  if (!t.last_used_at || to_unix(*t.last_used_at) + 60 <= at) {
+    sql::statement up(db, "UPDATE monitoring_tokens SET last_used_at = ?1 WHERE id = ?2");
+    up.bind(1, at).bind(2, t.id);
+    up.run();
+  }
+  return t;
+}
+
+std::vector<api_token> sql_storage::list_tokens(std::optional<std::int64_t> dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement q(db,
+                   std::string("SELECT ") + token_columns +
+                       " WHERE CAST(?1 AS BIGINT) IS NULL OR t.dealer_id = ?1 ORDER BY t.created_at DESC, t.id DESC");
+  q.bind(1, dealer_id);
+  return q.rows(read_token);
+}
+
+bool sql_storage::revoke_token(std::int64_t id, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement up(db, "UPDATE monitoring_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL");
+  up.bind(1, to_unix(now)).bind(2, id);
+  up.run();
+  return up.changes() == 1;
+}
+
+status_counts sql_storage::counts(time_point now, std::chrono::milliseconds stale_after,
+                                  std::chrono::milliseconds expiring_within) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  const auto t = to_unix(now);
+  const auto stale = t - std::chrono::duration_cast<std::chrono::seconds>(stale_after).count();
+  const auto soon = t + std::chrono::duration_cast<std::chrono::seconds>(expiring_within).count();
+  status_counts c;
+  sql::statement q(db, R"sql(SELECT
+      (SELECT count(*) FROM sites),
+      (SELECT count(*) FROM terminals),
+      (SELECT count(*) FROM terminals WHERE coalesce(last_reading_at, registered_at) < ?1),
+      (SELECT count(*) FROM requests WHERE answered_at IS NULL),
+      (SELECT count(*) FROM codes WHERE code_hash IS NOT NULL AND expires_at > ?2),
+      (SELECT count(*) FROM codes WHERE code_hash IS NOT NULL AND expires_at > ?2 AND expires_at <= ?3),
+      (SELECT count(*) FROM readings),
+      (SELECT max(at) FROM purges))sql");
+  q.bind(1, stale).bind(2, t).bind(3, soon);
+  if (q.step()) {
+    c.sites = q.column_int(0);
+    c.terminals = q.column_int(1);
+    c.stale_terminals = q.column_int(2);
+    c.unanswered_requests = q.column_int(3);
+    c.codes_active = q.column_int(4);
+    c.codes_expiring_soon = q.column_int(5);
+    c.readings = q.column_int(6);
+    c.last_purge = opt_time(q, 7);
+  }
+  return c;
+}
+
+void sql_storage::audit(const std::string& actor, const std::string& action, const std::string& subject,
+                        const std::string& detail, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  sql::statement ins(db, "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, to_unix(now)).bind(2, actor).bind(3, action).bind(4, subject).bind(5, detail);
+  ins.run();
+}
+
+void sql_storage::notify(const std::string& site_id) { db_->notify(site_id); }
+
+void sql_storage::on_notify(std::function<void(const std::string& site_id)> fn) { db_->on_notify(std::move(fn)); }
+
+}  // namespace fleetreg::center
