@@ -221,7 +221,7 @@ class operations {
   /// Leases the site's unanswered requests for the config's lease.
   std::vector<status_request> lease_requests(const std::string& site_id);
   /// Queues a scheduled request for each site due one (the config's
-  /// schedule_interval); returns their ids.
+  /// schedule_interval); returns the sites' ids.
   std::vector<std::string> queue_scheduled_requests();
   /// Stores a batch of readings sent by the site `site_id`: readings taken
   /// more than the config's max_reading_age ago are refused as too old.
