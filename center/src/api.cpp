@@ -226,18 +226,12 @@ std::optional<http::response> api::rate_limited(const http::request& req, failur
 }
 
 std::optional<site> api::authenticate(const http::request& req, http::response& refusal) {
-  const auto now = svc_.now_source().now();
   // A valid credential is served whatever its source's failures: a customer's
   // NAT address shared with a guesser must not lock its collectors out.
   // Credentials are 256-bit secrets, so checking one first gives a guesser
   // nothing; only the refusals are limited.
   const auto token = bearer(req);
-  std::optional<site> s;
-  if (!token.empty() && token.size() <= 128)
-    s = svc_.store().site_by_credential(
-        crypto::secret_hash(token), now,
-        std::chrono::duration_cast<std::chrono::seconds>(svc_.settings().rotation_overlap));
-  if (s) return s;
+  if (auto s = svc_.authenticate_site(token)) return s;
   if (auto limited = rate_limited(req, failure_kind::credential)) {
     refusal = std::move(*limited);
     return std::nullopt;
@@ -255,13 +249,11 @@ std::optional<site> api::authenticate(const http::request& req, http::response& 
 }
 
 bool api::monitoring_authorized(const http::request& req, http::response& refusal) {
-  const auto token = bearer(req);
-  std::optional<api_token> t;
-  if (!token.empty() && token.size() <= 128)
-    t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
-  if (t && t->scope == "monitoring") return true;  // valid: never refused for its source's failures
+  const auto t = svc_.authenticate_token(bearer(req));
+  if (t && t->token.scope == "monitoring") return true;  // valid: never refused for its source's failures
   if (t) {
-    refusal = refuse(req, refusal_kind::forbidden, "token_scope", "a " + t->scope + " token does not read " + req.path);
+    refusal =
+        refuse(req, refusal_kind::forbidden, "token_scope", "a " + t->token.scope + " token does not read " + req.path);
     return false;
   }
   if (auto limited = rate_limited(req, failure_kind::token)) {
@@ -277,13 +269,9 @@ bool api::monitoring_authorized(const http::request& req, http::response& refusa
 std::optional<account> api::billing_reader(const http::request& req, http::response& refusal) {
   // A dealer-site session reads what its account sees.
   if (const auto me = svc_.find_session(req.cookie(session_cookie))) return me->acc;
-  const auto token = bearer(req);
-  std::optional<api_token> t;
-  if (!token.empty() && token.size() <= 128)
-    t = svc_.store().find_token(crypto::secret_hash(token), svc_.now_source().now());
+  const auto t = svc_.authenticate_token(bearer(req));
   // A valid billing token reads its dealer's sites, whatever its source's failures.
-  if (t && t->scope == "billing" && t->dealer_id)
-    if (auto dealer = svc_.store().find_account(*t->dealer_id)) return dealer;
+  if (t && t->dealer) return t->dealer;
   if (t) {
     refusal = refuse(req, refusal_kind::forbidden, "token_scope",
                      "a monitoring token reads status and metrics only; billing needs a dealer's billing token "
@@ -301,7 +289,6 @@ std::optional<account> api::billing_reader(const http::request& req, http::respo
 }
 
 http::response api::registrations(const http::request& req) {
-  const auto now = svc_.now_source().now();
   // Codes are the secret being guessed: the limit comes before the check.
   if (auto limited = rate_limited(req, failure_kind::code)) return *limited;
   std::string why;
@@ -328,32 +315,19 @@ http::response api::registrations(const http::request& req) {
         req, why_code == "code_expired" || why_code == "code_revoked" ? refusal_kind::gone : refusal_kind::forbidden,
         why_code, why, failure_kind::code);
 
-  registration_input in;
-  in.code_id = rec->id;
-  in.idempotency_key = key;
-  in.side = {side_kind, side_name};
-  in.terminals = std::move(terminals);
-  const auto credential = crypto::new_secret("frc1_");
-  const auto hash = crypto::secret_hash(credential);
-  in.credential_hash.assign(hash.begin(), hash.end());
-  in.now = now;
-  const auto result = svc_.store().register_site(in);
+  const auto done = svc_.register_site(*rec, key, {side_kind, side_name}, std::move(terminals));
+  const auto& result = done.result;
   if (result.outcome == registration_result::kind::code_used)
     return refuse(req, refusal_kind::conflict, "code_used",
                   "this provisional code registers one site only and has registered it; ask the dealer for a new one");
   ++registrations_;
-  svc_.store().audit(
-      side_kind + ":" + side_name,
-      result.outcome == registration_result::kind::retried ? "registration.retry" : "registration", result.site_id,
-      rec->customer + ", " + std::to_string(result.terminals.size()) + " terminals, code #" + std::to_string(rec->id),
-      now);
   log::notice("registered site=" + result.site_id + " customer=" + log::quote(rec->customer) +
               " terminals=" + std::to_string(result.terminals.size()) +
               " taken_over=" + std::to_string(result.taken_over.size()) + " peer=" + log::quote(req.peer));
   json::value terms = json::value::array();
   for (const auto& t : result.terminals) terms.push_back(terminal_json(t));
   return json_response(201, {{"site_id", result.site_id},
-                             {"credential", credential},
+                             {"credential", done.credential},
                              {"terminals", terms},
                              {"results", answers_json(result.answers)},
                              {"limits", limits_json(svc_.settings())}});
@@ -373,17 +347,10 @@ http::response api::add_terminals(const http::request& req) {
   http::response refused_terminals;
   auto listed = terminals_of(req, *body, refused_terminals);
   if (!listed) return refused_terminals;
-  auto& terminals = *listed;
-  const auto now = svc_.now_source().now();
-  const auto answers = svc_.store().add_terminals(s->id, terminals, now);
-  const auto added =
-      std::count_if(answers.begin(), answers.end(), [](const terminal_answer& a) { return a.status == "registered"; });
-  if (added > 0)
-    svc_.store().audit(s->side.kind + ":" + s->side.name, "terminals.add", s->id, std::to_string(added) + " terminals",
-                       now);
+  const auto added = svc_.add_terminals(*s, *listed);
   json::value terms = json::value::array();
-  for (const auto& t : svc_.store().list_terminals(s->id)) terms.push_back(terminal_json(t));
-  return json_response(200, {{"site_id", s->id}, {"terminals", terms}, {"results", answers_json(answers)}});
+  for (const auto& t : added.terminals) terms.push_back(terminal_json(t));
+  return json_response(200, {{"site_id", s->id}, {"terminals", terms}, {"results", answers_json(added.answers)}});
 }
 
 http::result api::requests(const http::request& req) {
@@ -404,13 +371,11 @@ http::result api::requests(const http::request& req) {
     json::value list = json::value::array();
     // A rotation asked for by the dealer: the new credential travels in the
     // answer, first; the site confirms it by using it.
-    const auto credential = crypto::new_secret("frc1_");
-    if (svc_.store().issue_rotation(site_id, crypto::secret_hash(credential), svc_.now_source().now())) {
-      list.push_back({{"id", make_uuid()}, {"kind", "rotate_credential"}, {"credential", credential}});
+    if (const auto credential = svc_.issue_rotation(site_id)) {
+      list.push_back({{"id", make_uuid()}, {"kind", "rotate_credential"}, {"credential", *credential}});
       log::notice("rotation site=" + site_id + ": new credential sent");
     }
-    for (const auto& r : svc_.store().lease_requests(site_id, svc_.now_source().now(), svc_.settings().lease))
-      list.push_back(request_json(r));
+    for (const auto& r : svc_.lease_requests(site_id)) list.push_back(request_json(r));
     if (list.empty()) return std::nullopt;
     return json_response(200, {{"requests", list}});
   };
@@ -477,7 +442,7 @@ http::response api::readings(const http::request& req) {
     batch.push_back(std::move(*r));
   }
   readings_result result;
-  if (!batch.empty()) result = svc_.store().store_readings(s->id, batch, now, now - svc_.settings().max_reading_age);
+  if (!batch.empty()) result = svc_.store_readings(s->id, batch);
   std::int64_t refused = result.refused;
   const auto answers = answers_in_order(early, result, refused);
   if (refused > 0)
@@ -495,8 +460,7 @@ http::response api::readings(const http::request& req) {
 http::response api::status(const http::request& req) {
   http::response refusal;
   if (!monitoring_authorized(req, refusal)) return refusal;
-  const auto c =
-      svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after, svc_.settings().expiring_within);
+  const auto c = svc_.counts();
   return json_response(200, {{"sites", c.sites},
                              {"terminals", c.terminals},
                              {"stale_terminals", c.stale_terminals},
@@ -511,8 +475,7 @@ http::response api::status(const http::request& req) {
 http::response api::metrics(const http::request& req) {
   http::response refusal;
   if (!monitoring_authorized(req, refusal)) return refusal;
-  const auto c =
-      svc_.store().counts(svc_.now_source().now(), svc_.settings().stale_after, svc_.settings().expiring_within);
+  const auto c = svc_.counts();
   std::string o;
   auto gauge = [&](const char* name, const char* help, std::int64_t v) {
     o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " + std::to_string(v) +

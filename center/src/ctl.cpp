@@ -119,12 +119,13 @@ time_point parse_day(const std::string& text) {
 }
 
 // The database, the operations on it and the operator, for one command.
+// Commands act through `svc` only; `database` is named for the backup, which
+// stays SQLite's online backup.
 struct center_access {
   center_access(const config& cfg, bool needs_key)
       : key(needs_key ? crypto::load_server_key(cfg.secret_file) : crypto::digest{}),
-        storage(open_storage(parse_database_location(cfg.database), 2)),
-        store(*storage),
-        svc(store, system_clock_source::instance(), cfg, key),
+        database(open_storage(parse_database_location(cfg.database), 2)),
+        svc(*database, system_clock_source::instance(), cfg, key),
         op(operator_account()) {}
 
   time_point now() const { return system_clock_source::instance().now(); }
@@ -135,8 +136,7 @@ struct center_access {
   }
 
   crypto::digest key;
-  std::unique_ptr<sql_storage> storage;
-  sql_storage& store;
+  std::unique_ptr<sql_storage> database;
   operations svc;
   account op;
 };
@@ -222,7 +222,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                    [&](center_access& db, const std::vector<std::string>& args) {
                                      parse(args, 2, {}, {});
                                      std::fprintf(out, "%-32s %-7s %s\n", "account", "role", "state");
-                                     for (const auto& a : db.store.list_accounts())
+                                     for (const auto& a : db.svc.accounts(db.op))
                                        std::fprintf(out, "%-32s %-7s %s\n", a.name.c_str(),
                                                     a.role == role::admin ? "admin" : "dealer",
                                                     a.disabled ? "disabled" : "active");
@@ -272,7 +272,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                      }
                      if (weights) {
                        db.svc.set_billing_weights(db.op, dealer, *weights);
-                       const auto now = db.svc.billing_weights_of(*db.store.find_account(dealer.id));
+                       const auto now = db.svc.billing_weights_of(db.svc.require_account(dealer.name));
                        std::fprintf(out, "%s bills %s\n", dealer.name.c_str(),
                                     now.milli.empty() ? "total.impressions=1 (the default)" : to_string(now).c_str());
                      }
@@ -283,7 +283,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                    const auto o = parse(args, 2, {"dealer"}, {});
                                    std::fprintf(out, "%-5s %-9s %-32s %-36s %-36s %s\n", "#", "state", "terminal",
                                                 "held by site", "claimed by site", "since");
-                                   for (const auto& c : db.store.list_claims(db.dealer_filter(o)))
+                                   for (const auto& c : db.svc.claims(db.op, db.dealer_filter(o)))
                                      std::fprintf(out, "%-5lld %-9s %-32s %-36s %-36s %s\n",
                                                   static_cast<long long>(c.id), c.state.c_str(), c.key.c_str(),
                                                   c.holder_site_id.c_str(), c.claimant_site_id.c_str(),
@@ -298,7 +298,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                      const auto o = parse(args, 2, {"dealer"}, {});
                      std::fprintf(out, "%-5s %-16s %-28s %-21s %-21s %s\n", "#", "dealer", "customer", "issued",
                                   "expires", "terminals");
-                     for (const auto& c : db.store.list_codes(db.dealer_filter(o)))
+                     for (const auto& c : db.svc.codes(db.op, db.dealer_filter(o)))
                        std::fprintf(out, "%-5lld %-16s %-28s %-21s %-21s %lld%s\n", static_cast<long long>(c.id),
                                     c.dealer_name.c_str(), c.customer.c_str(), format_utc(c.issued_at).c_str(),
                                     format_utc(c.expires_at).c_str(), static_cast<long long>(c.terminals_registered),
@@ -312,7 +312,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                   const auto o = parse(args, 2, {"dealer"}, {});
                                   std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", "site", "customer", "registered by",
                                                "last contact", "credential");
-                                  for (const auto& s : db.store.list_sites(db.dealer_filter(o)))
+                                  for (const auto& s : db.svc.sites(db.op, db.dealer_filter(o)))
                                     std::fprintf(out, "%-36s %-28s %-32s %-21s %s\n", s.id.c_str(), s.customer.c_str(),
                                                  (s.side.kind + ":" + s.side.name).c_str(),
                                                  when(s.last_contact).c_str(),
@@ -322,8 +322,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
       {"terminal list", with_center(false,
                                     [&](center_access& db, const std::vector<std::string>& args) {
                                       const auto o = parse(args, 2, {"site"}, {});
-                                      const auto s = db.svc.require_site(db.op, o.require("site"));
-                                      for (const auto& t : db.store.list_terminals(s.id))
+                                      for (const auto& t : db.svc.terminals(db.op, o.require("site")))
                                         std::fprintf(out, "%-32s %-24s %-20s last reading %s\n", t.key.c_str(),
                                                      t.id.model.c_str(), t.id.serial.c_str(),
                                                      when(t.last_reading_at).c_str());
@@ -358,8 +357,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
       {"requests", with_center(false,
                                [&](center_access& db, const std::vector<std::string>& args) {
                                  const auto o = parse(args, 1, {"site"}, {});
-                                 const auto s = db.svc.require_site(db.op, o.require("site"));
-                                 for (const auto& r : db.store.list_requests(s.id))
+                                 for (const auto& r : db.svc.requests(db.op, o.require("site")))
                                    std::fprintf(out, "%s %-10s queued %s answered %s\n", r.id.c_str(), r.kind.c_str(),
                                                 format_utc(r.created_at).c_str(), when(r.answered_at).c_str());
                                  return 0;
@@ -375,7 +373,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                        const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
                        if (ec != std::errc{} || p != v.data() + v.size()) throw usage_error("--limit must be a number");
                      }
-                     const auto list = db.store.list_readings(s.id, limit);
+                     const auto list = db.svc.readings(db.op, s.id, limit);
                      if (o.has("json")) {
                        json::value arr = json::value::array();
                        for (const auto& r : list) {
@@ -441,7 +439,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                    parse(args, 2, {}, {});
                                    std::fprintf(out, "%-5s %-24s %-10s %-16s %-21s %-21s %s\n", "#", "name", "scope",
                                                 "dealer", "issued", "last used", "revoked");
-                                   for (const auto& t : db.store.list_tokens(std::nullopt))
+                                   for (const auto& t : db.svc.tokens(db.op))
                                      std::fprintf(out, "%-5lld %-24s %-10s %-16s %-21s %-21s %s\n",
                                                   static_cast<long long>(t.id), t.name.c_str(), t.scope.c_str(),
                                                   t.dealer_name.empty() ? "-" : t.dealer_name.c_str(),
@@ -479,7 +477,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                    [&](center_access& db, const std::vector<std::string>& args) {
                      const auto o = parse(args, 1, {}, {});
                      if (o.positional.size() != 1) throw usage_error("backup needs one FILE");
-                     auto* file = dynamic_cast<sqlite_storage*>(&db.store);
+                     auto* file = dynamic_cast<sqlite_storage*>(db.database.get());
                      if (!file)
                        throw error(exit_code::usage,
                                    "backup copies a SQLite center's file; back up a PostgreSQL center with pg_dump "

@@ -79,7 +79,7 @@ void run(const config& cfg, const stop_signal& stop) {
     while (!stopping) {
       lock.unlock();
       try {
-        const auto queued = store.queue_due_requests(clk.now(), cfg.schedule_interval);
+        const auto queued = svc.queue_scheduled_requests();
         if (!queued.empty()) log::info("scheduled meter reads queued for " + std::to_string(queued.size()) + " sites");
         if (std::chrono::steady_clock::now() >= next_purge) {
           const auto n = svc.purge("fleetreg-center");

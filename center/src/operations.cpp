@@ -232,8 +232,10 @@ void operations::refuse_claim(const account& acting, std::int64_t claim_id) {
   store_.audit(acting.name, "claim.refuse", c.key, "claim #" + std::to_string(claim_id), clock_.now());
 }
 
-std::vector<claim> operations::claims(const account& acting) {
-  return store_.list_claims(acting.role == role::admin ? std::nullopt : std::optional<std::int64_t>(acting.id));
+std::vector<claim> operations::claims(const account& acting, std::optional<std::int64_t> of_dealer) {
+  std::optional<std::int64_t> scope;
+  if (!dealer_scope(acting, of_dealer, scope)) return {};
+  return store_.list_claims(scope);
 }
 
 std::string operations::issue_monitoring_token(const std::string& actor, const std::string& name) {
@@ -353,6 +355,207 @@ std::int64_t operations::purge(const std::string& actor) {
                 " (monthly summaries kept)");
   }
   return n;
+}
+
+bool operations::dealer_scope(const account& acting, std::optional<std::int64_t> of_dealer,
+                              std::optional<std::int64_t>& scope) {
+  if (acting.role == role::admin) {
+    scope = of_dealer;
+    return true;
+  }
+  scope = acting.id;
+  return !of_dealer || *of_dealer == acting.id;
+}
+
+std::optional<site> operations::authenticate_site(const std::string& credential) {
+  if (credential.empty() || credential.size() > 128) return std::nullopt;
+  return store_.site_by_credential(crypto::secret_hash(credential), clock_.now(),
+                                   std::chrono::duration_cast<std::chrono::seconds>(config_.rotation_overlap));
+}
+
+std::optional<token_holder> operations::authenticate_token(const std::string& secret) {
+  if (secret.empty() || secret.size() > 128) return std::nullopt;
+  auto t = store_.find_token(crypto::secret_hash(secret), clock_.now());
+  if (!t) return std::nullopt;
+  token_holder h{std::move(*t), std::nullopt};
+  if (h.token.scope == "billing" && h.token.dealer_id) h.dealer = store_.find_account(*h.token.dealer_id);
+  return h;
+}
+
+registration operations::register_site(const code_record& code, const std::string& idempotency_key,
+                                       const registering_side& side,
+                                       std::vector<std::pair<std::string, identity>> terminals) {
+  registration out;
+  out.credential = crypto::new_secret("frc1_");
+  const auto hash = crypto::secret_hash(out.credential);
+  registration_input in;
+  in.code_id = code.id;
+  in.idempotency_key = idempotency_key;
+  in.side = side;
+  in.terminals = std::move(terminals);
+  in.credential_hash.assign(hash.begin(), hash.end());
+  in.now = clock_.now();
+  out.result = store_.register_site(in);
+  if (out.result.outcome == registration_result::kind::code_used) return out;
+  store_.audit(side.kind + ":" + side.name,
+               out.result.outcome == registration_result::kind::retried ? "registration.retry" : "registration",
+               out.result.site_id,
+               code.customer + ", " + std::to_string(out.result.terminals.size()) + " terminals, code #" +
+                   std::to_string(code.id),
+               in.now);
+  return out;
+}
+
+terminals_added operations::add_terminals(const site& s,
+                                          const std::vector<std::pair<std::string, identity>>& terminals) {
+  const auto now = clock_.now();
+  terminals_added out;
+  out.answers = store_.add_terminals(s.id, terminals, now);
+  const auto added = std::count_if(out.answers.begin(), out.answers.end(),
+                                   [](const terminal_answer& a) { return a.status == "registered"; });
+  if (added > 0)
+    store_.audit(s.side.kind + ":" + s.side.name, "terminals.add", s.id, std::to_string(added) + " terminals", now);
+  out.terminals = store_.list_terminals(s.id);
+  return out;
+}
+
+std::optional<std::string> operations::issue_rotation(const std::string& site_id) {
+  auto credential = crypto::new_secret("frc1_");
+  if (!store_.issue_rotation(site_id, crypto::secret_hash(credential), clock_.now())) return std::nullopt;
+  return credential;
+}
+
+std::vector<status_request> operations::lease_requests(const std::string& site_id) {
+  return store_.lease_requests(site_id, clock_.now(), config_.lease);
+}
+
+std::vector<std::string> operations::queue_scheduled_requests() {
+  return store_.queue_due_requests(clock_.now(), config_.schedule_interval);
+}
+
+readings_result operations::store_readings(const std::string& site_id, const std::vector<reading>& batch) {
+  const auto now = clock_.now();
+  return store_.store_readings(site_id, batch, now, now - config_.max_reading_age);
+}
+
+status_counts operations::counts() { return store_.counts(clock_.now(), config_.stale_after, config_.expiring_within); }
+
+std::optional<account> operations::check_password(const std::string& name, const std::string& password) {
+  if (name.size() > 64) return std::nullopt;
+  auto acc = store_.find_account(name);
+  if (!acc || acc->disabled || password.size() > 1024 || !crypto::verify_password(password, acc->password_hash))
+    return std::nullopt;
+  return acc;
+}
+
+std::string operations::start_session(const account& acc, const std::string& peer) {
+  auto secret = crypto::new_secret("");
+  const auto csrf = crypto::new_secret("");
+  const auto now = clock_.now();
+  store_.add_session(crypto::secret_hash(secret), acc.id, csrf, now, now + session_lifetime);
+  store_.audit(acc.name, "session.login", peer, "", now);
+  return secret;
+}
+
+void operations::end_session(const signed_in& me) { store_.delete_session(me.hash); }
+
+std::vector<account> operations::accounts(const account& acting) {
+  if (acting.role != role::admin) throw refusal(refusal_kind::forbidden, "Only an admin manages accounts.");
+  return store_.list_accounts();
+}
+
+std::vector<audit_entry> operations::audit_log(const account& acting, std::size_t limit) {
+  return store_.list_audit(acting.role == role::admin ? std::nullopt : std::optional(acting.name), limit);
+}
+
+std::vector<site> operations::sites(const account& acting, std::optional<std::int64_t> of_dealer) {
+  std::optional<std::int64_t> scope;
+  if (!dealer_scope(acting, of_dealer, scope)) return {};
+  return store_.list_sites(scope);
+}
+
+std::vector<site_terminals> operations::sites_with_terminals(const account& acting) {
+  std::vector<site_terminals> out;
+  // One query per site: the storage has no joined list yet.
+  for (auto& s : sites(acting)) {
+    auto terminals = store_.list_terminals(s.id);
+    out.push_back({std::move(s), std::move(terminals)});
+  }
+  return out;
+}
+
+site_overview operations::site_overview_of(const account& acting, const std::string& site_id) {
+  site_overview out;
+  out.s = require_site(acting, site_id);
+  // The newest reading up to now included; one query per terminal.
+  const auto until = clock_.now() + std::chrono::seconds(1);
+  for (auto& t : store_.list_terminals(out.s.id)) {
+    auto last = store_.reading_before(t.key, out.s.id, until);
+    out.terminals.push_back({std::move(t), std::move(last)});
+  }
+  out.requests = store_.list_requests(out.s.id);
+  return out;
+}
+
+std::vector<terminal_record> operations::terminals(const account& acting, const std::string& site_id) {
+  return store_.list_terminals(require_site(acting, site_id).id);
+}
+
+held_terminal operations::require_terminal(const account& acting, const std::string& key) {
+  if (const auto t = store_.find_terminal(key)) {
+    try {
+      return {*t, require_site(acting, t->site_id)};
+    } catch (const refusal&) {
+      // another dealer's terminal: answered like an unknown one
+    }
+  }
+  throw refusal::no_such("terminal", key);
+}
+
+std::vector<stored_reading> operations::latest_readings(const account& acting, const std::string& key, time_point since,
+                                                        std::size_t limit) {
+  const auto h = require_terminal(acting, key);
+  return store_.terminal_readings(h.t.key, h.s.id, since, std::nullopt, limit, true);
+}
+
+std::vector<status_request> operations::requests(const account& acting, const std::string& site_id) {
+  return store_.list_requests(require_site(acting, site_id).id);
+}
+
+std::vector<stored_reading> operations::readings(const account& acting, const std::string& site_id, std::size_t limit) {
+  return store_.list_readings(require_site(acting, site_id).id, limit);
+}
+
+std::vector<code_record> operations::codes(const account& acting, std::optional<std::int64_t> of_dealer) {
+  std::optional<std::int64_t> scope;
+  if (!dealer_scope(acting, of_dealer, scope)) return {};
+  return store_.list_codes(scope);
+}
+
+std::vector<api_token> operations::tokens(const account& acting) {
+  return store_.list_tokens(acting.role == role::admin ? std::nullopt : std::optional<std::int64_t>(acting.id));
+}
+
+std::vector<claim_view> operations::claim_views(const account& acting) {
+  const bool admin = acting.role == role::admin;
+  std::vector<claim_view> out;
+  // One site lookup per claim: the claim record names the holder's site only.
+  for (auto& c : claims(acting)) {
+    claim_view v;
+    auto holder = store_.find_site(c.holder_site_id);
+    if (holder && (admin || holder->dealer_id == acting.id)) v.holder = std::move(holder);
+    v.claimant_shown = admin || c.claimant_dealer_id == acting.id;
+    v.decidable = v.holder && c.state == "pending";
+    v.c = std::move(c);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::optional<time_point> operations::billing_closed_until(const account& acting, const account& dealer) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  return store_.billing_closed_until(dealer.id);
 }
 
 }  // namespace fleetreg::center

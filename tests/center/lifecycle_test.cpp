@@ -309,5 +309,66 @@ TEST_F(LifecycleTest, RetentionPrunesOldReadingsAndKeepsMonthlyBillsExact) {
   EXPECT_TRUE(audited);
 }
 
+// Issue 17: the lists and lookups the dealer site and fleetreg-centerctl show
+// come from operations, which applies tenancy: a dealer sees its own objects
+// only (asking for another dealer's gets nothing, or the answer of an unknown
+// one), an admin every dealer's or one dealer's.
+TEST_F(LifecycleTest, OperationsShowADealerOnlyItsOwnObjects) {
+  const auto a = dealer("dealer-a"), b = dealer("dealer-b"), root = svc->require_account("root");
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "A Ltd"), {terminal("HP", "TEN-A")});
+  const auto [site_b, cred_b] = register_site(issue("dealer-b", "B Ltd"), {terminal("HP", "TEN-B")});
+  ASSERT_EQ(upload(cred_b, {reading_now("hp:TEN-B", 10)}).status, 200);
+  const auto ids = [](const std::vector<site>& list) {
+    std::vector<std::string> out;
+    for (const auto& s : list) out.push_back(s.id);
+    return out;
+  };
+  EXPECT_EQ(ids(svc->sites(a)), std::vector<std::string>{site_a});
+  EXPECT_TRUE(svc->sites(a, b.id).empty()) << "another dealer's sites: none";
+  EXPECT_EQ(ids(svc->sites(root, b.id)), std::vector<std::string>{site_b});
+  EXPECT_EQ(svc->sites(root).size(), 2u);
+  EXPECT_EQ(svc->codes(a).size(), 1u);
+  EXPECT_TRUE(svc->codes(a, b.id).empty());
+  EXPECT_EQ(svc->codes(root).size(), 2u);
+  const auto listed = svc->sites_with_terminals(b);
+  ASSERT_EQ(listed.size(), 1u);
+  ASSERT_EQ(listed[0].terminals.size(), 1u);
+  EXPECT_EQ(listed[0].terminals[0].key, "hp:TEN-B");
+
+  // Another dealer's site or terminal is answered like an unknown one.
+  const auto refused = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const refusal& r) {
+      return std::string(r.kind() == refusal_kind::not_found ? "not_found " : "other ") + r.object();
+    }
+    return "allowed";
+  };
+  EXPECT_EQ(refused([&] { svc->site_overview_of(a, site_b); }), "not_found site");
+  EXPECT_EQ(refused([&] { svc->terminals(a, site_b); }), "not_found site");
+  EXPECT_EQ(refused([&] { svc->requests(a, site_b); }), "not_found site");
+  EXPECT_EQ(refused([&] { svc->readings(a, site_b, 10); }), "not_found site");
+  EXPECT_EQ(refused([&] { svc->require_terminal(a, "hp:TEN-B"); }), "not_found terminal");
+  EXPECT_EQ(refused([&] { svc->require_terminal(a, "hp:NOWHERE"); }), "not_found terminal");
+  EXPECT_EQ(refused([&] { svc->latest_readings(a, "hp:TEN-B", clock.now() - std::chrono::hours(1), 10); }),
+            "not_found terminal");
+  EXPECT_EQ(refused([&] { svc->billing_closed_until(a, b); }), "not_found account");
+  EXPECT_EQ(refused([&] { svc->accounts(a); }), "other ") << "accounts are an admin's";
+
+  // Its own: the page's data, the newest reading per terminal.
+  const auto view = svc->site_overview_of(b, site_b);
+  ASSERT_EQ(view.terminals.size(), 1u);
+  ASSERT_TRUE(view.terminals[0].last);
+  EXPECT_EQ(view.terminals[0].last->r.counters.get(service::copy, counter_kind::impressions), 10u);
+  EXPECT_EQ(svc->latest_readings(b, "hp:TEN-B", clock.now() - std::chrono::hours(1), 10).size(), 1u);
+  EXPECT_EQ(svc->accounts(root).size(), 3u);
+
+  // The audit log: a dealer's own lines only.
+  svc->request_reading(a, site_a);
+  for (const auto& line : svc->audit_log(a, 100)) EXPECT_EQ(line.actor, "dealer-a");
+  EXPECT_FALSE(svc->audit_log(a, 100).empty());
+  EXPECT_GT(svc->audit_log(root, 100).size(), svc->audit_log(a, 100).size());
+}
+
 }  // namespace
 }  // namespace fleetreg::center

@@ -26,7 +26,7 @@ std::string account_row(const context& c, const account& a) {
 http::response accounts_list(context& c) {
   require_admin(c);
   std::string rows;
-  for (const auto& a : c.svc.store().list_accounts()) rows += account_row(c, a);
+  for (const auto& a : c.svc.accounts(c.me->acc)) rows += account_row(c, a);
   return page(200, "Accounts",
               "<table><tr><th>Name</th><th>Role</th><th>State</th><th></th></tr>" + rows +
                   "</table><h2>New dealer account</h2><form method=\"post\" action=\"/accounts\" class=\"card\">" +

@@ -10,7 +10,7 @@ http::response audit_page(context& c) {
   using html::escape;
   const bool admin = c.me->admin();
   std::string rows;
-  for (const auto& a : c.svc.store().list_audit(admin ? std::nullopt : std::optional(c.me->acc.name), 300))
+  for (const auto& a : c.svc.audit_log(c.me->acc, 300))
     rows += "<tr><td>" + when(a.at) + "</td><td>" + escape(a.actor) + "</td><td>" + escape(a.action) + "</td><td>" +
             escape(a.subject) + "</td><td>" + escape(a.detail) + "</td></tr>";
   return page(200, admin ? "Audit log" : "My actions", scroll_table({"When", "Who", "What", "Subject", "Detail"}, rows),

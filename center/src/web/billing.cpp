@@ -75,7 +75,7 @@ std::string weights_form(const context& c) {
 // The form that chooses customer and period.
 std::string choice_form(const context& c, const std::string& site_id) {
   std::string options;
-  for (const auto& s : c.svc.store().list_sites(c.me->scope()))
+  for (const auto& s : c.svc.sites(c.me->acc))
     options += "<option value=\"" + escape(s.id) + "\"" + (s.id == site_id ? " selected" : "") + ">" +
                escape(s.customer) + "</option>";
   return "<form method=\"get\" action=\"/billing\" class=\"card\"><label>Customer <select name=\"site\">" + options +
@@ -88,7 +88,7 @@ std::string choice_form(const context& c, const std::string& site_id) {
 // change those invoices. Admins close none here.
 std::string close_form(const context& c) {
   if (c.me->admin()) return "";
-  const auto closed = c.svc.store().billing_closed_until(c.me->acc.id);
+  const auto closed = c.svc.billing_closed_until(c.me->acc, c.me->acc);
   return "<h2>Closed periods</h2><p class=\"meta\">" +
          (closed ? "Closed before " + when(*closed) +
                        ": readings dated before arriving now are kept, marked late, and never billed."

@@ -15,21 +15,18 @@ std::string site_link(const std::string& id, const std::string& customer) {
 }
 
 // One claim; the other dealer's customer is never named.
-std::string claim_row(const context& c, const claim& cl) {
+std::string claim_row(const context& c, const claim_view& v) {
   const auto& me = *c.me;
-  const auto holder = c.svc.store().find_site(cl.holder_site_id);
-  const bool mine = holder && (me.admin() || holder->dealer_id == me.acc.id);
-  const bool decide = mine && cl.state == "pending";
+  const auto& cl = v.c;
   const auto base = "/claims/" + std::to_string(cl.id);
   return "<tr><td>" + when(cl.created_at) + "</td><td>" + escape(cl.terminal.manufacturer + " " + cl.terminal.model) +
          "<br><small>" + escape(cl.key) + "</small></td><td>" +
-         (mine ? site_link(cl.holder_site_id, holder->customer) : "another customer") + "</td><td>" +
-         (me.admin() || cl.claimant_dealer_id == me.acc.id ? site_link(cl.claimant_site_id, cl.claimant_customer)
-                                                           : "another dealer's customer") +
+         (v.holder ? site_link(cl.holder_site_id, v.holder->customer) : "another customer") + "</td><td>" +
+         (v.claimant_shown ? site_link(cl.claimant_site_id, cl.claimant_customer) : "another dealer's customer") +
          "</td><td>" + escape(cl.state) + (cl.decided_by.empty() ? "" : " by " + escape(cl.decided_by)) + "</td><td>" +
-         (decide ? button_form(base + "/accept", me.session.csrf, "Move it to the claimant") +
-                       button_form(base + "/refuse", me.session.csrf, "Refuse", "", "danger")
-                 : "") +
+         (v.decidable ? button_form(base + "/accept", me.session.csrf, "Move it to the claimant") +
+                            button_form(base + "/refuse", me.session.csrf, "Refuse", "", "danger")
+                      : "") +
          "</td></tr>";
 }
 
@@ -37,7 +34,7 @@ std::string claim_row(const context& c, const claim& cl) {
 
 http::response claims_list(context& c) {
   std::string rows;
-  for (const auto& cl : c.svc.claims(c.me->acc)) rows += claim_row(c, cl);
+  for (const auto& v : c.svc.claim_views(c.me->acc)) rows += claim_row(c, v);
   return page(200, "Claims",
               "<p class=\"meta\">A collector or terminal registered a terminal another site holds. The holder's "
               "dealer decides: move it to the claimant (its readings so far stay with the holder), or refuse.</p>" +

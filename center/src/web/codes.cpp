@@ -38,7 +38,7 @@ http::response show_code(const context& c, const operations::issued_code& issued
 
 http::response codes_list(context& c) {
   std::string rows;
-  for (const auto& code : c.svc.store().list_codes(c.me->scope())) rows += code_row(c, code);
+  for (const auto& code : c.svc.codes(c.me->acc)) rows += code_row(c, code);
   return page(
       200, "Provisional codes",
       "<p><a class=\"button\" href=\"/codes/new\">Issue a code</a></p><p class=\"meta\">Codes are shown "

@@ -15,7 +15,6 @@ namespace fleetreg::center::web {
 namespace {
 
 using html::escape;
-constexpr auto session_lifetime = std::chrono::hours(8);
 constexpr const char* login_cookie = "fleetreg_login";
 
 // The form with a fresh double-submit token (cookie and hidden field);
@@ -47,12 +46,9 @@ http::response too_many(const context& c, std::int64_t wait, const std::string& 
 
 // A new session for `acc`: its cookie on the redirect to the sites.
 http::response start_session(const context& c, const account& acc) {
-  const auto secret = crypto::new_secret("");
-  const auto csrf = crypto::new_secret("");
-  c.svc.store().add_session(crypto::secret_hash(secret), acc.id, csrf, c.now, c.now + session_lifetime);
-  c.svc.store().audit(acc.name, "session.login", c.req.peer, "", c.now);
+  const auto secret = c.svc.start_session(acc, c.req.peer);
   auto r = redirect("/sites");
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(session_lifetime).count();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(operations::session_lifetime).count();
   // One Set-Cookie per response: cpprestsdk folds repeated headers into one
   // line, which browsers read as a single cookie. The login cookie (Path=/login,
   // 30 minutes) is left to expire.
@@ -87,8 +83,8 @@ http::response login(context& c) {
     r.headers.emplace_back("Retry-After", "2");
     return r;
   }
-  const auto acc = name.size() <= 64 ? c.svc.store().find_account(name) : std::nullopt;
-  if (!acc || acc->disabled || password.size() > 1024 || !crypto::verify_password(password, acc->password_hash)) {
+  const auto acc = c.svc.check_password(name, password);
+  if (!acc) {
     c.login.sources.record_failure(source, failure_kind::login, c.now);
     c.login.accounts.record_failure(name.substr(0, 64), failure_kind::account, c.now);
     log::notice("dealer site: failed login account=" + log::quote(name.substr(0, 64)) +
@@ -99,7 +95,7 @@ http::response login(context& c) {
 }
 
 http::response logout(context& c) {
-  c.svc.store().delete_session(c.me->hash);
+  c.svc.end_session(*c.me);
   auto r = redirect("/login");
   r.headers.emplace_back("Set-Cookie", std::string(session_cookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   return r;

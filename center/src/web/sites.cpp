@@ -31,10 +31,11 @@ std::pair<site, std::string> site_and_action(const context& c) {
   return {c.svc.require_site(c.me->acc, route->object), route->action};
 }
 
-std::string terminal_rows(const context& c, const site& s) {
+std::string terminal_rows(const std::vector<terminal_last_reading>& terminals) {
   std::string rows;
-  for (const auto& t : c.svc.store().list_terminals(s.id)) {
-    const auto last = c.svc.store().reading_before(t.key, s.id, c.now + std::chrono::seconds(1));
+  for (const auto& tl : terminals) {
+    const auto& t = tl.terminal;
+    const auto& last = tl.last;
     const auto cell = [&](service svc) { return last ? count(last->r.counters, svc) : "—"; };
     rows += "<tr><td><a href=\"/terminals/" + html::url_encode(t.key) + "\">" +
             escape(t.id.manufacturer + " " + t.id.model) + "</a></td><td>" + escape(t.id.serial) + "</td><td>" +
@@ -46,9 +47,8 @@ std::string terminal_rows(const context& c, const site& s) {
 }
 
 // The newest ten requests for running status, newest first.
-std::string request_rows(const context& c, const site& s) {
+std::string request_rows(std::vector<status_request> list) {
   std::string rows;
-  auto list = c.svc.store().list_requests(s.id);
   std::reverse(list.begin(), list.end());
   for (std::size_t i = 0; i < list.size() && i < 10; ++i)
     rows += "<tr><td>" + when(list[i].created_at) + "</td><td>" + escape(list[i].kind) + "</td><td>" +
@@ -75,8 +75,7 @@ http::response sites_list(context& c) {
   const auto q = lower(c.param("q")).substr(0, 200);
   std::string rows;
   std::size_t shown = 0;
-  for (const auto& s : c.svc.store().list_sites(c.me->scope())) {
-    const auto terminals = c.svc.store().list_terminals(s.id);
+  for (const auto& [s, terminals] : c.svc.sites_with_terminals(c.me->acc)) {
     bool match = q.empty() || lower(s.customer).find(q) != std::string::npos;
     for (const auto& t : terminals)
       match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
@@ -100,9 +99,12 @@ http::response sites_list(context& c) {
 }
 
 http::response site_page(context& c) {
-  const auto [s, action] = site_and_action(c);
-  if (!action.empty()) no_such_page();
-  const auto requests = request_rows(c, s);
+  const auto route = route_of(c.req, "/sites/");
+  if (!route) no_such_page();
+  const auto view = c.svc.site_overview_of(c.me->acc, route->object);
+  if (!route->action.empty()) no_such_page();
+  const auto& s = view.s;
+  const auto requests = request_rows(view.requests);
   const auto& csrf = c.me->session.csrf;
   const auto base = "/sites/" + html::url_encode(s.id);
   return page(
@@ -110,7 +112,8 @@ http::response site_page(context& c) {
       "<p class=\"meta\">Registered " + when(s.created_at) + " by " + escape(s.side.kind) + " " + escape(s.side.name) +
           " · last contact " + when(s.last_contact) + " · credential " + credential_state(s) + "</p>" +
           "<h2>Terminals</h2>" +
-          scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"}, terminal_rows(c, s)) +
+          scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"},
+                       terminal_rows(view.terminals)) +
           "<h2 id=\"requests\">Meter reads</h2>" + button_form(base + "/request", csrf, "Read the meters now") +
           (requests.empty() ? "<p>No requests yet.</p>"
                             : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests + "</table>") +

@@ -13,27 +13,17 @@ namespace {
 
 using html::escape;
 
-// A terminal and the site holding it.
-struct held_terminal {
-  terminal_record t;
-  site s;
+// A terminal, the site holding it and the action asked for.
+struct held_terminal_action : held_terminal {
   std::string action;
 };
 
 // The terminal of /terminals/<key>[/<action>] when `c.me` may act on its
 // site; an unknown terminal and another dealer's get the same refusal.
-held_terminal terminal_and_action(const context& c) {
+held_terminal_action terminal_and_action(const context& c) {
   const auto route = route_of(c.req, "/terminals/");
   if (!route) no_such_page();
-  const auto t = c.svc.store().find_terminal(route->object);
-  if (t) {
-    try {
-      return {*t, c.svc.require_site(c.me->acc, t->site_id), route->action};  // tenancy
-    } catch (const refusal&) {
-      // another dealer's terminal: answered like an unknown one
-    }
-  }
-  throw refusal::no_such("terminal", route->object);
+  return {c.svc.require_terminal(c.me->acc, route->object), route->action};
 }
 
 // The newest 100 of `readings` as rows of readings and of supplies.
@@ -93,7 +83,7 @@ std::string newest_details(const std::vector<stored_reading>& readings) {
 
 std::string actions(const context& c, const held_terminal& h) {
   std::string targets;
-  for (const auto& other : c.svc.store().list_sites(c.me->scope()))
+  for (const auto& other : c.svc.sites(c.me->acc))
     if (other.id != h.s.id)
       targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
   const auto base = "/terminals/" + html::url_encode(h.t.key);
@@ -111,8 +101,7 @@ http::response terminal_page(context& c) {
   const auto h = terminal_and_action(c);
   if (!h.action.empty()) no_such_page();
   // The newest 2,000 readings of the last year: the chart, and the newest 100 as rows.
-  const auto readings =
-      c.svc.store().terminal_readings(h.t.key, h.s.id, c.now - std::chrono::hours(24 * 366), std::nullopt, 2000, true);
+  const auto readings = c.svc.latest_readings(c.me->acc, h.t.key, c.now - std::chrono::hours(24 * 366), 2000);
   const auto rows = reading_rows(readings);
   return page(200, h.t.id.manufacturer + " " + h.t.id.model + " " + h.t.id.serial,
               "<p class=\"meta\">" + escape(h.t.key) + " at <a href=\"/sites/" + html::url_encode(h.s.id) + "\">" +

@@ -25,7 +25,7 @@ std::string token_row(const context& c, const api_token& t) {
 http::response tokens_list(context& c) {
   const bool admin = c.me->admin();
   std::string rows;
-  for (const auto& t : c.svc.store().list_tokens(c.me->scope())) rows += token_row(c, t);
+  for (const auto& t : c.svc.tokens(c.me->acc)) rows += token_row(c, t);
   return page(200, "API tokens",
               std::string(admin ? "<p class=\"meta\">Monitoring tokens read /api/v1/status and /metrics only.</p>"
                                 : "<p class=\"meta\">A billing token reads your customers' billing "

@@ -37,6 +37,65 @@ struct signed_in {
 /// The name of the dealer site's session cookie.
 inline constexpr const char* session_cookie = "fleetreg_session";
 
+/// A registration done: the storage's outcome and the site's new credential
+/// (shown once to the registering side, only its hash is stored).
+struct registration {
+  registration_result result;
+  std::string credential;
+};
+
+/// Terminals added to a site: one answer per terminal asked for, and the
+/// site's terminals now.
+struct terminals_added {
+  std::vector<terminal_answer> answers;
+  std::vector<terminal_record> terminals;
+};
+
+/// A valid API token and, for a billing token, its dealer (when the account
+/// still exists).
+struct token_holder {
+  api_token token;
+  std::optional<account> dealer;
+};
+
+/// A site with its terminals (the dealer site's list).
+struct site_terminals {
+  site s;
+  std::vector<terminal_record> terminals;
+};
+
+/// A terminal with its newest reading sent by its site, if any.
+struct terminal_last_reading {
+  terminal_record terminal;
+  std::optional<stored_reading> last;
+};
+
+/// What one site's page shows: the site, its terminals with their newest
+/// readings, and its requests for running status (oldest first).
+struct site_overview {
+  site s;
+  std::vector<terminal_last_reading> terminals;
+  std::vector<status_request> requests;
+};
+
+/// A terminal and the site holding it.
+struct held_terminal {
+  terminal_record t;
+  site s;
+};
+
+/// A claim as one account sees it: the other dealer's customer is never
+/// named.
+struct claim_view {
+  claim c;
+  /// The holding site when it is the account's (or the account is an admin).
+  std::optional<site> holder;
+  /// The claimant's site is the account's (or the account is an admin).
+  bool claimant_shown = false;
+  /// The account decides it: the holder is its own and the claim is pending.
+  bool decidable = false;
+};
+
 /// The dealer and operator actions shared by fleetreg-centerctl, the dealer
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
 /// Every action is audited. Refusals throw center::refusal (a fleetreg::error:
@@ -46,7 +105,6 @@ class operations {
  public:
   operations(storage& st, const clock& clk, const config& cfg, const crypto::digest& server_key);
 
-  storage& store() { return store_; }
   const clock& now_source() const { return clock_; }
   const config& settings() const { return config_; }
   const crypto::digest& server_key() const { return key_; }
@@ -103,8 +161,9 @@ class operations {
   void accept_claim(const account& acting, std::int64_t claim_id);
   /// Refuses a pending claim; the terminal stays where it is.
   void refuse_claim(const account& acting, std::int64_t claim_id);
-  /// Claims `acting` may see: on its terminals, or by its sites.
-  std::vector<claim> claims(const account& acting);
+  /// Claims `acting` may see: on its terminals, or by its sites (an admin:
+  /// every one, or those of `of_dealer`'s sites).
+  std::vector<claim> claims(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
 
   /// Issues a read-only monitoring token (status and metrics; shown once).
   std::string issue_monitoring_token(const std::string& actor, const std::string& name);
@@ -137,8 +196,99 @@ class operations {
   /// Drops the hashes of expired codes; audit keeps who issued them for whom.
   std::int64_t purge(const std::string& actor);
 
+  // The API: authentication, registration, requests, readings, counts.
+
+  /// The site whose valid credential `credential` is (marking it used; a
+  /// rotated credential confirms its rotation, older ones work for
+  /// the config's rotation_overlap); nullopt for an empty, over-long (more
+  /// than 128 bytes), unknown or revoked one.
+  std::optional<site> authenticate_site(const std::string& credential);
+  /// The unrevoked token `secret` (marking it used) with, for a billing
+  /// token, its dealer; nullopt for an empty, over-long, unknown or revoked
+  /// one.
+  std::optional<token_holder> authenticate_token(const std::string& secret);
+  /// Registers a site for `code` (checked by check_code) with a fresh
+  /// credential, in one storage transaction, and audits it as registration or
+  /// registration.retry by `side` (not a code_used answer: nothing changed).
+  registration register_site(const code_record& code, const std::string& idempotency_key, const registering_side& side,
+                             std::vector<std::pair<std::string, identity>> terminals);
+  /// Adds terminals found later to `s` (an authenticated site); audits
+  /// terminals.add when any was registered.
+  terminals_added add_terminals(const site& s, const std::vector<std::pair<std::string, identity>>& terminals);
+  /// When a rotation of the site is pending: a new credential, stored as the
+  /// one on its way (only its hash), to send to the site now.
+  std::optional<std::string> issue_rotation(const std::string& site_id);
+  /// Leases the site's unanswered requests for the config's lease.
+  std::vector<status_request> lease_requests(const std::string& site_id);
+  /// Queues a scheduled request for each site due one (the config's
+  /// schedule_interval); returns the sites' ids.
+  std::vector<std::string> queue_scheduled_requests();
+  /// Stores a batch of readings sent by the site `site_id`: readings taken
+  /// more than the config's max_reading_age ago are refused as too old.
+  readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch);
+  /// The center's counts for status and metrics (the config's stale_after and
+  /// expiring_within).
+  status_counts counts();
+
+  // Dealer-site sessions.
+
+  /// How long a dealer-site session lasts.
+  static constexpr std::chrono::hours session_lifetime{8};
+  /// The enabled account `name` when `password` is its password; nullopt
+  /// otherwise (unknown, disabled, wrong, or over-long name or password).
+  /// Costs one argon2id hash when the account exists.
+  std::optional<account> check_password(const std::string& name, const std::string& password);
+  /// Starts a session of `acc` for session_lifetime, audited as session.login
+  /// from `peer`; returns the cookie's secret (only its hash is stored).
+  std::string start_session(const account& acc, const std::string& peer);
+  /// Ends the session `me`.
+  void end_session(const signed_in& me);
+
+  // What accounts see. A dealer sees only its own objects; an admin sees
+  // every dealer's, or one dealer's with `of_dealer`. A dealer asking for
+  // another dealer's gets nothing.
+
+  /// Every account; throws refusal (forbidden) for a dealer.
+  std::vector<account> accounts(const account& acting);
+  /// The newest `limit` audit lines: every one for an admin, a dealer's own
+  /// actions for a dealer.
+  std::vector<audit_entry> audit_log(const account& acting, std::size_t limit);
+  /// Sites, oldest first.
+  std::vector<site> sites(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
+  /// Sites with their terminals (for the site list and its search).
+  std::vector<site_terminals> sites_with_terminals(const account& acting);
+  /// One site's page; throws refusal not_found as require_site.
+  site_overview site_overview_of(const account& acting, const std::string& site_id);
+  /// The terminals of a site; throws as require_site.
+  std::vector<terminal_record> terminals(const account& acting, const std::string& site_id);
+  /// The terminal `key` and its site when `acting` may act on the site;
+  /// throws refusal not_found (terminal) for an unknown or another dealer's
+  /// terminal alike.
+  held_terminal require_terminal(const account& acting, const std::string& key);
+  /// The newest `limit` readings of terminal `key` sent by its site, taken
+  /// since `since`, oldest first; throws as require_terminal.
+  std::vector<stored_reading> latest_readings(const account& acting, const std::string& key, time_point since,
+                                              std::size_t limit);
+  /// The requests for running status of a site, oldest first; throws as require_site.
+  std::vector<status_request> requests(const account& acting, const std::string& site_id);
+  /// The readings of a site (at most `limit`); throws as require_site.
+  std::vector<stored_reading> readings(const account& acting, const std::string& site_id, std::size_t limit);
+  /// Codes issued, newest first.
+  std::vector<code_record> codes(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
+  /// API tokens, newest first.
+  std::vector<api_token> tokens(const account& acting);
+  /// Claims `acting` sees, each with what it may know of the two sites.
+  std::vector<claim_view> claim_views(const account& acting);
+  /// Where `dealer`'s billing is closed (nullopt: nowhere); `acting` is an
+  /// admin or the dealer itself, else refusal not_found (account).
+  std::optional<time_point> billing_closed_until(const account& acting, const account& dealer);
+
  private:
   claim require_pending_claim(const account& acting, std::int64_t claim_id);
+  /// The storage's dealer filter for `acting` asking for `of_dealer`; false
+  /// when `acting` may see nothing of what it asked for.
+  static bool dealer_scope(const account& acting, std::optional<std::int64_t> of_dealer,
+                           std::optional<std::int64_t>& scope);
 
   storage& store_;
   const clock& clock_;

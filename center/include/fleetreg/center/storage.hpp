@@ -52,6 +52,17 @@ inline constexpr std::chrono::hours ownership_grace{24};
 /// written in plain SQL that a PostgreSQL backend can implement the same way.
 /// Methods throw std::system_error on database failure; business refusals
 /// come back in the results.
+///
+/// The contract every backend keeps (the conformance suite checks it):
+/// - A method that writes commits all of its changes or none (on a throw,
+///   nothing changed); a method that reads sees one consistent state. Two
+///   concurrent calls behave as if one ran after the other, also across
+///   processes and replicas on one database.
+/// - Times are stored to the second (truncated); what comes back is that.
+/// - Lists come in the order their comment states; "newest first" breaks
+///   ties by the newer id first.
+/// - Rules that need no database (tenancy, limits from the config, audit
+///   lines of an action) are the caller's: `operations` is the only caller.
 class storage {
  public:
   virtual ~storage() = default;
@@ -59,25 +70,34 @@ class storage {
   // Accounts.
   /// Adds an account; false when the name is taken.
   virtual bool add_account(const std::string& name, role r, const std::string& password_hash, time_point now) = 0;
+  /// The account named `name`, disabled ones included.
   virtual std::optional<account> find_account(const std::string& name) = 0;
+  /// The account with id `id`, disabled ones included.
   virtual std::optional<account> find_account(std::int64_t id) = 0;
 
   // DB1: provisional codes.
+  /// Stores a new code (its dealer, customer, contact, reference, issued_at,
+  /// expires_at, single_site) with its keyed hash, never the code; returns
+  /// its id (ids grow).
   virtual std::int64_t add_code(const code_record& c, std::span<const unsigned char> hash) = 0;
   /// The unpurged code with this keyed hash (expired ones included: the service decides).
   virtual std::optional<code_record> find_code(std::span<const unsigned char> hash) = 0;
   /// Codes issued by `dealer_id` (all dealers when nullopt), newest first.
   virtual std::vector<code_record> list_codes(std::optional<std::int64_t> dealer_id) = 0;
+  /// The code with id `id`, also once revoked, expired or purged.
   virtual std::optional<code_record> find_code(std::int64_t id) = 0;
   /// Ends a code before it expires (its hash is dropped at once); false when
   /// it was already revoked, expired or purged.
   virtual bool revoke_code(std::int64_t id, time_point now) = 0;
-  /// Drops the hash of every code expired at `now`; returns how many.
+  /// Drops the hash of every code expired at `now` or revoked (purged_at
+  /// set) and records the purge (status_counts::last_purge, also when none
+  /// went); returns how many.
   virtual std::int64_t purge_codes(time_point now) = 0;
   /// The validity of a dealer's codes when the issuer chooses none (nullopt:
-  /// the center's default).
+  /// the center's default). An unknown account changes nothing.
   virtual void set_code_validity(std::int64_t account_id, std::optional<std::chrono::seconds> validity) = 0;
   /// Sets a dealer's billing weights (billing_weights text, '' for none).
+  /// An unknown account changes nothing.
   virtual void set_billing_weights(std::int64_t account_id, const std::string& weights) = 0;
 
   // DB2: registration and credentials.
@@ -88,59 +108,86 @@ class storage {
   ///   taken_over; the ownership period goes on);
   /// - a key held by any other site becomes a pending claim (`pending_claim`).
   /// A single-site code that made a site already answers code_used (nothing
-  /// changes). Idempotent retries answer as the first time.
+  /// changes). Idempotent retries (same code and Idempotency-Key) answer as
+  /// the first time, with `in.credential_hash` as the site's credential now.
+  /// Two registrations racing for one key: one registers it, the other gets a
+  /// pending claim; never both.
   virtual registration_result register_site(const registration_input& in) = 0;
   /// The site whose valid credential has this hash; marks the credential
   /// used. A credential sent by rotation confirms the rotation when first
   /// used: every other credential of the site is revoked. While a rotation is
   /// unconfirmed the older credentials stay valid for `overlap` after it was
-  /// requested, then stop.
+  /// requested, then stop (that ends them at once, audited as
+  /// credential.expire, and answers nullopt). Confirming a rotation clears
+  /// the site's rotation_requested_at and audits credential.rotated.
   virtual std::optional<site> site_by_credential(std::span<const unsigned char> hash, time_point now,
                                                  std::chrono::seconds overlap) = 0;
   /// Asks for a new credential to be sent to the site at its next
-  /// authenticated exchange; false when no credential of the site is active.
+  /// authenticated exchange; false when no credential of the site is active
+  /// (or no such site). Asking again keeps the first request's time.
   virtual bool request_rotation(const std::string& site_id, time_point now) = 0;
   /// When a rotation of the site is pending: stores `hash` as the credential
-  /// on its way (replacing an earlier one never used) and returns true.
+  /// on its way (replacing an earlier one never used) and returns true; false
+  /// (nothing written) otherwise. Called at every long-poll: the common
+  /// false answer writes nothing.
   virtual bool issue_rotation(const std::string& site_id, std::span<const unsigned char> hash, time_point now) = 0;
+  /// The site `id`, whatever its credentials' state.
   virtual std::optional<site> find_site(const std::string& id) = 0;
+  /// Sites of `dealer_id` (all when nullopt), oldest first (created_at, id).
   virtual std::vector<site> list_sites(std::optional<std::int64_t> dealer_id) = 0;
   /// Revokes every credential of the site; with `replacement` set, adds it as
   /// the new active credential in the same transaction (rotation).
   virtual void replace_credentials(const std::string& site_id,
                                    const std::optional<std::vector<unsigned char>>& replacement, time_point now) = 0;
   /// Adds terminals found later, with the answers of register_site
-  /// (`already_yours` for keys the site holds); one transaction.
+  /// (`already_yours` for keys the site holds); one transaction. Throws
+  /// fleetreg::error (software) for an unknown site.
   virtual std::vector<terminal_answer> add_terminals(const std::string& site_id,
                                                      const std::vector<std::pair<std::string, identity>>& terminals,
                                                      time_point now) = 0;
+  /// The terminals the site holds now, by key.
   virtual std::vector<terminal_record> list_terminals(const std::string& site_id) = 0;
+  /// The terminal `key` and the site holding it; nullopt when nobody holds it
+  /// (never registered, or retired).
   virtual std::optional<terminal_record> find_terminal(const std::string& key) = 0;
   /// Moves a terminal to another site: the old site's ownership period ends
-  /// at `now` (its readings stay its own), the new one's starts; pending
-  /// claims on the key by `to_site_id` are accepted, others withdrawn.
+  /// at `now` (its readings stay its own), the new one's starts and the reset
+  /// check starts afresh; pending claims on the key by `to_site_id` are
+  /// accepted (decided by `actor`), other pending claims stay pending with
+  /// `to_site_id` as their holder. Nothing changes when nobody holds the key
+  /// or `to_site_id` holds it already.
   virtual void transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
                                  time_point now) = 0;
   /// Takes a terminal out of service: it leaves its site (its readings stay,
-  /// its ownership period ends) and may be registered again anywhere.
+  /// its ownership period ends; former_terminals keeps it for the site's
+  /// billing) and may be registered again anywhere; pending claims on it are
+  /// withdrawn. Nothing changes when nobody holds it.
   virtual void retire_terminal(const std::string& key, const std::string& actor, time_point now) = 0;
 
   // Claims on terminals held by another customer's site.
   /// Claims where the holder's or the claimant's site belongs to `dealer_id`
-  /// (all when nullopt); pending first, newest first.
+  /// (all when nullopt); pending first, newest first; at most 1,000.
   virtual std::vector<claim> list_claims(std::optional<std::int64_t> dealer_id) = 0;
+  /// The claim `id` in any state.
   virtual std::optional<claim> find_claim(std::int64_t id) = 0;
   /// Refuses a pending claim; false when it is not pending.
   virtual bool refuse_claim(std::int64_t id, const std::string& actor, time_point now) = 0;
 
   // Requests for running status.
+  /// Queues a request of `kind` ("on-demand", "scheduled") for the site and,
+  /// once committed, notifies its waiters; returns its id (a UUID).
   virtual std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) = 0;
-  /// Queues a scheduled request for each site whose last scheduled request is
-  /// older than `every`; returns their ids.
+  /// Queues a scheduled request for each site with an active credential whose
+  /// last scheduled request is `every` old or older (or that has none), all in
+  /// one transaction, then notifies each site; returns the sites' ids. Two
+  /// callers at once (replicas) never queue two for one site and period.
   virtual std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) = 0;
-  /// Leases the site's unanswered requests whose lease is free or expired.
+  /// Leases the site's unanswered requests whose lease is free or expired
+  /// until now + `lease` (at least a second), oldest first, and records the
+  /// site's last contact. Two callers at once never lease the same request.
   virtual std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
                                                      std::chrono::milliseconds lease) = 0;
+  /// Every request of the site, answered or not, oldest first.
   virtual std::vector<status_request> list_requests(const std::string& site_id) = 0;
 
   // Readings.
@@ -148,29 +195,48 @@ class storage {
   /// stored when the site held its terminal when it was taken (see
   /// ownership_grace) and it was taken after `oldest`; else refused. One
   /// taken inside a closed billing period of the site's dealer is stored
-  /// flagged late. A refused reading never refuses the others.
+  /// flagged late. A refused reading never refuses the others. A reading id the
+  /// site sent before answers duplicate (nothing stored); a counter below the
+  /// terminal's newest reading at the site is stored flagged counter_reset. A
+  /// stored reading with a request_id marks that request of the site
+  /// answered. Durable when it returns: the batch commits whole (it may share
+  /// its commit with concurrent batches, never its outcome).
   virtual readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch, time_point now,
                                          time_point oldest) = 0;
+  /// Readings sent by the site, oldest first (taken_at, id), at most `limit`.
   virtual std::vector<stored_reading> list_readings(const std::string& site_id, std::size_t limit) = 0;
 
   // API tokens: monitoring (status, metrics) and billing (one dealer's).
+  /// Stores a token (name, scope, dealer_id, created_at) with the hash of its
+  /// secret, never the secret; returns its id.
   virtual std::int64_t add_token(const api_token& t, std::span<const unsigned char> hash) = 0;
-  /// The unrevoked token with this hash (marks it used).
+  /// The unrevoked token with this hash (marks it used, to the minute: no
+  /// write when last_used_at is less than a minute old).
   virtual std::optional<api_token> find_token(std::span<const unsigned char> hash, time_point now) = 0;
   /// Tokens of `dealer_id` (all when nullopt), newest first.
   virtual std::vector<api_token> list_tokens(std::optional<std::int64_t> dealer_id) = 0;
   /// false when no such unrevoked token.
   virtual bool revoke_token(std::int64_t id, time_point now) = 0;
+  /// The center's counts at `now`: sites, terminals, terminals without a
+  /// reading (or registration) within `stale_after`, unanswered requests,
+  /// codes that can still register and those of them expiring within
+  /// `expiring_within`, readings, the last purge. One consistent snapshot.
   virtual status_counts counts(time_point now, std::chrono::milliseconds stale_after,
                                std::chrono::milliseconds expiring_within) = 0;
 
+  /// Every account, by name.
   virtual std::vector<account> list_accounts() = 0;
+  /// Disables (its sessions are deleted in the same transaction) or enables
+  /// the account `name`; an unknown name changes nothing.
   virtual void set_account_disabled(const std::string& name, bool disabled) = 0;
   // Dealer site sessions.
+  /// Adds a session (the hash of its cookie, never the cookie) until
+  /// `expires_at`; expired sessions are deleted in the same transaction.
   virtual void add_session(std::span<const unsigned char> hash, std::int64_t account_id, const std::string& csrf,
                            time_point now, time_point expires_at) = 0;
   /// The unexpired session with this hash (expired ones are deleted).
   virtual std::optional<web_session> find_session(std::span<const unsigned char> hash, time_point now) = 0;
+  /// Ends the session with this hash (nothing when there is none).
   virtual void delete_session(std::span<const unsigned char> hash) = 0;
   /// Readings of one terminal sent by one site (its ownership periods only)
   /// taken in [from, to) (open ends when nullopt), oldest first, at most
@@ -199,15 +265,19 @@ class storage {
   /// Readings taken before `until` are closed for the dealer: later ones
   /// dated before it are stored late. Never moves backwards.
   virtual void close_billing(std::int64_t dealer_id, time_point until) = 0;
+  /// Where the dealer's billing is closed; nullopt when never closed.
   virtual std::optional<time_point> billing_closed_until(std::int64_t dealer_id) = 0;
   // Audit log.
+  /// Appends one line; lines are never changed or deleted.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,
                      const std::string& detail, time_point now) = 0;
   /// Newest first; only `actor`'s lines when set.
   virtual std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) = 0;
 
   // Request notifications (also across processes: fleetreg-centerctl).
-  /// Tells waiters of `site_id` that a request was queued.
+  /// Tells waiters of `site_id` that a request was queued: every process (and
+  /// replica) on this database whose on_notify functions are registered, at
+  /// most once each per call; none are replayed to a listener that was away.
   virtual void notify(const std::string& site_id) = 0;
   /// Registers the function called (on any thread) for every notification.
   virtual void on_notify(std::function<void(const std::string& site_id)> fn) = 0;
