@@ -15,8 +15,8 @@ void must(const command_result& r, const std::string& what) {
 
 center_daemon::center_daemon(const temp_dir& dir, options o) : dir_(dir), options_(std::move(o)) {
   const auto port = std::to_string(free_port(false));
-  database_ = dir.file("center.db");
-  config_ = dir.file("center.conf");
+  database_ = options_.database.empty() ? dir.file("center.db") : options_.database;
+  config_ = dir.file(options_.name + ".conf");
   std::ofstream conf(config_);
   if (options_.tls) {
     // A CA and a server certificate for 127.0.0.1 and localhost, made now.
@@ -38,18 +38,18 @@ center_daemon::center_daemon(const temp_dir& dir, options o) : dir_(dir), option
     url_ = "http://127.0.0.1:" + port;
     conf << "[center]\nlisten = " << url_ << "\nallow_plain_http = yes\n";
   }
-  key_ = dir.file("secret/center.secret");
+  key_ = options_.key_file.empty() ? dir.file("secret/center.secret") : options_.key_file;
   conf << "database = " << database_ << "\nsecret_file = " << key_ << "\n" << options_.extra_config;
   conf.close();
   // The center never makes its key itself.
-  if (options_.create_key) must(ctl({"key", "init"}), "fleetreg-centerctl key init");
+  if (options_.create_key && options_.key_file.empty()) must(ctl({"key", "init"}), "fleetreg-centerctl key init");
 }
 
 center_daemon::~center_daemon() { stop(); }
 
 void center_daemon::start(std::map<std::string, std::string> env) {
   proc_ = std::make_unique<process>(std::vector<std::string>{built_program("fleetreg-center"), "-c", config_}, dir_,
-                                    "center", std::move(env));
+                                    options_.name, std::move(env));
   const bool up = wait_until([&] {
     if (!proc_->running()) return true;
     try {
