@@ -7,12 +7,16 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "fleetreg/test/test_database.hpp"
 
@@ -136,6 +140,52 @@ TEST(PostgresCluster, StopCleansUpAfterAKilledPostmaster) {
   for (const pid_t pid : children) EXPECT_FALSE(process_alive(pid)) << pid;
   EXPECT_TRUE(processes_working_in(data).empty());
   EXPECT_FALSE(fs::exists(directory));
+}
+
+// A test process that dies without stopping its cluster: the next test
+// main's clean_stale_leftovers stops the postmaster (its PID file says
+// "postgres") and removes the directory.
+TEST(PostgresCluster, ACrashedOwnersClusterIsCleanedUpByTheNextRun) {
+  // A parent of its own: every test main on the machine cleans /tmp.
+  temp_dir parent;
+  fs::permissions(parent.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+  int report[2];
+  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);  // the postmaster must not hold it open
+  const pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    ::close(report[0]);
+    std::string line;
+    try {
+      postgres_options options;
+      options.parent = parent.path();
+      auto* leaked = new postgres_cluster(options);  // never stopped: the owner "crashes"
+      line = leaked->directory() + " " + std::to_string(leaked->pid()) + "\n";
+    } catch (const std::exception& e) {
+      line = std::string("error ") + e.what() + "\n";
+    }
+    (void)!::write(report[1], line.data(), line.size());
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  std::string line;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(report[0], buf, sizeof buf)) > 0) line.append(buf, static_cast<std::size_t>(n));
+  ::close(report[0]);
+  ::waitpid(owner, nullptr, 0);
+  std::istringstream in(line);
+  std::string directory;
+  pid_t postmaster = -1;
+  in >> directory >> postmaster;
+  ASSERT_GT(postmaster, 0) << line;
+  ASSERT_TRUE(process_alive(postmaster)) << line << fleetreg::test::run({"cat", directory + "/postgres.log"}).out;
+  const auto data = directory + "/data";
+
+  clean_stale_leftovers(parent.path());
+  EXPECT_FALSE(process_alive(postmaster));
+  EXPECT_FALSE(fs::exists(directory));
+  EXPECT_TRUE(wait_until([&] { return processes_working_in(data).empty(); }, 10s));
 }
 
 TEST(PostgresCluster, DurableOptionKeepsPostgresDefaultsAndSettingsApply) {

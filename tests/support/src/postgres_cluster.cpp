@@ -146,7 +146,7 @@ postgres_cluster::postgres_cluster(postgres_options options) : options_(std::mov
   const auto started = clock_type::now();
   const auto who = account();
   const auto bin = postgresql_bin_directory();
-  dir_ = std::make_unique<temp_dir>();
+  dir_ = std::make_unique<temp_dir>(options_.parent);
   directory_ = dir_->path();
   data_ = dir_->file("data");
   socket_dir_ = dir_->file("sock");

@@ -50,6 +50,9 @@ struct postgres_options {
   bool durable = false;
   /// More server settings, "name=value" each (passed as -c, after the defaults).
   std::vector<std::string> settings;
+  /// Where the cluster's temp dir is made (the postgres user must be able to
+  /// search it).
+  std::string parent = "/tmp";
   /// Bounds initdb plus the start; a hang, not a speed measurement.
   std::chrono::milliseconds start_timeout = 120s;
 };
