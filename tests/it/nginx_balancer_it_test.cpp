@@ -217,6 +217,31 @@ TEST(NginxBalancer, ProxiesToHttpsReplicas) {
   EXPECT_EQ(seen["b"], 2) << lb.log();
 }
 
+TEST(NginxBalancer, ListensWithTlsItself) {
+  temp_dir dir;
+  const auto cert = dir.file("cert.pem"), key = dir.file("key.pem");
+  const auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  backend a(dir, "a");
+  balancer_options options;
+  options.tls_certificate = cert;
+  options.tls_key = key;
+  nginx_balancer lb(dir, {a.port()}, options);
+  ASSERT_EQ(lb.url(), "https://127.0.0.1:" + std::to_string(lb.port()));
+  // A TLS client that trusts the balancer's certificate gets through to a.
+  const auto fetched = run({"python3", "-c",
+                            "import ssl, sys, urllib.request\n"
+                            "c = ssl.create_default_context(cafile=sys.argv[2])\n"
+                            "c.check_hostname = False\n"
+                            "print(urllib.request.urlopen(sys.argv[1], context=c, timeout=10).read().decode())",
+                            lb.url() + "/front", cert});
+  EXPECT_EQ(fetched.exit_code, 0) << fetched.err << lb.log();
+  EXPECT_EQ(fetched.out, "a GET /front\n\n");
+  // Plain HTTP on the TLS port is refused (nginx answers 400).
+  EXPECT_EQ(http_call(lb.port(), "GET", "/plain").status, 400);
+}
+
 TEST(NginxBalancer, ConfigurationRefusesUnusableValues) {
   EXPECT_THROW(nginx_balancer_config("/tmp/x y", 1, {2}, {}), std::invalid_argument);
   EXPECT_THROW(nginx_balancer_config("/tmp/x", 1, {}, {}), std::invalid_argument);
