@@ -30,7 +30,7 @@ packages=(
   chromium nagios4-core
   postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml
   googletest libgtest-dev libgmock-dev
-  iproute2 procps snmpsim
+  iproute2 procps snmpsim nginx
   dpkg-dev help2man lintian rpm socat
   clang-14 libclang-rt-14-dev clang-format
 )

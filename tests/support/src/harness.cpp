@@ -107,7 +107,14 @@ void clean_stale_leftovers(const std::string& parent) {
       in >> pid >> comm;
       if (pid > 0 && alive(pid) && comm_of(pid) == comm) kill_and_reap(pid, 2s);
     }
-    fs::remove_all(d.path(), ec);
+    // A killed daemon's own children (a postmaster's backends) may still
+    // write there for a moment.
+    wait_until(
+        [&] {
+          fs::remove_all(d.path(), ec);
+          return !ec;
+        },
+        5s);
   }
   for (const auto& d : fs::directory_iterator("/run/netns", ec)) {
     const auto name = d.path().filename().string();
