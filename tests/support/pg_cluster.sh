@@ -21,8 +21,10 @@ set -euo pipefail
 
 die() { printf 'pg_cluster.sh: %s\n' "$*" >&2; exit 1; }
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-[ -n "$pgbin" ] && [ -x "$pgbin/postgres" ] || die "PostgreSQL is not installed (Debian package postgresql)"
+pgbin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n1)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/postgres" ]; then
+  die "PostgreSQL is not installed (Debian package postgresql)"
+fi
 
 if [ "$(id -u)" = 0 ]; then
   getent passwd postgres >/dev/null || die "no 'postgres' user (Debian package postgresql)"
