@@ -19,7 +19,9 @@
 # and each test makes its own database with fleetreg::test::test_database
 # (fleetreg/test/test_database.hpp): `test_database db; open(db.uri());`.
 # The variable goes through ENVIRONMENT_MODIFICATION, so ENVIRONMENT (e.g.
-# LSAN_OPTIONS) stays free for the test. Run by hand, without ctest, a binary
+# LSAN_OPTIONS) stays free for the test. ctest adds the two fixture tests to
+# any selection (-R, -L) that holds a test requiring them; they carry the
+# label `it` (they start a daemon). Run by hand, without ctest, a binary
 # has no FLEETREG_TEST_POSTGRESQL and test_database starts a cluster of its own.
 set(FLEETREG_POSTGRESQL_DIR ${PROJECT_BINARY_DIR}/tests/postgresql)
 
@@ -30,8 +32,8 @@ function(fleetreg_postgresql_fixture)
     set(script ${PROJECT_SOURCE_DIR}/tests/support/pg_cluster.sh)
     add_test(NAME postgresql_start COMMAND ${script} start ${FLEETREG_POSTGRESQL_DIR})
     add_test(NAME postgresql_stop COMMAND ${script} stop ${FLEETREG_POSTGRESQL_DIR})
-    set_tests_properties(postgresql_start PROPERTIES FIXTURES_SETUP postgresql LABELS "unit;it" TIMEOUT 120)
-    set_tests_properties(postgresql_stop PROPERTIES FIXTURES_CLEANUP postgresql LABELS "unit;it" TIMEOUT 120)
+    set_tests_properties(postgresql_start PROPERTIES FIXTURES_SETUP postgresql LABELS it TIMEOUT 120)
+    set_tests_properties(postgresql_stop PROPERTIES FIXTURES_CLEANUP postgresql LABELS it TIMEOUT 120)
   endif()
   set(FLEETREG_POSTGRESQL_PROPERTIES
     FIXTURES_REQUIRED postgresql

@@ -3,26 +3,32 @@
 # A throwaway PostgreSQL cluster shared by the test processes of one ctest run
 # (the `postgresql` fixture, tests/postgresql.cmake).
 #
-#   pg_cluster.sh start DIR [--durable]   initdb into DIR/data, start it on a
-#                                         unix socket in DIR/sock and on
+#   pg_cluster.sh start DIR [--durable]   initdb into a new directory under
+#                                         ${TMPDIR:-/tmp} (fleetreg-pg-fixture.*,
+#                                         named in DIR/cluster), start it on a
+#                                         unix socket there and on
 #                                         127.0.0.1:<free port>; writes
 #                                         DIR/conninfo (URI of the `postgres`
 #                                         database) and DIR/conninfo.socket
 #                                         (key=value over the socket)
 #   pg_cluster.sh stop DIR                fast shutdown, kill what is left,
-#                                         remove DIR
+#                                         remove the cluster and DIR
 #
+# The cluster lives outside DIR because the `postgres` user must reach it (a
+# build tree under /root is not searchable) and a socket path is short.
 # As root the cluster belongs to the `postgres` user (initdb refuses root);
 # otherwise to the caller. Authentication is `trust`, superuser `postgres`.
 # Without --durable fsync, synchronous_commit and full_page_writes are off:
-# fast, and lost if the machine crashes. A cluster left in DIR by an
-# interrupted run is stopped by the next start.
+# fast, and lost if the machine crashes. A cluster left behind by an
+# interrupted run with the same DIR is stopped by the next start.
 set -euo pipefail
 
 die() { printf 'pg_cluster.sh: %s\n' "$*" >&2; exit 1; }
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-[ -n "$pgbin" ] && [ -x "$pgbin/postgres" ] || die "PostgreSQL is not installed (Debian package postgresql)"
+pgbin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n1)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/postgres" ]; then
+  die "PostgreSQL is not installed (Debian package postgresql)"
+fi
 
 if [ "$(id -u)" = 0 ]; then
   getent passwd postgres >/dev/null || die "no 'postgres' user (Debian package postgresql)"
@@ -39,7 +45,13 @@ free_port() {
 }
 
 stop_cluster() {
-  local dir=$1 data=$1/data pid p i left
+  local dir=$1 cluster data pid p i left
+  cluster=$(cat "$dir/cluster" 2>/dev/null || true)
+  case $cluster in
+    */fleetreg-pg-fixture.*) ;;
+    *) rm -rf "$dir"; return 0 ;;
+  esac
+  data=$cluster/data
   if [ -f "$data/postmaster.pid" ]; then
     pid=$(head -n1 "$data/postmaster.pid")
     as_owner "$pgbin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 \
@@ -58,45 +70,49 @@ stop_cluster() {
       sleep 0.5
     done
   fi
-  rm -rf "$dir"
+  rm -rf "$cluster" "$dir"
 }
 
 start_cluster() {
-  local dir=$1 durable=$2 port attempt settings
-  case $dir in *[[:space:]\'\"\\]*) die "DIR must not hold spaces or quotes: $dir" ;; esac
+  local dir=$1 durable=$2 cluster port attempt settings
   stop_cluster "$dir"
   mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd -P)
-  chmod 711 "$dir"
-  [ ${#dir} -le 80 ] || die "DIR is too long for a unix socket path: $dir"
-  as_owner test -x "$dir" \
-    || die "the postgres user cannot reach $dir: its parent directories must be searchable (o+x)"
-  owned_dir 700 "$dir/data"
-  owned_dir 755 "$dir/sock"
-  if [ "$(id -u)" = 0 ]; then install -o postgres -g postgres -m 644 /dev/null "$dir/postgres.log"; else : >"$dir/postgres.log"; fi
-  local initdb_flags=(-D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8)
-  settings="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/sock -c max_connections=300"
+  cluster=$(mktemp -d "${TMPDIR:-/tmp}/fleetreg-pg-fixture.XXXXXX")
+  printf '%s\n' "$cluster" >"$dir/cluster"
+  case $cluster in *[[:space:]\'\"\\]*) die "TMPDIR must not hold spaces or quotes: $cluster" ;; esac
+  chmod 711 "$cluster"
+  as_owner test -x "$cluster" \
+    || die "the postgres user cannot reach $cluster: its parent directories must be searchable (o+x)"
+  owned_dir 700 "$cluster/data"
+  owned_dir 755 "$cluster/sock"
+  if [ "$(id -u)" = 0 ]; then
+    install -o postgres -g postgres -m 644 /dev/null "$cluster/postgres.log"
+  else
+    : >"$cluster/postgres.log"
+  fi
+  local initdb_flags=(-D "$cluster/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8)
+  settings="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster/sock -c max_connections=300"
   if [ "$durable" = 0 ]; then
     initdb_flags+=(--no-sync)
     settings+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
-  as_owner "$pgbin/initdb" "${initdb_flags[@]}" >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  as_owner "$pgbin/initdb" "${initdb_flags[@]}" >"$cluster/initdb.log" 2>&1 \
+    || { cat "$cluster/initdb.log" >&2; die "initdb failed"; }
   # A free port may be taken between the probe and the bind: try a few.
   for attempt in 1 2 3; do
     port=$(free_port)
-    if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+    if as_owner "$pgbin/pg_ctl" -D "$cluster/data" -l "$cluster/postgres.log" -w -t 60 \
          -o "$settings -c port=$port" start >/dev/null 2>&1; then
       printf 'postgresql://postgres@127.0.0.1:%s/postgres\n' "$port" >"$dir/conninfo"
-      printf 'host=%s port=%s user=postgres dbname=postgres\n' "$dir/sock" "$port" >"$dir/conninfo.socket"
+      printf 'host=%s port=%s user=postgres dbname=postgres\n' "$cluster/sock" "$port" >"$dir/conninfo.socket"
       printf 'PostgreSQL %s on 127.0.0.1:%s and %s (conninfo: %s)\n' \
-        "$("$pgbin/postgres" -V | awk '{print $3}')" "$port" "$dir/sock" "$dir/conninfo"
+        "$("$pgbin/postgres" -V | awk '{print $3}')" "$port" "$cluster/sock" "$dir/conninfo"
       return 0
     fi
-    grep -q 'could not bind' "$dir/postgres.log" || break
-    [ "$attempt" = 3 ] || : >"$dir/postgres.log"
+    grep -q 'could not bind' "$cluster/postgres.log" || break
+    [ "$attempt" = 3 ] || : >"$cluster/postgres.log"
   done
-  cat "$dir/postgres.log" >&2
+  cat "$cluster/postgres.log" >&2
   stop_cluster "$dir"
   die "PostgreSQL did not start"
 }

@@ -179,7 +179,7 @@ postgres_cluster::postgres_cluster(postgres_options options) : options_(std::mov
                                      "-c",
                                      "unix_socket_directories=" + socket_dir_,
                                      "-c",
-                                     "max_connections=200"};
+                                     "max_connections=300"};
     if (!options_.durable)
       for (const char* s : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"})
         argv.insert(argv.end(), {"-c", s});

@@ -60,7 +60,8 @@ struct postgres_options {
 /// A PostgreSQL cluster in its own temp dir (/tmp/fleetreg-test-<pid>-*):
 /// initdb as the `postgres` user when root (initdb refuses root; as the
 /// current user otherwise), authentication `trust`, superuser `postgres`,
-/// listening on a unix socket in <dir>/sock and on 127.0.0.1:<free port>.
+/// listening on a unix socket in <dir>/sock and on 127.0.0.1:<free port>,
+/// max_connections=300 (two replicas' pools and the tests' own sessions).
 /// The postmaster is this process's child (its log <dir>/postgres.log, its
 /// PID in <dir>/postgres.pid so a crashed run is cleaned up by the test main).
 class postgres_cluster {
