@@ -3,14 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <libpq-fe.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "fleetreg/center/api.hpp"
 #include "fleetreg/center/crypto.hpp"
@@ -18,64 +11,30 @@
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/test/harness.hpp"
+#include "fleetreg/test/test_database.hpp"
 
 namespace fleetreg::center::test_support {
 
 /// Where the center tests store: SQLite in the test's directory, or, when
-/// FLEETREG_TEST_POSTGRESQL is set (a libpq URI of a maintenance database,
-/// or a file holding one: tests/support/pg_cluster.sh writes it), a fresh
-/// PostgreSQL database made for this test and dropped after it. ctest runs
-/// the same cases both ways (the pg. prefix): the storage conformance suite.
+/// FLEETREG_TEST_POSTGRESQL names the shared cluster (ctest's postgresql
+/// fixture, tests/postgresql.cmake), a PostgreSQL database made for this test
+/// and dropped after it. ctest runs the same cases both ways (the pg. prefix):
+/// the storage conformance suite.
 class scratch_database {
  public:
   explicit scratch_database(const test::temp_dir& dir) {
-    const char* env = std::getenv("FLEETREG_TEST_POSTGRESQL");
-    if (!env || !*env) {
+    if (test::shared_cluster_uri().empty()) {
       location = dir.file("center.db");
       return;
     }
-    std::string uri = env;
-    if (uri.rfind("postgres", 0) != 0) {
-      std::ifstream in(uri);
-      std::getline(in, uri);
-    }
-    static std::atomic<int> counter{0};
-    name_ = "fleetreg_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-    maintenance_ = uri;
-    admin("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    admin("CREATE DATABASE " + name_ + " TEMPLATE template0");
-    // postgresql://user@host:port/postgres?x=y -> …/<name>?x=y
-    const auto query = uri.find('?');
-    const auto path = uri.rfind('/', query == std::string::npos ? std::string::npos : query);
-    location = uri.substr(0, path) + "/" + name_ + (query == std::string::npos ? "" : uri.substr(query));
+    pg_ = std::make_unique<test::test_database>();
+    location = pg_->uri();
   }
-  ~scratch_database() {
-    if (!name_.empty() && !std::getenv("FLEETREG_KEEP_TEST_DIRS"))
-      admin("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-  }
-  scratch_database(const scratch_database&) = delete;
-  scratch_database& operator=(const scratch_database&) = delete;
-
-  bool postgresql() const { return !name_.empty(); }
+  bool postgresql() const { return pg_ != nullptr; }
   std::string location;  ///< for [center] database
 
  private:
-  void admin(const std::string& sql) const {
-    PGconn* c = PQconnectdb(maintenance_.c_str());
-    const bool ok = PQstatus(c) == CONNECTION_OK;
-    std::string why = PQerrorMessage(c);
-    if (ok) {
-      PGresult* r = PQexec(c, sql.c_str());
-      if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        why = PQresultErrorMessage(r);
-      else
-        why.clear();
-      PQclear(r);
-    }
-    PQfinish(c);
-    if (!why.empty()) ADD_FAILURE() << sql << ": " << why;
-  }
-  std::string name_, maintenance_;
+  std::unique_ptr<test::test_database> pg_;
 };
 
 /// A center without a listener: real storage (see scratch_database), a manual
