@@ -84,13 +84,13 @@ class row_sum {
 };
 
 // Calls `report` with the rows done at most every `every` (checking the
-// clock once per 1024 rows).
+// clock once per 256 rows).
 class meter {
  public:
   meter(const migrate_options& o, std::string what, std::int64_t total)
       : o_(o), what_(std::move(what)), total_(total), start_(steady::now()), last_(start_) {}
   void tick(std::int64_t done) {
-    if (!o_.progress || (done & 1023) != 0) return;
+    if (!o_.progress || (done & 255) != 0) return;
     const auto now = steady::now();
     if (now - last_ < o_.progress_every) return;
     last_ = now;
