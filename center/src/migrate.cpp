@@ -281,7 +281,9 @@ migration_report migrate_center(const database_location& from, const database_lo
   try {
     target = open_database(to, 2);
   } catch (const std::system_error& e) {
-    throw error(exit_code::unavailable, std::string(e.what()) + " (" + to.shown() + ")");
+    std::string why = e.what();  // "<libpq's line>: PostgreSQL error"
+    if (const auto tail = why.rfind(": PostgreSQL error"); tail != std::string::npos) why.erase(tail);
+    throw error(exit_code::unavailable, why + " (" + to.shown() + ")");
   }
   {
     auto c = target->acquire();
@@ -294,7 +296,9 @@ migration_report migrate_center(const database_location& from, const database_lo
 
   auto source = open_database(from);
   const int version = sql_storage::schema_version();
-  if (source->schema_version() != version) {
+  const int found = source->schema_version();
+  if (found == 0) throw error(exit_code::data, path + " is not a fleetreg center database (no schema version)");
+  if (found != version) {
     // What the center does when it starts; throws when the source is newer.
     source->migrate(sql_storage::migrations_for(sql::dialect::sqlite));
     if (options.progress)

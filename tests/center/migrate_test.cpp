@@ -410,6 +410,37 @@ TEST_F(MigrateTest, AnOlderSourceIsBroughtToThisSchemaFirst) {
   EXPECT_EQ(a->billing_weights, "") << "the later migrations' defaults came along";
 }
 
+// A source newer than this program, or no center database at all, is
+// refused before anything is made in the target.
+TEST_F(MigrateTest, ANewerOrForeignSourceIsRefused) {
+  fill(1);
+  {
+    auto c = source->database().acquire();
+    c->exec("PRAGMA user_version = " + std::to_string(sql_storage::schema_version() + 1));
+  }
+  try {
+    migrate_center(from(), to());
+    FAIL() << "moved a schema this program does not know";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), exit_code::io);
+    EXPECT_NE(std::string(e.what()).find("newer than this program"), std::string::npos) << e.what();
+  }
+  const auto foreign = dir.file("foreign.db");
+  {
+    auto db = open_database(parse_database_location(foreign));
+    db->acquire()->exec("CREATE TABLE photos (name TEXT)");
+  }
+  try {
+    migrate_center(parse_database_location(foreign), to());
+    FAIL() << "moved a foreign file";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), exit_code::data);
+  }
+  auto db = open_database(parse_database_location(foreign));
+  EXPECT_EQ(db->schema_version(), 0) << "the foreign file was left alone";
+  EXPECT_TRUE(postgresql_tables(to()).empty());
+}
+
 TEST_F(MigrateTest, WrongEnginesAndAnUnreachableTargetAreRefused) {
   fill(1);
   auto code_of = [](const std::function<void()>& run) {

@@ -77,7 +77,7 @@ struct migration_report {
 /// schema is first brought to this program's schema by the SQLite
 /// migrations (what the center does when it starts). Refuses, with
 /// fleetreg::error and nothing changed: `from` not SQLite or missing, `to`
-/// not PostgreSQL (usage); a center running on `from` (failure); `to`
+/// not PostgreSQL (usage); `from` no center database (data); a center running on `from` (failure); `to`
 /// unreachable (unavailable); `to` holding any table in its schema
 /// (failure); a source newer than this program (io); a source table not in
 /// center_tables() or columns that differ between the engines' schemas
