@@ -10,11 +10,13 @@
 
 #include "fleetreg/center/backup.hpp"
 #include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/migrate.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
 #include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
+#include "fleetreg/core/log.hpp"
 
 namespace fleetreg::center {
 
@@ -62,6 +64,15 @@ const char* const ctl_commands_usage =
     "                                          fingerprint, not the key: keep secret_file too\n"
     "  restore FILE [--accept-other-key]       replace the database (refused while the center\n"
     "                                          runs, or when FILE was made under another key)\n"
+    "  migrate --to postgresql://USER@HOST[:PORT]/DB\n"
+    "                                          copy this SQLite center into an empty PostgreSQL\n"
+    "                                          database (its schema made by the migrations), in\n"
+    "                                          one transaction committed only when every table's\n"
+    "                                          row count and checksum match; refused while the\n"
+    "                                          center runs. A source of an older schema is first\n"
+    "                                          upgraded in place, as the center does on start.\n"
+    "                                          Then set [center] database to the URI (password in\n"
+    "                                          ~/.pgpass or PGPASSFILE, not in the configuration)\n"
     "\n"
     "The server key is never made implicitly: fleetreg-center and 'code issue' refuse\n"
     "to run without it. Run as root, fleetreg-centerctl becomes the owner of the\n"
@@ -201,6 +212,32 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
              restore_backup(o.positional[0], cfg, crypto::load_server_key(cfg.secret_file), o.has("accept-other-key"));
          const auto made = record ? " (made " + record->made_at + ")" : std::string();
          std::fprintf(out, "restored %s from %s%s\n", cfg.database.c_str(), o.positional[0].c_str(), made.c_str());
+         return 0;
+       }},
+      {"migrate",
+       [&](const std::vector<std::string>& args) {
+         const auto o = parse(args, 1, {"to"}, {});
+         if (!o.positional.empty()) throw usage_error("migrate takes no operand: migrate --to postgresql://…");
+         const auto uri = o.require("to");
+         if (!uri.starts_with("postgresql://") && !uri.starts_with("postgres://"))
+           throw usage_error("migrate --to takes a postgresql://… URI");
+         const auto from = parse_database_location(cfg.database);
+         const auto to = parse_database_location(uri);
+         migrate_options mo;
+         mo.progress = [](const std::string& line) { log::info(line); };
+         const auto r = migrate_center(from, to, mo);
+         std::fprintf(out, "%-20s %10s  %-16s %8s\n", "table", "rows", "checksum", "seconds");
+         for (const auto& t : r.tables)
+           std::fprintf(out, "%-20s %10lld  %-16s %8.2f\n", t.name.c_str(), static_cast<long long>(t.rows),
+                        t.checksum.substr(0, 16).c_str(), t.seconds);
+         std::fprintf(out,
+                      "moved %s (schema %d) to %s: %zu tables, %lld rows in %.1f s (%.0f rows/s; copying %.1f s, "
+                      "verifying %.1f s); row counts and checksums match\n"
+                      "next: set [center] database = %s and start fleetreg-center\n",
+                      from.shown().c_str(), r.schema_version, to.shown().c_str(), r.tables.size(),
+                      static_cast<long long>(r.rows), r.seconds,
+                      static_cast<double>(r.rows) / std::max(r.seconds, 1e-9), r.copy_seconds, r.verify_seconds,
+                      to.shown().c_str());
          return 0;
        }},
       {"account add", with_center(false,
