@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 
 #include "fleetreg/center/peer.hpp"
+#include "fleetreg/center/sql_storage.hpp"
 #include "fleetreg/core/config.hpp"
 #include "fleetreg/core/error.hpp"
 
@@ -76,7 +78,15 @@ config load_config(const std::string& path) {
   } else {
     throw configuration_error("[center] listen must start with https:// or http://");
   }
+  // A database that names neither a file nor PostgreSQL fails here, at -t.
+  parse_database_location(c.database);
   return c;
+}
+
+std::string owner_directory(const config& cfg) {
+  const auto where = parse_database_location(cfg.database);
+  const auto& file = where.kind == database_location::engine::sqlite ? where.target : cfg.secret_file;
+  return std::filesystem::path(file).parent_path().string();
 }
 
 }  // namespace fleetreg::center

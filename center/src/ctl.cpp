@@ -81,14 +81,6 @@ const char* const ctl_commands_usage =
 
 namespace {
 
-// Run as root, the server key goes to the owner of this directory: the
-// SQLite database's, or for PostgreSQL the key file's own.
-std::string key_owner_directory(const config& cfg) {
-  const auto where = parse_database_location(cfg.database);
-  const auto& file = where.kind == database_location::engine::sqlite ? where.target : cfg.secret_file;
-  return std::filesystem::path(file).parent_path().string();
-}
-
 // A command's options and operands, by the one sub-command parser; each
 // command checks how many operands it got.
 using options = command_line::arguments;
@@ -193,7 +185,7 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
        [&](const std::vector<std::string>& args) {
          parse(args, 2, {}, {});
          // Run as root, the file goes to the owner of the database's directory.
-         const auto key = crypto::create_server_key(cfg.secret_file, key_owner_directory(cfg));
+         const auto key = crypto::create_server_key(cfg.secret_file, owner_directory(cfg));
          std::fprintf(out, "created the server key %s (fingerprint %s); back it up apart from the database\n",
                       cfg.secret_file.c_str(), crypto::key_fingerprint(key).c_str());
          return 0;

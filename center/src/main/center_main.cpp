@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fleetreg/center/config.hpp"
+#include "fleetreg/center/sql_storage.hpp"
 #include "fleetreg/center/daemon.hpp"
 #include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
@@ -46,10 +47,11 @@ int main(int argc, char** argv) {
       return *done;
     const auto cfg = center::load_config(config_path);
     if (test_only) {
-      std::printf("configuration OK: listen %s, database %s\n", cfg.listen.c_str(), cfg.database.c_str());
+      std::printf("configuration OK: listen %s, database %s\n", cfg.listen.c_str(),
+                  center::parse_database_location(cfg.database).shown().c_str());
       return 0;
     }
-    become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
+    become_owner_of(center::owner_directory(cfg));
     center::run(cfg, stop_signal::on_termination());
     return 0;
   } catch (const std::exception& e) {

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                               .parse(argc, argv, &args))
       return *done;
     const auto cfg = center::load_config(config_path);
-    if (!center::ctl_runs_as_root(args)) become_owner_of(std::filesystem::path(cfg.database).parent_path().string());
+    if (!center::ctl_runs_as_root(args)) become_owner_of(center::owner_directory(cfg));
     return center::run_ctl(cfg, args, stdout, stdin);
   } catch (const std::exception& e) {
     log::error(e.what());

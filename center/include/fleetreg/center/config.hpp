@@ -68,5 +68,8 @@ struct config {
 /// default file = defaults). Throws configuration_error, also when the
 /// combination is unusable (https without certificate, http not allowed).
 config load_config(const std::string& path);
+/// The directory whose owner the center and centerctl run as when started as
+/// root: the SQLite database's, or for PostgreSQL the server key file's.
+std::string owner_directory(const config& cfg);
 
 }  // namespace fleetreg::center
