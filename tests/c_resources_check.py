@@ -8,7 +8,8 @@ Looks through the sources under ROOT's center/, collector/, common/,
 agent_subagent/ and plugins/ (not tests/) for calls that free, close or
 delete what a C library handed out -- snmp_free_pdu, snmp_close,
 snmp_sess_close, usm_free_user, SNMP_FREE, avahi_*_free, avahi_free, ippDelete,
-httpClose, sqlite3_close, sqlite3_finalize, free(), close(), fclose() -- and
+httpClose, sqlite3_close, sqlite3_finalize, PQfinish, PQclear, PQfreemem, free(),
+close(), fclose() -- and
 fails naming file:line for each one outside the wrapper files below.
 Comments are skipped; member calls (x.close(), p->close()) and member
 definitions (void close()) are not C calls. --self-test first checks the
@@ -29,6 +30,7 @@ WRAPPERS = {
     "common/snmp/include/fleetreg/snmp/handles.hpp": "snmp::pdu_ptr, session_ptr, oid_ptr, usm_user_ptr",
     "common/mdns/src/avahi_ptr.hpp": "mdns::detail::client_ptr, entry_group_ptr, service_*_ptr, string_list_ptr",
     "common/ipp/src/cups_ptr.hpp": "ipp::detail::http_ptr, ipp_ptr",
+    "center/src/sql/pq_ptr.hpp": "sql::pq_conn_ptr, pq_result_ptr, pq_notify_ptr",
 }
 
 PATTERNS = [
@@ -37,6 +39,7 @@ PATTERNS = [
     re.compile(r"\bsnmp(?:_sess)?_close\s*\("),
     re.compile(r"\b(?:ippDelete|httpClose)\s*\("),
     re.compile(r"\bsqlite3_(?:close(?:_v2)?|finalize)\s*\("),
+    re.compile(r"\bPQ(?:finish|clear|freemem)\s*\("),
     re.compile(r"(?<![\w.>])(?:free|fclose|pclose|closedir)\s*\("),
     re.compile(r"(?<![\w.>])(?<!void )close\s*\("),
 ]
@@ -55,6 +58,8 @@ MUST_REPORT = [
     "httpClose(http);",
     "sqlite3_close_v2(db);",
     "sqlite3_finalize(stmt);",
+    "PQclear(res);",
+    "PQfinish(conn);",
     "free(msg);",
     "std::free(p);",
     "::close(fd);",

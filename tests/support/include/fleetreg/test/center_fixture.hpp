@@ -18,11 +18,11 @@ class center_daemon {
  public:
   struct options {
     bool tls = true;
-    std::string extra_config;  ///< appended to the [center]... file as is
-    bool create_key = true;    ///< run `fleetreg-centerctl key init`, as an installation does
-    std::string database{};    ///< [center] database; empty: center.db in the directory
+    std::string extra_config;     ///< appended to the [center]... file as is
+    bool create_key = true;       ///< run `fleetreg-centerctl key init`, as an installation does
+    std::string database{};       ///< [center] database; empty: center.db in the directory
     std::string name = "center";  ///< names its config (<name>.conf) and log: replicas share a directory
-    std::string key_file{};    ///< another center's server key (a replica); empty: its own
+    std::string key_file{};       ///< another center's server key (a replica); empty: its own
   };
   /// Writes the configuration (and the test CA and certificate for TLS) and
   /// creates the server key (`key_file()`) unless told not to. Throws on
