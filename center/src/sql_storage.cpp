@@ -995,7 +995,10 @@ std::vector<status_request> sql_storage::lease_requests(const std::string& site_
     std::vector<status_request> out;
     sql::statement q(db,
                      "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
-                     "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id");
+                     "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id" +
+                         // Another center leasing this site's requests now: its rows are skipped,
+                         // not waited for (SQLite has one writer anyway).
+                         std::string(db.kind() == sql::dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : ""));
     q.bind(1, site_id).bind(2, t);
     while (q.step())
       out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), std::nullopt});

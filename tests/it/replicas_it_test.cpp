@@ -205,6 +205,46 @@ TEST_F(ReplicasTest, ASessionAndAWakeUpCrossReplicas) {
   EXPECT_LT(latency, 3s) << latency.count() << " ms";
 }
 
+// Notifications are not replayed: a request whose NOTIFY never reached a
+// center (here: a row written without one) is found by the re-check every
+// parked long-poll makes once the center's LISTEN connection is back.
+TEST_F(ReplicasTest, AMissedNotificationIsCaughtWhenTheListenerReconnects) {
+  auto through = client_of(lb->url());
+  std::error_code ec;
+  const json::value body = {{"code", code},
+                            {"registering_side", {{"kind", "collector"}, {"name", "replica-test"}}},
+                            {"terminals", {{{"manufacturer", "RICOH"}, {"model", "IM 430F"}, {"serial", "R-2"}}}}};
+  const auto registered = through.request("POST", "/api/v1/registrations", body.dump(), {}, ec);
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const auto answer = json::value::parse(registered.body);
+  const std::string site = answer["site_id"], credential = answer["credential"];
+  auto on_a = client_of(a.url());
+  for (int i = 0; i < 3; ++i) {
+    const auto r = on_a.request("GET", "/api/v1/requests?wait=0", "", {{"Authorization", "Bearer " + credential}}, ec);
+    ASSERT_TRUE(r.status == 200 || r.status == 204) << r.status << r.body;
+  }
+  std::promise<std::string> woke;
+  auto done = woke.get_future();
+  std::jthread poll([&] {
+    auto c = client_of(a.url());
+    std::error_code e;
+    woke.set_value(
+        c.request("GET", "/api/v1/requests?wait=30", "", {{"Authorization", "Bearer " + credential}}, e).body);
+  });
+  std::this_thread::sleep_for(500ms);  // parked
+  pg_connection sql(db.uri());
+  const auto id = make_uuid();
+  sql.query("INSERT INTO requests (id, site_id, kind, created_at) VALUES ('" + id + "', '" + site +
+            "', 'on-demand', extract(epoch FROM now())::bigint)");
+  EXPECT_EQ(done.wait_for(1500ms), std::future_status::timeout) << "woken without a notification?";
+  // Both centers lose their LISTEN connection and open it again.
+  EXPECT_EQ(sql.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+                      "AND datname = current_database()"),
+            "2");
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready) << "the re-check after the reconnect did not come";
+  EXPECT_NE(done.get().find(id), std::string::npos);
+}
+
 TEST_F(ReplicasTest, ACollectorCarriesOnThroughTheOtherReplicaWhenOneIsKilled) {
   sim_terminal mfp{dir, "mfp1", "RICOH", "IM 430F", "3110R820014"};
   snmpd_daemon snmpd(dir, "snmpd-0");
