@@ -6,6 +6,7 @@
 #include <limits>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
@@ -1103,6 +1104,50 @@ void sql_storage::commit_group(const std::vector<pending_upload*>& group) {
   }
 }
 
+namespace {
+
+// Statements over a list of values (terminal keys, rows to insert) take at
+// most `list_chunk` of them and are padded to a power of two with copies of
+// the last one (which changes nothing: IN ignores a repeat, ON CONFLICT DO
+// NOTHING skips it, an UPDATE sets the same values twice): a handful of
+// statement texts, prepared once per connection, serve every batch size.
+constexpr std::size_t list_chunk = 128;
+
+std::size_t padded_size(std::size_t n) {
+  std::size_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// "(?first, …), (…)": `groups` groups of `per` numbered parameters, each
+// in parentheses when `parenthesised`, the numbers following one another.
+std::string parameter_list(int first, std::size_t groups, int per, bool parenthesised) {
+  std::string out;
+  int next = first;
+  for (std::size_t g = 0; g < groups; ++g) {
+    if (g) out += ", ";
+    if (parenthesised) out += '(';
+    for (int i = 0; i < per; ++i) {
+      if (i) out += ", ";
+      out += '?' + std::to_string(next++);
+    }
+    if (parenthesised) out += ')';
+  }
+  return out;
+}
+
+// Calls `chunk(from, count, padded)` for each run of at most list_chunk of
+// `n` items: items from..from+count-1, to be padded to `padded` entries.
+template <class Chunk>
+void for_each_chunk(std::size_t n, Chunk chunk) {
+  for (std::size_t from = 0; from < n; from += list_chunk) {
+    const auto count = std::min(list_chunk, n - from);
+    chunk(from, count, padded_size(count));
+  }
+}
+
+}  // namespace
+
 readings_result sql_storage::store_batch_locked(sql::connection& db, const std::string& site_id,
                                                 const std::vector<reading>& batch,
                                                 const std::vector<reading_texts>& texts, time_point now,
@@ -1118,9 +1163,7 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     const reading* newest = nullptr;
     std::string newest_counters;
   };
-  std::map<std::string, terminal_state, std::less<>> terminals;
-  readings_result r;
-  r.answers.reserve(batch.size());
+  using terminal_map = std::map<std::string, terminal_state, std::less<>>;
   const auto t = to_unix(now);
   const auto grace = std::chrono::duration_cast<std::chrono::seconds>(ownership_grace).count();
   std::optional<std::int64_t> closed_until;
@@ -1131,92 +1174,163 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     closed.bind(1, site_id);
     if (closed.step()) closed_until = closed.column_int(0);
   }
-  sql::statement owner(db, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
-  sql::statement periods(db, "SELECT from_at, to_at FROM ownership WHERE key = ?1 AND site_id = ?2");
-  sql::statement ins(db,
-                     "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
-                     "source, counters, supplies, counter_reset, late, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                     "?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (site_id, id) DO NOTHING");
-  sql::statement answered(db,
-                          "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
-                          "AND answered_at IS NULL");
-  std::string answered_request;
-  for (std::size_t n = 0; n < batch.size(); ++n) {
-    const auto& rd = batch[n];
-    auto refuse = [&](const char* reason) {
-      ++r.refused;
-      r.answers.push_back({rd.id, "refused", reason, false});
-    };
-    const auto taken = to_unix(rd.taken);
-    if (rd.taken < oldest) {
-      refuse("too_old");
-      continue;
+
+  // The state of every terminal the batch's readings (those not too old)
+  // name, read a list of keys at a time.
+  terminal_map loaded;
+  for (const auto& rd : batch)
+    if (rd.taken >= oldest) loaded.try_emplace(rd.terminal_key);
+  std::vector<const std::string*> keys;
+  for (const auto& [key, st] : loaded) keys.push_back(&key);
+  for_each_chunk(keys.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
+    const auto list = parameter_list(2, padded, 1, false);
+    sql::statement owner(
+        db, "SELECT key, last_counters, last_taken_at FROM terminals WHERE site_id = ?1 AND key IN (" + list + ")");
+    sql::statement periods(db,
+                           "SELECT key, from_at, to_at FROM ownership WHERE site_id = ?1 AND key IN (" + list + ")");
+    owner.bind(1, site_id);
+    periods.bind(1, site_id);
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& key = *keys[from + std::min(i, count - 1)];
+      owner.bind(static_cast<int>(2 + i), key);
+      periods.bind(static_cast<int>(2 + i), key);
     }
-    auto it = terminals.find(rd.terminal_key);
-    if (it == terminals.end()) {
-      terminal_state st;
-      owner.bind(1, rd.terminal_key).bind(2, site_id);
-      if (owner.step()) {
-        st.current = true;
-        if (!owner.column_is_null(0)) {
-          std::string why;
-          if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
-          st.last_taken = owner.column_int(1);
-        }
+    while (owner.step()) {
+      auto& st = loaded[owner.column_text(0)];
+      st.current = true;
+      if (!owner.column_is_null(1)) {
+        std::string why;
+        if (auto prev = json::parse(owner.column_text(1), why)) st.last = json::counters_from(*prev, why);
+        st.last_taken = owner.column_int(2);
       }
-      owner.reset();
-      periods.bind(1, rd.terminal_key).bind(2, site_id);
-      while (periods.step())
-        st.periods.emplace_back(periods.column_int(0), periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
-      periods.reset();
-      it = terminals.emplace(rd.terminal_key, std::move(st)).first;
     }
-    auto& st = it->second;
-    // The site's reading when it held the terminal when it was taken.
-    const bool owned = std::any_of(st.periods.begin(), st.periods.end(),
-                                   [&](const auto& p) { return taken >= p.first - grace && taken < p.second; });
-    if (!owned) {
-      refuse(st.current ? "before_ownership" : "not_at_site");
-      continue;
+    while (periods.step())
+      loaded[periods.column_text(0)].periods.emplace_back(
+          periods.column_int(1), periods.column_is_null(2) ? INT64_MAX : periods.column_int(2));
+  });
+
+  // The batch in its order, as storing one reading at a time goes: the
+  // answers, and per reading whether it is stored (-1: no) with its reset
+  // flag (0 or 1). `in_table`: ids the table held before the batch.
+  terminal_map terminals;
+  std::vector<int> stored;
+  const auto walk = [&](const std::set<std::string_view>& in_table) {
+    terminals = loaded;
+    stored.assign(batch.size(), -1);
+    readings_result r;
+    r.answers.reserve(batch.size());
+    std::set<std::string_view> stored_ids;
+    for (std::size_t n = 0; n < batch.size(); ++n) {
+      const auto& rd = batch[n];
+      auto refuse = [&](const char* reason) {
+        ++r.refused;
+        r.answers.push_back({rd.id, "refused", reason, false});
+      };
+      const auto taken = to_unix(rd.taken);
+      if (rd.taken < oldest) {
+        refuse("too_old");
+        continue;
+      }
+      auto& st = terminals.find(rd.terminal_key)->second;
+      // The site's reading when it held the terminal when it was taken.
+      const bool owned = std::any_of(st.periods.begin(), st.periods.end(),
+                                     [&](const auto& p) { return taken >= p.first - grace && taken < p.second; });
+      if (!owned) {
+        refuse(st.current ? "before_ownership" : "not_at_site");
+        continue;
+      }
+      if (in_table.count(rd.id) || !stored_ids.insert(rd.id).second) {
+        ++r.duplicates;
+        r.answers.push_back({rd.id, "duplicate", "", false});
+        continue;
+      }
+      const bool late = closed_until && taken < *closed_until;
+      // A counter below the terminal's latest reading is a reset or a swap:
+      // stored as read and flagged, never turned into negative usage.
+      const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
+      stored[n] = reset ? 1 : 0;
+      ++r.accepted;
+      if (late) ++r.late;
+      r.answers.push_back({rd.id, "stored", "", late});
+      if (reset) ++r.resets;
+      if (st.current && taken >= st.last_taken) {
+        st.last = rd.counters;
+        st.last_taken = taken;
+        st.newest = &rd;
+        st.newest_counters = texts[n].counters;
+      }
     }
-    const bool late = closed_until && taken < *closed_until;
-    // A counter below the terminal's latest reading is a reset or a swap:
-    // stored as read and flagged, never turned into negative usage.
-    const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
-    const auto& [counters, supplies, details] = texts[n];
-    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
-    ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies);
-    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0).bind(12, details);
-    ins.run();
-    if (ins.changes() == 0) {
-      ++r.duplicates;
-      r.answers.push_back({rd.id, "duplicate", "", false});
-      continue;
+    return r;
+  };
+
+  // First as if no id were in the table yet; the INSERT says which were.
+  auto r = walk({});
+  std::vector<std::size_t> rows;
+  for (std::size_t n = 0; n < batch.size(); ++n)
+    if (stored[n] >= 0) rows.push_back(n);
+  std::set<std::string, std::less<>> inserted;
+  for_each_chunk(rows.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
+    sql::statement ins(db,
+                       "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, source, "
+                       "counters, supplies, counter_reset, late, details) VALUES " +
+                           parameter_list(1, padded, 12, true) + " ON CONFLICT (site_id, id) DO NOTHING RETURNING id");
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto n = rows[from + std::min(i, count - 1)];
+      const auto& rd = batch[n];
+      const auto& [counters, supplies, details] = texts[n];
+      const auto taken = to_unix(rd.taken);
+      const int p = static_cast<int>(i * 12);
+      ins.bind(p + 1, site_id).bind(p + 2, rd.id).bind(p + 3, rd.terminal_key).bind(p + 4, taken).bind(p + 5, t);
+      ins.bind(p + 6, rd.request_id).bind(p + 7, to_string(rd.source)).bind(p + 8, counters).bind(p + 9, supplies);
+      ins.bind(p + 10, stored[n]).bind(p + 11, closed_until && taken < *closed_until ? 1 : 0).bind(p + 12, details);
     }
-    ++r.accepted;
-    if (late) ++r.late;
-    r.answers.push_back({rd.id, "stored", "", late});
-    if (reset) ++r.resets;
-    if (st.current && taken >= st.last_taken) {
-      st.last = rd.counters;
-      st.last_taken = taken;
-      st.newest = &rd;
-      st.newest_counters = counters;
-    }
-    if (!rd.request_id.empty() && rd.request_id != answered_request) {
-      answered.bind(1, t).bind(2, rd.request_id).bind(3, site_id);
+    while (ins.step()) inserted.insert(ins.column_text(0));
+  });
+  if (inserted.size() != rows.size()) {
+    // Some were there already: the batch again knowing which, and the reset
+    // flags of the readings after them corrected where they differ.
+    std::set<std::string_view> in_table;
+    for (auto n : rows)
+      if (!inserted.count(batch[n].id)) in_table.insert(batch[n].id);
+    const auto first = stored;
+    r = walk(in_table);
+    sql::statement fix(db, "UPDATE readings SET counter_reset = ?1 WHERE site_id = ?2 AND id = ?3");
+    for (auto n : rows)
+      if (stored[n] >= 0 && stored[n] != first[n]) {
+        fix.bind(1, stored[n]).bind(2, site_id).bind(3, batch[n].id);
+        fix.run();
+      }
+  }
+
+  std::set<std::string_view> answered_requests;
+  for (std::size_t n = 0; n < batch.size(); ++n)
+    if (stored[n] >= 0 && !batch[n].request_id.empty()) answered_requests.insert(batch[n].request_id);
+  if (!answered_requests.empty()) {
+    sql::statement answered(db,
+                            "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
+                            "AND answered_at IS NULL");
+    for (const auto id : answered_requests) {
+      answered.bind(1, t).bind(2, id).bind(3, site_id);
       answered.run();
-      answered_request = rd.request_id;
     }
   }
-  sql::statement latest(db,
-                        "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
-                        "WHERE key = ?4 AND site_id = ?5");
-  for (const auto& [key, st] : terminals) {
-    if (!st.newest) continue;
-    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
+  std::vector<const std::pair<const std::string, terminal_state>*> newest;
+  for (const auto& entry : terminals)
+    if (entry.second.newest) newest.push_back(&entry);
+  for_each_chunk(newest.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
+    sql::statement latest(db,
+                          "UPDATE terminals SET last_reading_at = ?1, last_taken_at = CAST(v.column2 AS BIGINT), "
+                          "last_counters = v.column3 FROM (VALUES " +
+                              parameter_list(3, padded, 3, true) +
+                              ") AS v WHERE terminals.key = v.column1 AND terminals.site_id = ?2");
+    latest.bind(1, t).bind(2, site_id);
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& [key, st] = *newest[from + std::min(i, count - 1)];
+      const int p = static_cast<int>(3 + i * 3);
+      latest.bind(p, key).bind(p + 1, st.last_taken).bind(p + 2, st.newest_counters);
+    }
     latest.run();
-  }
+  });
   sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
   contact.bind(1, t).bind(2, site_id);
   contact.run();
