@@ -5,6 +5,7 @@
 #include <climits>
 #include <limits>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -1106,11 +1107,137 @@ void sql_storage::commit_group(const std::vector<pending_upload*>& group) {
 
 namespace {
 
+// SQLite: a statement per reading, as before issue 17. Reaching SQLite
+// costs nothing, and its statements are prepared per batch (not cached):
+// the long multi-row statements of PostgreSQL's path stored ~20 % fewer
+// readings/s here (fleetreg-bench-center readings 10, docs/BENCHMARKS.md).
+// (Texts: sql_storage's private reading_texts.)
+template <class Texts>
+readings_result store_batch_one_at_a_time(sql::connection& db, const std::string& site_id,
+                                          const std::vector<reading>& batch, const std::vector<Texts>& texts,
+                                          time_point now, time_point oldest) {
+  // Per terminal of the batch: the site's ownership periods of it, and when
+  // the site holds it now, its newest counters so far (for the reset check)
+  // and the newest reading stored now, written back once at the end.
+  struct terminal_state {
+    bool current = false;                                        ///< the site holds the terminal now
+    std::vector<std::pair<std::int64_t, std::int64_t>> periods;  ///< [from, to)
+    std::optional<counter_set> last;
+    std::int64_t last_taken = INT64_MIN;
+    const reading* newest = nullptr;
+    std::string newest_counters;
+  };
+  std::map<std::string, terminal_state, std::less<>> terminals;
+  readings_result r;
+  r.answers.reserve(batch.size());
+  const auto t = to_unix(now);
+  const auto grace = std::chrono::duration_cast<std::chrono::seconds>(ownership_grace).count();
+  std::optional<std::int64_t> closed_until;
+  {
+    sql::statement closed(db,
+                          "SELECT b.until FROM billing_closed b JOIN sites s ON s.dealer_id = b.dealer_id "
+                          "WHERE s.id = ?1");
+    closed.bind(1, site_id);
+    if (closed.step()) closed_until = closed.column_int(0);
+  }
+  sql::statement owner(db, "SELECT last_counters, last_taken_at FROM terminals WHERE key = ?1 AND site_id = ?2");
+  sql::statement periods(db, "SELECT from_at, to_at FROM ownership WHERE key = ?1 AND site_id = ?2");
+  sql::statement ins(db,
+                     "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, "
+                     "source, counters, supplies, counter_reset, late, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (site_id, id) DO NOTHING");
+  sql::statement answered(db,
+                          "UPDATE requests SET answered_at = ?1 WHERE id = ?2 AND site_id = ?3 "
+                          "AND answered_at IS NULL");
+  std::string answered_request;
+  for (std::size_t n = 0; n < batch.size(); ++n) {
+    const auto& rd = batch[n];
+    auto refuse = [&](const char* reason) {
+      ++r.refused;
+      r.answers.push_back({rd.id, "refused", reason, false});
+    };
+    const auto taken = to_unix(rd.taken);
+    if (rd.taken < oldest) {
+      refuse("too_old");
+      continue;
+    }
+    auto it = terminals.find(rd.terminal_key);
+    if (it == terminals.end()) {
+      terminal_state st;
+      owner.bind(1, rd.terminal_key).bind(2, site_id);
+      if (owner.step()) {
+        st.current = true;
+        if (!owner.column_is_null(0)) {
+          std::string why;
+          if (auto prev = json::parse(owner.column_text(0), why)) st.last = json::counters_from(*prev, why);
+          st.last_taken = owner.column_int(1);
+        }
+      }
+      owner.reset();
+      periods.bind(1, rd.terminal_key).bind(2, site_id);
+      while (periods.step())
+        st.periods.emplace_back(periods.column_int(0), periods.column_is_null(1) ? INT64_MAX : periods.column_int(1));
+      periods.reset();
+      it = terminals.emplace(rd.terminal_key, std::move(st)).first;
+    }
+    auto& st = it->second;
+    // The site's reading when it held the terminal when it was taken.
+    const bool owned = std::any_of(st.periods.begin(), st.periods.end(),
+                                   [&](const auto& p) { return taken >= p.first - grace && taken < p.second; });
+    if (!owned) {
+      refuse(st.current ? "before_ownership" : "not_at_site");
+      continue;
+    }
+    const bool late = closed_until && taken < *closed_until;
+    // A counter below the terminal's latest reading is a reset or a swap:
+    // stored as read and flagged, never turned into negative usage.
+    const bool reset = st.current && st.last && st.last_taken <= taken && went_down(*st.last, rd.counters);
+    const auto& [counters, supplies, details] = texts[n];
+    ins.bind(1, site_id).bind(2, rd.id).bind(3, rd.terminal_key).bind(4, taken).bind(5, t);
+    ins.bind(6, rd.request_id).bind(7, to_string(rd.source)).bind(8, counters).bind(9, supplies);
+    ins.bind(10, reset ? 1 : 0).bind(11, late ? 1 : 0).bind(12, details);
+    ins.run();
+    if (ins.changes() == 0) {
+      ++r.duplicates;
+      r.answers.push_back({rd.id, "duplicate", "", false});
+      continue;
+    }
+    ++r.accepted;
+    if (late) ++r.late;
+    r.answers.push_back({rd.id, "stored", "", late});
+    if (reset) ++r.resets;
+    if (st.current && taken >= st.last_taken) {
+      st.last = rd.counters;
+      st.last_taken = taken;
+      st.newest = &rd;
+      st.newest_counters = counters;
+    }
+    if (!rd.request_id.empty() && rd.request_id != answered_request) {
+      answered.bind(1, t).bind(2, rd.request_id).bind(3, site_id);
+      answered.run();
+      answered_request = rd.request_id;
+    }
+  }
+  sql::statement latest(db,
+                        "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3 "
+                        "WHERE key = ?4 AND site_id = ?5");
+  for (const auto& [key, st] : terminals) {
+    if (!st.newest) continue;
+    latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
+    latest.run();
+  }
+  sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
+  contact.bind(1, t).bind(2, site_id);
+  contact.run();
+  return r;
+}
+
 // Statements over a list of values (terminal keys, rows to insert) take at
-// most `list_chunk` of them and are padded to a power of two with copies of
-// the last one (which changes nothing: IN ignores a repeat, ON CONFLICT DO
-// NOTHING skips it, an UPDATE sets the same values twice): a handful of
-// statement texts, prepared once per connection, serve every batch size.
+// most `list_chunk` of them, each statement a round trip to PostgreSQL, and
+// are padded to a power of two with copies of the last one (which changes
+// nothing: IN ignores a repeat, ON CONFLICT DO NOTHING skips it, an UPDATE
+// sets the same values twice): a handful of statement texts, prepared once
+// per connection, serve every batch size.
 constexpr std::size_t list_chunk = 128;
 
 std::size_t padded_size(std::size_t n) {
@@ -1136,15 +1263,32 @@ std::string parameter_list(int first, std::size_t groups, int per, bool parenthe
   return out;
 }
 
-// Calls `chunk(from, count, padded)` for each run of at most list_chunk of
+// Calls `chunk(from, count, padded)` for each run of at most `most` of
 // `n` items: items from..from+count-1, to be padded to `padded` entries.
 template <class Chunk>
-void for_each_chunk(std::size_t n, Chunk chunk) {
-  for (std::size_t from = 0; from < n; from += list_chunk) {
-    const auto count = std::min(list_chunk, n - from);
+void for_each_chunk(std::size_t n, std::size_t most, Chunk chunk) {
+  for (std::size_t from = 0; from < n; from += most) {
+    const auto count = std::min(most, n - from);
     chunk(from, count, padded_size(count));
   }
 }
+
+// The statements of one text per padded list size, each prepared once.
+class statements_by_size {
+ public:
+  statements_by_size(sql::connection& db, std::function<std::string(std::size_t)> text)
+      : db_(db), text_(std::move(text)) {}
+  sql::statement& operator[](std::size_t padded) {
+    auto it = made_.find(padded);
+    if (it == made_.end()) it = made_.try_emplace(padded, db_, text_(padded)).first;
+    return it->second;
+  }
+
+ private:
+  sql::connection& db_;
+  std::function<std::string(std::size_t)> text_;
+  std::map<std::size_t, sql::statement> made_;
+};
 
 }  // namespace
 
@@ -1182,12 +1326,19 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     if (rd.taken >= oldest) loaded.try_emplace(rd.terminal_key);
   std::vector<const std::string*> keys;
   for (const auto& [key, st] : loaded) keys.push_back(&key);
-  for_each_chunk(keys.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
-    const auto list = parameter_list(2, padded, 1, false);
-    sql::statement owner(
-        db, "SELECT key, last_counters, last_taken_at FROM terminals WHERE site_id = ?1 AND key IN (" + list + ")");
-    sql::statement periods(db,
-                           "SELECT key, from_at, to_at FROM ownership WHERE site_id = ?1 AND key IN (" + list + ")");
+  if (db.kind() == sql::dialect::sqlite) return store_batch_one_at_a_time(db, site_id, batch, texts, now, oldest);
+  const auto chunk = list_chunk;
+  statements_by_size owners(db, [](std::size_t padded) {
+    return "SELECT key, last_counters, last_taken_at FROM terminals WHERE site_id = ?1 AND key IN (" +
+           parameter_list(2, padded, 1, false) + ")";
+  });
+  statements_by_size owned_periods(db, [](std::size_t padded) {
+    return "SELECT key, from_at, to_at FROM ownership WHERE site_id = ?1 AND key IN (" +
+           parameter_list(2, padded, 1, false) + ")";
+  });
+  for_each_chunk(keys.size(), chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
+    auto& owner = owners[padded];
+    auto& periods = owned_periods[padded];
     owner.bind(1, site_id);
     periods.bind(1, site_id);
     for (std::size_t i = 0; i < padded; ++i) {
@@ -1204,9 +1355,11 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
         st.last_taken = owner.column_int(2);
       }
     }
+    owner.reset();
     while (periods.step())
       loaded[periods.column_text(0)].periods.emplace_back(
           periods.column_int(1), periods.column_is_null(2) ? INT64_MAX : periods.column_int(2));
+    periods.reset();
   });
 
   // The batch in its order, as storing one reading at a time goes: the
@@ -1269,11 +1422,13 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
   for (std::size_t n = 0; n < batch.size(); ++n)
     if (stored[n] >= 0) rows.push_back(n);
   std::set<std::string, std::less<>> inserted;
-  for_each_chunk(rows.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
-    sql::statement ins(db,
-                       "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, source, "
-                       "counters, supplies, counter_reset, late, details) VALUES " +
-                           parameter_list(1, padded, 12, true) + " ON CONFLICT (site_id, id) DO NOTHING RETURNING id");
+  statements_by_size inserts(db, [](std::size_t padded) {
+    return "INSERT INTO readings (site_id, id, terminal_key, taken_at, received_at, request_id, source, counters, "
+           "supplies, counter_reset, late, details) VALUES " +
+           parameter_list(1, padded, 12, true) + " ON CONFLICT (site_id, id) DO NOTHING RETURNING id";
+  });
+  for_each_chunk(rows.size(), chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
+    auto& ins = inserts[padded];
     for (std::size_t i = 0; i < padded; ++i) {
       const auto n = rows[from + std::min(i, count - 1)];
       const auto& rd = batch[n];
@@ -1285,6 +1440,7 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
       ins.bind(p + 10, stored[n]).bind(p + 11, closed_until && taken < *closed_until ? 1 : 0).bind(p + 12, details);
     }
     while (ins.step()) inserted.insert(ins.column_text(0));
+    ins.reset();
   });
   if (inserted.size() != rows.size()) {
     // Some were there already: the batch again knowing which, and the reset
@@ -1317,12 +1473,13 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
   std::vector<const std::pair<const std::string, terminal_state>*> newest;
   for (const auto& entry : terminals)
     if (entry.second.newest) newest.push_back(&entry);
-  for_each_chunk(newest.size(), [&](std::size_t from, std::size_t count, std::size_t padded) {
-    sql::statement latest(db,
-                          "UPDATE terminals SET last_reading_at = ?1, last_taken_at = CAST(v.column2 AS BIGINT), "
-                          "last_counters = v.column3 FROM (VALUES " +
-                              parameter_list(3, padded, 3, true) +
-                              ") AS v WHERE terminals.key = v.column1 AND terminals.site_id = ?2");
+  statements_by_size updates(db, [](std::size_t padded) {
+    return "UPDATE terminals SET last_reading_at = ?1, last_taken_at = CAST(v.column2 AS BIGINT), "
+           "last_counters = v.column3 FROM (VALUES " +
+           parameter_list(3, padded, 3, true) + ") AS v WHERE terminals.key = v.column1 AND terminals.site_id = ?2";
+  });
+  for_each_chunk(newest.size(), chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
+    auto& latest = updates[padded];
     latest.bind(1, t).bind(2, site_id);
     for (std::size_t i = 0; i < padded; ++i) {
       const auto& [key, st] = *newest[from + std::min(i, count - 1)];
