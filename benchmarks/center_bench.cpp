@@ -9,8 +9,15 @@
 //              and reconnect when the center drops them (HTTP or HTTPS): the
 //              center's RSS and sockets, and /healthz latency from a fresh
 //              client, before and while they are connected
+//   readings-pg  durable readings/s on PostgreSQL through 1 or 2 center
+//              replicas (the 32 clients split between them, no balancer),
+//              next to raw multi-row INSERT and COPY into the same table
+//   wakeup-pg  a request queued through replica A's dealer site: time until
+//              the site's long-poll parked on replica B answers, next to
+//              both on A
 // Usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]
-//        | slowloris [CONNECTIONS] [http|https] [SECONDS]
+//        | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]
+//        | wakeup-pg [SAMPLES] [REPLICAS]
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,10 +25,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -42,6 +51,8 @@
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/core/sqlite.hpp"
 #include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/dealer_site_client.hpp"
+#include "fleetreg/test/postgres_cluster.hpp"
 
 namespace {
 
@@ -108,39 +119,63 @@ json::value batch_of(int size, int terminal_base) {
   return {{"readings", list}};
 }
 
-// `worker_threads` 0: the center's default.
-int readings(double seconds, int worker_threads) {
-  test::temp_dir dir;
-  test::center_daemon center(
-      dir,
-      {.tls = false,
-       .extra_config = worker_threads > 0 ? "[http]\nworker_threads = " + std::to_string(worker_threads) + "\n" : ""});
-  const auto code = center.dealer_and_code("bench", "Bench customer");
-  center.start();
-  constexpr int clients = 32, batch = 100;
-  std::vector<std::string> creds;
-  auto registrar = center.client();
-  for (int i = 0; i < clients; ++i) creds.push_back(register_site(registrar, code, 10, i * 10));
-  // Request bodies are made before the clock starts: this measures the
-  // center, not the client's JSON and UUID generation.
-  const auto per_client = static_cast<std::size_t>(seconds * 40000 / clients / batch + 20);
-  std::vector<std::vector<std::string>> bodies(clients);
+constexpr int load_clients = 32, load_batch = 100;
+
+// Request bodies for `clients` clients posting for `seconds`, made before
+// the clock starts: the load measures the center, not the client's JSON and
+// UUID generation. Client i reports the terminals of the site registered
+// i-th (B<i*10>..B<i*10+9>).
+std::vector<std::vector<std::string>> reading_bodies(int clients, double seconds) {
+  const auto per_client = static_cast<std::size_t>(seconds * 40000 / clients / load_batch + 20);
+  std::vector<std::vector<std::string>> bodies(static_cast<std::size_t>(clients));
   for (int i = 0; i < clients; ++i)
     for (std::size_t k = 0; k < per_client; ++k)
-      bodies[static_cast<std::size_t>(i)].push_back(batch_of(batch, i * 10).dump());
+      bodies[static_cast<std::size_t>(i)].push_back(batch_of(load_batch, i * 10).dump());
+  return bodies;
+}
+
+// CPU seconds used so far by each of `pids`.
+std::map<pid_t, double> cpu_by_pid(const std::vector<pid_t>& pids) {
+  std::map<pid_t, double> out;
+  for (auto p : pids) out[p] = cpu_seconds(p);
+  return out;
+}
+// CPU seconds `pids` used since `before` (a process absent from it: all of its time).
+double cpu_since(const std::map<pid_t, double>& before, const std::vector<pid_t>& pids) {
+  double sum = 0;
+  for (auto p : pids) {
+    const auto it = before.find(p);
+    sum += cpu_seconds(p) - (it == before.end() ? 0.0 : it->second);
+  }
+  return sum;
+}
+
+struct ingest_figures {
+  double rate = 0;        ///< readings accepted per second
+  long failures = 0;      ///< batches not answered 200
+  double center_cpu = 0;  ///< CPU cores used by the centers
+  double client_cpu = 0;  ///< … by this process (the load)
+};
+
+// `bodies.size()` client threads, client i posting its bodies with creds[i]
+// to centers[i % centers.size()] for `seconds`, one batch at a time.
+ingest_figures post_readings(const std::vector<test::center_daemon*>& centers, const std::vector<std::string>& creds,
+                             const std::vector<std::vector<std::string>>& bodies, double seconds) {
   std::atomic<long> accepted{0}, failures{0};
   std::atomic<bool> stop{false};
+  std::vector<pid_t> center_pids;
+  for (auto* c : centers) center_pids.push_back(c->daemon()->pid());
   std::vector<std::thread> threads;
-  const auto center_cpu0 = cpu_seconds(center.daemon()->pid()), self_cpu0 = cpu_seconds(getpid());
+  const auto center_cpu0 = cpu_by_pid(center_pids);
+  const auto self_cpu0 = cpu_seconds(getpid());
   const auto start = steady::now();
-  for (int i = 0; i < clients; ++i)
+  for (std::size_t i = 0; i < bodies.size(); ++i)
     threads.emplace_back([&, i] {
-      auto c = center.client();
-      for (const auto& body : bodies[static_cast<std::size_t>(i)]) {
+      auto c = centers[i % centers.size()]->client();
+      for (const auto& body : bodies[i]) {
         if (stop) break;
         std::error_code ec;
-        const auto r = c.request("POST", "/api/v1/readings", body,
-                                 {{"Authorization", "Bearer " + creds[static_cast<std::size_t>(i)]}}, ec);
+        const auto r = c.request("POST", "/api/v1/readings", body, {{"Authorization", "Bearer " + creds[i]}}, ec);
         if (ec || r.status != 200) {
           ++failures;
           continue;
@@ -152,9 +187,34 @@ int readings(double seconds, int worker_threads) {
   stop = true;
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
-  const double center_rate = static_cast<double>(accepted) / elapsed;
-  const double center_cpu = (cpu_seconds(center.daemon()->pid()) - center_cpu0) / elapsed;
-  const double client_cpu = (cpu_seconds(getpid()) - self_cpu0) / elapsed;
+  ingest_figures f;
+  f.rate = static_cast<double>(accepted) / elapsed;
+  f.failures = failures;
+  f.center_cpu = cpu_since(center_cpu0, center_pids) / elapsed;
+  f.client_cpu = (cpu_seconds(getpid()) - self_cpu0) / elapsed;
+  return f;
+}
+
+// The credentials of `clients` sites of 10 terminals each, registered through `center`.
+std::vector<std::string> register_load_sites(const test::center_daemon& center, const std::string& code, int clients) {
+  std::vector<std::string> creds;
+  auto registrar = center.client();
+  for (int i = 0; i < clients; ++i) creds.push_back(register_site(registrar, code, 10, i * 10));
+  return creds;
+}
+
+// `worker_threads` 0: the center's default.
+int readings(double seconds, int worker_threads) {
+  test::temp_dir dir;
+  test::center_daemon center(
+      dir,
+      {.tls = false,
+       .extra_config = worker_threads > 0 ? "[http]\nworker_threads = " + std::to_string(worker_threads) + "\n" : ""});
+  const auto code = center.dealer_and_code("bench", "Bench customer");
+  center.start();
+  const auto creds = register_load_sites(center, code, load_clients);
+  const auto bodies = reading_bodies(load_clients, seconds);
+  const auto load = post_readings({&center}, creds, bodies, seconds);
   center.stop();
 
   // Raw SQLite: the same table and index, WAL, synchronous=FULL, one
@@ -176,26 +236,391 @@ int readings(double seconds, int worker_threads) {
   const std::string supplies = R"([{"index":1,"type":"toner","level":500,"max_capacity":1000}])";
   while (std::chrono::duration<double>(steady::now() - raw_start).count() < seconds) {
     sqlite::transaction tx(db);
-    for (int i = 0; i < batch; ++i) {
+    for (int i = 0; i < load_batch; ++i) {
       ins.bind(1, "site").bind(2, make_uuid()).bind(3, "hp:B1").bind(4, std::int64_t{1}).bind(5, std::int64_t{1});
       ins.bind(6, counters).bind(7, supplies);
       ins.run();
     }
     tx.commit();
-    raw += batch;
+    raw += load_batch;
   }
   const double raw_rate = static_cast<double>(raw) / std::chrono::duration<double>(steady::now() - raw_start).count();
   std::printf("| measure | value |\n|---|---|\n");
-  std::printf("| center: durable readings/s (32 clients, batches of 100, HTTP) | %.0f |\n", center_rate);
+  std::printf("| center: durable readings/s (32 clients, batches of 100, HTTP) | %.0f |\n", load.rate);
   std::printf("| raw SQLite: readings/s (batches of 100, WAL, synchronous=FULL) | %.0f |\n", raw_rate);
-  std::printf("| ratio center / raw | %.2f |\n", center_rate / raw_rate);
-  std::printf("| failed batches | %ld |\n", failures.load());
-  std::printf("| CPU cores used during the HTTP run: center / load client | %.2f / %.2f |\n", center_cpu, client_cpu);
+  std::printf("| ratio center / raw | %.2f |\n", load.rate / raw_rate);
+  std::printf("| failed batches | %ld |\n", load.failures);
+  std::printf("| CPU cores used during the HTTP run: center / load client | %.2f / %.2f |\n", load.center_cpu,
+              load.client_cpu);
   std::printf("\n%.0f s per side; center worker_threads %s\n", seconds,
               worker_threads > 0 ? std::to_string(worker_threads).c_str() : "default");
   return 0;
 }
 
+// --- PostgreSQL: durable ingest through replicas, and wake-ups across them ----
+
+// The center's readings table and its index on PostgreSQL, as
+// center/src/sql_storage.cpp's postgresql_migrations create them.
+constexpr const char* pg_readings_ddl = R"sql(
+CREATE TABLE readings (
+  site_id TEXT NOT NULL, id TEXT NOT NULL, terminal_key TEXT NOT NULL,
+  taken_at BIGINT NOT NULL, received_at BIGINT NOT NULL,
+  request_id TEXT NOT NULL, source TEXT NOT NULL,
+  counters TEXT NOT NULL, supplies TEXT NOT NULL,
+  counter_reset BIGINT NOT NULL, late BIGINT NOT NULL DEFAULT 0,
+  details TEXT NOT NULL DEFAULT '', PRIMARY KEY (site_id, id));
+CREATE INDEX readings_site_terminal ON readings (site_id, terminal_key, taken_at);
+)sql";
+constexpr const char* pg_reading_columns =
+    "site_id, id, terminal_key, taken_at, received_at, request_id, source, counters, supplies, counter_reset, late, "
+    "details";
+constexpr int pg_reading_column_count = 12;
+
+struct pq_result_closer {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using pq_result = std::unique_ptr<PGresult, pq_result_closer>;
+
+// `r` when its status is `wanted`; else throws with the server's message.
+pq_result pq_expect(PGconn* c, PGresult* raw, ExecStatusType wanted, const char* what) {
+  pq_result r(raw);
+  if (!r || PQresultStatus(r.get()) != wanted)
+    throw std::runtime_error(std::string(what) + ": " + (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c)));
+  return r;
+}
+
+// The 12 column values of one raw reading, as the center stores them for the
+// load's readings (counters and supplies of the same shape and size).
+std::vector<std::string> raw_row(const std::string& site, int n) {
+  const auto now = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  return {site,
+          make_uuid(),
+          "hp:B" + std::to_string(n % 10),
+          now,
+          now,
+          "",
+          "fleetreg-mib",
+          R"({"copy":{"impressions":)" + std::to_string(1000 + n) + R"(},"total":{"impressions":)" +
+              std::to_string(2000 + n) + "}}",
+          R"([{"index":1,"type":"toner","level":500,"max_capacity":1000}])",
+          "0",
+          "0",
+          ""};
+}
+
+enum class raw_way { insert, copy };
+
+// One connection writing batches of 100 readings until `deadline`, each in
+// a transaction of its own (autocommit): one multi-row INSERT … ON CONFLICT
+// DO NOTHING, or one COPY … FROM STDIN. Returns the rows written.
+long raw_pg_writer(const std::string& uri, raw_way way, const std::string& site, steady::time_point deadline) {
+  test::pg_connection conn(uri);
+  PGconn* c = conn.get();
+  if (way == raw_way::insert) {
+    std::string sql = std::string("INSERT INTO readings (") + pg_reading_columns + ") VALUES ";
+    for (int row = 0; row < load_batch; ++row) {
+      sql += row ? ",(" : "(";
+      for (int col = 1; col <= pg_reading_column_count; ++col)
+        sql += (col > 1 ? ",$" : "$") + std::to_string(row * pg_reading_column_count + col);
+      sql += ")";
+    }
+    sql += " ON CONFLICT DO NOTHING";
+    pq_expect(c, PQprepare(c, "batch", sql.c_str(), 0, nullptr), PGRES_COMMAND_OK, "prepare");
+  }
+  const std::string copy_sql = std::string("COPY readings (") + pg_reading_columns + ") FROM STDIN";
+  long rows = 0;
+  while (steady::now() < deadline) {
+    std::vector<std::vector<std::string>> batch;
+    for (int row = 0; row < load_batch; ++row) batch.push_back(raw_row(site, row));
+    if (way == raw_way::insert) {
+      std::vector<const char*> params;
+      for (const auto& r : batch)
+        for (const auto& v : r) params.push_back(v.c_str());
+      pq_expect(c, PQexecPrepared(c, "batch", static_cast<int>(params.size()), params.data(), nullptr, nullptr, 0),
+                PGRES_COMMAND_OK, "INSERT");
+    } else {
+      // Text format: tab between columns, newline after a row; the values
+      // hold neither, nor a backslash.
+      std::string data;
+      for (const auto& r : batch) {
+        for (std::size_t col = 0; col < r.size(); ++col) (data += col ? "\t" : "") += r[col];
+        data += '\n';
+      }
+      pq_expect(c, PQexec(c, copy_sql.c_str()), PGRES_COPY_IN, "COPY");
+      if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
+        throw std::runtime_error(std::string("COPY data: ") + PQerrorMessage(c));
+      pq_expect(c, PQgetResult(c), PGRES_COMMAND_OK, "COPY end");
+      if (pq_result more(PQgetResult(c)); more) throw std::runtime_error("COPY: an unexpected second result");
+    }
+    rows += load_batch;
+  }
+  return rows;
+}
+
+// Readings/s of `threads` raw writers, each on a connection and site of its own.
+double raw_pg_rate(const std::string& uri, raw_way way, int threads, double seconds) {
+  std::vector<long> rows(static_cast<std::size_t>(threads));
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+  const auto start = steady::now();
+  const auto deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+  std::vector<std::thread> writers;
+  for (std::size_t t = 0; t < rows.size(); ++t)
+    writers.emplace_back([&, t] {
+      try {
+        rows[t] = raw_pg_writer(uri, way, "raw-site-" + std::to_string(t), deadline);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  for (auto& w : writers) w.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  long all = 0;
+  for (auto r : rows) all += r;
+  return static_cast<double>(all) / std::chrono::duration<double>(steady::now() - start).count();
+}
+
+// `n` center replicas on database `uri`, sharing the first one's server key,
+// plain HTTP, each named center-a, center-b…; not started.
+std::vector<std::unique_ptr<test::center_daemon>> make_replicas(const test::temp_dir& dir, const std::string& uri,
+                                                                int n) {
+  std::vector<std::unique_ptr<test::center_daemon>> out;
+  for (int i = 0; i < n; ++i) {
+    const std::string name = std::string("center-") + static_cast<char>('a' + i);
+    if (i == 0)
+      out.push_back(std::make_unique<test::center_daemon>(
+          dir, test::center_daemon::options{.tls = false, .extra_config = "", .database = uri, .name = name}));
+    else
+      out.push_back(
+          std::make_unique<test::center_daemon>(dir, test::center_daemon::options{.tls = false,
+                                                                                  .extra_config = "",
+                                                                                  .create_key = false,
+                                                                                  .database = uri,
+                                                                                  .name = name,
+                                                                                  .key_file = out[0]->key_file()}));
+  }
+  return out;
+}
+
+// A cluster with PostgreSQL's durable defaults (fsync, synchronous_commit on).
+test::postgres_options durable_postgres() {
+  test::postgres_options o;
+  o.durable = true;
+  return o;
+}
+
+// The PostgreSQL server's processes (postmaster and backends).
+std::vector<pid_t> postgres_pids(const test::postgres_cluster& cluster) {
+  return test::processes_working_in(cluster.data_directory());
+}
+
+int readings_pg(double seconds, int replicas) {
+  if (replicas < 1 || replicas > 2) throw std::invalid_argument("replicas: 1 or 2");
+  test::temp_dir dir;
+  test::postgres_cluster cluster(durable_postgres());
+  const auto uri = cluster.create_database("fleetreg");
+  auto centers = make_replicas(dir, uri, replicas);
+  const auto code = centers[0]->dealer_and_code("bench", "Bench customer");
+  std::vector<test::center_daemon*> running;
+  for (auto& c : centers) {
+    c->start();
+    running.push_back(c.get());
+  }
+  const auto creds = register_load_sites(*centers[0], code, load_clients);
+  const auto bodies = reading_bodies(load_clients, seconds);
+  const auto pg_cpu0 = cpu_by_pid(postgres_pids(cluster));
+  const auto pg_start = steady::now();
+  const auto load = post_readings(running, creds, bodies, seconds);
+  const double pg_cpu =
+      cpu_since(pg_cpu0, postgres_pids(cluster)) / std::chrono::duration<double>(steady::now() - pg_start).count();
+  for (auto& c : centers) c->stop();
+
+  // The anchors on the same cluster: the center's table in a database of its own.
+  const auto raw_uri = cluster.create_database("raw");
+  test::pg_connection(raw_uri).query(pg_readings_ddl);
+  const double insert1 = raw_pg_rate(raw_uri, raw_way::insert, 1, seconds);
+  const double insert2 = raw_pg_rate(raw_uri, raw_way::insert, 2, seconds);
+  const double copy1 = raw_pg_rate(raw_uri, raw_way::copy, 1, seconds);
+  const double copy2 = raw_pg_rate(raw_uri, raw_way::copy, 2, seconds);
+  const double best = std::max({insert1, insert2, copy1, copy2});
+
+  std::printf("| measure (PostgreSQL, %d replica%s) | value |\n|---|---|\n", replicas, replicas > 1 ? "s" : "");
+  std::printf(
+      "| center: durable readings/s (32 clients round-robin over the replicas, batches of 100, HTTP) | %.0f |\n",
+      load.rate);
+  std::printf(
+      "| raw INSERT: readings/s, 1 / 2 connections (one 100-row INSERT … ON CONFLICT DO NOTHING a transaction) "
+      "| %.0f / %.0f |\n",
+      insert1, insert2);
+  std::printf("| raw COPY: readings/s, 1 / 2 connections (one COPY of 100 rows a transaction) | %.0f / %.0f |\n", copy1,
+              copy2);
+  std::printf("| ratio center / best raw (target ≥ 0.5) | %.2f |\n", load.rate / best);
+  std::printf("| failed batches | %ld |\n", load.failures);
+  std::printf("| CPU cores during the HTTP run: centers / PostgreSQL / load client | %.2f / %.2f / %.2f |\n",
+              load.center_cpu, pg_cpu, load.client_cpu);
+  std::printf(
+      "\n%.0f s per figure; PostgreSQL %s with its durable defaults (fsync, synchronous_commit on), "
+      "TCP on 127.0.0.1; clients talk to the replicas directly (no balancer)\n",
+      seconds, test::postgresql_bin_directory().c_str());
+  return 0;
+}
+
+// --- wake-up latency across replicas -----------------------------------------
+
+// The long-polls open at the center at `url` (-1 when the status call fails).
+long long long_polls_at(const std::string& url, const std::string& token) {
+  const auto r = test::raw_http(test::port_of(url), "GET", "/api/v1/status", "Authorization: Bearer " + token + "\r\n");
+  if (r.status != 200) return -1;
+  std::string why;
+  const auto body = json::parse(r.body, why);
+  return body && body->contains("long_polls_open") ? (*body)["long_polls_open"].get<long long>() : -1;
+}
+
+struct wake_site {
+  std::string id, credential;
+};
+
+// A request queued on the dealer site through `queue_on` while the site's
+// long-poll waits on `park_on`: ms from sending the POST to the long-poll's
+// answer; -1 when the sample is void (the poll did not park or was answered
+// by something else than the request).
+double wake_sample(const std::string& park_on, const test::dealer_site_client& queue_on, const std::string& csrf,
+                   const std::string& token, const wake_site& site) {
+  test::raw_response answer;
+  steady::time_point answered_at;
+  std::thread poll([&] {
+    answer = test::raw_http(test::port_of(park_on), "GET", "/api/v1/requests?wait=30",
+                            "Authorization: Bearer " + site.credential + "\r\n");
+    answered_at = steady::now();
+  });
+  const auto parked = test::wait_until([&] { return long_polls_at(park_on, token) >= 1; }, std::chrono::seconds(5));
+  const auto sent_at = steady::now();
+  const auto queued = queue_on.post_form("/sites/" + site.id + "/request", "csrf=" + test::form_encode(csrf));
+  poll.join();
+  if (!parked || queued.status != 303 || answer.status != 200 || answered_at < sent_at ||
+      answer.body.find("\"on-demand\"") == std::string::npos)
+    return -1;
+  return std::chrono::duration<double, std::milli>(answered_at - sent_at).count();
+}
+
+struct distribution {
+  double p50 = -1, p95 = -1, p99 = -1, max = -1, mean = -1;
+  std::size_t samples = 0;
+};
+distribution distribution_of(std::vector<double> ms) {
+  distribution d;
+  d.samples = ms.size();
+  if (ms.empty()) return d;
+  std::sort(ms.begin(), ms.end());
+  const auto at = [&](double q) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+    return ms[std::min(ms.size() - 1, rank == 0 ? 0 : rank - 1)];
+  };
+  d.p50 = at(0.5);
+  d.p95 = at(0.95);
+  d.p99 = at(0.99);
+  d.max = ms.back();
+  double sum = 0;
+  for (auto m : ms) sum += m;
+  d.mean = sum / static_cast<double>(ms.size());
+  return d;
+}
+
+// `count` sites of one terminal each registered through `center`.
+std::vector<wake_site> register_wake_sites(const test::center_daemon& center, const std::string& code, int count) {
+  std::vector<wake_site> sites;
+  auto registrar = center.client();
+  for (int i = 0; i < count; ++i) {
+    wake_site s;
+    s.credential = register_site(registrar, code, 1, i, &s.id);
+    sites.push_back(std::move(s));
+  }
+  return sites;
+}
+
+// Takes what waits for each site (the scheduled read every new site gets),
+// once the schedule has run for all of them.
+void drain_requests(const std::string& url, const std::string& database_uri, const std::vector<wake_site>& sites) {
+  test::pg_connection db(database_uri);
+  if (!test::wait_until([&] { return db.query("SELECT count(*) FROM sites WHERE last_scheduled IS NULL") == "0"; },
+                        std::chrono::seconds(70)))
+    throw std::runtime_error("the schedule did not run for every site");
+  for (const auto& s : sites)
+    for (int i = 0; i < 5; ++i)
+      if (test::raw_http(test::port_of(url), "GET", "/api/v1/requests?wait=0",
+                         "Authorization: Bearer " + s.credential + "\r\n")
+              .status != 200)
+        break;
+}
+
+int wakeup_pg(int samples, int replicas) {
+  if (replicas < 1 || replicas > 2) throw std::invalid_argument("replicas: 1 or 2");
+  if (samples < 1 || samples > 5000) throw std::invalid_argument("samples: 1..5000");
+  test::temp_dir dir;
+  test::postgres_cluster cluster(durable_postgres());
+  const auto uri = cluster.create_database("fleetreg");
+  auto centers = make_replicas(dir, uri, replicas);
+  auto& a = *centers[0];
+  auto& b = *centers.back();  // A itself with one replica
+  const auto code = a.dealer_and_code("bench", "Bench customer");
+  a.start();
+  // A site per sample and kind, and spares for void samples.
+  const int per_kind = samples + samples / 5 + 5;
+  const auto sites = register_wake_sites(a, code, per_kind * 2);
+  // The second replica's schedule runs at its start: every site gets its
+  // first read queued at once (with one replica, within a minute).
+  if (replicas > 1) b.start();
+  drain_requests(a.url(), uri, sites);
+  const auto token_line = a.ctl({"token", "issue", "bench"}).out;
+  const auto token = token_line.substr(0, token_line.find('\n'));
+  test::dealer_site_client browser(a.url());
+  if (browser.log_in("bench", "a-long-password-1").status != 303) throw std::runtime_error("dealer log-in failed");
+  const auto csrf = browser.csrf("/sites/" + sites[0].id);
+  if (csrf.empty()) throw std::runtime_error("no csrf field on the site page");
+
+  // Across replicas (parked on B, queued on A) and the anchor (both on A),
+  // sample by sample in turn.
+  std::vector<double> across, anchor;
+  int void_across = 0, void_anchor = 0;
+  std::size_t next_across = 0, next_anchor = static_cast<std::size_t>(per_kind);
+  const auto start = steady::now();
+  while ((replicas > 1 && static_cast<int>(across.size()) < samples) || static_cast<int>(anchor.size()) < samples) {
+    if (replicas > 1 && static_cast<int>(across.size()) < samples) {
+      if (next_across >= static_cast<std::size_t>(per_kind)) throw std::runtime_error("too many void samples");
+      const auto ms = wake_sample(b.url(), browser, csrf, token, sites[next_across++]);
+      ms < 0 ? void(++void_across) : across.push_back(ms);
+    }
+    if (static_cast<int>(anchor.size()) < samples) {
+      if (next_anchor >= sites.size()) throw std::runtime_error("too many void samples");
+      const auto ms = wake_sample(a.url(), browser, csrf, token, sites[next_anchor++]);
+      ms < 0 ? void(++void_anchor) : anchor.push_back(ms);
+    }
+  }
+  const double run_seconds = std::chrono::duration<double>(steady::now() - start).count();
+  for (auto& c : centers) c->stop();
+
+  const auto x = distribution_of(across), y = distribution_of(anchor);
+  const auto row = [&](const char* what, double across_value, double anchor_value) {
+    if (replicas > 1)
+      std::printf("| %s | %.1f | %.1f |\n", what, across_value, anchor_value);
+    else
+      std::printf("| %s | – | %.1f |\n", what, anchor_value);
+  };
+  std::printf("| wake-up, ms (durable PostgreSQL) | queued on A, parked on B | anchor: both on A |\n|---|---|---|\n");
+  std::printf("| samples (void, not counted) | %zu (%d) | %zu (%d) |\n", x.samples, void_across, y.samples,
+              void_anchor);
+  row("p50", x.p50, y.p50);
+  row("p95 (target ≤ 100 across)", x.p95, y.p95);
+  row("p99", x.p99, y.p99);
+  row("max", x.max, y.max);
+  row("mean", x.mean, y.mean);
+  std::printf(
+      "\nfrom sending POST /sites/ID/request (dealer site, plain HTTP, fresh connection) to the long-poll's answer "
+      "(GET /api/v1/requests?wait=30); one site per sample; %.0f s in all\n",
+      run_seconds);
+  return 0;
+}
 // --- a raw client for loads cpprestsdk cannot make ---------------------------
 // Thousands of connections that wait (long-polls) or are deliberately slow
 // (slowloris), plain or TLS, all on one thread with one coroutine each.
@@ -674,6 +1099,9 @@ int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   try {
     if (what == "readings") return readings(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 0);
+    if (what == "readings-pg")
+      return readings_pg(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 1);
+    if (what == "wakeup-pg") return wakeup_pg(argc > 2 ? std::stoi(argv[2]) : 200, argc > 3 ? std::stoi(argv[3]) : 2);
     const bool tls = argc > 3 && std::string(argv[3]) == "https";
     if (argc > 3 && !tls && std::string(argv[3]) != "http") throw std::invalid_argument("scheme is http or https");
     if (what == "longpoll") return longpoll(argc > 2 ? std::stoi(argv[2]) : 10000, tls);
@@ -685,6 +1113,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]\n"
-               "       | slowloris [CONNECTIONS] [http|https] [SECONDS]\n");
+               "       | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]\n"
+               "       | wakeup-pg [SAMPLES] [REPLICAS]\n");
   return 64;
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <map>
+
 #include "center_fixture.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/random.hpp"
@@ -78,6 +80,44 @@ TEST_F(SiteTest, ReadingsAreDeduplicatedByIdAndResetsFlagged) {
   ASSERT_EQ(stored.size(), 3u);
   EXPECT_TRUE(stored.back().counter_reset);
   EXPECT_EQ(stored.back().r.counters.get(service::copy, counter_kind::impressions), 5u);
+}
+
+// A batch is stored as if one reading at a time (issue 17 stores it with one
+// multi-row INSERT): an id sent twice in a batch is stored once, and a
+// reading already stored does not count as the terminal's latest for the
+// reset check of the readings after it, even when it comes back changed.
+TEST_F(SiteTest, ABatchIsStoredAsOneReadingAtATime) {
+  const auto at = [](int seconds) { return format_utc(from_unix(1795622885 + seconds)); };
+  const auto a = make_uuid(), twice = make_uuid(), c = make_uuid();
+  auto r = send_readings({reading_json(a, "hp:A1", 100)}, cred);
+  ASSERT_EQ(body_of(r)["accepted"], 1) << r.body;
+  auto a_again = reading_json(a, "hp:A1", 10);  // its id, other counters, later
+  a_again["taken_at"] = at(30);
+  auto first = reading_json(twice, "ricoh:R2", 7), second = reading_json(twice, "ricoh:R2", 8);
+  auto after = reading_json(c, "hp:A1", 50);  // below the stored 100: a reset
+  after["taken_at"] = at(60);
+  r = send_readings({a_again, first, second, after}, cred);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto b = body_of(r);
+  EXPECT_EQ(b["accepted"], 2);
+  EXPECT_EQ(b["duplicates"], 2);
+  EXPECT_EQ(b["resets"], 1);
+  ASSERT_EQ(b["results"].size(), 4u);
+  EXPECT_EQ(b["results"][0]["status"], "duplicate");
+  EXPECT_EQ(b["results"][1]["status"], "stored");
+  EXPECT_EQ(b["results"][2]["status"], "duplicate");
+  EXPECT_EQ(b["results"][3]["status"], "stored");
+  std::map<std::string, stored_reading> by_id;
+  for (auto& s : store->list_readings(site, 100)) by_id[s.r.id] = s;
+  ASSERT_EQ(by_id.size(), 3u);
+  EXPECT_EQ(by_id[a].r.counters.get(service::copy, counter_kind::impressions), 100u) << "the first one stays";
+  EXPECT_EQ(by_id[twice].r.counters.get(service::copy, counter_kind::impressions), 7u);
+  EXPECT_TRUE(by_id[c].counter_reset);
+  EXPECT_FALSE(by_id[a].counter_reset);
+  // The terminal's latest is the reset reading: 60 more is no reset.
+  auto next = reading_json(make_uuid(), "hp:A1", 60);
+  next["taken_at"] = at(90);
+  EXPECT_EQ(body_of(send_readings({next}, cred))["resets"], 0);
 }
 
 // Before issue 14 one reading naming a terminal not at the site refused the

@@ -7,16 +7,12 @@
 // every reading stored once, none lost.
 
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <future>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -24,10 +20,10 @@
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/core/sqlite.hpp"
-#include "fleetreg/core/unique_fd.hpp"
 #include "fleetreg/rest_client/outbox.hpp"
 #include "fleetreg/snmp/terminal_mib.hpp"
 #include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/dealer_site_client.hpp"
 #include "fleetreg/test/nginx_balancer.hpp"
 #include "fleetreg/test/postgres_cluster.hpp"
 #include "fleetreg/test/snmp_fixtures.hpp"
@@ -37,70 +33,6 @@ namespace fleetreg::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::uint16_t port_of(const std::string& url) {
-  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-}
-
-// One plain HTTP/1.1 exchange on a fresh connection, redirects not
-// followed (the dealer site answers a login with 303 and its cookie).
-struct raw_response {
-  int status = 0;
-  std::string head, body;
-};
-raw_response raw_http(std::uint16_t port, const std::string& method, const std::string& path,
-                      const std::string& headers, const std::string& body = "") {
-  raw_response out;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return out;
-  const unique_fd owner(fd);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return out;
-  const auto request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers +
-                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return out;
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, static_cast<std::size_t>(n));
-  const auto end = all.find("\r\n\r\n");
-  if (all.size() < 12 || end == std::string::npos) return out;
-  out.status = std::stoi(all.substr(9, 3));
-  out.head = all.substr(0, end);
-  out.body = all.substr(end + 4);
-  return out;
-}
-
-// The value of cookie `name` set by a response.
-std::string cookie_value(const raw_response& r, const std::string& name) {
-  const auto at = r.head.find("Set-Cookie: " + name + "=");
-  if (at == std::string::npos) return "";
-  const auto from = at + 12 + name.size() + 1;
-  return r.head.substr(from, r.head.find(';', from) - from);
-}
-
-// The value of the hidden form field `name` in a page.
-std::string hidden_field(const std::string& page, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(page, m, std::regex("name=\"" + name + "\" value=\"([^\"]+)\""))) return m[1];
-  return "";
-}
-
-std::string form_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 class ReplicasTest : public ::testing::Test {
  protected:
@@ -119,14 +51,10 @@ class ReplicasTest : public ::testing::Test {
 
   // Logs `dealer` in on the replica at `url`; returns the session cookie.
   std::string log_in(const std::string& url) {
-    const auto form = raw_http(port_of(url), "GET", "/login", "");
-    const auto login_cookie = cookie_value(form, "fleetreg_login");
-    const auto r = raw_http(
-        port_of(url), "POST", "/login",
-        "Content-Type: application/x-www-form-urlencoded\r\nCookie: fleetreg_login=" + login_cookie + "\r\n",
-        "name=dealer&password=a-long-password-1&login_csrf=" + form_encode(hidden_field(form.body, "login_csrf")));
+    dealer_site_client browser(url);
+    const auto r = browser.log_in("dealer", "a-long-password-1");
     EXPECT_EQ(r.status, 303) << r.head << r.body;
-    return cookie_value(r, "fleetreg_session");
+    return browser.session();
   }
 
   std::int64_t stored_readings() {
@@ -182,15 +110,13 @@ TEST_F(ReplicasTest, ASessionAndAWakeUpCrossReplicas) {
   // the form's CSRF token read on A is posted to B.
   const auto session = log_in(b.url());
   ASSERT_FALSE(session.empty());
-  const auto page = raw_http(port_of(a.url()), "GET", "/sites/" + site, "Cookie: fleetreg_session=" + session + "\r\n");
+  const dealer_site_client browser_on_a(a.url(), session), browser_on_b(b.url(), session);
+  const auto page = browser_on_a.get("/sites/" + site);
   ASSERT_EQ(page.status, 200) << page.head;
   const auto csrf = hidden_field(page.body, "csrf");
   ASSERT_FALSE(csrf.empty());
   const auto queued_at = std::chrono::steady_clock::now();
-  const auto queued =
-      raw_http(port_of(b.url()), "POST", "/sites/" + site + "/request",
-               "Content-Type: application/x-www-form-urlencoded\r\nCookie: fleetreg_session=" + session + "\r\n",
-               "csrf=" + form_encode(csrf));
+  const auto queued = browser_on_b.post_form("/sites/" + site + "/request", "csrf=" + form_encode(csrf));
   ASSERT_EQ(queued.status, 303) << queued.body.substr(0, 400);
 
   auto done = woke.get_future();
