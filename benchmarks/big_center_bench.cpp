@@ -7,7 +7,8 @@
 // times its site list, a site page, a terminal page and the month's billing
 // export of all its sites (p50/p95/max).
 // Usage: fleetreg-bench-big-center [sqlite|postgresql|both] [DAYS] [SITES] [REQUESTS] [EXPORTS]
-// Defaults: both 365 10000 50 50; the environment FLEETREG_BIG_SEED (default 17).
+// Defaults: both 365 10000 50 50; the environment FLEETREG_BIG_SEED (default 17)
+// and FLEETREG_BIG_PARENT (the directory for the SQLite database, default /tmp).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -327,7 +328,9 @@ int run(const std::string& backend, const shape& s, int requests, int exports) {
   std::printf("\n## %s: %d sites, %d terminals, %d days of daily readings\n\n", backend.c_str(), s.sites,
               s.sites * terminals_per_site, s.days);
   std::fflush(stdout);
-  test::temp_dir dir("/tmp");
+  // FLEETREG_BIG_PARENT: where the center's directory goes (default /tmp).
+  const char* parent = std::getenv("FLEETREG_BIG_PARENT");
+  test::temp_dir dir(parent ? parent : "/tmp");
   std::unique_ptr<test::postgres_cluster> pg;
   std::string database;
   if (backend == "postgresql") {

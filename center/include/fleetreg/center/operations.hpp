@@ -181,6 +181,12 @@ class operations {
   /// when `acting` may not act on the site (unknown or another dealer's),
   /// invalid when `to` is not after `from`.
   std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from, time_point to);
+  /// The billing lines of every site of `dealer` for [from, to), as billing()
+  /// gives them per site, sites by id (a dealer's invoice run). `acting` is an
+  /// admin or the dealer itself (refusal not_found otherwise); invalid when
+  /// `to` is not after `from` or the period is longer than 366 days.
+  std::vector<billing_line> dealer_billing(const account& acting, const account& dealer, time_point from,
+                                           time_point to);
   /// Sets `dealer`'s billing weights from their text (parse_billing_weights);
   /// `acting` is an admin or the dealer itself. Audited.
   void set_billing_weights(const account& acting, const account& dealer, const std::string& text);
