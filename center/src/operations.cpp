@@ -490,6 +490,13 @@ std::vector<site> operations::sites(const account& acting, std::optional<std::in
   return store_.list_sites(scope);
 }
 
+std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> operations::sites_page(const account& acting,
+                                                                                           std::size_t offset,
+                                                                                           std::size_t limit) {
+  return store_.list_sites_page(acting.role == role::admin ? std::nullopt : std::optional(acting.id), offset,
+                                std::min<std::size_t>(limit, 1000));
+}
+
 std::vector<site_terminals> operations::sites_with_terminals(const account& acting) {
   std::vector<site_terminals> out;
   for (auto& [s, terminals] :

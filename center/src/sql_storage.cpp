@@ -1455,6 +1455,30 @@ std::vector<std::pair<site, std::vector<terminal_record>>> sql_storage::list_sit
   return out;
 }
 
+std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> sql_storage::list_sites_page(
+    std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  read_snapshot snapshot(db);
+  const std::string scope = dealer_id ? " WHERE s.dealer_id = ?1" : " WHERE CAST(?1 AS BIGINT) IS NULL";
+  std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> out;
+  {
+    sql::statement q(db, "SELECT count(*) FROM sites s" + scope);
+    q.bind(1, dealer_id);
+    if (q.step()) out.second = q.column_int(0);
+  }
+  sql::statement q(db,
+                   "SELECT s.id, s.customer, s.dealer_id, s.side_kind, s.side_name, s.code_id, s.created_at, "
+                   "s.last_contact, EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS "
+                   "NULL), s.rotation_requested_at, (SELECT count(*) FROM terminals t WHERE t.site_id = s.id) "
+                   "FROM sites s" +
+                       scope + " ORDER BY s.created_at, s.id LIMIT ?2 OFFSET ?3");
+  q.bind(1, dealer_id).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
+  while (q.step()) out.first.emplace_back(read_site(q), q.column_int(10));
+  snapshot.end();
+  return out;
+}
+
 std::vector<std::pair<terminal_record, std::optional<stored_reading>>> sql_storage::terminals_with_reading_before(
     const std::string& site_id, time_point t) {
   auto held = db_->acquire();

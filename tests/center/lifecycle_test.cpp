@@ -361,6 +361,19 @@ TEST_F(LifecycleTest, AggregatedReadsAgreeWithTheOneByOneReadsTheyReplace) {
     }
   }
   EXPECT_EQ(store->list_sites_with_terminals(dealer("dealer-a").id).size(), 2u);
+  // Its pages: the same order, each site with its number of terminals.
+  const auto all_a = store->list_sites(dealer("dealer-a").id);
+  const auto first_page = store->list_sites_page(dealer("dealer-a").id, 0, 10);
+  EXPECT_EQ(first_page.second, 2);
+  ASSERT_EQ(first_page.first.size(), 2u);
+  for (std::size_t n = 0; n < 2; ++n) {
+    EXPECT_EQ(first_page.first[n].first.id, all_a[n].id);
+    EXPECT_EQ(first_page.first[n].second, static_cast<std::int64_t>(store->list_terminals(all_a[n].id).size()));
+  }
+  const auto second_page = store->list_sites_page(dealer("dealer-a").id, 1, 1);
+  ASSERT_EQ(second_page.first.size(), 1u);
+  EXPECT_EQ(second_page.first[0].first.id, all_a[1].id);
+  EXPECT_EQ(store->list_sites_page(std::nullopt, 0, 100).second, 3) << "an admin's list has every dealer's";
 
   // A site's page: its terminals, each with the newest reading before a time.
   for (const auto& site : {s1, s2, s3})

@@ -540,6 +540,36 @@ TEST_F(WebSiteTest, ADealersBillingExportHasAllItsCustomers) {
   EXPECT_EQ(call(page("GET", "/billing.csv", root, "", period)).status, 400);
 }
 
+// Issue 17: a dealer with thousands of sites gets its list 100 at a time;
+// the search still looks at every site.
+TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
+  for (int n = 0; n < 105; ++n, clock.advance(std::chrono::seconds(1)))
+    register_site(issue("dealer-a", "Customer " + std::to_string(1000 + n)),
+                  json::value::array({terminal("Ricoh", "P-" + std::to_string(n))}));
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  auto rows = [](const std::string& body) {
+    std::size_t count = 0;
+    for (auto at = body.find("<tr><td><a href=\"/sites/"); at != std::string::npos;
+         at = body.find("<tr><td><a href=\"/sites/", at + 1))
+      ++count;
+    return count;
+  };
+  const auto first = call(page("GET", "/sites", session));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(rows(first.body), 100u);
+  EXPECT_NE(first.body.find("Sites 1–100 of 105"), std::string::npos);
+  EXPECT_NE(first.body.find("Customer 1000"), std::string::npos) << "oldest first";
+  EXPECT_NE(first.body.find("href=\"/sites?page=2\""), std::string::npos);
+  const auto second = call(page("GET", "/sites", session, "", {{"page", "2"}}));
+  EXPECT_EQ(rows(second.body), 5u);
+  EXPECT_NE(second.body.find("Customer 1104"), std::string::npos);
+  EXPECT_NE(second.body.find("Sites 101–105 of 105"), std::string::npos);
+  EXPECT_EQ(rows(call(page("GET", "/sites", session, "", {{"page", "nonsense"}})).body), 100u);
+  const auto found = call(page("GET", "/sites", session, "", {{"q", "p-104"}}));
+  EXPECT_EQ(rows(found.body), 1u);
+  EXPECT_NE(found.body.find("Customer 1104"), std::string::npos) << "found by serial beyond the first page";
+}
+
 // A refusal of the operations layer or of a handler becomes a page with
 // its kind's status (one mapping); a not_found one never echoes the object.
 TEST_F(WebSiteTest, RefusalsArePagesWithTheirKindsStatus) {

@@ -261,6 +261,10 @@ class operations {
   std::vector<audit_entry> audit_log(const account& acting, std::size_t limit);
   /// Sites, oldest first.
   std::vector<site> sites(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
+  /// A page of sites() (`limit` from `offset`, at most 1,000), each with its
+  /// number of terminals; and how many sites there are.
+  std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> sites_page(const account& acting,
+                                                                                 std::size_t offset, std::size_t limit);
   /// Sites with their terminals (for the site list and its search).
   std::vector<site_terminals> sites_with_terminals(const account& acting);
   /// One site's page; throws refusal not_found as require_site.

@@ -160,6 +160,10 @@ class storage {
   /// list_sites with each site's list_terminals, in two queries (not one per site).
   virtual std::vector<std::pair<site, std::vector<terminal_record>>> list_sites_with_terminals(
       std::optional<std::int64_t> dealer_id) = 0;
+  /// A page of list_sites (same order): at most `limit` sites from `offset`,
+  /// each with how many terminals it holds now; and how many sites there are.
+  virtual std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> list_sites_page(
+      std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) = 0;
   /// list_terminals, each with its reading_before(key, site_id, t), in one query.
   virtual std::vector<std::pair<terminal_record, std::optional<stored_reading>>> terminals_with_reading_before(
       const std::string& site_id, time_point t) = 0;
