@@ -306,27 +306,43 @@ billing_weights operations::site_billing_weights(const account& acting, const st
   return dealer ? billing_weights_of(*dealer) : billing_weights{};
 }
 
+namespace {
+
+// The lines of one terminal's billing input, with its site's customer and model.
+void bill_input(const billing_input& in, const billing_weights& weights, std::vector<billing_line>& lines) {
+  if (in.readings.empty()) return;
+  for (auto& l : bill_terminal(in.readings, weights)) {
+    l.customer = in.customer;
+    l.site_id = in.terminal.site_id;
+    l.model = in.terminal.id.manufacturer + " " + in.terminal.id.model;
+    lines.push_back(std::move(l));
+  }
+}
+
+}  // namespace
+
 std::vector<billing_line> operations::billing(const account& acting, const std::string& site_id, time_point from,
                                               time_point to) {
   const auto s = require_site(acting, site_id);
   if (to <= from) throw refusal(refusal_kind::invalid, "a billing period ends after it begins");
   const auto dealer = store_.find_account(s.dealer_id);
   const auto weights = dealer ? billing_weights_of(*dealer) : billing_weights{};
-  auto terminals = store_.list_terminals(s.id);
-  for (auto& t : store_.former_terminals(s.id)) terminals.push_back(std::move(t));
   std::vector<billing_line> lines;
-  for (const auto& t : terminals) {
-    std::vector<stored_reading> rs;
-    if (auto before = store_.reading_before(t.key, s.id, from)) rs.push_back(*before);
-    for (auto& r : store_.terminal_readings(t.key, s.id, from, to, 100000, false, false)) rs.push_back(std::move(r));
-    if (rs.empty()) continue;
-    for (auto& l : bill_terminal(rs, weights)) {
-      l.customer = s.customer;
-      l.site_id = s.id;
-      l.model = t.id.manufacturer + " " + t.id.model;
-      lines.push_back(std::move(l));
-    }
-  }
+  // Two queries for the site, not two per terminal.
+  store_.billing_inputs(s.dealer_id, s.id, from, to, [&](billing_input& in) { bill_input(in, weights, lines); });
+  return lines;
+}
+
+std::vector<billing_line> operations::dealer_billing(const account& acting, const account& dealer, time_point from,
+                                                     time_point to) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  if (to <= from) throw refusal(refusal_kind::invalid, "a billing period ends after it begins");
+  if (to - from > std::chrono::hours(24 * 366))
+    throw refusal(refusal_kind::invalid, "a dealer's billing covers at most 366 days at a time");
+  const auto weights = billing_weights_of(dealer);
+  std::vector<billing_line> lines;
+  store_.billing_inputs(dealer.id, "", from, to, [&](billing_input& in) { bill_input(in, weights, lines); });
   return lines;
 }
 
@@ -474,25 +490,28 @@ std::vector<site> operations::sites(const account& acting, std::optional<std::in
   return store_.list_sites(scope);
 }
 
+std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> operations::sites_page(const account& acting,
+                                                                                           std::size_t offset,
+                                                                                           std::size_t limit) {
+  return store_.list_sites_page(acting.role == role::admin ? std::nullopt : std::optional(acting.id), offset,
+                                std::min<std::size_t>(limit, 1000));
+}
+
 std::vector<site_terminals> operations::sites_with_terminals(const account& acting) {
   std::vector<site_terminals> out;
-  // One query per site: the storage has no joined list yet.
-  for (auto& s : sites(acting)) {
-    auto terminals = store_.list_terminals(s.id);
+  for (auto& [s, terminals] :
+       store_.list_sites_with_terminals(acting.role == role::admin ? std::nullopt : std::optional(acting.id)))
     out.push_back({std::move(s), std::move(terminals)});
-  }
   return out;
 }
 
 site_overview operations::site_overview_of(const account& acting, const std::string& site_id) {
   site_overview out;
   out.s = require_site(acting, site_id);
-  // The newest reading up to now included; one query per terminal.
+  // The newest reading up to now included.
   const auto until = clock_.now() + std::chrono::seconds(1);
-  for (auto& t : store_.list_terminals(out.s.id)) {
-    auto last = store_.reading_before(t.key, out.s.id, until);
+  for (auto& [t, last] : store_.terminals_with_reading_before(out.s.id, until))
     out.terminals.push_back({std::move(t), std::move(last)});
-  }
   out.requests = store_.list_requests(out.s.id);
   return out;
 }

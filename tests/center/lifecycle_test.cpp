@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Issue 14: a fleet's lifetime. Each test walks transitions of
 // docs/LIFECYCLE.md and names the case it fixes (each failed before).
+#include <algorithm>
+
 #include "center_fixture.hpp"
 #include "fleetreg/center/billing.hpp"
+#include "fleetreg/center/refusal.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/random.hpp"
 
@@ -307,6 +310,131 @@ TEST_F(LifecycleTest, RetentionPrunesOldReadingsAndKeepsMonthlyBillsExact) {
   bool audited = false;
   for (const auto& e : store->list_audit(std::nullopt, 20)) audited |= e.action == "readings.prune";
   EXPECT_TRUE(audited);
+}
+
+// Issue 17 (a big center): the site list, a site's page and billing read
+// with a few aggregated queries instead of one or two per site and terminal.
+// Each agrees with the one-by-one reads it replaced, over transfers (a former
+// terminal), a counter reset, late readings and two dealers; a dealer's
+// billing is its sites' billings one after the other, and only its own.
+TEST_F(LifecycleTest, AggregatedReadsAgreeWithTheOneByOneReadsTheyReplace) {
+  const auto base = clock.now();
+  const auto [s1, c1] =
+      register_site(issue("dealer-a", "First"), json::value::array({terminal("HP", "A1"), terminal("HP", "A2")}));
+  const auto [s2, c2] = register_site(issue("dealer-a", "Second"), json::value::array({terminal("HP", "B1")}));
+  const auto [s3, c3] = register_site(issue("dealer-b", "Third"), json::value::array({terminal("HP", "C1")}));
+  std::uint64_t copies = 100;
+  auto read = [&](const std::string& site, const std::string& terminal_key, time_point taken, std::uint64_t value) {
+    reading r;
+    r.id = make_uuid();
+    r.terminal_key = terminal_key;
+    r.taken = taken;
+    r.counters.set(service::copy, counter_kind::impressions, value);
+    r.counters.set(service::total, counter_kind::impressions, value * 2);
+    ASSERT_EQ(store->store_readings(site, {r}, clock.now(), from_unix(0)).accepted, 1) << terminal_key;
+  };
+  for (int day = 0; day < 10; ++day) {
+    clock.set(base + std::chrono::hours(24 * day + 1));
+    if (day == 5) svc->transfer_terminal(dealer("dealer-a"), "hp:A2", s2);
+    copies += 37;
+    read(s1, "hp:A1", clock.now(), copies);
+    read(day < 5 ? s1 : s2, "hp:A2", clock.now(), copies * 3);
+    read(s2, "hp:B1", clock.now(), day == 7 ? 5 : copies + 1000);  // a reset on day 7
+    read(s3, "hp:C1", clock.now(), copies);
+  }
+  // Closed before day 8: a reading of day 3 arriving now is late, never billed.
+  svc->close_billing(dealer("dealer-a"), dealer("dealer-a"), base + std::chrono::hours(24 * 8));
+  read(s2, "hp:B1", base + std::chrono::hours(24 * 3 + 2), 999999);
+
+  // The site list: list_sites and list_terminals per site.
+  for (const std::optional<std::int64_t> scope :
+       {std::optional(dealer("dealer-a").id), std::optional<std::int64_t>()}) {
+    const auto joined = store->list_sites_with_terminals(scope);
+    const auto sites = store->list_sites(scope);
+    ASSERT_EQ(joined.size(), sites.size());
+    for (std::size_t n = 0; n < sites.size(); ++n) {
+      EXPECT_EQ(joined[n].first.id, sites[n].id);
+      EXPECT_EQ(joined[n].first.customer, sites[n].customer);
+      const auto terminals = store->list_terminals(sites[n].id);
+      ASSERT_EQ(joined[n].second.size(), terminals.size()) << sites[n].customer;
+      for (std::size_t k = 0; k < terminals.size(); ++k) EXPECT_EQ(joined[n].second[k].key, terminals[k].key);
+    }
+  }
+  EXPECT_EQ(store->list_sites_with_terminals(dealer("dealer-a").id).size(), 2u);
+  // Its pages: the same order, each site with its number of terminals.
+  const auto all_a = store->list_sites(dealer("dealer-a").id);
+  const auto first_page = store->list_sites_page(dealer("dealer-a").id, 0, 10);
+  EXPECT_EQ(first_page.second, 2);
+  ASSERT_EQ(first_page.first.size(), 2u);
+  for (std::size_t n = 0; n < 2; ++n) {
+    EXPECT_EQ(first_page.first[n].first.id, all_a[n].id);
+    EXPECT_EQ(first_page.first[n].second, static_cast<std::int64_t>(store->list_terminals(all_a[n].id).size()));
+  }
+  const auto second_page = store->list_sites_page(dealer("dealer-a").id, 1, 1);
+  ASSERT_EQ(second_page.first.size(), 1u);
+  EXPECT_EQ(second_page.first[0].first.id, all_a[1].id);
+  EXPECT_EQ(store->list_sites_page(std::nullopt, 0, 100).second, 3) << "an admin's list has every dealer's";
+
+  // A site's page: its terminals, each with the newest reading before a time.
+  for (const auto& site : {s1, s2, s3})
+    for (const auto at : {base, base + std::chrono::hours(24 * 3), clock.now() + std::chrono::seconds(1)}) {
+      const auto joined = store->terminals_with_reading_before(site, at);
+      const auto terminals = store->list_terminals(site);
+      ASSERT_EQ(joined.size(), terminals.size());
+      for (std::size_t k = 0; k < terminals.size(); ++k) {
+        EXPECT_EQ(joined[k].first.key, terminals[k].key);
+        const auto one = store->reading_before(terminals[k].key, site, at);
+        ASSERT_EQ(joined[k].second.has_value(), one.has_value()) << terminals[k].key;
+        if (one) {
+          EXPECT_EQ(joined[k].second->r.id, one->r.id);
+          EXPECT_EQ(joined[k].second->r.counters, one->r.counters);
+          EXPECT_EQ(joined[k].second->r.supplies.size(), one->r.supplies.size());
+        }
+      }
+    }
+  EXPECT_TRUE(store->terminals_with_reading_before(s1, clock.now())[0].second) << "A1 has readings";
+
+  // Billing: per terminal the reading before the period and those in it, the
+  // way operations::billing read them before (current terminals, then former).
+  const auto from = base + std::chrono::hours(24 * 2), to = base + std::chrono::hours(24 * 9);
+  auto one_by_one = [&](const std::string& site_id) {
+    const auto s = *store->find_site(site_id);
+    auto terminals = store->list_terminals(s.id);
+    for (auto& t : store->former_terminals(s.id)) terminals.push_back(std::move(t));
+    std::vector<billing_line> lines;
+    for (const auto& t : terminals) {
+      std::vector<stored_reading> rs;
+      if (auto before = store->reading_before(t.key, s.id, from)) rs.push_back(*before);
+      for (auto& r : store->terminal_readings(t.key, s.id, from, to, 100000, false, false)) rs.push_back(std::move(r));
+      for (auto& l : bill_terminal(rs)) {
+        l.customer = s.customer;
+        l.site_id = s.id;
+        l.model = t.id.manufacturer + " " + t.id.model;
+        lines.push_back(std::move(l));
+      }
+    }
+    return billing_csv(lines);
+  };
+  const auto a = dealer("dealer-a");
+  std::vector<std::string> ids{s1, s2};
+  std::sort(ids.begin(), ids.end());
+  std::string whole;
+  for (const auto& id : ids) {
+    const auto expected = one_by_one(id);
+    EXPECT_EQ(billing_csv(svc->billing(a, id, from, to)), expected) << id;
+    whole += expected.substr(expected.find('\n') + 1);  // without its header
+  }
+  const auto lines = svc->dealer_billing(a, a, from, to);
+  const auto csv = billing_csv(lines);
+  EXPECT_EQ(csv.substr(csv.find('\n') + 1), whole);
+  EXPECT_NE(csv.find("hp:A2"), std::string::npos);
+  EXPECT_EQ(csv.find("hp:C1"), std::string::npos) << "another dealer's terminal";
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [&](const billing_line& l) { return l.terminal_key == "hp:A2"; }),
+            4)
+      << "A2 billed at both sites, copy and total each";
+  EXPECT_THROW(svc->dealer_billing(dealer("dealer-b"), a, from, to), refusal);
+  EXPECT_THROW(svc->dealer_billing(a, a, to, from), refusal);
+  EXPECT_THROW(svc->dealer_billing(a, a, from, from + std::chrono::hours(24 * 367)), refusal);
 }
 
 // Issue 17: the lists and lookups the dealer site and fleetreg-centerctl show

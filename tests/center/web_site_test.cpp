@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "center_fixture.hpp"
+#include "fleetreg/core/random.hpp"
 #include "fleetreg/center/web_site.hpp"
 #include "fleetreg/core/error.hpp"
 
@@ -489,6 +490,84 @@ TEST_F(WebSiteTest, BillingExportMatchesTheReadings) {
     }
   EXPECT_TRUE(found) << j.body;
   EXPECT_EQ(call(get("/api/v1/billing", "", {{"site", site_id}})).status, 401);
+}
+
+// Issue 17: without a customer, /billing.csv is the dealer's whole period,
+// every site one after the other (its invoice run), and nobody else's.
+TEST_F(WebSiteTest, ADealersBillingExportHasAllItsCustomers) {
+  const auto [one, cred_one] =
+      register_site(issue("dealer-a", "One GmbH"), json::value::array({terminal("Ricoh", "O-1")}));
+  const auto [two, cred_two] =
+      register_site(issue("dealer-a", "Two AG"), json::value::array({terminal("Ricoh", "T-1")}));
+  const auto [other, cred_other] =
+      register_site(issue("dealer-b", "Other Ltd"), json::value::array({terminal("Ricoh", "X-1")}));
+  const auto day = 1795564800;  // 2026-11-25T00:00:00Z
+  clock.advance(std::chrono::hours(48));
+  auto upload = [&](const std::string& credential, const std::string& terminal_key, std::int64_t t,
+                    std::uint64_t copies) {
+    auto r = json::value::parse(reading_json(make_uuid(), terminal_key, copies).dump());
+    r["taken_at"] = format_utc(from_unix(t));
+    const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+    ASSERT_EQ(resp.status, 200) << resp.body;
+  };
+  upload(cred_one, "ricoh:O-1", day - 60, 100);
+  upload(cred_one, "ricoh:O-1", day + 60, 130);
+  upload(cred_two, "ricoh:T-1", day + 60, 500);
+  upload(cred_two, "ricoh:T-1", day + 120, 570);
+  upload(cred_other, "ricoh:X-1", day + 60, 1);
+  upload(cred_other, "ricoh:X-1", day + 120, 2);
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const std::map<std::string, std::string> period = {{"from", "2026-11-25"}, {"to", "2026-11-26"}};
+  const auto all = call(page("GET", "/billing.csv", session, "", period));
+  ASSERT_EQ(all.status, 200) << all.body;
+  std::string expected = "customer,site,terminal,model,copy.impressions,total.impressions,billed\r\n";
+  const std::pair<std::string, std::string> rows[] = {
+      {one, "One GmbH," + one + ",ricoh:O-1,Ricoh Model O-1,30,30,30\r\n"},
+      {two, "Two AG," + two + ",ricoh:T-1,Ricoh Model T-1,70,70,70\r\n"}};
+  for (const auto& [id, row] : rows)
+    if (id == std::min(one, two)) expected += row;
+  for (const auto& [id, row] : rows)
+    if (id != std::min(one, two)) expected += row;
+  auto wide = period;
+  wide["layout"] = "wide";
+  EXPECT_EQ(call(page("GET", "/billing.csv", session, "", wide)).body, expected);
+  EXPECT_NE(all.body.find("One GmbH"), std::string::npos) << all.body;
+  EXPECT_EQ(all.body.find("Other Ltd"), std::string::npos) << "another dealer's customer";
+  EXPECT_NE(call(page("GET", "/billing", session)).body.find("All customers as CSV"), std::string::npos);
+  // A period that is not two days in order; an admin chooses a customer.
+  EXPECT_EQ(call(page("GET", "/billing.csv", session, "", {{"from", "2026-11-26"}, {"to", "2026-11-25"}})).status, 400);
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  EXPECT_EQ(call(page("GET", "/billing.csv", root, "", period)).status, 400);
+}
+
+// Issue 17: a dealer with thousands of sites gets its list 100 at a time;
+// the search still looks at every site.
+TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
+  for (int n = 0; n < 105; ++n, clock.advance(std::chrono::seconds(1)))
+    register_site(issue("dealer-a", "Customer " + std::to_string(1000 + n)),
+                  json::value::array({terminal("Ricoh", "P-" + std::to_string(n))}));
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  auto rows = [](const std::string& body) {
+    std::size_t count = 0;
+    for (auto at = body.find("<tr><td><a href=\"/sites/"); at != std::string::npos;
+         at = body.find("<tr><td><a href=\"/sites/", at + 1))
+      ++count;
+    return count;
+  };
+  const auto first = call(page("GET", "/sites", session));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(rows(first.body), 100u);
+  EXPECT_NE(first.body.find("Sites 1–100 of 105"), std::string::npos);
+  EXPECT_NE(first.body.find("Customer 1000"), std::string::npos) << "oldest first";
+  EXPECT_NE(first.body.find("href=\"/sites?page=2\""), std::string::npos);
+  const auto second = call(page("GET", "/sites", session, "", {{"page", "2"}}));
+  EXPECT_EQ(rows(second.body), 5u);
+  EXPECT_NE(second.body.find("Customer 1104"), std::string::npos);
+  EXPECT_NE(second.body.find("Sites 101–105 of 105"), std::string::npos);
+  EXPECT_EQ(rows(call(page("GET", "/sites", session, "", {{"page", "nonsense"}})).body), 100u);
+  const auto found = call(page("GET", "/sites", session, "", {{"q", "p-104"}}));
+  EXPECT_EQ(rows(found.body), 1u);
+  EXPECT_NE(found.body.find("Customer 1104"), std::string::npos) << "found by serial beyond the first page";
 }
 
 // A refusal of the operations layer or of a handler becomes a page with

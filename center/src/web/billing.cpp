@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Billing pages: one customer's clicks over a period (computed by
-// operations::billing, as for GET /api/v1/billing), its CSV, and a dealer
+// operations::billing, as for GET /api/v1/billing), its CSV, all of a
+// dealer's customers as one CSV (operations::dealer_billing), and a dealer
 // closing its periods.
 #include "context.hpp"
 #include "fleetreg/center/billing.hpp"
@@ -84,6 +85,14 @@ std::string choice_form(const context& c, const std::string& site_id) {
          "\"></label><button type=\"submit\">Show</button></form>";
 }
 
+// A dealer's whole period, every customer in one CSV (its invoice run).
+std::string all_customers_form(const context& c) {
+  if (c.me->admin()) return "";
+  return "<h2>All customers</h2><form method=\"get\" action=\"/billing.csv\" class=\"card\"><label>From <input "
+         "type=\"date\" name=\"from\" required></label><label>To (not included) <input type=\"date\" name=\"to\" "
+         "required></label><button type=\"submit\">All customers as CSV</button></form>";
+}
+
 // A dealer closes its periods: readings dated before arrive late and never
 // change those invoices. Admins close none here.
 std::string close_form(const context& c) {
@@ -113,16 +122,24 @@ http::response billing_page(context& c) {
                 scroll_table({"Terminal", "Billed"}, billed_rows(q.lines)) +
                 scroll_table({"Terminal", "Cell", "Start", "End", "Clicks", "Resets", "Weight", "Weighted"},
                              line_rows(q.lines));
-  return page(
-      q.why.empty() ? 200 : http_status(refusal_kind::invalid), "Billing",
-      choice_form(c, q.site_id) + (q.why.empty() ? "" : error_box(q.why)) + table + weights_form(c) + close_form(c),
-      c.me);
+  return page(q.why.empty() ? 200 : http_status(refusal_kind::invalid), "Billing",
+              choice_form(c, q.site_id) + (q.why.empty() ? "" : error_box(q.why)) + table + all_customers_form(c) +
+                  weights_form(c) + close_form(c),
+              c.me);
 }
 
 http::response billing_csv_file(context& c) {
-  const auto q = query_of(c);
-  if (q.site_id.empty() || !q.why.empty())
+  auto q = query_of(c);
+  if (q.site_id.empty() && !c.me->admin()) {
+    // No customer chosen: every customer of the dealer.
+    const auto from = parse_billing_day(c.param("from"));
+    const auto to = parse_billing_day(c.param("to"));
+    if (!from || !to || *to <= *from)
+      throw refusal(refusal_kind::invalid, "Give the period as two days, from before to (YYYY-MM-DD).");
+    q.lines = c.svc.dealer_billing(c.me->acc, c.me->acc, *from, *to);
+  } else if (q.site_id.empty() || !q.why.empty()) {
     throw refusal(refusal_kind::invalid, q.why.empty() ? "Choose a customer." : q.why);
+  }
   http::response r;
   r.content_type = "text/csv; charset=utf-8";
   r.body = c.param("layout") == "wide" ? billing_wide_csv(q.lines) : billing_csv(q.lines);

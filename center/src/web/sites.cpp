@@ -71,20 +71,56 @@ http::response rotated(const context& c, const site& s) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::size_t sites_per_page = 100;
+
+std::string site_row(const site& s, std::size_t terminals) {
+  return "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
+         escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
+         when(s.last_contact) + "</td><td>" + std::to_string(terminals) + "</td><td>" + credential_state(s) +
+         "</td></tr>";
+}
+
+// The page number of ?page= (1 when absent or not a number).
+std::size_t page_number(const context& c) {
+  const auto text = c.param("page");
+  if (text.empty() || text.size() > 6 ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch); }))
+    return 1;
+  return std::max<std::size_t>(1, std::stoul(text));
+}
+
+}  // namespace
+
 http::response sites_list(context& c) {
   const auto q = lower(c.param("q")).substr(0, 200);
-  std::string rows;
+  std::string rows, paging;
   std::size_t shown = 0;
-  for (const auto& [s, terminals] : c.svc.sites_with_terminals(c.me->acc)) {
-    bool match = q.empty() || lower(s.customer).find(q) != std::string::npos;
-    for (const auto& t : terminals)
-      match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
-    if (!match) continue;
-    ++shown;
-    rows += "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
-            escape(s.side.kind) + ": " + escape(s.side.name) + "</td><td>" + when(s.created_at) + "</td><td>" +
-            when(s.last_contact) + "</td><td>" + std::to_string(terminals.size()) + "</td><td>" + credential_state(s) +
-            "</td></tr>";
+  if (q.empty()) {
+    // Without a search: a page of sites at a time (a big dealer has thousands).
+    const auto number = page_number(c);
+    const auto [sites, total] = c.svc.sites_page(c.me->acc, (number - 1) * sites_per_page, sites_per_page);
+    for (const auto& [s, terminals] : sites) rows += site_row(s, static_cast<std::size_t>(terminals));
+    shown = sites.size();
+    const auto all = static_cast<std::size_t>(total);
+    if (all > sites_per_page) {
+      const auto first = (number - 1) * sites_per_page;
+      paging = "<p class=\"meta\">Sites " + std::to_string(std::min(all, first + 1)) + "–" +
+               std::to_string(std::min(all, first + shown)) + " of " + std::to_string(all) +
+               (number > 1 ? " · <a href=\"/sites?page=" + std::to_string(number - 1) + "\">‹ Previous</a>" : "") +
+               (first + shown < all ? " · <a href=\"/sites?page=" + std::to_string(number + 1) + "\">Next ›</a>" : "") +
+               "</p>";
+    }
+  } else {
+    for (const auto& [s, terminals] : c.svc.sites_with_terminals(c.me->acc)) {
+      bool match = lower(s.customer).find(q) != std::string::npos;
+      for (const auto& t : terminals)
+        match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
+      if (!match) continue;
+      ++shown;
+      rows += site_row(s, terminals.size());
+    }
   }
   const auto none =
       "<p>No sites" + std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") + "</p>";
@@ -93,7 +129,8 @@ http::response sites_list(context& c) {
       "<form method=\"get\" action=\"/sites\" class=\"search\"><input name=\"q\" value=\"" + escape(c.param("q")) +
           "\" placeholder=\"Customer or serial number\" maxlength=\"200\"><button>Search</button></form>" +
           (shown ? scroll_table({"Customer", "Registered by", "Registered", "Last contact", "Terminals", "Credential"},
-                                rows)
+                                rows) +
+                       paging
                  : none),
       c.me);
 }

@@ -181,6 +181,12 @@ class operations {
   /// when `acting` may not act on the site (unknown or another dealer's),
   /// invalid when `to` is not after `from`.
   std::vector<billing_line> billing(const account& acting, const std::string& site_id, time_point from, time_point to);
+  /// The billing lines of every site of `dealer` for [from, to), as billing()
+  /// gives them per site, sites by id (a dealer's invoice run). `acting` is an
+  /// admin or the dealer itself (refusal not_found otherwise); invalid when
+  /// `to` is not after `from` or the period is longer than 366 days.
+  std::vector<billing_line> dealer_billing(const account& acting, const account& dealer, time_point from,
+                                           time_point to);
   /// Sets `dealer`'s billing weights from their text (parse_billing_weights);
   /// `acting` is an admin or the dealer itself. Audited.
   void set_billing_weights(const account& acting, const account& dealer, const std::string& text);
@@ -255,6 +261,10 @@ class operations {
   std::vector<audit_entry> audit_log(const account& acting, std::size_t limit);
   /// Sites, oldest first.
   std::vector<site> sites(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
+  /// A page of sites() (`limit` from `offset`, at most 1,000), each with its
+  /// number of terminals; and how many sites there are.
+  std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> sites_page(const account& acting,
+                                                                                 std::size_t offset, std::size_t limit);
   /// Sites with their terminals (for the site list and its search).
   std::vector<site_terminals> sites_with_terminals(const account& acting);
   /// One site's page; throws refusal not_found as require_site.

@@ -61,6 +61,12 @@ class sql_storage : public storage {
                                              const std::vector<std::pair<std::string, identity>>& terminals,
                                              time_point now) override;
   std::vector<terminal_record> list_terminals(const std::string& site_id) override;
+  std::vector<std::pair<site, std::vector<terminal_record>>> list_sites_with_terminals(
+      std::optional<std::int64_t> dealer_id) override;
+  std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> list_sites_page(
+      std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) override;
+  std::vector<std::pair<terminal_record, std::optional<stored_reading>>> terminals_with_reading_before(
+      const std::string& site_id, time_point t) override;
   std::optional<terminal_record> find_terminal(const std::string& key) override;
   void transfer_terminal(const std::string& key, const std::string& to_site_id, const std::string& actor,
                          time_point now) override;
@@ -94,6 +100,8 @@ class sql_storage : public storage {
   std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
                                                time_point t) override;
   std::vector<terminal_record> former_terminals(const std::string& site_id) override;
+  void billing_inputs(std::int64_t dealer_id, const std::string& site_id, time_point from, time_point to,
+                      const std::function<void(billing_input&)>& each) override;
   std::int64_t prune_readings(time_point before) override;
   void close_billing(std::int64_t dealer_id, time_point until) override;
   std::optional<time_point> billing_closed_until(std::int64_t dealer_id) override;

@@ -44,6 +44,16 @@ struct readings_result {
   std::vector<reading_answer> answers;
 };
 
+/// One terminal's billing input at one site: the terminal (as list_terminals
+/// has it, or for a former one as former_terminals) and its readings sent by
+/// the site: the newest taken before the period (when there is one) then
+/// those taken in it, oldest first, late ones left out.
+struct billing_input {
+  std::string customer;  ///< of the site (terminal.site_id)
+  terminal_record terminal;
+  std::vector<stored_reading> readings;
+};
+
 /// How long before its registration a terminal's reading is still its owner's
 /// (clocks of collectors and terminals drift; a first read may precede it).
 inline constexpr std::chrono::hours ownership_grace{24};
@@ -147,6 +157,16 @@ class storage {
                                                      time_point now) = 0;
   /// The terminals the site holds now, by key.
   virtual std::vector<terminal_record> list_terminals(const std::string& site_id) = 0;
+  /// list_sites with each site's list_terminals, in two queries (not one per site).
+  virtual std::vector<std::pair<site, std::vector<terminal_record>>> list_sites_with_terminals(
+      std::optional<std::int64_t> dealer_id) = 0;
+  /// A page of list_sites (same order): at most `limit` sites from `offset`,
+  /// each with how many terminals it holds now; and how many sites there are.
+  virtual std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> list_sites_page(
+      std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) = 0;
+  /// list_terminals, each with its reading_before(key, site_id, t), in one query.
+  virtual std::vector<std::pair<terminal_record, std::optional<stored_reading>>> terminals_with_reading_before(
+      const std::string& site_id, time_point t) = 0;
   /// The terminal `key` and the site holding it; nullopt when nobody holds it
   /// (never registered, or retired).
   virtual std::optional<terminal_record> find_terminal(const std::string& key) = 0;
@@ -250,6 +270,13 @@ class storage {
   /// (late ones left out), if any.
   virtual std::optional<stored_reading> reading_before(const std::string& key, const std::string& site_id,
                                                        time_point t) = 0;
+  /// The billing input for [from, to) of the sites of `dealer_id` (only
+  /// `site_id` when not empty), one call of `each` per terminal: sites by id,
+  /// per site its current terminals (by key) then its former ones (as
+  /// former_terminals). One consistent snapshot; memory bounded by a batch of
+  /// sites, not the dealer's whole period. Late readings are left out.
+  virtual void billing_inputs(std::int64_t dealer_id, const std::string& site_id, time_point from, time_point to,
+                              const std::function<void(billing_input&)>& each) = 0;
   /// Terminals that were the site's and are no more (transferred or
   /// retired), for its billing; newest period end first.
   virtual std::vector<terminal_record> former_terminals(const std::string& site_id) = 0;
