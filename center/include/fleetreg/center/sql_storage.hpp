@@ -129,17 +129,19 @@ class sql_storage : public storage {
   };
 
   /// Runs `body` (which opens its own transaction) again when the engine
-  /// aborted it as retryable: up to 8 attempts, 1-50 ms of jitter between.
+  /// aborted it as retryable: up to 16 attempts, 1 ms to about
+  /// 0.1 s of jitter between (two centers racing on the same rows).
   template <class Body>
   auto retrying(Body body) -> decltype(body()) {
     for (int attempt = 1;; ++attempt) {
       try {
         return body();
       } catch (const std::exception& e) {
-        if (attempt >= 8 || !db_->retryable(e)) throw;
+        if (attempt >= 16 || !db_->retryable(e)) throw;
       }
       thread_local std::minstd_rand jitter{std::random_device{}()};
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % (attempt * 7)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(1 + jitter() % static_cast<unsigned>(std::min(attempt, 10) * 10)));
     }
   }
   void commit_group(const std::vector<pending_upload*>& group);
