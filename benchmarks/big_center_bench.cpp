@@ -32,6 +32,7 @@
 #include "fleetreg/core/unique_fd.hpp"
 #include "fleetreg/center/sql_storage.hpp"
 #include "fleetreg/test/center_fixture.hpp"
+#include "fleetreg/test/dealer_site_client.hpp"
 #include "fleetreg/test/postgres_cluster.hpp"
 
 namespace {
@@ -39,6 +40,12 @@ namespace {
 using namespace fleetreg;
 using steady = std::chrono::steady_clock;
 namespace sql = center::sql;
+using test::cookie_value;
+using test::form_encode;
+using test::hidden_field;
+using test::port_of;
+using test::raw_http;
+using test::raw_response;
 
 constexpr int dealers = 4;
 constexpr int terminals_per_site = 10;
@@ -46,68 +53,8 @@ constexpr int terminal_chunk = 2000;  // terminals per INSERT of readings (one t
 
 double seconds_since(steady::time_point t) { return std::chrono::duration<double>(steady::now() - t).count(); }
 
-// --- raw HTTP: the site's forms and cookies, no redirects followed ----------
-
-struct raw_response {
-  int status = 0;
-  std::string head, body;
-};
-
-raw_response raw_http(std::uint16_t port, const std::string& method, const std::string& path,
-                      const std::string& headers, const std::string& body = "") {
-  raw_response out;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return out;
-  const unique_fd owner(fd);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return out;
-  const auto request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers +
-                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return out;
-  std::string all;
-  static thread_local std::vector<char> buf(1 << 16);
-  for (ssize_t n; (n = ::recv(fd, buf.data(), buf.size(), 0)) > 0;) all.append(buf.data(), static_cast<std::size_t>(n));
-  const auto end = all.find("\r\n\r\n");
-  if (all.size() < 12 || end == std::string::npos) return out;
-  out.status = std::stoi(all.substr(9, 3));
-  out.head = all.substr(0, end);
-  out.body = all.substr(end + 4);
-  return out;
-}
-
-std::string cookie_value(const raw_response& r, const std::string& name) {
-  const auto at = r.head.find("Set-Cookie: " + name + "=");
-  if (at == std::string::npos) return "";
-  const auto from = at + 12 + name.size() + 1;
-  return r.head.substr(from, r.head.find(';', from) - from);
-}
-
-std::string hidden_field(const std::string& page, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(page, m, std::regex("name=\"" + name + "\" value=\"([^\"]+)\""))) return m[1];
-  return "";
-}
-
-std::string form_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
-std::uint16_t port_of(const std::string& url) {
-  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-}
+// Raw HTTP (the site's forms and cookies, no redirects followed): test::raw_http
+// and friends from fleetreg/test/dealer_site_client.hpp.
 
 // --- the generator ------------------------------------------------------------
 
