@@ -62,6 +62,28 @@ class ReplicasTest : public ::testing::Test {
     return std::stoll(c.query("SELECT count(*) FROM readings"));
   }
 
+  // Registers a site with one terminal through the balancer and leases away
+  // what the schedule queued for it; returns {site id, credential}.
+  std::pair<std::string, std::string> registered_site(const std::string& serial) {
+    auto through = client_of(lb->url());
+    std::error_code ec;
+    const json::value body = {{"code", code},
+                              {"registering_side", {{"kind", "collector"}, {"name", "replica-test"}}},
+                              {"terminals", {{{"manufacturer", "RICOH"}, {"model", "IM 430F"}, {"serial", serial}}}}};
+    const auto registered = through.request("POST", "/api/v1/registrations", body.dump(), {}, ec);
+    EXPECT_EQ(registered.status, 201) << registered.body;
+    if (registered.status != 201) return {};
+    const auto answer = json::value::parse(registered.body);
+    const std::string site = answer["site_id"], credential = answer["credential"];
+    auto on_a = client_of(a.url());
+    for (int i = 0; i < 3; ++i) {
+      const auto r =
+          on_a.request("GET", "/api/v1/requests?wait=0", "", {{"Authorization", "Bearer " + credential}}, ec);
+      EXPECT_TRUE(r.status == 200 || r.status == 204) << r.status << r.body;  // 204: nothing waits
+    }
+    return {site, credential};
+  }
+
   temp_dir dir;
   test_database db;
   center_daemon a{dir, {.tls = false, .extra_config = "", .database = db.uri(), .name = "center-a"}};
@@ -77,24 +99,10 @@ class ReplicasTest : public ::testing::Test {
 };
 
 TEST_F(ReplicasTest, ASessionAndAWakeUpCrossReplicas) {
-  // A site registered through the balancer (one replica or the other).
-  auto through = client_of(lb->url());
-  std::error_code ec;
-  const json::value body = {{"code", code},
-                            {"registering_side", {{"kind", "collector"}, {"name", "replica-test"}}},
-                            {"terminals", {{{"manufacturer", "RICOH"}, {"model", "IM 430F"}, {"serial", "R-1"}}}}};
-  const auto registered = through.request("POST", "/api/v1/registrations", body.dump(), {}, ec);
-  ASSERT_EQ(registered.status, 201) << registered.body;
-  const auto answer = json::value::parse(registered.body);
-  const std::string site = answer["site_id"], credential = answer["credential"];
-
-  // The first long-poll takes the request the schedule queued at once; the
-  // next one parks on replica A.
-  auto on_a = client_of(a.url());
-  for (int i = 0; i < 3; ++i) {
-    const auto r = on_a.request("GET", "/api/v1/requests?wait=0", "", {{"Authorization", "Bearer " + credential}}, ec);
-    ASSERT_TRUE(r.status == 200 || r.status == 204) << r.status << r.body;  // 204: nothing waits
-  }
+  // A site registered through the balancer (one replica or the other); its
+  // next long-poll parks on replica A.
+  const auto [site, credential] = registered_site("R-1");
+  ASSERT_FALSE(site.empty());
   std::promise<std::chrono::steady_clock::time_point> woke;
   std::string woke_body;
   std::jthread poll([&] {  // joined even when an assertion returns early
@@ -135,20 +143,8 @@ TEST_F(ReplicasTest, ASessionAndAWakeUpCrossReplicas) {
 // center (here: a row written without one) is found by the re-check every
 // parked long-poll makes once the center's LISTEN connection is back.
 TEST_F(ReplicasTest, AMissedNotificationIsCaughtWhenTheListenerReconnects) {
-  auto through = client_of(lb->url());
-  std::error_code ec;
-  const json::value body = {{"code", code},
-                            {"registering_side", {{"kind", "collector"}, {"name", "replica-test"}}},
-                            {"terminals", {{{"manufacturer", "RICOH"}, {"model", "IM 430F"}, {"serial", "R-2"}}}}};
-  const auto registered = through.request("POST", "/api/v1/registrations", body.dump(), {}, ec);
-  ASSERT_EQ(registered.status, 201) << registered.body;
-  const auto answer = json::value::parse(registered.body);
-  const std::string site = answer["site_id"], credential = answer["credential"];
-  auto on_a = client_of(a.url());
-  for (int i = 0; i < 3; ++i) {
-    const auto r = on_a.request("GET", "/api/v1/requests?wait=0", "", {{"Authorization", "Bearer " + credential}}, ec);
-    ASSERT_TRUE(r.status == 200 || r.status == 204) << r.status << r.body;
-  }
+  const auto [site, credential] = registered_site("R-2");
+  ASSERT_FALSE(site.empty());
   std::promise<std::string> woke;
   auto done = woke.get_future();
   std::jthread poll([&] {
