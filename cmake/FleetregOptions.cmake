@@ -7,6 +7,9 @@ option(FLEETREG_BUILD_TESTS "Build the GoogleTest unit and integration tests" ON
 option(FLEETREG_BUILD_BENCHMARKS "Build the benchmark programs" ON)
 option(FLEETREG_WERROR "Treat compiler warnings as errors" OFF)
 option(FLEETREG_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+# The ci preset: the tests' own code (not the code under test) at -O1, which
+# compiles in half the time of -O2 and runs as fast for what tests do.
+option(FLEETREG_FAST_TEST_BUILD "Compile the test programs' own sources at -O1" OFF)
 option(FLEETREG_BUILD_FUZZERS "Build the libFuzzer targets (clang only; the fuzz preset)" OFF)
 
 # Warning and hardening flags come from the presets (CMakePresets.json), not

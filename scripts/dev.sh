@@ -4,8 +4,11 @@
 #
 #   scripts/dev.sh demo                 install packages, build, run the demo
 #                                       (it keeps running: scripts/demo.sh stop)
-#   scripts/dev.sh test [--preset P] [--labels REGEX]
+#   scripts/dev.sh test [--preset P] [--labels REGEX] [--skip-labels REGEX] [--skip REGEX]
 #                                       install packages, build, run the tests
+#                                       (of those labels, without those labels
+#                                       or names) [--attempts N] (a failed test
+#                                       runs again, up to N runs in all)
 #   scripts/dev.sh deps                 install the Debian packages only
 #   scripts/dev.sh build [--preset P]   configure and build only
 #   scripts/dev.sh bench                build and run the benchmark programs
@@ -77,9 +80,12 @@ build() {
 }
 
 run_tests() {
-  local preset=$1 labels=$2
-  say "running tests (preset $preset, labels $labels)"
-  ctest --preset "$preset" -L "$labels" -j "$(nproc)"
+  local preset=$1 labels=$2 skip_labels=$3 skip=$4 args=()
+  [ -z "$skip_labels" ] || args+=(-LE "$skip_labels")
+  [ -z "$attempts" ] || args+=(--repeat "until-pass:$attempts")
+  [ -z "$skip" ] || args+=(-E "$skip")
+  say "running tests (preset $preset, labels $labels${skip_labels:+, without labels $skip_labels}${skip:+, without $skip})"
+  ctest --preset "$preset" -L "$labels" "${args[@]}" -j "$(nproc)"
 }
 
 # Load generators and the reference server the benchmarks compare against.
@@ -108,10 +114,16 @@ cmd=${1:-}
 shift
 preset=ci
 labels='.'
+skip_labels=
+skip=
+attempts=
 while [ $# -gt 0 ]; do
   case $1 in
     --preset) preset=${2:?--preset needs a value}; shift 2 ;;
     --labels) labels=${2:?--labels needs a value}; shift 2 ;;
+    --skip-labels) skip_labels=${2:?--skip-labels needs a value}; shift 2 ;;
+    --skip) skip=${2:?--skip needs a value}; shift 2 ;;
+    --attempts) attempts=${2:?--attempts needs a value}; shift 2 ;;
     *) die "unknown option '$1'" ;;
   esac
 done
@@ -119,7 +131,7 @@ done
 case $cmd in
   deps) timed "packages" deps ;;
   build) timed "packages" deps; timed "build" build "$preset" ;;
-  test) timed "packages" deps; timed "build" build "$preset"; timed "tests" run_tests "$preset" "$labels" ;;
+  test) timed "packages" deps; timed "build" build "$preset"; timed "tests" run_tests "$preset" "$labels" "$skip_labels" "$skip" ;;
   demo) timed "packages" deps; timed "build" build dev; exec "$root/scripts/demo.sh" "$root/build/dev" ;;
   bench) timed "packages" deps; bench_deps; timed "build" build dev; run_benchmarks ;;
   *) die "unknown command '$cmd' (demo, test, deps, build, bench)" ;;

@@ -1004,12 +1004,33 @@ std::vector<std::string> sql_storage::queue_due_requests(time_point now, std::ch
   });
 }
 
+namespace {
+
+// Locks sites' rows (in the set's order: every writer locking several takes
+// them in one order, so two never deadlock). SQLite's single writer already
+// holds everything.
+void lock_sites(sql::connection& db, const std::set<std::string_view>& sites) {
+  if (db.kind() != sql::dialect::postgresql) return;
+  sql::statement lock(db, "SELECT id FROM sites WHERE id = ?1 FOR UPDATE");
+  for (const auto id : sites) {
+    lock.bind(1, id);
+    while (lock.step()) {
+    }
+    lock.reset();
+  }
+}
+
+}  // namespace
+
 std::vector<status_request> sql_storage::lease_requests(const std::string& site_id, time_point now,
                                                         std::chrono::milliseconds lease) {
   return retrying([&]() -> std::vector<status_request> {
     auto held = db_->acquire();
     auto& db = *held;
-    sql::transaction tx(db);
+    // The site's row first (see commit_group): its uploads and leases on
+    // other centers wait, rather than abort on last_contact.
+    sql::transaction tx(db, sql::isolation::row_locks);
+    lock_sites(db, {site_id});
     const auto t = to_unix(now);
     std::vector<status_request> out;
     sql::statement q(db,
@@ -1104,7 +1125,16 @@ void sql_storage::commit_group(const std::vector<pending_upload*>& group) {
     retrying([&] {
       auto held = db_->acquire();
       auto& db = *held;
-      sql::transaction tx(db);
+      // Row locks, not SERIALIZABLE: two centers storing one site's uploads
+      // at once both write its terminals' latest counters and its
+      // last_contact; under SERIALIZABLE one of them would abort and run
+      // again. Its sites' rows, locked first in one order (no deadlock
+      // between groups), make every other writer of those sites wait until
+      // this commits, and each statement after sees what committed before.
+      sql::transaction tx(db, sql::isolation::row_locks);
+      std::set<std::string_view> sites;
+      for (const auto* p : group) sites.insert(*p->site_id);
+      lock_sites(db, sites);
       for (auto* p : group) {
         p->error = nullptr;
         db.exec("SAVEPOINT upload");

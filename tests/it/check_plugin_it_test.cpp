@@ -139,7 +139,8 @@ TEST(CheckFleetreg, CenterAndCollector) {
   std::ofstream(dir.file("bad-token")) << "frm1_nope\n";
   auto bad = base;
   bad[6] = dir.file("bad-token");
-  EXPECT_EQ(parse(check(bad)).exit_code, 3);
+  const auto refused = check(bad);
+  EXPECT_EQ(parse(refused).exit_code, 3) << refused.out << refused.err;
 
   // A real collector: registered, its status file read by the plugin.
   ASSERT_TRUE(wait_until(

@@ -158,6 +158,7 @@ class pg_connection final : public connection {
   }
   void exec(std::string_view sql) override { exec_checked(std::string(sql), true); }
   void begin() override { exec_checked("BEGIN ISOLATION LEVEL SERIALIZABLE", true); }
+  void begin_locking() override { exec_checked("BEGIN ISOLATION LEVEL READ COMMITTED", true); }
   void commit() override {
     // A COMMIT whose answer is lost may have happened: not safe to repeat.
     pq_result_ptr r(PQexec(c_.get(), "COMMIT"));

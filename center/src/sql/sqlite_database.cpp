@@ -47,6 +47,7 @@ class sqlite_connection final : public connection {
   std::unique_ptr<cursor> prepare(std::string_view text) override { return std::make_unique<sqlite_cursor>(db_, text); }
   void exec(std::string_view text) override { db_.exec(text); }
   void begin() override { db_.exec("BEGIN IMMEDIATE"); }
+  void begin_locking() override { begin(); }
   void commit() override { db_.exec("COMMIT"); }
   void rollback() noexcept override {
     try {
