@@ -1841,19 +1841,27 @@ void sql_storage::billing_inputs(std::int64_t dealer_id, const std::string& site
   }
   // The readings a batch of sites at a time (ids from..to): per terminal the
   // newest before the period, then those in it.
+  // The newest before the period: PostgreSQL reads it with a LATERAL join
+  // (one index descent per terminal, straight to the row), which SQLite
+  // does not have; there a correlated subquery names its id.
+  const std::string before =
+      db.kind() == sql::dialect::postgresql
+          ? ", 0 FROM k CROSS JOIN LATERAL (SELECT * FROM readings b WHERE b.site_id = k.site_id AND "
+            "b.terminal_key = k.key AND b.taken_at < ?4 AND b.late = 0 ORDER BY b.taken_at DESC, b.received_at "
+            "DESC, b.id DESC LIMIT 1) r "
+          : ", 0 FROM k JOIN readings r ON r.site_id = k.site_id AND r.id = (SELECT b.id FROM "
+            "readings b WHERE b.site_id = k.site_id AND b.terminal_key = k.key AND b.taken_at < ?4 "
+            "AND b.late = 0 ORDER BY b.taken_at DESC, b.received_at DESC, b.id DESC LIMIT 1) ";
   sql::statement rq(db, std::string("WITH k AS (SELECT DISTINCT o.site_id, o.key FROM sites s JOIN ownership o ON "
                                     "o.site_id = s.id WHERE s.dealer_id = ?1 AND s.id >= ?2 AND s.id <= ?3) "
                                     "SELECT ") +
-                            billing_reading_columns +
-                            ", 0 FROM k JOIN readings r ON r.site_id = k.site_id AND r.id = (SELECT b.id FROM "
-                            "readings b WHERE b.site_id = k.site_id AND b.terminal_key = k.key AND b.taken_at < ?4 "
-                            "AND b.late = 0 ORDER BY b.taken_at DESC, b.received_at DESC, b.id DESC LIMIT 1) "
-                            "UNION ALL SELECT " +
-                            billing_reading_columns +
+                            billing_reading_columns + before + "UNION ALL SELECT " + billing_reading_columns +
                             ", 1 FROM k JOIN readings r ON r.site_id = k.site_id AND r.terminal_key = k.key "
                             "AND r.taken_at >= ?4 AND r.taken_at < ?5 AND r.late = 0 "
                             "ORDER BY 1, 2, 9, 3, 7, 8");
   constexpr std::size_t sites_per_batch = 50;
+  // Per terminal and period, as before the batched read (one a day is 31).
+  constexpr std::size_t max_billed_readings = 100000;
   std::map<std::pair<std::string, std::string>, std::vector<stored_reading>> readings;
   for (std::size_t first = 0; first < inputs.size();) {
     std::size_t end = first, sites = 0;
@@ -1868,14 +1876,28 @@ void sql_storage::billing_inputs(std::int64_t dealer_id, const std::string& site
     // Rows come grouped by site and terminal: one map lookup per terminal.
     std::vector<stored_reading>* group = nullptr;
     std::string group_site, group_key;
+    bool capped = false;
+    const auto say_if_capped = [&] {
+      if (capped)
+        log::warning("billing: terminal " + log::quote(group_key) + " of site " + log::quote(group_site) +
+                     " has more than " + std::to_string(max_billed_readings) +
+                     " readings in the period; billed from the first " + std::to_string(max_billed_readings));
+      capped = false;
+    };
     while (rq.step()) {
       auto site = rq.column_text(0);
       auto key = rq.column_text(1);
       if (!group || site != group_site || key != group_key) {
+        say_if_capped();
         group = &readings[{site, key}];
         group->reserve(64);
         group_site = std::move(site);
         group_key = std::move(key);
+      }
+      // Memory stays bounded whatever a site uploaded (the rows still come).
+      if (group->size() >= max_billed_readings) {
+        capped = true;
+        continue;
       }
       auto& r = group->emplace_back();
       r.r.terminal_key = group_key;
@@ -1888,6 +1910,7 @@ void sql_storage::billing_inputs(std::int64_t dealer_id, const std::string& site
         if (auto d = json::parse(details, why)) json::reading_details_from(*d, r.r, why);
       }
     }
+    say_if_capped();
     rq.reset();
     for (auto n = first; n < end; ++n) {
       auto& in = inputs[n];

@@ -55,8 +55,13 @@ using response = bhttp::response<bhttp::string_body>;
 // --- bounds ------------------------------------------------------------------
 
 // /healthz on a fresh connection (connect, TLS handshake, request, answer)
-// after each case.
+// after each case: 100 ms, and three times that under AddressSanitizer,
+// where the center's handshake alone took 109 ms in a loaded CI run.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double healthz_bound_ms = 300;
+#else
 constexpr double healthz_bound_ms = 100;
+#endif
 
 // The center's peak RSS (VmHWM) over a case may be a fixed part plus a part
 // per connection the case holds open at once. Measured (release build, two

@@ -67,6 +67,25 @@ TEST(Outbox, BackoffGrowsAndStaysBounded) {
   EXPECT_EQ(box.due(1).size(), 1u);
 }
 
+// The center is back: what waited out a backoff is due at once, the rest
+// (due anyway) is untouched, and the attempts stay counted.
+TEST(Outbox, DueNowEndsTheBackoffsButKeepsTheAttempts) {
+  test::temp_dir dir;
+  manual_clock clock(from_unix(1795622885));
+  sqlite::database db(dir.file("o.db"), sqlite::open_mode::create);
+  outbox box(db, clock);
+  const auto a = sample("hp:A1"), b = sample("hp:B2");
+  box.add(a);
+  box.add(b);
+  for (int i = 0; i < 9; ++i) box.retry_later({a.id});
+  ASSERT_EQ(box.due(10).size(), 1u) << "a backs off, b is due";
+  EXPECT_EQ(box.due_now(), 1) << "only a was waiting";
+  const auto due = box.due(10);
+  ASSERT_EQ(due.size(), 2u);
+  for (const auto& e : due) EXPECT_EQ(e.attempts, e.id == a.id ? 9 : 0);
+  EXPECT_EQ(box.due_now(), 0);
+}
+
 // Issue 14: an outbox the center cannot drain never grows without limit;
 // what leaves it unstored is counted (status shows it).
 TEST(Outbox, CapsDropTheOldestAndRefusalsAreCounted) {

@@ -114,6 +114,14 @@ void outbox::retry_later(const std::vector<std::string>& ids, std::chrono::secon
   tx.commit();
 }
 
+std::int64_t outbox::due_now() {
+  const auto now = to_unix(clock_.now());
+  sqlite::statement up(db_, "UPDATE outbox SET next_attempt = ?1 WHERE next_attempt > ?1");
+  up.bind(1, now);
+  up.run();
+  return sqlite3_changes(db_.handle());
+}
+
 std::pair<std::int64_t, std::optional<time_point>> outbox::backlog() {
   sqlite::statement q(db_, "SELECT count(*), min(created_at) FROM outbox");
   if (!q.step()) return {0, std::nullopt};

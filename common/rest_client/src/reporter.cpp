@@ -67,6 +67,14 @@ void reporter::run() {
       log::notice("the center sent a new credential (rotation): stored, the old one ends at its first use");
     }
     const bool accepted = pacing_.after(poll).state == center_state::accepting;
+    if (accepted && !answered_) {
+      // The first answer since the start or since the center was away: the
+      // readings that waited out a backoff meanwhile (stored with them, so
+      // also from before a restart: up to 5 min each) go in the next round.
+      if (const auto n = box_.due_now(); n > 0)
+        log::notice("the center answers: " + std::to_string(n) + " waiting readings are sent now");
+    }
+    answered_ = accepted;
     poll_error_ = accepted ? "" : poll.error;
     side_.polled(poll, accepted);
     side_.status(upload_error_, poll_error_);

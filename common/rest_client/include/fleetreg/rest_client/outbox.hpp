@@ -65,6 +65,9 @@ class outbox {
   /// attempts, and not before `at_least` from now (the center's Retry-After).
   void retry_later(const std::vector<std::string>& ids, std::chrono::seconds at_least = std::chrono::seconds::zero(),
                    const backoff_policy& policy = retry_policy);
+  /// The center answers again: every reading waiting out a backoff is due
+  /// now (their attempts stay counted). Returns how many were waiting.
+  std::int64_t due_now();
   /// Number of readings waiting and the time of the oldest.
   std::pair<std::int64_t, std::optional<time_point>> backlog();
 

@@ -100,6 +100,7 @@ class reporter {
   center_pacing pacing_;
   std::string upload_error_;  // of the last upload tried
   std::string poll_error_;    // of the last poll the center did not answer as asked
+  bool answered_ = false;     // the last poll was accepted (false at the start)
 };
 
 }  // namespace fleetreg::rest_client
