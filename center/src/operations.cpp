@@ -497,6 +497,12 @@ std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> operations::
                                 std::min<std::size_t>(limit, 1000));
 }
 
+std::vector<std::pair<site, std::int64_t>> operations::search_sites(const account& acting, const std::string& text,
+                                                                    std::size_t limit) {
+  return store_.search_sites(acting.role == role::admin ? std::nullopt : std::optional(acting.id), text.substr(0, 200),
+                             std::min<std::size_t>(limit, 1000));
+}
+
 std::vector<site_terminals> operations::sites_with_terminals(const account& acting) {
   std::vector<site_terminals> out;
   for (auto& [s, terminals] :

@@ -1759,6 +1759,33 @@ std::vector<std::pair<site, std::vector<terminal_record>>> sql_storage::list_sit
   return out;
 }
 
+std::vector<std::pair<site, std::int64_t>> sql_storage::search_sites(std::optional<std::int64_t> dealer_id,
+                                                                     const std::string& text, std::size_t limit) {
+  // LIKE with its wildcards and the escape character taken literally.
+  std::string pattern = "%";
+  for (const char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+    pattern += ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+  }
+  pattern += '%';
+  auto held = db_->acquire();
+  auto& db = *held;
+  const std::string scope = dealer_id ? "s.dealer_id = ?1" : "CAST(?1 AS BIGINT) IS NULL";
+  sql::statement q(db,
+                   "SELECT s.id, s.customer, s.dealer_id, s.side_kind, s.side_name, s.code_id, s.created_at, "
+                   "s.last_contact, EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS "
+                   "NULL), s.rotation_requested_at, (SELECT count(*) FROM terminals t WHERE t.site_id = s.id) "
+                   "FROM sites s WHERE " +
+                       scope +
+                       " AND (lower(s.customer) LIKE ?2 ESCAPE '\\' OR EXISTS (SELECT 1 FROM terminals t WHERE "
+                       "t.site_id = s.id AND (lower(t.serial) LIKE ?2 ESCAPE '\\' OR lower(t.key) LIKE ?2 ESCAPE "
+                       "'\\'))) ORDER BY s.created_at, s.id LIMIT ?3");
+  q.bind(1, dealer_id).bind(2, pattern).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<site, std::int64_t>> out;
+  while (q.step()) out.emplace_back(read_site(q), q.column_int(10));
+  return out;
+}
+
 std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> sql_storage::list_sites_page(
     std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) {
   auto held = db_->acquire();

@@ -568,6 +568,20 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
   const auto found = call(page("GET", "/sites", session, "", {{"q", "p-104"}}));
   EXPECT_EQ(rows(found.body), 1u);
   EXPECT_NE(found.body.find("Customer 1104"), std::string::npos) << "found by serial beyond the first page";
+  // By customer in any case; LIKE's wildcards are plain characters; a
+  // search that matches every site says there are more than it shows.
+  EXPECT_EQ(rows(call(page("GET", "/sites", session, "", {{"q", "CUSTOMER 1010"}})).body), 1u);
+  EXPECT_EQ(rows(call(page("GET", "/sites", session, "", {{"q", "%"}})).body), 0u);
+  EXPECT_EQ(rows(call(page("GET", "/sites", session, "", {{"q", "p_1"}})).body), 0u);
+  const auto all = call(page("GET", "/sites", session, "", {{"q", "customer"}}));
+  EXPECT_EQ(rows(all.body), 105u);
+  EXPECT_EQ(all.body.find("more match"), std::string::npos);
+  // Another dealer's search finds none of them.
+  register_site(issue("dealer-b", "Other"), json::value::array({terminal("Ricoh", "P-104x")}));
+  const auto [b_session, b_csrf] = login("dealer-b", "password-b-123");
+  const auto other = call(page("GET", "/sites", b_session, "", {{"q", "p-104"}}));
+  EXPECT_EQ(rows(other.body), 1u);
+  EXPECT_EQ(other.body.find("Customer 1104"), std::string::npos);
 }
 
 // A refusal of the operations layer or of a handler becomes a page with

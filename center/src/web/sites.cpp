@@ -74,6 +74,7 @@ http::response rotated(const context& c, const site& s) {
 namespace {
 
 constexpr std::size_t sites_per_page = 100;
+constexpr std::size_t search_limit = 200;  // sites a search shows
 
 std::string site_row(const site& s, std::size_t terminals) {
   return "<tr><td><a href=\"/sites/" + html::url_encode(s.id) + "\">" + escape(s.customer) + "</a></td><td>" +
@@ -113,14 +114,17 @@ http::response sites_list(context& c) {
                "</p>";
     }
   } else {
-    for (const auto& [s, terminals] : c.svc.sites_with_terminals(c.me->acc)) {
-      bool match = lower(s.customer).find(q) != std::string::npos;
-      for (const auto& t : terminals)
-        match = match || lower(t.id.serial).find(q) != std::string::npos || lower(t.key).find(q) != std::string::npos;
-      if (!match) continue;
+    // Found by the database (a dealer may have thousands of sites), at most
+    // a page's worth, and the page says when there are more.
+    const auto found = c.svc.search_sites(c.me->acc, q, search_limit + 1);
+    for (const auto& [s, terminals] : found) {
+      if (shown == search_limit) break;
       ++shown;
-      rows += site_row(s, terminals.size());
+      rows += site_row(s, static_cast<std::size_t>(terminals));
     }
+    if (found.size() > search_limit)
+      paging = "<p class=\"meta\">The first " + std::to_string(search_limit) +
+               " sites that match; more match: search for more of the name or serial.</p>";
   }
   const auto none =
       "<p>No sites" + std::string(q.empty() ? " yet. Issue a code and register a site with it." : " match.") + "</p>";

@@ -265,7 +265,12 @@ class operations {
   /// number of terminals; and how many sites there are.
   std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> sites_page(const account& acting,
                                                                                  std::size_t offset, std::size_t limit);
-  /// Sites with their terminals (for the site list and its search).
+  /// The site list's search: the sites of sites() whose customer, or a
+  /// terminal's serial or key, contains `text` (at most 200 characters
+  /// used), at most `limit` (≤ 1,000), each with its number of terminals.
+  std::vector<std::pair<site, std::int64_t>> search_sites(const account& acting, const std::string& text,
+                                                          std::size_t limit);
+  /// Sites with their terminals.
   std::vector<site_terminals> sites_with_terminals(const account& acting);
   /// One site's page; throws refusal not_found as require_site.
   site_overview site_overview_of(const account& acting, const std::string& site_id);

@@ -63,6 +63,8 @@ class sql_storage : public storage {
   std::vector<terminal_record> list_terminals(const std::string& site_id) override;
   std::vector<std::pair<site, std::vector<terminal_record>>> list_sites_with_terminals(
       std::optional<std::int64_t> dealer_id) override;
+  std::vector<std::pair<site, std::int64_t>> search_sites(std::optional<std::int64_t> dealer_id,
+                                                          const std::string& text, std::size_t limit) override;
   std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> list_sites_page(
       std::optional<std::int64_t> dealer_id, std::size_t offset, std::size_t limit) override;
   std::vector<std::pair<terminal_record, std::optional<stored_reading>>> terminals_with_reading_before(

@@ -160,6 +160,11 @@ class storage {
   /// list_sites with each site's list_terminals, in two queries (not one per site).
   virtual std::vector<std::pair<site, std::vector<terminal_record>>> list_sites_with_terminals(
       std::optional<std::int64_t> dealer_id) = 0;
+  /// The sites of list_sites (same order) whose customer, or a terminal's
+  /// serial or key, held now, contains `text` (ASCII letters in any case),
+  /// at most `limit`, each with how many terminals it holds now. One query.
+  virtual std::vector<std::pair<site, std::int64_t>> search_sites(std::optional<std::int64_t> dealer_id,
+                                                                  const std::string& text, std::size_t limit) = 0;
   /// A page of list_sites (same order): at most `limit` sites from `offset`,
   /// each with how many terminals it holds now; and how many sites there are.
   virtual std::pair<std::vector<std::pair<site, std::int64_t>>, std::int64_t> list_sites_page(
