@@ -8,6 +8,7 @@
 #include <net-snmp/library/snmpusm.h>
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -138,6 +139,27 @@ std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int
   return out;
 }
 
+bool peer_in_range(const std::string& peer, const std::string& cidr, int port) {
+  const std::string suffix = ":" + std::to_string(port);
+  if (!peer.starts_with("udp:") || !peer.ends_with(suffix)) return false;
+  const auto host = peer.substr(4, peer.size() - 4 - suffix.size());
+  const auto slash = cidr.find('/');
+  int bits = 32;
+  if (slash != std::string::npos) {
+    const auto b = cidr.substr(slash + 1);
+    const auto [ptr, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+    if (ec != std::errc{} || ptr != b.data() + b.size() || bits < 16 || bits > 32) return false;
+  }
+  in_addr a{}, net{};
+  if (inet_pton(AF_INET, host.c_str(), &a) != 1 || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1)
+    return false;
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - bits);
+  const std::uint32_t h = ntohl(a.s_addr), n = ntohl(net.s_addr) & mask;
+  if ((h & mask) != n) return false;
+  const std::uint32_t size = std::uint32_t{1} << (32 - bits);
+  return size <= 2 || (h != n && h != n + size - 1);  // as expand_cidr: without network and broadcast
+}
+
 namespace {
 
 // The sweep on a Boost.Asio io_context: each session's socket is watched with
@@ -146,11 +168,11 @@ namespace {
 class sweeper {
  public:
   sweeper(const std::vector<std::string>& peers, const snmp::session_options& base, std::size_t concurrency,
-          const std::function<void(std::size_t, std::size_t)>& progress)
+          const sweep_progress& progress)
       : peers_(peers),
         base_(base),
         tmpl_(base),
-        probes_(peers.size()),
+        answered_flags_(peers.size(), false),
         concurrency_(concurrency),
         progress_(progress) {}
 
@@ -159,7 +181,7 @@ class sweeper {
     io_.run();
     std::vector<std::string> out;
     for (std::size_t i = 0; i < peers_.size(); ++i)
-      if (probes_[i].answered) out.push_back(peers_[i]);
+      if (answered_flags_[i]) out.push_back(peers_[i]);
     return out;
   }
 
@@ -172,7 +194,7 @@ class sweeper {
   };
 
   void start(std::size_t i) {
-    auto& p = probes_[i];
+    auto& p = probes_[i];  // a map node: its address is stable while it is outstanding
     p.index = i;
     ++active_;
     watches_.emplace(i, std::make_unique<watch>(io_));
@@ -263,7 +285,15 @@ class sweeper {
     p.session.reset();
     --active_;
     ++finished_;
-    if (progress_) progress_(finished_, peers_.size());
+    if (p.answered) {
+      ++answered_;
+      answered_flags_[p.index] = true;
+    }
+    // Completions still queued for it check their watch's generation first
+    // and never reach it.
+    const auto index = p.index;
+    probes_.erase(index);
+    if (progress_) progress_(finished_, peers_.size(), answered_);
     // From the loop, not recursively: a run of failing peers must not nest.
     boost::asio::post(io_, [this] {
       if (next_ < peers_.size() && active_ < concurrency_) start(next_++);
@@ -272,21 +302,44 @@ class sweeper {
 
   const std::vector<std::string>& peers_;
   const snmp::session_options& base_;
-  const snmp::session_template tmpl_;  // v3 keys derived once for every peer
-  std::vector<probe> probes_;
+  const snmp::session_template tmpl_;    // v3 keys derived once for every peer
+  std::map<std::size_t, probe> probes_;  // the outstanding ones: a /16 is 65,534 peers
+  std::vector<bool> answered_flags_;
   std::size_t concurrency_;
-  const std::function<void(std::size_t, std::size_t)>& progress_;
+  const sweep_progress& progress_;
   boost::asio::io_context io_;
   std::map<std::size_t, std::unique_ptr<watch>> watches_;
-  std::size_t next_ = 0, active_ = 0, finished_ = 0;
+  std::size_t next_ = 0, active_ = 0, finished_ = 0, answered_ = 0;
 };
+
+// As many outstanding peers as descriptors allow: the soft limit raised
+// towards the hard one (systemd's default soft limit is 1024), with room
+// kept for the process's other descriptors.
+std::size_t fit_to_descriptors(std::size_t concurrency) {
+  constexpr rlim_t reserve = 64;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return concurrency;
+  const rlim_t wanted = static_cast<rlim_t>(concurrency) + reserve;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, lim.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= wanted) return concurrency;
+  const auto fits = static_cast<std::size_t>(lim.rlim_cur > 2 * reserve ? lim.rlim_cur - reserve : reserve);
+  log::warning("sweep: " + std::to_string(concurrency) + " peers at once need " + std::to_string(wanted) +
+               " descriptors, the limit is " + std::to_string(lim.rlim_cur) + ": asking " + std::to_string(fits) +
+               " at once");
+  return fits;
+}
 
 }  // namespace
 
 std::vector<std::string> sweep(const std::vector<std::string>& peers, const snmp::session_options& base,
-                               std::size_t concurrency,
-                               const std::function<void(std::size_t done, std::size_t total)>& progress) {
-  concurrency = std::max<std::size_t>(1, std::min<std::size_t>(concurrency, 512));
+                               std::size_t concurrency, const sweep_progress& progress) {
+  concurrency = std::clamp<std::size_t>(concurrency, 1, max_sweep_concurrency);
+  concurrency = std::min(concurrency, std::max<std::size_t>(peers.size(), 1));
+  concurrency = fit_to_descriptors(concurrency);
   return sweeper(peers, base, concurrency, progress).run();
 }
 

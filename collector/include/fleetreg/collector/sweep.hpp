@@ -16,18 +16,31 @@ namespace fleetreg::collector {
 /// nullopt when malformed or larger than a /16.
 std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int port = 161);
 
-/// Asks every peer at once (at most `concurrency` outstanding, ≤ 512) for the
-/// identity objects with Net-SNMP's asynchronous single-session API driven by
-/// a Boost.Asio io_context (socket readiness, retransmission timers), so a
-/// range costs about (retries + 1) × timeout, not one timeout per address.
+/// Whether `peer` ("udp:A.B.C.D:PORT") is one of expand_cidr(cidr, port)'s
+/// peers: inside the range, on that port (the network and broadcast
+/// addresses of ranges larger than a /31 are not). False when either is malformed.
+bool peer_in_range(const std::string& peer, const std::string& cidr, int port = 161);
+
+/// The most peers a sweep asks at once.
+inline constexpr std::size_t max_sweep_concurrency = 4096;
+
+/// Asks every peer at once (at most `concurrency` outstanding, 1 ≤ … ≤
+/// max_sweep_concurrency) for the identity objects with Net-SNMP's
+/// asynchronous single-session API driven by a Boost.Asio io_context (socket
+/// readiness, retransmission timers), so a range costs about
+/// (retries + 1) × timeout × ⌈peers / concurrency⌉, not one timeout per
+/// address. Each outstanding peer holds one UDP socket: the soft
+/// RLIMIT_NOFILE is raised towards the hard one when needed, and the
+/// concurrency is lowered to what the descriptors allow (logged).
 /// `base` gives the version and credentials: v2c community, or an SNMPv3
 /// user, whose engine-ID discovery is an asynchronous probe too (a silent
 /// address costs no more than under v2c). Throws std::system_error when the
 /// v3 keys cannot be derived.
 /// Returns the peers that answered, in the order given. `progress` is called
-/// as peers finish.
+/// as each peer finishes, with the peers done, their total and how many of
+/// those done answered.
+using sweep_progress = std::function<void(std::size_t done, std::size_t total, std::size_t answered)>;
 std::vector<std::string> sweep(const std::vector<std::string>& peers, const snmp::session_options& base,
-                               std::size_t concurrency = 256,
-                               const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+                               std::size_t concurrency = 256, const sweep_progress& progress = {});
 
 }  // namespace fleetreg::collector
