@@ -14,11 +14,12 @@
 #   3. `fleetreg-collector discover` of the /16 (1 s timeout, no retry): wall
 #      time, sweep and read times, peak RSS, devices found;
 #   4. a real fleetreg-center (plain HTTP on loopback, SQLite) whose
-#      per-request terminal limit is 250: `register` of the N devices (as
-#      configured targets) split into requests, then `run` answering one
-#      on-demand request for the whole fleet: wall time from the request to
-#      the last reading stored, SNMP requests per device (nftables counter),
-#      peak RSS of the collector.
+#      per-request terminal limit is 250: `register` of the devices found on
+#      the /16, split into requests, then `run` answering one on-demand
+#      request for the whole fleet (a new discovery of the /16, then the
+#      reads and uploads): wall time from the request to the last reading
+#      stored, SNMP requests per device (nftables counter), peak RSS of the
+#      collector.
 # Usage: benchmarks/fleet_bench.sh BUILD_DIR [N]   (default N: 1000)
 #        FLEETREG_SWEEP_CONCURRENCY=1024 to sweep with another [snmp] sweep_concurrency
 set -euo pipefail
@@ -57,8 +58,8 @@ since() { printf '%.1f' "$(echo "$(secs) - $1" | bc)"; }
 address() { local idx=$((1 + $1 * 65)); echo "10.77.$((idx >> 8)).$((idx & 255))"; }
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-others=$(ps -eo comm= | grep -cE '^(cc1plus|ninja|ctest|fleetreg-bench|make)$' || true)
-echo "   other build/test processes running: $others"
+others=$(ps -eo comm= | grep -E '^(cc1plus|ninja|ctest|fleetreg-|make|snmpsimd|postgres)' | sort | uniq -c | tr -s ' \n' ' ' || true)
+echo "   other build/test processes running: ${others:-none}"
 
 # 1. The /24 of today, unchanged.
 if [ -x "$bin/benchmarks/fleetreg-bench-collector" ]; then
@@ -72,11 +73,9 @@ mkdir -p "$work/data/public" "$work/cache"
 chown nobody:nogroup "$work/cache"
 endpoints=()
 addresses=()
-targets=""
 for ((i = 0; i < n; i++)); do
   a=$(address "$i")
   addresses+=("$a")
-  targets+="${targets:+, }udp:$a:161"
   # Endpoint i is transport domain 1.3.6.1.6.1.1.i: its data file.
   cp "$work/fleet/$(printf '%05d' "$i").snmprec" "$work/data/public/1.3.6.1.6.1.1.$i.snmprec"
   endpoints+=("--agent-udpv4-endpoint=$a:161")
@@ -108,6 +107,7 @@ table ip fleetbench {
   }
 }
 EOF
+mib() { printf '%.1f' "$(echo "$1 / 1024" | bc -l)"; }
 packets() { nft list counter ip fleetbench "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 reset_counters() { nft reset counters table ip fleetbench >/dev/null; }
 
@@ -122,7 +122,7 @@ t_answering=$(echo "$(secs) - $seq_start" | bc)
 seq_start=$(secs)
 for k in $(seq 10); do snmpget -v2c -c public -t 1 -r 0 "10.77.200.$((k * 7))" 1.3.6.1.2.1.1.2.0 >/dev/null 2>&1 || true; done
 t_silent=$(echo "$(secs) - $seq_start" | bc)
-extrapolated=$(echo "$t_answering / 100 * $n + $t_silent / 10 * (65534 - $n)" | bc)
+extrapolated=$(echo "$t_answering / 100 * $n + $t_silent / 10 * (65534 - $n)" | bc -l)
 printf '== anchor: sequential snmpget -t 1 -r 0: %d of 100 answering in %.1f s, 10 silent in %.1f s; the /16 would take ~%.0f s\n' \
   "$answered" "$t_answering" "$t_silent" "$extrapolated"
 
@@ -148,7 +148,7 @@ read -r wall rss <"$work/time"
 found=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len(d), sum(1 for x in d if x.get('registrable')))" \
   "$work/found.json")
 echo "== /16 sweep, $n answering, 1 s timeout, no retry, sweep_concurrency $concurrency"
-echo "   discover: ${wall} s wall (target <= 70 s), peak RSS $((rss / 1024)) MiB (target <= 32 MiB)"
+echo "   discover: ${wall} s wall (target <= 70 s), peak RSS $(mib "$rss") MiB (target <= 32 MiB)"
 grep -E '^(probed|read) ' "$work/discover.err" | sed 's/^/   /'
 echo "   devices listed ${found% *}, registrable ${found#* }; SNMP requests: $(packets snmp_answering) to answering, $(packets snmp_silent) to silent addresses"
 
@@ -163,10 +163,10 @@ secret_file = $work/center.secret
 [limits]
 max_terminals_per_registration = 250
 EOF
-"$ctl" -c "$work/center.conf" key init >/dev/null
-echo 'a-long-password-1' | "$ctl" -c "$work/center.conf" account add bench-dealer >/dev/null
-code=$("$ctl" -c "$work/center.conf" code issue --dealer bench-dealer --customer "Big Site Ltd" | head -1)
-token=$("$ctl" -c "$work/center.conf" token issue bench-monitor | head -1)
+"$ctl" -c "$work/center.conf" key init >/dev/null 2>>"$work/ctl.log"
+echo 'a-long-password-1' | "$ctl" -c "$work/center.conf" account add bench-dealer >/dev/null 2>>"$work/ctl.log"
+code=$("$ctl" -c "$work/center.conf" code issue --dealer bench-dealer --customer "Big Site Ltd" 2>>"$work/ctl.log" | head -1)
+token=$("$ctl" -c "$work/center.conf" token issue bench-monitor 2>>"$work/ctl.log" | head -1)
 "$center" -c "$work/center.conf" >"$work/center.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -182,9 +182,10 @@ name = bench-collector
 url = http://127.0.0.1:$port
 allow_plain_http = yes
 [snmp]
-targets = $targets
+ranges = 10.77.0.0/16
 timeout = 1s
 retries = 0
+sweep_concurrency = $concurrency
 [mdns]
 enabled = no
 [profiles]
@@ -197,9 +198,9 @@ EOF
   >"$work/register.out" 2>"$work/register.err" || { cat "$work/register.err" >&2; exit 1; }
 read -r wall rss <"$work/time"
 site=$("$ctl" -c "$work/center.conf" site list | sed -n 2p | cut -c1-36)
-registered=$("$ctl" -c "$work/center.conf" terminal list --site "$site" | tail -n +2 | grep -c . || true)
+registered=$("$ctl" -c "$work/center.conf" terminal list --site "$site" | grep -c . || true)
 echo "== a real center, [limits] max_terminals_per_registration = 250"
-echo "   register: ${wall} s wall (discover + registration), peak RSS $((rss / 1024)) MiB; $(grep -o 'registered [0-9]* terminals' "$work/register.out")"
+echo "   register: ${wall} s wall (discover of the /16 + registration), peak RSS $(mib "$rss") MiB; $(grep -o 'registered [0-9]* terminals' "$work/register.out")"
 echo "   center: $(grep -c 'registered site=' "$work/center.log") registration of $(grep -o ' terminals=[0-9]*' "$work/center.log" | head -1 | cut -d= -f2) terminals, the rest added with its credential; $registered terminals at the site"
 
 # The collector's own first read, then one request for the whole fleet.
@@ -217,5 +218,5 @@ after=$(stored)
 snmp=$(packets snmp_answering)
 hwm=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$run_pid/status")
 echo "   one request for the fleet: $((after - before)) readings stored $t_request s after it was queued"
-printf '   SNMP requests per device read: %.1f (%d to %d devices); collector run peak RSS %d MiB (target <= 32 MiB)\n' \
-  "$(echo "$snmp / $registered" | bc -l)" "$snmp" "$registered" "$((hwm / 1024))"
+printf '   SNMP requests per device read: %.1f (%d to %d devices; the sweep of the /16 included); collector run peak RSS %s MiB (target <= 32 MiB)\n' \
+  "$(echo "$snmp / $registered" | bc -l)" "$snmp" "$registered" "$(mib "$hwm")"

@@ -293,13 +293,14 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   // earlier range, is asked once.
   const auto port = static_cast<int>(cfg.snmp_port);
   for (std::size_t r = 0; r < cfg.ranges.size(); ++r) {
-    const auto addresses = expand_cidr(cfg.ranges[r], port);  // checked by load_config
-    for (const auto& p : addresses.value_or(std::vector<std::string>{})) {
+    auto addresses = expand_cidr(cfg.ranges[r], port);  // checked by load_config
+    if (!addresses) continue;
+    for (auto& p : *addresses) {
       if (via.count(p)) continue;
       if (std::any_of(cfg.ranges.begin(), cfg.ranges.begin() + static_cast<std::ptrdiff_t>(r),
                       [&](const std::string& earlier) { return peer_in_range(p, earlier, port); }))
         continue;
-      peers.push_back(p);
+      peers.push_back(std::move(p));  // a /16's strings are held once, not twice
     }
   }
   auto note_sweeps = [&](const std::string& peer) {
@@ -322,6 +323,8 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
                                });
   log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
                               " addresses answered");
+  // The addresses asked are not needed any more: their memory goes to the reads.
+  std::vector<std::string>().swap(peers);
 
   // 3. Read those that answered (IPv4 first, so that a device reached both
   // ways keeps its IPv4 address); IPP for printers none of whose addresses did.
