@@ -316,6 +316,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   auto base = cfg.credentials;
   base.timeout = cfg.snmp_timeout;
   base.retries = static_cast<int>(cfg.snmp_retries);
+  if (progress) progress({"probed", 0, peers.size(), 0});  // the step's clock starts now
   const auto answering = sweep(peers, base, static_cast<std::size_t>(cfg.sweep_concurrency),
                                [&](std::size_t done, std::size_t total, std::size_t answered) {
                                  if (progress && (done == total || done % 16 == 0))
@@ -339,6 +340,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   std::stable_partition(readable.begin(), readable.end(), [](const std::string& p) { return !p.starts_with("udp6:"); });
   const auto total = readable.size() + ipp_todo.size();
   std::size_t done = 0, read = 0;
+  if (progress) progress({"read", 0, total, 0});
   std::map<std::string, device_info> by_key;
   std::vector<device_info> unkeyed;
   auto keep = [&](device_info&& d, const std::string& peer) {

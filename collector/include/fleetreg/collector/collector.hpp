@@ -104,7 +104,8 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port);
 /// printers that did not answer SNMP are read over IPP. Devices seen more
 /// than once (same terminal key) are one. `progress` is called as addresses
 /// are probed (step "probed": `found` = how many answered) and as devices are
-/// read (step "read": `found` = how many were read).
+/// read (step "read": `found` = how many were read), each step first with
+/// `done` 0 when it starts.
 struct discovery_step {
   const char* what = "";  ///< "probed" or "read"
   std::size_t done = 0, total = 0, found = 0;
