@@ -288,21 +288,30 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
       return std::tie(a.ipv6, a.secure, a.uri) < std::tie(b.ipv6, b.secure, b.uri);
     });
   for (const auto& t : cfg.targets) add_peer(t, "configured target");
-  // A range's addresses get no note each (a /16 is 65,534 of them): those
-  // that answer are noted below. An address listed already, or in an
-  // earlier range, is asked once.
+  // A range's addresses are made as the sweep reaches them and get no note
+  // each (a /16 is 65,534 of them): those that answer are noted below. An
+  // address listed already, or in an earlier range, is asked once.
   const auto port = static_cast<int>(cfg.snmp_port);
-  for (std::size_t r = 0; r < cfg.ranges.size(); ++r) {
-    auto addresses = expand_cidr(cfg.ranges[r], port);  // checked by load_config
-    if (!addresses) continue;
-    for (auto& p : *addresses) {
-      if (via.count(p)) continue;
-      if (std::any_of(cfg.ranges.begin(), cfg.ranges.begin() + static_cast<std::ptrdiff_t>(r),
-                      [&](const std::string& earlier) { return peer_in_range(p, earlier, port); }))
-        continue;
-      peers.push_back(std::move(p));  // a /16's strings are held once, not twice
+  std::vector<std::pair<const std::string*, cidr_peers>> swept;  // the range, its peers
+  std::size_t count = peers.size();
+  for (const auto& range : cfg.ranges)
+    if (auto r = cidr_peers::parse(range, port)) {  // checked by load_config
+      count += r->size();
+      swept.emplace_back(&range, *r);
     }
-  }
+  auto peer_at = [&](std::size_t i) -> std::string {
+    if (i < peers.size()) return peers[i];
+    i -= peers.size();
+    for (std::size_t r = 0; r < swept.size(); i -= swept[r].second.size(), ++r) {
+      if (i >= swept[r].second.size()) continue;
+      auto p = swept[r].second[i];
+      if (via.count(p)) return {};
+      for (std::size_t e = 0; e < r; ++e)
+        if (peer_in_range(p, *swept[e].first, port)) return {};
+      return p;
+    }
+    return {};
+  };
   auto note_sweeps = [&](const std::string& peer) {
     for (const auto& range : cfg.ranges)
       if (peer_in_range(peer, range, port)) {
@@ -316,16 +325,14 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   auto base = cfg.credentials;
   base.timeout = cfg.snmp_timeout;
   base.retries = static_cast<int>(cfg.snmp_retries);
-  if (progress) progress({"probed", 0, peers.size(), 0});  // the step's clock starts now
-  const auto answering = sweep(peers, base, static_cast<std::size_t>(cfg.sweep_concurrency),
+  if (progress) progress({"probed", 0, count, 0});  // the step's clock starts now
+  const auto answering = sweep(count, peer_at, base, static_cast<std::size_t>(cfg.sweep_concurrency),
                                [&](std::size_t done, std::size_t total, std::size_t answered) {
                                  if (progress && (done == total || done % 16 == 0))
                                    progress({"probed", done, total, answered});
                                });
-  log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
-                              " addresses answered");
-  // The addresses asked are not needed any more: their memory goes to the reads.
-  std::vector<std::string>().swap(peers);
+  log::debug("discovery",
+             "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(count) + " addresses answered");
 
   // 3. Read those that answered (IPv4 first, so that a device reached both
   // ways keeps its IPv4 address); IPP for printers none of whose addresses did.
