@@ -33,7 +33,7 @@ packages=(
   chromium nagios4-core
   postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml
   googletest libgtest-dev libgmock-dev
-  iproute2 procps snmpsim nginx
+  iproute2 procps snmpsim nginx nftables curl bc
   dpkg-dev help2man lintian rpm socat
   clang-14 libclang-rt-14-dev clang-format
 )
@@ -106,7 +106,8 @@ run_benchmarks() {
   say "center: 10,000 idle long-polls (HTTPS)"; "$b/fleetreg-bench-center" longpoll 10000 https
   say "center: 5,000 slow connections (HTTP)"; "$b/fleetreg-bench-center" slowloris 5000 http 20
   say "center: 5,000 slow connections (HTTPS)"; "$b/fleetreg-bench-center" slowloris 5000 https 20
-  say "collector: sweep of a /24 (20 agents) vs a sequential snmpget loop (takes ~4 min)"; "$b/fleetreg-bench-collector"
+  say "collector: a fleet of 1,000 over a /16 and a real center, with the /24 of 20 agents (takes ~10 min)"
+  "$root/benchmarks/fleet_bench.sh" "$root/build/dev" 1000
 }
 
 cmd=${1:-}

@@ -165,7 +165,7 @@ config load_config(const std::string& path) {
   using namespace std::chrono_literals;
   std::string targets, ranges, profile_dirs;
   std::chrono::milliseconds outbox_age = c.outbox.max_age;
-  const std::array<fc::option, 21> table = {{
+  const std::array<fc::option, 22> table = {{
       {"collector", "state_dir", fc::string_target{&c.state_dir, 1024}},
       {"collector", "name", fc::string_target{&c.name, 255}},
       {"center", "url", fc::string_target{&c.center_url, 255}},
@@ -179,6 +179,8 @@ config load_config(const std::string& path) {
       {"snmp", "secrets_file", fc::string_target{&c.secrets_file, 1024}},
       {"snmp", "timeout", fc::duration_target{&c.snmp_timeout, 100ms, 60s}},
       {"snmp", "retries", fc::integer_target{&c.snmp_retries, 0, 10}},
+      {"snmp", "sweep_concurrency",
+       fc::integer_target{&c.sweep_concurrency, 1, static_cast<std::int64_t>(max_sweep_concurrency)}},
       {"mdns", "enabled", fc::bool_target{&c.mdns_enabled}},
       {"mdns", "browse_time", fc::duration_target{&c.browse_time, 100ms, 60s}},
       {"ipp", "timeout", fc::duration_target{&c.ipp_timeout, 100ms, 60s}},
@@ -286,20 +288,51 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
       return std::tie(a.ipv6, a.secure, a.uri) < std::tie(b.ipv6, b.secure, b.uri);
     });
   for (const auto& t : cfg.targets) add_peer(t, "configured target");
-  for (const auto& range : cfg.ranges) {
-    const auto addresses = expand_cidr(range, static_cast<int>(cfg.snmp_port));  // checked by load_config
-    for (const auto& p : addresses.value_or(std::vector<std::string>{})) add_peer(p, "sweep " + range);
-  }
+  // A range's addresses are made as the sweep reaches them and get no note
+  // each (a /16 is 65,534 of them): those that answer are noted below. An
+  // address listed already, or in an earlier range, is asked once.
+  const auto port = static_cast<int>(cfg.snmp_port);
+  std::vector<std::pair<const std::string*, cidr_peers>> swept;  // the range, its peers
+  std::size_t count = peers.size();
+  for (const auto& range : cfg.ranges)
+    if (auto r = cidr_peers::parse(range, port)) {  // checked by load_config
+      count += r->size();
+      swept.emplace_back(&range, *r);
+    }
+  auto peer_at = [&](std::size_t i) -> std::string {
+    if (i < peers.size()) return peers[i];
+    i -= peers.size();
+    for (std::size_t r = 0; r < swept.size(); i -= swept[r].second.size(), ++r) {
+      if (i >= swept[r].second.size()) continue;
+      auto p = swept[r].second[i];
+      if (via.count(p)) return {};
+      for (std::size_t e = 0; e < r; ++e)
+        if (peer_in_range(p, *swept[e].first, port)) return {};
+      return p;
+    }
+    return {};
+  };
+  auto note_sweeps = [&](const std::string& peer) {
+    for (const auto& range : cfg.ranges)
+      if (peer_in_range(peer, range, port)) {
+        auto& v = via[peer];
+        const auto how = "sweep " + range;
+        if (std::find(v.begin(), v.end(), how) == v.end()) v.push_back(how);
+      }
+  };
 
   // 2. Who answers SNMP: every peer at once.
   auto base = cfg.credentials;
   base.timeout = cfg.snmp_timeout;
   base.retries = static_cast<int>(cfg.snmp_retries);
-  const auto answering = sweep(peers, base, 256, [&](std::size_t done, std::size_t total) {
-    if (progress && (done == total || done % 16 == 0)) progress("probed", done, total);
-  });
-  log::debug("discovery", "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(peers.size()) +
-                              " addresses answered");
+  if (progress) progress({"probed", 0, count, 0});  // the step's clock starts now
+  const auto answering = sweep(count, peer_at, base, static_cast<std::size_t>(cfg.sweep_concurrency),
+                               [&](std::size_t done, std::size_t total, std::size_t answered) {
+                                 if (progress && (done == total || done % 16 == 0))
+                                   progress({"probed", done, total, answered});
+                               });
+  log::debug("discovery",
+             "SNMP: " + std::to_string(answering.size()) + " of " + std::to_string(count) + " addresses answered");
 
   // 3. Read those that answered (IPv4 first, so that a device reached both
   // ways keeps its IPv4 address); IPP for printers none of whose addresses did.
@@ -313,10 +346,13 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
   std::vector<std::string> readable = answering;
   std::stable_partition(readable.begin(), readable.end(), [](const std::string& p) { return !p.starts_with("udp6:"); });
   const auto total = readable.size() + ipp_todo.size();
-  std::size_t done = 0;
+  std::size_t done = 0, read = 0;
+  if (progress) progress({"read", 0, total, 0});
   std::map<std::string, device_info> by_key;
   std::vector<device_info> unkeyed;
   auto keep = [&](device_info&& d, const std::string& peer) {
+    ++read;
+    note_sweeps(peer);
     for (const auto& how : via[peer]) d.seen_via.push_back(how);
     if (const auto key = d.key()) {
       auto [it, fresh] = by_key.try_emplace(*key, std::move(d));
@@ -338,7 +374,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     } catch (const std::exception& e) {
       log::warning("cannot read " + peer + ": " + e.what());
     }
-    if (progress) progress("read", ++done, total);
+    if (progress) progress({"read", ++done, total, read});
   }
   for (const auto* choices : ipp_todo) {
     for (const auto& c : *choices) {
@@ -350,7 +386,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
       }
       log::info("cannot read " + c.uri + ": " + why);
     }
-    if (progress) progress("read", ++done, total);
+    if (progress) progress({"read", ++done, total, read});
   }
   std::vector<device_info> out;
   for (auto& [k, d] : by_key) out.push_back(std::move(d));

@@ -8,6 +8,7 @@
 #include <net-snmp/library/snmpusm.h>
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -37,6 +38,7 @@ enum class phase { probing, need_get, getting, done };
 
 struct probe {
   std::size_t index = 0;
+  std::string peer;  // its name, made when the sweep reaches it
   phase state = phase::getting;
   bool answered = false;
   std::string why;  // why it did not answer (debug log)
@@ -113,7 +115,7 @@ bool send_engine_probe(probe& p) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int port) {
+std::optional<cidr_peers> cidr_peers::parse(const std::string& cidr, int port) {
   const auto slash = cidr.find('/');
   const auto addr = cidr.substr(0, slash);
   int bits = 32;
@@ -124,18 +126,48 @@ std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int
   }
   in_addr a{};
   if (inet_pton(AF_INET, addr.c_str(), &a) != 1) return std::nullopt;
-  const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - bits);
   const std::uint32_t net = ntohl(a.s_addr) & mask;
   const std::uint32_t size = std::uint32_t{1} << (32 - bits);
+  // Without the network and broadcast addresses, but for a /31 or /32.
+  return size > 2 ? cidr_peers(net + 1, size - 2, port) : cidr_peers(net, size, port);
+}
+
+std::string cidr_peers::operator[](std::size_t i) const {
+  in_addr h{htonl(first_ + static_cast<std::uint32_t>(i))};
+  char text[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &h, text, sizeof text);
+  return "udp:" + std::string(text) + ":" + std::to_string(port_);
+}
+
+std::optional<std::vector<std::string>> expand_cidr(const std::string& cidr, int port) {
+  const auto range = cidr_peers::parse(cidr, port);
+  if (!range) return std::nullopt;
   std::vector<std::string> out;
-  const std::uint32_t first = size > 2 ? 1 : 0, last = size > 2 ? size - 2 : size - 1;
-  for (std::uint32_t i = first; i <= last; ++i) {
-    in_addr h{htonl(net + i)};
-    char text[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &h, text, sizeof text);
-    out.push_back("udp:" + std::string(text) + ":" + std::to_string(port));
-  }
+  out.reserve(range->size());
+  for (std::size_t i = 0; i < range->size(); ++i) out.push_back((*range)[i]);
   return out;
+}
+
+bool peer_in_range(const std::string& peer, const std::string& cidr, int port) {
+  const std::string suffix = ":" + std::to_string(port);
+  if (!peer.starts_with("udp:") || !peer.ends_with(suffix)) return false;
+  const auto host = peer.substr(4, peer.size() - 4 - suffix.size());
+  const auto slash = cidr.find('/');
+  int bits = 32;
+  if (slash != std::string::npos) {
+    const auto b = cidr.substr(slash + 1);
+    const auto [ptr, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+    if (ec != std::errc{} || ptr != b.data() + b.size() || bits < 16 || bits > 32) return false;
+  }
+  in_addr a{}, net{};
+  if (inet_pton(AF_INET, host.c_str(), &a) != 1 || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1)
+    return false;
+  const std::uint32_t mask = ~std::uint32_t{0} << (32 - bits);
+  const std::uint32_t h = ntohl(a.s_addr), n = ntohl(net.s_addr) & mask;
+  if ((h & mask) != n) return false;
+  const std::uint32_t size = std::uint32_t{1} << (32 - bits);
+  return size <= 2 || (h != n && h != n + size - 1);  // as expand_cidr: without network and broadcast
 }
 
 namespace {
@@ -145,21 +177,17 @@ namespace {
 // (snmp_sess_select_info) is a steady_timer that calls snmp_sess_timeout.
 class sweeper {
  public:
-  sweeper(const std::vector<std::string>& peers, const snmp::session_options& base, std::size_t concurrency,
-          const std::function<void(std::size_t, std::size_t)>& progress)
-      : peers_(peers),
-        base_(base),
-        tmpl_(base),
-        probes_(peers.size()),
-        concurrency_(concurrency),
-        progress_(progress) {}
+  sweeper(std::size_t count, const std::function<std::string(std::size_t)>& peer_at, const snmp::session_options& base,
+          std::size_t concurrency, const sweep_progress& progress)
+      : count_(count), peer_at_(peer_at), base_(base), tmpl_(base), concurrency_(concurrency), progress_(progress) {}
 
   std::vector<std::string> run() {
-    while (next_ < peers_.size() && active_ < concurrency_) start(next_++);
+    fill();
     io_.run();
+    std::sort(answered_list_.begin(), answered_list_.end());
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < peers_.size(); ++i)
-      if (probes_[i].answered) out.push_back(peers_[i]);
+    out.reserve(answered_list_.size());
+    for (auto& [index, peer] : answered_list_) out.push_back(std::move(peer));
     return out;
   }
 
@@ -171,13 +199,28 @@ class sweeper {
     unsigned generation = 0;
   };
 
-  void start(std::size_t i) {
-    auto& p = probes_[i];
+  // Starts peers up to the concurrency; a peer without a name is done at once.
+  void fill() {
+    while (next_ < count_ && active_ < concurrency_) {
+      const auto i = next_++;
+      auto name = peer_at_(i);
+      if (name.empty()) {
+        ++finished_;
+        if (progress_) progress_(finished_, count_, answered_);
+        continue;
+      }
+      start(i, std::move(name));
+    }
+  }
+
+  void start(std::size_t i, std::string name) {
+    auto& p = probes_[i];  // a map node: its address is stable while it is outstanding
     p.index = i;
+    p.peer = std::move(name);
     ++active_;
     watches_.emplace(i, std::make_unique<watch>(io_));
     auto s = tmpl_.copy();
-    s.peername = const_cast<char*>(peers_[i].c_str());
+    s.peername = const_cast<char*>(p.peer.c_str());
     s.flags |= SNMP_FLAGS_DONT_PROBE;
     p.session.reset(snmp_sess_open(&s));
     if (!p.session) {
@@ -243,7 +286,7 @@ class sweeper {
 
   void retire(probe& p) {
     if (!p.answered) {
-      log::debug("sweep", peers_[p.index] + ": " + p.why);
+      log::debug("sweep", p.peer + ": " + p.why);
       // A user whose keys did not fit would stay in the process-wide USM cache.
       if (base_.version == snmp::snmp_version::v3 && p.why != "timeout")
         snmp::forget_usm_user(p.engine_id.data(), p.engine_id.size(), base_.user);
@@ -263,31 +306,68 @@ class sweeper {
     p.session.reset();
     --active_;
     ++finished_;
-    if (progress_) progress_(finished_, peers_.size());
+    if (p.answered) {
+      ++answered_;
+      answered_list_.emplace_back(p.index, std::move(p.peer));
+    }
+    // Completions still queued for it check their watch's generation first
+    // and never reach it.
+    const auto index = p.index;
+    probes_.erase(index);
+    if (progress_) progress_(finished_, count_, answered_);
     // From the loop, not recursively: a run of failing peers must not nest.
-    boost::asio::post(io_, [this] {
-      if (next_ < peers_.size() && active_ < concurrency_) start(next_++);
-    });
+    boost::asio::post(io_, [this] { fill(); });
   }
 
-  const std::vector<std::string>& peers_;
+  std::size_t count_;
+  const std::function<std::string(std::size_t)>& peer_at_;
   const snmp::session_options& base_;
-  const snmp::session_template tmpl_;  // v3 keys derived once for every peer
-  std::vector<probe> probes_;
+  const snmp::session_template tmpl_;                               // v3 keys derived once for every peer
+  std::map<std::size_t, probe> probes_;                             // the outstanding ones: a /16 is 65,534 peers
+  std::vector<std::pair<std::size_t, std::string>> answered_list_;  // index, peer
   std::size_t concurrency_;
-  const std::function<void(std::size_t, std::size_t)>& progress_;
+  const sweep_progress& progress_;
   boost::asio::io_context io_;
   std::map<std::size_t, std::unique_ptr<watch>> watches_;
-  std::size_t next_ = 0, active_ = 0, finished_ = 0;
+  std::size_t next_ = 0, active_ = 0, finished_ = 0, answered_ = 0;
 };
+
+// As many outstanding peers as descriptors allow: the soft limit raised
+// towards the hard one (systemd's default soft limit is 1024), with room
+// kept for the process's other descriptors.
+std::size_t fit_to_descriptors(std::size_t concurrency) {
+  constexpr rlim_t reserve = 64;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return concurrency;
+  const rlim_t wanted = static_cast<rlim_t>(concurrency) + reserve;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, lim.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= wanted) return concurrency;
+  const auto fits = static_cast<std::size_t>(lim.rlim_cur > 2 * reserve ? lim.rlim_cur - reserve : reserve);
+  log::warning("sweep: " + std::to_string(concurrency) + " peers at once need " + std::to_string(wanted) +
+               " descriptors, the limit is " + std::to_string(lim.rlim_cur) + ": asking " + std::to_string(fits) +
+               " at once");
+  return fits;
+}
 
 }  // namespace
 
+std::vector<std::string> sweep(std::size_t count, const std::function<std::string(std::size_t)>& peer_at,
+                               const snmp::session_options& base, std::size_t concurrency,
+                               const sweep_progress& progress) {
+  concurrency = std::clamp<std::size_t>(concurrency, 1, max_sweep_concurrency);
+  concurrency = std::min(concurrency, std::max<std::size_t>(count, 1));
+  concurrency = fit_to_descriptors(concurrency);
+  return sweeper(count, peer_at, base, concurrency, progress).run();
+}
+
 std::vector<std::string> sweep(const std::vector<std::string>& peers, const snmp::session_options& base,
-                               std::size_t concurrency,
-                               const std::function<void(std::size_t done, std::size_t total)>& progress) {
-  concurrency = std::max<std::size_t>(1, std::min<std::size_t>(concurrency, 512));
-  return sweeper(peers, base, concurrency, progress).run();
+                               std::size_t concurrency, const sweep_progress& progress) {
+  return sweep(
+      peers.size(), [&](std::size_t i) { return peers[i]; }, base, concurrency, progress);
 }
 
 }  // namespace fleetreg::collector

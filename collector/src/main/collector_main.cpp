@@ -3,11 +3,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include "fleetreg/collector/collector.hpp"
+#include "fleetreg/collector/progress.hpp"
 #include "fleetreg/core/command_line.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
@@ -47,7 +50,10 @@ constexpr const char* usage_text =
 
 void print_devices(const std::vector<collector::device_info>& devices, bool as_json) {
   if (as_json) {
-    json::value list = json::value::array();
+    // One device at a time, as `[…].dump(2)` would print the list: a
+    // thousand devices' JSON is never held at once.
+    std::fputs(devices.empty() ? "[]" : "[\n", stdout);
+    bool first = true;
     for (const auto& d : devices) {
       auto v = json::to_json(d.id);
       v["address"] = d.address;
@@ -67,9 +73,14 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
       v["alerts"] = alerts;
       v["field_sources"] = d.field_sources;
       v["seen_via"] = d.seen_via;
-      list.push_back(v);
+      std::string text = "  " + v.dump(2);
+      for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+        text.insert(at + 1, "  ");
+      std::fputs(first ? "" : ",\n", stdout);
+      std::fputs(text.c_str(), stdout);
+      first = false;
     }
-    std::printf("%s\n", list.dump(2).c_str());
+    std::fputs(devices.empty() ? "\n" : "\n]\n", stdout);
     return;
   }
   std::printf("%-28s %-30s %-20s %-13s %s\n", "address", "terminal", "serial", "source", "registrable");
@@ -103,13 +114,55 @@ void print_devices(const std::vector<collector::device_info>& devices, bool as_j
   }
 }
 
+// discover's progress on stderr: on a terminal one line rewritten in place
+// (at most 10 times a second) and replaced by the step's summary when it
+// ends; otherwise only the summary of each step, one line, no carriage return.
+class progress_display {
+ public:
+  explicit progress_display(bool tty) : tty_(tty) {}
+  ~progress_display() { end_step(); }
+
+  void operator()(const collector::discovery_step& s) {
+    const auto now = steady::now();
+    if (step_.what != std::string_view(s.what)) {
+      end_step();
+      started_ = now;
+      open_ = true;
+    }
+    step_ = s;
+    if (s.done >= s.total) return end_step();
+    if (!tty_ || now - drawn_ < std::chrono::milliseconds(100)) return;
+    drawn_ = now;
+    std::fprintf(stderr, "\r%s\x1b[K", collector::format_progress(s, elapsed(now)).c_str());
+    std::fflush(stderr);
+  }
+
+ private:
+  using steady = std::chrono::steady_clock;
+  std::chrono::milliseconds elapsed(steady::time_point now) const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
+  }
+  void end_step() {
+    if (!open_) return;
+    open_ = false;
+    const auto line = collector::format_summary(step_, elapsed(steady::now()));
+    std::fprintf(stderr, tty_ ? "\r%s\x1b[K\n" : "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+  bool tty_;
+  bool open_ = false;
+  collector::discovery_step step_;
+  steady::time_point started_{}, drawn_{};
+};
+
 int discover_command(const collector::config& cfg, const std::vector<std::string>& args) {
   const auto o = command_line::parse_arguments(args, 1, {{}, {"json"}});
   const bool as_json = o.has("json");
-  const bool show_progress = !as_json && isatty(STDERR_FILENO);
-  const auto devices = collector::discover(cfg, [&](const char* what, std::size_t done, std::size_t total) {
-    if (show_progress) std::fprintf(stderr, "\r%s %zu of %zu   %s", what, done, total, done == total ? "\n" : "");
-  });
+  std::vector<collector::device_info> devices;
+  {
+    progress_display show(isatty(STDERR_FILENO) == 1);
+    devices = collector::discover(cfg, [&](const collector::discovery_step& s) { show(s); });
+  }
   print_devices(devices, as_json);
   return 0;
 }

@@ -45,6 +45,8 @@ struct config {
   snmp::session_options credentials;  ///< filled from community / secrets_file
   std::chrono::milliseconds snmp_timeout{std::chrono::seconds(1)};
   std::int64_t snmp_retries = 1;
+  /// Addresses of the ranges and targets asked at once (one UDP socket each).
+  std::int64_t sweep_concurrency = 2048;
   // [mdns]
   bool mdns_enabled = true;                                        ///< browse DNS-SD through avahi-daemon
   std::chrono::milliseconds browse_time{std::chrono::seconds(3)};  ///< one-shot browse limit
@@ -101,8 +103,14 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port);
 /// those that answer are read (fleetreg MIB, else Printer-MIB), and IPP
 /// printers that did not answer SNMP are read over IPP. Devices seen more
 /// than once (same terminal key) are one. `progress` is called as addresses
-/// are probed ("probed") and as devices are read ("read").
-using discovery_progress = std::function<void(const char* what, std::size_t done, std::size_t total)>;
+/// are probed (step "probed": `found` = how many answered) and as devices are
+/// read (step "read": `found` = how many were read), each step first with
+/// `done` 0 when it starts.
+struct discovery_step {
+  const char* what = "";  ///< "probed" or "read"
+  std::size_t done = 0, total = 0, found = 0;
+};
+using discovery_progress = std::function<void(const discovery_step&)>;
 std::vector<device_info> discover(const config& cfg, const discovery_progress& progress = {},
                                   const std::optional<std::vector<mdns::service>>& services = std::nullopt,
                                   profile_context profiles = {});
