@@ -13,9 +13,11 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "fleetreg/collector/ipp_reader.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
@@ -469,20 +471,25 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
                           const std::string& request_id, const std::optional<std::vector<mdns::service>>& services,
                           std::shared_ptr<const profiles::profile_set> profiles) {
-  const auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
+  auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
   add_new_terminals(st, center, devices);
   const auto reg = st.registration();
+  const std::set<std::string, std::less<>> registered(reg.terminals.begin(), reg.terminals.end());
   std::size_t n = 0;
-  for (const auto& d : devices) {
+  for (auto& device : devices) {
+    // Each device's memory goes back as soon as its reading is made: the
+    // outbox's pages reuse it, instead of a fleet's devices and its readings
+    // both being held at the end.
+    auto d = std::exchange(device, device_info{});
     const auto key = d.key();
-    if (!key || std::find(reg.terminals.begin(), reg.terminals.end(), *key) == reg.terminals.end()) continue;
+    if (!key || !registered.count(*key)) continue;
     auto r = make_reading(*key, std::chrono::system_clock::now(), d.source);
-    r.counters = d.counters;
-    r.supplies = d.supplies;
-    r.extras = d.extras;
-    r.provenance = d.provenance;
-    r.device_status = d.device_status;
-    r.alerts = d.alerts;
+    r.counters = std::move(d.counters);
+    r.supplies = std::move(d.supplies);
+    r.extras = std::move(d.extras);
+    r.provenance = std::move(d.provenance);
+    r.device_status = std::move(d.device_status);
+    r.alerts = std::move(d.alerts);
     r.request_id = request_id;
     st.outbox().add(r);  // on disk before anything is sent
     ++n;
