@@ -1073,6 +1073,7 @@ int delivery(int sites, int per_minute, int samples) {
   load.join();
   const double load_minutes = std::chrono::duration<double>(steady::now() - load_start).count() / 60.0;
   const auto held = long_polls_at(center.url(), token);
+  const int lost = refused.load();  // before the center's stop closes them all
   center.stop();
 
   const auto x = distribution_of(loaded), y = distribution_of(idle);
@@ -1087,7 +1088,7 @@ int delivery(int sites, int per_minute, int samples) {
       "\n%d sites, one long-poll each (GET /api/v1/requests?wait=60, re-polled after every answer; %lld open at the "
       "end, %d refused or failed), registered in %.1f s; a sample: POST /sites/ID/request on the dealer site (plain "
       "HTTP, one kept session) to the long-poll's answer with it; readings target %d/min in batches of 100\n",
-      sites, held, refused.load(), reg_seconds, per_minute);
+      sites, held, lost, reg_seconds, per_minute);
   return 0;
 }
 
