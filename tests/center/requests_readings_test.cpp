@@ -263,6 +263,18 @@ namespace {
 using test_support::CenterTest;
 
 // Concurrent uploads share commits (group commit); each stays atomic.
+// Three readings of hp:A1 with fresh ids, taken at `t`.
+std::vector<reading> three_readings(time_point t) {
+  std::vector<reading> batch(3);
+  for (auto& r : batch) {
+    r.id = make_uuid();
+    r.terminal_key = "hp:A1";
+    r.taken = t;
+    r.counters.set(service::copy, counter_kind::impressions, 1);
+  }
+  return batch;
+}
+
 TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
   constexpr int threads = 8, rounds = 20;
@@ -272,13 +284,7 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < rounds; ++i) {
-        std::vector<reading> batch(3);
-        for (auto& r : batch) {
-          r.id = make_uuid();
-          r.terminal_key = "hp:A1";
-          r.taken = clock.now();
-          r.counters.set(service::copy, counter_kind::impressions, 1);
-        }
+        auto batch = three_readings(clock.now());
         // Every odd thread's every fifth upload names a stranger: that
         // reading alone is refused.
         if (t % 2 == 1 && i % 5 == 0) batch[2].terminal_key = "hp:STRANGER";
@@ -320,13 +326,7 @@ TEST_F(CenterTest, AnUploadTheEngineRefusesFailsAloneInItsGroup) {
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < rounds; ++i) {
-        std::vector<reading> batch(3);
-        for (auto& r : batch) {
-          r.id = make_uuid();
-          r.terminal_key = "hp:A1";
-          r.taken = clock.now();
-          r.counters.set(service::copy, counter_kind::impressions, 1);
-        }
+        auto batch = three_readings(clock.now());
         // Every odd thread's every fifth upload carries one poisoned reading.
         if (t % 2 == 1 && i % 5 == 0) batch[1].id = poison + std::to_string(10 + t * rounds / 5 + i / 5);
         try {

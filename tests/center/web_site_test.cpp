@@ -547,13 +547,13 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
     register_site(issue("dealer-a", "Customer " + std::to_string(1000 + n)),
                   json::value::array({terminal("Ricoh", "P-" + std::to_string(n))}));
   const auto [session, csrf] = login("dealer-a", "password-a-123");
-  auto rows = [](const std::string& body) {
+  // How often `needle` occurs in `body`.
+  auto count_of = [](const std::string& body, const std::string& needle) {
     std::size_t count = 0;
-    for (auto at = body.find("<tr><td><a href=\"/sites/"); at != std::string::npos;
-         at = body.find("<tr><td><a href=\"/sites/", at + 1))
-      ++count;
+    for (auto at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++count;
     return count;
   };
+  auto rows = [&](const std::string& body) { return count_of(body, "<tr><td><a href=\"/sites/"); };
   const auto first = call(page("GET", "/sites", session));
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(rows(first.body), 100u);
@@ -577,12 +577,7 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
   EXPECT_EQ(rows(all.body), 105u);
   EXPECT_EQ(all.body.find("more match"), std::string::npos);
   // The terminal page does not list 104 transfer targets: it searches.
-  auto options = [](const std::string& body) {
-    std::size_t count = 0;
-    for (auto at = body.find("<option value=\""); at != std::string::npos; at = body.find("<option value=\"", at + 1))
-      ++count;
-    return count;
-  };
+  auto options = [&](const std::string& body) { return count_of(body, "<option value=\""); };
   const auto terminal_page = call(page("GET", "/terminals/ricoh:P-0", session));
   ASSERT_EQ(terminal_page.status, 200);
   EXPECT_EQ(options(terminal_page.body), 0u);
