@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -68,6 +69,42 @@ std::string sql(const std::string& db, const std::string& query) {
 std::int64_t sql_int(const std::string& db, const std::string& query) {
   const auto out = sql(db, query);
   return out.empty() ? 0 : std::stoll(out);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// A small tmpfs at `path` in the test's private mount namespace; detached on
+// destruction (lazily: a daemon may still hold a file open).
+class small_disk {
+ public:
+  small_disk(const std::string& path, const std::string& size) : path_(path) {
+    ::mkdir(path.c_str(), 0700);
+    if (::mount("tmpfs", path.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0700").c_str()) != 0)
+      throw std::system_error(errno, std::generic_category(), "mount tmpfs on " + path);
+  }
+  ~small_disk() { ::umount2(path_.c_str(), MNT_DETACH); }
+  small_disk(const small_disk&) = delete;
+  small_disk& operator=(const small_disk&) = delete;
+  /// Fills what is left with <path>/filler (dd until "No space left").
+  void fill() const { run({"dd", "if=/dev/zero", "of=" + path_ + "/filler", "bs=4k"}); }
+  /// Frees the space again.
+  void free_space() const { ::unlink((path_ + "/filler").c_str()); }
+
+ private:
+  std::string path_;
+};
+
+// Now as RFC 3339 UTC.
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 std::uint32_t drill_seed() {
@@ -338,6 +375,51 @@ TEST_F(DrillTest, CollectorKilledTenTimesDuringUploadsAndReads) {
   EXPECT_EQ(sql(outbox_db(), "PRAGMA integrity_check"), "ok\n");
   collector_proc = start_collector("collector-last");
   ASSERT_NO_FATAL_FAILURE(expect_consistent(made, collector_proc.get()));
+  EXPECT_EQ(collector_proc->stop(), 0);
+}
+
+// 5a. The center's disk full: its database on a 4 MiB tmpfs, filled while
+// the collector uploads. Uploads get 507 with a JSON error (storage_full)
+// and Retry-After, the center logs it once, the collector keeps its
+// readings; when the filler is removed, everything arrives once and the
+// database is intact (PRAGMA integrity_check in the end check).
+TEST_F(DrillTest, CenterDiskFullRefusesCleanlyAndRecovers) {
+  small_disk disk(dir.file("center-disk"), "4m");
+  start_center({.tls = false, .extra_config = "", .database = dir.file("center-disk/center.db")});
+  write_collector_conf(center->url());
+  register_collector();
+  auto collector_proc = start_collector("collector");
+  ASSERT_TRUE(stored_more_than(1, 30s)) << collector_proc->log();
+  disk.fill();
+  ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "2"}).exit_code, 0);
+
+  // An upload of a reading the center has not seen: 507, a JSON error.
+  const auto credential = lines_of(slurp(state_dir() + "/credential")).at(0);
+  const json::value reading = {{"id", "6f1d3c2a-0b4e-4c8f-9a7d-2e5b1c3d4f60"},
+                               {"terminal", "ricoh:3110R820014"},
+                               {"taken_at", utc_now()},
+                               {"source", "fleetreg-mib"},
+                               {"counters", {{"total", {{"impressions", 6}}}}}};
+  std::pair<int, json::value> refused;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        refused = center->call("POST", "/api/v1/readings", {{"readings", json::value::array({reading})}}, credential);
+        return refused.first != 200;
+      },
+      30s))
+      << refused.second.dump();
+  EXPECT_EQ(refused.first, 507) << refused.second.dump();
+  EXPECT_EQ(refused.second["error"]["code"], "storage_full") << refused.second.dump();
+  // The collector's readings wait meanwhile.
+  EXPECT_TRUE(wait_until([&] { return outbox_ids().size() >= 4; }, 30s)) << collector_proc->log();
+  const auto waiting = outbox_ids();
+  EXPECT_TRUE(center->daemon()->running());
+  const auto log = center->daemon()->log();
+  EXPECT_NE(log.find("database full"), std::string::npos) << log.substr(0, 6000);
+  EXPECT_EQ(log.find("database full"), log.rfind("database full")) << "logged once";
+
+  disk.free_space();
+  ASSERT_NO_FATAL_FAILURE(expect_consistent(waiting, collector_proc.get()));
   EXPECT_EQ(collector_proc->stop(), 0);
 }
 
