@@ -423,5 +423,52 @@ TEST_F(DrillTest, CenterDiskFullRefusesCleanlyAndRecovers) {
   EXPECT_EQ(collector_proc->stop(), 0);
 }
 
+// 5b. The collector's disk full: its state directory on a 2 MiB tmpfs,
+// filled while it runs. It keeps running, says why it cannot store what it
+// reads (a log line, status.json's last_error, `fleetreg-collector status`),
+// its outbox stays intact, and when the filler is removed the copies made
+// meanwhile reach the center.
+TEST_F(DrillTest, CollectorDiskFullSaysWhyAndRecovers) {
+  start_center();
+  small_disk disk(state_dir(), "2m");
+  write_collector_conf(center->url());
+  register_collector();
+  auto collector_proc = start_collector("collector");
+  ASSERT_TRUE(stored_more_than(1, 30s)) << collector_proc->log();
+  // A collector that has run a round has its status.json (on a full disk it
+  // is rewritten in place: there is no room for a second copy).
+  ASSERT_TRUE(wait_until([&] { return !slurp(state_dir() + "/status.json").empty(); }, 30s));
+  disk.fill();
+  ASSERT_EQ(mfp1.terminal({"copy", "--sheets", "4"}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return collector_proc->log().find("cannot store") != std::string::npos; }, 30s))
+      << collector_proc->log();
+  std::this_thread::sleep_for(2s);  // more reads fail meanwhile
+  ASSERT_TRUE(collector_proc->running()) << collector_proc->log();
+  const auto log = collector_proc->log();
+  EXPECT_EQ(log.find("cannot store"), log.rfind("cannot store")) << "said once, not per read:\n" << log;
+  EXPECT_NE(log.find("database or disk is full"), std::string::npos) << log;
+  const auto status = json::value::parse(slurp(state_dir() + "/status.json"), nullptr, false);
+  ASSERT_FALSE(status.is_discarded()) << slurp(state_dir() + "/status.json") << run({"ls", "-la", state_dir()}).out
+                                      << log;
+  EXPECT_NE(status.value("last_error", std::string()).find("cannot store"), std::string::npos) << status.dump();
+  const auto shown = collector({"status"});
+  EXPECT_NE(shown.out.find("cannot store"), std::string::npos) << shown.out << shown.err;
+  EXPECT_EQ(sql(outbox_db(), "PRAGMA integrity_check"), "ok\n");
+  const auto waiting = outbox_ids();
+
+  disk.free_space();
+  ASSERT_NO_FATAL_FAILURE(expect_consistent(waiting, collector_proc.get()));
+  json::value after;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        after = json::value::parse(slurp(state_dir() + "/status.json"), nullptr, false);
+        return !after.is_discarded() && after.value("last_error", std::string("?")).empty();
+      },
+      30s))
+      << after.dump();
+  EXPECT_NE(collector_proc->log().find("readings are stored again"), std::string::npos) << collector_proc->log();
+  EXPECT_EQ(collector_proc->stop(), 0);
+}
+
 }  // namespace
 }  // namespace fleetreg::test
