@@ -63,6 +63,22 @@ TEST_F(SiteTest, ScheduleQueuesADailyRequestPerSite) {
   EXPECT_EQ(store->list_requests(site).size(), 2u);
 }
 
+// The clock a day ahead, then right again (issue 18's drill): a lease taken
+// in the future is over, and the schedule runs at once, instead of both
+// waiting for the clock to catch up.
+TEST_F(SiteTest, LeasesAndScheduleSurviveTheClockGoingBack) {
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  const auto ahead = clock.now() + std::chrono::hours(24);
+  EXPECT_EQ(store->queue_due_requests(ahead, cfg.schedule_interval).size(), 1u);
+  EXPECT_EQ(store->lease_requests(site, ahead, cfg.lease).size(), 2u);
+  // Back: offered again, then leased for the lease as usual.
+  EXPECT_EQ(store->lease_requests(site, clock.now(), cfg.lease).size(), 2u);
+  EXPECT_TRUE(store->lease_requests(site, clock.now(), cfg.lease).empty());
+  // Scheduled again at once, then not twice within the interval.
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  EXPECT_TRUE(store->queue_due_requests(clock.now() + std::chrono::hours(1), cfg.schedule_interval).empty());
+}
+
 TEST_F(SiteTest, ReadingsAreDeduplicatedByIdAndResetsFlagged) {
   const auto a = make_uuid(), b = make_uuid();
   auto r = send_readings({reading_json(a, "hp:A1", 100), reading_json(b, "ricoh:R2", 7)}, cred);

@@ -470,5 +470,73 @@ TEST_F(DrillTest, CollectorDiskFullSaysWhyAndRecovers) {
   EXPECT_EQ(collector_proc->stop(), 0);
 }
 
+// 7. The center's clock a day ahead, then right again (restarted with
+// FLEETREG_TEST_CLOCK_OFFSET=86400, then without). Sane means here:
+//   - a request leased while the clock was ahead (by a collector that died
+//     before answering) is offered again after the jump back within the
+//     lease (5 min), not a day later: the collector answers it;
+//   - the schedule (every hour here) queues a read after the jump back at
+//     once, not an hour after the future time it last ran;
+//   - codes expire by the center's clock and stay expired: a 12 h code
+//     expired (and was purged) while the clock was ahead is still refused
+//     after the jump back; a 7 d code issued before the jump still works.
+TEST_F(DrillTest, CenterClockJumpsADayForwardAndBack) {
+  start_center({.tls = false, .extra_config = "[requests]\nschedule_interval = 1h\n"});
+  write_collector_conf(center->url());
+  register_collector();
+  const auto short_code =
+      center->ctl({"code", "issue", "--dealer", "dealer", "--customer", "Short", "--validity", "12h"});
+  ASSERT_EQ(short_code.exit_code, 0) << short_code.err;
+  const auto week_code = center->dealer_and_code("dealer", "Week Ltd");
+  const auto credential = lines_of(slurp(state_dir() + "/credential")).at(0);
+
+  // A day ahead: the schedule queues a read; a collector leases it and dies
+  // before answering (this test takes the lease through the API).
+  center->stop();
+  center->start({{"FLEETREG_TEST_CLOCK_OFFSET", "86400"}});
+  std::string leased;
+  ASSERT_TRUE(wait_until([&] {
+    auto [status, body] = center->call("GET", "/api/v1/requests?wait=0", nullptr, credential);
+    if (status != 200 || !body.contains("requests") || body["requests"].empty()) return false;
+    leased = body["requests"][0]["id"].get<std::string>();
+    return true;
+  }));
+  const auto register_with = [&](const std::string& c, const std::string& serial) {
+    const json::value reg = {{"code", lines_of(c).at(0)},
+                             {"registering_side", {{"kind", "collector"}, {"name", "clock-" + serial}}},
+                             {"terminals", {{{"manufacturer", "HP"}, {"model", "M"}, {"serial", serial}}}}};
+    return center->call("POST", "/api/v1/registrations", reg).first;
+  };
+  EXPECT_EQ(register_with(short_code.out, "SHORT1") / 100, 4) << "expired by the center's clock";
+
+  // The clock right again.
+  center->stop();
+  const auto back = std::time(nullptr);
+  center->start();
+  // The schedule: a read queued at once, at the real time.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return sql_int(center->database(),
+                       "SELECT count(*) FROM requests WHERE kind = 'scheduled' AND created_at BETWEEN " +
+                           std::to_string(back - 5) + " AND " + std::to_string(std::time(nullptr) + 5)) > 0;
+      },
+      10s))
+      << sql(center->database(), "SELECT id, kind, created_at, leased_until, answered_at FROM requests");
+  // The lease from the future: answered now by the collector.
+  auto collector_proc = start_collector("collector");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return sql_int(center->database(), "SELECT count(*) FROM readings WHERE request_id = '" + leased + "'") >= 2;
+      },
+      30s))
+      << sql(center->database(), "SELECT id, kind, created_at, leased_until, answered_at FROM requests") << "\n"
+      << collector_proc->log();
+  // Codes: the expired one stays refused, the week's one works.
+  EXPECT_EQ(register_with(short_code.out, "SHORT2") / 100, 4);
+  EXPECT_EQ(register_with(week_code, "WEEK1"), 201);
+  ASSERT_NO_FATAL_FAILURE(expect_consistent({}, collector_proc.get()));
+  EXPECT_EQ(collector_proc->stop(), 0);
+}
+
 }  // namespace
 }  // namespace fleetreg::test
