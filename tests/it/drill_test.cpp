@@ -378,6 +378,44 @@ TEST_F(DrillTest, CollectorKilledTenTimesDuringUploadsAndReads) {
   EXPECT_EQ(collector_proc->stop(), 0);
 }
 
+// 3. The center away for six hours while copies are made: "hours" by the
+// test clock (FLEETREG_TEST_CLOCK_OFFSET, on the collector too). Each hour
+// copies are made and the collector, restarted an hour later by its clock,
+// reads them into its outbox; then the center comes back at the same time
+// as the collector's clock. Every reading arrives once, dated across the
+// six hours, and the center holds the devices' counters.
+TEST_F(DrillTest, CenterAwayForHoursWhileCopiesAreMade) {
+  start_center();
+  write_collector_conf(center->url());
+  register_collector();
+  auto collector_proc = start_collector("collector-0h");
+  ASSERT_TRUE(stored_more_than(1, 30s)) << collector_proc->log();
+  center->stop();
+  constexpr int hours = 6;
+  for (int hour = 1; hour <= hours; ++hour) {
+    ASSERT_EQ(mfp1.terminal({"copy", "--sheets", std::to_string(hour)}).exit_code, 0);
+    ASSERT_EQ(mfp2.terminal({"print", "--sheets", "2"}).exit_code, 0);
+    const auto before = outbox_ids().size();
+    EXPECT_EQ(collector_proc->stop(), 0);
+    collector_proc = start_collector("collector-" + std::to_string(hour) + "h",
+                                     {{"FLEETREG_TEST_CLOCK_OFFSET", std::to_string(hour * 3600)}});
+    ASSERT_TRUE(wait_until([&] { return outbox_ids().size() >= before + 2; }, 30s)) << collector_proc->log();
+  }
+  EXPECT_NE(collector_proc->log().find("for tests only"), std::string::npos) << collector_proc->log();
+  const auto status = json::value::parse(slurp(state_dir() + "/status.json"), nullptr, false);
+  EXPECT_FALSE(status.value("center_reachable", true)) << status.dump();
+  const auto made = outbox_ids();
+  ASSERT_GE(made.size(), static_cast<std::size_t>(2 * hours));
+
+  center->start({{"FLEETREG_TEST_CLOCK_OFFSET", std::to_string(hours * 3600)}});
+  ASSERT_NO_FATAL_FAILURE(expect_consistent(made, collector_proc.get()));
+  std::string in;
+  for (const auto& id : made) in += (in.empty() ? "'" : ",'") + id + "'";
+  EXPECT_GE(sql_int(center->database(), "SELECT max(taken_at) - min(taken_at) FROM readings WHERE id IN (" + in + ")"),
+            (hours - 1) * 3600);
+  EXPECT_EQ(collector_proc->stop(), 0);
+}
+
 // 5a. The center's disk full: its database on a 4 MiB tmpfs, filled while
 // the collector uploads. Uploads get 507 with a JSON error (storage_full)
 // and Retry-After, the center logs it once, the collector keeps its
