@@ -536,9 +536,19 @@ http::response api::billing(const http::request& req) {
   const auto site_id = param("site");
   const auto from = parse_billing_day(param("from"));
   const auto to = parse_billing_day(param("to"));
-  if (site_id.empty() || !from || !to || *to <= *from)
-    return refuse(req, refusal_kind::invalid, "invalid_request", "site, from and to (YYYY-MM-DD) are required");
+  if (!from || !to || *to <= *from)
+    return refuse(req, refusal_kind::invalid, "invalid_request",
+                  "from and to are required, two days in order (YYYY-MM-DD)");
   try {
+    // Without a site: every customer of the dealer (the site's "all
+    // customers" CSV); an admin sees every dealer, so names a site.
+    if (site_id.empty()) {
+      if (reader->role != role::dealer)
+        return refuse(req, refusal_kind::invalid, "invalid_request",
+                      "an admin names a site (site=…); a dealer's session or billing token may leave it out");
+      const auto lines = svc_.dealer_billing(*reader, *reader, *from, *to);
+      return json_response(200, billing_json(lines, svc_.billing_weights_of(*reader)));
+    }
     const auto lines = svc_.billing(*reader, site_id, *from, *to);
     return json_response(200, billing_json(lines, svc_.site_billing_weights(*reader, site_id)));
   } catch (const center::refusal& why) {

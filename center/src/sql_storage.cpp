@@ -1009,18 +1009,107 @@ std::vector<std::string> sql_storage::queue_due_requests(time_point now, std::ch
 
 namespace {
 
-// Locks sites' rows (in the set's order: every writer locking several takes
-// them in one order, so two never deadlock). SQLite's single writer already
-// holds everything.
-void lock_sites(sql::connection& db, const std::set<std::string_view>& sites) {
-  if (db.kind() != sql::dialect::postgresql) return;
-  sql::statement lock(db, "SELECT id FROM sites WHERE id = ?1 FOR UPDATE");
-  for (const auto id : sites) {
-    lock.bind(1, id);
-    while (lock.step()) {
+// Statements over a list of values (terminal keys, rows to insert) take at
+// most `list_chunk` of them, each statement a round trip to PostgreSQL, and
+// are padded with copies of the last one (which changes nothing: IN ignores
+// a repeat, ON CONFLICT DO NOTHING skips it, an UPDATE sets the same values
+// twice) to a power of two up to 8, then to a multiple of 8: at most 19
+// statement texts, prepared once per connection, serve every batch size,
+// and a batch of 100 readings inserts 104 rows (a power of two: 128, whose
+// conflict checks PostgreSQL made for nothing).
+constexpr std::size_t list_chunk = 128;
+
+std::size_t padded_size(std::size_t n) {
+  if (n > 8) return (n + 7) / 8 * 8;
+  std::size_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// "(?first, …), (…)": `groups` groups of `per` numbered parameters, each
+// in parentheses when `parenthesised`, the numbers following one another.
+std::string parameter_list(int first, std::size_t groups, int per, bool parenthesised) {
+  std::string out;
+  int next = first;
+  for (std::size_t g = 0; g < groups; ++g) {
+    if (g) out += ", ";
+    if (parenthesised) out += '(';
+    for (int i = 0; i < per; ++i) {
+      if (i) out += ", ";
+      out += '?' + std::to_string(next++);
     }
-    lock.reset();
+    if (parenthesised) out += ')';
   }
+  return out;
+}
+
+// Calls `chunk(from, count, padded)` for each run of at most `most` of
+// `n` items: items from..from+count-1, to be padded to `padded` entries.
+template <class Chunk>
+void for_each_chunk(std::size_t n, std::size_t most, Chunk chunk) {
+  for (std::size_t from = 0; from < n; from += most) {
+    const auto count = std::min(most, n - from);
+    chunk(from, count, padded_size(count));
+  }
+}
+
+// The statements of one text per padded list size, each prepared once.
+class statements_by_size {
+ public:
+  statements_by_size(sql::connection& db, std::function<std::string(std::size_t)> text)
+      : db_(db), text_(std::move(text)) {}
+  sql::statement& operator[](std::size_t padded) {
+    auto it = made_.find(padded);
+    if (it == made_.end()) it = made_.try_emplace(padded, db_, text_(padded)).first;
+    return it->second;
+  }
+
+ private:
+  sql::connection& db_;
+  std::function<std::string(std::size_t)> text_;
+  std::map<std::size_t, sql::statement> made_;
+};
+
+// Where each locked site's dealer closed billing (nullopt: nowhere).
+using closed_by_site = std::map<std::string, std::optional<std::int64_t>, std::less<>>;
+
+// Locks sites' rows, in the order of their ids' bytes (every writer locking
+// several takes them in that one order, so two never deadlock), a list of
+// them per statement, and answers where each one's dealer closed billing.
+// SQLite's single writer already holds everything: nothing is locked, and
+// the answer is empty.
+closed_by_site lock_sites(sql::connection& db, const std::set<std::string_view>& sites) {
+  closed_by_site closed;
+  if (db.kind() != sql::dialect::postgresql) return closed;
+  const std::vector<std::string_view> ids(sites.begin(), sites.end());
+  statements_by_size locks(db, [](std::size_t padded) {
+    return "SELECT s.id, b.until FROM sites s LEFT JOIN billing_closed b ON b.dealer_id = s.dealer_id "
+           "WHERE s.id IN (" +
+           parameter_list(1, padded, 1, false) + ") ORDER BY s.id COLLATE \"C\" FOR UPDATE OF s";
+  });
+  for_each_chunk(ids.size(), list_chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
+    auto& lock = locks[padded];
+    for (std::size_t i = 0; i < padded; ++i) lock.bind(static_cast<int>(1 + i), ids[from + std::min(i, count - 1)]);
+    while (lock.step())
+      closed.emplace(lock.column_text(0),
+                     lock.column_is_null(1) ? std::nullopt : std::optional<std::int64_t>(lock.column_int(1)));
+    lock.reset();
+  });
+  return closed;
+}
+
+// Sets the sites' last contact (one statement per list of them).
+void touch_sites(sql::connection& db, const std::set<std::string_view>& sites, std::int64_t t) {
+  const std::vector<std::string_view> ids(sites.begin(), sites.end());
+  statements_by_size touches(db, [](std::size_t padded) {
+    return "UPDATE sites SET last_contact = ?1 WHERE id IN (" + parameter_list(2, padded, 1, false) + ")";
+  });
+  for_each_chunk(ids.size(), list_chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
+    auto& touch = touches[padded];
+    touch.bind(1, t);
+    for (std::size_t i = 0; i < padded; ++i) touch.bind(static_cast<int>(2 + i), ids[from + std::min(i, count - 1)]);
+    touch.run();
+  });
 }
 
 }  // namespace
@@ -1128,37 +1217,50 @@ readings_result sql_storage::store_readings(const std::string& site_id, const st
 }
 
 void sql_storage::commit_group(const std::vector<pending_upload*>& group) {
-  try {
-    retrying([&] {
-      auto held = db_->acquire();
-      auto& db = *held;
-      // Row locks, not SERIALIZABLE: two centers storing one site's uploads
-      // at once both write its terminals' latest counters and its
-      // last_contact; under SERIALIZABLE one of them would abort and run
-      // again. Its sites' rows, locked first in one order (no deadlock
-      // between groups), make every other writer of those sites wait until
-      // this commits, and each statement after sees what committed before.
-      sql::transaction tx(db, sql::isolation::row_locks);
-      std::set<std::string_view> sites;
-      for (const auto* p : group) sites.insert(*p->site_id);
-      lock_sites(db, sites);
-      for (auto* p : group) {
-        p->error = nullptr;
-        db.exec("SAVEPOINT upload");
-        try {
-          p->result = store_batch_locked(db, *p->site_id, *p->batch, *p->texts, p->now, p->oldest);
-        } catch (const std::exception& e) {
-          if (db_->retryable(e)) throw;  // the whole group runs again
-          db.exec("ROLLBACK TO upload");
-          p->error = std::current_exception();
+  // No savepoint per upload (two round trips each): an upload the engine
+  // refuses for a reason of its own (not a retryable abort) gets that error,
+  // and the others run again without it, in a new transaction.
+  std::vector<pending_upload*> live = group;
+  while (!live.empty()) {
+    pending_upload* failed = nullptr;
+    try {
+      retrying([&] {
+        failed = nullptr;
+        auto held = db_->acquire();
+        auto& db = *held;
+        // Row locks, not SERIALIZABLE: two centers storing one site's uploads
+        // at once both write its terminals' latest counters and its
+        // last_contact; under SERIALIZABLE one of them would abort and run
+        // again. Its sites' rows, locked first in one order (no deadlock
+        // between groups), make every other writer of those sites wait until
+        // this commits, and each statement after sees what committed before.
+        sql::transaction tx(db, sql::isolation::row_locks);
+        std::set<std::string_view> sites;
+        time_point latest{};
+        for (const auto* p : live) {
+          sites.insert(*p->site_id);
+          latest = std::max(latest, p->now);
         }
-        db.exec("RELEASE upload");
-      }
-      tx.commit();
-    });
-  } catch (...) {
-    for (auto* p : group)
-      if (!p->error) p->error = std::current_exception();
+        const auto closed = lock_sites(db, sites);
+        for (auto* p : live) {
+          try {
+            p->result = store_batch_locked(db, *p->site_id, *p->batch, *p->texts, p->now, p->oldest, closed);
+          } catch (const std::exception& e) {
+            if (db_->retryable(e)) throw;  // the whole group runs again
+            p->error = std::current_exception();
+            failed = p;
+            return;  // rolled back: the others again without it
+          }
+        }
+        touch_sites(db, sites, to_unix(latest));
+        tx.commit();
+      });
+    } catch (...) {
+      for (auto* p : live) p->error = std::current_exception();
+      return;
+    }
+    if (!failed) return;
+    live.erase(std::find(live.begin(), live.end(), failed));
   }
 }
 
@@ -1283,76 +1385,15 @@ readings_result store_batch_one_at_a_time(sql::connection& db, const std::string
     latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
     latest.run();
   }
-  sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
-  contact.bind(1, t).bind(2, site_id);
-  contact.run();
   return r;
 }
-
-// Statements over a list of values (terminal keys, rows to insert) take at
-// most `list_chunk` of them, each statement a round trip to PostgreSQL, and
-// are padded to a power of two with copies of the last one (which changes
-// nothing: IN ignores a repeat, ON CONFLICT DO NOTHING skips it, an UPDATE
-// sets the same values twice): a handful of statement texts, prepared once
-// per connection, serve every batch size.
-constexpr std::size_t list_chunk = 128;
-
-std::size_t padded_size(std::size_t n) {
-  std::size_t p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
-// "(?first, …), (…)": `groups` groups of `per` numbered parameters, each
-// in parentheses when `parenthesised`, the numbers following one another.
-std::string parameter_list(int first, std::size_t groups, int per, bool parenthesised) {
-  std::string out;
-  int next = first;
-  for (std::size_t g = 0; g < groups; ++g) {
-    if (g) out += ", ";
-    if (parenthesised) out += '(';
-    for (int i = 0; i < per; ++i) {
-      if (i) out += ", ";
-      out += '?' + std::to_string(next++);
-    }
-    if (parenthesised) out += ')';
-  }
-  return out;
-}
-
-// Calls `chunk(from, count, padded)` for each run of at most `most` of
-// `n` items: items from..from+count-1, to be padded to `padded` entries.
-template <class Chunk>
-void for_each_chunk(std::size_t n, std::size_t most, Chunk chunk) {
-  for (std::size_t from = 0; from < n; from += most) {
-    const auto count = std::min(most, n - from);
-    chunk(from, count, padded_size(count));
-  }
-}
-
-// The statements of one text per padded list size, each prepared once.
-class statements_by_size {
- public:
-  statements_by_size(sql::connection& db, std::function<std::string(std::size_t)> text)
-      : db_(db), text_(std::move(text)) {}
-  sql::statement& operator[](std::size_t padded) {
-    auto it = made_.find(padded);
-    if (it == made_.end()) it = made_.try_emplace(padded, db_, text_(padded)).first;
-    return it->second;
-  }
-
- private:
-  sql::connection& db_;
-  std::function<std::string(std::size_t)> text_;
-  std::map<std::size_t, sql::statement> made_;
-};
 
 }  // namespace
 
 readings_result sql_storage::store_batch_locked(sql::connection& db, const std::string& site_id,
                                                 const std::vector<reading>& batch,
                                                 const std::vector<reading_texts>& texts, time_point now,
-                                                time_point oldest) {
+                                                time_point oldest, const closed_by_site& closed_billing) {
   // Per terminal of the batch: the site's ownership periods of it, and when
   // the site holds it now, its newest counters so far (for the reset check)
   // and the newest reading stored now, written back once at the end.
@@ -1367,8 +1408,12 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
   using terminal_map = std::map<std::string, terminal_state, std::less<>>;
   const auto t = to_unix(now);
   const auto grace = std::chrono::duration_cast<std::chrono::seconds>(ownership_grace).count();
+  if (db.kind() == sql::dialect::sqlite) return store_batch_one_at_a_time(db, site_id, batch, texts, now, oldest);
+  // Where the site's dealer closed billing: known from locking the site.
   std::optional<std::int64_t> closed_until;
-  {
+  if (const auto known = closed_billing.find(site_id); known != closed_billing.end()) {
+    closed_until = known->second;
+  } else {
     sql::statement closed(db,
                           "SELECT b.until FROM billing_closed b JOIN sites s ON s.dealer_id = b.dealer_id "
                           "WHERE s.id = ?1");
@@ -1383,40 +1428,33 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     if (rd.taken >= oldest) loaded.try_emplace(rd.terminal_key);
   std::vector<const std::string*> keys;
   for (const auto& [key, st] : loaded) keys.push_back(&key);
-  if (db.kind() == sql::dialect::sqlite) return store_batch_one_at_a_time(db, site_id, batch, texts, now, oldest);
   const auto chunk = list_chunk;
-  statements_by_size owners(db, [](std::size_t padded) {
-    return "SELECT key, last_counters, last_taken_at FROM terminals WHERE site_id = ?1 AND key IN (" +
-           parameter_list(2, padded, 1, false) + ")";
-  });
-  statements_by_size owned_periods(db, [](std::size_t padded) {
-    return "SELECT key, from_at, to_at FROM ownership WHERE site_id = ?1 AND key IN (" +
-           parameter_list(2, padded, 1, false) + ")";
+  // One statement per list of keys: the terminals the site holds now (kind
+  // 0, with their newest counters) and the site's ownership periods (kind 1).
+  statements_by_size states(db, [](std::size_t padded) {
+    const auto listed = parameter_list(2, padded, 1, false);
+    return "SELECT 0, key, last_counters, last_taken_at, NULL FROM terminals WHERE site_id = ?1 AND key IN (" + listed +
+           ") UNION ALL SELECT 1, key, NULL, from_at, to_at FROM ownership WHERE site_id = ?1 AND key IN (" + listed +
+           ")";
   });
   for_each_chunk(keys.size(), chunk, [&](std::size_t from, std::size_t count, std::size_t padded) {
-    auto& owner = owners[padded];
-    auto& periods = owned_periods[padded];
-    owner.bind(1, site_id);
-    periods.bind(1, site_id);
-    for (std::size_t i = 0; i < padded; ++i) {
-      const auto& key = *keys[from + std::min(i, count - 1)];
-      owner.bind(static_cast<int>(2 + i), key);
-      periods.bind(static_cast<int>(2 + i), key);
-    }
-    while (owner.step()) {
-      auto& st = loaded[owner.column_text(0)];
+    auto& state = states[padded];
+    state.bind(1, site_id);
+    for (std::size_t i = 0; i < padded; ++i) state.bind(static_cast<int>(2 + i), *keys[from + std::min(i, count - 1)]);
+    while (state.step()) {
+      auto& st = loaded[state.column_text(1)];
+      if (state.column_int(0) == 1) {
+        st.periods.emplace_back(state.column_int(3), state.column_is_null(4) ? INT64_MAX : state.column_int(4));
+        continue;
+      }
       st.current = true;
-      if (!owner.column_is_null(1)) {
+      if (!state.column_is_null(2)) {
         std::string why;
-        if (auto prev = json::parse(owner.column_text(1), why)) st.last = json::counters_from(*prev, why);
-        st.last_taken = owner.column_int(2);
+        if (auto prev = json::parse(state.column_text(2), why)) st.last = json::counters_from(*prev, why);
+        st.last_taken = state.column_int(3);
       }
     }
-    owner.reset();
-    while (periods.step())
-      loaded[periods.column_text(0)].periods.emplace_back(
-          periods.column_int(1), periods.column_is_null(2) ? INT64_MAX : periods.column_int(2));
-    periods.reset();
+    state.reset();
   });
 
   // The batch in its order, as storing one reading at a time goes: the
@@ -1545,9 +1583,6 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     }
     latest.run();
   });
-  sql::statement contact(db, "UPDATE sites SET last_contact = ?1 WHERE id = ?2");
-  contact.bind(1, t).bind(2, site_id);
-  contact.run();
   return r;
 }
 

@@ -236,6 +236,17 @@ TEST_F(BillingTest, TheApiAnswersABillingTokenWithTheSameLines) {
   bad["to"] = "2026-11-25";
   EXPECT_EQ(call(get("/api/v1/billing", token, bad)).status, 400);
   EXPECT_EQ(error_code(call(get("/api/v1/billing", token, {{"site", site_id}}))), "invalid_request");
+  // Without a site: every customer of the token's dealer, as the dealer
+  // site's "all customers" export; another dealer's token gets its own
+  // (none here), never dealer-a's.
+  auto everyone = period();
+  everyone.erase("site");
+  const auto all = call(get("/api/v1/billing", token, everyone));
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.body, r.body) << "dealer-a has one site";
+  const auto none_of_a = call(get("/api/v1/billing", other, everyone));
+  ASSERT_EQ(none_of_a.status, 200) << none_of_a.body;
+  EXPECT_TRUE(json::value::parse(none_of_a.body)["lines"].empty()) << none_of_a.body;
   // Only GET.
   EXPECT_EQ(call(post("/api/v1/billing", json::value::object(), token)).status, 405);
 }
@@ -281,6 +292,19 @@ TEST_F(BillingTest, TheApiAnswersADealerSiteSession) {
   EXPECT_EQ(call(req).status, 200);
   req.headers["cookie"] = std::string(session_cookie) + "=expired-or-unknown";
   EXPECT_EQ(call(req).status, 401);
+  // An admin's session reads any site, but must name one: it has no fleet.
+  const auto admin_secret = "session-secret-of-root";
+  store->add_session(crypto::secret_hash(admin_secret), store->find_account("root")->id, "csrf", clock.now(),
+                     clock.now() + std::chrono::hours(1));
+  req.headers["cookie"] = std::string(session_cookie) + "=" + admin_secret;
+  EXPECT_EQ(call(req).status, 200);
+  auto everyone = period();
+  everyone.erase("site");
+  auto all = get("/api/v1/billing", "", everyone);
+  all.headers["cookie"] = req.headers["cookie"];
+  const auto refused = call(all);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_code(refused), "invalid_request");
 }
 
 }  // namespace

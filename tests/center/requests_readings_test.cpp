@@ -4,6 +4,8 @@
 #include "center_fixture.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/random.hpp"
+#include "fleetreg/core/sqlite.hpp"
+#include "fleetreg/test/postgres_cluster.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -307,6 +309,58 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   EXPECT_EQ(refused.load(), 4 * 4);
   EXPECT_EQ(partial.load(), 4 * 4);
   EXPECT_EQ(store->list_readings(site, 10000).size(), static_cast<std::size_t>(threads * rounds * 3 - 16));
+}
+
+// An upload the database engine itself refuses (here a trigger; in life a
+// value the engine will not take) fails alone: the uploads committed in the
+// same group are stored, each once (the group runs again without it).
+TEST_F(CenterTest, AnUploadTheEngineRefusesFailsAloneInItsGroup) {
+  const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
+  const std::string poison = "00000000-dead-4bad-8bad-0000000000";  // + two digits
+  if (database.postgresql()) {
+    test::pg_connection(database.location)
+        .query(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.id LIKE '00000000-dead-%' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+            "RETURN NEW; END $$; CREATE TRIGGER poison BEFORE INSERT ON readings FOR EACH ROW "
+            "EXECUTE FUNCTION refuse_poison();");
+  } else {
+    sqlite::database(database.location, sqlite::open_mode::read_write)
+        .exec(
+            "CREATE TRIGGER poison BEFORE INSERT ON readings WHEN NEW.id LIKE '00000000-dead-%' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+  }
+  constexpr int threads = 8, rounds = 20;
+  std::atomic<int> failed{0}, stored{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < rounds; ++i) {
+        std::vector<reading> batch(3);
+        for (auto& r : batch) {
+          r.id = make_uuid();
+          r.terminal_key = "hp:A1";
+          r.taken = clock.now();
+          r.counters.set(service::copy, counter_kind::impressions, 1);
+        }
+        // Every odd thread's every fifth upload carries one poisoned reading.
+        if (t % 2 == 1 && i % 5 == 0) batch[1].id = poison + std::to_string(10 + t * rounds / 5 + i / 5);
+        try {
+          const auto res = store->store_readings(site, batch, clock.now(), clock.now() - std::chrono::hours(24));
+          EXPECT_EQ(res.accepted, 3);
+          stored += static_cast<int>(res.accepted);
+        } catch (const std::exception&) {
+          ++failed;
+        }
+      }
+    });
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(failed.load(), 4 * 4);
+  EXPECT_EQ(stored.load(), threads * rounds * 3 - 16 * 3);
+  const auto all = store->list_readings(site, 10000);
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(threads * rounds * 3 - 16 * 3)) << "nothing of a failed upload";
+  std::set<std::string> ids;
+  for (const auto& r : all) EXPECT_TRUE(ids.insert(r.r.id).second) << "stored twice: " << r.r.id;
 }
 
 }  // namespace

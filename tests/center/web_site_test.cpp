@@ -576,6 +576,27 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
   const auto all = call(page("GET", "/sites", session, "", {{"q", "customer"}}));
   EXPECT_EQ(rows(all.body), 105u);
   EXPECT_EQ(all.body.find("more match"), std::string::npos);
+  // The terminal page does not list 104 transfer targets: it searches.
+  auto options = [](const std::string& body) {
+    std::size_t count = 0;
+    for (auto at = body.find("<option value=\""); at != std::string::npos; at = body.find("<option value=\"", at + 1))
+      ++count;
+    return count;
+  };
+  const auto terminal_page = call(page("GET", "/terminals/ricoh:P-0", session));
+  ASSERT_EQ(terminal_page.status, 200);
+  EXPECT_EQ(options(terminal_page.body), 0u);
+  EXPECT_NE(terminal_page.body.find("name=\"to\""), std::string::npos);
+  const auto one = call(page("GET", "/terminals/ricoh:P-0", session, "", {{"to", "customer 1104"}}));
+  EXPECT_EQ(options(one.body), 1u);
+  EXPECT_NE(one.body.find("Customer 1104</option>"), std::string::npos);
+  const auto many = call(page("GET", "/terminals/ricoh:P-0", session, "", {{"to", "customer"}}));
+  EXPECT_EQ(options(many.body), 50u);
+  EXPECT_NE(many.body.find("The first 50 that match"), std::string::npos);
+  EXPECT_EQ(many.body.find("Customer 1000</option>"), std::string::npos) << "not its own site";
+  const auto nothing = call(page("GET", "/terminals/ricoh:P-0", session, "", {{"to", "Customer 1000"}}));
+  EXPECT_EQ(options(nothing.body), 0u);
+  EXPECT_NE(nothing.body.find("No other site matches."), std::string::npos);
   // Another dealer's search finds none of them.
   register_site(issue("dealer-b", "Other"), json::value::array({terminal("Ricoh", "P-104x")}));
   const auto [b_session, b_csrf] = login("dealer-b", "password-b-123");

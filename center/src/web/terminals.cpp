@@ -81,18 +81,56 @@ std::string newest_details(const std::vector<stored_reading>& readings) {
          scroll_table({"Counter", "Value", "Read from"}, cells);
 }
 
-std::string actions(const context& c, const held_terminal& h) {
-  std::string targets;
-  for (const auto& other : c.svc.sites(c.me->acc))
-    if (other.id != h.s.id)
-      targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
-  const auto base = "/terminals/" + html::url_encode(h.t.key);
+// Where the terminal can go: every other site of the dealer when there are
+// few; else (a dealer with thousands of customers) the sites a search for
+// `to` finds, at most `transfer_choices`, so the page stays small.
+constexpr std::size_t transfer_choices = 50;
+
+std::string transfer_form(const context& c, const held_terminal& h, const std::string& base) {
   const auto& csrf = c.me->session.csrf;
-  return "<h2>Actions</h2><div class=\"actions\">" +
-         (targets.empty() ? ""
-                          : button_form(base + "/transfer", csrf, "Transfer",
-                                        "<label>to <select name=\"to_site\">" + targets + "</select></label>")) +
-         button_form(base + "/retire", csrf, "Retire", confirm_box(), "danger") + "</div>";
+  const auto find = c.param("to");
+  std::vector<site> found;
+  bool more = false;
+  auto [first, total] = c.svc.sites_page(c.me->acc, 0, transfer_choices + 1);
+  const bool few = total <= static_cast<std::int64_t>(transfer_choices) + 1;
+  if (few) {
+    for (auto& [s, n] : first) found.push_back(std::move(s));
+  } else if (!find.empty()) {
+    for (auto& [s, n] : c.svc.search_sites(c.me->acc, find, transfer_choices + 2)) found.push_back(std::move(s));
+  }
+  std::string targets;
+  std::size_t shown = 0;
+  for (const auto& other : found) {
+    if (other.id == h.s.id) continue;
+    if (shown == transfer_choices) {
+      more = true;
+      break;
+    }
+    targets += "<option value=\"" + escape(other.id) + "\">" + escape(other.customer) + "</option>";
+    ++shown;
+  }
+  std::string out;
+  if (!few)
+    out += "<form method=\"get\" action=\"" + base +
+           "\" class=\"search\"><label>Transfer to the customer "
+           "<input name=\"to\" value=\"" +
+           escape(find) +
+           "\" maxlength=\"200\" "
+           "placeholder=\"customer, serial or key\"></label> <button>Find</button></form>";
+  if (!few && !find.empty() && targets.empty()) out += "<p class=\"meta\">No other site matches.</p>";
+  if (more)
+    out += "<p class=\"meta\">The first " + std::to_string(transfer_choices) +
+           " that match; type more of the name to narrow them.</p>";
+  if (!targets.empty())
+    out += button_form(base + "/transfer", csrf, "Transfer",
+                       "<label>to <select name=\"to_site\">" + targets + "</select></label>");
+  return out;
+}
+
+std::string actions(const context& c, const held_terminal& h) {
+  const auto base = "/terminals/" + html::url_encode(h.t.key);
+  return "<h2>Actions</h2><div class=\"actions\">" + transfer_form(c, h, base) +
+         button_form(base + "/retire", c.me->session.csrf, "Retire", confirm_box(), "danger") + "</div>";
 }
 
 }  // namespace

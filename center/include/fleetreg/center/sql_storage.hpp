@@ -2,10 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -148,7 +151,8 @@ class sql_storage : public storage {
   }
   void commit_group(const std::vector<pending_upload*>& group);
   readings_result store_batch_locked(sql::connection& db, const std::string& site_id, const std::vector<reading>& batch,
-                                     const std::vector<reading_texts>& texts, time_point now, time_point oldest);
+                                     const std::vector<reading_texts>& texts, time_point now, time_point oldest,
+                                     const std::map<std::string, std::optional<std::int64_t>, std::less<>>& closed);
   std::vector<terminal_answer> place_terminals_locked(sql::connection& db, const std::string& site_id,
                                                       std::int64_t dealer_id, const std::string& customer,
                                                       const std::vector<std::pair<std::string, identity>>& terminals,
