@@ -8,6 +8,7 @@
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/center/web_site.hpp"
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/test/postgres_cluster.hpp"
 
 namespace fleetreg::center::test_support {
 namespace {
@@ -127,6 +128,26 @@ TEST_F(WebSiteTest, OneAccountGuessedFromManyAddressesWaitsToo) {
   EXPECT_EQ(attempt("dealer-b", "password-b-123", 101).status, 303) << "other accounts are not affected";
   clock.advance(std::chrono::minutes(15));
   EXPECT_EQ(attempt("dealer-a", "password-a-123", 102).status, 303);
+}
+
+// PostgreSQL's disk_full (a trigger raises SQLSTATE 53100) on a form: a 507
+// page that says so, nothing stored; the next code once there is room.
+TEST_F(WebSiteTest, ADiskFullPageSaysSoAndChangesNothing) {
+  if (!database.postgresql()) GTEST_SKIP() << "PostgreSQL only; SQLite's full disk is a drill";
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto codes_before = store->list_codes(std::nullopt).size();
+  test::pg_connection(database.location)
+      .query(
+          "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END $$; CREATE TRIGGER full_disk BEFORE INSERT ON "
+          "codes FOR EACH ROW EXECUTE FUNCTION disk_full();");
+  const auto r = call(page("POST", "/codes", session, "customer=Acme+Ltd&csrf=" + csrf));
+  EXPECT_EQ(r.status, 507);
+  EXPECT_NE(r.body.find("no space left"), std::string::npos) << r.body;
+  EXPECT_FALSE(header(r, "Retry-After").empty());
+  EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before);
+  test::pg_connection(database.location).query("DROP TRIGGER full_disk ON codes");
+  EXPECT_EQ(call(page("POST", "/codes", session, "customer=Acme+Ltd&csrf=" + csrf)).status, 200);
 }
 
 TEST_F(WebSiteTest, FormsWithoutTheCsrfTokenAreRefused) {

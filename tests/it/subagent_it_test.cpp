@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -166,12 +168,25 @@ TEST_P(SubagentTest, ValuesComeFromTheSubagent) {
   EXPECT_TRUE(get(pm::sys_uptime_instance).has_value());
 }
 
+// Drill (issue 18): snmpd restarted under a running subagent serves the
+// terminal again within 2 s of answering itself (agentx_ping_interval 1 s),
+// three times in a row; the subagent never restarts. Inside snmpd (dlmod)
+// the module is loaded again with snmpd.
 TEST_P(SubagentTest, ServedAgainAfterSnmpdRestarts) {
-  snmpd->stop();
-  snmpd->start();
-  EXPECT_TRUE(wait_until([&] { return served(); }, 60s)) << mib_log();
+  const auto pid = in_snmpd() ? 0 : term.subagent()->pid();
+  for (int restart = 0; restart < 3; ++restart) {
+    snmpd->stop();
+    snmpd->start();  // returns once snmpd answers sysUpTime.0
+    const auto back = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_until([&] { return served(); }, 60s)) << mib_log();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - back);
+    std::printf("restart %d: the terminal served again %lld ms after snmpd answered\n", restart + 1,
+                static_cast<long long>(took.count()));
+    EXPECT_LE(took, 2s) << mib_log();
+  }
   if (!in_snmpd()) {
     EXPECT_TRUE(term.subagent()->running());
+    EXPECT_EQ(term.subagent()->pid(), pid);
   }
 }
 
