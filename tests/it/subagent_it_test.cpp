@@ -37,8 +37,13 @@ class SubagentTest : public ::testing::TestWithParam<front_end> {
     const auto conf = dir.file("terminal.conf");
     std::ofstream(conf) << "[terminal]\nstate_dir = " << term.state_dir()
                         << "\n[subagent]\nagentx_ping_interval = 1s\nrefresh_interval = 200ms\n";
-    std::vector<std::string> extra;
-    if (in_snmpd()) extra = {std::string("dlmod fleetreg ") + FLEETREG_DLMOD_SO, "fleetregConfig " + conf};
+    // The panel's SNMPv3 user, allowed to write at authPriv only.
+    std::vector<std::string> extra = {"createUser fleetpanel SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"",
+                                      "rwuser fleetpanel priv"};
+    if (in_snmpd()) {
+      extra.push_back(std::string("dlmod fleetreg ") + FLEETREG_DLMOD_SO);
+      extra.push_back("fleetregConfig " + conf);
+    }
     snmpd = std::make_unique<snmpd_daemon>(dir, "snmpd", extra);
     if (!in_snmpd()) term.start_subagent(snmpd->agentx_socket(), {"-c", conf});
     ASSERT_TRUE(wait_until([&] { return served(); })) << mib_log();
@@ -239,6 +244,36 @@ TEST_P(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
   rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_integer(5)}}, ec);
   EXPECT_EQ(ec, std::error_code(static_cast<int>(snmp::error_status::wrong_type), snmp::pdu_category()));
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+}
+
+// A SET over SNMPv3 authPriv reaches the MIB through either front end; its
+// log line names the user only where it is known: inside snmpd (AgentX
+// does not pass it to a subagent). authNoPriv is refused by snmpd's VACM.
+TEST_P(SubagentTest, AnAuthPrivSetIsTakenAndItsUserNamedWhereKnown) {
+  auto o = snmpd->v2c();
+  o.version = snmp::snmp_version::v3;
+  o.user = "fleetpanel";
+  o.level = snmp::security_level::auth_priv;
+  o.auth = snmp::auth_protocol::sha256;
+  o.auth_passphrase = "auth-pass-123";
+  o.priv_passphrase = "priv-pass-123";
+  std::error_code ec;
+  {
+    snmp::client panel(o);
+    panel.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://center.example/")}}, ec);
+  }
+  ASSERT_FALSE(ec) << ec.message() << mib_log();
+  EXPECT_TRUE(
+      wait_until([&] { return get(append(tm::reg_center_url, {0}))->octets == "https://center.example/"; }, 10s));
+  // (After the authPriv client: Net-SNMP's client library keeps one set of
+  // keys per user and engine in a process.)
+  auto weak = o;
+  weak.level = snmp::security_level::auth_no_priv;
+  snmp::client(weak).set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://weak.example/")}}, ec);
+  EXPECT_TRUE(ec) << "authNoPriv must not write";
+  EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+  const std::string who = in_snmpd() ? "security_name=fleetpanel" : "security_name=unknown";
+  EXPECT_TRUE(wait_until([&] { return mib_log().find(who) != std::string::npos; }, 5s)) << mib_log();
 }
 
 // A terminal that presents itself as the printer it is: snmpd serves its
