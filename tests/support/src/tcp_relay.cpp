@@ -12,19 +12,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "fleetreg/test/harness.hpp"
+
 namespace fleetreg::test {
 
 tcp_relay::tcp_relay(std::uint16_t upstream_port, std::chrono::milliseconds delay)
     : upstream_(upstream_port), delay_(delay) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 64) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("tcp_relay: cannot listen");
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_on_loopback(port_, "tcp_relay");
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
