@@ -254,7 +254,9 @@ mdns_target target_of(const mdns::service& s, std::int64_t snmp_port) {
 }
 
 std::vector<device_info> discover(const config& cfg, const discovery_progress& progress,
-                                  const std::optional<std::vector<mdns::service>>& services, profile_context profiles) {
+                                  const std::optional<std::vector<mdns::service>>& services, profile_context profiles,
+                                  const std::function<bool()>& cancelled) {
+  const auto stopping = [&cancelled] { return cancelled && cancelled(); };
   if (!profiles.set) profiles.set = load_profiles(cfg);
   // 1. Where to look: mDNS services, configured targets, swept ranges.
   std::vector<mdns::service> found;
@@ -304,6 +306,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
       swept.emplace_back(&range, *r);
     }
   auto peer_at = [&](std::size_t i) -> std::string {
+    if (stopping()) return {};  // asked no more: the sweep winds down
     if (i < peers.size()) return peers[i];
     i -= peers.size();
     for (std::size_t r = 0; r < swept.size(); i -= swept[r].second.size(), ++r) {
@@ -366,6 +369,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     }
   };
   for (const auto& peer : readable) {
+    if (stopping()) break;
     snmp::session_options o = base;
     o.peer = peer;
     std::error_code ec;
@@ -381,6 +385,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     if (progress) progress({"read", ++done, total, read});
   }
   for (const auto* choices : ipp_todo) {
+    if (stopping()) break;
     for (const auto& c : *choices) {
       std::error_code ec;
       std::string why;
@@ -392,6 +397,7 @@ std::vector<device_info> discover(const config& cfg, const discovery_progress& p
     }
     if (progress) progress({"read", ++done, total, read});
   }
+  if (stopping()) log::notice("discovery stopped early: " + std::to_string(read) + " devices read");
   std::vector<device_info> out;
   for (auto& [k, d] : by_key) out.push_back(std::move(d));
   for (auto& d : unkeyed) out.push_back(std::move(d));
@@ -472,8 +478,9 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
                           const std::string& request_id, const std::optional<std::vector<mdns::service>>& services,
-                          std::shared_ptr<const profiles::profile_set> profiles) {
-  auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
+                          std::shared_ptr<const profiles::profile_set> profiles, const stop_signal* stop) {
+  auto devices =
+      discover(cfg, {}, services, {std::move(profiles), &st}, [stop] { return stop != nullptr && stop->requested(); });
   add_new_terminals(st, center, devices);
   const auto reg = st.registration();
   const std::set<std::string, std::less<>> registered(reg.terminals.begin(), reg.terminals.end());
@@ -507,7 +514,7 @@ namespace {
 class collector_side final : public rest_client::reporting_side {
  public:
   collector_side(const config& cfg, store& st, const stop_signal& stop, reload_signal* reload)
-      : cfg_(cfg), st_(st), mdns_seen_(cfg), profiles_(load_profiles(cfg)) {
+      : cfg_(cfg), st_(st), stop_(stop), mdns_seen_(cfg), profiles_(load_profiles(cfg)) {
     log::notice(describe_profiles("counter profiles", *profiles_));
     // SIGHUP is taken here, apart from the reporting loop (which may be in a
     // long-poll or backing off), so a reload is logged within 200 ms.
@@ -552,8 +559,8 @@ class collector_side final : public rest_client::reporting_side {
   // why once (log, status.json) and reads again at the next interval.
   std::size_t read_and_store(rest_client::center_client& center, const std::string& request_id) {
     try {
-      const auto n =
-          take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
+      const auto n = take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time),
+                                   current_profiles(), &stop_);
       if (!store_error_.empty()) log::notice("readings are stored again in " + cfg_.state_dir);
       store_error_.clear();
       return n;
@@ -607,6 +614,7 @@ class collector_side final : public rest_client::reporting_side {
  private:
   const config& cfg_;
   store& st_;
+  const stop_signal& stop_;
   live_browser mdns_seen_;
   std::mutex profiles_mutex_;
   std::shared_ptr<const profiles::profile_set> profiles_;

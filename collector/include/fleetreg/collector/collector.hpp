@@ -110,10 +110,15 @@ struct discovery_step {
   const char* what = "";  ///< "probed" or "read"
   std::size_t done = 0, total = 0, found = 0;
 };
+/// `cancelled` (when given) is asked as the sweep reaches each address and
+/// before each device is read: once it says yes, no new address is asked and
+/// no further device read (those asked already answer or time out), and the
+/// devices read so far are returned — `run` stops within about a timeout of
+/// a SIGTERM, even in the middle of a /16.
 using discovery_progress = std::function<void(const discovery_step&)>;
 std::vector<device_info> discover(const config& cfg, const discovery_progress& progress = {},
                                   const std::optional<std::vector<mdns::service>>& services = std::nullopt,
-                                  profile_context profiles = {});
+                                  profile_context profiles = {}, const std::function<bool()>& cancelled = {});
 
 /// Registers the registrable devices with the center in one request.
 /// Checks the code's check character first. Throws fleetreg::error with one
@@ -136,10 +141,12 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 /// `services`: what a running mDNS browser sees (nullopt: browse once).
 /// `profiles`: the counter profiles (nullptr: loaded from the config); the
 /// store keeps their 32-bit counters' state.
+/// `stop` (when given): discovery ends early once it is requested (see discover).
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
                           const std::string& request_id,
                           const std::optional<std::vector<mdns::service>>& services = std::nullopt,
-                          std::shared_ptr<const profiles::profile_set> profiles = nullptr);
+                          std::shared_ptr<const profiles::profile_set> profiles = nullptr,
+                          const stop_signal* stop = nullptr);
 
 /// `fleetreg-collector run`: the reporting loop of rest_client::reporter
 /// (deliver, long-poll, read on request; paced, see center_pacing) with one
