@@ -143,9 +143,9 @@ fi
 
 # 3. The /16.
 concurrency=${FLEETREG_SWEEP_CONCURRENCY:-2048}
-cat >"$work/sweep.conf" <<EOF
-[collector]
-state_dir = $work/sweep-state
+# What both collectors below share: the /16, 1 s timeout, no retry.
+fleet_sections() {
+  cat <<EOF
 [snmp]
 ranges = 10.77.0.0/16
 timeout = 1s
@@ -156,6 +156,8 @@ enabled = no
 [profiles]
 directories = $src/profiles
 EOF
+}
+{ printf '[collector]\nstate_dir = %s\n' "$work/sweep-state"; fleet_sections; } >"$work/sweep.conf"
 reset_counters
 /usr/bin/time -f '%e %M' -o "$work/time" "$collector" -c "$work/sweep.conf" discover --json >"$work/found.json" \
   2>"$work/discover.err" || true
@@ -189,26 +191,20 @@ stored() {
   curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics" |
     sed -n 's/^fleetreg_readings_stored_total \([0-9]*\).*/\1/p'
 }
-cat >"$work/site.conf" <<EOF
+{
+  cat <<EOF
 [collector]
 state_dir = $work/site-state
 name = bench-collector
 [center]
 url = http://127.0.0.1:$port
 allow_plain_http = yes
-[snmp]
-ranges = 10.77.0.0/16
-timeout = 1s
-retries = 0
-sweep_concurrency = $concurrency
-[mdns]
-enabled = no
-[profiles]
-directories = $src/profiles
 [run]
 wait = 5s
 read_interval = 24h
 EOF
+  fleet_sections
+} >"$work/site.conf"
 /usr/bin/time -f '%e %M' -o "$work/time" "$collector" -c "$work/site.conf" register --code "$code" \
   >"$work/register.out" 2>"$work/register.err" || { cat "$work/register.err" >&2; exit 1; }
 read -r wall rss <"$work/time"
