@@ -564,6 +564,13 @@ TEST_F(AlertPageTest, ListAcknowledgeClearWithCsrf) {
   EXPECT_EQ(call(page("POST", "/alerts/" + id + "/clear", cookie, "csrf=" + csrf)).status, 303);
   EXPECT_TRUE(store->find_alert(std::stoll(id))->cleared_at);
   EXPECT_EQ(call(page("POST", "/alerts/" + id + "/nonsense", cookie, "csrf=" + csrf)).status, 404);
+  // The thresholds form: validated, CSRF-checked, audited.
+  EXPECT_EQ(call(page("POST", "/alerts/settings", cookie, "settings=supply-low%3D25&csrf=wrong")).status, 403);
+  EXPECT_EQ(call(page("POST", "/alerts/settings", cookie, "settings=supply-low%3D250&csrf=" + csrf)).status, 400);
+  EXPECT_EQ(store->find_account("dealer-a")->alerts.supply_low, 15);
+  EXPECT_EQ(call(page("POST", "/alerts/settings", cookie, "settings=supply-low%3D25&csrf=" + csrf)).status, 303);
+  EXPECT_EQ(store->find_account("dealer-a")->alerts.supply_low, 25);
+  EXPECT_NE(call(page("GET", "/alerts", cookie)).body.find("supply-low=25,"), std::string::npos);
   // The to-order page and its CSV.
   EXPECT_EQ(call(page("GET", "/to-order", cookie)).status, 200);
   const auto csv = call(page("GET", "/to-order.csv", cookie));

@@ -111,10 +111,16 @@ http::response alerts_page(context& c) {
                       "\" maxlength=\"64\" placeholder=\"site id\"></label> <label><input type=\"checkbox\" "
                       "name=\"all\" value=\"yes\"" +
                       (q.open_only ? "" : " checked") + "> cleared ones too</label> <button>Show</button></form>";
-  const auto& s = c.me->acc.alerts;
-  const auto settings = c.me->admin() ? std::string()
-                                      : "<p class=\"meta\">Your thresholds: " + escape(to_string(s)) +
-                                            " (fleetreg-centerctl account set NAME --alerts …)</p>";
+  // A dealer's own thresholds and lead time (admins use centerctl).
+  const auto settings =
+      c.me->admin()
+          ? std::string()
+          : "<form method=\"post\" action=\"/alerts/settings\" class=\"search\">" + csrf_field(c.me->session.csrf) +
+                "<label>Thresholds <input name=\"settings\" size=\"80\" maxlength=\"512\" value=\"" +
+                escape(to_string(c.me->acc.alerts)) +
+                "\"></label> <button>Save</button></form><p class=\"meta\">supply-low and supply-empty in percent; "
+                "terminal-silent, collector-silent, code-expiry and lead-time like 90m, 36h, 7d; "
+                "<code>default</code> for the center's.</p>";
   return page(200, "Alerts",
               filter + settings + alerts_table(c, list) +
                   (list.size() >= q.limit ? "<p class=\"meta\">The newest " + std::to_string(q.limit) + ".</p>" : ""),
@@ -130,6 +136,14 @@ http::response alert_action(context& c) {
     c.svc.clear_alert(c.me->acc, target->first);
   else
     no_such_page();
+  return redirect("/alerts");
+}
+
+http::response alert_settings_set(context& c) {
+  if (c.me->admin())
+    throw refusal(refusal_kind::forbidden,
+                  "A dealer sets its own alert thresholds; an admin uses fleetreg-centerctl account set --alerts.");
+  c.svc.set_alert_settings(c.me->acc, c.me->acc, c.field("settings"));
   return redirect("/alerts");
 }
 

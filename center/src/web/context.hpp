@@ -132,6 +132,8 @@ http::response billing_weights_set(context& c);
 http::response alerts_page(context& c);
 /// POST /alerts/<id>/<ack|clear>.
 http::response alert_action(context& c);
+/// POST /alerts/settings: the dealer's thresholds and lead time.
+http::response alert_settings_set(context& c);
 /// GET /to-order: supplies that run out within the lead time.
 http::response to_order_page(context& c);
 /// GET /to-order.csv: the same as CSV.

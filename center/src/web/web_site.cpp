@@ -54,6 +54,7 @@ constexpr route routes[] = {
     {"POST", "/billing/close", false, access::signed_in, web::billing_close},
     {"POST", "/billing/weights", false, access::signed_in, web::billing_weights_set},
     {"GET", "/alerts", false, access::signed_in, web::alerts_page},
+    {"POST", "/alerts/settings", false, access::signed_in, web::alert_settings_set},
     {"POST", "/alerts/", true, access::signed_in, web::alert_action},
     {"GET", "/to-order", false, access::signed_in, web::to_order_page},
     {"GET", "/to-order.csv", false, access::signed_in, web::to_order_csv_file},
