@@ -623,7 +623,9 @@ std::vector<terminal_answer> sql_storage::place_terminals_locked(
       // over. The ownership goes on (same customer): the reset check too.
       const auto from = close_period(db, key, holder, t).value_or(t);
       open_period(db, key, site_id, from, id);
-      sql::statement up(db, "UPDATE terminals SET site_id = ?1 WHERE key = ?2");
+      // Its alerts stay with the old site (the timer clears them): the next
+      // reading raises what still holds at the new one.
+      sql::statement up(db, "UPDATE terminals SET site_id = ?1, alert_conditions = '' WHERE key = ?2");
       up.bind(1, site_id).bind(2, key);
       up.run();
       sql::statement moved(db,
