@@ -1183,11 +1183,40 @@ rules_by_site lock_sites(sql::connection& db, const std::set<std::string_view>& 
 // Alerts (issue 19): one row per alert, one row of alert_history per
 // transition. Writes happen only when something changes.
 
+// The statements that write alerts on one connection, each prepared when
+// first needed and then reused (an upload may raise and clear several).
+class alert_writer {
+ public:
+  explicit alert_writer(sql::connection& db) : db_(db) {}
+  sql::statement& history() {
+    return get(history_, "INSERT INTO alert_history (alert_id, at, state, actor) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+  }
+  sql::statement& raise() {
+    return get(raise_,
+               "INSERT INTO alerts (dealer_id, site_id, terminal_key, code_id, subject, kind, supply, code, "
+               "severity, detail, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+               "ON CONFLICT DO NOTHING RETURNING id");
+  }
+  sql::statement& clear() {
+    return get(clear_,
+               "UPDATE alerts SET cleared_at = ?1, cleared_by = ?2 WHERE subject = ?3 AND kind = ?4 AND "
+               "supply = ?5 AND code = ?6 AND cleared_at IS NULL RETURNING id");
+  }
+
+ private:
+  sql::statement& get(std::optional<sql::statement>& slot, const char* text) {
+    if (!slot) slot.emplace(db_, text);
+    return *slot;
+  }
+  sql::connection& db_;
+  std::optional<sql::statement> history_, raise_, clear_;
+};
+
 // Records a transition of alert `id` in its history and in `events`.
-void record_transition(sql::connection& db, std::int64_t id, const std::string& state, const std::string& actor,
+void record_transition(alert_writer& w, std::int64_t id, const std::string& state, const std::string& actor,
                        std::int64_t t, std::string_view kind, std::string_view subject,
                        std::vector<alert_transition>& events) {
-  sql::statement ins(db, "INSERT INTO alert_history (alert_id, at, state, actor) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+  auto& ins = w.history();
   ins.bind(1, id).bind(2, t).bind(3, state).bind(4, actor);
   const auto history_id = ins.step() ? ins.column_int(0) : 0;
   ins.reset();
@@ -1204,59 +1233,57 @@ struct alert_subject {
 
 // Raises the alert of condition `c` on `who` unless one is open (the unique
 // index alerts_open makes a second raise, also another center's, a no-op).
-void raise_alert(sql::connection& db, const alert_subject& who, const alert_condition& c, std::int64_t t,
+void raise_alert(alert_writer& w, const alert_subject& who, const alert_condition& c, std::int64_t t,
                  std::vector<alert_transition>& events) {
-  sql::statement ins(db,
-                     "INSERT INTO alerts (dealer_id, site_id, terminal_key, code_id, subject, kind, supply, code, "
-                     "severity, detail, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-                     "ON CONFLICT DO NOTHING RETURNING id");
+  auto& ins = w.raise();
   ins.bind(1, who.dealer_id).bind(2, who.site_id).bind(3, who.terminal_key).bind(4, who.code_id).bind(5, who.subject);
   ins.bind(6, c.kind).bind(7, static_cast<std::int64_t>(c.supply)).bind(8, c.code).bind(9, c.severity);
   ins.bind(10, c.detail.substr(0, 255)).bind(11, t);
-  if (!ins.step()) return;
+  if (!ins.step()) {
+    ins.reset();
+    return;
+  }
   const auto id = ins.column_int(0);
   ins.reset();
-  record_transition(db, id, "raised", "center", t, c.kind, who.subject, events);
+  record_transition(w, id, "raised", "center", t, c.kind, who.subject, events);
 }
 
 // Clears the open alert of condition (kind, supply, code) on `subject`, if any.
-void clear_condition(sql::connection& db, const std::string& subject, const alert_condition& c,
-                     const std::string& actor, std::int64_t t, std::vector<alert_transition>& events) {
-  sql::statement up(db,
-                    "UPDATE alerts SET cleared_at = ?1, cleared_by = ?2 WHERE subject = ?3 AND kind = ?4 AND "
-                    "supply = ?5 AND code = ?6 AND cleared_at IS NULL RETURNING id");
+void clear_condition(alert_writer& w, const std::string& subject, const alert_condition& c, const std::string& actor,
+                     std::int64_t t, std::vector<alert_transition>& events) {
+  auto& up = w.clear();
   up.bind(1, t).bind(2, actor).bind(3, subject).bind(4, c.kind).bind(5, static_cast<std::int64_t>(c.supply));
   up.bind(6, c.code);
   std::vector<std::int64_t> ids;
   while (up.step()) ids.push_back(up.column_int(0));
   up.reset();
-  for (const auto id : ids) record_transition(db, id, "cleared", actor, t, c.kind, subject, events);
+  for (const auto id : ids) record_transition(w, id, "cleared", actor, t, c.kind, subject, events);
 }
 
 // A terminal's newest reading in a batch against the conditions its previous
 // newest showed (`before`, its signature): raises what appeared, clears what
 // went; returns the new signature. A reset in the batch raises counter_reset;
 // a terminal silent until now clears its terminal_silent.
-std::string judge_terminal(sql::connection& db, const site_rules& rules, const std::string& site_id,
-                           const std::string& key, const reading& newest, const std::string& before,
+std::string judge_terminal(alert_writer& w, const site_rules& rules, const std::string& site_id, const std::string& key,
+                           const reading& newest, const std::string& before,
                            std::optional<std::int64_t> previous_reading_at, bool reset, std::int64_t t,
                            std::vector<alert_transition>& events) {
   const auto now_shown = reading_conditions(newest, rules.alerts);
   auto signature = conditions_signature(now_shown);
   const alert_subject who{rules.dealer_id, site_id, key, 0, "terminal:" + key};
   if (reset)
-    raise_alert(db, who, {std::string(alert_counter_reset), -1, "", "warning", "a counter went down"}, t, events);
+    raise_alert(w, who, {std::string(alert_counter_reset), -1, "", "warning", "a counter went down"}, t, events);
   if (previous_reading_at && *previous_reading_at < t - rules.alerts.terminal_silent.count())
-    clear_condition(db, who.subject, {std::string(alert_terminal_silent), -1, "", "", ""}, "reading", t, events);
+    clear_condition(w, who.subject, {std::string(alert_terminal_silent), -1, "", "", ""}, "reading", t, events);
   if (signature == before) return signature;
   std::set<std::string> was;
   for (const auto& c : parse_signature(before)) {
     was.insert(c.key());
     if (std::none_of(now_shown.begin(), now_shown.end(), [&](const alert_condition& n) { return n.key() == c.key(); }))
-      clear_condition(db, who.subject, c, "reading", t, events);
+      clear_condition(w, who.subject, c, "reading", t, events);
   }
   for (const auto& c : now_shown)
-    if (!was.count(c.key())) raise_alert(db, who, c, t, events);
+    if (!was.count(c.key())) raise_alert(w, who, c, t, events);
   return signature;
 }
 
@@ -1309,7 +1336,9 @@ std::vector<status_request> sql_storage::lease_requests(const std::string& site_
     contact.run();
     // Contact ends a collector's silence at once (one index probe when none is open).
     std::vector<alert_transition> ended;
-    clear_condition(db, "site:" + site_id, {std::string(alert_collector_silent), -1, "", "", ""}, "contact", t, ended);
+    alert_writer writer(db);
+    clear_condition(writer, "site:" + site_id, {std::string(alert_collector_silent), -1, "", "", ""}, "contact", t,
+                    ended);
     tx.commit();
     if (events) *events = std::move(ended);
     return out;
@@ -1548,9 +1577,10 @@ readings_result store_batch_one_at_a_time(sql::connection& db, const std::string
   sql::statement latest(db,
                         "UPDATE terminals SET last_reading_at = ?1, last_taken_at = ?2, last_counters = ?3, "
                         "alert_conditions = ?6 WHERE key = ?4 AND site_id = ?5");
+  alert_writer alerts(db);
   for (const auto& [key, st] : terminals) {
     if (!st.newest) continue;
-    const auto conditions = judge_terminal(db, rules, site_id, key, *st.newest, st.alert_conditions,
+    const auto conditions = judge_terminal(alerts, rules, site_id, key, *st.newest, st.alert_conditions,
                                            st.previous_reading_at, st.reset, t, r.alert_events);
     latest.bind(1, t).bind(2, st.last_taken).bind(3, st.newest_counters).bind(4, key).bind(5, site_id);
     latest.bind(6, conditions);
@@ -1739,6 +1769,7 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
   }
   std::vector<const std::pair<const std::string, terminal_state>*> newest;
   std::vector<std::string> conditions;
+  alert_writer alerts(db);
   std::set<std::string_view> reset_keys;
   for (std::size_t n = 0; n < batch.size(); ++n)
     if (stored[n] == 1) reset_keys.insert(batch[n].terminal_key);
@@ -1746,7 +1777,7 @@ readings_result sql_storage::store_batch_locked(sql::connection& db, const std::
     if (entry.second.newest) {
       newest.push_back(&entry);
       const auto& [key, st] = entry;
-      conditions.push_back(judge_terminal(db, rules, site_id, key, *st.newest, st.alert_conditions,
+      conditions.push_back(judge_terminal(alerts, rules, site_id, key, *st.newest, st.alert_conditions,
                                           st.previous_reading_at, reset_keys.count(key) > 0, t, r.alert_events));
     }
   statements_by_size updates(db, [](std::size_t padded) {
@@ -2551,7 +2582,8 @@ std::optional<alert_transition> sql_storage::acknowledge_alert(std::int64_t id, 
     a.code_id = up.column_int(3);
     up.reset();
     std::vector<alert_transition> events;
-    record_transition(db, id, "acknowledged", actor, to_unix(now), a.kind, subject_of(a), events);
+    alert_writer writer(db);
+    record_transition(writer, id, "acknowledged", actor, to_unix(now), a.kind, subject_of(a), events);
     tx.commit();
     return events.front();
   });
@@ -2574,7 +2606,8 @@ std::optional<alert_transition> sql_storage::clear_alert(std::int64_t id, const 
     a.code_id = up.column_int(3);
     up.reset();
     std::vector<alert_transition> events;
-    record_transition(db, id, "cleared", actor, to_unix(now), a.kind, subject_of(a), events);
+    alert_writer writer(db);
+    record_transition(writer, id, "cleared", actor, to_unix(now), a.kind, subject_of(a), events);
     tx.commit();
     return events.front();
   });
@@ -2587,6 +2620,7 @@ std::vector<alert_transition> sql_storage::check_alerts(time_point now) {
     sql::transaction tx(db);
     const auto t = to_unix(now);
     std::vector<alert_transition> events;
+    alert_writer writer(db);
     // Runs `text` (an INSERT or UPDATE … RETURNING id, subject, kind) and
     // records each row as `state`.
     const auto apply = [&](std::string text, const char* state, const char* actor) {
@@ -2599,7 +2633,8 @@ std::vector<alert_transition> sql_storage::check_alerts(time_point now) {
       std::vector<std::tuple<std::int64_t, std::string, std::string>> rows;
       while (q.step()) rows.emplace_back(q.column_int(0), q.column_text(1), q.column_text(2));
       q.reset();
-      for (const auto& [id, subject, kind] : rows) record_transition(db, id, state, actor, t, kind, subject, events);
+      for (const auto& [id, subject, kind] : rows)
+        record_transition(writer, id, state, actor, t, kind, subject, events);
     };
     // A site that can report: an active credential.
     const std::string active = "EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)";
