@@ -15,9 +15,12 @@
 //   wakeup-pg  a request queued through replica A's dealer site: time until
 //              the site's long-poll parked on replica B answers, next to
 //              both on A
+//   delivery   1,000 sites long-polling while 10,000 readings/min arrive: a
+//              request queued on the dealer site until its site's long-poll
+//              answers, next to the same with no readings arriving
 // Usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] [flap] | longpoll [POLLS] [http|https]
 //        | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]
-//        | wakeup-pg [SAMPLES] [REPLICAS]
+//        | wakeup-pg [SAMPLES] [REPLICAS] | delivery [SITES] [READINGS_PER_MINUTE] [SAMPLES]
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -946,6 +949,156 @@ int longpoll(int polls, bool tls) {
   return 0;
 }
 
+// Issue 18: `sites` collectors long-polling (one connection each, re-polling
+// after every answer, like fleetreg-collector run) while readings arrive at
+// `per_minute`; a request queued on the dealer site for one site at a time
+// (POST /sites/ID/request) until its long-poll answers with it. The anchor,
+// in the same run and on the same parked long-polls: the same samples before
+// the readings start.
+int delivery(int sites, int per_minute, int samples) {
+  if (sites < 1 || sites > 20000 || per_minute < 0 || samples < 1 || samples * 2 > sites)
+    throw std::invalid_argument("sites 1..20000, readings per minute >= 0, samples 1..sites/2");
+  raise_file_limit();
+  test::temp_dir dir;
+  test::center_daemon center(dir, {.tls = false, .extra_config = "[http]\nmax_connections_per_peer = 30000\n"});
+  const auto code = center.dealer_and_code("bench", "Bench customer");
+  center.start();
+  const auto reg_start = steady::now();
+  const auto registered = register_wake_sites(center, code, sites);
+  const double reg_seconds = std::chrono::duration<double>(steady::now() - reg_start).count();
+  const auto token_line = center.ctl({"token", "issue", "bench"}).out;
+  const auto token = token_line.substr(0, token_line.find('\n'));
+  test::dealer_site_client browser(center.url());
+  if (browser.log_in("bench", "a-long-password-1").status != 303) throw std::runtime_error("dealer log-in failed");
+  const auto csrf = browser.csrf("/sites/" + registered[0].id);
+  if (csrf.empty()) throw std::runtime_error("no csrf field on the site page");
+
+  // The parked long-polls, and every answer with its arrival, per site.
+  raw_client client(center.url());
+  std::mutex answers_mutex;
+  std::vector<std::vector<std::pair<steady::time_point, std::string>>> answers(registered.size());
+  std::vector<std::string> requests;
+  for (const auto& site : registered)
+    requests.push_back("GET /api/v1/requests?wait=60 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                       site.credential + "\r\n\r\n");
+  std::atomic<int> refused{0};
+  for (std::size_t i = 0; i < registered.size(); ++i)
+    asio::co_spawn(
+        client.io,
+        [&, i]() -> asio::awaitable<void> {
+          auto s = client.socket();
+          try {
+            co_await client.open(*s);
+            for (;;) {
+              co_await client.send(*s, asio::buffer(requests[i]));
+              const auto r = co_await client.answer(*s);
+              if (r.status == 200) {
+                std::lock_guard lock(answers_mutex);
+                answers[i].emplace_back(steady::now(), r.body);
+              } else if (r.status != 204) {
+                ++refused;
+                co_return;
+              }
+            }
+          } catch (const std::exception&) {
+            ++refused;
+          }
+        },
+        asio::detached);
+  io_thread runner(client.io);
+  if (!test::wait_until([&] { return long_polls_at(center.url(), token) >= sites - refused; },
+                        std::chrono::seconds(60)))
+    throw std::runtime_error("the long-polls did not all park");
+
+  // One sample: ms from sending the POST to site k's long-poll answering
+  // with the on-demand request; -1 when void.
+  std::size_t next_site = 0;
+  auto sample = [&]() -> double {
+    const auto k = next_site++;
+    const auto sent_at = steady::now();
+    const auto queued = browser.post_form("/sites/" + registered[k].id + "/request", "csrf=" + test::form_encode(csrf));
+    if (queued.status != 303) return -1;
+    double ms = -1;
+    test::wait_until(
+        [&] {
+          std::lock_guard lock(answers_mutex);
+          for (const auto& [at, body] : answers[k])
+            if (at >= sent_at && body.find("\"on-demand\"") != std::string::npos) {
+              ms = std::chrono::duration<double, std::milli>(at - sent_at).count();
+              return true;
+            }
+          return false;
+        },
+        std::chrono::seconds(10));  // `at`: when the answer arrived, whenever this looks
+    return ms;
+  };
+  // A sample every 100 ms or so.
+  auto take = [&](std::vector<double>& into, int& void_samples) {
+    while (static_cast<int>(into.size()) < samples && next_site < registered.size()) {
+      const auto ms = sample();
+      ms < 0 ? void(++void_samples) : into.push_back(ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
+  std::vector<double> idle, loaded;
+  int void_idle = 0, void_loaded = 0;
+  take(idle, void_idle);
+
+  // The readings: batches of 100 for one site's terminal after another, paced
+  // to `per_minute`, from one client thread.
+  std::atomic<bool> stop{false};
+  std::atomic<long> stored{0}, failed{0};
+  const auto load_start = steady::now();
+  std::thread load([&] {
+    auto c = center.client();
+    constexpr int batch = 100;
+    const auto every =
+        per_minute > 0 ? std::chrono::duration<double>(60.0 * batch / per_minute) : std::chrono::duration<double>(3600);
+    auto next = steady::now();
+    for (std::size_t n = 0; !stop; ++n) {
+      const auto& site = registered[n % registered.size()];
+      json::value list = json::value::array();
+      const auto now = format_utc(std::chrono::system_clock::now());
+      for (int i = 0; i < batch; ++i)
+        list.push_back({{"id", make_uuid()},
+                        {"terminal", "hp:B" + std::to_string(n % registered.size())},
+                        {"taken_at", now},
+                        {"counters", {{"copy", {{"impressions", 1000 + i}}}}}});
+      std::error_code ec;
+      const auto r = c.request("POST", "/api/v1/readings", json::value{{"readings", list}}.dump(),
+                               {{"Authorization", "Bearer " + site.credential}}, ec);
+      if (ec || r.status != 200)
+        ++failed;
+      else
+        stored += json::value::parse(r.body)["accepted"].get<long>();
+      next += std::chrono::duration_cast<steady::duration>(every);
+      while (!stop && steady::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  take(loaded, void_loaded);
+  stop = true;
+  load.join();
+  const double load_minutes = std::chrono::duration<double>(steady::now() - load_start).count() / 60.0;
+  const auto held = long_polls_at(center.url(), token);
+  const int lost = refused.load();  // before the center's stop closes them all
+  center.stop();
+
+  const auto x = distribution_of(loaded), y = distribution_of(idle);
+  std::printf("| delivery of a queued request, ms (SQLite, HTTP) | while readings arrive | anchor: no readings |\n");
+  std::printf("|---|---|---|\n| samples (void, not counted) | %zu (%d) | %zu (%d) |\n", x.samples, void_loaded,
+              y.samples, void_idle);
+  std::printf("| p50 | %.1f | %.1f |\n| p95 | %.1f | %.1f |\n| p99 | %.1f | %.1f |\n| max | %.1f | %.1f |\n", x.p50,
+              y.p50, x.p95, y.p95, x.p99, y.p99, x.max, y.max);
+  std::printf("| readings stored per minute (failed batches) | %.0f (%ld) | 0 |\n",
+              static_cast<double>(stored) / load_minutes, failed.load());
+  std::printf(
+      "\n%d sites, one long-poll each (GET /api/v1/requests?wait=60, re-polled after every answer; %lld open at the "
+      "end, %d refused or failed), registered in %.1f s; a sample: POST /sites/ID/request on the dealer site (plain "
+      "HTTP, one kept session) to the long-poll's answer with it; readings target %d/min in batches of 100\n",
+      sites, held, lost, reg_seconds, per_minute);
+  return 0;
+}
+
 int slowloris(int connections, bool tls, int seconds) {
   raise_file_limit();
   test::temp_dir dir;
@@ -1111,6 +1264,9 @@ int main(int argc, char** argv) {
     if (what == "readings-pg")
       return readings_pg(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 1);
     if (what == "wakeup-pg") return wakeup_pg(argc > 2 ? std::stoi(argv[2]) : 200, argc > 3 ? std::stoi(argv[3]) : 2);
+    if (what == "delivery")
+      return delivery(argc > 2 ? std::stoi(argv[2]) : 1000, argc > 3 ? std::stoi(argv[3]) : 10000,
+                      argc > 4 ? std::stoi(argv[4]) : 200);
     const bool tls = argc > 3 && std::string(argv[3]) == "https";
     if (argc > 3 && !tls && std::string(argv[3]) != "http") throw std::invalid_argument("scheme is http or https");
     if (what == "longpoll") return longpoll(argc > 2 ? std::stoi(argv[2]) : 10000, tls);
@@ -1123,6 +1279,6 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]\n"
                "       | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]\n"
-               "       | wakeup-pg [SAMPLES] [REPLICAS]\n");
+               "       | wakeup-pg [SAMPLES] [REPLICAS] | delivery [SITES] [READINGS_PER_MINUTE] [SAMPLES]\n");
   return 64;
 }

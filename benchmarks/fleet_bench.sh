@@ -9,8 +9,9 @@
 # address of the /16 is DROPPED by nftables, so it times out like an absent
 # host. Measures, in one run:
 #   1. the /24 of today (fleetreg-bench-collector: 20 agents, unchanged);
-#   2. anchor: a sequential `snmpget -t 1 -r 0` loop over a sample (100
-#      answering, 10 silent addresses), extrapolated to the /16;
+#   2. anchors: a sequential `snmpget -t 1 -r 0` loop over a sample (100
+#      answering, 10 silent addresses), extrapolated to the /16; and
+#      onesixtyone's single-OID sweep of the /16 when it is installed;
 #   3. `fleetreg-collector discover` of the /16 (1 s timeout, no retry): wall
 #      time, sweep and read times, peak RSS, devices found;
 #   4. a real fleetreg-center (plain HTTP on loopback, SQLite) whose
@@ -22,6 +23,8 @@
 #      collector.
 # Usage: benchmarks/fleet_bench.sh BUILD_DIR [N]   (default N: 1000)
 #        FLEETREG_SWEEP_CONCURRENCY=1024 to sweep with another [snmp] sweep_concurrency
+#        FLEETREG_FLEET_NO_ANCHORS=1 to leave out the /24 and the snmpget loop
+#        (about 4 min; for trying a change, not for the figures)
 set -euo pipefail
 build=${1:?usage: fleet_bench.sh BUILD_DIR [N]}
 n=${2:-1000}
@@ -61,8 +64,9 @@ echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date 
 others=$(ps -eo comm= | grep -E '^(cc1plus|ninja|ctest|fleetreg-|make|snmpsimd|postgres)' | sort | uniq -c | tr -s ' \n' ' ' || true)
 echo "   other build/test processes running: ${others:-none}"
 
+anchors=$([ "${FLEETREG_FLEET_NO_ANCHORS:-}" = 1 ] && echo no || echo yes)
 # 1. The /24 of today, unchanged.
-if [ -x "$bin/benchmarks/fleetreg-bench-collector" ]; then
+if [ "$anchors" = yes ] && [ -x "$bin/benchmarks/fleetreg-bench-collector" ]; then
   echo "== /24, 20 answering (fleetreg-bench-collector)"
   "$bin/benchmarks/fleetreg-bench-collector" | sed 's/^/   /'
 fi
@@ -112,6 +116,7 @@ packets() { nft list counter ip fleetbench "$1" | sed -n 's/.*packets \([0-9]*\)
 reset_counters() { nft reset counters table ip fleetbench >/dev/null; }
 
 # 2. Anchor: one snmpget at a time over a sample.
+if [ "$anchors" = yes ]; then
 seq_start=$(secs)
 answered=0
 for ((i = 0; i < 100 && i < n; i++)); do
@@ -125,6 +130,16 @@ t_silent=$(echo "$(secs) - $seq_start" | bc)
 extrapolated=$(echo "$t_answering / 100 * $n + $t_silent / 10 * (65534 - $n)" | bc -l)
 printf '== anchor: sequential snmpget -t 1 -r 0: %d of 100 answering in %.1f s, 10 silent in %.1f s; the /16 would take ~%.0f s\n' \
   "$answered" "$t_answering" "$t_silent" "$extrapolated"
+# onesixtyone: one sysDescr GET to every address, as fast as it can send
+# (-w 0), then it waits for the answers; it reads nothing else.
+if command -v onesixtyone >/dev/null; then
+  start=$(secs)
+  heard=$(onesixtyone -w 0 10.77.0.0/16 public 2>/dev/null | grep -c '^10\.77\.' || true)
+  echo "== anchor: onesixtyone -w 0 over the /16 (one community, sysDescr only): $heard answered in $(since "$start") s"
+else
+  echo "== anchor: onesixtyone not installed (scripts/dev.sh bench installs it)"
+fi
+fi
 
 # 3. The /16.
 concurrency=${FLEETREG_SWEEP_CONCURRENCY:-2048}

@@ -91,7 +91,7 @@ run_tests() {
 # Load generators and the reference server the benchmarks compare against.
 bench_deps() {
   local missing=()
-  for p in wrk nginx-light curl; do
+  for p in wrk nginx-light curl onesixtyone; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -106,6 +106,11 @@ run_benchmarks() {
   say "center: 10,000 idle long-polls (HTTPS)"; "$b/fleetreg-bench-center" longpoll 10000 https
   say "center: 5,000 slow connections (HTTP)"; "$b/fleetreg-bench-center" slowloris 5000 http 20
   say "center: 5,000 slow connections (HTTPS)"; "$b/fleetreg-bench-center" slowloris 5000 https 20
+  say "center: 1,000 sites long-polling while 10,000 readings/min arrive"; "$b/fleetreg-bench-center" delivery 1000 10000 200
+  say "center on PostgreSQL: durable readings/s, 1 and 2 replicas, vs raw INSERT and COPY"
+  "$b/fleetreg-bench-center" readings-pg 10 1
+  "$b/fleetreg-bench-center" readings-pg 10 2
+  say "center on PostgreSQL: wake-up across replicas"; "$b/fleetreg-bench-center" wakeup-pg 200 2
   say "collector: a fleet of 1,000 over a /16 and a real center, with the /24 of 20 agents (takes ~10 min)"
   "$root/benchmarks/fleet_bench.sh" "$root/build/dev" 1000
 }

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/peer.hpp"
+#include "fleetreg/center/sql.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
 #include "fleetreg/core/provisional_code.hpp"
@@ -147,6 +149,18 @@ const std::vector<api::route>& api::routes() {
 http::result api::handle(const http::request& req) {
   try {
     return dispatch(req);
+  } catch (const sql::storage_full& e) {
+    // Nothing was stored: the client keeps what it sent and retries. Logged
+    // once a minute at most, not once per upload.
+    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::int64_t last = storage_full_logged_.load();
+    const std::int64_t minute = std::chrono::steady_clock::duration(std::chrono::minutes(1)).count();
+    if ((last == 0 || now - last > minute) && storage_full_logged_.compare_exchange_strong(last, now))
+      log::error("database full: uploads and changes are refused (507) until space is freed: " + std::string(e.what()));
+    auto r = refuse(req, refusal_kind::storage_full, "storage_full",
+                    "the center's database has no space left; nothing was stored, retry later");
+    r.headers.emplace_back("Retry-After", "30");
+    return r;
   } catch (const std::exception& e) {
     log::error("request failed id=" + req.id + " method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
                " error=" + log::quote(e.what()));

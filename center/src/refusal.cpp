@@ -27,6 +27,8 @@ int http_status(refusal_kind kind) noexcept {
       return 429;
     case refusal_kind::busy:
       return 503;
+    case refusal_kind::storage_full:
+      return 507;
   }
   return 500;
 }

@@ -1047,10 +1047,13 @@ std::vector<std::string> sql_storage::queue_due_requests(time_point now, std::ch
       auto& db = *held;
       sql::transaction tx(db);
       const auto due = to_unix(now) - std::chrono::duration_cast<std::chrono::seconds>(every).count();
+      // A last run in the future (the clock was ahead and went back) is due
+      // now: else the site would wait until the clock catches up with it.
       sql::statement q(db,
-                       "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1) "
+                       "SELECT s.id FROM sites s WHERE (s.last_scheduled IS NULL OR s.last_scheduled <= ?1 OR "
+                       "s.last_scheduled > ?2) "
                        "AND EXISTS (SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)");
-      q.bind(1, due);
+      q.bind(1, due).bind(2, to_unix(now));
       while (q.step()) sites.push_back(q.column_text(0));
       q.reset();
       for (const auto& s : sites) {
@@ -1314,18 +1317,22 @@ std::vector<status_request> sql_storage::lease_requests(const std::string& site_
     sql::transaction tx(db, sql::isolation::row_locks);
     lock_sites(db, {site_id});
     const auto t = to_unix(now);
+    const auto until = t + std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(lease).count());
     std::vector<status_request> out;
+    // A lease ending later than one taken now would (taken while the clock
+    // was ahead, which then went back) is over: else the request would wait
+    // until the clock catches up with it.
     sql::statement q(db,
                      "SELECT id, site_id, kind, created_at FROM requests WHERE site_id = ?1 AND answered_at "
-                     "IS NULL AND (leased_until IS NULL OR leased_until <= ?2) ORDER BY created_at, id" +
+                     "IS NULL AND (leased_until IS NULL OR leased_until <= ?2 OR leased_until > ?3) "
+                     "ORDER BY created_at, id" +
                          // Another center leasing this site's requests now: its rows are skipped,
                          // not waited for (SQLite has one writer anyway).
                          std::string(db.kind() == sql::dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : ""));
-    q.bind(1, site_id).bind(2, t);
+    q.bind(1, site_id).bind(2, t).bind(3, until);
     while (q.step())
       out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), from_unix(q.column_int(3)), std::nullopt});
     q.reset();
-    const auto until = t + std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(lease).count());
     for (const auto& r : out) {
       sql::statement up(db, "UPDATE requests SET leased_until = ?1 WHERE id = ?2");
       up.bind(1, until).bind(2, r.id);

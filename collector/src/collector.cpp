@@ -9,13 +9,17 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <cstdlib>
 #include <array>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "fleetreg/collector/ipp_reader.hpp"
 #include "fleetreg/collector/snmp_reader.hpp"
@@ -469,20 +473,25 @@ std::vector<std::string> add_new_terminals(store& st, rest_client::center_client
 std::size_t take_readings(const config& cfg, store& st, rest_client::center_client& center,
                           const std::string& request_id, const std::optional<std::vector<mdns::service>>& services,
                           std::shared_ptr<const profiles::profile_set> profiles) {
-  const auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
+  auto devices = discover(cfg, {}, services, {std::move(profiles), &st});
   add_new_terminals(st, center, devices);
   const auto reg = st.registration();
+  const std::set<std::string, std::less<>> registered(reg.terminals.begin(), reg.terminals.end());
   std::size_t n = 0;
-  for (const auto& d : devices) {
+  for (auto& device : devices) {
+    // Each device's memory goes back as soon as its reading is made: the
+    // outbox's pages reuse it, instead of a fleet's devices and its readings
+    // both being held at the end.
+    auto d = std::exchange(device, device_info{});
     const auto key = d.key();
-    if (!key || std::find(reg.terminals.begin(), reg.terminals.end(), *key) == reg.terminals.end()) continue;
-    auto r = make_reading(*key, std::chrono::system_clock::now(), d.source);
-    r.counters = d.counters;
-    r.supplies = d.supplies;
-    r.extras = d.extras;
-    r.provenance = d.provenance;
-    r.device_status = d.device_status;
-    r.alerts = d.alerts;
+    if (!key || !registered.count(*key)) continue;
+    auto r = make_reading(*key, st.now(), d.source);
+    r.counters = std::move(d.counters);
+    r.supplies = std::move(d.supplies);
+    r.extras = std::move(d.extras);
+    r.provenance = std::move(d.provenance);
+    r.device_status = std::move(d.device_status);
+    r.alerts = std::move(d.alerts);
     r.request_id = request_id;
     st.outbox().add(r);  // on disk before anything is sent
     ++n;
@@ -533,8 +542,32 @@ class collector_side final : public rest_client::reporting_side {
 
   void before_delivery(rest_client::center_client& center) override {
     if (std::chrono::steady_clock::now() < next_own_read_) return;
-    take_readings(cfg_, st_, center, "", mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
+    read_and_store(center, "");
     next_own_read_ = std::chrono::steady_clock::now() + cfg_.read_interval;
+  }
+
+  // Reads the terminals into the outbox. When the state directory cannot
+  // take them (a full disk), the reading is lost, the outbox stays as it
+  // was (the transaction did not commit) and the collector goes on: it says
+  // why once (log, status.json) and reads again at the next interval.
+  std::size_t read_and_store(rest_client::center_client& center, const std::string& request_id) {
+    try {
+      const auto n =
+          take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
+      if (!store_error_.empty()) log::notice("readings are stored again in " + cfg_.state_dir);
+      store_error_.clear();
+      return n;
+    } catch (const std::exception& e) {
+      const auto why = std::string("cannot store readings in ") + cfg_.state_dir + ": " + e.what();
+      if (why != store_error_) log::error(why + " (read again every " + describe_interval() + ")");
+      store_error_ = why;
+      st_.write_status(false, store_error_);
+      return 0;
+    }
+  }
+
+  std::string describe_interval() const {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(cfg_.read_interval).count()) + " s";
   }
 
   void delivered(const rest_client::center_client::delivery& d) override {
@@ -551,7 +584,8 @@ class collector_side final : public rest_client::reporting_side {
   }
 
   void status(const std::string& upload_error, const std::string& poll_error) override {
-    st_.write_status(upload_error.empty() && poll_error.empty(), poll_error.empty() ? upload_error : poll_error);
+    st_.write_status(upload_error.empty() && poll_error.empty(),
+                     !store_error_.empty() ? store_error_ : (poll_error.empty() ? upload_error : poll_error));
   }
 
   // The next round says so and stops.
@@ -560,8 +594,7 @@ class collector_side final : public rest_client::reporting_side {
   void store_credential(const std::string& credential) override { st_.set_credential(credential); }
 
   void answer(const std::string& request_id, rest_client::center_client& center) override {
-    const auto n =
-        take_readings(cfg_, st_, center, request_id, mdns_seen_.snapshot(cfg_.browse_time), current_profiles());
+    const auto n = read_and_store(center, request_id);
     log::info("request " + request_id + ": " + std::to_string(n) + " terminals read");
   }
 
@@ -577,6 +610,7 @@ class collector_side final : public rest_client::reporting_side {
   live_browser mdns_seen_;
   std::mutex profiles_mutex_;
   std::shared_ptr<const profiles::profile_set> profiles_;
+  std::string store_error_;    // why the last read could not be stored; empty when it was
   std::jthread reload_watch_;  // last: stopped and joined first
 
   std::chrono::steady_clock::time_point next_own_read_ = std::chrono::steady_clock::now();
@@ -585,7 +619,15 @@ class collector_side final : public rest_client::reporting_side {
 }  // namespace
 
 void run(const config& cfg, const stop_signal& stop, reload_signal* reload) {
-  store st(cfg.state_dir, system_clock_source::instance(), cfg.outbox);
+  // Integration tests run the collector "hours later" (an outage of the
+  // center without waiting for it): readings, the outbox's times and its
+  // backoff follow the shifted clock. For tests only, and said so.
+  std::optional<offset_clock> shifted;
+  if (const char* offset = std::getenv("FLEETREG_TEST_CLOCK_OFFSET")) {
+    shifted.emplace(std::chrono::seconds(std::atoll(offset)));
+    log::warning(std::string("clock shifted by ") + offset + " s (FLEETREG_TEST_CLOCK_OFFSET): for tests only");
+  }
+  store st(cfg.state_dir, shifted ? static_cast<const clock&>(*shifted) : system_clock_source::instance(), cfg.outbox);
   const auto reg = st.registration();
   if (reg.site_id.empty()) throw error(exit_code::config, "not registered: run 'fleetreg-collector register' first");
   log::notice("reporting " + std::to_string(reg.terminals.size()) + " terminals to " + reg.center_url);

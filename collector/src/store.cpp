@@ -41,10 +41,14 @@ sqlite::database open_db(const std::string& dir) {
 
 }  // namespace
 
-// FULL: a reading is on disk before it is sent.
+// FULL: a reading is on disk before it is sent. A page cache of 512 KiB
+// instead of SQLite's 2 MiB: the outbox is written once and read once, the
+// kernel's cache holds the file anyway, and a collector reading 1,000
+// devices stays within its memory budget (docs/BENCHMARKS.md, issue 18).
 static sqlite::database& prepared(sqlite::database& db) {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA cache_size = -512");
   db.exec(schema);
   return db;
 }
@@ -144,13 +148,22 @@ void store::write_status(bool center_reachable, const std::string& last_error) {
                    {"updated", format_utc(clock_.now())}};
   // Replaced atomically; world-readable on purpose (no secret in it).
   const auto tmp = dir_ + "/status.json.tmp";
-  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) return;
-  ::fchmod(fd.get(), 0644);
+  const auto path = dir_ + "/status.json";
   const auto text = v.dump(2) + "\n";
-  const bool ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  fd.reset();  // closed before the rename
-  if (ok) ::rename(tmp.c_str(), (dir_ + "/status.json").c_str());
+  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd) {
+    ::fchmod(fd.get(), 0644);
+    const bool ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    fd.reset();  // closed before the rename
+    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+    ::unlink(tmp.c_str());
+  }
+  // A full disk has no room for a second copy: rewritten in place (its own
+  // blocks, freed by the truncation, take the new text), so that it still
+  // says why nothing is stored. A reader may see it half-written meanwhile.
+  unique_fd in_place(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (in_place) [[maybe_unused]]
+    const auto n = ::write(in_place.get(), text.data(), text.size());
 }
 
 std::uint64_t store::unwrap(const std::string& terminal_key, const std::string& cell, const std::string& oid,

@@ -17,7 +17,7 @@ TEST(Refusal, EachKindHasOneStatusAndOneExitCode) {
       {refusal_kind::conflict, 409},      {refusal_kind::gone, 410},
       {refusal_kind::too_many, 429},      {refusal_kind::busy, 503},
       {refusal_kind::unprocessable, 422}, {refusal_kind::too_large, 413},
-      {refusal_kind::wrong_method, 405},
+      {refusal_kind::wrong_method, 405},  {refusal_kind::storage_full, 507},
   };
   for (const auto& [kind, status] : statuses) {
     EXPECT_EQ(http_status(kind), status);

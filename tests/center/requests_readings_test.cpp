@@ -65,6 +65,22 @@ TEST_F(SiteTest, ScheduleQueuesADailyRequestPerSite) {
   EXPECT_EQ(store->list_requests(site).size(), 2u);
 }
 
+// The clock a day ahead, then right again (issue 18's drill): a lease taken
+// in the future is over, and the schedule runs at once, instead of both
+// waiting for the clock to catch up.
+TEST_F(SiteTest, LeasesAndScheduleSurviveTheClockGoingBack) {
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  const auto ahead = clock.now() + std::chrono::hours(24);
+  EXPECT_EQ(store->queue_due_requests(ahead, cfg.schedule_interval).size(), 1u);
+  EXPECT_EQ(store->lease_requests(site, ahead, cfg.lease).size(), 2u);
+  // Back: offered again, then leased for the lease as usual.
+  EXPECT_EQ(store->lease_requests(site, clock.now(), cfg.lease).size(), 2u);
+  EXPECT_TRUE(store->lease_requests(site, clock.now(), cfg.lease).empty());
+  // Scheduled again at once, then not twice within the interval.
+  EXPECT_EQ(store->queue_due_requests(clock.now(), cfg.schedule_interval).size(), 1u);
+  EXPECT_TRUE(store->queue_due_requests(clock.now() + std::chrono::hours(1), cfg.schedule_interval).empty());
+}
+
 TEST_F(SiteTest, ReadingsAreDeduplicatedByIdAndResetsFlagged) {
   const auto a = make_uuid(), b = make_uuid();
   auto r = send_readings({reading_json(a, "hp:A1", 100), reading_json(b, "ricoh:R2", 7)}, cred);
@@ -263,6 +279,18 @@ namespace {
 using test_support::CenterTest;
 
 // Concurrent uploads share commits (group commit); each stays atomic.
+// Three readings of hp:A1 with fresh ids, taken at `t`.
+std::vector<reading> three_readings(time_point t) {
+  std::vector<reading> batch(3);
+  for (auto& r : batch) {
+    r.id = make_uuid();
+    r.terminal_key = "hp:A1";
+    r.taken = t;
+    r.counters.set(service::copy, counter_kind::impressions, 1);
+  }
+  return batch;
+}
+
 TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   const auto [site, cred] = register_site(issue("dealer-a", "Acme Ltd"), {terminal("HP", "A1")});
   constexpr int threads = 8, rounds = 20;
@@ -272,13 +300,7 @@ TEST_F(CenterTest, ConcurrentUploadsAreEachAtomic) {
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < rounds; ++i) {
-        std::vector<reading> batch(3);
-        for (auto& r : batch) {
-          r.id = make_uuid();
-          r.terminal_key = "hp:A1";
-          r.taken = clock.now();
-          r.counters.set(service::copy, counter_kind::impressions, 1);
-        }
+        auto batch = three_readings(clock.now());
         // Every odd thread's every fifth upload names a stranger: that
         // reading alone is refused.
         if (t % 2 == 1 && i % 5 == 0) batch[2].terminal_key = "hp:STRANGER";
@@ -320,13 +342,7 @@ TEST_F(CenterTest, AnUploadTheEngineRefusesFailsAloneInItsGroup) {
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < rounds; ++i) {
-        std::vector<reading> batch(3);
-        for (auto& r : batch) {
-          r.id = make_uuid();
-          r.terminal_key = "hp:A1";
-          r.taken = clock.now();
-          r.counters.set(service::copy, counter_kind::impressions, 1);
-        }
+        auto batch = three_readings(clock.now());
         // Every odd thread's every fifth upload carries one poisoned reading.
         if (t % 2 == 1 && i % 5 == 0) batch[1].id = poison + std::to_string(10 + t * rounds / 5 + i / 5);
         try {
@@ -345,6 +361,32 @@ TEST_F(CenterTest, AnUploadTheEngineRefusesFailsAloneInItsGroup) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(threads * rounds * 3 - 16 * 3)) << "nothing of a failed upload";
   std::set<std::string> ids;
   for (const auto& r : all) EXPECT_TRUE(ids.insert(r.r.id).second) << "stored twice: " << r.r.id;
+}
+
+// PostgreSQL's disk_full (SQLSTATE 53100, raised here by a trigger) is the
+// seam's storage_full: the upload is refused with 507 storage_full and
+// Retry-After, nothing of it is stored, and the next one that fits is.
+// (SQLite's SQLITE_FULL comes from a real full tmpfs in the drill suite,
+// tests/it/drill_test.cpp: a trigger cannot raise it.)
+TEST_F(SiteTest, DiskFullIsA507AndNothingIsStored) {
+  if (!database.postgresql()) GTEST_SKIP() << "PostgreSQL only; SQLite's full disk is a drill";
+  test::pg_connection(database.location)
+      .query(
+          "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "IF NEW.id LIKE '00000000-f000-%' THEN RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END IF; "
+          "RETURN NEW; END $$; CREATE TRIGGER full_disk BEFORE INSERT ON readings FOR EACH ROW "
+          "EXECUTE FUNCTION disk_full();");
+  const auto refused = send_readings(
+      {reading_json(make_uuid(), "hp:A1", 5, ""), reading_json("00000000-f000-4000-8000-000000000001", "hp:A1", 6, "")},
+      cred);
+  EXPECT_EQ(refused.status, 507);
+  EXPECT_EQ(body_of(refused)["error"]["code"], "storage_full");
+  bool retry_after = false;
+  for (const auto& [name, value] : refused.headers) retry_after = retry_after || name == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  EXPECT_TRUE(store->list_readings(site, 100).empty());
+  EXPECT_EQ(send_readings({reading_json(make_uuid(), "hp:A1", 7, "")}, cred).status, 200);
+  EXPECT_EQ(store->list_readings(site, 100).size(), 1u);
 }
 
 }  // namespace

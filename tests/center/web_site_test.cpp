@@ -8,6 +8,7 @@
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/center/web_site.hpp"
 #include "fleetreg/core/error.hpp"
+#include "fleetreg/test/postgres_cluster.hpp"
 
 namespace fleetreg::center::test_support {
 namespace {
@@ -127,6 +128,26 @@ TEST_F(WebSiteTest, OneAccountGuessedFromManyAddressesWaitsToo) {
   EXPECT_EQ(attempt("dealer-b", "password-b-123", 101).status, 303) << "other accounts are not affected";
   clock.advance(std::chrono::minutes(15));
   EXPECT_EQ(attempt("dealer-a", "password-a-123", 102).status, 303);
+}
+
+// PostgreSQL's disk_full (a trigger raises SQLSTATE 53100) on a form: a 507
+// page that says so, nothing stored; the next code once there is room.
+TEST_F(WebSiteTest, ADiskFullPageSaysSoAndChangesNothing) {
+  if (!database.postgresql()) GTEST_SKIP() << "PostgreSQL only; SQLite's full disk is a drill";
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto codes_before = store->list_codes(std::nullopt).size();
+  test::pg_connection(database.location)
+      .query(
+          "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END $$; CREATE TRIGGER full_disk BEFORE INSERT ON "
+          "codes FOR EACH ROW EXECUTE FUNCTION disk_full();");
+  const auto r = call(page("POST", "/codes", session, "customer=Acme+Ltd&csrf=" + csrf));
+  EXPECT_EQ(r.status, 507);
+  EXPECT_NE(r.body.find("no space left"), std::string::npos) << r.body;
+  EXPECT_FALSE(header(r, "Retry-After").empty());
+  EXPECT_EQ(store->list_codes(std::nullopt).size(), codes_before);
+  test::pg_connection(database.location).query("DROP TRIGGER full_disk ON codes");
+  EXPECT_EQ(call(page("POST", "/codes", session, "customer=Acme+Ltd&csrf=" + csrf)).status, 200);
 }
 
 TEST_F(WebSiteTest, FormsWithoutTheCsrfTokenAreRefused) {
@@ -547,13 +568,13 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
     register_site(issue("dealer-a", "Customer " + std::to_string(1000 + n)),
                   json::value::array({terminal("Ricoh", "P-" + std::to_string(n))}));
   const auto [session, csrf] = login("dealer-a", "password-a-123");
-  auto rows = [](const std::string& body) {
+  // How often `needle` occurs in `body`.
+  auto count_of = [](const std::string& body, const std::string& needle) {
     std::size_t count = 0;
-    for (auto at = body.find("<tr><td><a href=\"/sites/"); at != std::string::npos;
-         at = body.find("<tr><td><a href=\"/sites/", at + 1))
-      ++count;
+    for (auto at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++count;
     return count;
   };
+  auto rows = [&](const std::string& body) { return count_of(body, "<tr><td><a href=\"/sites/"); };
   const auto first = call(page("GET", "/sites", session));
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(rows(first.body), 100u);
@@ -577,12 +598,7 @@ TEST_F(WebSiteTest, TheSiteListComesInPagesAndTheSearchSeesEverySite) {
   EXPECT_EQ(rows(all.body), 105u);
   EXPECT_EQ(all.body.find("more match"), std::string::npos);
   // The terminal page does not list 104 transfer targets: it searches.
-  auto options = [](const std::string& body) {
-    std::size_t count = 0;
-    for (auto at = body.find("<option value=\""); at != std::string::npos; at = body.find("<option value=\"", at + 1))
-      ++count;
-    return count;
-  };
+  auto options = [&](const std::string& body) { return count_of(body, "<option value=\""); };
   const auto terminal_page = call(page("GET", "/terminals/ricoh:P-0", session));
   ASSERT_EQ(terminal_page.status, 200);
   EXPECT_EQ(options(terminal_page.body), 0u);

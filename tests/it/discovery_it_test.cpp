@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <set>
 
@@ -178,7 +180,9 @@ TEST_F(MdnsFleetTest, RegistersTheWholeFleetAndAnswersARequest) {
 }
 
 // avahi-daemon restarts under a running collector: it reconnects, browses
-// again, and a terminal announced only over mDNS after the restart is added.
+// again, and a terminal announced only over mDNS after the restart is added
+// (the drill of issue 18: the time from the restart until the center lists
+// it is printed; the collector is the same process throughout).
 TEST_F(MdnsFleetTest, RunningCollectorFollowsAvahiRestarts) {
   ASSERT_EQ(collector({"register", "--code", code}).exit_code, 0);
   const auto site = site_id();
@@ -187,6 +191,7 @@ TEST_F(MdnsFleetTest, RunningCollectorFollowsAvahiRestarts) {
   ASSERT_TRUE(wait_until([&] { return run_proc.log().find("avahi-daemon is not running") != std::string::npos; }))
       << run_proc.log();
   avahi.start();
+  const auto restarted = std::chrono::steady_clock::now();
   sim_terminal late{dir, "late", "Kyocera", "TASKalfa 2554ci", "KY-0003"};
   add_terminal(late, "127.0.79.1", "late");  // outside every swept range
   EXPECT_TRUE(wait_until(
@@ -195,6 +200,11 @@ TEST_F(MdnsFleetTest, RunningCollectorFollowsAvahiRestarts) {
       },
       60s))
       << run_proc.log();
+  std::printf(
+      "a terminal announced after avahi-daemon's restart was registered %lld ms later\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted).count()));
+  EXPECT_TRUE(run_proc.running()) << run_proc.log();
   EXPECT_NE(run_proc.log().find("connected to avahi-daemon"), std::string::npos) << run_proc.log();
   EXPECT_EQ(run_proc.stop(), 0);
 }

@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <vector>
 
 #include "fleetreg/core/provisional_code.hpp"
 #include "fleetreg/snmp/client.hpp"
@@ -22,21 +26,39 @@ namespace pm = snmp::printer_mib;
 using snmp::append;
 using snmp::value_type;
 
-class SubagentTest : public ::testing::Test {
+// Issue 20: every case twice, the terminal MIB served by fleetreg-subagent
+// over AgentX and by fleetreg.so inside snmpd (`dlmod`), from the same store.
+enum class front_end { subagent, module };
+
+class SubagentTest : public ::testing::TestWithParam<front_end> {
  protected:
   void SetUp() override {
     // A short AgentX ping so that a restarted snmpd is found again quickly.
-    std::ofstream(dir.file("terminal.conf")) << "[subagent]\nagentx_ping_interval = 1s\nrefresh_interval = 200ms\n";
-    term.start_subagent(snmpd.agentx_socket(), {"-c", dir.file("terminal.conf")});
-    ASSERT_TRUE(wait_until([&] { return served(); })) << term.subagent()->log() << snmpd.log();
+    const auto conf = dir.file("terminal.conf");
+    std::ofstream(conf) << "[terminal]\nstate_dir = " << term.state_dir()
+                        << "\n[subagent]\nagentx_ping_interval = 1s\nrefresh_interval = 200ms\n";
+    // The panel's SNMPv3 user, allowed to write at authPriv only.
+    std::vector<std::string> extra = {"createUser fleetpanel SHA-256 \"auth-pass-123\" AES \"priv-pass-123\"",
+                                      "rwuser fleetpanel priv"};
+    if (in_snmpd()) {
+      extra.push_back(std::string("dlmod fleetreg ") + FLEETREG_DLMOD_SO);
+      extra.push_back("fleetregConfig " + conf);
+    }
+    snmpd = std::make_unique<snmpd_daemon>(dir, "snmpd", extra);
+    if (!in_snmpd()) term.start_subagent(snmpd->agentx_socket(), {"-c", conf});
+    ASSERT_TRUE(wait_until([&] { return served(); })) << mib_log();
   }
 
+  bool in_snmpd() const { return GetParam() == front_end::module; }
+  // What the process serving the MIB logged.
+  std::string mib_log() { return in_snmpd() ? snmpd->log() : term.subagent()->log(); }
+
   bool served() {
-    const auto v = get_one(snmpd.v2c(), append(tm::serial_number, {0}));
+    const auto v = get_one(snmpd->v2c(), append(tm::serial_number, {0}));
     return v && v->type == value_type::octet_string;
   }
 
-  std::optional<snmp::value> get(const snmp::oid_vector& oid) { return get_one(snmpd.v2c(), oid); }
+  std::optional<snmp::value> get(const snmp::oid_vector& oid) { return get_one(snmpd->v2c(), oid); }
 
   std::uint64_t counter(const snmp::oid_vector& oid) {
     const auto v = get(oid);
@@ -44,11 +66,16 @@ class SubagentTest : public ::testing::Test {
   }
 
   temp_dir dir;
-  snmpd_daemon snmpd{dir};
   sim_terminal term{dir, "mfp", "Konica Minolta", "bizhub C300i", "AA2J021012345", true};
+  std::unique_ptr<snmpd_daemon> snmpd;
 };
 
-TEST_F(SubagentTest, EveryObjectAnswersByNumericOid) {
+INSTANTIATE_TEST_SUITE_P(FrontEnds, SubagentTest, ::testing::Values(front_end::subagent, front_end::module),
+                         [](const auto& param_info) {
+                           return param_info.param == front_end::module ? "Dlmod" : "AgentX";
+                         });
+
+TEST_P(SubagentTest, EveryObjectAnswersByNumericOid) {
   struct expect {
     snmp::oid_vector oid;
     value_type type;
@@ -91,7 +118,7 @@ TEST_F(SubagentTest, EveryObjectAnswersByNumericOid) {
       all.push_back({append(pm::prt_marker_supplies_entry, {col, 1, i}), value_type::integer});
     all.push_back({append(pm::prt_marker_supplies_entry, {6, 1, i}), value_type::octet_string});
   }
-  snmp::client c(snmpd.v2c());
+  snmp::client c(snmpd->v2c());
   for (const auto& e : all) {
     std::error_code ec;
     const auto vbs = c.get({e.oid}, ec);
@@ -105,7 +132,7 @@ TEST_F(SubagentTest, EveryObjectAnswersByNumericOid) {
   EXPECT_EQ(get(append(tm::reg_provisional_code, {0}))->octets, "");
 }
 
-TEST_F(SubagentTest, CopyJobShowsInFleetregCounterAndPrtMarkerLifeCount) {
+TEST_P(SubagentTest, CopyJobShowsInFleetregCounterAndPrtMarkerLifeCount) {
   const auto copy_oid = append(tm::counter_entry, {tm::counter_impressions, 4});
   const auto life_oid = append(pm::prt_marker_entry, {4, 1, 1});
   const auto toner_oid = append(pm::prt_marker_supplies_entry, {9, 1, 1});
@@ -118,8 +145,8 @@ TEST_F(SubagentTest, CopyJobShowsInFleetregCounterAndPrtMarkerLifeCount) {
   EXPECT_EQ(get(toner_oid)->integer, toner - 5);
 }
 
-TEST_F(SubagentTest, WalkOfBothTreesIsOrderedAndComplete) {
-  snmp::client c(snmpd.v2c());
+TEST_P(SubagentTest, WalkOfBothTreesIsOrderedAndComplete) {
+  snmp::client c(snmpd->v2c());
   std::error_code ec;
   const auto fleet = c.walk(tm::root, ec);
   ASSERT_FALSE(ec) << ec.message();
@@ -132,7 +159,8 @@ TEST_F(SubagentTest, WalkOfBothTreesIsOrderedAndComplete) {
   EXPECT_TRUE(saw_serial);
 }
 
-TEST_F(SubagentTest, ValuesComeFromTheSubagent) {
+TEST_P(SubagentTest, ValuesComeFromTheSubagent) {
+  if (in_snmpd()) GTEST_SKIP() << "inside snmpd there is no second process to stop";
   EXPECT_EQ(term.stop_subagent(), 0) << "SIGTERM stops it cleanly";
   EXPECT_TRUE(wait_until([&] {
     const auto v = get(append(tm::serial_number, {0}));
@@ -145,15 +173,30 @@ TEST_F(SubagentTest, ValuesComeFromTheSubagent) {
   EXPECT_TRUE(get(pm::sys_uptime_instance).has_value());
 }
 
-TEST_F(SubagentTest, ServedAgainAfterSnmpdRestarts) {
-  snmpd.stop();
-  snmpd.start();
-  EXPECT_TRUE(wait_until([&] { return served(); }, 60s)) << term.subagent()->log();
-  EXPECT_TRUE(term.subagent()->running());
+// Drill (issue 18): snmpd restarted under a running subagent serves the
+// terminal again within 2 s of answering itself (agentx_ping_interval 1 s),
+// three times in a row; the subagent never restarts. Inside snmpd (dlmod)
+// the module is loaded again with snmpd.
+TEST_P(SubagentTest, ServedAgainAfterSnmpdRestarts) {
+  const auto pid = in_snmpd() ? 0 : term.subagent()->pid();
+  for (int restart = 0; restart < 3; ++restart) {
+    snmpd->stop();
+    snmpd->start();  // returns once snmpd answers sysUpTime.0
+    const auto back = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_until([&] { return served(); }, 60s)) << mib_log();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - back);
+    std::printf("restart %d: the terminal served again %lld ms after snmpd answered\n", restart + 1,
+                static_cast<long long>(took.count()));
+    EXPECT_LE(took, 2s) << mib_log();
+  }
+  if (!in_snmpd()) {
+    EXPECT_TRUE(term.subagent()->running());
+    EXPECT_EQ(term.subagent()->pid(), pid);
+  }
 }
 
-TEST_F(SubagentTest, SetsToReadOnlyObjectsAreRefused) {
-  snmp::client rw(snmpd.v2c("private"));
+TEST_P(SubagentTest, SetsToReadOnlyObjectsAreRefused) {
+  snmp::client rw(snmpd->v2c("private"));
   const std::pair<snmp::oid_vector, snmp::error_status> cases[] = {
       {append(tm::serial_number, {0}), snmp::error_status::not_writable},
       {append(tm::counter_entry, {tm::counter_impressions, 4}), snmp::error_status::not_writable},
@@ -167,15 +210,15 @@ TEST_F(SubagentTest, SetsToReadOnlyObjectsAreRefused) {
   }
   EXPECT_EQ(get(append(tm::serial_number, {0}))->octets, "AA2J021012345");
   // The read-only community may not SET at all.
-  snmp::client ro(snmpd.v2c("public"));
+  snmp::client ro(snmpd->v2c("public"));
   std::error_code ec;
   ro.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://c.example/")}}, ec);
   EXPECT_TRUE(ec);
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "");
 }
 
-TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
-  snmp::client rw(snmpd.v2c("private"));
+TEST_P(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
+  snmp::client rw(snmpd->v2c("private"));
   std::error_code ec;
   const auto code = provisional_code::generate();
   rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://center.example/")},
@@ -188,7 +231,7 @@ TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
   EXPECT_EQ(get(append(tm::reg_provisional_code, {0}))->octets, "");
   const auto bare = code.substr(0, 4) + code.substr(5, 4) + code.substr(10, 4);
   for (const auto& secret : {code, bare})
-    EXPECT_EQ(term.subagent()->log().find(secret), std::string::npos) << "the code must never be logged";
+    EXPECT_EQ(mib_log().find(secret), std::string::npos) << "the code must never be logged";
   const auto show = term.terminal({"show"});
   EXPECT_NE(show.out.find("pending"), std::string::npos);
   EXPECT_EQ(show.out.find(code), std::string::npos);
@@ -201,6 +244,36 @@ TEST_F(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
   rw.set({{append(tm::reg_center_url, {0}), snmp::value::make_integer(5)}}, ec);
   EXPECT_EQ(ec, std::error_code(static_cast<int>(snmp::error_status::wrong_type), snmp::pdu_category()));
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+}
+
+// A SET over SNMPv3 authPriv reaches the MIB through either front end; its
+// log line names the user only where it is known: inside snmpd (AgentX
+// does not pass it to a subagent). authNoPriv is refused by snmpd's VACM.
+TEST_P(SubagentTest, AnAuthPrivSetIsTakenAndItsUserNamedWhereKnown) {
+  auto o = snmpd->v2c();
+  o.version = snmp::snmp_version::v3;
+  o.user = "fleetpanel";
+  o.level = snmp::security_level::auth_priv;
+  o.auth = snmp::auth_protocol::sha256;
+  o.auth_passphrase = "auth-pass-123";
+  o.priv_passphrase = "priv-pass-123";
+  std::error_code ec;
+  {
+    snmp::client panel(o);
+    panel.set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://center.example/")}}, ec);
+  }
+  ASSERT_FALSE(ec) << ec.message() << mib_log();
+  EXPECT_TRUE(
+      wait_until([&] { return get(append(tm::reg_center_url, {0}))->octets == "https://center.example/"; }, 10s));
+  // (After the authPriv client: Net-SNMP's client library keeps one set of
+  // keys per user and engine in a process.)
+  auto weak = o;
+  weak.level = snmp::security_level::auth_no_priv;
+  snmp::client(weak).set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://weak.example/")}}, ec);
+  EXPECT_TRUE(ec) << "authNoPriv must not write";
+  EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
+  const std::string who = in_snmpd() ? "security_name=fleetpanel" : "security_name=unknown";
+  EXPECT_TRUE(wait_until([&] { return mib_log().find(who) != std::string::npos; }, 5s)) << mib_log();
 }
 
 // A terminal that presents itself as the printer it is: snmpd serves its

@@ -54,6 +54,7 @@ pq_conn_ptr connect(const std::string& uri) {
   std::string sqlstate = state ? state : "";
   if (PQstatus(c) != CONNECTION_OK && sqlstate.empty()) sqlstate = retry_safe ? "08006" : "08007";
   const auto message = first_line(r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r) : PQerrorMessage(c));
+  if (sqlstate == "53100") throw storage_full("PostgreSQL " + what + ": " + message);  // disk_full
   throw postgresql_error(sqlstate, "PostgreSQL " + what + ": " + message, retry_safe);
 }
 

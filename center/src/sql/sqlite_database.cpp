@@ -17,6 +17,18 @@
 namespace fleetreg::center::sql {
 namespace {
 
+// Runs `f`; SQLite's "database or disk is full" becomes the seam's storage_full.
+template <class F>
+auto full_checked(F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::system_error& e) {
+    if (e.code().category() == sqlite::sqlite_category() && (e.code().value() & 0xff) == SQLITE_FULL)
+      throw storage_full(e.what());
+    throw;
+  }
+}
+
 class sqlite_cursor final : public cursor {
  public:
   sqlite_cursor(sqlite::database& db, std::string_view text) : db_(db), stmt_(db, text) {}
@@ -24,7 +36,7 @@ class sqlite_cursor final : public cursor {
   void bind_text(int index, std::string_view value) override { stmt_.bind(index, value); }
   void bind_null(int index) override { stmt_.bind_null(index); }
   bool step() override {
-    const bool row = stmt_.step();
+    const bool row = full_checked([this] { return stmt_.step(); });
     if (!row) changes_ = sqlite3_changes64(db_.handle());
     return row;
   }
@@ -45,10 +57,16 @@ class sqlite_connection final : public connection {
   explicit sqlite_connection(sqlite::database db) : db_(std::move(db)) {}
   dialect kind() const noexcept override { return dialect::sqlite; }
   std::unique_ptr<cursor> prepare(std::string_view text) override { return std::make_unique<sqlite_cursor>(db_, text); }
-  void exec(std::string_view text) override { db_.exec(text); }
-  void begin() override { db_.exec("BEGIN IMMEDIATE"); }
+  void exec(std::string_view text) override {
+    full_checked([&] { db_.exec(text); });
+  }
+  void begin() override {
+    full_checked([this] { db_.exec("BEGIN IMMEDIATE"); });
+  }
   void begin_locking() override { begin(); }
-  void commit() override { db_.exec("COMMIT"); }
+  void commit() override {
+    full_checked([this] { db_.exec("COMMIT"); });
+  }
   void rollback() noexcept override {
     try {
       db_.exec("ROLLBACK");

@@ -7,6 +7,7 @@
 
 #include "context.hpp"
 #include "fleetreg/center/refusal.hpp"
+#include "fleetreg/center/sql.hpp"
 #include "fleetreg/core/log.hpp"
 #include "html.hpp"
 #include "layout.hpp"
@@ -100,6 +101,19 @@ std::optional<http::response> web_site::handle(const http::request& req) {
   if (!ours(req.path)) return std::nullopt;
   try {
     return dispatch(req);
+  } catch (const sql::storage_full& e) {
+    // As the API's uploads (507): nothing was changed, and the page says why.
+    log::error("page refused, database full id=" + req.id + " path=" + log::quote(req.path) +
+               " error=" + log::quote(e.what()));
+    http::response r;
+    r.status = http_status(refusal_kind::storage_full);
+    r.content_type = "text/html; charset=utf-8";
+    r.body =
+        "<!doctype html><title>Database full</title><p>The center's database has no space left: nothing was "
+        "changed. Try again later.</p>";
+    r.headers.emplace_back("Retry-After", "30");
+    web::secure_headers(r);
+    return r;
   } catch (const std::exception& e) {
     log::error("page failed id=" + req.id + " method=" + log::quote(req.method) + " path=" + log::quote(req.path) +
                " error=" + log::quote(e.what()));

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -206,6 +208,14 @@ int status_command(const collector::config& cfg, const std::vector<std::string>&
   const auto lost = st.outbox().stats();
   std::printf("not stored    %lld refused by the center, %lld dropped over the outbox's caps\n",
               static_cast<long long>(lost.refused), static_cast<long long>(lost.dropped));
+  // What the running collector said last (status.json), e.g. a full disk.
+  std::string why;
+  std::ifstream status_file(cfg.state_dir + "/status.json");
+  const std::string text((std::istreambuf_iterator<char>(status_file)), {});
+  if (const auto status = json::parse(text, why); status && status->is_object()) {
+    const auto problem = status->value("last_error", std::string());
+    if (!problem.empty()) std::printf("problem       %s\n", problem.c_str());
+  }
   return 0;
 }
 

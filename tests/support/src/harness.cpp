@@ -135,6 +135,21 @@ temp_dir::~temp_dir() {
   fs::remove_all(path_, ec);
 }
 
+int listen_on_loopback(std::uint16_t& port, const char* who) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 64) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(std::string(who) + ": cannot listen");
+  }
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 std::uint16_t free_port(bool udp) {
   const int fd = ::socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket failed");

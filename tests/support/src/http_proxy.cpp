@@ -11,6 +11,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "fleetreg/test/harness.hpp"
+
 namespace fleetreg::test {
 namespace {
 
@@ -52,15 +54,7 @@ bool send_all(int fd, const std::string& data) {
 }  // namespace
 
 http_proxy::http_proxy(std::uint16_t upstream_port) : upstream_(upstream_port) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 64) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("http_proxy: cannot listen");
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_on_loopback(port_, "http_proxy");
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 

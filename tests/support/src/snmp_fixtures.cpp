@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "fleetreg/snmp/terminal_mib.hpp"
@@ -35,13 +37,20 @@ snmpd_daemon::snmpd_daemon(const temp_dir& dir, std::string name, std::vector<st
 snmpd_daemon::~snmpd_daemon() { stop(); }
 
 void snmpd_daemon::start() {
+  std::map<std::string, std::string> env{{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work_ + "/persistent"}};
+  // A sanitizer build's fleetreg.so (dlmod) needs the sanitizers' runtimes
+  // in the uninstrumented snmpd (tests/CMakeLists.txt sets this then).
+  if (const char* preload = std::getenv("FLEETREG_TEST_SNMPD_PRELOAD"); preload && *preload) {
+    env["LD_PRELOAD"] = preload;
+    env["ASAN_OPTIONS"] = "detect_leaks=0";
+  }
   proc_ = std::make_unique<process>(
       std::vector<std::string>{"/usr/sbin/snmpd", "-f", "-LOn", "-C",
                                // No SMUX (port 199 would clash between instances) and no
                                // host-resources device modules: the subagent owns row 1.
                                "-I", "-smux,hr_device,hr_print,hr_disk,hr_network,hr_proc,hr_partition", "-c",
                                work_ + "/fleetreg-snmpd.conf", "udp:" + address_ + ":" + std::to_string(port_)},
-      dir_, name_, std::map<std::string, std::string>{{"MIBS", ""}, {"SNMP_PERSISTENT_DIR", work_ + "/persistent"}});
+      dir_, name_, env);
   const bool up = wait_until([&] {
     if (!proc_->running()) return true;  // reported below
     auto probe = v2c();
@@ -69,6 +78,8 @@ snmp::session_options snmpd_daemon::v2c(const std::string& community) const {
 }
 
 std::string snmpd_daemon::log() const { return proc_ ? proc_->log() : std::string(); }
+
+int snmpd_daemon::pid() const { return proc_ ? static_cast<int>(proc_->pid()) : 0; }
 
 sim_terminal::sim_terminal(const temp_dir& dir, std::string name, const std::string& manufacturer,
                            const std::string& model, const std::string& serial, bool color,

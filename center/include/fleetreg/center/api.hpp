@@ -85,6 +85,8 @@ class api {
   failure_limiter limiter_;
   keyed_slots long_polls_;
   std::mutex metrics_mutex_;
+  /// When "database full" was last logged (steady clock ticks; 0: never).
+  std::atomic<std::int64_t> storage_full_logged_{0};
   std::map<std::string, std::int64_t> refusals_;
   std::atomic<std::int64_t> readings_stored_{0};
   std::atomic<std::int64_t> registrations_{0};

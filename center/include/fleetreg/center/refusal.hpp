@@ -22,6 +22,7 @@ enum class refusal_kind {
   gone,             ///< 410: the object existed and ended (expired, revoked)
   too_many,         ///< 429: too many failed attempts; wait and retry
   busy,             ///< 503: the center is busy; retry in a few seconds
+  storage_full,     ///< 507: the center's database has no space left; retry later
 };
 
 /// The HTTP status of a refusal of `kind`: the one place where a refusal

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,15 @@
 /// its own syntax). Values are 64-bit integers, text or NULL: hashes are
 /// stored as hex text and times as Unix seconds, so every column maps 1:1.
 namespace fleetreg::center::sql {
+
+/// The database's disk is full (SQLite SQLITE_FULL, PostgreSQL SQLSTATE 53100
+/// disk_full): the statement failed and its transaction is not committed.
+/// Drivers throw it in place of their own error, so that the layers above
+/// (the API's 507) tell it apart by type, never by a code or a message.
+class storage_full : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// Which SQL dialect a connection speaks (for the few statements that differ).
 enum class dialect { sqlite, postgresql };

@@ -56,6 +56,8 @@ class store final : public profiles::wrap_state {
   rest_client::outbox& outbox() { return outbox_; }
   /// The center acknowledged an upload now.
   void set_last_upload();
+  /// Now, by the store's clock (the time readings are stamped with).
+  time_point now() const { return clock_.now(); }
   /// Writes `status.json` (mode 0644, no secrets) for monitoring plugins that
   /// run as another user: registration, reachability, last upload, outbox.
   void write_status(bool center_reachable, const std::string& last_error);

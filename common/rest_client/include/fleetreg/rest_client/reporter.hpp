@@ -84,10 +84,14 @@ class reporter {
 
   /// Runs rounds until `stop` is asked for (a pause or a long-poll in flight
   /// ends within 100 ms) or the side says stop. Throws what the side throws
-  /// and fleetreg::error for a center URL that cannot be used.
+  /// and fleetreg::error for a center URL that cannot be used; an SQLite
+  /// error of a round (a full disk) is logged once and the round runs again
+  /// a second later.
   void run();
 
  private:
+  // One round: deliver, maybe pause, long-poll, answer.
+  void run_round();
   // The client for `center`, made anew when the center changed.
   center_client& client_for(const center_options& center);
 
@@ -100,6 +104,8 @@ class reporter {
   center_pacing pacing_;
   std::string upload_error_;  // of the last upload tried
   std::string poll_error_;    // of the last poll the center did not answer as asked
+  std::string round_error_;   // why the last round failed on the local database; empty when it did not
+  bool stopped_ = false;      // the side said stop
   bool answered_ = false;     // the last poll was accepted (false at the start)
 };
 

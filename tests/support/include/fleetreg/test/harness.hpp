@@ -44,6 +44,9 @@ class temp_dir {
 /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
 /// `udp` selects the protocol.
 std::uint16_t free_port(bool udp);
+/// A TCP socket listening on 127.0.0.1 at a port the kernel chose (stored
+/// in `port`); throws std::runtime_error naming `who` when it cannot.
+int listen_on_loopback(std::uint16_t& port, const char* who);
 
 /// Polls `condition` (starting at 10 ms, backing off to 200 ms) until it
 /// holds or `timeout` passes. Returns whether it held. Deadlines are generous:

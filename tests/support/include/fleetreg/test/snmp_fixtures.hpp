@@ -38,6 +38,8 @@ class snmpd_daemon {
   snmp::session_options v2c(const std::string& community = "public") const;
   /// The snmpd log so far.
   std::string log() const;
+  /// snmpd's process id (0 when stopped).
+  int pid() const;
 
  private:
   const temp_dir& dir_;
