@@ -18,7 +18,7 @@
 //   delivery   1,000 sites long-polling while 10,000 readings/min arrive: a
 //              request queued on the dealer site until its site's long-poll
 //              answers, next to the same with no readings arriving
-// Usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]
+// Usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] [flap] | longpoll [POLLS] [http|https]
 //        | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]
 //        | wakeup-pg [SAMPLES] [REPLICAS] | delivery [SITES] [READINGS_PER_MINUTE] [SAMPLES]
 
@@ -110,7 +110,7 @@ std::string register_site(rest_client::client& client, const std::string& code, 
   return body["credential"];
 }
 
-json::value batch_of(int size, int terminal_base) {
+json::value batch_of(int size, int terminal_base, int toner_level = 500) {
   json::value list = json::value::array();
   const auto now = format_utc(std::chrono::system_clock::now());
   for (int i = 0; i < size; ++i)
@@ -118,7 +118,7 @@ json::value batch_of(int size, int terminal_base) {
                     {"terminal", "hp:B" + std::to_string(terminal_base + i % 10)},
                     {"taken_at", now},
                     {"counters", {{"copy", {{"impressions", 1000 + i}}}, {"total", {{"impressions", 2000 + i}}}}},
-                    {"supplies", {{{"index", 1}, {"type", "toner"}, {"level", 500}, {"max_capacity", 1000}}}}});
+                    {"supplies", {{{"index", 1}, {"type", "toner"}, {"level", toner_level}, {"max_capacity", 1000}}}}});
   return {{"readings", list}};
 }
 
@@ -127,13 +127,17 @@ constexpr int load_clients = 32, load_batch = 100;
 // Request bodies for `clients` clients posting for `seconds`, made before
 // the clock starts: the load measures the center, not the client's JSON and
 // UUID generation. Client i reports the terminals of the site registered
-// i-th (B<i*10>..B<i*10+9>).
-std::vector<std::vector<std::string>> reading_bodies(int clients, double seconds) {
+// i-th (B<i*10>..B<i*10+9>). With `flap`, each client's uploads alternate
+// its terminals' toner between 10 % (low: an alert is raised) and 50 % (it
+// is cleared): the alert rules' worst case, a transition per terminal per
+// upload.
+std::vector<std::vector<std::string>> reading_bodies(int clients, double seconds, bool flap = false) {
   const auto per_client = static_cast<std::size_t>(seconds * 40000 / clients / load_batch + 20);
   std::vector<std::vector<std::string>> bodies(static_cast<std::size_t>(clients));
   for (int i = 0; i < clients; ++i)
     for (std::size_t k = 0; k < per_client; ++k)
-      bodies[static_cast<std::size_t>(i)].push_back(batch_of(load_batch, i * 10).dump());
+      bodies[static_cast<std::size_t>(i)].push_back(
+          batch_of(load_batch, i * 10, flap && k % 2 == 0 ? 100 : 500).dump());
   return bodies;
 }
 
@@ -207,7 +211,7 @@ std::vector<std::string> register_load_sites(const test::center_daemon& center, 
 }
 
 // `worker_threads` 0: the center's default.
-int readings(double seconds, int worker_threads) {
+int readings(double seconds, int worker_threads, bool flap) {
   test::temp_dir dir;
   test::center_daemon center(
       dir,
@@ -216,7 +220,7 @@ int readings(double seconds, int worker_threads) {
   const auto code = center.dealer_and_code("bench", "Bench customer");
   center.start();
   const auto creds = register_load_sites(center, code, load_clients);
-  const auto bodies = reading_bodies(load_clients, seconds);
+  const auto bodies = reading_bodies(load_clients, seconds, flap);
   const auto load = post_readings({&center}, creds, bodies, seconds);
   center.stop();
 
@@ -255,8 +259,11 @@ int readings(double seconds, int worker_threads) {
   std::printf("| failed batches | %ld |\n", load.failures);
   std::printf("| CPU cores used during the HTTP run: center / load client | %.2f / %.2f |\n", load.center_cpu,
               load.client_cpu);
-  std::printf("\n%.0f s per side; center worker_threads %s\n", seconds,
-              worker_threads > 0 ? std::to_string(worker_threads).c_str() : "default");
+  std::printf("\n%.0f s per side; center worker_threads %s%s\n", seconds,
+              worker_threads > 0 ? std::to_string(worker_threads).c_str() : "default",
+              flap ? "; toner flapping between 10 % and 50 % every upload (an alert raised or cleared per terminal "
+                     "per upload)"
+                   : "");
   return 0;
 }
 
@@ -1251,7 +1258,9 @@ int slowloris(int connections, bool tls, int seconds) {
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   try {
-    if (what == "readings") return readings(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 0);
+    if (what == "readings")
+      return readings(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 0,
+                      argc > 4 && std::string(argv[4]) == "flap");
     if (what == "readings-pg")
       return readings_pg(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 1);
     if (what == "wakeup-pg") return wakeup_pg(argc > 2 ? std::stoi(argv[2]) : 200, argc > 3 ? std::stoi(argv[3]) : 2);

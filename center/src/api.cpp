@@ -140,6 +140,8 @@ const std::vector<api::route>& api::routes() {
       {"GET", "/api/v1/requests"},
       {"POST", "/api/v1/readings"},
       {"GET", "/api/v1/billing"},
+      {"GET", "/api/v1/alerts"},
+      {"GET", "/api/v1/supplies/to-order"},
   };
   return r;
 }
@@ -185,6 +187,8 @@ http::result api::dispatch(const http::request& req) {
     if (req.path == "/api/v1/requests") return requests(req);
     if (req.path == "/api/v1/readings") return readings(req);
     if (req.path == "/api/v1/billing") return billing(req);
+    if (req.path == "/api/v1/alerts") return alerts(req);
+    if (req.path == "/api/v1/supplies/to-order") return to_order(req);
   }
   if (path_known) {
     return refuse(req, refusal_kind::wrong_method, "method_not_allowed",
@@ -554,6 +558,62 @@ http::response api::billing(const http::request& req) {
   } catch (const center::refusal& why) {
     return refuse(req, why);
   }
+}
+
+http::response api::alerts(const http::request& req) {
+  http::response refusal;
+  const auto reader = billing_reader(req, refusal);
+  if (!reader) return refusal;
+  const auto param = [&req](const char* name) {
+    const auto it = req.query.find(name);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  alert_query q;
+  q.kind = param("kind");
+  q.severity = param("severity");
+  q.site_id = param("site");
+  q.terminal_key = param("terminal");
+  const auto state = param("state");
+  if (!state.empty() && state != "open" && state != "all")
+    return refuse(req, refusal_kind::invalid, "invalid_request", "state is open (the default) or all");
+  q.open_only = state != "all";
+  if (!q.kind.empty() && !is_alert_kind(q.kind))
+    return refuse(req, refusal_kind::invalid, "invalid_request", "kind is not a kind of alert");
+  if (!q.severity.empty() && q.severity != "warning" && q.severity != "critical")
+    return refuse(req, refusal_kind::invalid, "invalid_request", "severity is warning or critical");
+  if (q.site_id.size() > 64 || q.terminal_key.size() > 300)
+    return refuse(req, refusal_kind::invalid, "invalid_request", "site or terminal is too long");
+  try {
+    const auto list = svc_.alerts(*reader, q);
+    json::value arr = json::value::array();
+    for (const auto& a : list) arr.push_back(alert_json(a));
+    return json_response(200, {{"alerts", arr}, {"truncated", list.size() >= q.limit}});
+  } catch (const center::refusal& why) {
+    return refuse(req, why);
+  }
+}
+
+http::response api::to_order(const http::request& req) {
+  http::response refusal;
+  const auto reader = billing_reader(req, refusal);
+  if (!reader) return refusal;
+  const auto it = req.query.find("format");
+  const auto format = it == req.query.end() ? std::string("json") : it->second;
+  if (format != "json" && format != "csv")
+    return refuse(req, refusal_kind::invalid, "invalid_request", "format is json (the default) or csv");
+  const auto list = svc_.to_order(*reader);
+  if (format == "csv") {
+    http::response r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = to_order_csv(list);
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"fleetreg-to-order.csv\"");
+    return r;
+  }
+  json::value arr = json::value::array();
+  for (const auto& o : list) arr.push_back(outlook_json(o));
+  return json_response(
+      200, {{"supplies", arr},
+            {"lead_time_days", std::chrono::duration_cast<std::chrono::hours>(reader->alerts.lead_time).count() / 24}});
 }
 
 }  // namespace fleetreg::center

@@ -15,6 +15,8 @@ constexpr std::array<service, 6> services = {service::copy,   service::print,   
 constexpr std::array<counter_kind, 4> kinds = {counter_kind::impressions, counter_kind::impressions_mono,
                                                counter_kind::impressions_color, counter_kind::sheets};
 
+}  // namespace
+
 std::string csv_cell(const std::string& v) {
   std::string s = v;
   if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;
@@ -23,6 +25,8 @@ std::string csv_cell(const std::string& v) {
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
 }
+
+namespace {
 
 std::string opt(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }
 std::string opt(const std::optional<time_point>& t) { return t ? format_utc(*t) : ""; }

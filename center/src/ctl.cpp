@@ -30,6 +30,10 @@ const char* const ctl_commands_usage =
     "  account set NAME --code-validity D      default validity of the dealer's codes\n"
     "                                          (7d, 36h, 90m; 'default': the center's)\n"
     "  account set NAME --billing-weights W    what the dealer bills: \"cell=factor,...\" ('' = total.impressions)\n"
+    "  account set NAME --alerts S             the dealer's alert thresholds and order lead time:\n"
+    "                                          \"supply-low=15,supply-empty=0,terminal-silent=24h,\n"
+    "                                          collector-silent=60m,code-expiry=3d,lead-time=14d\"\n"
+    "                                          (any of them; 'default': the center's)\n"
     "  account list                            accounts and whether they are disabled\n"
     "  account disable NAME                    no more logins; its sessions end at once\n"
     "  account enable NAME                     allow a disabled account to log in again\n"
@@ -58,6 +62,10 @@ const char* const ctl_commands_usage =
     "  billing close --dealer NAME --before YYYY-MM-DD\n"
     "                                          readings dated before it arriving later\n"
     "                                          are stored late and never billed\n"
+    "  alert list [--dealer NAME] [--kind K] [--severity S] [--site ID] [--all] [--json]\n"
+    "                                          open alerts (--all: cleared ones too), newest first\n"
+    "  alert ack ID | alert clear ID           acknowledge an open alert, or clear it by hand\n"
+    "  alert check                             run the timer's alert rules now (silence, codes)\n"
     "  purge                                   drop the hashes of expired codes\n"
     "  backup FILE                             consistent copy of the database, 0600, while\n"
     "                                          the center runs; it records the server key's\n"
@@ -180,6 +188,17 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
     std::fprintf(out, "claim #%lld %s\n", static_cast<long long>(id), sub == "accept" ? "accepted" : "refused");
     return 0;
   });
+  const auto ack_or_clear_alert = with_center(false, [&](center_access& db, const std::vector<std::string>& args) {
+    const auto& sub = args[1];
+    const auto o = parse(args, 2, {}, {});
+    const auto id = id_argument(o, sub == "ack" ? "alert ack" : "alert clear");
+    if (sub == "ack")
+      db.svc.acknowledge_alert(db.op, id);
+    else
+      db.svc.clear_alert(db.op, id);
+    std::fprintf(out, "alert #%lld %s\n", static_cast<long long>(id), sub == "ack" ? "acknowledged" : "cleared");
+    return 0;
+  });
   const std::vector<command_line::sub_command> commands = {
       {"key init",
        [&](const std::vector<std::string>& args) {
@@ -286,13 +305,19 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
       {"account set",
        with_center(false,
                    [&](center_access& db, const std::vector<std::string>& args) {
-                     const auto o = parse(args, 2, {"code-validity", "billing-weights"}, {});
+                     const auto o = parse(args, 2, {"code-validity", "billing-weights", "alerts"}, {});
                      if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
                      const auto dealer = db.svc.require_account(o.positional[0]);
                      const auto validity = o.get("code-validity");
                      const auto weights = o.get("billing-weights");
-                     if (!validity && !weights)
-                       throw usage_error("account set needs --code-validity or --billing-weights");
+                     const auto alerts = o.get("alerts");
+                     if (!validity && !weights && !alerts)
+                       throw usage_error("account set needs --code-validity, --billing-weights or --alerts");
+                     if (alerts) {
+                       db.svc.set_alert_settings(db.op, dealer, *alerts);
+                       std::fprintf(out, "alerts of %s: %s\n", dealer.name.c_str(),
+                                    to_string(db.svc.require_account(dealer.name).alerts).c_str());
+                     }
                      if (validity) {
                        const auto v = db.svc.parse_validity(*validity);
                        db.svc.set_code_validity(db.op.name, dealer, v);
@@ -494,6 +519,48 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                                    format_utc(until).c_str());
                                       return 0;
                                     })},
+      {"alert list",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"dealer", "kind", "severity", "site"}, {"all", "json"});
+                     if (!o.positional.empty()) throw usage_error("alert list takes no operand");
+                     alert_query q;
+                     q.dealer_id = db.dealer_filter(o);
+                     q.open_only = !o.has("all");
+                     q.kind = o.get_or("kind", "");
+                     q.severity = o.get_or("severity", "");
+                     q.site_id = o.get_or("site", "");
+                     const auto list = db.svc.alerts(db.op, q);
+                     if (o.has("json")) {
+                       json::value arr = json::value::array();
+                       for (const auto& a : list) arr.push_back(alert_json(a));
+                       std::fprintf(out, "%s\n", arr.dump(2).c_str());
+                       return 0;
+                     }
+                     std::fprintf(out, "%-6s %-8s %-16s %-32s %-21s %-12s %s\n", "#", "severity", "kind", "subject",
+                                  "raised", "state", "detail");
+                     for (const auto& a : list) {
+                       const auto subject = !a.terminal_key.empty() ? a.terminal_key
+                                            : !a.site_id.empty()    ? a.site_id
+                                                                    : "code #" + std::to_string(a.code_id);
+                       const auto state = a.cleared_at ? "cleared" : a.acknowledged_at ? "acknowledged" : "open";
+                       auto detail = a.detail;
+                       if (a.supply) detail = "supply " + std::to_string(*a.supply) + ": " + detail;
+                       if (!a.code.empty()) detail = a.code + ": " + detail;
+                       std::fprintf(out, "%-6lld %-8s %-16s %-32s %-21s %-12s %s\n", static_cast<long long>(a.id),
+                                    a.severity.c_str(), a.kind.c_str(), log::quote(subject).c_str(),
+                                    format_utc(a.raised_at).c_str(), state, log::quote(detail).c_str());
+                     }
+                     return 0;
+                   })},
+      {"alert ack", ack_or_clear_alert},
+      {"alert clear", ack_or_clear_alert},
+      {"alert check", with_center(false,
+                                  [&](center_access& db, const std::vector<std::string>& args) {
+                                    parse(args, 2, {}, {});
+                                    std::fprintf(out, "%zu alert transitions\n", db.svc.check_alerts());
+                                    return 0;
+                                  })},
       {"purge", with_center(false,
                             [&](center_access& db, const std::vector<std::string>& args) {
                               parse(args, 1, {}, {});

@@ -69,7 +69,8 @@ void run(const config& cfg, const stop_signal& stop) {
   server http_server(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + where.shown());
 
-  // Background jobs: the request schedule (checked every minute) and the purge.
+  // Background jobs: the request schedule and the alert rules of the timer
+  // (checked every minute) and the purge.
   std::mutex m;
   std::condition_variable cv;
   bool stopping = false;
@@ -81,6 +82,8 @@ void run(const config& cfg, const stop_signal& stop) {
       try {
         const auto queued = svc.queue_scheduled_requests();
         if (!queued.empty()) log::info("scheduled meter reads queued for " + std::to_string(queued.size()) + " sites");
+        // Alerts no reading raises: silent terminals and collectors, codes about to expire unused.
+        svc.check_alerts();
         if (std::chrono::steady_clock::now() >= next_purge) {
           const auto n = svc.purge("fleetreg-center");
           if (n) log::notice("purged " + std::to_string(n) + " expired provisional codes");

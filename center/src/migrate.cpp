@@ -222,11 +222,14 @@ void drop_created_schema(sql::database& target) noexcept {
 }  // namespace
 
 const std::vector<std::string_view>& center_tables() {
+  // clang-format off
   static const std::vector<std::string_view> tables = {
       "accounts",          "codes",     "sites",    "credentials",
       "idempotency_keys",  "terminals", "requests", "readings",
       "monitoring_tokens", "purges",    "audit",    "retired_terminals",
-      "web_sessions",      "ownership", "claims",   "billing_closed"};
+      "web_sessions",      "ownership", "claims",   "billing_closed",
+      "alerts",            "alert_history"};
+  // clang-format on
   return tables;
 }
 

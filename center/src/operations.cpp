@@ -2,6 +2,9 @@
 #include "fleetreg/center/operations.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
 
 #include "fleetreg/center/refusal.hpp"
 #include "fleetreg/core/identity.hpp"
@@ -442,7 +445,10 @@ std::optional<std::string> operations::issue_rotation(const std::string& site_id
 }
 
 std::vector<status_request> operations::lease_requests(const std::string& site_id) {
-  return store_.lease_requests(site_id, clock_.now(), config_.lease);
+  std::vector<alert_transition> events;
+  auto leased = store_.lease_requests(site_id, clock_.now(), config_.lease, &events);
+  if (!events.empty()) publish(events);
+  return leased;
 }
 
 std::vector<std::string> operations::queue_scheduled_requests() {
@@ -451,7 +457,9 @@ std::vector<std::string> operations::queue_scheduled_requests() {
 
 readings_result operations::store_readings(const std::string& site_id, const std::vector<reading>& batch) {
   const auto now = clock_.now();
-  return store_.store_readings(site_id, batch, now, now - config_.max_reading_age);
+  auto r = store_.store_readings(site_id, batch, now, now - config_.max_reading_age);
+  if (!r.alert_events.empty()) publish(r.alert_events);
+  return r;
 }
 
 status_counts operations::counts() { return store_.counts(clock_.now(), config_.stale_after, config_.expiring_within); }
@@ -581,6 +589,208 @@ std::optional<time_point> operations::billing_closed_until(const account& acting
   if (acting.role != role::admin && acting.id != dealer.id)
     throw refusal::no_such("account", "named '" + dealer.name + "'");
   return store_.billing_closed_until(dealer.id);
+}
+
+}  // namespace fleetreg::center
+
+namespace fleetreg::center {
+
+void operations::set_alert_settings(const account& acting, const account& dealer, const std::string& text) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  if (dealer.role != role::dealer) throw refusal(refusal_kind::invalid, "alert settings belong to a dealer account");
+  std::string why;
+  const auto s = parse_alert_settings(text, dealer.alerts, why);
+  if (!s) throw refusal(refusal_kind::invalid, why);
+  store_.set_alert_settings(dealer.id, *s);
+  store_.audit(acting.name, "alerts.settings", dealer.name, to_string(*s), clock_.now());
+}
+
+std::vector<alert> operations::alerts(const account& acting, alert_query q) {
+  if (!q.kind.empty() && !is_alert_kind(q.kind)) throw refusal(refusal_kind::invalid, "no such kind of alert");
+  if (!q.severity.empty() && q.severity != "warning" && q.severity != "critical")
+    throw refusal(refusal_kind::invalid, "severity is warning or critical");
+  if (acting.role != role::admin) q.dealer_id = acting.id;
+  return store_.list_alerts(q);
+}
+
+alert operations::require_alert(const account& acting, std::int64_t id) {
+  auto a = store_.find_alert(id);
+  if (!a || (acting.role != role::admin && a->dealer_id != acting.id))
+    throw refusal::no_such("alert", "#" + std::to_string(id));
+  return *a;
+}
+
+std::vector<alert_transition> operations::alert_history(const account& acting, std::int64_t id) {
+  require_alert(acting, id);
+  return store_.alert_history(id);
+}
+
+namespace {
+// What an audit line says of an alert: kind, supply or condition, subject.
+std::string alert_words(const alert& a) {
+  std::string out = a.kind;
+  if (a.supply) out += " supply " + std::to_string(*a.supply);
+  if (!a.code.empty()) out += " " + a.code;
+  if (!a.terminal_key.empty())
+    out += " terminal " + a.terminal_key;
+  else if (!a.site_id.empty())
+    out += " site " + a.site_id;
+  else
+    out += " code #" + std::to_string(a.code_id);
+  return out;
+}
+}  // namespace
+
+void operations::acknowledge_alert(const account& acting, std::int64_t id) {
+  const auto a = require_alert(acting, id);
+  const auto done = store_.acknowledge_alert(id, acting.name, clock_.now());
+  if (!done)
+    throw refusal(refusal_kind::conflict,
+                  a.cleared_at ? "this alert is cleared already" : "this alert was acknowledged already");
+  store_.audit(acting.name, "alert.acknowledge", "alert #" + std::to_string(id), alert_words(a), clock_.now());
+  publish({*done});
+}
+
+void operations::clear_alert(const account& acting, std::int64_t id) {
+  const auto a = require_alert(acting, id);
+  const auto done = store_.clear_alert(id, acting.name, clock_.now());
+  if (!done) throw refusal(refusal_kind::conflict, "this alert is cleared already");
+  store_.audit(acting.name, "alert.clear", "alert #" + std::to_string(id), alert_words(a), clock_.now());
+  publish({*done});
+}
+
+std::size_t operations::check_alerts() {
+  const auto events = store_.check_alerts(clock_.now());
+  if (!events.empty()) publish(events);
+  return events.size();
+}
+
+void operations::publish(const std::vector<alert_transition>& events) {
+  for (const auto& e : events)
+    log::info("alert id=" + std::to_string(e.alert_id) + " event=" + std::to_string(e.id) + " " + e.state +
+              " kind=" + e.kind + " subject=" + log::quote(e.subject) + " by=" + log::quote(e.actor));
+}
+
+std::vector<supply_outlook> operations::supply_outlooks(const account& acting, const std::string& site_id,
+                                                        const std::string& terminal_key) {
+  const auto s = require_site(acting, site_id);
+  std::vector<supply_outlook> out;
+  store_.supply_histories(s.dealer_id, s.id, terminal_key, forecast_points, [&](supply_history& h) {
+    if (h.readings.empty()) return;
+    for (const auto& sup : h.readings.back().supplies) {
+      const auto levels = level_history(h.readings, sup.index);
+      out.push_back({*h.s, *h.terminal, sup, predict_empty(levels)});
+    }
+  });
+  return out;
+}
+
+std::vector<supply_outlook> operations::to_order(const account& acting) {
+  // Each dealer's lead time (an admin sees every dealer's terminals).
+  std::map<std::int64_t, std::chrono::seconds> lead;
+  if (acting.role == role::admin) {
+    for (const auto& a : store_.list_accounts()) lead[a.id] = a.alerts.lead_time;
+  } else {
+    lead[acting.id] = acting.alerts.lead_time;
+  }
+  const auto now = clock_.now();
+  std::vector<supply_outlook> out;
+  const auto scope = acting.role == role::admin ? std::nullopt : std::optional<std::int64_t>(acting.id);
+  store_.supply_histories(scope, "", "", forecast_points, [&](supply_history& h) {
+    if (h.readings.empty()) return;
+    const auto it = lead.find(h.s->dealer_id);
+    const auto within = now + (it == lead.end() ? alert_settings{}.lead_time : it->second);
+    for (const auto& sup : h.readings.back().supplies) {
+      auto f = predict_empty(level_history(h.readings, sup.index));
+      const bool empty_now = sup.level == 0 && sup.max_capacity > 0;
+      if ((f && f->empty_at <= within) || empty_now) out.push_back({*h.s, *h.terminal, sup, f});
+    }
+  });
+  std::stable_sort(out.begin(), out.end(), [](const supply_outlook& a, const supply_outlook& b) {
+    const auto when = [](const supply_outlook& o) { return o.forecast ? o.forecast->empty_at : time_point{}; };
+    return when(a) < when(b);
+  });
+  return out;
+}
+
+}  // namespace fleetreg::center
+
+namespace fleetreg::center {
+
+json::value alert_json(const alert& a) {
+  json::value v = {{"id", a.id},
+                   {"kind", a.kind},
+                   {"severity", a.severity},
+                   {"detail", a.detail},
+                   {"raised_at", format_utc(a.raised_at)},
+                   {"state", a.cleared_at        ? "cleared"
+                             : a.acknowledged_at ? "acknowledged"
+                                                 : "open"}};
+  if (!a.site_id.empty()) {
+    v["site_id"] = a.site_id;
+  }
+  if (!a.customer.empty()) v["customer"] = a.customer;
+  if (!a.terminal_key.empty()) v["terminal"] = a.terminal_key;
+  if (a.code_id) v["code_id"] = a.code_id;
+  if (a.supply) v["supply"] = *a.supply;
+  if (!a.code.empty()) v["condition"] = a.code;
+  if (a.acknowledged_at) {
+    v["acknowledged_at"] = format_utc(*a.acknowledged_at);
+    v["acknowledged_by"] = a.acknowledged_by;
+  }
+  if (a.cleared_at) {
+    v["cleared_at"] = format_utc(*a.cleared_at);
+    v["cleared_by"] = a.cleared_by;
+  }
+  return v;
+}
+
+json::value outlook_json(const supply_outlook& o) {
+  json::value v = {{"site_id", o.s.id},
+                   {"customer", o.s.customer},
+                   {"terminal", o.terminal.key},
+                   {"manufacturer", o.terminal.id.manufacturer},
+                   {"model", o.terminal.id.model},
+                   {"serial", o.terminal.id.serial},
+                   {"supply", o.now.index},
+                   {"type", std::string(to_string(o.now.type))},
+                   {"description", o.now.description},
+                   {"colorant", o.now.colorant}};
+  if (const auto p = o.now.percent()) v["level_percent"] = *p;
+  if (o.forecast) {
+    v["empty_at"] = format_utc(o.forecast->empty_at);
+    v["percent_per_day"] = std::round(o.forecast->percent_per_day * 100) / 100;
+    v["points"] = o.forecast->points;
+  }
+  return v;
+}
+
+std::string to_order_csv(const std::vector<supply_outlook>& list) {
+  std::string out =
+      "customer,site_id,terminal,manufacturer,model,serial,supply,type,description,colorant,level_percent,empty_at,"
+      "percent_per_day\r\n";
+  for (const auto& o : list) {
+    const auto p = o.now.percent();
+    char rate[32] = "";
+    if (o.forecast) std::snprintf(rate, sizeof rate, "%.2f", o.forecast->percent_per_day);
+    const std::string cells[] = {o.s.customer,
+                                 o.s.id,
+                                 o.terminal.key,
+                                 o.terminal.id.manufacturer,
+                                 o.terminal.id.model,
+                                 o.terminal.id.serial,
+                                 std::to_string(o.now.index),
+                                 std::string(to_string(o.now.type)),
+                                 o.now.description,
+                                 o.now.colorant,
+                                 p ? std::to_string(*p) : std::string(),
+                                 o.forecast ? format_utc(o.forecast->empty_at) : std::string(),
+                                 rate};
+    for (std::size_t i = 0; i < std::size(cells); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
+    out += "\r\n";
+  }
+  return out;
 }
 
 }  // namespace fleetreg::center

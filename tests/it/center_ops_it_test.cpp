@@ -186,6 +186,55 @@ TEST(CenterOpsIt, RestoreUnderAnotherKeyIsRefusedUnlessAccepted) {
 
 // As root (sudo), with the database's directory owned by the center's user
 // (here: nobody): the key and the backup belong to that user, mode 0600.
+// Issue 19 end to end: the real center raises an alert from a reading sent
+// over HTTP; centerctl lists, acknowledges and clears it (audited) and
+// validates a dealer's thresholds.
+TEST(CenterOpsIt, AlertsThroughCenterctl) {
+  temp_dir dir;
+  center_daemon center(dir, {.tls = false, .extra_config = ""});
+  center.start();
+  const auto code = center.dealer_and_code("dealer", "Alert Customer");
+  const json::value reg = {{"code", code},
+                           {"registering_side", {{"kind", "collector"}, {"name", "c1"}}},
+                           {"terminals", {{{"manufacturer", "HP"}, {"model", "M"}, {"serial", "AL1"}}}}};
+  const auto [status, body] = center.call("POST", "/api/v1/registrations", reg);
+  ASSERT_EQ(status, 201);
+  const std::string credential = body["credential"];
+  const json::value reading = {{"id", "8d3c8f0e-4c1b-4f59-9d7e-000000000001"},
+                               {"terminal", "hp:AL1"},
+                               {"taken_at", format_utc(std::chrono::system_clock::now())},
+                               {"counters", {{"total", {{"impressions", 10}}}}},
+                               {"supplies", {{{"index", 1}, {"type", "toner"}, {"level", 3}, {"max_capacity", 100}}}}};
+  ASSERT_EQ(center.call("POST", "/api/v1/readings", {{"readings", {reading}}}, credential).first, 200);
+
+  const auto list = center.ctl({"alert", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto alerts = json::value::parse(list.out);
+  ASSERT_EQ(alerts.size(), 1u) << list.out;
+  EXPECT_EQ(alerts[0]["kind"], "supply_low");
+  const auto id = std::to_string(alerts[0]["id"].get<std::int64_t>());
+  EXPECT_NE(center.ctl({"alert", "list"}).out.find("supply_low"), std::string::npos);
+  EXPECT_EQ(center.ctl({"alert", "ack", id}).exit_code, 0);
+  EXPECT_EQ(center.ctl({"alert", "ack", id}).exit_code, 1);  // acknowledged already: a conflict
+  EXPECT_EQ(center.ctl({"alert", "clear", id}).exit_code, 0);
+  EXPECT_EQ(center.ctl({"alert", "list"}).out.find("supply_low"), std::string::npos);
+  EXPECT_NE(center.ctl({"alert", "list", "--all"}).out.find("cleared"), std::string::npos);
+  EXPECT_EQ(center.ctl({"alert", "clear", "999"}).exit_code, 1);
+  EXPECT_EQ(center.ctl({"alert", "list", "--kind", "nonsense"}).exit_code, 65);
+  EXPECT_EQ(center.ctl({"alert", "check"}).exit_code, 0);
+
+  const auto bad = center.ctl({"account", "set", "dealer", "--alerts", "supply-low=200"});
+  EXPECT_EQ(bad.exit_code, 65);
+  expect_one_line(bad.err);
+  const auto good = center.ctl({"account", "set", "dealer", "--alerts", "terminal-silent=48h"});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("terminal-silent=2d"), std::string::npos) << good.out;
+  const auto audit = sql(center.database(), "SELECT action FROM audit ORDER BY id");
+  EXPECT_NE(audit.find("alert.acknowledge"), std::string::npos);
+  EXPECT_NE(audit.find("alert.clear"), std::string::npos);
+  EXPECT_NE(audit.find("alerts.settings"), std::string::npos);
+}
+
 TEST(CenterOpsIt, AsRootKeyAndBackupBelongToTheCentersUser) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
   const struct passwd* nobody = ::getpwnam("nobody");

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "fleetreg/center/http.hpp"
 #include "fleetreg/center/limiter.hpp"
@@ -125,6 +126,22 @@ http::response billing_csv_file(context& c);
 http::response billing_close(context& c);
 /// POST /billing/weights: sets the dealer's billing weights.
 http::response billing_weights_set(context& c);
+
+// alerts.cpp
+/// GET /alerts: open alerts, filtered by kind, severity, site; acknowledge and clear.
+http::response alerts_page(context& c);
+/// POST /alerts/<id>/<ack|clear>.
+http::response alert_action(context& c);
+/// POST /alerts/settings: the dealer's thresholds and lead time.
+http::response alert_settings_set(context& c);
+/// GET /to-order: supplies that run out within the lead time.
+http::response to_order_page(context& c);
+/// GET /to-order.csv: the same as CSV.
+http::response to_order_csv_file(context& c);
+/// The table of `list` with acknowledge and clear buttons (or a line saying there are none).
+std::string alerts_table(const context& c, const std::vector<alert>& list);
+/// Supplies with their levels and forecasts (`with_terminal`: their customer and terminal too).
+std::string outlook_table(const std::vector<supply_outlook>& list, bool with_terminal);
 
 // audit.cpp
 /// GET /audit: the audit log (a dealer's own actions).

@@ -139,6 +139,16 @@ http::response sites_list(context& c) {
       c.me);
 }
 
+namespace {
+// The open alerts of site `id` (its terminals' and its own).
+alert_query site_alerts(const std::string& id) {
+  alert_query q;
+  q.site_id = id;
+  q.limit = 200;
+  return q;
+}
+}  // namespace
+
 http::response site_page(context& c) {
   const auto route = route_of(c.req, "/sites/");
   if (!route) no_such_page();
@@ -155,7 +165,10 @@ http::response site_page(context& c) {
           "<h2>Terminals</h2>" +
           scroll_table({"Terminal", "Serial", "Last reading", "Total", "Copy", "Print", "Toner"},
                        terminal_rows(view.terminals)) +
-          "<h2 id=\"requests\">Meter reads</h2>" + button_form(base + "/request", csrf, "Read the meters now") +
+          "<h2 id=\"alerts\">Alerts</h2>" + alerts_table(c, c.svc.alerts(c.me->acc, site_alerts(s.id))) +
+          "<h2 id=\"supplies\">Supplies and forecasts</h2>" +
+          outlook_table(c.svc.supply_outlooks(c.me->acc, s.id), true) + "<h2 id=\"requests\">Meter reads</h2>" +
+          button_form(base + "/request", csrf, "Read the meters now") +
           (requests.empty() ? "<p>No requests yet.</p>"
                             : "<table><tr><th>Requested</th><th>Kind</th><th>State</th></tr>" + requests + "</table>") +
           "<h2>Actions</h2><div class=\"actions\">" + button_form(base + "/code", csrf, "New code for this customer") +

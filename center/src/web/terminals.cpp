@@ -127,6 +127,14 @@ std::string transfer_form(const context& c, const held_terminal& h, const std::s
   return out;
 }
 
+// The open alerts of terminal `key`.
+alert_query terminal_alerts(const std::string& key) {
+  alert_query q;
+  q.terminal_key = key;
+  q.limit = 100;
+  return q;
+}
+
 std::string actions(const context& c, const held_terminal& h) {
   const auto base = "/terminals/" + html::url_encode(h.t.key);
   return "<h2>Actions</h2><div class=\"actions\">" + transfer_form(c, h, base) +
@@ -144,8 +152,10 @@ http::response terminal_page(context& c) {
   return page(200, h.t.id.manufacturer + " " + h.t.id.model + " " + h.t.id.serial,
               "<p class=\"meta\">" + escape(h.t.key) + " at <a href=\"/sites/" + html::url_encode(h.s.id) + "\">" +
                   escape(h.s.customer) + "</a> · registered " + when(h.t.registered_at) + "</p>" +
-                  newest_details(readings) + "<h2>Counters over time</h2>" + counters_chart(readings) +
-                  "<h2>Readings</h2>" +
+                  "<h2 id=\"alerts\">Alerts</h2>" + alerts_table(c, c.svc.alerts(c.me->acc, terminal_alerts(h.t.key))) +
+                  "<h2 id=\"forecast\">Supplies and forecasts</h2>" +
+                  outlook_table(c.svc.supply_outlooks(c.me->acc, h.s.id, h.t.key), false) + newest_details(readings) +
+                  "<h2>Counters over time</h2>" + counters_chart(readings) + "<h2>Readings</h2>" +
                   scroll_table({"Taken", "Source", "Why", "Total", "Copy", "Print", "Scan", ""}, rows.first) +
                   "<h2>Supplies</h2>" + scroll_table({"Taken", "Toner"}, rows.second) + actions(c, h),
               c.me);

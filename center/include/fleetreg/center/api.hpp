@@ -55,6 +55,8 @@ class api {
   http::response status(const http::request& req);
   http::response metrics(const http::request& req);
   http::response billing(const http::request& req);
+  http::response alerts(const http::request& req);
+  http::response to_order(const http::request& req);
 
   /// 429 with Retry-After when the source made too many failed attempts of `kind`.
   std::optional<http::response> rate_limited(const http::request& req, failure_kind kind);

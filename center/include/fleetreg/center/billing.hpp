@@ -69,6 +69,9 @@ std::optional<time_point> parse_billing_day(const std::string& day);
 std::vector<billing_line> bill_terminal(const std::vector<stored_reading>& readings,
                                         const billing_weights& weights = {});
 
+/// One RFC 4180 CSV cell, quoted when needed; a cell a spreadsheet would
+/// take for a formula (=, +, -, @) is prefixed with ' .
+std::string csv_cell(const std::string& v);
 /// RFC 4180 CSV with a header; cells that a spreadsheet would take for a
 /// formula (=, +, -, @) are prefixed with ' .
 std::string billing_csv(const std::vector<billing_line>& lines);

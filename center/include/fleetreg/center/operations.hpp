@@ -11,6 +11,7 @@
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/storage.hpp"
 #include "fleetreg/core/clock.hpp"
+#include "fleetreg/core/json.hpp"
 
 namespace fleetreg::center {
 
@@ -95,6 +96,22 @@ struct claim_view {
   /// The account decides it: the holder is its own and the claim is pending.
   bool decidable = false;
 };
+
+/// One supply of one terminal as the pages and the "to order" list show it:
+/// its level now (the newest reading) and when it runs out (the forecast).
+struct supply_outlook {
+  site s;
+  terminal_record terminal;
+  supply now;                               ///< as the newest reading has it
+  std::optional<supply_forecast> forecast;  ///< nullopt: no forecast (see predict_empty)
+};
+
+/// An alert as the API and centerctl write it (times as RFC 3339 UTC).
+json::value alert_json(const alert& a);
+/// A supply and its forecast as GET /api/v1/supplies/to-order writes it.
+json::value outlook_json(const supply_outlook& o);
+/// The "to order" list as CSV (RFC 4180, the same cells as the JSON).
+std::string to_order_csv(const std::vector<supply_outlook>& list);
 
 /// The dealer and operator actions shared by fleetreg-centerctl, the dealer
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
@@ -297,6 +314,50 @@ class operations {
   /// Where `dealer`'s billing is closed (nullopt: nowhere); `acting` is an
   /// admin or the dealer itself, else refusal not_found (account).
   std::optional<time_point> billing_closed_until(const account& acting, const account& dealer);
+
+  // Alerts (issue 19). Every raise, acknowledgement and clear passes
+  // through publish(), the one place a delivery (webhooks, e-mail) hooks.
+
+  /// Sets `dealer`'s alert settings from `text` (parse_alert_settings over
+  /// its settings now; "default" for the center's); `acting` is an admin or
+  /// the dealer itself. Audited as alerts.settings; refusal invalid with the
+  /// reason otherwise.
+  void set_alert_settings(const account& acting, const account& dealer, const std::string& text);
+  /// The alerts of `q` that `acting` sees (a dealer: its own only; an
+  /// admin: every dealer's, or q.dealer_id's). Refusal invalid for an
+  /// unknown kind or severity.
+  std::vector<alert> alerts(const account& acting, alert_query q);
+  /// Alert `id` when `acting` sees it; refusal not_found (alert) otherwise,
+  /// the same for another dealer's as for none.
+  alert require_alert(const account& acting, std::int64_t id);
+  /// The history of alert `id` (oldest first); throws as require_alert.
+  std::vector<alert_transition> alert_history(const account& acting, std::int64_t id);
+  /// Acknowledges an open alert (it stays open); audited as alert.acknowledge.
+  /// Refusal conflict when it is cleared or acknowledged already.
+  void acknowledge_alert(const account& acting, std::int64_t id);
+  /// Clears an open alert by hand; audited as alert.clear. A supply or
+  /// device alert cleared by hand comes again only when a reading first shows
+  /// the condition gone, then back. Refusal conflict when it is cleared.
+  void clear_alert(const account& acting, std::int64_t id);
+  /// The timer's rules (silence, codes about to expire): storage's
+  /// check_alerts at now, published; returns how many transitions.
+  std::size_t check_alerts();
+  /// Where every alert transition goes once committed: one log line each
+  /// (the subject quoted). A delivery queue hooks here.
+  void publish(const std::vector<alert_transition>& events);
+
+  // Supplies (issue 19): levels now and toner-out forecasts.
+
+  /// Every supply of the terminals of site `site_id` (only terminal
+  /// `terminal_key` when not empty) with its forecast from the newest
+  /// forecast_points readings; throws as require_site.
+  std::vector<supply_outlook> supply_outlooks(const account& acting, const std::string& site_id,
+                                              const std::string& terminal_key = "");
+  /// The "to order" list: every supply of `acting`'s terminals (an admin:
+  /// every dealer's) whose forecast falls within its dealer's lead time, or
+  /// that is empty now; soonest first. Reads at most forecast_points
+  /// readings per terminal.
+  std::vector<supply_outlook> to_order(const account& acting);
 
  private:
   claim require_pending_claim(const account& acting, std::int64_t claim_id);

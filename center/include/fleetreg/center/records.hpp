@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fleetreg/center/alerts.hpp"
 #include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/identity.hpp"
 #include "fleetreg/core/reading.hpp"
@@ -27,6 +28,8 @@ struct account {
   std::optional<std::chrono::seconds> code_validity;
   /// How this dealer weights clicks in billing ("key=factor,…"; see billing_weights).
   std::string billing_weights;
+  /// The dealer's alert thresholds and order lead time (issue 19).
+  alert_settings alerts;
 };
 
 /// A provisional code's record. The code itself is never stored: only its
@@ -151,6 +154,50 @@ struct audit_entry {
   std::string action;   ///< "code.issue", "credential.revoke", ...
   std::string subject;  ///< site id, terminal key, account, customer
   std::string detail;
+};
+
+/// An alert (issue 19): a condition of a terminal, a site or a code, from
+/// raised to cleared. Its id is its event id (unique in the database: a
+/// delivery keyed on it is deduplicated).
+struct alert {
+  std::int64_t id = 0;
+  std::int64_t dealer_id = 0;
+  std::string site_id;                 ///< "" for a code's alert
+  std::string customer;                ///< of the site, or the code's
+  std::string terminal_key;            ///< "" for a site's or code's alert
+  std::int64_t code_id = 0;            ///< a code_expiring alert's code, else 0
+  std::string kind;                    ///< one of alert_kinds
+  std::optional<std::int32_t> supply;  ///< the supply's index for supply alerts
+  std::string code;                    ///< a device alert's condition ("jam"), else ""
+  std::string severity;                ///< "warning" or "critical"
+  std::string detail;                  ///< for people; may hold a device's own words
+  time_point raised_at{};
+  std::optional<time_point> acknowledged_at;
+  std::string acknowledged_by;
+  std::optional<time_point> cleared_at;
+  std::string cleared_by;  ///< an account, "reading", "contact" or "center"
+};
+
+/// One step of an alert's history: raised, acknowledged, cleared.
+struct alert_transition {
+  std::int64_t id = 0;  ///< grows with every transition in the database
+  std::int64_t alert_id = 0;
+  time_point at{};
+  std::string state;  ///< "raised", "acknowledged" or "cleared"
+  std::string actor;
+  std::string kind;     ///< the alert's
+  std::string subject;  ///< "terminal:<key>", "site:<id>" or "code:<id>"
+};
+
+/// Which alerts a list shows.
+struct alert_query {
+  std::optional<std::int64_t> dealer_id;  ///< nullopt: every dealer's
+  bool open_only = true;
+  std::string kind;      ///< "" for any
+  std::string severity;  ///< "" for any
+  std::string site_id;   ///< "" for any
+  std::string terminal_key;
+  std::size_t limit = 500;
 };
 
 /// Figures for monitoring (/api/v1/status, /metrics).

@@ -82,7 +82,8 @@ class sql_storage : public storage {
   std::string queue_request(const std::string& site_id, const std::string& kind, time_point now) override;
   std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) override;
   std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
-                                             std::chrono::milliseconds lease) override;
+                                             std::chrono::milliseconds lease,
+                                             std::vector<alert_transition>* events = nullptr) override;
   std::vector<status_request> list_requests(const std::string& site_id) override;
   readings_result store_readings(const std::string& site_id, const std::vector<reading>& batch, time_point now,
                                  time_point oldest) override;
@@ -110,6 +111,16 @@ class sql_storage : public storage {
   std::int64_t prune_readings(time_point before) override;
   void close_billing(std::int64_t dealer_id, time_point until) override;
   std::optional<time_point> billing_closed_until(std::int64_t dealer_id) override;
+  void set_alert_settings(std::int64_t account_id, const alert_settings& s) override;
+  std::vector<alert> list_alerts(const alert_query& q) override;
+  std::optional<alert> find_alert(std::int64_t id) override;
+  std::vector<alert_transition> alert_history(std::int64_t id) override;
+  std::optional<alert_transition> acknowledge_alert(std::int64_t id, const std::string& actor, time_point now) override;
+  std::optional<alert_transition> clear_alert(std::int64_t id, const std::string& actor, time_point now) override;
+  std::vector<alert_transition> check_alerts(time_point now) override;
+  void supply_histories(std::optional<std::int64_t> dealer_id, const std::string& site_id,
+                        const std::string& terminal_key, std::size_t per_terminal,
+                        const std::function<void(supply_history&)>& each) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;
@@ -150,9 +161,21 @@ class sql_storage : public storage {
     }
   }
   void commit_group(const std::vector<pending_upload*>& group);
+
+ public:
+  /// What storing a site's readings needs of its dealer: where billing is
+  /// closed (nullopt: nowhere), the dealer and its alert settings.
+  struct site_rules {
+    std::optional<std::int64_t> closed_until;
+    std::int64_t dealer_id = 0;
+    alert_settings alerts;
+  };
+  using rules_by_site = std::map<std::string, site_rules, std::less<>>;
+
+ private:
   readings_result store_batch_locked(sql::connection& db, const std::string& site_id, const std::vector<reading>& batch,
                                      const std::vector<reading_texts>& texts, time_point now, time_point oldest,
-                                     const std::map<std::string, std::optional<std::int64_t>, std::less<>>& closed);
+                                     const rules_by_site& rules);
   std::vector<terminal_answer> place_terminals_locked(sql::connection& db, const std::string& site_id,
                                                       std::int64_t dealer_id, const std::string& customer,
                                                       const std::vector<std::pair<std::string, identity>>& terminals,

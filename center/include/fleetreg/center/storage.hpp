@@ -42,6 +42,17 @@ struct readings_result {
   std::int64_t refused = 0;
   std::int64_t late = 0;
   std::vector<reading_answer> answers;
+  /// Alerts the batch raised or cleared (in its transaction), for
+  /// operations to publish.
+  std::vector<alert_transition> alert_events;
+};
+
+/// One terminal's supply history for the forecast (supply_histories): its
+/// site, the terminal, and its newest readings sent by the site, oldest first.
+struct supply_history {
+  const site* s = nullptr;
+  const terminal_record* terminal = nullptr;
+  std::vector<reading> readings;
 };
 
 /// One terminal's billing input at one site: the terminal (as list_terminals
@@ -209,9 +220,12 @@ class storage {
   virtual std::vector<std::string> queue_due_requests(time_point now, std::chrono::milliseconds every) = 0;
   /// Leases the site's unanswered requests whose lease is free or expired
   /// until now + `lease` (at least a second), oldest first, and records the
-  /// site's last contact. Two callers at once never lease the same request.
+  /// site's last contact, which clears its collector_silent alert (the
+  /// transition in `events` when given). Two callers at once never lease the
+  /// same request.
   virtual std::vector<status_request> lease_requests(const std::string& site_id, time_point now,
-                                                     std::chrono::milliseconds lease) = 0;
+                                                     std::chrono::milliseconds lease,
+                                                     std::vector<alert_transition>* events = nullptr) = 0;
   /// Every request of the site, answered or not, oldest first.
   virtual std::vector<status_request> list_requests(const std::string& site_id) = 0;
 
@@ -299,6 +313,55 @@ class storage {
   virtual void close_billing(std::int64_t dealer_id, time_point until) = 0;
   /// Where the dealer's billing is closed; nullopt when never closed.
   virtual std::optional<time_point> billing_closed_until(std::int64_t dealer_id) = 0;
+  // Alerts (issue 19). Rules that raise and clear them from readings run in
+  // store_readings' transaction; the others in check_alerts. An alert is
+  // open until cleared; a unique index on the open alert per subject, kind,
+  // supply and condition makes a second raise of one condition a no-op, also
+  // from two centers at once. Every transition is a row of its history.
+  //
+  // In store_readings, per terminal the site holds whose newest reading the
+  // batch brings: the conditions of that reading (reading_conditions, with
+  // the dealer's settings) are compared with those of the previous newest
+  // (terminals.alert_conditions); a condition that appears raises its alert,
+  // one that is gone clears it ("reading"). A reading flagged counter_reset
+  // raises counter_reset (cleared by hand only). A terminal that was silent
+  // (no reading for the dealer's terminal_silent) clears its terminal_silent.
+  /// Sets a dealer's alert settings. An unknown account changes nothing.
+  virtual void set_alert_settings(std::int64_t account_id, const alert_settings& s) = 0;
+  /// The alerts `q` asks for, newest raised first (ties: the newer id), at
+  /// most q.limit, each with its site's customer.
+  virtual std::vector<alert> list_alerts(const alert_query& q) = 0;
+  /// The alert `id`, open or not.
+  virtual std::optional<alert> find_alert(std::int64_t id) = 0;
+  /// The transitions of alert `id`, oldest first.
+  virtual std::vector<alert_transition> alert_history(std::int64_t id) = 0;
+  /// Acknowledges alert `id` when it is open and not yet acknowledged;
+  /// nullopt (nothing changed) otherwise.
+  virtual std::optional<alert_transition> acknowledge_alert(std::int64_t id, const std::string& actor,
+                                                            time_point now) = 0;
+  /// Clears alert `id` by hand when it is open; nullopt otherwise.
+  virtual std::optional<alert_transition> clear_alert(std::int64_t id, const std::string& actor, time_point now) = 0;
+  /// The timer's rules at `now`, with each dealer's settings, in one
+  /// transaction: raises terminal_silent for a terminal of a site with an
+  /// active credential without a reading (or since its registration) for
+  /// terminal_silent, collector_silent for a collector's site with an active
+  /// credential without contact for collector_silent, code_expiring for an
+  /// unused, unrevoked code that expires within code_expiry — each once per
+  /// episode (not again after a clear by hand until the subject was heard
+  /// from); clears those whose condition ended ("center"). Returns the
+  /// transitions.
+  virtual std::vector<alert_transition> check_alerts(time_point now) = 0;
+  /// Supply histories for the forecast: per terminal the sites of
+  /// `dealer_id` (every dealer's when nullopt) hold now — only site
+  /// `site_id` and terminal `terminal_key` when they are not empty — its
+  /// newest `per_terminal` readings (at most 100) sent by its site (late ones
+  /// left out), one call of `each` per terminal, sites by id, terminals by
+  /// key. Memory bounded by one site's terminals; one bounded query per
+  /// terminal.
+  virtual void supply_histories(std::optional<std::int64_t> dealer_id, const std::string& site_id,
+                                const std::string& terminal_key, std::size_t per_terminal,
+                                const std::function<void(supply_history&)>& each) = 0;
+
   // Audit log.
   /// Appends one line; lines are never changed or deleted.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,
