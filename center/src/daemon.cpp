@@ -82,8 +82,13 @@ void run(const config& cfg, const stop_signal& stop) {
       try {
         const auto queued = svc.queue_scheduled_requests();
         if (!queued.empty()) log::info("scheduled meter reads queued for " + std::to_string(queued.size()) + " sites");
-        // Alerts no reading raises: silent terminals and collectors, codes about to expire unused.
-        svc.check_alerts();
+        // Alerts no reading raises: silent terminals and collectors, codes
+        // about to expire unused. A failure here must not stop the purge.
+        try {
+          svc.check_alerts();
+        } catch (const std::exception& e) {
+          log::error(std::string("alert rules not checked: ") + e.what());
+        }
         if (std::chrono::steady_clock::now() >= next_purge) {
           const auto n = svc.purge("fleetreg-center");
           if (n) log::notice("purged " + std::to_string(n) + " expired provisional codes");
