@@ -75,7 +75,12 @@ try {
     await page.click(`text=${env('CUSTOMER')}`);
     await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
     out('site', page.url().split('/').pop());
-    const rows = await page.$$eval('table tr', (trs) => trs.length - 1);
+    // The terminals' table (Terminal, Serial, …): the page has others (alerts, forecasts).
+    const rows = await page.$$eval('table', (tables) => {
+      const heads = (t) => [...t.querySelectorAll('th')].map((th) => th.textContent);
+      const terminals = tables.find((t) => heads(t)[0] === 'Terminal' && heads(t)[1] === 'Serial');
+      return terminals ? terminals.querySelectorAll('tr').length - 1 : -1;
+    });
     out('terminal_rows', rows);
     out('low_toner', await page.locator('.toner.low').count());
     await shot('site.png');
