@@ -123,6 +123,12 @@ std::string bearer(const http::request& req) {
   return {};
 }
 
+// A query parameter's value, "" when absent.
+std::string query_param(const http::request& req, const char* name) {
+  const auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
 }  // namespace
 
 api::api(operations& svc)
@@ -533,10 +539,7 @@ http::response api::billing(const http::request& req) {
   http::response refusal;
   const auto reader = billing_reader(req, refusal);
   if (!reader) return refusal;
-  const auto param = [&req](const char* name) {
-    const auto it = req.query.find(name);
-    return it == req.query.end() ? std::string() : it->second;
-  };
+  const auto param = [&req](const char* name) { return query_param(req, name); };
   const auto site_id = param("site");
   const auto from = parse_billing_day(param("from"));
   const auto to = parse_billing_day(param("to"));
@@ -564,10 +567,7 @@ http::response api::alerts(const http::request& req) {
   http::response refusal;
   const auto reader = billing_reader(req, refusal);
   if (!reader) return refusal;
-  const auto param = [&req](const char* name) {
-    const auto it = req.query.find(name);
-    return it == req.query.end() ? std::string() : it->second;
-  };
+  const auto param = [&req](const char* name) { return query_param(req, name); };
   alert_query q;
   q.kind = param("kind");
   q.severity = param("severity");

@@ -2571,52 +2571,52 @@ std::vector<alert_transition> sql_storage::alert_history(std::int64_t id) {
   });
 }
 
+namespace {
+
+// Runs `update` (which binds now, actor and id as ?1..?3 and returns the
+// alert's kind, terminal_key, site_id, code_id when it changed a row) and
+// records the transition `state` in the alert's history; nullopt when no
+// alert changed.
+std::optional<alert_transition> transition_alert(sql::connection& db, const char* update, const char* state,
+                                                 std::int64_t id, const std::string& actor, time_point now) {
+  sql::transaction tx(db);
+  sql::statement up(db, update);
+  up.bind(1, to_unix(now)).bind(2, actor).bind(3, id);
+  if (!up.step()) return std::nullopt;
+  alert a;
+  a.kind = up.column_text(0);
+  a.terminal_key = up.column_text(1);
+  a.site_id = up.column_text(2);
+  a.code_id = up.column_int(3);
+  up.reset();
+  std::vector<alert_transition> events;
+  alert_writer writer(db);
+  record_transition(writer, id, state, actor, to_unix(now), a.kind, subject_of(a), events);
+  tx.commit();
+  return events.front();
+}
+
+}  // namespace
+
 std::optional<alert_transition> sql_storage::acknowledge_alert(std::int64_t id, const std::string& actor,
                                                                time_point now) {
-  return retrying([&]() -> std::optional<alert_transition> {
+  return retrying([&] {
     auto held = db_->acquire();
-    auto& db = *held;
-    sql::transaction tx(db);
-    sql::statement up(db,
-                      "UPDATE alerts SET acknowledged_at = ?1, acknowledged_by = ?2 WHERE id = ?3 AND "
-                      "cleared_at IS NULL AND acknowledged_at IS NULL RETURNING kind, terminal_key, site_id, code_id");
-    up.bind(1, to_unix(now)).bind(2, actor).bind(3, id);
-    if (!up.step()) return std::nullopt;
-    alert a;
-    a.kind = up.column_text(0);
-    a.terminal_key = up.column_text(1);
-    a.site_id = up.column_text(2);
-    a.code_id = up.column_int(3);
-    up.reset();
-    std::vector<alert_transition> events;
-    alert_writer writer(db);
-    record_transition(writer, id, "acknowledged", actor, to_unix(now), a.kind, subject_of(a), events);
-    tx.commit();
-    return events.front();
+    return transition_alert(*held,
+                            "UPDATE alerts SET acknowledged_at = ?1, acknowledged_by = ?2 WHERE id = ?3 AND "
+                            "cleared_at IS NULL AND acknowledged_at IS NULL RETURNING kind, terminal_key, site_id, "
+                            "code_id",
+                            "acknowledged", id, actor, now);
   });
 }
 
 std::optional<alert_transition> sql_storage::clear_alert(std::int64_t id, const std::string& actor, time_point now) {
-  return retrying([&]() -> std::optional<alert_transition> {
+  return retrying([&] {
     auto held = db_->acquire();
-    auto& db = *held;
-    sql::transaction tx(db);
-    sql::statement up(db,
-                      "UPDATE alerts SET cleared_at = ?1, cleared_by = ?2 WHERE id = ?3 AND cleared_at IS NULL "
-                      "RETURNING kind, terminal_key, site_id, code_id");
-    up.bind(1, to_unix(now)).bind(2, actor).bind(3, id);
-    if (!up.step()) return std::nullopt;
-    alert a;
-    a.kind = up.column_text(0);
-    a.terminal_key = up.column_text(1);
-    a.site_id = up.column_text(2);
-    a.code_id = up.column_int(3);
-    up.reset();
-    std::vector<alert_transition> events;
-    alert_writer writer(db);
-    record_transition(writer, id, "cleared", actor, to_unix(now), a.kind, subject_of(a), events);
-    tx.commit();
-    return events.front();
+    return transition_alert(*held,
+                            "UPDATE alerts SET cleared_at = ?1, cleared_by = ?2 WHERE id = ?3 AND cleared_at IS NULL "
+                            "RETURNING kind, terminal_key, site_id, code_id",
+                            "cleared", id, actor, now);
   });
 }
 

@@ -250,13 +250,7 @@ TEST_P(SubagentTest, SetOfCodeRecordsPendingRegistrationAndNeverReadsBack) {
 // log line names the user only where it is known: inside snmpd (AgentX
 // does not pass it to a subagent). authNoPriv is refused by snmpd's VACM.
 TEST_P(SubagentTest, AnAuthPrivSetIsTakenAndItsUserNamedWhereKnown) {
-  auto o = snmpd->v2c();
-  o.version = snmp::snmp_version::v3;
-  o.user = "fleetpanel";
-  o.level = snmp::security_level::auth_priv;
-  o.auth = snmp::auth_protocol::sha256;
-  o.auth_passphrase = "auth-pass-123";
-  o.priv_passphrase = "priv-pass-123";
+  const auto o = snmpd->v3("fleetpanel", snmp::security_level::auth_priv);
   std::error_code ec;
   {
     snmp::client panel(o);
@@ -267,9 +261,8 @@ TEST_P(SubagentTest, AnAuthPrivSetIsTakenAndItsUserNamedWhereKnown) {
       wait_until([&] { return get(append(tm::reg_center_url, {0}))->octets == "https://center.example/"; }, 10s));
   // (After the authPriv client: Net-SNMP's client library keeps one set of
   // keys per user and engine in a process.)
-  auto weak = o;
-  weak.level = snmp::security_level::auth_no_priv;
-  snmp::client(weak).set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://weak.example/")}}, ec);
+  snmp::client(snmpd->v3("fleetpanel", snmp::security_level::auth_no_priv))
+      .set({{append(tm::reg_center_url, {0}), snmp::value::make_string("https://weak.example/")}}, ec);
   EXPECT_TRUE(ec) << "authNoPriv must not write";
   EXPECT_EQ(get(append(tm::reg_center_url, {0}))->octets, "https://center.example/");
   const std::string who = in_snmpd() ? "security_name=fleetpanel" : "security_name=unknown";

@@ -32,17 +32,6 @@ std::vector<std::string> shipped_snippet() {
   return lines;
 }
 
-snmp::session_options v3(const snmpd_daemon& d, const std::string& user, snmp::security_level level) {
-  auto o = d.v2c();
-  o.version = snmp::snmp_version::v3;
-  o.user = user;
-  o.level = level;
-  o.auth = snmp::auth_protocol::sha256;
-  o.auth_passphrase = "auth-pass-123";
-  o.priv_passphrase = "priv-pass-123";
-  return o;
-}
-
 class TerminalModeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -84,7 +73,7 @@ class TerminalModeTest : public ::testing::Test {
     return set(tm::reg_action, snmp::value::make_integer(static_cast<int>(tm::reg_action_value::unregister)),
                std::move(o));
   }
-  snmp::session_options panel() { return v3(*snmpd, "fleetpanel", snmp::security_level::auth_priv); }
+  snmp::session_options panel() { return snmpd->v3("fleetpanel", snmp::security_level::auth_priv); }
   static bool is_status(const std::error_code& ec, snmp::error_status status) {
     return ec.category() == snmp::pdu_category() && ec.value() == static_cast<int>(status);
   }
@@ -134,8 +123,8 @@ TEST_F(TerminalModeTest, OnlyAnAuthPrivUserMaySetTheCode) {
   const auto code = center.dealer_and_code("dealer", "Sharp Kunde AG");
   // v2c (read-only community), the read-only v3 user, the panel user at
   // authNoPriv: every one refused with an SNMP error, nothing recorded.
-  for (const auto& o : {snmpd->v2c(), v3(*snmpd, "fleetmon", snmp::security_level::auth_no_priv),
-                        v3(*snmpd, "fleetpanel", snmp::security_level::auth_no_priv)}) {
+  for (const auto& o : {snmpd->v2c(), snmpd->v3("fleetmon", snmp::security_level::auth_no_priv),
+                        snmpd->v3("fleetpanel", snmp::security_level::auth_no_priv)}) {
     const auto ec = set_code(o, code);
     // An SNMP error-status from snmpd (noAccess, authorizationError), not a timeout.
     EXPECT_EQ(ec.category(), snmp::pdu_category()) << o.user << ": " << ec.message();
@@ -144,9 +133,9 @@ TEST_F(TerminalModeTest, OnlyAnAuthPrivUserMaySetTheCode) {
   EXPECT_EQ(state(), unregistered);
   EXPECT_EQ(text(tm::reg_center_url), "");
   // Reading works for the monitoring user.
-  EXPECT_TRUE(get_one(v3(*snmpd, "fleetmon", snmp::security_level::auth_no_priv), append(tm::serial_number, {0})));
+  EXPECT_TRUE(get_one(snmpd->v3("fleetmon", snmp::security_level::auth_no_priv), append(tm::serial_number, {0})));
   // The panel user with privacy may; the code itself is never readable.
-  EXPECT_FALSE(set_code(v3(*snmpd, "fleetpanel", snmp::security_level::auth_priv), code));
+  EXPECT_FALSE(set_code(snmpd->v3("fleetpanel", snmp::security_level::auth_priv), code));
   EXPECT_EQ(state(), static_cast<long>(tm::reg_state_value::pending));
   EXPECT_EQ(text(tm::reg_center_url), center.url());
   EXPECT_EQ(text(tm::reg_provisional_code), "");
@@ -154,7 +143,7 @@ TEST_F(TerminalModeTest, OnlyAnAuthPrivUserMaySetTheCode) {
 
 TEST_F(TerminalModeTest, RegistersItselfAndAnswersRequestsExactlyOnce) {
   const auto code = center.dealer_and_code("dealer", "Sharp Kunde AG");
-  ASSERT_FALSE(set_code(v3(*snmpd, "fleetpanel", snmp::security_level::auth_priv), code));
+  ASSERT_FALSE(set_code(snmpd->v3("fleetpanel", snmp::security_level::auth_priv), code));
   auto daemon = start_run();
   ASSERT_TRUE(wait_until([&] { return state() == registered; }, 60s)) << daemon->log();
   const auto sites = center.ctl({"site", "list"}).out;
@@ -319,8 +308,8 @@ TEST_F(TerminalModeTest, UnregisterThenANewCenterAndCodeRegisterAgain) {
   ASSERT_EQ(::stat((term.state_dir() + "/credential").c_str(), &st), 0);
 
   // Only the panel's authPriv user may unregister (snmpd's VACM).
-  for (const auto& o : {snmpd->v2c(), v3(*snmpd, "fleetmon", snmp::security_level::auth_no_priv),
-                        v3(*snmpd, "fleetpanel", snmp::security_level::auth_no_priv)}) {
+  for (const auto& o : {snmpd->v2c(), snmpd->v3("fleetmon", snmp::security_level::auth_no_priv),
+                        snmpd->v3("fleetpanel", snmp::security_level::auth_no_priv)}) {
     const auto ec = unregister(o);
     EXPECT_EQ(ec.category(), snmp::pdu_category()) << o.user << ": " << ec.message();
     EXPECT_TRUE(ec.value() == 6 || ec.value() == 16) << o.user << ": " << ec.message();

@@ -77,6 +77,17 @@ snmp::session_options snmpd_daemon::v2c(const std::string& community) const {
   return o;
 }
 
+snmp::session_options snmpd_daemon::v3(const std::string& user, snmp::security_level level) const {
+  auto o = v2c();
+  o.version = snmp::snmp_version::v3;
+  o.user = user;
+  o.level = level;
+  o.auth = snmp::auth_protocol::sha256;
+  o.auth_passphrase = "auth-pass-123";
+  o.priv_passphrase = "priv-pass-123";
+  return o;
+}
+
 std::string snmpd_daemon::log() const { return proc_ ? proc_->log() : std::string(); }
 
 int snmpd_daemon::pid() const { return proc_ ? static_cast<int>(proc_->pid()) : 0; }

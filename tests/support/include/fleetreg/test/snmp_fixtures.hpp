@@ -36,6 +36,9 @@ class snmpd_daemon {
   const std::string& agentx_socket() const { return socket_; }
   /// Client options for v2c with `community`.
   snmp::session_options v2c(const std::string& community = "public") const;
+  /// Client options for SNMPv3 user `user` at `level`, SHA-256/AES with the
+  /// tests' passphrases "auth-pass-123" and "priv-pass-123".
+  snmp::session_options v3(const std::string& user, snmp::security_level level) const;
   /// The snmpd log so far.
   std::string log() const;
   /// snmpd's process id (0 when stopped).
