@@ -10,6 +10,9 @@ option(FLEETREG_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanit
 # The ci preset: the tests' own code (not the code under test) at -O1, which
 # compiles in half the time of -O2 and runs as fast for what tests do.
 option(FLEETREG_FAST_TEST_BUILD "Compile the test programs' own sources at -O1" OFF)
+# The test binaries share one precompiled header (tests/support/CMakeLists.txt).
+# ccache caches such builds only with sloppiness pch_defines,time_macros.
+option(FLEETREG_TEST_PCH "Precompile the headers every test source includes" ON)
 option(FLEETREG_BUILD_FUZZERS "Build the libFuzzer targets (clang only; the fuzz preset)" OFF)
 
 # Warning and hardening flags come from the presets (CMakePresets.json), not

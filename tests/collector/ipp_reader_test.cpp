@@ -85,7 +85,7 @@ TEST(IppReader, IdentityAndSupplyTextFitTheLimits) {
   EXPECT_EQ(d->id.model.size(), max_model_length);
   EXPECT_EQ(d->why_not_registrable(), "");
   p.supplies.clear();
-  p.marker_names = {std::string(254, 'a') + "\xe2\x82\xac"};  // 257 bytes: the "€" straddles byte 255
+  p.marker_names = {std::string(254, 'a').append("\xe2\x82\xac")};  // 257 bytes: the "€" straddles byte 255
   p.marker_levels = {50};
   const auto cut = decode_ipp(p);
   ASSERT_EQ(cut->supplies.size(), 1u);

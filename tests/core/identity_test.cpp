@@ -74,7 +74,7 @@ TEST(Identity, TruncateKeepsWholeCharacters) {
 
 TEST(Identity, FitToLimits) {
   identity id;
-  id.manufacturer = std::string(63, 'M') + "é";
+  id.manufacturer = std::string(63, 'M').append("é");
   id.model = std::string(200, 'm');
   id.serial = "SN";
   id.firmware = std::string(65, 'f');
