@@ -36,8 +36,13 @@ struct center_options {
   std::optional<range> warning, critical;  ///< on the number of stale terminals
   std::optional<range> unanswered_warning, unanswered_critical;
   std::optional<range> expiring_warning, expiring_critical;
+  /// With a dealer's name: that dealer's open alerts in place of the
+  /// center's counts; `warning` applies to the open warning alerts and
+  /// `critical` to the open critical ones (default for both: 0, any open
+  /// alert of that severity alerts).
+  std::string dealer;
 };
-/// GET /api/v1/status with the monitoring token.
+/// GET /api/v1/status (?dealer=NAME) with the monitoring token.
 result check_center(const center_options& o);
 
 struct collector_options {
