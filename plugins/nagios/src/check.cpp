@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -43,11 +44,14 @@ std::string url_encoded(std::string_view v) {
 }
 
 // check_center with a dealer: its open alerts from /api/v1/status?dealer=.
-result check_dealer(const center_options& o, const json::value& body) {
+result dealer_counts(const center_options& o, const json::value& body) {
   const std::string service = "FLEETREG CENTER";
+  // A count: a whole number 0..10^12 (anything else is not a count).
   const auto number = [](const json::value& v, const char* name) -> std::optional<double> {
     if (!v.is_object() || !v.contains(name) || !v[name].is_number()) return std::nullopt;
-    return v[name].get<double>();
+    const auto d = v[name].get<double>();
+    if (!(d >= 0 && d <= 1e12) || d != std::floor(d)) return std::nullopt;
+    return d;
   };
   const auto open = body.contains("alerts_open") ? body["alerts_open"] : json::value();
   const auto warnings = number(open, "warning"), criticals = number(open, "critical");
@@ -63,7 +67,13 @@ result check_dealer(const center_options& o, const json::value& body) {
                                 {"alerts_warning", *warnings, "", text_of(w), "", 0.0, std::nullopt},
                                 {"terminals_silent", *silent, "", "", "", 0.0, std::nullopt}};
   std::string kinds;
+  // Kinds as the center names them ([a-z_], at most 32 of them): perfdata
+  // labels that cannot break the line.
+  std::size_t listed = 0;
   for (const auto& [kind, counts] : body["alerts_open_by_kind"].items()) {
+    if (kind.empty() || kind.size() > 40 || kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      continue;
+    if (++listed > 32) break;
     const double n = number(counts, "warning").value_or(0) + number(counts, "critical").value_or(0);
     perf.push_back({kind, n, "", "", "", 0.0, std::nullopt});
     if (n > 0) kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(static_cast<long long>(n));
@@ -76,6 +86,18 @@ result check_dealer(const center_options& o, const json::value& body) {
 }
 
 }  // namespace
+
+result check_dealer_answer(const center_options& o, std::string_view text) {
+  std::string why;
+  const auto body = json::parse(text, why);
+  if (!body || !body->is_object())
+    return unknown("FLEETREG CENTER", "the center's answer is not JSON: " + (why.empty() ? "not an object" : why));
+  try {
+    return dealer_counts(o, *body);
+  } catch (const std::exception& e) {  // a count out of any range (json's own checks)
+    return unknown("FLEETREG CENTER", std::string("the center's answer is not a dealer's counts: ") + e.what());
+  }
+}
 
 result check_terminal(const terminal_options& o) {
   const std::string service = "FLEETREG TERMINAL";
@@ -174,10 +196,10 @@ result check_center(const center_options& o) {
     return unknown(service, "the token may not read the center's status (HTTP 403): use a monitoring token");
   if (resp.status == 404 && !o.dealer.empty()) return unknown(service, "the center has no dealer " + o.dealer);
   if (resp.status != 200) return unknown(service, "the center answered HTTP " + std::to_string(resp.status));
+  if (!o.dealer.empty()) return check_dealer_answer(o, resp.body);
   std::string why;
   const auto body = json::parse(resp.body, why);
   if (!body || !body->is_object()) return unknown(service, "the center's answer is not JSON: " + why);
-  if (!o.dealer.empty()) return check_dealer(o, *body);
   auto count = [&](const char* name) -> std::optional<double> {
     if (!body->contains(name) || !(*body)[name].is_number()) return std::nullopt;
     return (*body)[name].get<double>();

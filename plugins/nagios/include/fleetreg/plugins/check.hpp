@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleetreg/plugins/plugin_output.hpp"
@@ -44,6 +45,10 @@ struct center_options {
 };
 /// GET /api/v1/status (?dealer=NAME) with the monitoring token.
 result check_center(const center_options& o);
+/// The body of GET /api/v1/status?dealer= as check_center judges it for
+/// o.dealer: the state and the one line with its perfdata; UNKNOWN (one
+/// line) for a body that is not a dealer's counts. Never throws.
+result check_dealer_answer(const center_options& o, std::string_view body);
 
 struct collector_options {
   std::string status_file = "/var/lib/fleetreg-collector/status.json";
