@@ -75,9 +75,10 @@ def check(api, args):
     exact = {'fleetreg.collector.outbox': 42, 'fleetreg.collector.terminals': 3, 'fleetreg.collector.registered': 1,
              'fleetreg.collector.revoked': 0, 'fleetreg.collector.center_reachable': 1,
              'fleetreg.collector.readings_refused': 2, 'fleetreg.collector.readings_dropped': 0}
-    # Ages: the script's now minus the file's times (written a moment ago).
+    # Ages: the script's now minus the file's times (written a moment ago). Keys as
+    # the template writes them (item.get does not resolve the macros in them).
     ranges = {'fleetreg.collector.last_upload_age': (300, 420), 'fleetreg.collector.outbox_oldest_age': (600, 720),
-              'fleetreg.collector.status_age': (0, 120), 'vfs.fs.size[/,pused]': (0.001, 100)}
+              'fleetreg.collector.status_age': (0, 120), 'vfs.fs.size[{$FLEETREG.COLLECTOR.FS},pused]': (0.001, 100)}
 
     def values():
         items = host.items()
