@@ -581,9 +581,11 @@ std::string api::dealer_metrics() {
   // One scrape at a time computes; the others (and those of the next few
   // seconds) take its text: the cost stays one query pair per interval
   // however many scrapers a center has.
+  // The center's clock (a test's manual one): a clock set back recomputes.
   std::lock_guard lock(dealer_metrics_mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (dealer_metrics_at_ && now - *dealer_metrics_at_ < dealer_metrics_ttl) return dealer_metrics_;
+  const auto now = svc_.now_source().now();
+  if (dealer_metrics_at_ && now >= *dealer_metrics_at_ && now - *dealer_metrics_at_ < dealer_metrics_ttl)
+    return dealer_metrics_;
   const auto dealers = svc_.dealer_monitoring();
   std::string alerts =
       "# HELP fleetreg_alerts_open Open alerts by dealer, kind and severity (series with a count only).\n"

@@ -483,12 +483,19 @@ TEST_F(AlertTest, MonitoringFiguresPerDealer) {
   EXPECT_NE(m.body.find("\nfleetreg_terminals_silent{dealer=\"Dealer \\\"Q\\\" \\\\ 1\"} 0\n"), std::string::npos)
       << m.body;
   EXPECT_EQ(m.body.find("dealer=\"root\""), std::string::npos) << "an admin is no dealer";
+  // Computed at most every 5 s of the center's clock: a dealer added now
+  // shows in the scrape after that, not in the next one.
+  svc->create_account("test", "dealer-c", role::dealer, "password-c-123");
+  EXPECT_EQ(call(get("/metrics", monitoring)).body, m.body);
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_NE(call(get("/metrics", monitoring)).body.find("\nfleetreg_terminals_silent{dealer=\"dealer-c\"} 0\n"),
+            std::string::npos);
 
   // The storage's figures: silent after the dealer's terminal_silent, only
   // while the site can report.
   clock.advance(hours(25));
   auto all = store->dealer_monitoring(clock.now(), std::nullopt);
-  ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(all.size(), 4u);
   EXPECT_EQ(all[0].dealer, "Dealer \"Q\" \\ 1");
   EXPECT_EQ(all[1].dealer, "dealer-a");
   EXPECT_EQ(all[1].terminals_silent, 1);
@@ -519,9 +526,7 @@ TEST_F(AlertTest, MonitoringFiguresPerDealer) {
   EXPECT_EQ(body["alerts_open_by_kind"]["supply_empty"]["critical"], 0);
   EXPECT_EQ(body["alerts_open_by_kind"].size(), std::size(alert_kinds));
   EXPECT_FALSE(body.contains("sites")) << "the dealer's counts only";
-  // The /metrics gauges are computed at most every few seconds: still the
-  // figures of the first scrape.
-  EXPECT_NE(call(get("/metrics", monitoring)).body.find("fleetreg_terminals_silent{dealer=\"dealer-a\"} 0\n"),
+  EXPECT_NE(call(get("/metrics", monitoring)).body.find("\nfleetreg_terminals_silent{dealer=\"dealer-a\"} 1\n"),
             std::string::npos);
   // Unknown dealers, an admin, no name: refused, nothing leaked.
   r = call(get("/api/v1/status", monitoring, {{"dealer", "nobody"}}));

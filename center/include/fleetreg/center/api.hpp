@@ -94,7 +94,7 @@ class api {
   static constexpr std::chrono::seconds dealer_metrics_ttl{5};
   std::mutex dealer_metrics_mutex_;
   std::string dealer_metrics_;
-  std::optional<std::chrono::steady_clock::time_point> dealer_metrics_at_;
+  std::optional<time_point> dealer_metrics_at_;
   std::atomic<std::int64_t> readings_stored_{0};
   std::atomic<std::int64_t> registrations_{0};
 };
