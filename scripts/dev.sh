@@ -31,7 +31,7 @@ packages=(
   libyaml-cpp-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
   chromium nagios4-core
-  postgresql zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql python3-yaml
+  postgresql zabbix-server-pgsql zabbix-agent zabbix-frontend-php php-cli php-pgsql python3-yaml
   googletest libgtest-dev libgmock-dev
   iproute2 procps snmpsim nginx nftables curl bc
   dpkg-dev help2man lintian rpm socat

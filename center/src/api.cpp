@@ -123,6 +123,24 @@ std::string bearer(const http::request& req) {
   return {};
 }
 
+// A label value in the Prometheus text format: backslash, double quote and
+// line feed escaped (dealer names are chosen by people).
+std::string prometheus_label(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (const char ch : v) {
+    if (ch == '\\')
+      out += "\\\\";
+    else if (ch == '"')
+      out += "\\\"";
+    else if (ch == '\n')
+      out += "\\n";
+    else
+      out += ch;
+  }
+  return out;
+}
+
 // A query parameter's value, "" when absent.
 std::string query_param(const http::request& req, const char* name) {
   const auto it = req.query.find(name);
@@ -484,6 +502,29 @@ http::response api::readings(const http::request& req) {
 http::response api::status(const http::request& req) {
   http::response refusal;
   if (!monitoring_authorized(req, refusal)) return refusal;
+  if (req.query.contains("dealer")) {
+    // One dealer's counts (check_fleetreg center --dealer): numbers only,
+    // every kind and severity listed, zeros included.
+    const auto name = query_param(req, "dealer");
+    if (name.empty() || name.size() > 64)
+      return refuse(req, refusal_kind::invalid, "invalid_request", "dealer is a dealer account's name (1..64 bytes)");
+    try {
+      const auto d = svc_.dealer_monitoring(name).front();
+      std::int64_t warning = 0, critical = 0;
+      json::value by_kind = json::value::object();
+      for (const auto kind : alert_kinds) by_kind[std::string(kind)] = {{"warning", 0}, {"critical", 0}};
+      for (const auto& a : d.alerts_open) {
+        (a.severity == "critical" ? critical : warning) += a.count;
+        if (by_kind.contains(a.kind) && by_kind[a.kind].contains(a.severity)) by_kind[a.kind][a.severity] = a.count;
+      }
+      return json_response(200, {{"dealer", d.dealer},
+                                 {"terminals_silent", d.terminals_silent},
+                                 {"alerts_open", {{"warning", warning}, {"critical", critical}}},
+                                 {"alerts_open_by_kind", by_kind}});
+    } catch (const center::refusal& why) {
+      return refuse(req, why);
+    }
+  }
   const auto c = svc_.counts();
   return json_response(200, {{"sites", c.sites},
                              {"terminals", c.terminals},
@@ -529,10 +570,39 @@ http::response api::metrics(const http::request& req) {
     for (const auto& [reason, n] : refusals_)
       o += "fleetreg_refusals_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
   }
+  o += dealer_metrics();
   http::response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(o);
   return r;
+}
+
+std::string api::dealer_metrics() {
+  // One scrape at a time computes; the others (and those of the next few
+  // seconds) take its text: the cost stays one query pair per interval
+  // however many scrapers a center has.
+  // The center's clock (a test's manual one): a clock set back recomputes.
+  std::lock_guard lock(dealer_metrics_mutex_);
+  const auto now = svc_.now_source().now();
+  if (dealer_metrics_at_ && now >= *dealer_metrics_at_ && now - *dealer_metrics_at_ < dealer_metrics_ttl)
+    return dealer_metrics_;
+  const auto dealers = svc_.dealer_monitoring();
+  std::string alerts =
+      "# HELP fleetreg_alerts_open Open alerts by dealer, kind and severity (series with a count only).\n"
+      "# TYPE fleetreg_alerts_open gauge\n";
+  std::string silent =
+      "# HELP fleetreg_terminals_silent Terminals without a reading for their dealer's terminal_silent, by "
+      "dealer.\n# TYPE fleetreg_terminals_silent gauge\n";
+  for (const auto& d : dealers) {
+    const auto dealer = prometheus_label(d.dealer);
+    for (const auto& a : d.alerts_open)
+      alerts += "fleetreg_alerts_open{dealer=\"" + dealer + "\",kind=\"" + prometheus_label(a.kind) + "\",severity=\"" +
+                prometheus_label(a.severity) + "\"} " + std::to_string(a.count) + "\n";
+    silent += "fleetreg_terminals_silent{dealer=\"" + dealer + "\"} " + std::to_string(d.terminals_silent) + "\n";
+  }
+  dealer_metrics_ = alerts + silent;
+  dealer_metrics_at_ = now;
+  return dealer_metrics_;
 }
 
 http::response api::billing(const http::request& req) {

@@ -464,6 +464,15 @@ readings_result operations::store_readings(const std::string& site_id, const std
 
 status_counts operations::counts() { return store_.counts(clock_.now(), config_.stale_after, config_.expiring_within); }
 
+std::vector<dealer_health> operations::dealer_monitoring(const std::string& dealer) {
+  if (dealer.empty()) return store_.dealer_monitoring(clock_.now(), std::nullopt);
+  const auto acc = dealer.size() > 64 ? std::nullopt : store_.find_account(dealer);
+  if (!acc || acc->role != role::dealer) throw refusal::no_such("dealer", dealer);
+  auto one = store_.dealer_monitoring(clock_.now(), acc->id);
+  if (one.empty()) throw refusal::no_such("dealer", dealer);
+  return one;
+}
+
 std::optional<account> operations::check_password(const std::string& name, const std::string& password) {
   if (name.size() > 64) return std::nullopt;
   auto acc = store_.find_account(name);

@@ -2712,6 +2712,43 @@ std::vector<alert_transition> sql_storage::check_alerts(time_point now) {
   });
 }
 
+std::vector<dealer_health> sql_storage::dealer_monitoring(time_point now, std::optional<std::int64_t> dealer_id) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  read_snapshot snapshot(db);
+  std::vector<dealer_health> out;
+  std::map<std::string, std::size_t> at;  // name -> index in out
+  // Every dealer with its silent terminals (check_alerts' terminal_silent
+  // rule): one pass over the terminals, grouped.
+  sql::statement silent(
+      db,
+      "SELECT a.name, (SELECT count(*) FROM terminals t JOIN sites s ON s.id = t.site_id WHERE s.dealer_id = a.id "
+      "AND COALESCE(t.last_reading_at, t.registered_at) < CAST(?1 AS BIGINT) - a.alert_terminal_silent AND EXISTS "
+      "(SELECT 1 FROM credentials k WHERE k.site_id = s.id AND k.revoked_at IS NULL)) FROM accounts a "
+      "WHERE a.role = 'dealer' AND (CAST(?2 AS BIGINT) IS NULL OR a.id = ?2) ORDER BY a.name");
+  silent.bind(1, to_unix(now)).bind(2, dealer_id);
+  while (silent.step()) {
+    dealer_health d;
+    d.dealer = silent.column_text(0);
+    d.terminals_silent = silent.column_int(1);
+    at.emplace(d.dealer, out.size());
+    out.push_back(std::move(d));
+  }
+  // Open alerts: the rows of the partial index alerts_open only.
+  sql::statement open(db,
+                      "SELECT a.name, x.kind, x.severity, count(*) FROM alerts x JOIN accounts a ON a.id = x.dealer_id "
+                      "WHERE x.cleared_at IS NULL AND a.role = 'dealer' AND (CAST(?1 AS BIGINT) IS NULL OR "
+                      "x.dealer_id = ?1) GROUP BY a.name, x.kind, x.severity ORDER BY a.name, x.kind, x.severity");
+  open.bind(1, dealer_id);
+  while (open.step()) {
+    const auto it = at.find(open.column_text(0));
+    if (it == at.end()) continue;  // not possible in one snapshot; never a dealer out of order
+    out[it->second].alerts_open.push_back({open.column_text(1), open.column_text(2), open.column_int(3)});
+  }
+  snapshot.end();
+  return out;
+}
+
 void sql_storage::supply_histories(std::optional<std::int64_t> dealer_id, const std::string& site_id,
                                    const std::string& terminal_key, std::size_t per_terminal,
                                    const std::function<void(supply_history&)>& each) {

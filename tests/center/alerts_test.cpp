@@ -458,6 +458,89 @@ TEST_F(AlertTest, TheApi) {
   EXPECT_EQ(call(post("/api/v1/alerts", json::value::object(), token)).status, 405);
 }
 
+// Monitoring (step 5): per-dealer figures from storage (both engines), the
+// /metrics gauges with escaped labels, one dealer's counts for a monitoring
+// token and nothing for others.
+TEST_F(AlertTest, MonitoringFiguresPerDealer) {
+  svc->create_account("test", "Dealer \"Q\" \\ 1", role::dealer, "password-q-123");
+  auto low = at();
+  low.supplies = {toner(1, 5)};
+  low.alerts = {device("critical", "doorOpen", "Front door open")};
+  send(low);
+  const auto monitoring = svc->issue_monitoring_token("root", "prometheus");
+  const auto m = call(get("/metrics", monitoring));
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("# TYPE fleetreg_alerts_open gauge\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("\nfleetreg_alerts_open{dealer=\"dealer-a\",kind=\"supply_low\",severity=\"warning\"} 1\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("\nfleetreg_alerts_open{dealer=\"dealer-a\",kind=\"device_alert\",severity=\"critical\"} 1\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("fleetreg_alerts_open{dealer=\"dealer-b\""), std::string::npos) << "counts only: none";
+  EXPECT_NE(m.body.find("\nfleetreg_terminals_silent{dealer=\"dealer-a\"} 0\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("\nfleetreg_terminals_silent{dealer=\"dealer-b\"} 0\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("\nfleetreg_terminals_silent{dealer=\"Dealer \\\"Q\\\" \\\\ 1\"} 0\n"), std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("dealer=\"root\""), std::string::npos) << "an admin is no dealer";
+  // Computed at most every 5 s of the center's clock: a dealer added now
+  // shows in the scrape after that, not in the next one.
+  svc->create_account("test", "dealer-c", role::dealer, "password-c-123");
+  EXPECT_EQ(call(get("/metrics", monitoring)).body, m.body);
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_NE(call(get("/metrics", monitoring)).body.find("\nfleetreg_terminals_silent{dealer=\"dealer-c\"} 0\n"),
+            std::string::npos);
+
+  // The storage's figures: silent after the dealer's terminal_silent, only
+  // while the site can report.
+  clock.advance(hours(25));
+  auto all = store->dealer_monitoring(clock.now(), std::nullopt);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].dealer, "Dealer \"Q\" \\ 1");
+  EXPECT_EQ(all[1].dealer, "dealer-a");
+  EXPECT_EQ(all[1].terminals_silent, 1);
+  ASSERT_EQ(all[1].alerts_open.size(), 2u);
+  EXPECT_EQ(all[1].alerts_open[0].kind, "device_alert");
+  EXPECT_EQ(all[1].alerts_open[0].severity, "critical");
+  EXPECT_EQ(all[1].alerts_open[1].kind, "supply_low");
+  EXPECT_EQ(all[1].alerts_open[1].count, 1);
+  EXPECT_EQ(all[2].terminals_silent, 0);
+  EXPECT_TRUE(all[2].alerts_open.empty());
+  const auto b = *store->find_account("dealer-b");
+  const auto only_b = store->dealer_monitoring(clock.now(), b.id);
+  ASSERT_EQ(only_b.size(), 1u);
+  EXPECT_EQ(only_b[0].dealer, "dealer-b");
+  EXPECT_TRUE(store->dealer_monitoring(clock.now(), store->find_account("root")->id).empty());
+  svc->check_alerts();  // raises terminal_silent (and collector_silent)
+
+  // One dealer's counts through the status endpoint, every kind listed.
+  auto r = call(get("/api/v1/status", monitoring, {{"dealer", "dealer-a"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = body_of(r);
+  EXPECT_EQ(body["dealer"], "dealer-a");
+  EXPECT_EQ(body["terminals_silent"], 1);
+  EXPECT_EQ(body["alerts_open"]["critical"], 2) << body.dump();  // the door and the collector
+  EXPECT_EQ(body["alerts_open"]["warning"], 2) << body.dump();   // the toner and the terminal
+  EXPECT_EQ(body["alerts_open_by_kind"]["supply_low"]["warning"], 1);
+  EXPECT_EQ(body["alerts_open_by_kind"]["terminal_silent"]["warning"], 1);
+  EXPECT_EQ(body["alerts_open_by_kind"]["supply_empty"]["critical"], 0);
+  EXPECT_EQ(body["alerts_open_by_kind"].size(), std::size(alert_kinds));
+  EXPECT_FALSE(body.contains("sites")) << "the dealer's counts only";
+  EXPECT_NE(call(get("/metrics", monitoring)).body.find("\nfleetreg_terminals_silent{dealer=\"dealer-a\"} 1\n"),
+            std::string::npos);
+  // Unknown dealers, an admin, no name: refused, nothing leaked.
+  r = call(get("/api/v1/status", monitoring, {{"dealer", "nobody"}}));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(error_code(r), "unknown_dealer");
+  EXPECT_EQ(error_code(call(get("/api/v1/status", monitoring, {{"dealer", "root"}}))), "unknown_dealer");
+  EXPECT_EQ(call(get("/api/v1/status", monitoring, {{"dealer", ""}})).status, 400);
+  EXPECT_EQ(call(get("/api/v1/status", monitoring, {{"dealer", std::string(65, 'x')}})).status, 400);
+  // A billing token reads its alerts in /api/v1/alerts, not the monitoring counts.
+  const auto billing = svc->issue_billing_token("root", *store->find_account("dealer-a"), "erp");
+  EXPECT_EQ(error_code(call(get("/api/v1/status", billing, {{"dealer", "dealer-a"}}))), "token_scope");
+  EXPECT_EQ(call(get("/api/v1/status", "", {{"dealer", "dealer-a"}})).status, 401);
+}
+
 TEST_F(AlertTest, ForecastAndTheToOrderList) {
   // Ten days of 3 % a day from 60 % (33 % a day ago): empty in about 10
   // more days, within the default lead time of 14 days. A second supply is

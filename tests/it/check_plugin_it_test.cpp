@@ -176,5 +176,89 @@ TEST(CheckFleetreg, CenterAndCollector) {
   EXPECT_NE(o.perf["unanswered_requests"].find(";0;;0"), std::string::npos) << o.perf["unanswered_requests"];
 }
 
+// --dealer against the real center: real alerts raised by readings sent over
+// HTTP, read by a monitoring token (counts only).
+TEST(CheckFleetreg, CenterDealerAlerts) {
+  temp_dir dir;
+  center_daemon center(dir, {.tls = false, .extra_config = ""});
+  const auto code = center.dealer_and_code("dealer", "Alert Customer");
+  ASSERT_EQ(center.ctl({"account", "add", "quiet dealer"}, "a-long-password-1\n").exit_code, 0);
+  center.start();
+  const auto token = center.ctl({"token", "issue", "nagios"}).out;
+  std::ofstream(dir.file("token")) << token.substr(0, token.find('\n')) << "\n";
+  const auto port = center.url().substr(center.url().rfind(':') + 1);
+  const auto dealer_check = [&](const std::string& dealer, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"center", "-H",           "127.0.0.1",       "-p",       port,
+                                     "--http", "--token-file", dir.file("token"), "--dealer", dealer};
+    args.insert(args.end(), more.begin(), more.end());
+    return parse(check(args));
+  };
+  const json::value reg = {{"code", code},
+                           {"registering_side", {{"kind", "collector"}, {"name", "c1"}}},
+                           {"terminals",
+                            {{{"manufacturer", "HP"}, {"model", "M"}, {"serial", "NG1"}},
+                             {{"manufacturer", "HP"}, {"model", "M"}, {"serial", "NG2"}}}}};
+  const auto [status, body] = center.call("POST", "/api/v1/registrations", reg);
+  ASSERT_EQ(status, 201) << body.dump();
+  const std::string credential = body["credential"];
+  // No alert yet: OK, every kind in the perfdata.
+  auto o = dealer_check("dealer");
+  EXPECT_EQ(o.exit_code, 0) << o.text;
+  EXPECT_EQ(o.service, "FLEETREG CENTER");
+  EXPECT_EQ(o.lines, 1u);
+  EXPECT_EQ(o.perf["alerts_critical"], "0;;0;0");
+  EXPECT_EQ(o.perf["alerts_warning"], "0;0;;0");
+  EXPECT_EQ(o.perf["supply_empty"], "0;;;0");
+  EXPECT_EQ(o.perf["terminals_silent"], "0;;;0");
+
+  const auto send = [&](const std::string& key, int level, int n) {
+    const json::value reading = {
+        {"id", "8d3c8f0e-4c1b-4f59-9d7e-00000000000" + std::to_string(n)},
+        {"terminal", key},
+        {"taken_at", format_utc(std::chrono::system_clock::now())},
+        {"counters", {{"total", {{"impressions", 10 + n}}}}},
+        {"supplies", {{{"index", 1}, {"type", "toner"}, {"level", level}, {"max_capacity", 100}}}}};
+    ASSERT_EQ(center.call("POST", "/api/v1/readings", {{"readings", {reading}}}, credential).first, 200);
+  };
+  // Low toner: a warning alert, WARNING.
+  send("hp:NG1", 8, 1);
+  o = dealer_check("dealer");
+  EXPECT_EQ(o.exit_code, 1) << o.text;
+  EXPECT_EQ(o.status, "WARNING");
+  EXPECT_EQ(o.perf["supply_low"], "1;;;0");
+  EXPECT_NE(o.text.find("0 critical and 1 warning alerts open (supply_low 1)"), std::string::npos) << o.text;
+  // -w 1: one warning is within the threshold.
+  EXPECT_EQ(dealer_check("dealer", {"-w", "1"}).exit_code, 0);
+  // An empty toner: a critical alert, CRITICAL; -c 1 allows one.
+  send("hp:NG2", 0, 2);
+  o = dealer_check("dealer");
+  EXPECT_EQ(o.exit_code, 2) << o.text;
+  EXPECT_EQ(o.perf["alerts_critical"], "1;;0;0");
+  EXPECT_EQ(o.perf["supply_empty"], "1;;;0");
+  EXPECT_EQ(dealer_check("dealer", {"-c", "1"}).exit_code, 1);
+  // Another dealer's alerts are not this one's.
+  EXPECT_EQ(dealer_check("quiet dealer").exit_code, 0);
+  // Refilled: cleared by the reading, OK again.
+  send("hp:NG1", 90, 3);
+  send("hp:NG2", 90, 4);
+  EXPECT_EQ(dealer_check("dealer").exit_code, 0);
+
+  // No such dealer, an admin's name, a billing token: UNKNOWN, one line.
+  o = dealer_check("nobody");
+  EXPECT_EQ(o.exit_code, 3);
+  EXPECT_EQ(o.lines, 1u);
+  EXPECT_EQ(o.text, "the center has no dealer nobody");
+  ASSERT_EQ(center.ctl({"account", "add", "boss", "--admin"}, "a-long-password-1\n").exit_code, 0);
+  EXPECT_EQ(dealer_check("boss").exit_code, 3);
+  const auto billing = center.ctl({"token", "issue", "erp", "--billing", "--dealer", "dealer"}).out;
+  std::ofstream(dir.file("token")) << billing.substr(0, billing.find('\n')) << "\n";
+  o = dealer_check("dealer");
+  EXPECT_EQ(o.exit_code, 3);
+  EXPECT_NE(o.text.find("HTTP 403"), std::string::npos) << o.text;
+  // --dealer with another mode or the center's own thresholds: usage, UNKNOWN.
+  EXPECT_EQ(parse(check({"collector", "--dealer", "dealer"})).exit_code, 3);
+  EXPECT_EQ(dealer_check("dealer", {"--unanswered-warning", "1"}).exit_code, 3);
+}
+
 }  // namespace
 }  // namespace fleetreg::test

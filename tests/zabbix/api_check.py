@@ -3,7 +3,7 @@
 """Drives a Zabbix 6.0 frontend's JSON-RPC API (api_jsonrpc.php): imports the
 fleetreg templates and checks that what Zabbix stored is what the files say.
 
-  api_check.py --url URL --mib MIB --openapi JSON --center-source CPP TEMPLATE...
+  api_check.py --url URL --mib MIB --openapi JSON --center-source CPP --collector-source CPP TEMPLATE...
 
 Started by import_test.sh once the frontend answers. Each step prints one
 line and its time; the first failed assertion ends the run with exit 1.
@@ -24,6 +24,7 @@ import template_lint  # noqa: E402 (after the line above on purpose)
 
 TERMINAL = 'Fleetreg terminal by SNMP'
 CENTER = 'Fleetreg center by HTTP'
+COLLECTOR = template_lint.COLLECTOR
 MIB_ROOT = '1.3.6.1.4.1.8072.9999.9999.3737'
 
 # Everything an import may create or update (Zabbix 6.0 rule names).
@@ -122,14 +123,14 @@ def expected(doc):
 
 
 # Zabbix API numbers for the export's words.
-ITEM_TYPES = {'SNMP_AGENT': '20', 'HTTP_AGENT': '19', 'DEPENDENT': '18', 'INTERNAL': '5'}
+ITEM_TYPES = {'ZABBIX_PASSIVE': '0', 'SNMP_AGENT': '20', 'HTTP_AGENT': '19', 'DEPENDENT': '18', 'INTERNAL': '5'}
 VALUE_TYPES = {'FLOAT': '0', 'CHAR': '1', 'LOG': '2', 'UNSIGNED': '3', 'TEXT': '4'}
 RECOVERY_MODES = {'EXPRESSION': '0', 'RECOVERY_EXPRESSION': '1', 'NONE': '2'}
 PRIORITIES = {'NOT_CLASSIFIED': '0', 'INFO': '1', 'WARNING': '2', 'AVERAGE': '3', 'HIGH': '4', 'DISASTER': '5'}
 OVERRIDE_OBJECTS = {'ITEM_PROTOTYPE': '0', 'TRIGGER_PROTOTYPE': '1'}
 OVERRIDE_OPERATORS = {'EQUAL': '0', 'NOT_EQUAL': '1', 'LIKE': '2', 'NOT_LIKE': '3', 'REGEXP': '8', 'NOT_REGEXP': '9'}
 PREPROC = {'JSONPATH': '12', 'JAVASCRIPT': '21', 'PROMETHEUS_PATTERN': '22', 'PROMETHEUS_TO_JSON': '23',
-           'CHANGE_PER_SECOND': '10', 'DISCARD_UNCHANGED_HEARTBEAT': '20'}
+           'CHANGE_PER_SECOND': '10', 'DISCARD_UNCHANGED_HEARTBEAT': '20', 'BOOL_TO_DECIMAL': '6'}
 
 
 def same_item(what, stored, wanted, valuemaps):
@@ -358,6 +359,32 @@ def check_promises(api, ids):
                   '{$FLEETREG.CENTER.UNANSWERED.WARN}', '{$FLEETREG.CENTER.EXPIRING.WARN}'):
         expect(any(macro in e for e in ctrig.values()), f'center: no trigger on {macro}')
 
+    # The collector (issue 19): its status file through the agent, taken apart.
+    lid = ids[COLLECTOR]['template']
+    litems = {i['key_']: i for i in api.call('item.get', {'output': item_fields(), 'templateids': [lid],
+                                                          'selectPreprocessing': 'extend'})}
+    raw = litems.get('vfs.file.contents[{$FLEETREG.COLLECTOR.STATUS}]', {})
+    expect(raw.get('type') == '0' and raw.get('value_type') == '4', f'collector: status file item {raw}')
+    for key, steps in (('fleetreg.collector.outbox', [('12', '$.outbox')]),
+                       ('fleetreg.collector.terminals', [('12', '$.terminals')]),
+                       ('fleetreg.collector.registered', [('12', '$.registered'), ('6', '')]),
+                       ('fleetreg.collector.last_error', [('12', '$.last_error')])):
+        i = litems.get(key, {})
+        expect(i.get('master_itemid') == raw.get('itemid') and
+               [(s['type'], s['params']) for s in i.get('preprocessing', [])] == steps,
+               f'collector: no dependent item {key} with {steps}')
+    for key in ('fleetreg.collector.last_upload_age', 'fleetreg.collector.status_age'):
+        i = litems.get(key, {})
+        expect(i.get('master_itemid') == raw.get('itemid') and i.get('units') == 's' and
+               [s['type'] for s in i.get('preprocessing', [])] == ['21'], f'collector: no age item {key}')
+    disk = litems.get('vfs.fs.size[{$FLEETREG.COLLECTOR.FS},pused]', {})
+    expect(disk.get('type') == '0' and disk.get('units') == '%', f'collector: disk item {disk}')
+    ltrig = {t['description']: t for t in get_triggers(api, 'trigger.get', lid, ('priority',))}
+    for macro, priority in (('{$FLEETREG.COLLECTOR.STATUS.MAXAGE}', '4'), ('{$FLEETREG.COLLECTOR.UPLOAD.MAXAGE}', '3'),
+                            ('{$FLEETREG.COLLECTOR.BACKLOG.WARN}', '2'), ('{$FLEETREG.COLLECTOR.DISK.MAX}', '4')):
+        expect(any(macro in t['expression'] and t['priority'] == priority for t in ltrig.values()),
+               f'collector: no trigger on {macro} of priority {priority}')
+
 
 # --- linking: what a host gets ------------------------------------------------
 
@@ -395,7 +422,16 @@ def link_hosts(api, ids):
            and iface['details']['authprotocol'] == '3', f'terminal: SNMPv3 interface {iface["details"]}')
     inv = api.call('host.get', {'output': ['inventory_mode'], 'hostids': [terminal]})[0]
     expect(inv['inventory_mode'] == '1', 'terminal: inventory not automatic')
-    return terminal, center
+    collector = api.call('host.create', {
+        'host': 'fleetreg-collector', 'groups': [{'groupid': group}],
+        'templates': [{'templateid': ids[COLLECTOR]['template']}],
+        'interfaces': [{'type': 1, 'main': 1, 'useip': 1, 'ip': '192.0.2.31', 'dns': '', 'port': '10050'}],
+        'macros': [{'macro': '{$FLEETREG.COLLECTOR.FS}', 'value': '/var'}],
+    })['hostids'][0]
+    items = {i['key_'] for i in api.call('item.get', {'output': ['key_'], 'hostids': [collector]})}
+    expect('vfs.file.contents[{$FLEETREG.COLLECTOR.STATUS}]' in items and
+           len(items) == len(ids[COLLECTOR]['items']), f'{COLLECTOR}: the linked host has items {sorted(items)}')
+    return terminal, center, collector
 
 
 # --- refusals -----------------------------------------------------------------
@@ -473,6 +509,7 @@ def main():
     ap.add_argument('--mib', required=True)
     ap.add_argument('--openapi', required=True)
     ap.add_argument('--center-source', required=True)
+    ap.add_argument('--collector-source', required=True)
     ap.add_argument('templates', nargs='+')
     args = ap.parse_args()
     api = Api(args.url)
@@ -488,9 +525,11 @@ def main():
         status_fields = set(json.load(f)['components']['schemas']['Status']['properties'])
     with open(args.center_source, encoding='utf-8') as f:
         metrics = set(re.findall(r'"(fleetreg_[a-z_]+)', f.read()))
+    with open(args.collector_source, encoding='utf-8') as f:
+        collector_fields = template_lint.collector_status_fields(f.read())
 
     def lint_factory():
-        return template_lint.Linter(mib, status_fields, metrics)
+        return template_lint.Linter(mib, status_fields, metrics, collector_fields)
 
     try:
         login(api)
@@ -504,7 +543,7 @@ def main():
         want = {}
         for _, doc in parsed:
             want.update(expected(doc))
-        expect(set(want) == {TERMINAL, CENTER}, f'templates in the files: {sorted(want)}')
+        expect(set(want) == {TERMINAL, CENTER, COLLECTOR}, f'templates in the files: {sorted(want)}')
         ids = {name: step(f'{name}: stored as the file says', check_template, api, name, w)
                for name, w in want.items()}
         for name, i in ids.items():
@@ -520,7 +559,8 @@ def main():
         print('  ok  a second import is a no-op (same ids, nothing added)')
 
         step('broken templates refused', broken_imports, api, parsed, dict(docs), lint_factory)
-        step('linked to hosts (SNMPv3 interface with the macros, center URL)', link_hosts, api, ids)
+        step('linked to hosts (SNMPv3 interface with the macros, center URL, collector agent)', link_hosts, api,
+             ids)
         api.call('user.logout', [])
     except Failure as e:
         print(f'api_check.py: FAILED: {e}', file=sys.stderr)

@@ -51,5 +51,5 @@ zbx_frontend_on_postgres
 
 run /usr/bin/python3 "$here/api_check.py" --url "$zbx_url" \
   --mib "$root/mibs/FLEETREG-TERMINAL-MIB.txt" --openapi "$root/center/openapi.json" \
-  --center-source "$root/center/src/api.cpp" "${templates[@]}"
+  --center-source "$root/center/src/api.cpp" --collector-source "$root/collector/src/store.cpp" "${templates[@]}"
 step "API checks passed"

@@ -5,7 +5,7 @@
 # the frontend's API that the terminal template works: discovery, values,
 # inventory, triggers and problems (runtime_check.py).
 #
-#   runtime_test.sh BUILD_DIR TEMPLATE.yaml
+#   runtime_test.sh BUILD_DIR TEMPLATE.yaml [COLLECTOR_TEMPLATE.yaml]
 #
 # BUILD_DIR holds the built agent_subagent/terminal_mode/fleetreg-terminal and
 # fleetreg-subagent (ctest passes the project's binary directory); nothing is
@@ -23,6 +23,12 @@
 # for another (serial ZBX-0002, lower counters, full toner) on the same
 # address, which must raise "replaced" and "went down" problems that stay
 # open until closed by hand.
+#
+# With COLLECTOR_TEMPLATE.yaml (plugins/zabbix/fleetreg_collector_agent.yaml)
+# the same server then polls Debian's zabbix_agentd (package zabbix-agent,
+# dropping to the zabbix user) for a collector's status.json: values, then
+# the problems of a revoked and silent collector, then their recovery
+# (collector_runtime_check.py).
 set -euo pipefail
 
 zbx_prog=runtime_test.sh
@@ -30,10 +36,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=harness.sh
 . "$here/harness.sh"
 
-[ $# -eq 2 ] || die "usage: runtime_test.sh BUILD_DIR TEMPLATE.yaml"
+[ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: runtime_test.sh BUILD_DIR TEMPLATE.yaml [COLLECTOR_TEMPLATE.yaml]"
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
 [ -r "$2" ] || die "cannot read template '$2'"
 template=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+collector_template=
+if [ $# -eq 3 ]; then
+  [ -r "$3" ] || die "cannot read template '$3'"
+  collector_template=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
+fi
 terminal_bin=$build/agent_subagent/terminal_mode/fleetreg-terminal
 subagent_bin=$build/agent_subagent/subagent/fleetreg-subagent
 
@@ -46,6 +57,10 @@ if [ -z "${FLEETREG_ZBX_INSIDE:-}" ]; then
   getent passwd zabbix >/dev/null || die "no 'zabbix' user: install zabbix-server-pgsql"
   [ -x /usr/sbin/snmpd ] || die "/usr/sbin/snmpd missing: install snmpd"
   command -v snmpget >/dev/null || die "snmpget missing: install snmp"
+  if [ -n "$collector_template" ]; then
+    [ -x /usr/sbin/zabbix_agentd ] || die "/usr/sbin/zabbix_agentd missing: install zabbix-agent"
+    zbx_enter_namespaces "$build" "$template" "$collector_template"
+  fi
   zbx_enter_namespaces "$build" "$template"
 fi
 
@@ -157,5 +172,34 @@ serve "$term/zbx-0002" ZBX-0002
 step "terminal swapped for ZBX-0002"
 check --state "$term/zbx-0002" --old-state "$term/zbx-0001" swap
 step "the swap raised the problems it should"
+
+if [ -n "$collector_template" ]; then
+  # The collector's machine: the agent reads status.json in a directory of
+  # its own (the collector's state_dir is 0711, the file 0644).
+  agent_port=10050  # ListenPort takes 1024-32767 only; this namespace has it free
+  install -d -m 755 "$zdir/collector"
+  cat >"$zdir/zabbix_agentd.conf" <<EOF
+LogType=console
+PidFile=$zdir/zabbix_agentd.pid
+Server=127.0.0.1
+ServerActive=
+ListenIP=127.0.0.1
+ListenPort=$agent_port
+StartAgents=1
+Hostname=fleetreg-zbx-collector
+Timeout=4
+EOF
+  zbx_daemon zabbix_agentd /usr/sbin/zabbix_agentd -f -c "$zdir/zabbix_agentd.conf"
+  for i in $(seq 100); do
+    grep -q 'started \[listener' "$work/zabbix_agentd.log" 2>/dev/null && break
+    kill -0 "${zbx_daemon_pids[-1]}" 2>/dev/null || die "zabbix_agentd exited (zabbix_agentd.log follows)"
+    [ "$i" != 100 ] || die "zabbix_agentd did not start within 10 s"
+    sleep 0.1
+  done
+  step "zabbix_agentd $(/usr/sbin/zabbix_agentd -V | sed -n '1s/.* //p') on 127.0.0.1:$agent_port"
+  run /usr/bin/python3 "$here/collector_runtime_check.py" --url "$zbx_url" --template "$collector_template" \
+    --status-file "$zdir/collector/status.json" --agent-port "$agent_port"
+  step "the collector template works on a collector's status file"
+fi
 
 printf '==> runtime test passed in %d s\n' $(( SECONDS - test_start ))

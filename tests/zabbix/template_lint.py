@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Structural checks of the fleetreg Zabbix templates (Zabbix 6.0 export format).
 
-  template_lint.py --mib MIB --openapi JSON --center-source CPP [--self-test] TEMPLATE...
+  template_lint.py --mib MIB --openapi JSON --center-source CPP --collector-source CPP [--self-test] TEMPLATE...
 
 Checks, per template file and across them:
   * the 6.0 format: version '6.0', no 6.2+ keys (template_groups, host_groups),
@@ -19,7 +19,10 @@ Checks, per template file and across them:
     is closed by hand makes no OK event, and one without OK events can be
     closed by hand;
   * the center template reads only fields of the OpenAPI Status schema and
-    metrics the center's source emits, with a Bearer token.
+    metrics the center's source emits, with a Bearer token;
+  * the collector template reads only fields the collector writes to its
+    status.json (store::write_status in the collector's source), by JSONPath
+    or in its JavaScript.
 --self-test also breaks copies of the templates in known ways and requires
 each break to be reported (so the checks are not vacuous).
 Exit 0 when clean, 1 with one line per finding otherwise. Needs python3-yaml.
@@ -39,6 +42,13 @@ USER_MACRO = re.compile(r'\{\$([A-Z0-9_.]+)(?::[^}]*)?\}')
 ITEM_REF = re.compile(r'/([^/]*)/([^,)\[]+(?:\[[^\]]*\])?)')
 NUMERIC_OID = re.compile(r'^\d+(\.\d+)+$')
 READABLE = ('read-only', 'read-write', 'read-create')
+COLLECTOR = 'Fleetreg collector by Zabbix agent'
+
+
+def collector_status_fields(source):
+    """The keys store::write_status puts in status.json (the collector's source)."""
+    m = re.search(r'void store::write_status\(.*?status\.json\.tmp', source, re.S)
+    return set(re.findall(r'\{"([a-z_]+)",', m.group(0))) if m else set()
 
 
 # --- the MIB -----------------------------------------------------------------
@@ -110,10 +120,11 @@ def where(path):
 
 
 class Linter:
-    def __init__(self, mib, status_fields, metric_names):
+    def __init__(self, mib, status_fields, metric_names, collector_fields=None):
         self.mib = mib
         self.status_fields = status_fields
         self.metric_names = metric_names
+        self.collector_fields = collector_fields
         self.findings = []
 
     def bad(self, file, message):
@@ -147,9 +158,12 @@ class Linter:
             if key == 'uuid':
                 if not UUID4.match(value):
                     self.bad(file, f'{where(path)}: uuid {value!r} is not a UUIDv4 in 32 lower-case hex digits')
-                if value in seen_uuids:
-                    self.bad(file, f'{where(path)}: uuid {value} repeats {seen_uuids[value]}')
-                seen_uuids[value] = f'{file}:{where(path)}'
+                # A template group is one object in Zabbix: files that
+                # share it give it the same uuid (and name).
+                group = f"group {ex['groups'][path[1]].get('name')!r}" if path[0] == 'groups' else None
+                if value in seen_uuids and not (group and seen_uuids[value][1] == group):
+                    self.bad(file, f'{where(path)}: uuid {value} repeats {seen_uuids[value][0]}')
+                seen_uuids.setdefault(value, (f'{file}:{where(path)}', group))
         group_names = {g.get('name') for g in ex.get('groups', [])}
         templates = ex.get('templates', [])
         if not templates:
@@ -210,7 +224,7 @@ class Linter:
             auth = [h for h in i.get('headers', []) if h.get('name', '').lower() == 'authorization']
             if len(auth) != 1 or not re.fullmatch(r'Bearer \{\$[A-Z0-9_.]+\}', auth[0].get('value', '')):
                 self.bad(file, f"{what}: needs one header 'Authorization: Bearer {{$MACRO}}'")
-        self.check_center_paths(file, what, i)
+        self.check_center_paths(file, what, i, tname)
 
     def check_item_oid(self, file, what, i, prototype_of):
         oid = str(i.get('snmp_oid', ''))
@@ -259,8 +273,12 @@ class Linter:
         if want is not None and vt not in want:
             self.bad(file, f'{what}: value type {vt} does not fit {obj} ({syntax})')
 
-    def check_center_paths(self, file, what, i):
-        """The center template reads what the center serves."""
+    def check_center_paths(self, file, what, i, tname):
+        """The center template reads what the center serves, the collector
+        template what the collector writes."""
+        if tname == COLLECTOR:
+            self.check_collector_paths(file, what, i)
+            return
         for step in i.get('preprocessing', []):
             params = step.get('parameters', [])
             if step.get('type') == 'JSONPATH' and self.status_fields is not None:
@@ -271,6 +289,21 @@ class Linter:
                 metric = re.match(r'[a-zA-Z_:][a-zA-Z0-9_:]*', params[0]).group(0)
                 if metric not in self.metric_names:
                     self.bad(file, f'{what}: metric {metric} is not emitted by the center')
+
+    def check_collector_paths(self, file, what, i):
+        if self.collector_fields is None:
+            return
+        for step in i.get('preprocessing', []):
+            params = step.get('parameters', [])
+            if step.get('type') == 'JSONPATH':
+                m = re.fullmatch(r'\$\.([a-z_]+)', params[0])
+                if not m or m.group(1) not in self.collector_fields:
+                    self.bad(file, f'{what}: JSONPATH {params[0]} is not a field the collector writes to status.json')
+            if step.get('type') == 'JAVASCRIPT':
+                for field in re.findall(r'\bs\.([a-z_]+)', params[0]):
+                    if field not in self.collector_fields:
+                        self.bad(file, f'{what}: the script reads s.{field}, not a field the collector writes to '
+                                       'status.json')
 
     def check_rule(self, file, tname, r, valuemaps, item_keys):
         what = f"{tname}: discovery rule {r.get('key')}"
@@ -304,7 +337,7 @@ class Linter:
             if r.get('master_item', {}).get('key') not in item_keys:
                 self.bad(file, f'{what}: master item is not an item of the template')
             produced |= {p['lld_macro'] for p in r.get('lld_macro_paths', [])}
-        self.check_center_paths(file, what, r)
+        self.check_center_paths(file, what, r, tname)
 
         for p in r.get('item_prototypes', []):
             self.check_item(file, tname, p, valuemaps, item_keys, prototype_of=tables)
@@ -447,7 +480,7 @@ def find(doc, pred):
     return None
 
 
-def breakages(terminal, center):
+def breakages(terminal, center, collector):
     """(description, file kind, function that breaks a copy, expected finding)."""
     def key_is(k):
         return lambda d: d.get('key') == k
@@ -510,6 +543,13 @@ def breakages(terminal, center):
     def no_bearer(doc):
         find(doc, key_is('fleetreg.center.get_status'))['headers'][0]['value'] = '{$FLEETREG.CENTER.TOKEN}'
 
+    def collector_field(doc):
+        find(doc, key_is('fleetreg.collector.outbox'))['preprocessing'][0]['parameters'] = ['$.backlog']
+
+    def collector_script(doc):
+        step = find(doc, key_is('fleetreg.collector.last_upload_age'))['preprocessing'][0]
+        step['parameters'] = [step['parameters'][0].replace('s.last_upload', 's.last_uploaded')]
+
     return [
         ("version '6.4'", terminal, lambda d: d['zabbix_export'].update(version='6.4'), "not '6.0'"),
         ('template_groups', terminal, rename_groups, "'template_groups' is Zabbix 6.2+"),
@@ -545,6 +585,10 @@ def breakages(terminal, center):
         ('a JSON field the center does not send', center, json_field, 'not a field of the OpenAPI Status'),
         ('a metric the center does not emit', center, metric, 'is not emitted by the center'),
         ('a token without Bearer', center, no_bearer, "needs one header 'Authorization: Bearer"),
+        ('a status field the collector does not write', collector, collector_field,
+         'not a field the collector writes to status.json'),
+        ('a script reading a field the collector does not write', collector, collector_script,
+         'the script reads s.last_uploaded'),
     ]
 
 
@@ -555,10 +599,11 @@ def self_test(linter_factory, docs):
             by_template[t['template']] = (file, doc)
     terminal = by_template.get('Fleetreg terminal by SNMP')
     center = by_template.get('Fleetreg center by HTTP')
-    if terminal is None or center is None:
-        return ['self-test: needs both fleetreg templates']
+    collector = by_template.get(COLLECTOR)
+    if terminal is None or center is None or collector is None:
+        return ['self-test: needs the three fleetreg templates']
     failures = []
-    for what, (file, doc), breaker, expected in breakages(terminal, center):
+    for what, (file, doc), breaker, expected in breakages(terminal, center, collector):
         broken = copy.deepcopy(doc)
         breaker(broken)
         others = [(f, d) for f, d in docs if f != file]
@@ -575,6 +620,7 @@ def main():
     ap.add_argument('--mib', required=True)
     ap.add_argument('--openapi', required=True)
     ap.add_argument('--center-source', required=True, help="the center's API source (emits /metrics)")
+    ap.add_argument('--collector-source', required=True, help="the collector's store source (writes status.json)")
     ap.add_argument('--self-test', action='store_true')
     ap.add_argument('templates', nargs='+')
     args = ap.parse_args()
@@ -586,6 +632,10 @@ def main():
             status_fields = set(json.load(f)['components']['schemas']['Status']['properties'])
         with open(args.center_source, encoding='utf-8') as f:
             metric_names = set(re.findall(r'"(fleetreg_[a-z_]+)', f.read()))
+        with open(args.collector_source, encoding='utf-8') as f:
+            collector_fields = collector_status_fields(f.read())
+        if not collector_fields:
+            raise ValueError(f'{args.collector_source}: no store::write_status with its fields')
         docs = []
         for path in args.templates:
             with open(path, encoding='utf-8') as f:
@@ -598,7 +648,7 @@ def main():
         return 1
 
     def linter():
-        return Linter(mib, status_fields, metric_names)
+        return Linter(mib, status_fields, metric_names, collector_fields)
 
     findings = linter().check(docs)
     for f in findings:

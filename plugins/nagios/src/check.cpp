@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -24,7 +27,77 @@ result unknown(const std::string& service, const std::string& why) {
 // A threshold as perfdata writes it ("" when not set).
 std::string text_of(const std::optional<range>& r) { return r ? r->text : std::string(); }
 
+// A query parameter's value, percent-encoded (RFC 3986 unreserved kept).
+std::string url_encoded(std::string_view v) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char ch : v) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// check_center with a dealer: its open alerts from /api/v1/status?dealer=.
+result dealer_counts(const center_options& o, const json::value& body) {
+  const std::string service = "FLEETREG CENTER";
+  // A count: a whole number 0..10^12 (anything else is not a count).
+  const auto number = [](const json::value& v, const char* name) -> std::optional<double> {
+    if (!v.is_object() || !v.contains(name) || !v[name].is_number()) return std::nullopt;
+    const auto d = v[name].get<double>();
+    if (!(d >= 0 && d <= 1e12) || d != std::floor(d)) return std::nullopt;
+    return d;
+  };
+  const auto open = body.contains("alerts_open") ? body["alerts_open"] : json::value();
+  const auto warnings = number(open, "warning"), criticals = number(open, "critical");
+  const auto silent = number(body, "terminals_silent");
+  if (!warnings || !criticals || !silent || !body.contains("alerts_open_by_kind") ||
+      !body["alerts_open_by_kind"].is_object())
+    return unknown(service, "the center's answer lacks the dealer's alert counts");
+  const auto w = o.warning ? o.warning : range::parse("0");
+  const auto c = o.critical ? o.critical : range::parse("0");
+  state s = check(*warnings, w, std::nullopt);
+  s = worse(s, check(*criticals, std::nullopt, c));
+  std::vector<perfdata> perf = {{"alerts_critical", *criticals, "", "", text_of(c), 0.0, std::nullopt},
+                                {"alerts_warning", *warnings, "", text_of(w), "", 0.0, std::nullopt},
+                                {"terminals_silent", *silent, "", "", "", 0.0, std::nullopt}};
+  std::string kinds;
+  // Kinds as the center names them ([a-z_], at most 32 of them): perfdata
+  // labels that cannot break the line.
+  std::size_t listed = 0;
+  for (const auto& [kind, counts] : body["alerts_open_by_kind"].items()) {
+    if (kind.empty() || kind.size() > 40 || kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      continue;
+    if (++listed > 32) break;
+    const double n = number(counts, "warning").value_or(0) + number(counts, "critical").value_or(0);
+    perf.push_back({kind, n, "", "", "", 0.0, std::nullopt});
+    if (n > 0) kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(static_cast<long long>(n));
+  }
+  char counts[160];
+  std::snprintf(counts, sizeof counts, "%.0f critical and %.0f warning alerts open", *criticals, *warnings);
+  std::string text = "dealer " + o.dealer + ": " + counts + (kinds.empty() ? "" : " (" + kinds + ")") + ", " +
+                     std::to_string(static_cast<long long>(*silent)) + " silent terminals";
+  return {s, first_line(service, s, text, perf), {}};
+}
+
 }  // namespace
+
+result check_dealer_answer(const center_options& o, std::string_view text) {
+  std::string why;
+  const auto body = json::parse(text, why);
+  if (!body || !body->is_object())
+    return unknown("FLEETREG CENTER", "the center's answer is not JSON: " + (why.empty() ? "not an object" : why));
+  try {
+    return dealer_counts(o, *body);
+  } catch (const std::exception& e) {  // a count out of any range (json's own checks)
+    return unknown("FLEETREG CENTER", std::string("the center's answer is not a dealer's counts: ") + e.what());
+  }
+}
 
 result check_terminal(const terminal_options& o) {
   const std::string service = "FLEETREG TERMINAL";
@@ -111,13 +184,19 @@ result check_center(const center_options& o) {
   rest_client::response resp;
   try {
     rest_client::client c(http);
-    resp = c.request("GET", "/api/v1/status", "", {{"Authorization", "Bearer " + o.token}}, ec, &transport);
+    const auto path =
+        o.dealer.empty() ? std::string("/api/v1/status") : "/api/v1/status?dealer=" + url_encoded(o.dealer);
+    resp = c.request("GET", path, "", {{"Authorization", "Bearer " + o.token}}, ec, &transport);
   } catch (const std::exception& e) {
     return unknown(service, std::string("cannot query ") + o.url + ": " + e.what());
   }
   if (ec) return unknown(service, "cannot reach " + o.url + ": " + transport);
   if (resp.status == 401) return unknown(service, "the center refused the monitoring token (HTTP 401)");
+  if (resp.status == 403)
+    return unknown(service, "the token may not read the center's status (HTTP 403): use a monitoring token");
+  if (resp.status == 404 && !o.dealer.empty()) return unknown(service, "the center has no dealer " + o.dealer);
   if (resp.status != 200) return unknown(service, "the center answered HTTP " + std::to_string(resp.status));
+  if (!o.dealer.empty()) return check_dealer_answer(o, resp.body);
   std::string why;
   const auto body = json::parse(resp.body, why);
   if (!body || !body->is_object()) return unknown(service, "the center's answer is not JSON: " + why);

@@ -29,6 +29,9 @@ constexpr const char* usage_text =
     "                      [-w RANGE] [-c RANGE] (stale terminals)\n"
     "                      [--unanswered-warning RANGE] [--unanswered-critical RANGE]\n"
     "                      [--expiring-warning RANGE] [--expiring-critical RANGE]\n"
+    "       check_fleetreg center -H HOST [-p PORT] --token-file FILE [--ca-file FILE] [--http]\n"
+    "                      --dealer NAME [-w RANGE] (open warning alerts) [-c RANGE] (open critical alerts;\n"
+    "                      both default to 0: any open alert of the severity alerts)\n"
     "       check_fleetreg collector [--status-file FILE] [-w RANGE] [-c RANGE] (outbox backlog)\n"
     "                      [--age-warning RANGE] [--age-critical RANGE] (seconds since the last upload)\n"
     "Common: -t SECONDS (timeout, default 10), -v (verbose), -h (help), -V (version)\n"
@@ -67,7 +70,7 @@ void on_alarm(int) {
 
 int main(int argc, char** argv) {
   std::string host, port, community = "public", protocol = "2c", user, level = "authPriv", auth = "SHA-256", auth_pass,
-                          priv = "AES", priv_pass, token_path, ca, status_path;
+                          priv = "AES", priv_pass, token_path, ca, status_path, dealer;
   int timeout = 10, verbose = 0;
   bool http = false;
   std::optional<range> w, c, sw, sc, uw, uc, ew, ec, aw, ac;
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
                           .add({0, "token-file", argument::required, text(token_path)})
                           .add({0, "ca-file", argument::required, text(ca)})
                           .add({0, "http", argument::none, [&](const char*) { http = true; }})
+                          .add({0, "dealer", argument::required, text(dealer)})
                           .add({0, "unanswered-warning", argument::required, threshold(uw, "--unanswered-warning")})
                           .add({0, "unanswered-critical", argument::required, threshold(uc, "--unanswered-critical")})
                           .add({0, "expiring-warning", argument::required, threshold(ew, "--expiring-warning")})
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
   if (operands.empty()) plugin_usage_error("the first argument is the mode: terminal, center or collector");
   const std::string mode = operands[0];
   if (mode != "terminal" && mode != "center" && mode != "collector") plugin_usage_error("unknown mode '" + mode + "'");
+  if (!dealer.empty() && mode != "center") plugin_usage_error("--dealer goes with the center mode");
   if (!port.empty() && (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
                         std::stoi(port) < 1 || std::stoi(port) > 65535))
     plugin_usage_error("-p is a port number");
@@ -185,6 +190,10 @@ int main(int argc, char** argv) {
     o.unanswered_critical = uc;
     o.expiring_warning = ew;
     o.expiring_critical = ec;
+    if (!dealer.empty() && (uw || uc || ew || ec))
+      plugin_usage_error("--dealer checks the dealer's alerts: -w and -c only, not --unanswered-* or --expiring-*");
+    if (dealer.size() > 64) plugin_usage_error("--dealer is a dealer account's name (64 bytes at most)");
+    o.dealer = dealer;
     r = check_center(o);
   } else {
     collector_options o;

@@ -88,6 +88,13 @@ class api {
   /// When "database full" was last logged (steady clock ticks; 0: never).
   std::atomic<std::int64_t> storage_full_logged_{0};
   std::map<std::string, std::int64_t> refusals_;
+  /// The per-dealer part of /metrics, computed at most once per
+  /// dealer_metrics_ttl (its own mutex: refusals never wait for a query).
+  std::string dealer_metrics();
+  static constexpr std::chrono::seconds dealer_metrics_ttl{5};
+  std::mutex dealer_metrics_mutex_;
+  std::string dealer_metrics_;
+  std::optional<time_point> dealer_metrics_at_;
   std::atomic<std::int64_t> readings_stored_{0};
   std::atomic<std::int64_t> registrations_{0};
 };

@@ -252,6 +252,10 @@ class operations {
   /// The center's counts for status and metrics (the config's stale_after and
   /// expiring_within).
   status_counts counts();
+  /// Per-dealer figures for monitoring (counts only, no names of sites or
+  /// terminals): every dealer's, or with `dealer` the one dealer's — a
+  /// refusal (not_found "dealer") when no dealer account has that name.
+  std::vector<dealer_health> dealer_monitoring(const std::string& dealer = {});
 
   // Dealer-site sessions.
 

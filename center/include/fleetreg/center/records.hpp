@@ -212,4 +212,21 @@ struct status_counts {
   std::optional<time_point> last_purge;
 };
 
+/// Open alerts of one kind and severity (storage::dealer_monitoring).
+struct open_alert_count {
+  std::string kind;
+  std::string severity;  ///< "warning" or "critical"
+  std::int64_t count = 0;
+};
+
+/// One dealer's figures for monitoring (/metrics, /api/v1/status?dealer=).
+struct dealer_health {
+  std::string dealer;  ///< the account's name
+  /// Terminals of the dealer's sites with an active credential that have no
+  /// reading (or registration) for the dealer's terminal_silent.
+  std::int64_t terminals_silent = 0;
+  /// Open alerts by kind and severity, non-zero counts only, by kind then severity.
+  std::vector<open_alert_count> alerts_open;
+};
+
 }  // namespace fleetreg::center

@@ -118,6 +118,7 @@ class sql_storage : public storage {
   std::optional<alert_transition> acknowledge_alert(std::int64_t id, const std::string& actor, time_point now) override;
   std::optional<alert_transition> clear_alert(std::int64_t id, const std::string& actor, time_point now) override;
   std::vector<alert_transition> check_alerts(time_point now) override;
+  std::vector<dealer_health> dealer_monitoring(time_point now, std::optional<std::int64_t> dealer_id) override;
   void supply_histories(std::optional<std::int64_t> dealer_id, const std::string& site_id,
                         const std::string& terminal_key, std::size_t per_terminal,
                         const std::function<void(supply_history&)>& each) override;

@@ -351,6 +351,14 @@ class storage {
   /// from); clears those whose condition ended ("center"). Returns the
   /// transitions.
   virtual std::vector<alert_transition> check_alerts(time_point now) = 0;
+  /// Monitoring figures at `now` of every dealer account (role dealer,
+  /// disabled ones included), by name, or of `dealer_id` only (none when it
+  /// is not a dealer): terminals_silent by the rule check_alerts raises
+  /// terminal_silent by (whether or not the alert is open), and the open
+  /// alerts counted by kind and severity. One consistent snapshot, in two
+  /// aggregate queries whatever the number of dealers: work grows with the
+  /// terminals and the open alerts, memory with the dealers.
+  virtual std::vector<dealer_health> dealer_monitoring(time_point now, std::optional<std::int64_t> dealer_id) = 0;
   /// Supply histories for the forecast: per terminal the sites of
   /// `dealer_id` (every dealer's when nullopt) hold now — only site
   /// `site_id` and terminal `terminal_key` when they are not empty — its

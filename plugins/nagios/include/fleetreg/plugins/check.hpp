@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleetreg/plugins/plugin_output.hpp"
@@ -36,9 +37,18 @@ struct center_options {
   std::optional<range> warning, critical;  ///< on the number of stale terminals
   std::optional<range> unanswered_warning, unanswered_critical;
   std::optional<range> expiring_warning, expiring_critical;
+  /// With a dealer's name: that dealer's open alerts in place of the
+  /// center's counts; `warning` applies to the open warning alerts and
+  /// `critical` to the open critical ones (default for both: 0, any open
+  /// alert of that severity alerts).
+  std::string dealer;
 };
-/// GET /api/v1/status with the monitoring token.
+/// GET /api/v1/status (?dealer=NAME) with the monitoring token.
 result check_center(const center_options& o);
+/// The body of GET /api/v1/status?dealer= as check_center judges it for
+/// o.dealer: the state and the one line with its perfdata; UNKNOWN (one
+/// line) for a body that is not a dealer's counts. Never throws.
+result check_dealer_answer(const center_options& o, std::string_view body);
 
 struct collector_options {
   std::string status_file = "/var/lib/fleetreg-collector/status.json";
