@@ -357,9 +357,9 @@ int run(const std::string& backend, const shape& s, int requests, int exports) {
   auto pick = [&rng](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   const auto [from, to] = last_month(s.end);
   std::vector<figures> all;
-  all.push_back(time_page("/ (the fleet dashboard, " + n(static_cast<std::int64_t>(terminal_keys.size())) +
-                              " terminals)",
-                          port, cookie, requests, [](int) { return std::string("/"); }));
+  all.push_back(
+      time_page("/ (the fleet dashboard, " + n(static_cast<std::int64_t>(terminal_keys.size())) + " terminals)", port,
+                cookie, requests, [](int) { return std::string("/"); }));
   all.push_back(time_page("/sites (" + n(static_cast<std::int64_t>(site_ids.size())) + " sites)", port, cookie,
                           requests, [](int) { return std::string("/sites"); }));
   all.push_back(time_page("/sites/<id>", port, cookie, requests, [&](int) { return "/sites/" + pick(site_ids); }));

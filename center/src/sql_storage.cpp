@@ -2815,13 +2815,12 @@ std::vector<fleet_terminal> sql_storage::fleet_terminals(std::optional<std::int6
   auto held = db_->acquire();
   auto& db = *held;
   const std::string scope = dealer_id ? " WHERE s.dealer_id = ?4" : "";
-  sql::statement q(db,
-                   std::string("SELECT * FROM (SELECT t.key, t.site_id, t.manufacturer, t.model, t.serial, t.uuid, "
-                               "t.firmware, t.registered_at, t.last_reading_at, s.customer, ") +
-                       fleet_state_sql +
-                       " AS state FROM terminals t JOIN sites s ON s.id = t.site_id JOIN accounts a ON a.id = "
-                       "s.dealer_id" +
-                       scope + ") f WHERE state = ?2 ORDER BY customer, site_id, key LIMIT ?3");
+  sql::statement q(db, std::string("SELECT * FROM (SELECT t.key, t.site_id, t.manufacturer, t.model, t.serial, t.uuid, "
+                                   "t.firmware, t.registered_at, t.last_reading_at, s.customer, ") +
+                           fleet_state_sql +
+                           " AS state FROM terminals t JOIN sites s ON s.id = t.site_id JOIN accounts a ON a.id = "
+                           "s.dealer_id" +
+                           scope + ") f WHERE state = ?2 ORDER BY customer, site_id, key LIMIT ?3");
   q.bind(1, to_unix(now)).bind(2, static_cast<std::int64_t>(state));
   q.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000)));
   if (dealer_id) q.bind(4, *dealer_id);
@@ -2873,8 +2872,7 @@ void sql_storage::fleet_month_marks(std::int64_t dealer_id, const std::vector<ti
   for (std::size_t i = 0; i <= n; ++i) {
     q.bind(static_cast<int>(2 * i + 2), to_unix(boundaries[i]));
     // The last boundary's month has no end.
-    q.bind(static_cast<int>(2 * i + 3),
-           i < n ? to_unix(boundaries[i + 1]) : to_unix(boundaries[i]));
+    q.bind(static_cast<int>(2 * i + 3), i < n ? to_unix(boundaries[i + 1]) : to_unix(boundaries[i]));
   }
   month_marks cur;
   const auto flush = [&] {

@@ -691,8 +691,8 @@ class DashboardTest : public WebSiteTest {
 
   // The count on the dashboard's tile of `state`.
   static std::string tile(const std::string& body, const std::string& state) {
-    return between(body, "<li class=\"tile " + state + "\"><a href=\"/terminals?state=" + state +
-                             "\"><span class=\"count\">",
+    return between(body,
+                   "<li class=\"tile " + state + "\"><a href=\"/terminals?state=" + state + "\"><span class=\"count\">",
                    "</span>");
   }
 };
@@ -784,9 +784,8 @@ TEST_F(DashboardTest, TheVolumeChartSumsTheReadingsIncreasesPerMonth) {
   const auto day = [](const char* d) { return to_unix(*parse_utc(std::string(d) + "T12:00:00Z")); };
   const auto today = clock.now();
   clock.set(from_unix(day("2026-08-01")));
-  const auto [site_a, cred_a] =
-      register_site(issue("dealer-a", "Volume <AG>"), json::value::array({terminal("Ricoh", "V-1"),
-                                                                          terminal("Ricoh", "V-2")}));
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Volume <AG>"),
+                                              json::value::array({terminal("Ricoh", "V-1"), terminal("Ricoh", "V-2")}));
   const auto [site_a2, cred_a2] =
       register_site(issue("dealer-a", "Second Customer"), json::value::array({terminal("Canon", "V-3")}));
   const auto [site_b, cred_b] =
@@ -825,9 +824,9 @@ TEST_F(DashboardTest, TheVolumeChartSumsTheReadingsIncreasesPerMonth) {
   EXPECT_EQ(format_utc(months.back().month), "2026-11-01T00:00:00Z");
   const std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> want = {
       {"2026-08", {0, 0}},
-      {"2026-09", {300 + 400, 100}},        // V-1 1000→1300, 500→600; V-2 5000→5400
+      {"2026-09", {300 + 400, 100}},             // V-1 1000→1300, 500→600; V-2 5000→5400
       {"2026-10", {50 + 30 + 50, 50 + 5 + 20}},  // V-1 1300→1350, swap: +30, 30→80
-      {"2026-11", {120 + 250, 35}},         // V-1 80→200, 25→60; V-2 at the new site 6000→6250
+      {"2026-11", {120 + 250, 35}},              // V-1 80→200, 25→60; V-2 at the new site 6000→6250
   };
   for (const auto& [month, v] : got) {
     const auto it = want.find(month);
@@ -840,8 +839,8 @@ TEST_F(DashboardTest, TheVolumeChartSumsTheReadingsIncreasesPerMonth) {
     const auto& m = months[i];
     const auto next = months[i + 1].month;
     std::map<std::pair<std::string, std::string>, std::vector<billing_line>> per;
-    for (auto& l : svc->dealer_billing(svc->require_account("dealer-a"), svc->require_account("dealer-a"), m.month,
-                                       next))
+    for (auto& l :
+         svc->dealer_billing(svc->require_account("dealer-a"), svc->require_account("dealer-a"), m.month, next))
       per[{l.site_id, l.terminal_key}].push_back(l);
     std::uint64_t mono = 0, colour = 0;
     for (const auto& [who, lines] : per) {
@@ -858,11 +857,9 @@ TEST_F(DashboardTest, TheVolumeChartSumsTheReadingsIncreasesPerMonth) {
   EXPECT_NE(d.body.find("<svg"), std::string::npos);
   EXPECT_NE(d.body.find("<title id=\"volume-title\">"), std::string::npos);
   EXPECT_NE(d.body.find("<desc id=\"volume-desc\">"), std::string::npos);
-  EXPECT_NE(d.body.find("<tr><td>2026-09</td><td class=\"num\">700</td><td class=\"num\">100</td>"),
-            std::string::npos)
+  EXPECT_NE(d.body.find("<tr><td>2026-09</td><td class=\"num\">700</td><td class=\"num\">100</td>"), std::string::npos)
       << d.body;
-  EXPECT_NE(d.body.find("<tr><td>2026-10</td><td class=\"num\">130</td><td class=\"num\">75</td>"),
-            std::string::npos);
+  EXPECT_NE(d.body.find("<tr><td>2026-10</td><td class=\"num\">130</td><td class=\"num\">75</td>"), std::string::npos);
   EXPECT_NE(d.body.find("<title>2026-11 mono: 370</title>"), std::string::npos);
   EXPECT_EQ(d.body.find("90000"), std::string::npos) << "dealer-b's volume is not dealer-a's";
   // Another dealer's volume is not for dealer-b to ask for.

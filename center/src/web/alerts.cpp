@@ -47,7 +47,8 @@ std::string alerts_table(const context& c, const std::vector<alert>& list, std::
   if (list.empty()) return "<p class=\"meta\">No open alerts.</p>";
   const auto& csrf = c.me->session.csrf;
   // Where the buttons come back to (alert_action knows the pages it may name).
-  const auto extra = back.empty() ? std::string() : "<input type=\"hidden\" name=\"back\" value=\"" + escape(back) + "\">";
+  const auto extra =
+      back.empty() ? std::string() : "<input type=\"hidden\" name=\"back\" value=\"" + escape(back) + "\">";
   std::string rows;
   for (const auto& a : list) {
     const auto base = "/alerts/" + std::to_string(a.id);

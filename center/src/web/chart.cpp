@@ -119,8 +119,8 @@ std::string volume_chart(const std::vector<month_volume>& months, int width, int
     total += m.v.mono + m.v.colour + m.v.unsplit;
     unsplit = unsplit || m.v.unsplit > 0;
   }
-  const auto span = months.empty() ? std::string()
-                                   : month_label(months.front().month) + " to " + month_label(months.back().month);
+  const auto span =
+      months.empty() ? std::string() : month_label(months.front().month) + " to " + month_label(months.back().month);
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart volume\" viewBox=\"0 0 " +
                     std::to_string(width) + " " + std::to_string(height) +
                     "\" role=\"img\" aria-labelledby=\"volume-title volume-desc\"><title id=\"volume-title\">"
@@ -144,8 +144,8 @@ std::string volume_chart(const std::vector<month_volume>& months, int width, int
     lx += 90;
   }
   svg += "<text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + 4) + "\" text-anchor=\"end\">" +
-         std::to_string(vmax) + "</text><text x=\"" + std::to_string(left - 6) + "\" y=\"" +
-         std::to_string(top + h) + "\" text-anchor=\"end\">0</text>";
+         std::to_string(vmax) + "</text><text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + h) +
+         "\" text-anchor=\"end\">0</text>";
   if (months.empty() || vmax == 0)
     return svg + "<text x=\"" + std::to_string(left + 10) + "\" y=\"" + std::to_string(top + 30) +
            "\">No volume yet</text></svg>";
@@ -172,8 +172,8 @@ std::string volume_chart(const std::vector<month_volume>& months, int width, int
     }
     // Every month's label on a wide chart; every other one keeps them apart.
     if (months.size() <= 12 || i % 2 == 0)
-      svg += "<text x=\"" + num(x + bar / 2) + "\" y=\"" + std::to_string(top + h + 18) +
-             "\" text-anchor=\"middle\">" + label.substr(2) + "</text>";
+      svg += "<text x=\"" + num(x + bar / 2) + "\" y=\"" + std::to_string(top + h + 18) + "\" text-anchor=\"middle\">" +
+             label.substr(2) + "</text>";
   }
   return svg + "</svg>";
 }
@@ -191,4 +191,3 @@ std::string volume_table(const std::vector<month_volume>& months) {
 }
 
 }  // namespace fleetreg::center::web
-

@@ -58,8 +58,8 @@ std::string tiles(const fleet_counts& counts) {
   for (const auto s : states) {
     const std::string name(to_string(s));
     out += "<li class=\"tile " + name + "\"><a href=\"/terminals?state=" + name + "\"><span class=\"count\">" +
-           std::to_string(counts.of(s)) + "</span> <span class=\"label\">" + state_title(s) +
-           "</span></a><small>" + state_meaning(s) + "</small></li>";
+           std::to_string(counts.of(s)) + "</span> <span class=\"label\">" + state_title(s) + "</span></a><small>" +
+           state_meaning(s) + "</small></li>";
   }
   return out + "</ul>";
 }
@@ -72,9 +72,8 @@ http::response dashboard(context& c) {
   q.limit = dashboard_alerts;
   const auto alerts = c.svc.alerts(c.me->acc, q);
   const auto to_order = c.svc.to_order(c.me->acc);
-  std::vector<supply_outlook> first(to_order.begin(),
-                                    to_order.begin() + static_cast<std::ptrdiff_t>(
-                                                           std::min(to_order.size(), dashboard_to_order)));
+  std::vector<supply_outlook> first(
+      to_order.begin(), to_order.begin() + static_cast<std::ptrdiff_t>(std::min(to_order.size(), dashboard_to_order)));
   std::string body = "<p class=\"meta\">" + std::to_string(counts.total()) +
                      " terminals. Each is in one state: the first of silent, critical, warning that holds, else "
                      "healthy.</p>" +
@@ -88,9 +87,10 @@ http::response dashboard(context& c) {
     body += "<p class=\"meta\">Each dealer's dashboard shows its fleet's monthly volume.</p>";
   } else {
     const auto months = c.svc.fleet_volume(c.me->acc, c.me->acc);
-    body += "<p class=\"meta\">Impressions per calendar month (UTC) over the whole fleet: each terminal's counter "
-            "increase as billing counts it, the current month so far.</p>" +
-            volume_chart(months) + "<div class=\"scroll\">" + volume_table(months) + "</div>";
+    body +=
+        "<p class=\"meta\">Impressions per calendar month (UTC) over the whole fleet: each terminal's counter "
+        "increase as billing counts it, the current month so far.</p>" +
+        volume_chart(months) + "<div class=\"scroll\">" + volume_table(months) + "</div>";
   }
   return page(200, "Dashboard", body, c.me);
 }
@@ -117,10 +117,10 @@ http::response terminals_list(context& c) {
                         : "<a href=\"/terminals?state=" + std::string(to_string(s)) + "\">" + state_title(s) + "</a>") +
            " " + std::to_string(counts.of(s));
   nav += "</p><p class=\"meta\">" + std::string(state_meaning(*state)) + ".</p>";
-  const auto more = static_cast<std::size_t>(all) > list.size()
-                        ? "<p class=\"meta\">The first " + std::to_string(list.size()) + " of " +
-                              std::to_string(all) + ".</p>"
-                        : std::string();
+  const auto more =
+      static_cast<std::size_t>(all) > list.size()
+          ? "<p class=\"meta\">The first " + std::to_string(list.size()) + " of " + std::to_string(all) + ".</p>"
+          : std::string();
   return page(200, std::string(state_title(*state)) + " terminals",
               nav + (list.empty() ? "<p>None.</p>"
                                   : scroll_table({"Customer", "Terminal", "Serial", "Last reading", ""}, rows) + more),
