@@ -360,6 +360,10 @@ int run(const std::string& backend, const shape& s, int requests, int exports) {
   all.push_back(
       time_page("/ (the fleet dashboard, " + n(static_cast<std::int64_t>(terminal_keys.size())) + " terminals)", port,
                 cookie, requests, [](int) { return std::string("/"); }));
+  all.push_back(time_page("/to-order (part of the dashboard)", port, cookie, requests,
+                          [](int) { return std::string("/to-order"); }));
+  all.push_back(time_page("/terminals?state=healthy (the first 500)", port, cookie, requests,
+                          [](int) { return std::string("/terminals?state=healthy"); }));
   all.push_back(time_page("/sites (" + n(static_cast<std::int64_t>(site_ids.size())) + " sites)", port, cookie,
                           requests, [](int) { return std::string("/sites"); }));
   all.push_back(time_page("/sites/<id>", port, cookie, requests, [&](int) { return "/sites/" + pick(site_ids); }));

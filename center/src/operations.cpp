@@ -755,21 +755,26 @@ std::vector<month_volume> operations::fleet_volume(const account& acting, const 
     out[i].v.colour += v.colour;
     out[i].v.unsplit += v.unsplit;
   };
-  // Months with a reset: billed from all their readings once the marks' query is done.
+  // Months where a counter went down: billed from all their readings once
+  // the marks' query is done.
   std::vector<std::tuple<std::string, std::string, std::size_t, std::optional<stored_reading>>> exact;
   store_.fleet_month_marks(dealer.id, b, [&](month_marks& m) {
     for (std::size_t i = 0; i < out.size(); ++i) {
       const auto& start = m.marks[i];
-      if (m.reset[i]) {
-        exact.emplace_back(m.site_id, m.terminal_key, i,
-                           start && start->r.taken < b[i] ? start : std::optional<stored_reading>());
-        continue;
-      }
       // The month's end: the newest reading before the next month, when
       // taken in this one or before (else the month had no reading).
       const auto& end = m.marks[i + 1];
       if (!start || !end || end->r.taken >= b[i + 1]) continue;
-      add(i, {*start, *end});
+      const auto lines = bill_terminal({*start, *end});
+      if (std::any_of(lines.begin(), lines.end(), [](const billing_line& l) { return l.resets > 0; })) {
+        exact.emplace_back(m.site_id, m.terminal_key, i,
+                           start->r.taken < b[i] ? start : std::optional<stored_reading>());
+        continue;
+      }
+      const auto v = volume_of(lines);
+      out[i].v.mono += v.mono;
+      out[i].v.colour += v.colour;
+      out[i].v.unsplit += v.unsplit;
     }
   });
   for (auto& [site_id, key, i, start] : exact) {

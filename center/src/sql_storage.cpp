@@ -2848,9 +2848,10 @@ void sql_storage::fleet_month_marks(std::int64_t dealer_id, const std::vector<ti
             " AS BIGINT), CAST(?" + std::to_string(2 * i + 3) + " AS BIGINT))";
   // Per (site, terminal) of the dealer's ownership periods and boundary:
   // the newest reading before it, else the oldest in its month (COALESCE
-  // looks for it only when there is none before), and whether a reading of
-  // the month is flagged counter_reset. Each an index descent on
-  // readings_site_terminal.
+  // looks for it only when there is none before). Each an index descent on
+  // readings_site_terminal. (Whether a month holds a reading flagged
+  // counter_reset would read every reading's row: counter_reset is not in
+  // the index. The caller finds a reset from the marks instead.)
   const std::string order = " ORDER BY x.taken_at DESC, x.received_at DESC, x.id DESC LIMIT 1";
   auto held = db_->acquire();
   auto& db = *held;
@@ -2864,9 +2865,7 @@ void sql_storage::fleet_month_marks(std::int64_t dealer_id, const std::vector<ti
           order +
           "), (SELECT x.id FROM readings x WHERE x.site_id = p.site_id AND x.terminal_key = p.key AND x.taken_at >= "
           "b.from_at AND x.taken_at < b.to_at AND x.late = 0 ORDER BY x.taken_at, x.received_at, x.id LIMIT 1)) AS "
-          "mark, EXISTS (SELECT 1 FROM readings x WHERE x.site_id = p.site_id AND x.terminal_key = p.key AND "
-          "x.taken_at >= b.from_at AND x.taken_at < b.to_at AND x.counter_reset = 1 AND x.late = 0) AS reset "
-          "FROM p CROSS JOIN b) SELECT m.site_id, m.key, m.i, m.reset, r.id IS NOT NULL, r.taken_at, r.counters "
+          "mark FROM p CROSS JOIN b) SELECT m.site_id, m.key, m.i, r.id IS NOT NULL, r.taken_at, r.counters "
           "FROM m LEFT JOIN readings r ON r.site_id = m.site_id AND r.id = m.mark ORDER BY m.site_id, m.key, m.i");
   q.bind(1, dealer_id);
   for (std::size_t i = 0; i <= n; ++i) {
@@ -2887,17 +2886,15 @@ void sql_storage::fleet_month_marks(std::int64_t dealer_id, const std::vector<ti
       cur.site_id = std::move(site_id);
       cur.terminal_key = std::move(key);
       cur.marks.assign(n + 1, std::nullopt);
-      cur.reset.assign(n, false);
     }
     const auto i = static_cast<std::size_t>(q.column_int(2));
     if (i >= cur.marks.size()) continue;
-    if (i < n) cur.reset[i] = q.column_int(3) != 0;
-    if (q.column_int(4) != 0) {
+    if (q.column_int(3) != 0) {
       stored_reading r;
       r.site_id = cur.site_id;
       r.r.terminal_key = cur.terminal_key;
-      r.r.taken = from_unix(q.column_int(5));
-      r.r.counters = counters_of(q.column_text(6));
+      r.r.taken = from_unix(q.column_int(4));
+      r.r.counters = counters_of(q.column_text(5));
       cur.marks[i] = std::move(r);
     }
   }

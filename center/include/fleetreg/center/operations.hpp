@@ -376,8 +376,12 @@ class operations {
   /// (UTC, 1..24, oldest first; the last is the current month so far): per
   /// terminal and site that held it, billing's clicks (bill_terminal, the
   /// same rule: a counter that went down counts from zero) between its
-  /// readings at the month's ends, summed over the fleet; a month where one
-  /// of its readings is flagged counter_reset is billed from all of them.
+  /// readings at the month's ends (storage::fleet_month_marks), summed over
+  /// the fleet; a month where a counter ends below where it started is
+  /// billed from all its readings (at most 50,000). A reset after which
+  /// every counter climbed back above its month's start is counted as the
+  /// net increase (never negative, never twice; under by what the counter
+  /// had reached before the reset).
   /// A site's readings count for its own ownership period only (a transfer
   /// never counts twice). `acting` is an admin or the dealer itself; refusal
   /// not_found otherwise.

@@ -236,9 +236,6 @@ struct month_marks {
   /// or when there is none the oldest taken in [b_i, b_{i+1}) (none for i =
   /// n); only its taken time, counters and site are filled.
   std::vector<std::optional<stored_reading>> marks;
-  /// Per month i (n of them): a reading taken in [b_i, b_{i+1}) is flagged
-  /// counter_reset.
-  std::vector<bool> reset;
 };
 
 /// Figures for monitoring (/api/v1/status, /metrics).

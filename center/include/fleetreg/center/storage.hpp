@@ -378,8 +378,9 @@ class storage {
   /// The month marks (see month_marks) at `boundaries` (ascending, 2 to 25)
   /// of every terminal each site of `dealer_id` holds or held (an ownership
   /// period there), one call of `each` per (site, terminal), by site id and
-  /// key; late readings left out. One query of (boundaries + 1) index
-  /// descents per terminal and site; memory bounded by one terminal's marks.
+  /// key; late readings left out. One query of at most two index descents
+  /// per terminal, site and boundary (never a scan of a month's readings);
+  /// memory bounded by one terminal's marks.
   /// `each` must not call the storage (the query is still open). Throws
   /// fleetreg::error (software) for boundaries out of order or out of range.
   virtual void fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
