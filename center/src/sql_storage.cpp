@@ -2760,13 +2760,15 @@ namespace {
 // A terminal's fleet_state as a number (fleet_state's order), for terminals
 // `t` of sites `s` of dealers `a`, at ?1: the first of silent, critical,
 // warning that holds, from the open alerts (the partial index alerts_open
-// on subject answers each EXISTS), else healthy.
+// on subject answers each EXISTS; "+x.dealer_id" keeps SQLite's planner off
+// alerts_dealer, which would walk the dealer's every alert per terminal),
+// else healthy.
 constexpr const char* fleet_state_sql =
     "CASE WHEN t.last_reading_at IS NULL OR t.last_reading_at < ?1 - a.alert_terminal_silent OR EXISTS (SELECT 1 "
-    "FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND x.dealer_id = s.dealer_id "
+    "FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND +x.dealer_id = s.dealer_id "
     "AND x.kind = 'terminal_silent') THEN 3 WHEN EXISTS (SELECT 1 FROM alerts x WHERE x.subject = 'terminal:' || "
-    "t.key AND x.cleared_at IS NULL AND x.dealer_id = s.dealer_id AND x.severity = 'critical') THEN 2 WHEN EXISTS "
-    "(SELECT 1 FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND x.dealer_id = "
+    "t.key AND x.cleared_at IS NULL AND +x.dealer_id = s.dealer_id AND x.severity = 'critical') THEN 2 WHEN EXISTS "
+    "(SELECT 1 FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND +x.dealer_id = "
     "s.dealer_id AND x.severity = 'warning') THEN 1 ELSE 0 END";
 
 }  // namespace
