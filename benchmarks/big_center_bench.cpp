@@ -4,7 +4,7 @@
 // straight into the center's own schema (open_storage runs the migrations,
 // then INSERT … SELECT in big transactions), deterministic from a seed. Then
 // the real fleetreg-center runs on it and a dealer, logged in over raw HTTP,
-// times its site list, a site page, a terminal page and the month's billing
+// times its fleet dashboard (issue 19), its site list, a site page, a terminal page and the month's billing
 // export of all its sites (p50/p95/max).
 // Usage: fleetreg-bench-big-center [sqlite|postgresql|both] [DAYS] [SITES] [REQUESTS] [EXPORTS]
 // Defaults: both 365 10000 50 50; the environment FLEETREG_BIG_SEED (default 17)
@@ -357,6 +357,13 @@ int run(const std::string& backend, const shape& s, int requests, int exports) {
   auto pick = [&rng](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   const auto [from, to] = last_month(s.end);
   std::vector<figures> all;
+  all.push_back(
+      time_page("/ (the fleet dashboard, " + n(static_cast<std::int64_t>(terminal_keys.size())) + " terminals)", port,
+                cookie, requests, [](int) { return std::string("/"); }));
+  all.push_back(time_page("/to-order (part of the dashboard)", port, cookie, requests,
+                          [](int) { return std::string("/to-order"); }));
+  all.push_back(time_page("/terminals?state=healthy (the first 500)", port, cookie, requests,
+                          [](int) { return std::string("/terminals?state=healthy"); }));
   all.push_back(time_page("/sites (" + n(static_cast<std::int64_t>(site_ids.size())) + " sites)", port, cookie,
                           requests, [](int) { return std::string("/sites"); }));
   all.push_back(time_page("/sites/<id>", port, cookie, requests, [&](int) { return "/sites/" + pick(site_ids); }));

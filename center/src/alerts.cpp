@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/alerts.hpp"
 
+#include "fleetreg/center/records.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -227,6 +229,32 @@ std::vector<level_point> level_history(std::span<const reading> readings, std::i
       break;
     }
   return out;
+}
+
+namespace {
+constexpr std::string_view fleet_state_names[] = {"healthy", "warning", "critical", "silent"};
+}  // namespace
+
+std::string_view to_string(fleet_state s) noexcept { return fleet_state_names[static_cast<int>(s)]; }
+
+std::optional<fleet_state> parse_fleet_state(std::string_view name) noexcept {
+  for (int i = 0; i < 4; ++i)
+    if (fleet_state_names[i] == name) return static_cast<fleet_state>(i);
+  return std::nullopt;
+}
+
+std::int64_t fleet_counts::of(fleet_state s) const noexcept {
+  switch (s) {
+    case fleet_state::healthy:
+      return healthy;
+    case fleet_state::warning:
+      return warning;
+    case fleet_state::critical:
+      return critical;
+    case fleet_state::silent:
+      return silent;
+  }
+  return 0;
 }
 
 }  // namespace fleetreg::center

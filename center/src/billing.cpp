@@ -307,4 +307,28 @@ json::value billing_json(const std::vector<billing_line>& lines, const billing_w
   return {{"lines", list}, {"terminals", terminals}, {"weights", w}};
 }
 
+print_volume volume_of(const std::vector<billing_line>& lines) {
+  // The clicks of each cell that has a line (its counter was read).
+  std::map<std::pair<service, counter_kind>, std::uint64_t> cells;
+  for (const auto& l : lines)
+    if (l.extra.empty()) cells[{l.svc, l.kind}] = l.clicks;
+  const auto sum = [&](counter_kind k) -> std::optional<std::uint64_t> {
+    if (const auto it = cells.find({service::total, k}); it != cells.end()) return it->second;
+    std::optional<std::uint64_t> out;
+    for (auto svc : {service::copy, service::print, service::fax_in})
+      if (const auto it = cells.find({svc, k}); it != cells.end()) out = out.value_or(0) + it->second;
+    return out;
+  };
+  print_volume v;
+  const auto mono = sum(counter_kind::impressions_mono);
+  const auto colour = sum(counter_kind::impressions_color);
+  if (mono || colour) {
+    v.mono = mono.value_or(0);
+    v.colour = colour.value_or(0);
+  } else {
+    v.unsplit = sum(counter_kind::impressions).value_or(0);
+  }
+  return v;
+}
+
 }  // namespace fleetreg::center

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <tuple>
 
 #include "fleetreg/center/refusal.hpp"
 #include "fleetreg/core/identity.hpp"
@@ -720,6 +721,78 @@ std::vector<supply_outlook> operations::to_order(const account& acting) {
     const auto when = [](const supply_outlook& o) { return o.forecast ? o.forecast->empty_at : time_point{}; };
     return when(a) < when(b);
   });
+  return out;
+}
+
+fleet_counts operations::fleet_states(const account& acting) {
+  return store_.fleet_states(acting.role == role::admin ? std::nullopt : std::optional(acting.id), clock_.now());
+}
+
+std::vector<fleet_terminal> operations::fleet_terminals(const account& acting, fleet_state state, std::size_t limit) {
+  return store_.fleet_terminals(acting.role == role::admin ? std::nullopt : std::optional(acting.id), clock_.now(),
+                                state, std::min<std::size_t>(limit, 1000));
+}
+
+namespace {
+
+// The first day (00:00 UTC) of the month `back` months before the one of `t`.
+time_point month_start(time_point t, int back) {
+  using namespace std::chrono;
+  const year_month_day d{floor<days>(t)};
+  const auto ym = year_month(d.year(), d.month()) - months(back);
+  return time_point_cast<time_point::duration>(sys_days(ym / 1));
+}
+
+// Most readings of one terminal-month billed one by one (a month with a reset).
+constexpr std::size_t reset_month_readings = 50000;
+
+}  // namespace
+
+std::vector<month_volume> operations::fleet_volume(const account& acting, const account& dealer, int months) {
+  if (acting.role != role::admin && acting.id != dealer.id)
+    throw refusal::no_such("account", "named '" + dealer.name + "'");
+  if (months < 1 || months > 24) throw refusal(refusal_kind::invalid, "the fleet volume covers 1 to 24 months");
+  const auto now = clock_.now();
+  std::vector<time_point> b;
+  for (int k = months - 1; k >= -1; --k) b.push_back(month_start(now, k));
+  std::vector<month_volume> out(static_cast<std::size_t>(months));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].month = b[i];
+  const auto add = [&](std::size_t i, const std::vector<stored_reading>& readings) {
+    if (readings.empty()) return;
+    const auto v = volume_of(bill_terminal(readings));
+    out[i].v.mono += v.mono;
+    out[i].v.colour += v.colour;
+    out[i].v.unsplit += v.unsplit;
+  };
+  // Months where a counter went down: billed from all their readings once
+  // the marks' query is done.
+  std::vector<std::tuple<std::string, std::string, std::size_t, std::optional<stored_reading>>> exact;
+  store_.fleet_month_marks(dealer.id, b, [&](month_marks& m) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const auto& start = m.marks[i];
+      // The month's end: the newest reading before the next month, when
+      // taken in this one or before (else the month had no reading).
+      const auto& end = m.marks[i + 1];
+      if (!start || !end || end->r.taken >= b[i + 1]) continue;
+      const auto lines = bill_terminal({*start, *end});
+      if (std::any_of(lines.begin(), lines.end(), [](const billing_line& l) { return l.resets > 0; })) {
+        exact.emplace_back(m.site_id, m.terminal_key, i,
+                           start->r.taken < b[i] ? start : std::optional<stored_reading>());
+        continue;
+      }
+      const auto v = volume_of(lines);
+      out[i].v.mono += v.mono;
+      out[i].v.colour += v.colour;
+      out[i].v.unsplit += v.unsplit;
+    }
+  });
+  for (auto& [site_id, key, i, start] : exact) {
+    std::vector<stored_reading> readings;
+    if (start) readings.push_back(std::move(*start));
+    for (auto& r : store_.terminal_readings(key, site_id, b[i], b[i + 1], reset_month_readings, false, false))
+      readings.push_back(std::move(r));
+    add(i, readings);
+  }
   return out;
 }
 

@@ -2792,4 +2792,153 @@ void sql_storage::supply_histories(std::optional<std::int64_t> dealer_id, const 
   snapshot.end();
 }
 
+namespace {
+
+// A terminal's fleet_state as a number (fleet_state's order), for terminals
+// `t` of sites `s` of dealers `a`, at ?1: the first of silent, critical,
+// warning that holds, from the open alerts (the partial index alerts_open
+// on subject answers each EXISTS; "+x.dealer_id" keeps SQLite's planner off
+// alerts_dealer, which would walk the dealer's every alert per terminal),
+// else healthy.
+constexpr const char* fleet_state_sql =
+    "CASE WHEN t.last_reading_at IS NULL OR t.last_reading_at < ?1 - a.alert_terminal_silent OR EXISTS (SELECT 1 "
+    "FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND +x.dealer_id = s.dealer_id "
+    "AND x.kind = 'terminal_silent') THEN 3 WHEN EXISTS (SELECT 1 FROM alerts x WHERE x.subject = 'terminal:' || "
+    "t.key AND x.cleared_at IS NULL AND +x.dealer_id = s.dealer_id AND x.severity = 'critical') THEN 2 WHEN EXISTS "
+    "(SELECT 1 FROM alerts x WHERE x.subject = 'terminal:' || t.key AND x.cleared_at IS NULL AND +x.dealer_id = "
+    "s.dealer_id AND x.severity = 'warning') THEN 1 ELSE 0 END";
+
+}  // namespace
+
+fleet_counts sql_storage::fleet_states(std::optional<std::int64_t> dealer_id, time_point now) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  read_snapshot snapshot(db);
+  fleet_counts out;
+  {
+    sql::statement q(db, std::string("SELECT count(*) FROM alerts x WHERE x.cleared_at IS NULL") +
+                             (dealer_id ? " AND x.dealer_id = ?1" : ""));
+    if (dealer_id) q.bind(1, *dealer_id);
+    if (q.step()) out.open_alerts = q.column_int(0);
+  }
+  // The scope written out: the planner then uses the dealer's index.
+  const std::string scope = dealer_id ? " WHERE s.dealer_id = ?2" : "";
+  sql::statement q(db, std::string("SELECT state, count(*) FROM (SELECT ") + fleet_state_sql +
+                           " AS state FROM terminals t JOIN sites s ON s.id = t.site_id JOIN accounts a ON a.id = "
+                           "s.dealer_id" +
+                           scope + ") f GROUP BY state");
+  q.bind(1, to_unix(now));
+  if (dealer_id) q.bind(2, *dealer_id);
+  while (q.step()) {
+    const auto n = q.column_int(1);
+    switch (q.column_int(0)) {
+      case 3:
+        out.silent = n;
+        break;
+      case 2:
+        out.critical = n;
+        break;
+      case 1:
+        out.warning = n;
+        break;
+      default:
+        out.healthy = n;
+    }
+  }
+  snapshot.end();
+  return out;
+}
+
+std::vector<fleet_terminal> sql_storage::fleet_terminals(std::optional<std::int64_t> dealer_id, time_point now,
+                                                         fleet_state state, std::size_t limit) {
+  auto held = db_->acquire();
+  auto& db = *held;
+  const std::string scope = dealer_id ? " WHERE s.dealer_id = ?4" : "";
+  sql::statement q(db, std::string("SELECT * FROM (SELECT t.key, t.site_id, t.manufacturer, t.model, t.serial, t.uuid, "
+                                   "t.firmware, t.registered_at, t.last_reading_at, s.customer, ") +
+                           fleet_state_sql +
+                           " AS state FROM terminals t JOIN sites s ON s.id = t.site_id JOIN accounts a ON a.id = "
+                           "s.dealer_id" +
+                           scope + ") f WHERE state = ?2 ORDER BY customer, site_id, key LIMIT ?3");
+  q.bind(1, to_unix(now)).bind(2, static_cast<std::int64_t>(state));
+  q.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000)));
+  if (dealer_id) q.bind(4, *dealer_id);
+  std::vector<fleet_terminal> out;
+  while (q.step()) {
+    fleet_terminal f;
+    f.terminal = read_terminal(q);
+    f.customer = q.column_text(9);
+    f.state = static_cast<fleet_state>(q.column_int(10));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+void sql_storage::fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
+                                    const std::function<void(month_marks&)>& each) {
+  if (boundaries.size() < 2 || boundaries.size() > 25 || !std::is_sorted(boundaries.begin(), boundaries.end()) ||
+      std::adjacent_find(boundaries.begin(), boundaries.end()) != boundaries.end())
+    throw error(exit_code::software, "fleet_month_marks: 2 to 25 boundaries in ascending order");
+  const auto n = boundaries.size() - 1;
+  // The boundaries as rows (i, b_i, b_{i+1}); the last one's end is open.
+  std::string rows;
+  for (std::size_t i = 0; i <= n; ++i)
+    rows += std::string(i ? ", " : "") + "(" + std::to_string(i) + ", CAST(?" + std::to_string(2 * i + 2) +
+            " AS BIGINT), CAST(?" + std::to_string(2 * i + 3) + " AS BIGINT))";
+  // Per (site, terminal) of the dealer's ownership periods and boundary:
+  // the newest reading before it, else the oldest in its month (COALESCE
+  // looks for it only when there is none before). Each an index descent on
+  // readings_site_terminal. (Whether a month holds a reading flagged
+  // counter_reset would read every reading's row: counter_reset is not in
+  // the index. The caller finds a reset from the marks instead.)
+  const std::string order = " ORDER BY x.taken_at DESC, x.received_at DESC, x.id DESC LIMIT 1";
+  auto held = db_->acquire();
+  auto& db = *held;
+  read_snapshot snapshot(db);
+  sql::statement q(
+      db,
+      "WITH b (i, from_at, to_at) AS (VALUES " + rows +
+          "), p AS (SELECT DISTINCT o.site_id, o.key FROM ownership o JOIN sites s ON s.id = o.site_id "
+          "WHERE s.dealer_id = ?1), m AS (SELECT p.site_id, p.key, b.i, COALESCE((SELECT x.id FROM readings x WHERE "
+          "x.site_id = p.site_id AND x.terminal_key = p.key AND x.taken_at < b.from_at AND x.late = 0" +
+          order +
+          "), (SELECT x.id FROM readings x WHERE x.site_id = p.site_id AND x.terminal_key = p.key AND x.taken_at >= "
+          "b.from_at AND x.taken_at < b.to_at AND x.late = 0 ORDER BY x.taken_at, x.received_at, x.id LIMIT 1)) AS "
+          "mark FROM p CROSS JOIN b) SELECT m.site_id, m.key, m.i, r.id IS NOT NULL, r.taken_at, r.counters "
+          "FROM m LEFT JOIN readings r ON r.site_id = m.site_id AND r.id = m.mark ORDER BY m.site_id, m.key, m.i");
+  q.bind(1, dealer_id);
+  for (std::size_t i = 0; i <= n; ++i) {
+    q.bind(static_cast<int>(2 * i + 2), to_unix(boundaries[i]));
+    // The last boundary's month has no end.
+    q.bind(static_cast<int>(2 * i + 3), i < n ? to_unix(boundaries[i + 1]) : to_unix(boundaries[i]));
+  }
+  month_marks cur;
+  const auto flush = [&] {
+    if (!cur.terminal_key.empty()) each(cur);
+    cur = {};
+  };
+  while (q.step()) {
+    auto site_id = q.column_text(0);
+    auto key = q.column_text(1);
+    if (site_id != cur.site_id || key != cur.terminal_key) {
+      flush();
+      cur.site_id = std::move(site_id);
+      cur.terminal_key = std::move(key);
+      cur.marks.assign(n + 1, std::nullopt);
+    }
+    const auto i = static_cast<std::size_t>(q.column_int(2));
+    if (i >= cur.marks.size()) continue;
+    if (q.column_int(3) != 0) {
+      stored_reading r;
+      r.site_id = cur.site_id;
+      r.r.terminal_key = cur.terminal_key;
+      r.r.taken = from_unix(q.column_int(4));
+      r.r.counters = counters_of(q.column_text(5));
+      cur.marks[i] = std::move(r);
+    }
+  }
+  flush();
+  snapshot.end();
+}
+
 }  // namespace fleetreg::center

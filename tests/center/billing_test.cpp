@@ -44,6 +44,44 @@ TEST(Billing, DifferencesWithResetsCountedFromZero) {
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
 }
 
+// The fleet dashboard's volume (issue 19): mono and colour from the totals
+// when counted, else from the services that print; else "not split".
+TEST(Billing, VolumeSplitsMonoAndColour) {
+  const auto two = [](auto set) {
+    std::vector<stored_reading> rs(2);
+    for (int i = 0; i < 2; ++i) {
+      rs[static_cast<std::size_t>(i)].r.terminal_key = "t";
+      rs[static_cast<std::size_t>(i)].r.taken = from_unix(1000 + i);
+      set(rs[static_cast<std::size_t>(i)].r.counters, static_cast<std::uint64_t>(i));
+    }
+    return volume_of(bill_terminal(rs));
+  };
+  // Totals win over the services (never counted twice).
+  auto v = two([](counter_set& c, std::uint64_t i) {
+    c.set(service::total, counter_kind::impressions_mono, 100 + 10 * i);
+    c.set(service::total, counter_kind::impressions_color, 50 + 3 * i);
+    c.set(service::copy, counter_kind::impressions_mono, 60 + 7 * i);
+    c.set(service::total, counter_kind::impressions, 150 + 13 * i);
+  });
+  EXPECT_EQ(v.mono, 10u);
+  EXPECT_EQ(v.colour, 3u);
+  EXPECT_EQ(v.unsplit, 0u);
+  // No totals: copy + print + fax-in; scans and faxes sent print nothing.
+  v = two([](counter_set& c, std::uint64_t i) {
+    c.set(service::copy, counter_kind::impressions_mono, 60 + 7 * i);
+    c.set(service::print, counter_kind::impressions_mono, 60 + 5 * i);
+    c.set(service::print, counter_kind::impressions_color, 9 + 2 * i);
+    c.set(service::fax_in, counter_kind::impressions_mono, 1 + i);
+    c.set(service::scan, counter_kind::impressions_mono, 1 + 100 * i);
+  });
+  EXPECT_EQ(v.mono, 13u);
+  EXPECT_EQ(v.colour, 2u);
+  // Neither counted: the impressions are "not split".
+  v = two([](counter_set& c, std::uint64_t i) { c.set(service::total, counter_kind::impressions, 10 + 4 * i); });
+  EXPECT_EQ(v.mono + v.colour, 0u);
+  EXPECT_EQ(v.unsplit, 4u);
+}
+
 TEST(Billing, WeightsParseStrictlyAndPrintCanonically) {
   std::string why;
   const auto w =

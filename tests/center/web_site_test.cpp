@@ -649,5 +649,222 @@ TEST_F(WebSiteTest, RefusalsArePagesWithTheirKindsStatus) {
   EXPECT_NE(no_page.body.find("There is no such page."), std::string::npos);
 }
 
+// --- The fleet dashboard (issue 19) ---
+
+// A reading of `key` taken at `t` with total mono and colour impressions,
+// supplies and device alerts as given.
+json::value fleet_reading(const std::string& key, std::int64_t t, std::uint64_t mono, std::uint64_t colour,
+                          std::vector<supply> supplies = {}, std::vector<device_alert> alerts = {}) {
+  reading r;
+  r.id = make_uuid();
+  r.terminal_key = key;
+  r.taken = from_unix(t);
+  r.counters.set(service::total, counter_kind::impressions_mono, mono);
+  r.counters.set(service::total, counter_kind::impressions_color, colour);
+  r.supplies = std::move(supplies);
+  r.alerts = std::move(alerts);
+  return json::to_json(r);
+}
+
+supply black_toner(std::int32_t level) {
+  supply s;
+  s.index = 1;
+  s.type = supply_type::toner;
+  s.description = "Black <Toner>";
+  s.colorant = "black";
+  s.level = level;
+  s.max_capacity = 100;
+  return s;
+}
+
+class DashboardTest : public WebSiteTest {
+ protected:
+  void upload(const std::string& credential, const json::value& r) {
+    // The center's clock just after the reading was taken (never backwards).
+    const auto taken = from_unix(to_unix(*parse_utc(r.at("taken_at").get<std::string>())) + 3600);
+    if (taken > clock.now()) clock.set(taken);
+    const auto resp = call(post("/api/v1/readings", {{"readings", json::value::array({r})}}, credential));
+    ASSERT_EQ(resp.status, 200) << resp.body;
+    ASSERT_EQ(body_of(resp)["results"][0]["status"], "stored") << resp.body;
+  }
+  std::int64_t now() const { return to_unix(clock.now()); }
+
+  // The count on the dashboard's tile of `state`.
+  static std::string tile(const std::string& body, const std::string& state) {
+    return between(body,
+                   "<li class=\"tile " + state + "\"><a href=\"/terminals?state=" + state + "\"><span class=\"count\">",
+                   "</span>");
+  }
+};
+
+TEST_F(DashboardTest, EachTerminalIsInOneStateAndOnlyTheDealersOwnCount) {
+  const auto customer = "<i>Fleet</i> & \"Co\"";
+  const auto [site_a, cred_a] =
+      register_site(issue("dealer-a", customer),
+                    json::value::array({terminal("Ricoh", "H-1"), terminal("Ricoh", "W-1"), terminal("Ricoh", "C-1"),
+                                        terminal("Ricoh", "S-1"), terminal("Ricoh", "S-2")}));
+  const auto [site_b, cred_b] =
+      register_site(issue("dealer-b", "Other Dealer's Customer"), json::value::array({terminal("Ricoh", "X-9")}));
+  const device_alert jam{"critical", "mediaPath", "jam", "Jam in <tray 2>", "prtAlertTable"};
+  // S-2 read a day and more ago (and jammed then): silent wins over critical.
+  upload(cred_a, fleet_reading("ricoh:S-2", now() - 60, 10, 0, {}, {jam}));
+  clock.advance(std::chrono::hours(25));
+  upload(cred_a, fleet_reading("ricoh:H-1", now() - 60, 10, 0, {black_toner(80)}));
+  upload(cred_a, fleet_reading("ricoh:W-1", now() - 60, 10, 0, {black_toner(10)}));
+  upload(cred_a, fleet_reading("ricoh:C-1", now() - 60, 10, 0, {black_toner(10)}, {jam}));  // critical over warning
+  upload(cred_b, fleet_reading("ricoh:X-9", now() - 60, 10, 0, {}, {jam}));
+  // S-1 never sent a reading.
+
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto d = call(page("GET", "/", session));
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(tile(d.body, "healthy"), "1") << d.body;
+  EXPECT_EQ(tile(d.body, "warning"), "1");
+  EXPECT_EQ(tile(d.body, "critical"), "1");
+  EXPECT_EQ(tile(d.body, "silent"), "2");
+  EXPECT_NE(d.body.find("5 terminals"), std::string::npos);
+  // The other dealer's terminal and alert never show.
+  EXPECT_EQ(d.body.find("X-9"), std::string::npos);
+  EXPECT_EQ(d.body.find("Other Dealer"), std::string::npos);
+  // Client text is escaped: the customer, the device's words, the supply's name.
+  EXPECT_EQ(d.body.find("<i>Fleet"), std::string::npos);
+  EXPECT_NE(d.body.find("&lt;i&gt;Fleet&lt;/i&gt; &amp; &quot;Co&quot;"), std::string::npos) << d.body;
+  EXPECT_EQ(d.body.find("<tray 2>"), std::string::npos);
+  EXPECT_NE(d.body.find("Jam in &lt;tray 2&gt;"), std::string::npos);
+  EXPECT_EQ(d.body.find("<Toner>"), std::string::npos);
+  // Each count links to the list of exactly those terminals.
+  const auto lists = std::map<std::string, std::vector<std::string>>{
+      {"healthy", {"H-1"}}, {"warning", {"W-1"}}, {"critical", {"C-1"}}, {"silent", {"S-1", "S-2"}}};
+  for (const auto& [state, serials] : lists) {
+    const auto l = call(page("GET", "/terminals", session, "", {{"state", state}}));
+    ASSERT_EQ(l.status, 200) << state << l.body;
+    for (const auto* serial : {"H-1", "W-1", "C-1", "S-1", "S-2", "X-9"}) {
+      const bool listed = l.body.find(std::string("<td>") + serial + "</td>") != std::string::npos;
+      EXPECT_EQ(listed, std::find(serials.begin(), serials.end(), serial) != serials.end()) << state << " " << serial;
+    }
+    EXPECT_EQ(l.body.find("<i>Fleet"), std::string::npos);
+  }
+  EXPECT_EQ(call(page("GET", "/terminals", session, "", {{"state", "<b>"}})).status, 400);
+  // An admin counts every dealer's terminals.
+  const auto [root, root_csrf] = login("root", "password-r-123");
+  const auto all = call(page("GET", "/", root));
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(tile(all.body, "critical"), "2") << all.body;
+
+  // Acknowledging from the dashboard: only with the session's CSRF token,
+  // then back to the dashboard.
+  alert_query q;
+  q.dealer_id = store->find_account("dealer-a")->id;
+  q.kind = "device_alert";
+  q.site_id = site_a;
+  q.terminal_key = "ricoh:C-1";
+  const auto open = store->list_alerts(q);
+  ASSERT_EQ(open.size(), 1u);
+  const auto id = std::to_string(open[0].id);
+  EXPECT_NE(d.body.find("action=\"/alerts/" + id + "/ack\""), std::string::npos);
+  EXPECT_NE(d.body.find("name=\"back\" value=\"/\""), std::string::npos);
+  EXPECT_EQ(call(page("POST", "/alerts/" + id + "/ack", session, "back=%2F")).status, 403);
+  EXPECT_EQ(call(page("POST", "/alerts/" + id + "/ack", session, "back=%2F&csrf=forged")).status, 403);
+  EXPECT_FALSE(store->find_alert(open[0].id)->acknowledged_at) << "nothing changed";
+  const auto ack = call(page("POST", "/alerts/" + id + "/ack", session, "back=%2F&csrf=" + csrf));
+  EXPECT_EQ(ack.status, 303) << ack.body;
+  EXPECT_EQ(header(ack, "Location"), "/");
+  EXPECT_TRUE(store->find_alert(open[0].id)->acknowledged_at);
+  // Acknowledged is still open: the terminal stays critical.
+  EXPECT_EQ(tile(call(page("GET", "/", session)).body, "critical"), "1");
+  // Another dealer cannot acknowledge it (the same answer as none).
+  const auto [session_b, csrf_b] = login("dealer-b", "password-b-123");
+  EXPECT_EQ(call(page("POST", "/alerts/" + id + "/clear", session_b, "back=%2F&csrf=" + csrf_b)).status, 404);
+  EXPECT_FALSE(store->find_alert(open[0].id)->cleared_at);
+}
+
+TEST_F(DashboardTest, TheVolumeChartSumsTheReadingsIncreasesPerMonth) {
+  // The sites registered on 2026-08-01, readings since; then the clock at
+  // 2026-11-26: the chart's months are 2025-12 .. 2026-11.
+  const auto day = [](const char* d) { return to_unix(*parse_utc(std::string(d) + "T12:00:00Z")); };
+  const auto today = clock.now();
+  clock.set(from_unix(day("2026-08-01")));
+  const auto [site_a, cred_a] = register_site(issue("dealer-a", "Volume <AG>"),
+                                              json::value::array({terminal("Ricoh", "V-1"), terminal("Ricoh", "V-2")}));
+  const auto [site_a2, cred_a2] =
+      register_site(issue("dealer-a", "Second Customer"), json::value::array({terminal("Canon", "V-3")}));
+  const auto [site_b, cred_b] =
+      register_site(issue("dealer-b", "Not Ours"), json::value::array({terminal("Ricoh", "B-1")}));
+  // Another dealer's terminal counts for that dealer only.
+  upload(cred_b, fleet_reading("ricoh:B-1", day("2026-08-02"), 0, 0));
+  upload(cred_b, fleet_reading("ricoh:B-1", day("2026-08-29"), 90000, 90000));
+  // V-2: read in September, then moved to the second customer's site, where
+  // it goes on from the same counter: the gap between the sites is nobody's.
+  upload(cred_a, fleet_reading("ricoh:V-2", day("2026-09-05"), 5000, 0));
+  upload(cred_a, fleet_reading("ricoh:V-2", day("2026-09-25"), 5400, 0));
+  clock.set(from_unix(day("2026-10-01")));
+  svc->transfer_terminal(svc->require_account("dealer-a"), "ricoh:V-2", site_a2);
+  // V-1: a steady counter with a board swap in October (counted from zero after it).
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-08-31"), 1000, 500));
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-09-10"), 1100, 520));
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-09-30"), 1300, 600));
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-10-15"), 1350, 650));
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-10-20"), 30, 5));  // swap: flagged counter_reset
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-10-31"), 80, 25));
+  upload(cred_a, fleet_reading("ricoh:V-1", day("2026-11-20"), 200, 60));
+  upload(cred_a2, fleet_reading("ricoh:V-2", day("2026-11-06"), 6000, 0));
+  upload(cred_a2, fleet_reading("ricoh:V-2", day("2026-11-25"), 6250, 0));
+  // V-3: one reading only: no increase yet.
+  upload(cred_a2, fleet_reading("canon:V-3", day("2026-11-01"), 777, 7));
+  clock.set(today);
+
+  const auto months = svc->fleet_volume(svc->require_account("dealer-a"), svc->require_account("dealer-a"));
+  ASSERT_EQ(months.size(), 12u);
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> got;
+  for (const auto& m : months) {
+    got[format_utc(m.month).substr(0, 7)] = {m.v.mono, m.v.colour};
+    EXPECT_EQ(m.v.unsplit, 0u);
+  }
+  EXPECT_EQ(format_utc(months.front().month), "2025-12-01T00:00:00Z");
+  EXPECT_EQ(format_utc(months.back().month), "2026-11-01T00:00:00Z");
+  const std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> want = {
+      {"2026-08", {0, 0}},
+      {"2026-09", {300 + 400, 100}},             // V-1 1000→1300, 500→600; V-2 5000→5400
+      {"2026-10", {50 + 30 + 50, 50 + 5 + 20}},  // V-1 1300→1350, swap: +30, 30→80
+      {"2026-11", {120 + 250, 35}},              // V-1 80→200, 25→60; V-2 at the new site 6000→6250
+  };
+  for (const auto& [month, v] : got) {
+    const auto it = want.find(month);
+    const auto expected = it == want.end() ? std::make_pair(std::uint64_t{0}, std::uint64_t{0}) : it->second;
+    EXPECT_EQ(v, expected) << month;
+  }
+  // The same as billing each month of the dealer's whole fleet.
+  // (The current month is left out: billing's period would end in the future.)
+  for (std::size_t i = 0; i + 1 < months.size(); ++i) {
+    const auto& m = months[i];
+    const auto next = months[i + 1].month;
+    std::map<std::pair<std::string, std::string>, std::vector<billing_line>> per;
+    for (auto& l :
+         svc->dealer_billing(svc->require_account("dealer-a"), svc->require_account("dealer-a"), m.month, next))
+      per[{l.site_id, l.terminal_key}].push_back(l);
+    std::uint64_t mono = 0, colour = 0;
+    for (const auto& [who, lines] : per) {
+      mono += volume_of(lines).mono;
+      colour += volume_of(lines).colour;
+    }
+    EXPECT_EQ(m.v.mono, mono) << format_utc(m.month);
+    EXPECT_EQ(m.v.colour, colour) << format_utc(m.month);
+  }
+  // The page: the chart (an SVG with a title and a description) and the figures as a table.
+  const auto [session, csrf] = login("dealer-a", "password-a-123");
+  const auto d = call(page("GET", "/", session));
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_NE(d.body.find("<svg"), std::string::npos);
+  EXPECT_NE(d.body.find("<title id=\"volume-title\">"), std::string::npos);
+  EXPECT_NE(d.body.find("<desc id=\"volume-desc\">"), std::string::npos);
+  EXPECT_NE(d.body.find("<tr><td>2026-09</td><td class=\"num\">700</td><td class=\"num\">100</td>"), std::string::npos)
+      << d.body;
+  EXPECT_NE(d.body.find("<tr><td>2026-10</td><td class=\"num\">130</td><td class=\"num\">75</td>"), std::string::npos);
+  EXPECT_NE(d.body.find("<title>2026-11 mono: 370</title>"), std::string::npos);
+  EXPECT_EQ(d.body.find("90000"), std::string::npos) << "dealer-b's volume is not dealer-a's";
+  // Another dealer's volume is not for dealer-b to ask for.
+  EXPECT_THROW(svc->fleet_volume(svc->require_account("dealer-b"), svc->require_account("dealer-a")), refusal);
+}
+
 }  // namespace
 }  // namespace fleetreg::center::test_support

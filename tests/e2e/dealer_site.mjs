@@ -55,7 +55,8 @@ try {
     await page.fill('input[name=name]', env('DEALER'));
     await page.fill('input[name=password]', env('PASSWORD'));
     await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL(`${center}/sites`);
+    // The first page after login is the fleet dashboard.
+    await page.waitForURL(`${center}/`);
     out('logged_in', 'yes');
   } else if (step === 'issue-code') {
     await page.goto(`${center}/codes/new`);
@@ -100,6 +101,41 @@ try {
     await page.waitForURL(/\/terminals\//);
     out('chart_lines', await page.locator('svg.chart polyline').count());
     await shot('terminal.png');
+  } else if (step === 'dashboard') {
+    // The fleet dashboard at a desktop width and on a phone (375×812): no
+    // sideways scrolling, the volume chart there, each state a link.
+    const measure = async (p) => {
+      await p.goto(`${center}/`);
+      await p.waitForSelector('svg.chart.volume');
+      return p.evaluate(() => ({
+        scrollX: document.documentElement.scrollWidth > document.documentElement.clientWidth ? 'yes' : 'no',
+        width: document.documentElement.scrollWidth,
+        svg: document.querySelectorAll('svg.chart.volume title').length > 0 ? 'yes' : 'no',
+        tiles: [...document.querySelectorAll('.tile')].map((t) => `${t.classList[1]}:${t.querySelector('.count').textContent}`).join(','),
+      }));
+    };
+    const desktop = await measure(page);
+    out('desktop_scroll_x', desktop.scrollX);
+    out('volume_chart', desktop.svg);
+    out('tiles', desktop.tiles);
+    await shot('dashboard.png');
+    const phone = await browser.newContext({
+      storageState: await context.storageState(),
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const small = await phone.newPage();
+    const onPhone = await measure(small);
+    out('phone_scroll_x', onPhone.scrollX);
+    out('phone_width', onPhone.width);
+    out('phone_volume_chart', onPhone.svg);
+    if (shots) await small.screenshot({ path: path.join(shots, 'dashboard-phone.png'), fullPage: true });
+    await phone.close();
+    // A tile opens the list of its terminals.
+    await page.click('.tile.warning a');
+    await page.waitForURL(/\/terminals\?state=warning$/);
+    out('warning_rows', await page.locator('main table tr').count() - 1);
   } else if (step === 'billing') {
     const site = env('SITE');
     await page.goto(`${center}/billing?site=${site}&from=${env('FROM')}&to=${env('TO')}`);

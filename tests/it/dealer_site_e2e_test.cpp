@@ -3,6 +3,7 @@
 // playwright-core (tests/e2e/dealer_site.mjs), inside the test's private
 // network namespace: log in, issue a code, a real collector registers two
 // simulated terminals with it, the site shows them with toner and a chart,
+// the fleet dashboard counts them (desktop and phone, no sideways scroll),
 // an on-demand read is answered, the billing CSV matches the terminals'
 // counters, the credential is revoked and the collector refused, and a
 // second dealer sees nothing of the first one's customer.
@@ -97,6 +98,16 @@ TEST_F(DealerSiteE2E, ServicepersonFlowInARealBrowser) {
   EXPECT_GE(std::stoi(seen["low_toner"]), 1) << "mfp2's toner is low";
   EXPECT_EQ(seen["request_answered"], "yes");
   EXPECT_GE(std::stoi(seen["chart_lines"]), 1);
+
+  // The fleet dashboard (issue 19): both terminals counted, mfp2's low toner
+  // a warning, the volume chart, no sideways scrolling on a desktop or a phone.
+  auto dash = browser("dashboard", dealer);
+  EXPECT_EQ(dash["volume_chart"], "yes");
+  EXPECT_EQ(dash["phone_volume_chart"], "yes");
+  EXPECT_EQ(dash["desktop_scroll_x"], "no");
+  EXPECT_EQ(dash["phone_scroll_x"], "no") << "page width on a 375 px phone: " << dash["phone_width"];
+  EXPECT_EQ(dash["tiles"], "silent:0,critical:0,warning:1,healthy:1") << "mfp2's toner is low";
+  EXPECT_EQ(dash["warning_rows"], "1");
 
   // Billing for today: mfp1's copies from the first reading (5) to now (12).
   auto env = dealer;

@@ -43,16 +43,19 @@ std::string day(time_point t) { return format_utc(t).substr(0, 10); }
 
 }  // namespace
 
-std::string alerts_table(const context& c, const std::vector<alert>& list) {
+std::string alerts_table(const context& c, const std::vector<alert>& list, std::string_view back) {
   if (list.empty()) return "<p class=\"meta\">No open alerts.</p>";
   const auto& csrf = c.me->session.csrf;
+  // Where the buttons come back to (alert_action knows the pages it may name).
+  const auto extra =
+      back.empty() ? std::string() : "<input type=\"hidden\" name=\"back\" value=\"" + escape(back) + "\">";
   std::string rows;
   for (const auto& a : list) {
     const auto base = "/alerts/" + std::to_string(a.id);
     std::string buttons;
     if (!a.cleared_at) {
-      if (!a.acknowledged_at) buttons += button_form(base + "/ack", csrf, "Acknowledge");
-      buttons += button_form(base + "/clear", csrf, "Clear");
+      if (!a.acknowledged_at) buttons += button_form(base + "/ack", csrf, "Acknowledge", extra);
+      buttons += button_form(base + "/clear", csrf, "Clear", extra);
     }
     rows += "<tr class=\"" + std::string(a.severity == "critical" && !a.cleared_at ? "reset" : "") + "\"><td>#" +
             std::to_string(a.id) + "</td><td>" + escape(a.severity) + "</td><td>" + what_cell(a) + "</td><td>" +
@@ -88,14 +91,8 @@ std::string outlook_table(const std::vector<supply_outlook>& list, bool with_ter
   return scroll_table({"Supply", "Colour", "Level", "Runs out (forecast)"}, rows);
 }
 
-http::response alerts_page(context& c) {
-  alert_query q;
-  q.kind = c.param("kind");
-  q.severity = c.param("severity");
-  q.site_id = c.param("site");
-  q.open_only = c.param("all") != "yes";
-  const auto list = c.svc.alerts(c.me->acc, q);
-  // The filter: a GET form, so a filtered list is a link.
+std::string alerts_filter(const alert_query& q) {
+  // A GET form, so a filtered list is a link.
   std::string kinds = "<option value=\"\">any</option>";
   for (const auto k : alert_kinds) {
     const std::string name(k);
@@ -111,6 +108,17 @@ http::response alerts_page(context& c) {
                       "\" maxlength=\"64\" placeholder=\"site id\"></label> <label><input type=\"checkbox\" "
                       "name=\"all\" value=\"yes\"" +
                       (q.open_only ? "" : " checked") + "> cleared ones too</label> <button>Show</button></form>";
+  return filter;
+}
+
+http::response alerts_page(context& c) {
+  alert_query q;
+  q.kind = c.param("kind");
+  q.severity = c.param("severity");
+  q.site_id = c.param("site");
+  q.open_only = c.param("all") != "yes";
+  const auto list = c.svc.alerts(c.me->acc, q);
+  const auto filter = alerts_filter(q);
   // A dealer's own thresholds and lead time (admins use centerctl).
   const auto settings =
       c.me->admin()
@@ -136,7 +144,8 @@ http::response alert_action(context& c) {
     c.svc.clear_alert(c.me->acc, target->first);
   else
     no_such_page();
-  return redirect("/alerts");
+  // Back to the dashboard when the button was there; else the Alerts page.
+  return redirect(c.field("back") == "/" ? "/" : "/alerts");
 }
 
 http::response alert_settings_set(context& c) {

@@ -72,7 +72,7 @@ http::response login_form(context& c);
 http::response login(context& c);
 /// POST /logout: ends the session.
 http::response logout(context& c);
-/// GET|POST /: to the sites.
+/// POST /: to the dashboard.
 http::response home(context& c);
 /// GET /static/…: the stylesheet.
 http::response static_asset(context& c);
@@ -138,10 +138,20 @@ http::response alert_settings_set(context& c);
 http::response to_order_page(context& c);
 /// GET /to-order.csv: the same as CSV.
 http::response to_order_csv_file(context& c);
-/// The table of `list` with acknowledge and clear buttons (or a line saying there are none).
-std::string alerts_table(const context& c, const std::vector<alert>& list);
+/// The table of `list` with acknowledge and clear buttons (or a line saying
+/// there are none); the buttons come back to `back` ("/" or "": the Alerts page).
+std::string alerts_table(const context& c, const std::vector<alert>& list, std::string_view back = "");
+/// The Alerts page's filter (kind, severity, site, cleared ones too) set to `q`: a GET form to /alerts.
+std::string alerts_filter(const alert_query& q);
 /// Supplies with their levels and forecasts (`with_terminal`: their customer and terminal too).
 std::string outlook_table(const std::vector<supply_outlook>& list, bool with_terminal);
+
+// dashboard.cpp
+/// GET /: the fleet dashboard: terminals per state, the newest open alerts,
+/// what to order, the monthly volume.
+http::response dashboard(context& c);
+/// GET /terminals?state=…: the terminals in one fleet state.
+http::response terminals_list(context& c);
 
 // audit.cpp
 /// GET /audit: the audit log (a dealer's own actions).

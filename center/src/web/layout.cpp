@@ -13,7 +13,7 @@ constexpr int low_toner_percent = 15;
 
 std::string nav(const signed_in* me) {
   if (!me) return "<nav><span class=\"brand\">fleetreg</span></nav>";
-  return "<nav><a class=\"brand\" href=\"/sites\">fleetreg</a> <a href=\"/sites\">Sites</a> "
+  return "<nav><a class=\"brand\" href=\"/\">fleetreg</a> <a href=\"/\">Dashboard</a> <a href=\"/sites\">Sites</a> "
          "<a href=\"/codes\">Codes</a> <a href=\"/codes/new\">New code</a> <a href=\"/claims\">Claims</a> "
          "<a href=\"/alerts\">Alerts</a> <a href=\"/to-order\">To order</a> "
          "<a href=\"/billing\">Billing</a> <a href=\"/tokens\">Tokens</a> <a href=\"/audit\">Audit</a>" +

@@ -44,10 +44,10 @@ http::response too_many(const context& c, std::int64_t wait, const std::string& 
   return r;
 }
 
-// A new session for `acc`: its cookie on the redirect to the sites.
+// A new session for `acc`: its cookie on the redirect to the dashboard.
 http::response start_session(const context& c, const account& acc) {
   const auto secret = c.svc.start_session(acc, c.req.peer);
-  auto r = redirect("/sites");
+  auto r = redirect("/");
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(operations::session_lifetime).count();
   // One Set-Cookie per response: cpprestsdk folds repeated headers into one
   // line, which browsers read as a single cookie. The login cookie (Path=/login,
@@ -101,6 +101,6 @@ http::response logout(context& c) {
   return r;
 }
 
-http::response home(context&) { return redirect("/sites"); }
+http::response home(context&) { return redirect("/"); }
 
 }  // namespace fleetreg::center::web

@@ -69,6 +69,16 @@ std::optional<time_point> parse_billing_day(const std::string& day);
 std::vector<billing_line> bill_terminal(const std::vector<stored_reading>& readings,
                                         const billing_weights& weights = {});
 
+/// A terminal's printed volume over a period, from its billing lines
+/// (bill_terminal): mono and colour impressions from total.impressions-mono
+/// and -color when the terminal counts them, else the sum over the services
+/// that print (copy, print, fax-in); `unsplit` holds the impressions of a
+/// terminal that counts neither (total.impressions, else the same sum).
+struct print_volume {
+  std::uint64_t mono = 0, colour = 0, unsplit = 0;
+};
+print_volume volume_of(const std::vector<billing_line>& lines);
+
 /// One RFC 4180 CSV cell, quoted when needed; a cell a spreadsheet would
 /// take for a formula (=, +, -, @) is prefixed with ' .
 std::string csv_cell(const std::string& v);

@@ -113,6 +113,12 @@ json::value outlook_json(const supply_outlook& o);
 /// The "to order" list as CSV (RFC 4180, the same cells as the JSON).
 std::string to_order_csv(const std::vector<supply_outlook>& list);
 
+/// One calendar month (UTC) of a dealer's fleet volume (operations::fleet_volume).
+struct month_volume {
+  time_point month{};  ///< its first day, 00:00 UTC
+  print_volume v;
+};
+
 /// The dealer and operator actions shared by fleetreg-centerctl, the dealer
 /// site and the API: accounts, codes, credentials, requests, tokens, purge.
 /// Every action is audited. Refusals throw center::refusal (a fleetreg::error:
@@ -362,6 +368,28 @@ class operations {
   /// that is empty now; soonest first. Reads at most forecast_points
   /// readings per terminal.
   std::vector<supply_outlook> to_order(const account& acting);
+
+  // The fleet dashboard (issue 19).
+
+  /// How many of `acting`'s terminals (an admin: every dealer's) are in each
+  /// fleet_state now.
+  fleet_counts fleet_states(const account& acting);
+  /// `acting`'s terminals in `state` (at most `limit`, at most 1,000).
+  std::vector<fleet_terminal> fleet_terminals(const account& acting, fleet_state state, std::size_t limit);
+  /// `dealer`'s printed volume in each of the last `months` calendar months
+  /// (UTC, 1..24, oldest first; the last is the current month so far): per
+  /// terminal and site that held it, billing's clicks (bill_terminal, the
+  /// same rule: a counter that went down counts from zero) between its
+  /// readings at the month's ends (storage::fleet_month_marks), summed over
+  /// the fleet; a month where a counter ends below where it started is
+  /// billed from all its readings (at most 50,000). A reset after which
+  /// every counter climbed back above its month's start is counted as the
+  /// net increase (never negative, never twice; under by what the counter
+  /// had reached before the reset).
+  /// A site's readings count for its own ownership period only (a transfer
+  /// never counts twice). `acting` is an admin or the dealer itself; refusal
+  /// not_found otherwise.
+  std::vector<month_volume> fleet_volume(const account& acting, const account& dealer, int months = 12);
 
  private:
   claim require_pending_claim(const account& acting, std::int64_t claim_id);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleetreg/center/alerts.hpp"
@@ -198,6 +199,43 @@ struct alert_query {
   std::string site_id;   ///< "" for any
   std::string terminal_key;
   std::size_t limit = 500;
+};
+
+/// A terminal's health on the fleet dashboard (issue 19), from its open
+/// alerts: each terminal is in exactly one state, the first that holds of
+/// silent (an open terminal_silent alert, or no reading ever, or none for its
+/// dealer's terminal-silent), critical (an open critical alert), warning (an
+/// open warning alert), healthy (none of those).
+enum class fleet_state { healthy, warning, critical, silent };
+/// "healthy", "warning", "critical", "silent".
+std::string_view to_string(fleet_state s) noexcept;
+/// The state named `name` (as to_string writes it), or nullopt.
+std::optional<fleet_state> parse_fleet_state(std::string_view name) noexcept;
+
+/// How many terminals are in each fleet_state.
+struct fleet_counts {
+  std::int64_t healthy = 0, warning = 0, critical = 0, silent = 0;
+  std::int64_t open_alerts = 0;  ///< every open alert (of terminals, sites and codes)
+  std::int64_t of(fleet_state s) const noexcept;
+  std::int64_t total() const noexcept { return healthy + warning + critical + silent; }
+};
+
+/// A terminal of a fleet_state list, with its site's customer.
+struct fleet_terminal {
+  terminal_record terminal;
+  std::string customer;
+  fleet_state state = fleet_state::healthy;
+};
+
+/// One terminal's counters at the month boundaries b_0 < … < b_n of the
+/// fleet's monthly volume (storage::fleet_month_marks), as sent by one site.
+struct month_marks {
+  std::string site_id;
+  std::string terminal_key;
+  /// Per boundary i (n + 1 of them): the newest reading taken before b_i,
+  /// or when there is none the oldest taken in [b_i, b_{i+1}) (none for i =
+  /// n); only its taken time, counters and site are filled.
+  std::vector<std::optional<stored_reading>> marks;
 };
 
 /// Figures for monitoring (/api/v1/status, /metrics).

@@ -122,6 +122,11 @@ class sql_storage : public storage {
   void supply_histories(std::optional<std::int64_t> dealer_id, const std::string& site_id,
                         const std::string& terminal_key, std::size_t per_terminal,
                         const std::function<void(supply_history&)>& each) override;
+  fleet_counts fleet_states(std::optional<std::int64_t> dealer_id, time_point now) override;
+  std::vector<fleet_terminal> fleet_terminals(std::optional<std::int64_t> dealer_id, time_point now, fleet_state state,
+                                              std::size_t limit) override;
+  void fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
+                         const std::function<void(month_marks&)>& each) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;

@@ -370,6 +370,30 @@ class storage {
                                 const std::string& terminal_key, std::size_t per_terminal,
                                 const std::function<void(supply_history&)>& each) = 0;
 
+  // The fleet dashboard (issue 19). Aggregates in SQL: neither reads a
+  // dealer's readings, only index descents per terminal.
+  /// How many terminals the sites of `dealer_id` (every dealer's when
+  /// nullopt) hold now are in each fleet_state at `now` (see fleet_state;
+  /// "silent" with each terminal's dealer's terminal_silent, last reading as
+  /// terminals.last_reading_at), and how many alerts of the dealer(s) are
+  /// open. Two queries in one snapshot: per terminal at most three probes of
+  /// the open alerts' index, and the dealer's alerts.
+  virtual fleet_counts fleet_states(std::optional<std::int64_t> dealer_id, time_point now) = 0;
+  /// The terminals of fleet_states that are in `state`, by customer, site id
+  /// and key, at most `limit` (at most 1,000). One query.
+  virtual std::vector<fleet_terminal> fleet_terminals(std::optional<std::int64_t> dealer_id, time_point now,
+                                                      fleet_state state, std::size_t limit) = 0;
+  /// The month marks (see month_marks) at `boundaries` (ascending, 2 to 25)
+  /// of every terminal each site of `dealer_id` holds or held (an ownership
+  /// period there), one call of `each` per (site, terminal), by site id and
+  /// key; late readings left out. One query of at most two index descents
+  /// per terminal, site and boundary (never a scan of a month's readings);
+  /// memory bounded by one terminal's marks.
+  /// `each` must not call the storage (the query is still open). Throws
+  /// fleetreg::error (software) for boundaries out of order or out of range.
+  virtual void fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
+                                 const std::function<void(month_marks&)>& each) = 0;
+
   // Audit log.
   /// Appends one line; lines are never changed or deleted.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,
