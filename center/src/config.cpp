@@ -21,7 +21,7 @@ config load_config(const std::string& path) {
     const auto ini = fleetreg::config::ini_file::load(file);
     using namespace std::chrono_literals;
     namespace fc = fleetreg::config;
-    const std::array<fc::option, 39> table = {{
+    const std::array<fc::option, 48> table = {{
         {"center", "listen", fc::string_target{&c.listen, 255}},
         {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
         {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
@@ -62,9 +62,22 @@ config load_config(const std::string& path) {
         {"http", "trusted_proxies", fc::string_target{&c.trusted_proxies, 4096}},
         {"monitoring", "stale_after", fc::duration_target{&c.stale_after, 1min, std::chrono::hours(24 * 365)}},
         {"monitoring", "expiring_within", fc::duration_target{&c.expiring_within, 1min, std::chrono::hours(24 * 90)}},
+        {"delivery", "ca_file", fc::string_target{&c.delivery_ca_file, 1024}},
+        {"delivery", "threads", fc::integer_target{&c.delivery_threads, 1, 32}},
+        {"delivery", "max_webhooks_per_dealer", fc::integer_target{&c.max_webhooks_per_dealer, 0, 100}},
+        {"delivery", "retry_base", fc::duration_target{&c.delivery_retry_base, 10ms, 1h}},
+        {"delivery", "retry_max", fc::duration_target{&c.delivery_retry_max, 10ms, 24h}},
+        {"delivery", "give_up_after", fc::duration_target{&c.delivery_give_up, 1s, std::chrono::hours(24 * 7)}},
+        {"delivery", "lease", fc::duration_target{&c.delivery_lease, 1s, 1h}},
+        {"delivery", "connect_timeout", fc::duration_target{&c.delivery_connect_timeout, 100ms, 60s}},
+        {"delivery", "timeout", fc::duration_target{&c.delivery_timeout, 100ms, 300s}},
     }};
     fc::apply_options(ini, table);
   }
+  if (c.delivery_retry_base > c.delivery_retry_max)
+    throw configuration_error("[delivery] retry_base is longer than retry_max");
+  if (c.delivery_lease <= c.delivery_timeout)
+    throw configuration_error("[delivery] lease must be longer than timeout (an attempt must end within its lease)");
   if (c.code_validity > c.code_validity_max) throw configuration_error("[codes] validity is longer than validity_max");
   peer::parse_networks(c.trusted_proxies);  // throws configuration_error naming the bad entry
   if (c.listen.starts_with("https://")) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <condition_variable>
 #include <mutex>
@@ -15,8 +16,10 @@
 #include "fleetreg/center/web_site.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/database_lock.hpp"
+#include "fleetreg/center/delivery.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/center/webhook_client.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "http/server.hpp"
@@ -66,6 +69,13 @@ void run(const config& cfg, const stop_signal& stop) {
   api a(svc);
   web_site site(svc, cfg.listen.rfind("https://", 0) == 0);
   a.set_fallback([&site](const http::request& req) { return site.handle(req); });
+  // Webhook deliveries: their own threads (never the readings' path), as
+  // many requests in flight as [delivery] threads.
+  webhook_client client({cfg.delivery_ca_file, cfg.delivery_connect_timeout, cfg.delivery_timeout});
+  auto worker = std::make_unique<delivery_worker>(
+      svc, [&client](const webhook_request& r) { return client.post(r); },
+      static_cast<std::size_t>(cfg.delivery_threads));
+  svc.on_publish([w = worker.get()] { w->wake(); });
   server http_server(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + where.shown());
 
@@ -110,6 +120,10 @@ void run(const config& cfg, const stop_signal& stop) {
     stopping = true;
   }
   cv.notify_all();
+  // Deliveries in flight end now (their leases make them due again).
+  svc.on_publish({});
+  client.cancel();
+  worker.reset();
   jobs.join();
 }
 

@@ -62,6 +62,16 @@ struct config {
   // [monitoring]
   std::chrono::milliseconds stale_after{std::chrono::hours(48)};
   std::chrono::milliseconds expiring_within{std::chrono::hours(24)};
+  // [delivery] (webhooks, issue 19 step 4)
+  std::string delivery_ca_file;           ///< CAs trusted for webhooks (PEM); "" = the system's
+  std::int64_t delivery_threads = 4;      ///< requests in flight at most, per center
+  std::int64_t max_webhooks_per_dealer = 10;
+  std::chrono::milliseconds delivery_retry_base{std::chrono::seconds(30)};  ///< first retry after about this
+  std::chrono::milliseconds delivery_retry_max{std::chrono::hours(1)};      ///< backoff cap
+  std::chrono::milliseconds delivery_give_up{std::chrono::hours(24)};       ///< then marked failed
+  std::chrono::milliseconds delivery_lease{std::chrono::seconds(60)};       ///< a claimed attempt's
+  std::chrono::milliseconds delivery_connect_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds delivery_timeout{std::chrono::seconds(10)};
 };
 
 /// Loads `path` over the defaults (the default path when empty; missing

@@ -362,6 +362,37 @@ class storage {
                                 const std::string& terminal_key, std::size_t per_terminal,
                                 const std::function<void(supply_history&)>& each) = 0;
 
+  // Webhooks and their deliveries (issue 19 step 4). Every alert transition
+  // written (record_transition) queues one delivery per webhook of the
+  // alert's dealer in the same transaction.
+  /// Adds a webhook unless its account has `max_per_account` already;
+  /// returns its id, nullopt when full.
+  virtual std::optional<std::int64_t> add_webhook(const webhook& w, std::size_t max_per_account) = 0;
+  /// Webhooks of `account_id` (every account's when nullopt), by id.
+  virtual std::vector<webhook> list_webhooks(std::optional<std::int64_t> account_id) = 0;
+  virtual std::optional<webhook> find_webhook(std::int64_t id) = 0;
+  /// Deletes a webhook and its deliveries (pending ones are dropped); false
+  /// when there is none.
+  virtual bool remove_webhook(std::int64_t id) = 0;
+  /// Claims up to `limit` pending deliveries due at `now` whose webhook is
+  /// not blocked, oldest first, leasing them until now + `lease` and
+  /// counting the attempt: two claimers (threads, replicas) never get the
+  /// same row while its lease runs. A lease that ran out (a center died
+  /// mid-attempt) makes the row claimable again: at-least-once.
+  virtual std::vector<delivery_job> claim_deliveries(time_point now, std::chrono::milliseconds lease,
+                                                     std::size_t limit) = 0;
+  /// Records the attempt's outcome (and, for retry and failed, blocks its
+  /// webhook until o.blocked_until; delivered unblocks it).
+  virtual void finish_delivery(std::int64_t delivery_id, std::int64_t webhook_id, const delivery_outcome& o,
+                               time_point now) = 0;
+  /// The newest `limit` deliveries of the webhooks of `account_id` (every
+  /// account's when nullopt; only `webhook_id`'s when not 0), newest first.
+  virtual std::vector<delivery> list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
+                                                std::size_t limit) = 0;
+  /// Queues event `history_id` again to webhook `webhook_id` (a test event
+  /// or a redelivery); returns the delivery id.
+  virtual std::int64_t queue_delivery(std::int64_t webhook_id, std::int64_t history_id, time_point now) = 0;
+
   // Audit log.
   /// Appends one line; lines are never changed or deleted.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: Apache-2.0
+// Delivery of alert events to webhooks (issue 19 step 4): the pure rules,
+// the durable queue on both engines, and real HTTPS to a receiver started
+// here on 127.0.0.1 with a certificate made here.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "center_fixture.hpp"
+#include "fleetreg/center/delivery.hpp"
+#include "fleetreg/center/refusal.hpp"
+#include "fleetreg/center/webhook_client.hpp"
+
+namespace fleetreg::center {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(WebhookUrl, OnlyHttpsWithAHostAndNothingHidden) {
+  EXPECT_EQ(webhook_url_problem("https://hooks.example.com/fleet?x=1"), std::nullopt);
+  EXPECT_EQ(webhook_url_problem("https://127.0.0.1:8443/"), std::nullopt);
+  EXPECT_EQ(webhook_url_problem("https://[::1]:9/x"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("http://hooks.example.com/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("HTTPS://hooks.example.com/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https:///path"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://user:pw@hooks.example.com/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com/#frag"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com:0/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com:65536/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com:/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com/a b"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://hooks.example.com/\r\nX: y"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://[::1/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://ho_st/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://h/" + std::string(max_webhook_url, 'a')), std::nullopt);
+}
+
+TEST(WebhookRules, BackoffRetryAfterAndSignature) {
+  EXPECT_EQ(retry_delay(1, 30s, 1h, 0.0), 30s);
+  EXPECT_EQ(retry_delay(2, 30s, 1h, 0.0), 60s);
+  EXPECT_EQ(retry_delay(3, 30s, 1h, 0.0), 120s);
+  EXPECT_EQ(retry_delay(30, 30s, 1h, 0.0), 1h);  // capped
+  EXPECT_EQ(retry_delay(1, 30s, 1h, 0.5), 27s);  // jitter shortens by up to a fifth
+  EXPECT_EQ(parse_retry_after(" 120 "), 120s);
+  EXPECT_EQ(parse_retry_after("99999999"), 24h);
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), std::nullopt);
+  EXPECT_EQ(parse_retry_after("-1"), std::nullopt);
+  // RFC 4231 test case 2.
+  EXPECT_EQ(event_signature("Jefe", "what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// A center with a webhook receiver: the CA and server certificate made by
+// openssl here, the receiver (tests/center/webhook_receiver.py) started and
+// stopped by the test.
+class DeliveryTest : public test_support::CenterTest {
+ protected:
+  DeliveryTest() {
+    const auto ssl = [&](std::vector<std::string> argv) {
+      argv.insert(argv.begin(), "openssl");
+      const auto r = test::run(argv);
+      if (r.exit_code != 0) throw std::runtime_error("openssl failed: " + r.err);
+    };
+    {
+      std::ofstream ext(dir.file("ext.cnf"));
+      ext << "subjectAltName=IP:127.0.0.1\n";
+    }
+    ssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+         dir.file("ca.key"), "-out", dir.file("ca.pem"), "-days", "2", "-subj", "/CN=fleetreg test CA"});
+    ssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+         dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"});
+    ssl({"x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey", dir.file("ca.key"),
+         "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile", dir.file("ext.cnf")});
+    cfg.delivery_ca_file = dir.file("ca.pem");
+    cfg.delivery_retry_base = 60s;
+    cfg.delivery_retry_max = 1h;
+    client = std::make_unique<webhook_client>(
+        webhook_client_options{cfg.delivery_ca_file, 2s, 5s, 64 * 1024});
+    port = test::free_port(false);
+  }
+
+  // Starts the receiver on `port` (the same port again after a stop).
+  void start_receiver() {
+    std::filesystem::remove(dir.file("port"));
+    receiver = std::make_unique<test::process>(
+        std::vector<std::string>{"python3", FLEETREG_WEBHOOK_RECEIVER, dir.path(), dir.file("server.pem"),
+                                 dir.file("server.key"), std::to_string(port)},
+        dir, "receiver");
+    ASSERT_TRUE(test::wait_until([&] { return std::filesystem::exists(dir.file("port")); }, 20s))
+        << receiver->log();
+  }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream f(dir.file(name));
+    f << text;
+  }
+  std::vector<json::value> received() {
+    std::vector<json::value> out;
+    std::ifstream f(dir.file("received.jsonl"));
+    for (std::string line; std::getline(f, line);) out.push_back(json::value::parse(line));
+    return out;
+  }
+  // A webhook of dealer-a to the receiver; the receiver knows its secret.
+  webhook add_hook() {
+    const auto a = *store->find_account("dealer-a");
+    auto added = svc->add_webhook(a, a, "https://127.0.0.1:" + std::to_string(port) + "/hook");
+    write("secret", added.secret);
+    return added.hook;
+  }
+  // Raises `n` alerts of dealer-a (codes about to expire): n events.
+  void raise(int n) {
+    const auto a = *store->find_account("dealer-a");
+    for (int i = 0; i < n; ++i) svc->issue_code(a, "Customer " + std::to_string(i), "", "", {48h, false});
+    ASSERT_EQ(svc->check_alerts(), static_cast<std::size_t>(n));
+  }
+  webhook_poster poster() {
+    return [this](const webhook_request& r) { return client->post(r); };
+  }
+  std::size_t drain() {
+    std::size_t n = 0;
+    while (svc->deliver_next(poster())) ++n;
+    return n;
+  }
+  std::vector<delivery> all() { return store->list_deliveries(std::nullopt, 0, 1000); }
+
+  std::unique_ptr<webhook_client> client;
+  std::uint16_t port = 0;
+  std::unique_ptr<test::process> receiver;
+};
+
+TEST_F(DeliveryTest, AnEventIsPostedSignedAndRecordedDelivered) {
+  start_receiver();
+  const auto hook = add_hook();
+  // Dealer-b's alerts never reach dealer-a's webhook.
+  const auto b = *store->find_account("dealer-b");
+  svc->issue_code(b, "Other", "", "", {48h, false});
+  svc->issue_code(*store->find_account("dealer-a"), "Customer 0", "", "", {48h, false});
+  ASSERT_EQ(svc->check_alerts(), 2u);  // one each
+  ASSERT_EQ(all().size(), 1u);
+  EXPECT_EQ(drain(), 1u);
+  const auto got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0]["signature_ok"].get<bool>()) << got[0].dump();
+  const auto& body = got[0]["body"];
+  EXPECT_EQ(body["type"], "raised");
+  EXPECT_EQ(body["alert"]["kind"], "code_expiring");
+  EXPECT_EQ(body["alert"]["customer"], "Customer 0");
+  EXPECT_EQ(got[0]["event_id"], std::to_string(body["event_id"].get<std::int64_t>()));
+  const auto list = all();
+  EXPECT_EQ(list[0].state, "delivered");
+  EXPECT_EQ(list[0].last_status, 200);
+  EXPECT_EQ(list[0].attempts, 1);
+  EXPECT_EQ(list[0].webhook_id, hook.id);
+
+  // Acknowledged and cleared: two more events, in order.
+  const auto a = *store->find_account("dealer-a");
+  const auto id = body["alert"]["id"].get<std::int64_t>();
+  svc->acknowledge_alert(a, id);
+  svc->clear_alert(a, id);
+  EXPECT_EQ(drain(), 2u);
+  const auto more = received();
+  ASSERT_EQ(more.size(), 3u);
+  EXPECT_EQ(more[1]["body"]["type"], "acknowledged");
+  EXPECT_EQ(more[2]["body"]["type"], "cleared");
+  EXPECT_TRUE(more[2]["signature_ok"].get<bool>());
+
+  // A wrong secret is noticed by the receiver.
+  write("secret", "whsec_not-it");
+  EXPECT_EQ(svc->test_webhook(a, hook.id, poster()).status, 200);
+  EXPECT_FALSE(received().back()["signature_ok"].get<bool>());
+}
+
+TEST_F(DeliveryTest, RefusedThenAcceptedIsRetriedAndDeliveredOnce) {
+  start_receiver();
+  add_hook();
+  write("status", "500");
+  raise(1);
+  EXPECT_EQ(drain(), 1u);  // one attempt, then the webhook waits
+  auto d = all().at(0);
+  EXPECT_EQ(d.state, "pending");
+  EXPECT_EQ(d.last_status, 500);
+  EXPECT_EQ(d.last_error, "HTTP 500");
+  ASSERT_TRUE(d.next_attempt_at);
+  EXPECT_GE(*d.next_attempt_at - clock.now(), 48s);  // 60 s less up to a fifth
+  EXPECT_EQ(drain(), 0u) << "not before the backoff ran out";
+
+  // Retry-After is honoured when longer than the backoff.
+  clock.advance(61s);
+  write("retry_after", "600");
+  EXPECT_EQ(drain(), 1u);
+  d = all().at(0);
+  EXPECT_EQ(d.attempts, 2);
+  EXPECT_GE(*d.next_attempt_at - clock.now(), 600s);
+
+  std::filesystem::remove(dir.file("status"));
+  std::filesystem::remove(dir.file("retry_after"));
+  clock.advance(601s);
+  EXPECT_EQ(drain(), 1u);
+  d = all().at(0);
+  EXPECT_EQ(d.state, "delivered");
+  EXPECT_EQ(d.attempts, 3);
+  const auto got = received();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0]["event_id"], got[2]["event_id"]);
+  EXPECT_EQ(got[2]["status"], 200);
+  clock.advance(2h);
+  EXPECT_EQ(drain(), 0u) << "delivered once: never again";
+}
+
+TEST_F(DeliveryTest, EventsWaitForAReceiverThatIsDownThenAllArrive) {
+  add_hook();  // nothing listens on the port yet
+  raise(5);
+  EXPECT_EQ(drain(), 1u) << "the first failure blocks the webhook: one probe, not five";
+  EXPECT_FALSE(all().back().last_error.empty());
+  // An hour of the receiver being down: a probe per backoff, nothing lost.
+  for (int i = 0; i < 8; ++i) {
+    clock.advance(cfg.delivery_retry_max);
+    drain();
+  }
+  for (const auto& d : all()) EXPECT_EQ(d.state, "pending");
+  start_receiver();
+  clock.advance(cfg.delivery_retry_max);
+  drain();
+  std::set<std::string> ids;
+  for (const auto& r : received()) {
+    EXPECT_TRUE(r["signature_ok"].get<bool>());
+    ids.insert(r["event_id"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  for (const auto& d : all()) EXPECT_EQ(d.state, "delivered");
+}
+
+TEST_F(DeliveryTest, GivenUpAfterADayAndVisible) {
+  add_hook();
+  cfg.delivery_give_up = 24h;
+  raise(1);
+  for (int i = 0; i < 30 && all().at(0).state == "pending"; ++i) {
+    drain();
+    clock.advance(cfg.delivery_retry_max);
+  }
+  const auto d = all().at(0);
+  EXPECT_EQ(d.state, "failed");
+  EXPECT_TRUE(d.failed_at);
+  EXPECT_FALSE(d.next_attempt_at);
+  EXPECT_GE(*d.failed_at - d.created_at, 24h);
+  EXPECT_LE(*d.failed_at - d.created_at, 26h);
+  clock.advance(48h);
+  EXPECT_EQ(drain(), 0u);
+}
+
+TEST_F(DeliveryTest, ADeliveryWhoseCenterDiedIsClaimedAgainAfterItsLease) {
+  start_receiver();
+  add_hook();
+  raise(1);
+  // A claimer that dies after claiming (or mid-POST): nothing is recorded.
+  ASSERT_EQ(store->claim_deliveries(clock.now(), cfg.delivery_lease, 10).size(), 1u);
+  EXPECT_EQ(drain(), 0u) << "leased: no second attempt meanwhile";
+  clock.advance(cfg.delivery_lease + 1s);
+  EXPECT_EQ(drain(), 1u);
+  EXPECT_EQ(all().at(0).state, "delivered");
+  EXPECT_EQ(all().at(0).attempts, 2);
+  EXPECT_EQ(received().size(), 1u);
+}
+
+TEST_F(DeliveryTest, TwoClaimersNeverGetTheSameRow) {
+  add_hook();
+  const auto a = *store->find_account("dealer-a");
+  svc->add_webhook(a, a, "https://127.0.0.1:1/second");
+  raise(20);  // 40 deliveries
+  std::mutex m;
+  std::vector<std::int64_t> claimed;
+  std::vector<std::thread> threads;
+  // Two storages on the database (two replicas), two threads each.
+  const auto other = open_storage(parse_database_location(cfg.database));
+  const auto now = clock.now();
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      auto& st = t % 2 ? *other : static_cast<storage&>(*store);
+      for (;;) {
+        const auto jobs = st.claim_deliveries(now, 1h, 3);
+        if (jobs.empty()) return;
+        std::lock_guard lock(m);
+        for (const auto& j : jobs) claimed.push_back(j.d.id);
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::int64_t> unique(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), 40u);
+  EXPECT_EQ(unique.size(), 40u);
+}
+
+TEST_F(DeliveryTest, WebhookManagementRefusesAndScopes) {
+  const auto a = *store->find_account("dealer-a");
+  const auto b = *store->find_account("dealer-b");
+  const auto root = *store->find_account("root");
+  EXPECT_THROW(svc->add_webhook(a, a, "http://127.0.0.1/"), refusal);
+  EXPECT_THROW(svc->add_webhook(a, b, "https://127.0.0.1/"), refusal);
+  EXPECT_THROW(svc->add_webhook(root, root, "https://127.0.0.1/"), refusal);
+  cfg.max_webhooks_per_dealer = 2;
+  const auto one = svc->add_webhook(a, a, "https://127.0.0.1/1");
+  svc->add_webhook(root, a, "https://127.0.0.1/2");
+  EXPECT_THROW(svc->add_webhook(a, a, "https://127.0.0.1/3"), refusal);
+  EXPECT_EQ(svc->webhooks(a).size(), 2u);
+  EXPECT_TRUE(svc->webhooks(b).empty());
+  EXPECT_THROW(svc->remove_webhook(b, one.hook.id), refusal);
+  EXPECT_TRUE(one.secret.starts_with("whsec_"));
+  EXPECT_EQ(one.secret.size(), 6u + 64u);
+  EXPECT_EQ(one.secret, webhook_secret(key, one.hook.salt)) << "derived again when signing";
+  raise(1);
+  EXPECT_EQ(svc->deliveries(a, 0, 100).size(), 2u);
+  EXPECT_TRUE(svc->deliveries(b, 0, 100).empty());
+  svc->remove_webhook(a, one.hook.id);
+  EXPECT_EQ(svc->deliveries(a, 0, 100).size(), 1u) << "its queue went with it";
+  EXPECT_EQ(svc->webhooks(a).size(), 1u);
+}
+
+}  // namespace
+}  // namespace fleetreg::center
