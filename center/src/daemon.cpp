@@ -71,7 +71,8 @@ void run(const config& cfg, const stop_signal& stop) {
   a.set_fallback([&site](const http::request& req) { return site.handle(req); });
   // Webhook deliveries: their own threads (never the readings' path), as
   // many requests in flight as [delivery] threads.
-  webhook_client client({cfg.delivery_ca_file, cfg.delivery_connect_timeout, cfg.delivery_timeout});
+  webhook_client client(webhook_options_from(cfg));
+  const smtp_client mail(smtp_options_from(cfg));
   auto worker = std::make_unique<delivery_worker>(
       svc, [&client](const webhook_request& r) { return client.post(r); },
       static_cast<std::size_t>(cfg.delivery_threads));
@@ -98,6 +99,15 @@ void run(const config& cfg, const stop_signal& stop) {
           svc.check_alerts();
         } catch (const std::exception& e) {
           log::error(std::string("alert rules not checked: ") + e.what());
+        }
+        // E-mail digests (a relay that hangs costs this thread its timeout).
+        if (!cfg.smtp_host.empty()) {
+          try {
+            svc.send_digests([&mail](const std::string& from, const std::vector<std::string>& to,
+                                     const std::string& message) { return mail.send(from, to, message); });
+          } catch (const std::exception& e) {
+            log::error(std::string("digests not sent: ") + e.what());
+          }
         }
         if (std::chrono::steady_clock::now() >= next_purge) {
           const auto n = svc.purge("fleetreg-center");

@@ -229,7 +229,7 @@ const std::vector<std::string_view>& center_tables() {
       "monitoring_tokens", "purges",    "audit",    "retired_terminals",
       "web_sessions",      "ownership", "claims",   "billing_closed",
       "alerts",            "alert_history",
-      "webhooks",          "deliveries"};
+      "webhooks",          "deliveries", "digest_items"};
   // clang-format on
   return tables;
 }

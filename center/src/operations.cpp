@@ -739,6 +739,51 @@ std::vector<delivery> operations::deliveries(const account& acting, std::int64_t
                                 std::min<std::size_t>(limit, 1000));
 }
 
+void operations::set_digest(const account& acting, const account& dealer, const std::string& recipients,
+                            std::optional<std::chrono::seconds> interval) {
+  if (acting.role != role::admin && acting.id != dealer.id) throw refusal::no_such("account", dealer.name);
+  if (dealer.role != role::dealer)
+    throw refusal(refusal_kind::invalid, "digests belong to dealers: " + dealer.name + " is an admin");
+  std::string why;
+  const auto list = parse_recipients(recipients, why);
+  if (!list) throw refusal(refusal_kind::invalid, why);
+  const auto every = interval.value_or(dealer.digest_interval);
+  if (every < std::chrono::minutes(5) || every > std::chrono::hours(24 * 7))
+    throw refusal(refusal_kind::invalid, "the digest interval must be from 5 minutes to 7 days");
+  std::string joined;
+  for (const auto& r : *list) joined += (joined.empty() ? "" : ", ") + r;
+  store_.set_digest(dealer.id, joined, every);
+  store_.audit(acting.name, "alerts.digest", dealer.name,
+               (joined.empty() ? std::string("off") : joined) + " every " + std::to_string(every.count()) + " s",
+               clock_.now());
+}
+
+std::size_t operations::send_digests(const mail_sender& send) {
+  std::size_t sent = 0;
+  // Bounded: one pass over the dealers due (each claimed is not due again
+  // within the retry).
+  for (int i = 0; i < 1000; ++i) {
+    const auto batch = store_.claim_digest(clock_.now(), std::chrono::minutes(5), 500);
+    if (!batch) break;
+    if (batch->items.empty()) continue;
+    std::string why;
+    const auto to = parse_recipients(batch->dealer.digest_recipients, why);
+    if (!to || to->empty()) continue;
+    const auto message = digest_message(config_.mail_from, *to, *batch, clock_.now());
+    const auto failed = send(config_.mail_from, *to, message);
+    if (!failed.empty()) {
+      log::warning("[email] digest of " + log::quote(batch->dealer.name) +
+                   " not sent (tried again in 5 min): " + log::quote(failed));
+      continue;
+    }
+    store_.digest_sent(batch->dealer.id, batch->items.back().first.id, clock_.now() + batch->dealer.digest_interval);
+    log::info("[email] digest of " + log::quote(batch->dealer.name) + " sent: " + std::to_string(batch->items.size()) +
+              " events");
+    ++sent;
+  }
+  return sent;
+}
+
 bool operations::deliver_next(const webhook_poster& post) {
   const auto jobs = store_.claim_deliveries(clock_.now(), config_.delivery_lease, 1);
   if (jobs.empty()) return false;
@@ -759,11 +804,12 @@ bool operations::deliver_next(const webhook_poster& post) {
     o.blocked_until = o.next_attempt_at;
     o.result = now - job.d.created_at >= config_.delivery_give_up ? delivery_outcome::kind::failed
                                                                   : delivery_outcome::kind::retry;
-    log::warning("[delivery] event " + std::to_string(job.event.id) + " to webhook #" +
-                 std::to_string(job.hook.id) + " attempt " + std::to_string(job.d.attempts) + ": " +
-                 log::quote(o.error) +
-                 (o.result == delivery_outcome::kind::failed ? ", given up" : ", retried in " +
-                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) + " s"));
+    log::warning("[delivery] event " + std::to_string(job.event.id) + " to webhook #" + std::to_string(job.hook.id) +
+                 " attempt " + std::to_string(job.d.attempts) + ": " + log::quote(o.error) +
+                 (o.result == delivery_outcome::kind::failed
+                      ? ", given up"
+                      : ", retried in " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) + " s"));
   }
   store_.finish_delivery(job.d.id, job.hook.id, o, now);
   return true;
@@ -844,12 +890,8 @@ json::value alert_json(const alert& a) {
 }
 
 json::value delivery_json(const delivery& d) {
-  json::value v = {{"id", d.id},
-                   {"webhook_id", d.webhook_id},
-                   {"event_id", d.event_id},
-                   {"state", d.state},
-                   {"attempts", d.attempts},
-                   {"queued_at", format_utc(d.created_at)}};
+  json::value v = {{"id", d.id},       {"webhook_id", d.webhook_id}, {"event_id", d.event_id},
+                   {"state", d.state}, {"attempts", d.attempts},     {"queued_at", format_utc(d.created_at)}};
   if (d.last_attempt_at) v["last_attempt_at"] = format_utc(*d.last_attempt_at);
   if (d.last_status) v["last_status"] = d.last_status;
   if (!d.last_error.empty()) v["last_error"] = d.last_error;

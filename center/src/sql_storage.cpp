@@ -169,9 +169,10 @@ CREATE INDEX alerts_dealer ON alerts (dealer_id, raised_at);
 CREATE INDEX alert_history_alert ON alert_history (alert_id);
 )sql",
     // Issue 19 step 4: webhooks per dealer and their durable delivery
-    // queue. A delivery row is written in the transaction of the alert
-    // transition it carries (record_transition), so none is lost; the salt
-    // is not the signing secret (that is derived with the server key).
+    // queue, and the e-mail digest's recipients, interval and items. A
+    // delivery row (a digest item) is written in the transaction of the
+    // alert transition it carries (record_transition), so none is lost; the
+    // salt is not the signing secret (that is derived with the server key).
     R"sql(
 CREATE TABLE webhooks (
   id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts (id),
@@ -185,6 +186,12 @@ CREATE TABLE deliveries (
   last_attempt_at INTEGER, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
   delivered_at INTEGER, failed_at INTEGER, UNIQUE (webhook_id, history_id));
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+ALTER TABLE accounts ADD COLUMN digest_recipients TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN digest_interval INTEGER NOT NULL DEFAULT 3600;
+ALTER TABLE accounts ADD COLUMN digest_due INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE digest_items (
+  dealer_id INTEGER NOT NULL REFERENCES accounts (id), history_id INTEGER NOT NULL REFERENCES alert_history (id),
+  PRIMARY KEY (dealer_id, history_id));
 )sql",
 };
 
@@ -331,6 +338,12 @@ CREATE TABLE deliveries (
   last_attempt_at BIGINT, last_status BIGINT NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
   delivered_at BIGINT, failed_at BIGINT, UNIQUE (webhook_id, history_id));
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+ALTER TABLE accounts ADD COLUMN digest_recipients TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN digest_interval BIGINT NOT NULL DEFAULT 3600;
+ALTER TABLE accounts ADD COLUMN digest_due BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE digest_items (
+  dealer_id BIGINT NOT NULL REFERENCES accounts (id), history_id BIGINT NOT NULL REFERENCES alert_history (id),
+  PRIMARY KEY (dealer_id, history_id));
 )sql",
 };
 static_assert(std::size(postgresql_migrations) == std::size(sqlite_migrations),
@@ -369,13 +382,15 @@ account read_account(const sql::statement& q) {
   a.alerts.collector_silent = std::chrono::seconds(q.column_int(10));
   a.alerts.code_expiry = std::chrono::seconds(q.column_int(11));
   a.alerts.lead_time = std::chrono::seconds(q.column_int(12));
+  a.digest_recipients = q.column_text(13);
+  a.digest_interval = std::chrono::seconds(q.column_int(14));
   return a;
 }
 
 constexpr const char* account_select =
     "SELECT id, name, role, password_hash, disabled, code_validity, billing_weights, alert_supply_low, "
-    "alert_supply_empty, alert_terminal_silent, alert_collector_silent, alert_code_expiry, order_lead_time "
-    "FROM accounts ";
+    "alert_supply_empty, alert_terminal_silent, alert_collector_silent, alert_code_expiry, order_lead_time, "
+    "digest_recipients, digest_interval FROM accounts ";
 
 constexpr const char* code_columns =
     "c.id, c.dealer_id, a.name, c.customer, c.contact, c.reference, c.issued_at, c.expires_at, "
@@ -1241,6 +1256,12 @@ class alert_writer {
                "SELECT w.id, CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?2 AS BIGINT) FROM webhooks w "
                "JOIN alerts x ON x.dealer_id = w.account_id WHERE x.id = ?3");
   }
+  // One digest item when the alert's dealer wants e-mail digests.
+  sql::statement& digest() {
+    return get(digest_,
+               "INSERT INTO digest_items (dealer_id, history_id) SELECT x.dealer_id, CAST(?1 AS BIGINT) FROM alerts x "
+               "JOIN accounts a ON a.id = x.dealer_id WHERE x.id = ?2 AND a.digest_recipients <> ''");
+  }
   sql::statement& clear() {
     return get(clear_,
                "UPDATE alerts SET cleared_at = ?1, cleared_by = ?2 WHERE subject = ?3 AND kind = ?4 AND "
@@ -1253,7 +1274,7 @@ class alert_writer {
     return *slot;
   }
   sql::connection& db_;
-  std::optional<sql::statement> history_, raise_, clear_, queue_;
+  std::optional<sql::statement> history_, raise_, clear_, queue_, digest_;
 };
 
 // Records a transition of alert `id` in its history and in `events`.
@@ -1267,6 +1288,9 @@ void record_transition(alert_writer& w, std::int64_t id, const std::string& stat
   auto& queue = w.queue();
   queue.bind(1, history_id).bind(2, t).bind(3, id);
   queue.run();
+  auto& digest = w.digest();
+  digest.bind(1, history_id).bind(2, id);
+  digest.run();
   events.push_back({history_id, id, from_unix(t), state, actor, std::string(kind), std::string(subject)});
 }
 
@@ -2859,7 +2883,8 @@ std::optional<std::int64_t> sql_storage::add_webhook(const webhook& w, std::size
     count.bind(1, w.account_id);
     if (count.step() && count.column_int(0) >= static_cast<std::int64_t>(max_per_account)) return std::nullopt;
     count.reset();
-    sql::statement ins(db, "INSERT INTO webhooks (account_id, url, salt, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+    sql::statement ins(db,
+                       "INSERT INTO webhooks (account_id, url, salt, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id");
     ins.bind(1, w.account_id).bind(2, w.url).bind(3, w.salt).bind(4, to_unix(w.created_at));
     const auto id = ins.step() ? ins.column_int(0) : 0;
     ins.reset();
@@ -2913,8 +2938,10 @@ std::vector<delivery_job> sql_storage::claim_deliveries(time_point now, std::chr
         "SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.next_attempt_at IS NOT NULL "
         "AND d.next_attempt_at <= ?1 AND d.leased_until <= ?1 AND w.blocked_until <= ?1 ORDER BY d.id LIMIT ?3";
     if (db.kind() == sql::dialect::postgresql) pick += " FOR UPDATE OF d SKIP LOCKED";
-    sql::statement claim(db, "UPDATE deliveries SET leased_until = ?2, attempts = attempts + 1, last_attempt_at = ?1 "
-                             "WHERE id IN (" + pick + ") RETURNING id");
+    sql::statement claim(db,
+                         "UPDATE deliveries SET leased_until = ?2, attempts = attempts + 1, last_attempt_at = ?1 "
+                         "WHERE id IN (" +
+                             pick + ") RETURNING id");
     claim.bind(1, t).bind(2, until).bind(3, static_cast<std::int64_t>(limit));
     std::vector<std::int64_t> ids;
     while (claim.step()) ids.push_back(claim.column_int(0));
@@ -2978,28 +3005,95 @@ void sql_storage::finish_delivery(std::int64_t delivery_id, std::int64_t webhook
 std::vector<delivery> sql_storage::list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
                                                    std::size_t limit) {
   auto held = db_->acquire();
-  sql::statement q(*held, std::string("SELECT ") + delivery_columns +
-                              " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE (CAST(?1 AS BIGINT) IS NULL OR "
-                              "w.account_id = ?1) AND (CAST(?2 AS BIGINT) = 0 OR w.id = ?2) ORDER BY d.id DESC LIMIT ?3");
+  sql::statement q(*held,
+                   std::string("SELECT ") + delivery_columns +
+                       " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE (CAST(?1 AS BIGINT) IS NULL OR "
+                       "w.account_id = ?1) AND (CAST(?2 AS BIGINT) = 0 OR w.id = ?2) ORDER BY d.id DESC LIMIT ?3");
   q.bind(1, account_id).bind(2, webhook_id).bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000)));
   return q.rows(read_delivery);
 }
 
-std::int64_t sql_storage::queue_delivery(std::int64_t webhook_id, std::int64_t history_id, time_point now) {
-  return retrying([&] {
+}  // namespace fleetreg::center
+
+// E-mail digests (issue 19 step 4).
+
+namespace fleetreg::center {
+
+void sql_storage::set_digest(std::int64_t account_id, const std::string& recipients, std::chrono::seconds interval) {
+  retrying([&] {
     auto held = db_->acquire();
     auto& db = *held;
     sql::transaction tx(db);
-    // A redelivery of a delivered or failed event starts afresh.
-    sql::statement q(db,
-                     "INSERT INTO deliveries (webhook_id, history_id, created_at, next_attempt_at) VALUES (?1, ?2, "
-                     "?3, ?3) ON CONFLICT (webhook_id, history_id) DO UPDATE SET created_at = ?3, next_attempt_at = ?3, "
-                     "attempts = 0, delivered_at = NULL, failed_at = NULL, last_error = '' RETURNING id");
-    q.bind(1, webhook_id).bind(2, history_id).bind(3, to_unix(now));
-    const auto id = q.step() ? q.column_int(0) : 0;
-    q.reset();
+    sql::statement up(db, "UPDATE accounts SET digest_recipients = ?1, digest_interval = ?2 WHERE id = ?3");
+    up.bind(1, recipients).bind(2, static_cast<std::int64_t>(interval.count())).bind(3, account_id);
+    up.run();
+    // Turned off: what waited is dropped (nobody to send it to).
+    if (recipients.empty()) {
+      sql::statement del(db, "DELETE FROM digest_items WHERE dealer_id = ?1");
+      del.bind(1, account_id);
+      del.run();
+    }
     tx.commit();
-    return id;
+  });
+}
+
+std::optional<digest_batch> sql_storage::claim_digest(time_point now, std::chrono::milliseconds retry,
+                                                      std::size_t limit) {
+  return retrying([&]() -> std::optional<digest_batch> {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    const auto t = to_unix(now);
+    std::string pick = std::string(account_select) +
+                       "WHERE digest_recipients <> '' AND digest_due <= ?1 AND EXISTS (SELECT 1 FROM digest_items i "
+                       "WHERE i.dealer_id = accounts.id) ORDER BY id LIMIT 1";
+    if (db.kind() == sql::dialect::postgresql) pick += " FOR UPDATE SKIP LOCKED";
+    sql::statement q(db, pick);
+    q.bind(1, t);
+    auto dealer = q.first(read_account);
+    q.reset();
+    if (!dealer) return std::nullopt;
+    // Claimed: no other center sends it before `retry` (then it is due again).
+    sql::statement up(db, "UPDATE accounts SET digest_due = ?1 WHERE id = ?2");
+    up.bind(1, to_unix(now + retry)).bind(2, dealer->id);
+    up.run();
+    digest_batch b;
+    b.dealer = *dealer;
+    sql::statement items(db,
+                         std::string("SELECT h.id, h.at, h.state, h.actor, ") + alert_columns +
+                             " JOIN alert_history h ON h.alert_id = x.id JOIN digest_items i ON i.history_id = h.id "
+                             "WHERE i.dealer_id = ?1 ORDER BY h.id LIMIT ?2");
+    items.bind(1, dealer->id).bind(2, static_cast<std::int64_t>(limit));
+    while (items.step()) {
+      alert_transition e;
+      e.id = items.column_int(0);
+      e.at = from_unix(items.column_int(1));
+      e.state = items.column_text(2);
+      e.actor = items.column_text(3);
+      auto a = read_alert_at(items, 4);
+      e.alert_id = a.id;
+      e.kind = a.kind;
+      e.subject = subject_of(a);
+      b.items.emplace_back(std::move(e), std::move(a));
+    }
+    items.reset();
+    tx.commit();
+    return b;
+  });
+}
+
+void sql_storage::digest_sent(std::int64_t account_id, std::int64_t through_history_id, time_point next) {
+  retrying([&] {
+    auto held = db_->acquire();
+    auto& db = *held;
+    sql::transaction tx(db);
+    sql::statement del(db, "DELETE FROM digest_items WHERE dealer_id = ?1 AND history_id <= ?2");
+    del.bind(1, account_id).bind(2, through_history_id);
+    del.run();
+    sql::statement up(db, "UPDATE accounts SET digest_due = ?1 WHERE id = ?2");
+    up.bind(1, to_unix(next)).bind(2, account_id);
+    up.run();
+    tx.commit();
   });
 }
 

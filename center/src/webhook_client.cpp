@@ -2,9 +2,15 @@
 #include "fleetreg/center/webhook_client.hpp"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
+
+#include "fleetreg/core/error.hpp"
 
 namespace fleetreg::center {
 namespace {
@@ -60,12 +66,27 @@ extern "C" std::size_t on_header(char* data, std::size_t size, std::size_t n, vo
   return size * n;
 }
 
-}  // namespace
+// The message libcurl uploads, in pieces.
+struct upload {
+  std::string_view data;
+};
 
-webhook_client::webhook_client(webhook_client_options options) : options_(std::move(options)) {
+extern "C" std::size_t on_read(char* buffer, std::size_t size, std::size_t n, void* user) noexcept {
+  auto& u = *static_cast<upload*>(user);
+  const auto len = std::min(size * n, u.data.size());
+  std::memcpy(buffer, u.data.data(), len);
+  u.data.remove_prefix(len);
+  return len;
+}
+
+void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+}  // namespace
+
+webhook_client::webhook_client(webhook_client_options options) : options_(std::move(options)) { global_init(); }
 
 webhook_response webhook_client::post(const webhook_request& request) const {
   webhook_response out;
@@ -136,6 +157,77 @@ webhook_response webhook_client::post(const webhook_request& request) const {
   out.status = status;
   out.retry_after = parse_retry_after(x.retry_after);
   return out;
+}
+
+webhook_client_options webhook_options_from(const config& cfg) {
+  return {cfg.delivery_ca_file, cfg.delivery_connect_timeout, cfg.delivery_timeout, 64 * 1024};
+}
+
+smtp_options smtp_options_from(const config& cfg) {
+  smtp_options o;
+  o.host = cfg.smtp_host;
+  o.port = cfg.smtp_port;
+  o.starttls = cfg.smtp_starttls;
+  o.user = cfg.smtp_user;
+  o.ca_file = cfg.smtp_ca_file;
+  o.timeout = cfg.smtp_timeout;
+  if (!cfg.smtp_password_file.empty()) {
+    struct stat st {};
+    if (::stat(cfg.smtp_password_file.c_str(), &st) != 0)
+      throw error(exit_code::config, "[email] password_file " + cfg.smtp_password_file + " cannot be read");
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+      throw error(exit_code::config,
+                  "[email] password_file " + cfg.smtp_password_file + " is readable by group or others: chmod 600 it");
+    std::ifstream f(cfg.smtp_password_file);
+    if (!f || !std::getline(f, o.password))
+      throw error(exit_code::config, "[email] password_file " + cfg.smtp_password_file + " cannot be read");
+    if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
+  }
+  return o;
+}
+
+smtp_client::smtp_client(smtp_options options) : options_(std::move(options)) { global_init(); }
+
+std::string smtp_client::send(const std::string& from, const std::vector<std::string>& to,
+                              const std::string& message) const {
+  if (options_.host.empty()) return "no mail relay is configured ([email] smtp_host)";
+  easy_ptr h(curl_easy_init());
+  if (!h) return "libcurl could not start a transfer";
+  list_ptr rcpt;
+  for (const auto& r : to) {
+    auto* grown = curl_slist_append(rcpt.get(), ("<" + r + ">").c_str());
+    if (!grown) return "out of memory";
+    (void)rcpt.release();
+    rcpt.reset(grown);
+  }
+  upload u{message};
+  char why[CURL_ERROR_SIZE] = {};
+  CURL* c = h.get();
+  const auto url = "smtp://" + options_.host + ":" + std::to_string(options_.port);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp");
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USE_SSL,
+                   options_.starttls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_NONE));
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.user.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, options_.user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  const auto mail_from = "<" + from + ">";
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(c, CURLOPT_READDATA, &u);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  const auto rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) return why[0] ? std::string(why) : std::string(curl_easy_strerror(rc));
+  return "";
 }
 
 }  // namespace fleetreg::center

@@ -54,6 +54,49 @@ TEST(WebhookRules, BackoffRetryAfterAndSignature) {
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Digest, RecipientsAreCheckedAndNoHeaderCanBeInjected) {
+  std::string why;
+  auto list = parse_recipients("ops@dealer.example, boss@dealer.example ops@dealer.example", why);
+  ASSERT_TRUE(list) << why;
+  EXPECT_EQ(*list, (std::vector<std::string>{"ops@dealer.example", "boss@dealer.example"}));
+  EXPECT_TRUE(parse_recipients("off", why)->empty());
+  EXPECT_TRUE(parse_recipients("", why)->empty());
+  for (const char* bad : {"ops", "@dealer.example", "ops@", "ops@localhost", "o ps@x.example\r\nBcc: evil@x.example",
+                          "ops@dealer.example\r\nBcc: evil@x.example", "ops@dealer..example", ".ops@dealer.example",
+                          "\"quoted\"@dealer.example", "ops@deal_er.example"}) {
+    why.clear();
+    EXPECT_FALSE(parse_recipients(bad, why)) << bad;
+    EXPECT_FALSE(why.empty()) << bad;
+  }
+  std::string many;
+  for (int i = 0; i < 11; ++i) many += "r" + std::to_string(i) + "@dealer.example,";
+  EXPECT_FALSE(parse_recipients(many, why));
+
+  // A device's words with line breaks stay inside their one body line.
+  digest_batch b;
+  b.dealer.id = 3;
+  b.dealer.name = "dealer-a";
+  alert a;
+  a.id = 9;
+  a.kind = "device";
+  a.code = "jam";
+  a.severity = "warning";
+  a.terminal_key = "T-1";
+  a.detail = "paper jam\r\nBcc: evil@x.example\r\n\r\nfake body";
+  alert_transition e;
+  e.id = 41;
+  e.state = "raised";
+  b.items.emplace_back(e, a);
+  const auto m = digest_message("fleet@center.example", {"ops@dealer.example"}, b, from_unix(1795622885));
+  EXPECT_EQ(m.find("\r\nBcc:"), std::string::npos) << m;
+  EXPECT_NE(m.find("Message-ID: <digest.3.41-41@fleetreg>\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("Subject: [fleetreg] 1 alert events for dealer-a\r\n"), std::string::npos) << m;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (m[i] == '\n') {
+      ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "a bare LF at " << i;
+    }
+}
+
 // A center with a webhook receiver: the CA and server certificate made by
 // openssl here, the receiver (tests/center/webhook_receiver.py) started and
 // stopped by the test.
@@ -78,8 +121,7 @@ class DeliveryTest : public test_support::CenterTest {
     cfg.delivery_ca_file = dir.file("ca.pem");
     cfg.delivery_retry_base = 60s;
     cfg.delivery_retry_max = 1h;
-    client = std::make_unique<webhook_client>(
-        webhook_client_options{cfg.delivery_ca_file, 2s, 5s, 64 * 1024});
+    client = std::make_unique<webhook_client>(webhook_client_options{cfg.delivery_ca_file, 2s, 5s, 64 * 1024});
     port = test::free_port(false);
   }
 
@@ -90,8 +132,7 @@ class DeliveryTest : public test_support::CenterTest {
         std::vector<std::string>{"python3", FLEETREG_WEBHOOK_RECEIVER, dir.path(), dir.file("server.pem"),
                                  dir.file("server.key"), std::to_string(port)},
         dir, "receiver");
-    ASSERT_TRUE(test::wait_until([&] { return std::filesystem::exists(dir.file("port")); }, 20s))
-        << receiver->log();
+    ASSERT_TRUE(test::wait_until([&] { return std::filesystem::exists(dir.file("port")); }, 20s)) << receiver->log();
   }
   void write(const std::string& name, const std::string& text) {
     std::ofstream f(dir.file(name));
@@ -315,6 +356,107 @@ TEST_F(DeliveryTest, WebhookManagementRefusesAndScopes) {
   svc->remove_webhook(a, one.hook.id);
   EXPECT_EQ(svc->deliveries(a, 0, 100).size(), 1u) << "its queue went with it";
   EXPECT_EQ(svc->webhooks(a).size(), 1u);
+}
+
+// A digest relay (aiosmtpd) started by the test.
+class DigestTest : public DeliveryTest {
+ protected:
+  // Starts a relay in DIR/<name> (STARTTLS required, or none at all with
+  // `plain`); returns its port.
+  std::uint16_t start_relay(const std::string& name, bool plain) {
+    const auto p = test::free_port(false);
+    std::filesystem::create_directory(dir.file(name));
+    std::vector<std::string> argv{"/usr/bin/python3", FLEETREG_SMTP_RECEIVER, dir.file(name), std::to_string(p)};
+    if (plain)
+      argv.push_back("--plain");
+    else
+      argv.insert(argv.end(), {dir.file("server.pem"), dir.file("server.key")});
+    relays.push_back(std::make_unique<test::process>(argv, dir, name));
+    EXPECT_TRUE(test::wait_until([&] { return std::filesystem::exists(dir.file(name + "/ready")); }, 20s))
+        << relays.back()->log();
+    return p;
+  }
+  mail_sender sender(std::uint16_t relay_port) {
+    smtp_options o;
+    o.host = "127.0.0.1";
+    o.port = relay_port;
+    o.ca_file = dir.file("ca.pem");
+    o.timeout = 10s;
+    auto relay = std::make_shared<smtp_client>(o);
+    return [relay](const std::string& from, const std::vector<std::string>& to, const std::string& m) {
+      return relay->send(from, to, m);
+    };
+  }
+  std::vector<std::string> mails(const std::string& name) {
+    std::vector<std::string> out;
+    for (int n = 1; std::filesystem::exists(dir.file(name + "/mail-" + std::to_string(n) + ".eml")); ++n) {
+      std::ifstream f(dir.file(name + "/mail-" + std::to_string(n) + ".eml"));
+      std::stringstream text;
+      text << f.rdbuf();
+      out.push_back(text.str());
+    }
+    return out;
+  }
+  std::vector<std::unique_ptr<test::process>> relays;
+};
+
+TEST_F(DigestTest, OneDigestPerDealerOverStartTlsThenOnePerInterval) {
+  const auto relay = start_relay("tls", false);
+  cfg.mail_from = "fleet@center.example";
+  auto a = *store->find_account("dealer-a");
+  auto b = *store->find_account("dealer-b");
+  svc->set_digest(a, a, "ops@dealer-a.example, boss@dealer-a.example", 1h);
+  svc->set_digest(b, b, "alerts@dealer-b.example", std::nullopt);
+  EXPECT_THROW(svc->set_digest(a, a, "ops@dealer-a.example\r\nBcc: x@y.example", std::nullopt), refusal);
+  EXPECT_THROW(svc->set_digest(a, b, "ops@dealer-a.example", std::nullopt), refusal);
+  svc->issue_code(a, "Alpha One", "", "", {48h, false});
+  svc->issue_code(a, "Alpha Two", "", "", {48h, false});
+  svc->issue_code(b, "Beta", "", "", {48h, false});
+  ASSERT_EQ(svc->check_alerts(), 3u);
+  EXPECT_EQ(svc->send_digests(sender(relay)), 2u);
+  auto got = mails("tls");
+  ASSERT_EQ(got.size(), 2u);
+  const auto& of_a = got[0].find("dealer-a") != std::string::npos ? got[0] : got[1];
+  const auto& of_b = got[0].find("dealer-a") != std::string::npos ? got[1] : got[0];
+  EXPECT_NE(of_a.find("Subject: [fleetreg] 2 alert events for dealer-a"), std::string::npos) << of_a;
+  EXPECT_NE(of_a.find("To: ops@dealer-a.example, boss@dealer-a.example"), std::string::npos) << of_a;
+  EXPECT_NE(of_a.find("Alpha One"), std::string::npos);
+  EXPECT_NE(of_a.find("Alpha Two"), std::string::npos);
+  EXPECT_EQ(of_a.find("Beta"), std::string::npos);
+  EXPECT_NE(of_b.find("Beta"), std::string::npos);
+  EXPECT_EQ(of_b.find("Alpha"), std::string::npos);
+  EXPECT_EQ(svc->send_digests(sender(relay)), 0u) << "nothing new";
+
+  // A new event within the interval waits for it; then one more digest.
+  const auto open = svc->alerts(a, {});
+  ASSERT_EQ(open.size(), 2u);
+  svc->acknowledge_alert(a, open[0].id);
+  clock.advance(30min);
+  EXPECT_EQ(svc->send_digests(sender(relay)), 0u) << "within dealer-a's hour";
+  clock.advance(31min);
+  EXPECT_EQ(svc->send_digests(sender(relay)), 1u);
+  got = mails("tls");
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got[2].find("1 alert events for dealer-a"), std::string::npos) << got[2];
+  EXPECT_NE(got[2].find("acknowledged"), std::string::npos) << got[2];
+}
+
+TEST_F(DigestTest, ARelayWithoutStartTlsIsRefusedAndTheEventsWait) {
+  const auto plain = start_relay("plain", true);
+  cfg.mail_from = "fleet@center.example";
+  const auto a = *store->find_account("dealer-a");
+  svc->set_digest(a, a, "ops@dealer-a.example", std::nullopt);
+  raise(1);
+  EXPECT_EQ(svc->send_digests(sender(plain)), 0u);
+  EXPECT_TRUE(mails("plain").empty()) << "STARTTLS is required: nothing went in clear";
+  // The relay fixed: the same event goes out once the retry is due.
+  const auto tls = start_relay("tls", false);
+  EXPECT_EQ(svc->send_digests(sender(tls)), 0u) << "tried again in 5 minutes, not at once";
+  clock.advance(5min);
+  EXPECT_EQ(svc->send_digests(sender(tls)), 1u);
+  const auto got = mails("tls");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("Customer 0"), std::string::npos) << got[0];
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ std::string delivery_row(const delivery& d) {
          escape(d.state) + "</td><td>" + std::to_string(d.attempts) + "</td><td>" +
          (d.last_status ? std::to_string(d.last_status) : std::string("—")) + "</td><td>" + escape(d.last_error) +
          "</td><td>" + (d.next_attempt_at ? when(*d.next_attempt_at) : "—") + "</td><td>" +
-         (d.delivered_at ? when(*d.delivered_at) : d.failed_at ? "gave up " + when(*d.failed_at) : "—") +
+         (d.delivered_at ? when(*d.delivered_at)
+          : d.failed_at  ? "gave up " + when(*d.failed_at)
+                         : "—") +
          "</td></tr>";
 }
 

@@ -75,6 +75,38 @@ using webhook_poster = std::function<webhook_response(const webhook_request&)>;
 webhook_request event_request(const crypto::digest& server_key, const webhook& hook, const alert_transition& event,
                               const alert* subject);
 
+// E-mail digests.
+
+/// The most recipients of one dealer's digest.
+inline constexpr std::size_t max_digest_recipients = 10;
+
+/// A mail address as a digest takes it: local@domain, at most 254 bytes, the
+/// local part of RFC 5322 atext and dots (no quoting), the domain of
+/// letters, digits, '-' and dots, no control character, space or CR/LF
+/// anywhere (so it cannot end a header line). Why not, or nullopt.
+std::optional<std::string> mail_address_problem(std::string_view address);
+
+/// A digest's recipient list as typed: addresses separated by commas and/or
+/// spaces, 1..max_digest_recipients of them, duplicates dropped; "off" or
+/// "" gives an empty list (no digest). nullopt with `why` otherwise.
+std::optional<std::vector<std::string>> parse_recipients(std::string_view text, std::string& why);
+
+/// `value` fit for a mail header: CR, LF and other control characters
+/// become spaces, and it is cut to `max` bytes.
+std::string header_value(std::string_view value, std::size_t max = 200);
+
+/// The digest mail (RFC 5322, CRLF lines, UTF-8 text): From `from`, To
+/// `to`, Subject "[fleetreg] N alert events for <dealer>", Date `now`,
+/// Message-ID <digest.<dealer id>.<first event>-<last event>@fleetreg> (the
+/// same for a resend of the same events: receivers may deduplicate), one
+/// line per transition, oldest first.
+std::string digest_message(const std::string& from, const std::vector<std::string>& to, const digest_batch& batch,
+                           time_point now);
+
+/// Sends one mail: from, recipients, the message; "" when the relay took
+/// it, else why not (smtp_client::send, or a test's).
+using mail_sender = std::function<std::string(const std::string&, const std::vector<std::string>&, const std::string&)>;
+
 class operations;
 
 /// The delivery worker of a center: `threads` threads claim due deliveries

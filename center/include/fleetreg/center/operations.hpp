@@ -383,6 +383,17 @@ class operations {
   /// webhook blocked until then; failed once give_up_after has passed since
   /// it was queued. Returns false when nothing was due.
   bool deliver_next(const webhook_poster& post);
+  /// Sets `dealer`'s e-mail digest: recipients as parse_recipients reads
+  /// them ("off": none) and the interval (nullopt: unchanged; 5 min..7 days).
+  /// `acting` is an admin or the dealer itself; refusal invalid with the
+  /// reason otherwise. Audited as alerts.digest.
+  void set_digest(const account& acting, const account& dealer, const std::string& recipients,
+                  std::optional<std::chrono::seconds> interval);
+  /// Sends every digest due now with `send` (one mail per dealer: the
+  /// transitions since its last digest, at most 500; the next one after its
+  /// interval). A failed send is tried again in 5 minutes, its events kept.
+  /// Returns how many mails went out.
+  std::size_t send_digests(const mail_sender& send);
   /// Called after every publish() with events (the worker's wake()); set
   /// once at start-up.
   void on_publish(std::function<void()> fn);

@@ -30,6 +30,10 @@ struct account {
   std::string billing_weights;
   /// The dealer's alert thresholds and order lead time (issue 19).
   alert_settings alerts;
+  /// Where the dealer's e-mail digest of alert events goes ("a@b, c@d";
+  /// "" = no digest) and how often at most (issue 19 step 4).
+  std::string digest_recipients;
+  std::chrono::seconds digest_interval{3600};
 };
 
 /// A provisional code's record. The code itself is never stored: only its
@@ -228,10 +232,17 @@ struct delivery_job {
 /// What one attempt ended with (finish_delivery).
 struct delivery_outcome {
   enum class kind { delivered, retry, failed } result = kind::delivered;
-  std::int64_t status = 0;  ///< HTTP status, 0 when none came
-  std::string error;        ///< "" when delivered
+  std::int64_t status = 0;       ///< HTTP status, 0 when none came
+  std::string error;             ///< "" when delivered
   time_point next_attempt_at{};  ///< retry: this delivery's next attempt
   time_point blocked_until{};    ///< retry/failed: the webhook's next attempt at all
+};
+
+/// A dealer's e-mail digest claimed for sending: the transitions since
+/// the last one sent, oldest first, each with its alert as it is now.
+struct digest_batch {
+  account dealer;
+  std::vector<std::pair<alert_transition, alert>> items;
 };
 
 /// Which alerts a list shows.

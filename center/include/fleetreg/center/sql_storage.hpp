@@ -131,7 +131,9 @@ class sql_storage : public storage {
                        time_point now) override;
   std::vector<delivery> list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
                                         std::size_t limit) override;
-  std::int64_t queue_delivery(std::int64_t webhook_id, std::int64_t history_id, time_point now) override;
+  void set_digest(std::int64_t account_id, const std::string& recipients, std::chrono::seconds interval) override;
+  std::optional<digest_batch> claim_digest(time_point now, std::chrono::milliseconds retry, std::size_t limit) override;
+  void digest_sent(std::int64_t account_id, std::int64_t through_history_id, time_point next) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;

@@ -389,9 +389,21 @@ class storage {
   /// account's when nullopt; only `webhook_id`'s when not 0), newest first.
   virtual std::vector<delivery> list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
                                                 std::size_t limit) = 0;
-  /// Queues event `history_id` again to webhook `webhook_id` (a test event
-  /// or a redelivery); returns the delivery id.
-  virtual std::int64_t queue_delivery(std::int64_t webhook_id, std::int64_t history_id, time_point now) = 0;
+
+  // E-mail digests (issue 19 step 4): every alert transition of a dealer
+  // with digest recipients queues a digest item in its transaction.
+  /// Sets a dealer's digest recipients ("" turns it off and drops what
+  /// waited) and interval.
+  virtual void set_digest(std::int64_t account_id, const std::string& recipients, std::chrono::seconds interval) = 0;
+  /// Claims one dealer whose digest is due at `now` and has items (its
+  /// next digest moved to now + `retry`, so a failed send is tried again
+  /// then, and another center skips it meanwhile): the dealer and its
+  /// oldest `limit` items. nullopt when none is due.
+  virtual std::optional<digest_batch> claim_digest(time_point now, std::chrono::milliseconds retry,
+                                                   std::size_t limit) = 0;
+  /// A digest was sent: its items through `through_history_id` are gone,
+  /// the next one not before `next`.
+  virtual void digest_sent(std::int64_t account_id, std::int64_t through_history_id, time_point next) = 0;
 
   // Audit log.
   /// Appends one line; lines are never changed or deleted.
