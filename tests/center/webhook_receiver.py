@@ -10,7 +10,9 @@ X-Fleetreg-Signature with its own HMAC-SHA-256 under the secret in
 DIR/secret and appends one JSON line to DIR/received.jsonl: event id
 header, whether the signature matched, the status answered, the body.
 It answers the status written in DIR/status (200 when there is none),
-with "Retry-After: N" when DIR/retry_after holds N. A receiver a real
+with "Retry-After: N" when DIR/retry_after holds N. While DIR/hang exists
+it records a request (status "hang") and then holds it for a minute
+before answering (a center killed mid-delivery). A receiver a real
 dealer runs would deduplicate by event_id; this one records everything.
 """
 import hashlib
@@ -21,6 +23,7 @@ import os
 import ssl
 import sys
 import threading
+import time
 
 DIR, CERT, KEY = sys.argv[1], sys.argv[2], sys.argv[3]
 PORT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
@@ -44,7 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         secret = read("secret").encode()
         expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
         given = self.headers.get("X-Fleetreg-Signature", "")
-        status = int(read("status", "200"))
+        hang = os.path.exists(os.path.join(DIR, "hang"))
+        status = "hang" if hang else int(read("status", "200"))
         try:
             parsed = json.loads(body)
         except ValueError:
@@ -55,6 +59,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             with open(os.path.join(DIR, "received.jsonl"), "a") as f:
                 f.write(json.dumps(line) + "\n")
+        if hang:
+            time.sleep(60)
+            status = 200
         self.send_response(status)
         retry = read("retry_after")
         if retry:
