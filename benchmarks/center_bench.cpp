@@ -1365,7 +1365,7 @@ int webhooks(int events, int threads) {
       std::chrono::duration<double>(up - t0).count(), std::chrono::duration<double>(first - up).count(), raised,
       from_up);
   std::printf(
-      "drain rate %.0f events/s from the first delivery (%d delivery threads, a TLS handshake per event); "
+      "drain rate %.0f events/s from the first delivery (%d delivery threads, each keeping its connection); "
       "%zu distinct events arrived of %zu (%zu requests, %zu bad signatures)\n",
       static_cast<double>(ids.size()) / from_first, threads, ids.size(), raised, total, bad);
   std::ifstream load("/proc/loadavg");

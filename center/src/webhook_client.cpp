@@ -90,7 +90,13 @@ webhook_client::webhook_client(webhook_client_options options) : options_(std::m
 
 webhook_response webhook_client::post(const webhook_request& request) const {
   webhook_response out;
-  easy_ptr h(curl_easy_init());
+  // One handle per thread, reset for each request: its connection cache
+  // keeps the receiver's connection (and TLS session) open between events.
+  thread_local easy_ptr h;
+  if (h)
+    curl_easy_reset(h.get());
+  else
+    h.reset(curl_easy_init());
   if (!h) {
     out.error = "libcurl could not start a transfer";
     return out;
@@ -150,6 +156,13 @@ webhook_response webhook_client::post(const webhook_request& request) const {
   const auto rc = curl_easy_perform(c);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  // Nothing of this call's may stay referenced by the kept handle.
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x.cut && status > 0)) {
     out.error = why[0] ? std::string(why) : std::string(curl_easy_strerror(rc));
     return out;
