@@ -13,6 +13,7 @@
 #include "center_fixture.hpp"
 #include "fleetreg/center/delivery.hpp"
 #include "fleetreg/center/refusal.hpp"
+#include "fleetreg/center/web_site.hpp"
 #include "fleetreg/center/webhook_client.hpp"
 
 namespace fleetreg::center {
@@ -363,6 +364,63 @@ TEST_F(DeliveryTest, WebhookManagementRefusesAndScopes) {
   svc->remove_webhook(a, one.hook.id);
   EXPECT_EQ(svc->deliveries(a, 0, 100).size(), 1u) << "its queue went with it";
   EXPECT_EQ(svc->webhooks(a).size(), 1u);
+}
+
+// The dealer site's Webhooks and Deliveries pages: CSRF on every form, the
+// secret shown once and never again, another dealer's webhook unknown,
+// what a dealer typed escaped.
+TEST_F(DeliveryTest, TheSitesWebhookAndDigestForms) {
+  web_site site(*svc, false);
+  const auto page = [&](const std::string& method, const std::string& path, const std::string& cookie,
+                        const std::string& form = "") {
+    http::request r;
+    r.method = method;
+    r.raw_path = path;
+    r.path = path;
+    r.body = form;
+    r.peer = "192.0.2.9";
+    r.headers["cookie"] = cookie;
+    auto answer = site.handle(r);
+    return answer ? *answer : http::response{};
+  };
+  const auto session = [&](const std::string& name) {
+    const auto secret = svc->start_session(*store->find_account(name), "192.0.2.9");
+    return std::pair{std::string(session_cookie) + "=" + secret, svc->find_session(secret)->session.csrf};
+  };
+  const auto [cookie, csrf] = session("dealer-a");
+  const std::string url = "https%3A%2F%2F127.0.0.1%3A8443%2Fh%3Fa%3D%3Cb%3E";
+  EXPECT_EQ(page("POST", "/webhooks", cookie, "csrf=wrong&url=" + url).status, 403);
+  EXPECT_TRUE(svc->webhooks(*store->find_account("dealer-a")).empty());
+  EXPECT_EQ(page("POST", "/webhooks", cookie, "csrf=" + csrf + "&url=http%3A%2F%2Fx.example%2F").status, 400);
+  const auto added = page("POST", "/webhooks", cookie, "csrf=" + csrf + "&url=" + url);
+  ASSERT_EQ(added.status, 200) << added.body;
+  const auto secret_at = added.body.find("whsec_");
+  ASSERT_NE(secret_at, std::string::npos);
+  const auto secret = added.body.substr(secret_at, 6 + 64);
+  const auto list = page("GET", "/webhooks", cookie);
+  EXPECT_EQ(list.body.find(secret), std::string::npos) << "shown once";
+  EXPECT_NE(list.body.find("h?a=&lt;b&gt;"), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find("<b>"), std::string::npos);
+  const auto id = std::to_string(svc->webhooks(*store->find_account("dealer-a")).at(0).id);
+  const auto [other, other_csrf] = session("dealer-b");
+  EXPECT_EQ(page("POST", "/webhooks/" + id + "/remove", other, "csrf=" + other_csrf).status, 404);
+  raise(1);
+  EXPECT_NE(page("GET", "/deliveries", cookie).body.find("<td>pending</td>"), std::string::npos);
+  EXPECT_EQ(page("GET", "/deliveries", other).body.find("<td>pending</td>"), std::string::npos);
+  EXPECT_EQ(page("POST", "/webhooks/" + id + "/remove", cookie, "csrf=" + csrf).status, 303);
+  EXPECT_TRUE(svc->webhooks(*store->find_account("dealer-a")).empty());
+
+  // The digest form.
+  EXPECT_EQ(
+      page("POST", "/digest", cookie, "csrf=" + csrf + "&recipients=a%40b.example%0D%0ABcc%3A+x&minutes=60").status,
+      400);
+  EXPECT_EQ(page("POST", "/digest", cookie, "csrf=" + csrf + "&recipients=ops%40a.example&minutes=2").status, 400);
+  EXPECT_EQ(page("POST", "/digest", cookie, "csrf=x&recipients=ops%40a.example&minutes=60").status, 403);
+  EXPECT_EQ(store->find_account("dealer-a")->digest_recipients, "");
+  EXPECT_EQ(page("POST", "/digest", cookie, "csrf=" + csrf + "&recipients=ops%40a.example&minutes=90").status, 303);
+  const auto a = *store->find_account("dealer-a");
+  EXPECT_EQ(a.digest_recipients, "ops@a.example");
+  EXPECT_EQ(a.digest_interval, 90min);
 }
 
 // A digest relay (aiosmtpd) started by the test.

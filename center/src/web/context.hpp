@@ -134,6 +134,8 @@ http::response webhooks_page(context& c);
 http::response webhook_add(context& c);
 /// POST /webhooks/<id>/remove.
 http::response webhook_action(context& c);
+/// POST /digest: the dealer's e-mail digest (recipients, minutes).
+http::response digest_set(context& c);
 /// GET /deliveries[?webhook=ID]: the newest deliveries, their state and errors.
 http::response deliveries_page(context& c);
 

@@ -59,6 +59,7 @@ constexpr route routes[] = {
     {"POST", "/webhooks", false, access::signed_in, web::webhook_add},
     {"POST", "/webhooks/", true, access::signed_in, web::webhook_action},
     {"GET", "/deliveries", false, access::signed_in, web::deliveries_page},
+    {"POST", "/digest", false, access::signed_in, web::digest_set},
     {"POST", "/alerts/settings", false, access::signed_in, web::alert_settings_set},
     {"POST", "/alerts/", true, access::signed_in, web::alert_action},
     {"GET", "/to-order", false, access::signed_in, web::to_order_page},

@@ -6,6 +6,7 @@
 #include "context.hpp"
 #include "html.hpp"
 #include "layout.hpp"
+#include "fleetreg/center/refusal.hpp"
 
 namespace fleetreg::center::web {
 namespace {
@@ -41,6 +42,18 @@ http::response webhooks_page(context& c) {
       "webhook, signed with its secret (X-Fleetreg-Signature: sha256=HMAC of the body), at least once: "
       "deduplicate by event_id. docs/ALERTS.md shows how to check the signature.</p>" +
       (rows.empty() ? std::string("<p>No webhooks.</p>") : scroll_table({"#", "URL", "Added", "State", ""}, rows));
+  if (!c.me->admin()) {
+    const auto& me = c.me->acc;
+    body +=
+        "<h2>E-mail digest</h2><p class=\"meta\">One mail per interval listing your alert events since the "
+        "last one (off: leave the addresses empty).</p><form method=\"post\" action=\"/digest\" class=\"card\">" +
+        csrf_field(c.me->session.csrf) +
+        "<label>Addresses (comma-separated, at most 10) <input name=\"recipients\" maxlength=\"4096\" value=\"" +
+        escape(me.digest_recipients) +
+        "\"></label><label>Every (minutes) <input name=\"minutes\" type=\"number\" min=\"5\" max=\"10080\" "
+        "value=\"" +
+        std::to_string(me.digest_interval.count() / 60) + "\"></label><button type=\"submit\">Save</button></form>";
+  }
   if (!c.me->admin())
     body += "<h2>New webhook</h2><form method=\"post\" action=\"/webhooks\" class=\"card\">" +
             csrf_field(c.me->session.csrf) +
@@ -63,6 +76,20 @@ http::response webhook_action(context& c) {
   const auto target = id_and_action(c.req.path, "/webhooks/");
   if (!target || target->second != "remove") no_such_page();
   c.svc.remove_webhook(c.me->acc, target->first);
+  return redirect("/webhooks");
+}
+
+http::response digest_set(context& c) {
+  if (c.me->admin())
+    throw refusal(refusal_kind::forbidden,
+                  "A dealer sets its own digest; an admin uses fleetreg-centerctl account set --digest.");
+  const auto text = c.field("minutes");
+  std::int64_t minutes = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), minutes);
+  if (ec != std::errc{} || p != text.data() + text.size() || minutes < 5 || minutes > 7 * 24 * 60)
+    throw refusal(refusal_kind::invalid, "The interval must be a number of minutes from 5 to 10080.");
+  const auto recipients = c.field("recipients");
+  c.svc.set_digest(c.me->acc, c.me->acc, recipients.empty() ? "off" : recipients, std::chrono::minutes(minutes));
   return redirect("/webhooks");
 }
 
