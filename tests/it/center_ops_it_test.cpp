@@ -287,6 +287,17 @@ TEST(CenterOpsIt, AWebhookEventSurvivesTheCenterKilledMidDelivery) {
   const std::string url = "https://127.0.0.1:" + std::to_string(receiver_port) + "/hook";
   const auto added = center.ctl({"webhook", "add", "--dealer", "dealer", url});
   ASSERT_EQ(added.exit_code, 0) << added.err;
+  // Refusals: one line, a non-zero exit, nothing stored.
+  for (const auto& bad :
+       {std::vector<std::string>{"webhook", "add", "--dealer", "dealer", "http://127.0.0.1/x"},
+        std::vector<std::string>{"webhook", "add", "--dealer", "nobody", url},
+        std::vector<std::string>{"webhook", "remove", "99"},
+        std::vector<std::string>{"account", "set", "dealer", "--digest", "a@b.example\r\nBcc: c@d"}}) {
+    const auto r = center.ctl(bad);
+    EXPECT_NE(r.exit_code, 0) << bad[1];
+    expect_one_line(r.err);
+  }
+  EXPECT_EQ(center.ctl({"webhook", "list"}).out.find("/x"), std::string::npos);
   const auto at = added.out.find("whsec_");
   ASSERT_NE(at, std::string::npos) << added.out;
   const auto recv = dir.file("recv");
