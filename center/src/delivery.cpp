@@ -29,6 +29,9 @@ std::optional<std::string> webhook_url_problem(std::string_view url) {
     const auto end = authority.find(']');
     if (end == std::string_view::npos || end == 1) return "the URL's IPv6 address is not closed with ]";
     host = authority.substr(0, end + 1);
+    for (const char ch : host.substr(1, host.size() - 2))
+      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.'))
+        return "the URL's IPv6 address may hold only hex digits, ':' and '.'";
     const auto after = authority.substr(end + 1);
     if (!after.empty()) {
       if (after[0] != ':') return "the URL has something after its IPv6 address";

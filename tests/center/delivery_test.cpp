@@ -36,6 +36,8 @@ TEST(WebhookUrl, OnlyHttpsWithAHostAndNothingHidden) {
   EXPECT_NE(webhook_url_problem("https://hooks.example.com/a b"), std::nullopt);
   EXPECT_NE(webhook_url_problem("https://hooks.example.com/\r\nX: y"), std::nullopt);
   EXPECT_NE(webhook_url_problem("https://[::1/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://[::1%25eth0]/"), std::nullopt);
+  EXPECT_NE(webhook_url_problem("https://[evil.example]/"), std::nullopt);
   EXPECT_NE(webhook_url_problem("https://ho_st/"), std::nullopt);
   EXPECT_NE(webhook_url_problem("https://h/" + std::string(max_webhook_url, 'a')), std::nullopt);
 }
