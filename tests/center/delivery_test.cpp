@@ -254,6 +254,18 @@ TEST_F(DeliveryTest, RefusedThenAcceptedIsRetriedAndDeliveredOnce) {
   EXPECT_EQ(drain(), 0u) << "delivered once: never again";
 }
 
+TEST_F(DeliveryTest, ARedirectIsNotFollowed) {
+  start_receiver();
+  add_hook();
+  write("status", "307");
+  raise(1);
+  EXPECT_EQ(drain(), 1u);
+  EXPECT_EQ(received().size(), 1u) << "the Location was not asked for";
+  const auto d = all().at(0);
+  EXPECT_EQ(d.state, "pending");
+  EXPECT_EQ(d.last_status, 307);
+}
+
 TEST_F(DeliveryTest, EventsWaitForAReceiverThatIsDownThenAllArrive) {
   add_hook();  // nothing listens on the port yet
   raise(5);

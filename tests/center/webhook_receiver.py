@@ -10,7 +10,8 @@ X-Fleetreg-Signature with its own HMAC-SHA-256 under the secret in
 DIR/secret and appends one JSON line to DIR/received.jsonl: event id
 header, whether the signature matched, the status answered, the body.
 It answers the status written in DIR/status (200 when there is none),
-with "Retry-After: N" when DIR/retry_after holds N. While DIR/hang exists
+with "Retry-After: N" when DIR/retry_after holds N (a 3xx with a Location
+back to itself). While DIR/hang exists
 it records a request (status "hang") and then holds it for a minute
 before answering (a center killed mid-delivery). A receiver a real
 dealer runs would deduplicate by event_id; this one records everything.
@@ -63,6 +64,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(60)
             status = 200
         self.send_response(status)
+        if 300 <= status < 400:
+            # Where a redirect would lead (the center must not follow it).
+            self.send_header("Location", "https://127.0.0.1:%d/redirected" % self.server.server_address[1])
         retry = read("retry_after")
         if retry:
             self.send_header("Retry-After", retry)
