@@ -266,6 +266,19 @@ TEST_F(DeliveryTest, ARedirectIsNotFollowed) {
   EXPECT_EQ(d.last_status, 307);
 }
 
+TEST_F(DeliveryTest, AnOversizedAnswerIsCutAndItsStatusKept) {
+  start_receiver();
+  add_hook();
+  write("big", "");
+  raise(1);
+  EXPECT_EQ(drain(), 1u);
+  const auto d = all().at(0);
+  EXPECT_EQ(d.state, "delivered") << d.last_error;
+  EXPECT_EQ(d.last_status, 200);
+  EXPECT_TRUE(test::wait_until([&] { return std::filesystem::exists(dir.file("cut")); }, 10s))
+      << "the center hung up after 64 KiB, it did not read 8 MiB";
+}
+
 TEST_F(DeliveryTest, EventsWaitForAReceiverThatIsDownThenAllArrive) {
   add_hook();  // nothing listens on the port yet
   raise(5);

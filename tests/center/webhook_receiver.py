@@ -70,9 +70,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         retry = read("retry_after")
         if retry:
             self.send_header("Retry-After", retry)
-        self.send_header("Content-Length", "2")
+        # DIR/big: an answer of 8 MiB (the center reads at most 64 KiB).
+        answer = b"x" * (8 << 20) if os.path.exists(os.path.join(DIR, "big")) else b"ok"
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        try:
+            self.wfile.write(answer)
+            self.wfile.flush()
+        except OSError:
+            # The client hung up before taking the whole answer.
+            open(os.path.join(DIR, "cut"), "w").close()
 
     def log_message(self, *args):
         pass
