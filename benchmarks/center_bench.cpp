@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
@@ -51,6 +52,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "fleetreg/center/delivery.hpp"
+#include "fleetreg/center/operations.hpp"
+#include "fleetreg/center/sql_storage.hpp"
+#include "fleetreg/center/webhook_client.hpp"
 #include "fleetreg/core/random.hpp"
 #include "fleetreg/core/sqlite.hpp"
 #include "fleetreg/test/center_fixture.hpp"
@@ -1253,6 +1258,122 @@ int slowloris(int connections, bool tls, int seconds) {
   return 0;
 }
 
+// Webhooks (issue 19 step 4): `events` alert events queued while the
+// receiver (tests/center/webhook_receiver.py, HTTPS on 127.0.0.1) is down,
+// then the receiver comes up: how fast the delivery threads drain the queue
+// and whether every event arrived. In process: the center's operations,
+// SQLite storage, delivery_worker and libcurl client, the system clock.
+int webhooks(int events, int threads) {
+  using namespace fleetreg::center;
+  namespace test = fleetreg::test;
+  test::temp_dir dir;
+  const auto openssl = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), "openssl");
+    if (test::run(argv).exit_code != 0) throw std::runtime_error("openssl failed");
+  };
+  {
+    std::ofstream ext(dir.file("ext.cnf"));
+    ext << "subjectAltName=IP:127.0.0.1\n";
+  }
+  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+           dir.file("ca.key"), "-out", dir.file("ca.pem"), "-days", "2", "-subj", "/CN=bench CA"});
+  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+           dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"});
+  openssl({"x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey", dir.file("ca.key"),
+           "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile", dir.file("ext.cnf")});
+  fleetreg::center::crypto::init();
+  config cfg;
+  cfg.database = dir.file("center.db");
+  cfg.delivery_retry_base = std::chrono::seconds(1);
+  cfg.delivery_retry_max = std::chrono::seconds(2);
+  cfg.delivery_ca_file = dir.file("ca.pem");
+  fleetreg::center::crypto::digest key{};
+  key.fill(3);
+  auto store = open_storage(parse_database_location(cfg.database), 2);
+  operations svc(*store, fleetreg::system_clock_source::instance(), cfg, key);
+  svc.create_account("bench", "dealer", role::dealer, "password-123456");
+  const auto dealer = svc.require_account("dealer");
+  const auto port = test::free_port(false);
+  const auto added = svc.add_webhook(dealer, dealer, "https://127.0.0.1:" + std::to_string(port) + "/hook");
+  {
+    std::ofstream secret(dir.file("secret"));
+    secret << added.secret;
+  }
+  webhook_client client({cfg.delivery_ca_file, std::chrono::seconds(5), std::chrono::seconds(10), 64 * 1024});
+  auto worker = std::make_unique<delivery_worker>(
+      svc, [&client](const webhook_request& r) { return client.post(r); }, static_cast<std::size_t>(threads));
+  svc.on_publish([w = worker.get()] { w->wake(); });
+
+  // An hour of a busy fleet while the receiver is down: codes about to
+  // expire, one alert each (raised by the timer's rules in one go).
+  const auto q0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < events; ++i)
+    svc.issue_code(dealer, "Customer " + std::to_string(i), "", "", {std::chrono::hours(48), false});
+  const auto raised = svc.check_alerts();
+  const double queue_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - q0).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::int64_t pending = 0;
+  for (const auto& d : svc.deliveries(dealer, 0, 1000)) pending += d.state == "pending";
+  std::printf("queued %zu events in %.1f s while the receiver was down (newest 1000: %lld pending)\n", raised, queue_s,
+              static_cast<long long>(pending));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  test::process receiver({"python3", FLEETREG_WEBHOOK_RECEIVER, dir.path(), dir.file("server.pem"),
+                          dir.file("server.key"), std::to_string(port)},
+                         dir, "receiver");
+  if (!test::wait_until([&] { return std::filesystem::exists(dir.file("port")); }, std::chrono::seconds(20)))
+    throw std::runtime_error("the receiver did not start: " + receiver.log());
+  const auto up = std::chrono::steady_clock::now();
+  const auto lines = [&] {
+    std::ifstream f(dir.file("received.jsonl"));
+    std::size_t n = 0;
+    for (std::string line; std::getline(f, line);) n += line.find("\"status\": 200") != std::string::npos;
+    return n;
+  };
+  std::size_t first_seen = 0;
+  std::chrono::steady_clock::time_point first{};
+  test::wait_until(
+      [&] {
+        const auto n = lines();
+        if (n && !first_seen) {
+          first_seen = n;
+          first = std::chrono::steady_clock::now();
+        }
+        return n >= raised;
+      },
+      std::chrono::seconds(600));
+  const auto done = std::chrono::steady_clock::now();
+  svc.on_publish({});
+  client.cancel();
+  worker.reset();
+  std::set<std::string> ids;
+  std::size_t bad = 0, total = 0;
+  {
+    std::ifstream f(dir.file("received.jsonl"));
+    for (std::string line; std::getline(f, line);) {
+      const auto v = fleetreg::json::value::parse(line);
+      ++total;
+      if (!v["signature_ok"].get<bool>()) ++bad;
+      if (v["status"] == 200) ids.insert(v["event_id"].get<std::string>());
+    }
+  }
+  const double from_up = std::chrono::duration<double>(done - up).count();
+  const double from_first = std::chrono::duration<double>(done - first).count();
+  std::printf(
+      "receiver up after %.1f s; first delivery %.1f s later (the webhook's backoff); all %zu events in %.1f s "
+      "from the receiver being up\n",
+      std::chrono::duration<double>(up - t0).count(), std::chrono::duration<double>(first - up).count(), raised,
+      from_up);
+  std::printf(
+      "drain rate %.0f events/s from the first delivery (%d delivery threads, each keeping its connection); "
+      "%zu distinct events arrived of %zu (%zu requests, %zu bad signatures)\n",
+      static_cast<double>(ids.size()) / from_first, threads, ids.size(), raised, total, bad);
+  std::ifstream load("/proc/loadavg");
+  std::string l1, l5, l15;
+  load >> l1 >> l5 >> l15;
+  std::printf("load average %s %s %s\n", l1.c_str(), l5.c_str(), l15.c_str());
+  return ids.size() == raised && bad == 0 ? 0 : 1;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1264,6 +1385,7 @@ int main(int argc, char** argv) {
     if (what == "readings-pg")
       return readings_pg(argc > 2 ? std::stod(argv[2]) : 10.0, argc > 3 ? std::stoi(argv[3]) : 1);
     if (what == "wakeup-pg") return wakeup_pg(argc > 2 ? std::stoi(argv[2]) : 200, argc > 3 ? std::stoi(argv[3]) : 2);
+    if (what == "webhooks") return webhooks(argc > 2 ? std::stoi(argv[2]) : 3600, argc > 3 ? std::stoi(argv[3]) : 4);
     if (what == "delivery")
       return delivery(argc > 2 ? std::stoi(argv[2]) : 1000, argc > 3 ? std::stoi(argv[3]) : 10000,
                       argc > 4 ? std::stoi(argv[4]) : 200);
@@ -1279,6 +1401,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: fleetreg-bench-center readings [SECONDS] [WORKER_THREADS] | longpoll [POLLS] [http|https]\n"
                "       | slowloris [CONNECTIONS] [http|https] [SECONDS] | readings-pg [SECONDS] [REPLICAS]\n"
-               "       | wakeup-pg [SAMPLES] [REPLICAS] | delivery [SITES] [READINGS_PER_MINUTE] [SAMPLES]\n");
+               "       | wakeup-pg [SAMPLES] [REPLICAS] | delivery [SITES] [READINGS_PER_MINUTE] [SAMPLES]\n"
+               "       | webhooks [EVENTS] [THREADS]\n");
   return 64;
 }

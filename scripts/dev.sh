@@ -28,6 +28,7 @@ packages=(
   libsnmp-dev snmpd snmp smitools
   libsqlite3-dev sqlite3 libpq-dev
   libcpprest-dev libboost-dev libssl-dev openssl nlohmann-json3-dev libsodium-dev
+  libcurl4-openssl-dev python3-aiosmtpd
   libyaml-cpp-dev
   libavahi-client-dev avahi-daemon dbus-daemon libcups2-dev cups-ipp-utils
   chromium nagios4-core

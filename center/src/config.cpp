@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <filesystem>
 
+#include "fleetreg/center/delivery.hpp"
 #include "fleetreg/center/peer.hpp"
 #include "fleetreg/center/sql_storage.hpp"
 #include "fleetreg/core/config.hpp"
@@ -21,7 +23,7 @@ config load_config(const std::string& path) {
     const auto ini = fleetreg::config::ini_file::load(file);
     using namespace std::chrono_literals;
     namespace fc = fleetreg::config;
-    const std::array<fc::option, 39> table = {{
+    const std::array<fc::option, 56> table = {{
         {"center", "listen", fc::string_target{&c.listen, 255}},
         {"center", "tls_certificate", fc::string_target{&c.tls_certificate, 1024}},
         {"center", "tls_key", fc::string_target{&c.tls_key, 1024}},
@@ -62,9 +64,31 @@ config load_config(const std::string& path) {
         {"http", "trusted_proxies", fc::string_target{&c.trusted_proxies, 4096}},
         {"monitoring", "stale_after", fc::duration_target{&c.stale_after, 1min, std::chrono::hours(24 * 365)}},
         {"monitoring", "expiring_within", fc::duration_target{&c.expiring_within, 1min, std::chrono::hours(24 * 90)}},
+        {"delivery", "ca_file", fc::string_target{&c.delivery_ca_file, 1024}},
+        {"delivery", "threads", fc::integer_target{&c.delivery_threads, 1, 32}},
+        {"delivery", "max_webhooks_per_dealer", fc::integer_target{&c.max_webhooks_per_dealer, 0, 100}},
+        {"delivery", "retry_base", fc::duration_target{&c.delivery_retry_base, 10ms, 1h}},
+        {"delivery", "retry_max", fc::duration_target{&c.delivery_retry_max, 10ms, 24h}},
+        {"delivery", "give_up_after", fc::duration_target{&c.delivery_give_up, 1s, std::chrono::hours(24 * 7)}},
+        {"delivery", "lease", fc::duration_target{&c.delivery_lease, 1s, 1h}},
+        {"delivery", "connect_timeout", fc::duration_target{&c.delivery_connect_timeout, 100ms, 60s}},
+        {"delivery", "timeout", fc::duration_target{&c.delivery_timeout, 100ms, 300s}},
+        {"email", "smtp_host", fc::string_target{&c.smtp_host, 253}},
+        {"email", "smtp_port", fc::integer_target{&c.smtp_port, 1, 65535}},
+        {"email", "starttls", fc::bool_target{&c.smtp_starttls}},
+        {"email", "user", fc::string_target{&c.smtp_user, 255}},
+        {"email", "password_file", fc::string_target{&c.smtp_password_file, 1024}},
+        {"email", "ca_file", fc::string_target{&c.smtp_ca_file, 1024}},
+        {"email", "from", fc::string_target{&c.mail_from, 254}},
+        {"email", "timeout", fc::duration_target{&c.smtp_timeout, 1s, 300s}},
     }};
     fc::apply_options(ini, table);
   }
+  if (const auto why = smtp_config_problem(c)) throw configuration_error("[email] " + *why);
+  if (c.delivery_retry_base > c.delivery_retry_max)
+    throw configuration_error("[delivery] retry_base is longer than retry_max");
+  if (c.delivery_lease <= c.delivery_timeout)
+    throw configuration_error("[delivery] lease must be longer than timeout (an attempt must end within its lease)");
   if (c.code_validity > c.code_validity_max) throw configuration_error("[codes] validity is longer than validity_max");
   peer::parse_networks(c.trusted_proxies);  // throws configuration_error naming the bad entry
   if (c.listen.starts_with("https://")) {
@@ -81,6 +105,22 @@ config load_config(const std::string& path) {
   // A database that names neither a file nor PostgreSQL fails here, at -t.
   parse_database_location(c.database);
   return c;
+}
+
+std::optional<std::string> smtp_config_problem(const config& c) {
+  if (c.smtp_host.empty()) {
+    if (!c.mail_from.empty() || !c.smtp_user.empty()) return "from or user is set but smtp_host is not";
+    return std::nullopt;
+  }
+  for (const char ch : c.smtp_host)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.'))
+      return "smtp_host may hold only letters, digits, '-' and '.' (a name or an IPv4 address)";
+  if (c.mail_from.empty()) return "from (the digests' sender address) is required with smtp_host";
+  if (const auto why = mail_address_problem(c.mail_from)) return "from: " + *why;
+  for (const char ch : c.smtp_user)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return "user holds a control character";
+  if (!c.smtp_user.empty() && c.smtp_password_file.empty()) return "user is set but password_file is not";
+  return std::nullopt;
 }
 
 std::string owner_directory(const config& cfg) {

@@ -132,6 +132,28 @@ digest code_hash(const digest& server_key, std::string_view canonical_code) {
   return out;
 }
 
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  digest out{};
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_final(&st, out.data());
+  sodium_memzero(&st, sizeof st);
+  std::string hex(out.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), out.data(), out.size());
+  hex.pop_back();
+  return hex;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  hex.pop_back();
+  return hex;
+}
+
 std::string new_secret(std::string_view prefix) {
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);

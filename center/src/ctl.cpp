@@ -7,13 +7,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "fleetreg/center/backup.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/migrate.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/center/webhook_client.hpp"
 #include "fleetreg/core/command_line.hpp"
+#include "fleetreg/core/config.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/json.hpp"
 #include "fleetreg/core/log.hpp"
@@ -28,6 +31,8 @@ const char* const ctl_commands_usage =
     "  account add NAME [--admin]              create a dealer (or admin) account;\n"
     "                                          the password is read from stdin\n"
     "  account set NAME --code-validity D      default validity of the dealer's codes\n"
+    "  account set NAME --digest \"A@B, C@D\"|off [--digest-interval 60m]\n"
+    "                                          e-mail digest of the dealer's alert events\n"
     "                                          (7d, 36h, 90m; 'default': the center's)\n"
     "  account set NAME --billing-weights W    what the dealer bills: \"cell=factor,...\" ('' = total.impressions)\n"
     "  account set NAME --alerts S             the dealer's alert thresholds and order lead time:\n"
@@ -66,6 +71,14 @@ const char* const ctl_commands_usage =
     "                                          open alerts (--all: cleared ones too), newest first\n"
     "  alert ack ID | alert clear ID           acknowledge an open alert, or clear it by hand\n"
     "  alert check                             run the timer's alert rules now (silence, codes)\n"
+    "  webhook add --dealer NAME URL           POST the dealer's alert events to an https URL;\n"
+    "                                          prints the signing secret once\n"
+    "  webhook list [--dealer NAME]            webhooks and their state\n"
+    "  webhook remove ID                       remove a webhook and its queued events\n"
+    "  webhook test ID                         POST a test event now, print the answer\n"
+    "  digest send                             send the e-mail digests due now ([email])\n"
+    "  delivery list [--webhook ID] [--limit N] [--json]\n"
+    "                                          the newest deliveries, with state and last error\n"
     "  purge                                   drop the hashes of expired codes\n"
     "  backup FILE                             consistent copy of the database, 0600, while\n"
     "                                          the center runs; it records the server key's\n"
@@ -305,14 +318,32 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
       {"account set",
        with_center(false,
                    [&](center_access& db, const std::vector<std::string>& args) {
-                     const auto o = parse(args, 2, {"code-validity", "billing-weights", "alerts"}, {});
+                     const auto o = parse(
+                         args, 2, {"code-validity", "billing-weights", "alerts", "digest", "digest-interval"}, {});
                      if (o.positional.size() != 1) throw usage_error("account set needs one NAME");
                      const auto dealer = db.svc.require_account(o.positional[0]);
                      const auto validity = o.get("code-validity");
                      const auto weights = o.get("billing-weights");
                      const auto alerts = o.get("alerts");
-                     if (!validity && !weights && !alerts)
-                       throw usage_error("account set needs --code-validity, --billing-weights or --alerts");
+                     const auto digest = o.get("digest");
+                     const auto digest_interval = o.get("digest-interval");
+                     if (!validity && !weights && !alerts && !digest && !digest_interval)
+                       throw usage_error("account set needs --code-validity, --billing-weights, --alerts or --digest");
+                     if (digest || digest_interval) {
+                       std::optional<std::chrono::seconds> every;
+                       if (digest_interval) {
+                         const auto d = fleetreg::config::parse_duration(*digest_interval);
+                         if (!d)
+                           throw usage_error("--digest-interval: '" + *digest_interval +
+                                             "' is not a duration (e.g. 60m)");
+                         every = std::chrono::duration_cast<std::chrono::seconds>(*d);
+                       }
+                       db.svc.set_digest(db.op, dealer, digest ? *digest : dealer.digest_recipients, every);
+                       const auto now = db.svc.require_account(dealer.name);
+                       std::fprintf(out, "digest of %s: %s every %lld min\n", dealer.name.c_str(),
+                                    now.digest_recipients.empty() ? "off" : now.digest_recipients.c_str(),
+                                    static_cast<long long>(now.digest_interval.count() / 60));
+                     }
                      if (alerts) {
                        db.svc.set_alert_settings(db.op, dealer, *alerts);
                        std::fprintf(out, "alerts of %s: %s\n", dealer.name.c_str(),
@@ -561,6 +592,97 @@ int run_ctl(const config& cfg, const std::vector<std::string>& command, std::FIL
                                     std::fprintf(out, "%zu alert transitions\n", db.svc.check_alerts());
                                     return 0;
                                   })},
+      {"webhook add", with_center(true,
+                                  [&](center_access& db, const std::vector<std::string>& args) {
+                                    const auto o = parse(args, 2, {"dealer"}, {});
+                                    if (o.positional.size() != 1) throw usage_error("webhook add needs one URL");
+                                    const auto dealer = db.svc.require_account(o.require("dealer"));
+                                    const auto added = db.svc.add_webhook(db.op, dealer, o.positional[0]);
+                                    std::fprintf(out, "webhook #%lld of %s: %s\nsigning secret (shown once): %s\n",
+                                                 static_cast<long long>(added.hook.id), dealer.name.c_str(),
+                                                 added.hook.url.c_str(), added.secret.c_str());
+                                    return 0;
+                                  })},
+      {"webhook list",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"dealer"}, {});
+                     if (!o.positional.empty()) throw usage_error("webhook list takes no operand");
+                     std::fprintf(out, "%-6s %-8s %-21s %-21s %s\n", "#", "dealer", "added", "blocked until", "url");
+                     std::map<std::int64_t, std::string> names;
+                     for (const auto& a : db.svc.accounts(db.op)) names[a.id] = a.name;
+                     for (const auto& w : db.svc.webhooks(db.op, db.dealer_filter(o))) {
+                       const auto& dealer = names[w.account_id];
+                       std::fprintf(out, "%-6lld %-8s %-21s %-21s %s\n", static_cast<long long>(w.id), dealer.c_str(),
+                                    format_utc(w.created_at).c_str(),
+                                    w.blocked_until > db.now() ? format_utc(w.blocked_until).c_str() : "-",
+                                    w.url.c_str());
+                     }
+                     return 0;
+                   })},
+      {"webhook remove", with_center(false,
+                                     [&](center_access& db, const std::vector<std::string>& args) {
+                                       const auto id = id_argument(parse(args, 2, {}, {}), "webhook remove");
+                                       db.svc.remove_webhook(db.op, id);
+                                       std::fprintf(out, "webhook #%lld removed\n", static_cast<long long>(id));
+                                       return 0;
+                                     })},
+      {"webhook test", with_center(true,
+                                   [&](center_access& db, const std::vector<std::string>& args) {
+                                     const auto id = id_argument(parse(args, 2, {}, {}), "webhook test");
+                                     webhook_client client(webhook_options_from(cfg));
+                                     const auto answer = db.svc.test_webhook(
+                                         db.op, id, [&](const webhook_request& r) { return client.post(r); });
+                                     if (answer.status >= 200 && answer.status < 300) {
+                                       std::fprintf(out, "webhook #%lld answered HTTP %lld\n",
+                                                    static_cast<long long>(id), static_cast<long long>(answer.status));
+                                       return 0;
+                                     }
+                                     throw error(
+                                         exit_code::unavailable,
+                                         "webhook #" + std::to_string(id) + " did not take the test event: " +
+                                             (answer.status ? "HTTP " + std::to_string(answer.status) : answer.error));
+                                   })},
+      {"digest send",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     parse(args, 2, {}, {});
+                     const smtp_client mail(smtp_options_from(cfg));
+                     std::fprintf(out, "%zu digests sent\n",
+                                  db.svc.send_digests([&](const std::string& from, const std::vector<std::string>& to,
+                                                          const std::string& m) { return mail.send(from, to, m); }));
+                     return 0;
+                   })},
+      {"delivery list",
+       with_center(false,
+                   [&](center_access& db, const std::vector<std::string>& args) {
+                     const auto o = parse(args, 2, {"webhook", "limit"}, {"json"});
+                     if (!o.positional.empty()) throw usage_error("delivery list takes no operand");
+                     std::int64_t hook = 0, limit = 50;
+                     const auto number = [](const std::string& v, const char* what, std::int64_t& n) {
+                       const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                       if (ec != std::errc{} || p != v.data() + v.size() || n <= 0 || n > 1000)
+                         throw usage_error(std::string(what) + ": '" + v + "' is not a number from 1 to 1000");
+                     };
+                     if (o.has("webhook")) number(o.get_or("webhook", ""), "--webhook", hook);
+                     if (o.has("limit")) number(o.get_or("limit", ""), "--limit", limit);
+                     const auto list = db.svc.deliveries(db.op, hook, static_cast<std::size_t>(limit));
+                     if (o.has("json")) {
+                       json::value arr = json::value::array();
+                       for (const auto& d : list) arr.push_back(delivery_json(d));
+                       std::fprintf(out, "%s\n", arr.dump(2).c_str());
+                       return 0;
+                     }
+                     std::fprintf(out, "%-8s %-8s %-8s %-10s %-8s %-6s %-21s %s\n", "#", "webhook", "event", "state",
+                                  "attempts", "status", "next attempt", "last error");
+                     for (const auto& d : list)
+                       std::fprintf(out, "%-8lld %-8lld %-8lld %-10s %-8lld %-6lld %-21s %s\n",
+                                    static_cast<long long>(d.id), static_cast<long long>(d.webhook_id),
+                                    static_cast<long long>(d.event_id), d.state.c_str(),
+                                    static_cast<long long>(d.attempts), static_cast<long long>(d.last_status),
+                                    when(d.next_attempt_at).c_str(), log::quote(d.last_error).c_str());
+                     return 0;
+                   })},
       {"purge", with_center(false,
                             [&](center_access& db, const std::vector<std::string>& args) {
                               parse(args, 1, {}, {});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <condition_variable>
 #include <mutex>
@@ -15,8 +16,10 @@
 #include "fleetreg/center/web_site.hpp"
 #include "fleetreg/center/crypto.hpp"
 #include "fleetreg/center/database_lock.hpp"
+#include "fleetreg/center/delivery.hpp"
 #include "fleetreg/center/operations.hpp"
 #include "fleetreg/center/sqlite_storage.hpp"
+#include "fleetreg/center/webhook_client.hpp"
 #include "fleetreg/core/error.hpp"
 #include "fleetreg/core/log.hpp"
 #include "http/server.hpp"
@@ -66,6 +69,14 @@ void run(const config& cfg, const stop_signal& stop) {
   api a(svc);
   web_site site(svc, cfg.listen.rfind("https://", 0) == 0);
   a.set_fallback([&site](const http::request& req) { return site.handle(req); });
+  // Webhook deliveries: their own threads (never the readings' path), as
+  // many requests in flight as [delivery] threads.
+  webhook_client client(webhook_options_from(cfg));
+  const smtp_client mail(smtp_options_from(cfg));
+  auto worker = std::make_unique<delivery_worker>(
+      svc, [&client](const webhook_request& r) { return client.post(r); },
+      static_cast<std::size_t>(cfg.delivery_threads));
+  svc.on_publish([w = worker.get()] { w->wake(); });
   server http_server(a, store, cfg);
   log::notice("fleetreg-center listening on " + cfg.listen + ", database " + where.shown());
 
@@ -89,6 +100,15 @@ void run(const config& cfg, const stop_signal& stop) {
         } catch (const std::exception& e) {
           log::error(std::string("alert rules not checked: ") + e.what());
         }
+        // E-mail digests (a relay that hangs costs this thread its timeout).
+        if (!cfg.smtp_host.empty()) {
+          try {
+            svc.send_digests([&mail](const std::string& from, const std::vector<std::string>& to,
+                                     const std::string& message) { return mail.send(from, to, message); });
+          } catch (const std::exception& e) {
+            log::error(std::string("digests not sent: ") + e.what());
+          }
+        }
         if (std::chrono::steady_clock::now() >= next_purge) {
           const auto n = svc.purge("fleetreg-center");
           if (n) log::notice("purged " + std::to_string(n) + " expired provisional codes");
@@ -110,6 +130,10 @@ void run(const config& cfg, const stop_signal& stop) {
     stopping = true;
   }
   cv.notify_all();
+  // Deliveries in flight end now (their leases make them due again).
+  svc.on_publish({});
+  client.cancel();
+  worker.reset();
   jobs.join();
 }
 

@@ -228,7 +228,8 @@ const std::vector<std::string_view>& center_tables() {
       "idempotency_keys",  "terminals", "requests", "readings",
       "monitoring_tokens", "purges",    "audit",    "retired_terminals",
       "web_sessions",      "ownership", "claims",   "billing_closed",
-      "alerts",            "alert_history"};
+      "alerts",            "alert_history",
+      "webhooks",          "deliveries", "digest_items"};
   // clang-format on
   return tables;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <tuple>
+#include <random>
 
 #include "fleetreg/center/refusal.hpp"
 #include "fleetreg/core/identity.hpp"
@@ -680,6 +681,148 @@ void operations::publish(const std::vector<alert_transition>& events) {
   for (const auto& e : events)
     log::info("alert id=" + std::to_string(e.alert_id) + " event=" + std::to_string(e.id) + " " + e.state +
               " kind=" + e.kind + " subject=" + log::quote(e.subject) + " by=" + log::quote(e.actor));
+  // The deliveries are queued already (in the transitions' transactions):
+  // this only makes the worker look now rather than within a second.
+  std::lock_guard lock(publish_mutex_);
+  if (on_publish_ && !events.empty()) on_publish_();
+}
+
+void operations::on_publish(std::function<void()> fn) {
+  std::lock_guard lock(publish_mutex_);
+  on_publish_ = std::move(fn);
+}
+
+operations::webhook_added operations::add_webhook(const account& acting, const account& dealer,
+                                                  const std::string& url) {
+  if (acting.role != role::admin && acting.id != dealer.id) throw refusal::no_such("account", dealer.name);
+  if (dealer.role != role::dealer)
+    throw refusal(refusal_kind::invalid, "webhooks belong to dealers: " + dealer.name + " is an admin");
+  if (const auto why = webhook_url_problem(url)) throw refusal(refusal_kind::invalid, *why);
+  webhook w;
+  w.account_id = dealer.id;
+  w.url = url;
+  w.salt = crypto::random_hex(32);
+  w.created_at = clock_.now();
+  const auto max = static_cast<std::size_t>(std::max<std::int64_t>(0, config_.max_webhooks_per_dealer));
+  const auto id = store_.add_webhook(w, max);
+  if (!id)
+    throw refusal(refusal_kind::conflict, dealer.name + " has " + std::to_string(max) +
+                                              " webhooks already (the most allowed): remove one first");
+  w.id = *id;
+  store_.audit(acting.name, "webhook.add", "webhook #" + std::to_string(w.id), dealer.name + " " + url, clock_.now());
+  return {w, webhook_secret(key_, w.salt)};
+}
+
+std::vector<webhook> operations::webhooks(const account& acting, std::optional<std::int64_t> of_dealer) {
+  std::optional<std::int64_t> scope;
+  if (!dealer_scope(acting, of_dealer, scope)) return {};
+  return store_.list_webhooks(scope);
+}
+
+webhook operations::require_webhook(const account& acting, std::int64_t id) {
+  auto w = store_.find_webhook(id);
+  if (!w || (acting.role != role::admin && w->account_id != acting.id))
+    throw refusal::no_such("webhook", "#" + std::to_string(id));
+  return *w;
+}
+
+void operations::remove_webhook(const account& acting, std::int64_t id) {
+  const auto w = require_webhook(acting, id);
+  if (!store_.remove_webhook(id)) throw refusal::no_such("webhook", "#" + std::to_string(id));
+  store_.audit(acting.name, "webhook.remove", "webhook #" + std::to_string(id), w.url, clock_.now());
+}
+
+webhook_response operations::test_webhook(const account& acting, std::int64_t id, const webhook_poster& post) {
+  const auto w = require_webhook(acting, id);
+  alert_transition test;
+  test.at = clock_.now();
+  test.actor = acting.name;
+  auto answer = post(event_request(key_, w, test, nullptr));
+  store_.audit(acting.name, "webhook.test", "webhook #" + std::to_string(id),
+               answer.status ? "HTTP " + std::to_string(answer.status) : answer.error, clock_.now());
+  return answer;
+}
+
+std::vector<delivery> operations::deliveries(const account& acting, std::int64_t webhook_id, std::size_t limit) {
+  if (webhook_id) require_webhook(acting, webhook_id);
+  return store_.list_deliveries(acting.role == role::admin ? std::nullopt : std::optional(acting.id), webhook_id,
+                                std::min<std::size_t>(limit, 1000));
+}
+
+void operations::set_digest(const account& acting, const account& dealer, const std::string& recipients,
+                            std::optional<std::chrono::seconds> interval) {
+  if (acting.role != role::admin && acting.id != dealer.id) throw refusal::no_such("account", dealer.name);
+  if (dealer.role != role::dealer)
+    throw refusal(refusal_kind::invalid, "digests belong to dealers: " + dealer.name + " is an admin");
+  std::string why;
+  const auto list = parse_recipients(recipients, why);
+  if (!list) throw refusal(refusal_kind::invalid, why);
+  const auto every = interval.value_or(dealer.digest_interval);
+  if (every < std::chrono::minutes(5) || every > std::chrono::hours(24 * 7))
+    throw refusal(refusal_kind::invalid, "the digest interval must be from 5 minutes to 7 days");
+  std::string joined;
+  for (const auto& r : *list) joined += (joined.empty() ? "" : ", ") + r;
+  store_.set_digest(dealer.id, joined, every);
+  store_.audit(acting.name, "alerts.digest", dealer.name,
+               (joined.empty() ? std::string("off") : joined) + " every " + std::to_string(every.count()) + " s",
+               clock_.now());
+}
+
+std::size_t operations::send_digests(const mail_sender& send) {
+  std::size_t sent = 0;
+  // Bounded: one pass over the dealers due (each claimed is not due again
+  // within the retry).
+  for (int i = 0; i < 1000; ++i) {
+    const auto batch = store_.claim_digest(clock_.now(), std::chrono::minutes(5), 500);
+    if (!batch) break;
+    if (batch->items.empty()) continue;
+    std::string why;
+    const auto to = parse_recipients(batch->dealer.digest_recipients, why);
+    if (!to || to->empty()) continue;
+    const auto message = digest_message(config_.mail_from, *to, *batch, clock_.now());
+    const auto failed = send(config_.mail_from, *to, message);
+    if (!failed.empty()) {
+      log::warning("[email] digest of " + log::quote(batch->dealer.name) +
+                   " not sent (tried again in 5 min): " + log::quote(failed));
+      continue;
+    }
+    store_.digest_sent(batch->dealer.id, batch->items.back().first.id, clock_.now() + batch->dealer.digest_interval);
+    log::info("[email] digest of " + log::quote(batch->dealer.name) + " sent: " + std::to_string(batch->items.size()) +
+              " events");
+    ++sent;
+  }
+  return sent;
+}
+
+bool operations::deliver_next(const webhook_poster& post) {
+  const auto jobs = store_.claim_deliveries(clock_.now(), config_.delivery_lease, 1);
+  if (jobs.empty()) return false;
+  const auto& job = jobs.front();
+  const auto answer = post(event_request(key_, job.hook, job.event, &job.subject));
+  const auto now = clock_.now();
+  delivery_outcome o;
+  o.status = answer.status;
+  if (answer.status >= 200 && answer.status < 300) {
+    o.result = delivery_outcome::kind::delivered;
+  } else {
+    o.error = answer.status ? "HTTP " + std::to_string(answer.status) : answer.error;
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    auto wait = retry_delay(job.d.attempts, config_.delivery_retry_base, config_.delivery_retry_max,
+                            static_cast<double>(jitter() % 1000) / 1000.0);
+    if (answer.retry_after) wait = std::max<std::chrono::milliseconds>(wait, *answer.retry_after);
+    o.next_attempt_at = now + wait;
+    o.blocked_until = o.next_attempt_at;
+    o.result = now - job.d.created_at >= config_.delivery_give_up ? delivery_outcome::kind::failed
+                                                                  : delivery_outcome::kind::retry;
+    log::warning("[delivery] event " + std::to_string(job.event.id) + " to webhook #" + std::to_string(job.hook.id) +
+                 " attempt " + std::to_string(job.d.attempts) + ": " + log::quote(o.error) +
+                 (o.result == delivery_outcome::kind::failed
+                      ? ", given up"
+                      : ", retried in " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) + " s"));
+  }
+  store_.finish_delivery(job.d.id, job.hook.id, o, now);
+  return true;
 }
 
 std::vector<supply_outlook> operations::supply_outlooks(const account& acting, const std::string& site_id,
@@ -825,6 +968,18 @@ json::value alert_json(const alert& a) {
     v["cleared_at"] = format_utc(*a.cleared_at);
     v["cleared_by"] = a.cleared_by;
   }
+  return v;
+}
+
+json::value delivery_json(const delivery& d) {
+  json::value v = {{"id", d.id},       {"webhook_id", d.webhook_id}, {"event_id", d.event_id},
+                   {"state", d.state}, {"attempts", d.attempts},     {"queued_at", format_utc(d.created_at)}};
+  if (d.last_attempt_at) v["last_attempt_at"] = format_utc(*d.last_attempt_at);
+  if (d.last_status) v["last_status"] = d.last_status;
+  if (!d.last_error.empty()) v["last_error"] = d.last_error;
+  if (d.next_attempt_at) v["next_attempt_at"] = format_utc(*d.next_attempt_at);
+  if (d.delivered_at) v["delivered_at"] = format_utc(*d.delivered_at);
+  if (d.failed_at) v["failed_at"] = format_utc(*d.failed_at);
   return v;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "fleetreg/test/center_fixture.hpp"
@@ -269,5 +270,89 @@ TEST(CenterOpsIt, AsRootKeyAndBackupBelongToTheCentersUser) {
   EXPECT_EQ(run({"ls", "-A", dir.file("root-only")}).out, "");
 }
 
+// Issue 19 step 4: a center killed (SIGKILL) while a webhook POST is in
+// flight delivers the event after its restart (at-least-once: the receiver
+// sees it twice and deduplicates by event id). The receiver is HTTPS on
+// 127.0.0.1 with the center's own test certificate; the restart runs two
+// minutes later (FLEETREG_TEST_CLOCK_OFFSET) so that the dead attempt's
+// lease has run out.
+TEST(CenterOpsIt, AWebhookEventSurvivesTheCenterKilledMidDelivery) {
+  temp_dir dir;
+  const auto receiver_port = free_port(false);
+  center_daemon center(dir, {.tls = true,
+                             .extra_config = "[delivery]\nca_file = " + dir.file("ca.pem") +
+                                             "\ntimeout = 20s\nlease = 30s\nretry_base = 1s\n"});
+  center.start();
+  const auto code = center.dealer_and_code("dealer", "Hook Customer");
+  const std::string url = "https://127.0.0.1:" + std::to_string(receiver_port) + "/hook";
+  const auto added = center.ctl({"webhook", "add", "--dealer", "dealer", url});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  // Refusals: one line, a non-zero exit, nothing stored.
+  for (const auto& bad :
+       {std::vector<std::string>{"webhook", "add", "--dealer", "dealer", "http://127.0.0.1/x"},
+        std::vector<std::string>{"webhook", "add", "--dealer", "nobody", url},
+        std::vector<std::string>{"webhook", "remove", "99"},
+        std::vector<std::string>{"account", "set", "dealer", "--digest", "a@b.example\r\nBcc: c@d"}}) {
+    const auto r = center.ctl(bad);
+    EXPECT_NE(r.exit_code, 0) << bad[1];
+    expect_one_line(r.err);
+  }
+  EXPECT_EQ(center.ctl({"webhook", "list"}).out.find("/x"), std::string::npos);
+  const auto at = added.out.find("whsec_");
+  ASSERT_NE(at, std::string::npos) << added.out;
+  const auto recv = dir.file("recv");
+  std::filesystem::create_directory(recv);
+  std::ofstream(recv + "/secret") << added.out.substr(at, 6 + 64);
+  std::ofstream(recv + "/hang") << "";
+  process receiver({"python3", FLEETREG_WEBHOOK_RECEIVER, recv, dir.file("server.pem"), dir.file("server.key"),
+                    std::to_string(receiver_port)},
+                   dir, "receiver");
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(recv + "/port"); }, 20s)) << receiver.log();
+
+  // A reading with low toner raises supply_low: one event for the webhook.
+  const json::value reg = {{"code", code},
+                           {"registering_side", {{"kind", "collector"}, {"name", "c1"}}},
+                           {"terminals", {{{"manufacturer", "HP"}, {"model", "M"}, {"serial", "WH1"}}}}};
+  const auto [status, body] = center.call("POST", "/api/v1/registrations", reg);
+  ASSERT_EQ(status, 201);
+  const json::value reading = {{"id", "8d3c8f0e-4c1b-4f59-9d7e-000000000002"},
+                               {"terminal", "hp:WH1"},
+                               {"taken_at", format_utc(std::chrono::system_clock::now())},
+                               {"counters", {{"total", {{"impressions", 10}}}}},
+                               {"supplies", {{{"index", 1}, {"type", "toner"}, {"level", 3}, {"max_capacity", 100}}}}};
+  ASSERT_EQ(center.call("POST", "/api/v1/readings", {{"readings", {reading}}}, body["credential"]).first, 200);
+
+  const auto lines = [&] {
+    std::vector<json::value> out;
+    std::ifstream f(recv + "/received.jsonl");
+    for (std::string line; std::getline(f, line);) out.push_back(json::value::parse(line));
+    return out;
+  };
+  // The POST arrives and hangs; the center dies with it in flight.
+  ASSERT_TRUE(wait_until([&] { return !lines().empty(); }, 20s)) << center.daemon()->log();
+  ::kill(center.daemon()->pid(), SIGKILL);
+  center.stop();
+  std::filesystem::remove(recv + "/hang");
+
+  center.start({{"FLEETREG_TEST_CLOCK_OFFSET", "120"}});
+  ASSERT_TRUE(wait_until([&] { return lines().size() >= 2; }, 30s)) << center.daemon()->log();
+  const auto got = lines();
+  EXPECT_EQ(got[0]["event_id"], got[1]["event_id"]) << "the same event again";
+  EXPECT_EQ(got[1]["status"], 200);
+  EXPECT_TRUE(got[1]["signature_ok"].get<bool>());
+  EXPECT_EQ(got[1]["body"]["alert"]["kind"], "supply_low");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto list = center.ctl({"delivery", "list", "--json"});
+        return list.exit_code == 0 && list.out.find("\"delivered\"") != std::string::npos;
+      },
+      10s));
+  const auto list = json::value::parse(center.ctl({"delivery", "list", "--json"}).out);
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["attempts"], 2);
+  center.stop();
+}
+
 }  // namespace
+
 }  // namespace fleetreg::test

@@ -112,7 +112,7 @@ echo "    clean"
 
 step ".deb control: dependencies from the binaries (dpkg-shlibdeps), conffiles, scripts"
 deps_of() { dpkg-deb -f "$1" Depends; }
-d=$(deps_of "${debs[0]}"); for lib in libsodium23 libsqlite3-0 libssl3 adduser; do expect_contains "$d" "$lib" "fleetreg-center Depends"; done
+d=$(deps_of "${debs[0]}"); for lib in libsodium23 libsqlite3-0 libssl3 libcurl4 adduser; do expect_contains "$d" "$lib" "fleetreg-center Depends"; done
 # The center's HTTP server is Boost.Beast (header-only): no cpprestsdk on the server side.
 ! grep -qF libcpprest <<<"$d" || fail "fleetreg-center Depends still names libcpprest: $d"
 d=$(deps_of "${debs[1]}"); for lib in libsnmp40 libavahi-client3 libcups2 adduser; do expect_contains "$d" "$lib" "fleetreg-collector Depends"; done

@@ -127,6 +127,18 @@ http::response billing_close(context& c);
 /// POST /billing/weights: sets the dealer's billing weights.
 http::response billing_weights_set(context& c);
 
+// webhooks.cpp
+/// GET /webhooks: the dealer's webhooks and the form that adds one.
+http::response webhooks_page(context& c);
+/// POST /webhooks: adds one and shows its signing secret once.
+http::response webhook_add(context& c);
+/// POST /webhooks/<id>/remove.
+http::response webhook_action(context& c);
+/// POST /digest: the dealer's e-mail digest (recipients, minutes).
+http::response digest_set(context& c);
+/// GET /deliveries[?webhook=ID]: the newest deliveries, their state and errors.
+http::response deliveries_page(context& c);
+
 // alerts.cpp
 /// GET /alerts: open alerts, filtered by kind, severity, site; acknowledge and clear.
 http::response alerts_page(context& c);

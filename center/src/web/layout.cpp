@@ -16,7 +16,8 @@ std::string nav(const signed_in* me) {
   return "<nav><a class=\"brand\" href=\"/\">fleetreg</a> <a href=\"/\">Dashboard</a> <a href=\"/sites\">Sites</a> "
          "<a href=\"/codes\">Codes</a> <a href=\"/codes/new\">New code</a> <a href=\"/claims\">Claims</a> "
          "<a href=\"/alerts\">Alerts</a> <a href=\"/to-order\">To order</a> "
-         "<a href=\"/billing\">Billing</a> <a href=\"/tokens\">Tokens</a> <a href=\"/audit\">Audit</a>" +
+         "<a href=\"/billing\">Billing</a> <a href=\"/tokens\">Tokens</a> <a href=\"/webhooks\">Webhooks</a> "
+         "<a href=\"/audit\">Audit</a>" +
          std::string(me->admin() ? " <a href=\"/accounts\">Accounts</a>" : "") + " <span class=\"who\">" +
          escape(me->acc.name) + (me->admin() ? " (admin)" : "") + "</span> " +
          button_form("/logout", me->session.csrf, "Log out") + "</nav>";

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 /// The center's configuration (/etc/fleetreg/center.conf).
@@ -62,12 +63,35 @@ struct config {
   // [monitoring]
   std::chrono::milliseconds stale_after{std::chrono::hours(48)};
   std::chrono::milliseconds expiring_within{std::chrono::hours(24)};
+  // [delivery] (webhooks, issue 19 step 4)
+  std::string delivery_ca_file;       ///< CAs trusted for webhooks (PEM); "" = the system's
+  std::int64_t delivery_threads = 4;  ///< requests in flight at most, per center
+  std::int64_t max_webhooks_per_dealer = 10;
+  std::chrono::milliseconds delivery_retry_base{std::chrono::seconds(30)};  ///< first retry after about this
+  std::chrono::milliseconds delivery_retry_max{std::chrono::hours(1)};      ///< backoff cap
+  std::chrono::milliseconds delivery_give_up{std::chrono::hours(24)};       ///< then marked failed
+  std::chrono::milliseconds delivery_lease{std::chrono::seconds(60)};       ///< a claimed attempt's
+  std::chrono::milliseconds delivery_connect_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds delivery_timeout{std::chrono::seconds(10)};
+  // [email] (digests of alert events, issue 19 step 4)
+  std::string smtp_host;  ///< "" = no digests
+  std::int64_t smtp_port = 587;
+  bool smtp_starttls = true;       ///< required unless turned off
+  std::string smtp_user;           ///< AUTH when set
+  std::string smtp_password_file;  ///< the AUTH password (one line; not readable by group or others)
+  std::string smtp_ca_file;        ///< CAs trusted for the relay (PEM); "" = the system's
+  std::string mail_from;           ///< the digests' From address (required with smtp_host)
+  std::chrono::milliseconds smtp_timeout{std::chrono::seconds(30)};
 };
 
 /// Loads `path` over the defaults (the default path when empty; missing
 /// default file = defaults). Throws configuration_error, also when the
 /// combination is unusable (https without certificate, http not allowed).
 config load_config(const std::string& path);
+/// Why the [email] settings of `c` are unusable (a relay without a valid
+/// From address, a host with characters a host name has not, a user
+/// without a password file), or nullopt. Pure: load_config calls it.
+std::optional<std::string> smtp_config_problem(const config& c);
 /// The directory whose owner the center and centerctl run as when started as
 /// root: the SQLite database's, or for PostgreSQL the server key file's.
 std::string owner_directory(const config& cfg);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ std::string key_fingerprint(const digest& server_key);
 
 /// HMAC-SHA-256 of a canonical provisional code under the server key.
 digest code_hash(const digest& server_key, std::string_view canonical_code);
+
+/// HMAC-SHA-256 of `data` under `key` (any length), as 64 lowercase hex digits.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+/// `bytes` random bytes as lowercase hex.
+std::string random_hex(std::size_t bytes);
 
 /// A new formal credential or monitoring token: `prefix` + 256 random bits in
 /// base64url (no padding).

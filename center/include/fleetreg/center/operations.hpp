@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <vector>
 #include <string>
@@ -9,6 +11,7 @@
 #include "fleetreg/center/billing.hpp"
 #include "fleetreg/center/config.hpp"
 #include "fleetreg/center/crypto.hpp"
+#include "fleetreg/center/delivery.hpp"
 #include "fleetreg/center/storage.hpp"
 #include "fleetreg/core/clock.hpp"
 #include "fleetreg/core/json.hpp"
@@ -108,6 +111,8 @@ struct supply_outlook {
 
 /// An alert as the API and centerctl write it (times as RFC 3339 UTC).
 json::value alert_json(const alert& a);
+/// A delivery as centerctl and the API write it (times as RFC 3339 UTC).
+json::value delivery_json(const delivery& d);
 /// A supply and its forecast as GET /api/v1/supplies/to-order writes it.
 json::value outlook_json(const supply_outlook& o);
 /// The "to order" list as CSV (RFC 4180, the same cells as the JSON).
@@ -356,6 +361,53 @@ class operations {
   /// (the subject quoted). A delivery queue hooks here.
   void publish(const std::vector<alert_transition>& events);
 
+  // Webhooks (issue 19 step 4): every alert transition of a dealer is
+  // POSTed, signed, to each of its webhooks, at least once.
+
+  /// A webhook just added and its signing secret (shown once; the center
+  /// derives it again from the server key when it signs).
+  struct webhook_added {
+    webhook hook;
+    std::string secret;
+  };
+  /// Adds a webhook to `dealer` (`acting` is an admin or the dealer itself).
+  /// Refusal invalid for a bad URL (webhook_url_problem) or an admin as
+  /// `dealer`, conflict when the dealer has [delivery]
+  /// max_webhooks_per_dealer already. Audited as webhook.add.
+  webhook_added add_webhook(const account& acting, const account& dealer, const std::string& url);
+  /// The webhooks `acting` sees (an admin: every dealer's, or of_dealer's).
+  std::vector<webhook> webhooks(const account& acting, std::optional<std::int64_t> of_dealer = std::nullopt);
+  /// Webhook `id` when `acting` sees it; refusal not_found otherwise.
+  webhook require_webhook(const account& acting, std::int64_t id);
+  /// Removes webhook `id` and its queue; audited as webhook.remove.
+  void remove_webhook(const account& acting, std::int64_t id);
+  /// Sends a test event (type "test", event_id 0) to webhook `id` now with
+  /// `post`, nothing queued; returns what came back. Audited as webhook.test.
+  webhook_response test_webhook(const account& acting, std::int64_t id, const webhook_poster& post);
+  /// The newest `limit` (at most 1,000) deliveries `acting` sees (of
+  /// `webhook_id` only when not 0; throws as require_webhook then).
+  std::vector<delivery> deliveries(const account& acting, std::int64_t webhook_id, std::size_t limit);
+  /// The delivery worker's step: claims one due delivery (for [delivery]
+  /// lease), POSTs it with `post`, records the outcome: 2xx delivered; else
+  /// retried after retry_delay (at least Retry-After, at most a day), its
+  /// webhook blocked until then; failed once give_up_after has passed since
+  /// it was queued. Returns false when nothing was due.
+  bool deliver_next(const webhook_poster& post);
+  /// Sets `dealer`'s e-mail digest: recipients as parse_recipients reads
+  /// them ("off": none) and the interval (nullopt: unchanged; 5 min..7 days).
+  /// `acting` is an admin or the dealer itself; refusal invalid with the
+  /// reason otherwise. Audited as alerts.digest.
+  void set_digest(const account& acting, const account& dealer, const std::string& recipients,
+                  std::optional<std::chrono::seconds> interval);
+  /// Sends every digest due now with `send` (one mail per dealer: the
+  /// transitions since its last digest, at most 500; the next one after its
+  /// interval). A failed send is tried again in 5 minutes, its events kept.
+  /// Returns how many mails went out.
+  std::size_t send_digests(const mail_sender& send);
+  /// Called after every publish() with events (the worker's wake()); set
+  /// once at start-up.
+  void on_publish(std::function<void()> fn);
+
   // Supplies (issue 19): levels now and toner-out forecasts.
 
   /// Every supply of the terminals of site `site_id` (only terminal
@@ -402,6 +454,8 @@ class operations {
   const clock& clock_;
   const config& config_;
   crypto::digest key_;
+  std::mutex publish_mutex_;
+  std::function<void()> on_publish_;
 };
 
 }  // namespace fleetreg::center

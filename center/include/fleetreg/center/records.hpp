@@ -31,6 +31,10 @@ struct account {
   std::string billing_weights;
   /// The dealer's alert thresholds and order lead time (issue 19).
   alert_settings alerts;
+  /// Where the dealer's e-mail digest of alert events goes ("a@b, c@d";
+  /// "" = no digest) and how often at most (issue 19 step 4).
+  std::string digest_recipients;
+  std::chrono::seconds digest_interval{3600};
 };
 
 /// A provisional code's record. The code itself is never stored: only its
@@ -188,6 +192,58 @@ struct alert_transition {
   std::string actor;
   std::string kind;     ///< the alert's
   std::string subject;  ///< "terminal:<key>", "site:<id>" or "code:<id>"
+};
+
+/// A dealer's webhook (issue 19 step 4): alert events are POSTed to `url`
+/// signed with a secret derived from the server key and `salt`.
+struct webhook {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string url;   ///< https://… (validate_webhook_url)
+  std::string salt;  ///< 64 hex digits; not the secret (see delivery.hpp)
+  time_point created_at{};
+  time_point blocked_until{};  ///< after a failure: no attempt to it before
+};
+
+/// One event on its way to one webhook: the durable queue's row.
+struct delivery {
+  std::int64_t id = 0;
+  std::int64_t webhook_id = 0;
+  std::int64_t event_id = 0;  ///< the alert_history row it carries
+  std::string url;            ///< the webhook's
+  std::string state;          ///< "pending", "delivered" or "failed"
+  std::int64_t attempts = 0;
+  time_point created_at{};
+  std::optional<time_point> next_attempt_at;  ///< while pending
+  std::optional<time_point> last_attempt_at;
+  std::int64_t last_status = 0;  ///< the receiver's HTTP status, 0 when none
+  std::string last_error;        ///< why the last attempt failed, "" when it did not
+  std::optional<time_point> delivered_at;
+  std::optional<time_point> failed_at;
+};
+
+/// A delivery claimed for one attempt, with what the request needs.
+struct delivery_job {
+  delivery d;
+  webhook hook;
+  alert_transition event;
+  alert subject;  ///< the alert as it is now
+};
+
+/// What one attempt ended with (finish_delivery).
+struct delivery_outcome {
+  enum class kind { delivered, retry, failed } result = kind::delivered;
+  std::int64_t status = 0;       ///< HTTP status, 0 when none came
+  std::string error;             ///< "" when delivered
+  time_point next_attempt_at{};  ///< retry: this delivery's next attempt
+  time_point blocked_until{};    ///< retry/failed: the webhook's next attempt at all
+};
+
+/// A dealer's e-mail digest claimed for sending: the transitions since
+/// the last one sent, oldest first, each with its alert as it is now.
+struct digest_batch {
+  account dealer;
+  std::vector<std::pair<alert_transition, alert>> items;
 };
 
 /// Which alerts a list shows.

@@ -127,6 +127,19 @@ class sql_storage : public storage {
                                               std::size_t limit) override;
   void fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
                          const std::function<void(month_marks&)>& each) override;
+  std::optional<std::int64_t> add_webhook(const webhook& w, std::size_t max_per_account) override;
+  std::vector<webhook> list_webhooks(std::optional<std::int64_t> account_id) override;
+  std::optional<webhook> find_webhook(std::int64_t id) override;
+  bool remove_webhook(std::int64_t id) override;
+  std::vector<delivery_job> claim_deliveries(time_point now, std::chrono::milliseconds lease,
+                                             std::size_t limit) override;
+  void finish_delivery(std::int64_t delivery_id, std::int64_t webhook_id, const delivery_outcome& o,
+                       time_point now) override;
+  std::vector<delivery> list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
+                                        std::size_t limit) override;
+  void set_digest(std::int64_t account_id, const std::string& recipients, std::chrono::seconds interval) override;
+  std::optional<digest_batch> claim_digest(time_point now, std::chrono::milliseconds retry, std::size_t limit) override;
+  void digest_sent(std::int64_t account_id, std::int64_t through_history_id, time_point next) override;
   std::vector<audit_entry> list_audit(const std::optional<std::string>& actor, std::size_t limit) override;
   void audit(const std::string& actor, const std::string& action, const std::string& subject, const std::string& detail,
              time_point now) override;

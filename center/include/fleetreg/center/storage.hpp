@@ -394,6 +394,49 @@ class storage {
   virtual void fleet_month_marks(std::int64_t dealer_id, const std::vector<time_point>& boundaries,
                                  const std::function<void(month_marks&)>& each) = 0;
 
+  // Webhooks and their deliveries (issue 19 step 4). Every alert transition
+  // written (record_transition) queues one delivery per webhook of the
+  // alert's dealer in the same transaction.
+  /// Adds a webhook unless its account has `max_per_account` already;
+  /// returns its id, nullopt when full.
+  virtual std::optional<std::int64_t> add_webhook(const webhook& w, std::size_t max_per_account) = 0;
+  /// Webhooks of `account_id` (every account's when nullopt), by id.
+  virtual std::vector<webhook> list_webhooks(std::optional<std::int64_t> account_id) = 0;
+  virtual std::optional<webhook> find_webhook(std::int64_t id) = 0;
+  /// Deletes a webhook and its deliveries (pending ones are dropped); false
+  /// when there is none.
+  virtual bool remove_webhook(std::int64_t id) = 0;
+  /// Claims up to `limit` pending deliveries due at `now` whose webhook is
+  /// not blocked, oldest first, leasing them until now + `lease` and
+  /// counting the attempt: two claimers (threads, replicas) never get the
+  /// same row while its lease runs. A lease that ran out (a center died
+  /// mid-attempt) makes the row claimable again: at-least-once.
+  virtual std::vector<delivery_job> claim_deliveries(time_point now, std::chrono::milliseconds lease,
+                                                     std::size_t limit) = 0;
+  /// Records the attempt's outcome (and, for retry and failed, blocks its
+  /// webhook until o.blocked_until; delivered unblocks it).
+  virtual void finish_delivery(std::int64_t delivery_id, std::int64_t webhook_id, const delivery_outcome& o,
+                               time_point now) = 0;
+  /// The newest `limit` deliveries of the webhooks of `account_id` (every
+  /// account's when nullopt; only `webhook_id`'s when not 0), newest first.
+  virtual std::vector<delivery> list_deliveries(std::optional<std::int64_t> account_id, std::int64_t webhook_id,
+                                                std::size_t limit) = 0;
+
+  // E-mail digests (issue 19 step 4): every alert transition of a dealer
+  // with digest recipients queues a digest item in its transaction.
+  /// Sets a dealer's digest recipients ("" turns it off and drops what
+  /// waited) and interval.
+  virtual void set_digest(std::int64_t account_id, const std::string& recipients, std::chrono::seconds interval) = 0;
+  /// Claims one dealer whose digest is due at `now` and has items (its
+  /// next digest moved to now + `retry`, so a failed send is tried again
+  /// then, and another center skips it meanwhile): the dealer and its
+  /// oldest `limit` items. nullopt when none is due.
+  virtual std::optional<digest_batch> claim_digest(time_point now, std::chrono::milliseconds retry,
+                                                   std::size_t limit) = 0;
+  /// A digest was sent: its items through `through_history_id` are gone,
+  /// the next one not before `next`.
+  virtual void digest_sent(std::int64_t account_id, std::int64_t through_history_id, time_point next) = 0;
+
   // Audit log.
   /// Appends one line; lines are never changed or deleted.
   virtual void audit(const std::string& actor, const std::string& action, const std::string& subject,

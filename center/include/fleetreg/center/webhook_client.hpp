@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fleetreg/center/config.hpp"
+#include "fleetreg/center/delivery.hpp"
+
+/// The clients of deliveries (libcurl, at the edge): HTTPS for webhooks,
+/// SMTP for e-mail digests.
+namespace fleetreg::center {
+
+struct webhook_client_options {
+  std::string ca_file;  ///< trusted CAs (PEM); "" = the system's
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};  ///< the whole exchange
+  std::size_t max_response_bytes = 64 * 1024;                   ///< beyond: the exchange is cut, its status kept
+};
+
+/// POSTs with libcurl: https only (no other protocol, also not on a
+/// redirect, and redirects are not followed), the peer's certificate and
+/// name verified, the timeouts and the response cap above. Thread-safe (one
+/// easy handle per call). Never throws for a transport failure: the
+/// response's error says it.
+class webhook_client {
+ public:
+  explicit webhook_client(webhook_client_options options);
+  webhook_response post(const webhook_request& request) const;
+  /// Ends every exchange in flight within about a second, and every later
+  /// one at once (the center stopping).
+  void cancel() noexcept { cancelled_ = true; }
+
+ private:
+  webhook_client_options options_;
+  std::atomic<bool> cancelled_{false};
+};
+
+/// The mail relay of e-mail digests ([email] in the center's config).
+struct smtp_options {
+  std::string host;  ///< "" = no digests are sent
+  std::int64_t port = 587;
+  bool starttls = true;  ///< STARTTLS required (the relay not offering it: refused); false: plain SMTP
+  std::string user;      ///< AUTH when not empty
+  std::string password;  ///< read from [email] password_file
+  std::string ca_file;   ///< CAs trusted for the relay (PEM); "" = the system's
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+/// Sends mail through the relay with libcurl: STARTTLS with the relay's
+/// certificate and name verified (unless starttls is off), AUTH when a user
+/// is set. Thread-safe. Never throws for a transport failure.
+class smtp_client {
+ public:
+  explicit smtp_client(smtp_options options);
+  /// "" when the relay took the message for every recipient, else why not.
+  std::string send(const std::string& from, const std::vector<std::string>& to, const std::string& message) const;
+
+ private:
+  smtp_options options_;
+};
+
+/// The webhook client's options from [delivery].
+webhook_client_options webhook_options_from(const config& cfg);
+/// The relay's options from [email], its password read from password_file.
+/// Throws fleetreg::error (config) when that file is unreadable or
+/// readable by group or others.
+smtp_options smtp_options_from(const config& cfg);
+
+}  // namespace fleetreg::center
