@@ -1299,7 +1299,7 @@ int webhooks(int events, int threads) {
     std::ofstream secret(dir.file("secret"));
     secret << added.secret;
   }
-  webhook_client client({cfg.delivery_ca_file, std::chrono::seconds(5), std::chrono::seconds(10), 64 * 1024});
+  webhook_client client({cfg.delivery_ca_file, std::chrono::seconds(5), std::chrono::seconds(10), 64 * 1024, true});
   auto worker = std::make_unique<delivery_worker>(
       svc, [&client](const webhook_request& r) { return client.post(r); }, static_cast<std::size_t>(threads));
   svc.on_publish([w = worker.get()] { w->wake(); });

@@ -65,6 +65,7 @@ config load_config(const std::string& path) {
         {"monitoring", "stale_after", fc::duration_target{&c.stale_after, 1min, std::chrono::hours(24 * 365)}},
         {"monitoring", "expiring_within", fc::duration_target{&c.expiring_within, 1min, std::chrono::hours(24 * 90)}},
         {"delivery", "ca_file", fc::string_target{&c.delivery_ca_file, 1024}},
+        {"delivery", "allow_private_addresses", fc::bool_target{&c.delivery_allow_private_addresses}},
         {"delivery", "threads", fc::integer_target{&c.delivery_threads, 1, 32}},
         {"delivery", "max_webhooks_per_dealer", fc::integer_target{&c.max_webhooks_per_dealer, 0, 100}},
         {"delivery", "retry_base", fc::duration_target{&c.delivery_retry_base, 10ms, 1h}},

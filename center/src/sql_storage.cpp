@@ -3115,9 +3115,25 @@ std::vector<delivery_job> sql_storage::claim_deliveries(time_point now, std::chr
   return retrying([&] {
     auto held = db_->acquire();
     auto& db = *held;
-    sql::transaction tx(db);
     const auto t = to_unix(now);
     const auto until = to_unix(now + lease);
+    // Most calls find nothing due (the delivery threads ask every second):
+    // a read first, outside any transaction, so that an idle center (or one
+    // whose receivers are all down, blocked) never takes the write lock for
+    // this (SQLite: one writer; the readings' group commit and every
+    // request's write wait for it, and a long-poll flood slowed enough to
+    // fail under ASan).
+    {
+      sql::statement due(db,
+                         "SELECT 1 FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE "
+                         "d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1 AND d.leased_until <= ?1 AND "
+                         "w.blocked_until <= ?1 LIMIT 1");
+      due.bind(1, t);
+      const bool any = due.step();
+      due.reset();
+      if (!any) return std::vector<delivery_job>{};
+    }
+    sql::transaction tx(db);
     // Due, not leased, its webhook not blocked; oldest first. PostgreSQL:
     // rows another replica is claiming right now are skipped, not waited for.
     std::string pick =

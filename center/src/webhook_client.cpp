@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fleetreg/center/webhook_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -32,7 +35,23 @@ struct exchange {
   bool cut = false;
   std::string retry_after;
   const std::atomic<bool>* cancelled = nullptr;
+  bool allow_private = false;
+  std::string refused_address;  ///< why the address was not connected to
 };
+
+// libcurl asks for each socket it connects: none to a private address
+// unless allowed (the address is the resolved one: no DNS trick gets past).
+extern "C" curl_socket_t on_open_socket(void* user, curlsocktype, struct curl_sockaddr* a) noexcept {
+  auto& x = *static_cast<exchange*>(user);
+  if (!x.allow_private) {
+    auto why = private_address_problem(&a->addr);
+    if (!why.empty()) {
+      x.refused_address = std::move(why);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
 
 extern "C" int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
   return static_cast<exchange*>(user)->cancelled->load() ? 1 : 0;
@@ -84,7 +103,46 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+bool ipv4_private(std::uint32_t v) {
+  const auto in = [v](std::uint32_t net, int bits) {
+    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+    return (v & mask) == net;
+  };
+  return in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0x7f000000, 8) || in(0xa9fe0000, 16) ||
+         in(0xac100000, 12) || in(0xc0000000, 24) || in(0xc0a80000, 16) || in(0xc6120000, 15) ||
+         in(0xe0000000, 3);  // 224/4 multicast, 240/4 reserved, broadcast
+}
+
 }  // namespace
+
+std::string private_address_problem(const struct sockaddr* addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr->sa_family == AF_INET) {
+    const auto* a4 = reinterpret_cast<const sockaddr_in*>(addr);
+    ::inet_ntop(AF_INET, &a4->sin_addr, text, sizeof text);
+    if (ipv4_private(ntohl(a4->sin_addr.s_addr))) return std::string("address ") + text + " is not public";
+    return "";
+  }
+  if (addr->sa_family == AF_INET6) {
+    const auto* a6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    const auto* b = a6->sin6_addr.s6_addr;
+    ::inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof text);
+    const std::string refused = std::string("address ") + text + " is not public";
+    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, mapped, 12) == 0) {
+      const auto v = (std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) | b[15];
+      return ipv4_private(v) ? refused : "";
+    }
+    bool zero_to_14 = true;
+    for (int i = 0; i < 15; ++i) zero_to_14 = zero_to_14 && b[i] == 0;
+    if (zero_to_14 && (b[15] == 0 || b[15] == 1)) return refused;  // :: and ::1
+    if ((b[0] & 0xfe) == 0xfc) return refused;                     // fc00::/7 unique local
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return refused;     // fe80::/10 link-local
+    if (b[0] == 0xff) return refused;                              // multicast
+    return "";
+  }
+  return "address family " + std::to_string(addr->sa_family) + " is not IP";
+}
 
 webhook_client::webhook_client(webhook_client_options options) : options_(std::move(options)) { global_init(); }
 
@@ -129,6 +187,7 @@ webhook_response webhook_client::post(const webhook_request& request) const {
   exchange x;
   x.cap = options_.max_response_bytes;
   x.cancelled = &cancelled_;
+  x.allow_private = options_.allow_private_addresses;
   char why[CURL_ERROR_SIZE] = {};
   CURL* c = h.get();
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
@@ -136,6 +195,9 @@ webhook_response webhook_client::post(const webhook_request& request) const {
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_PROXY, "");
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &x);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -163,6 +225,11 @@ webhook_response webhook_client::post(const webhook_request& request) const {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, nullptr);
+  if (!x.refused_address.empty()) {
+    out.error = x.refused_address + " ([delivery] allow_private_addresses is off)";
+    return out;
+  }
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x.cut && status > 0)) {
     out.error = why[0] ? std::string(why) : std::string(curl_easy_strerror(rc));
     return out;
@@ -173,7 +240,8 @@ webhook_response webhook_client::post(const webhook_request& request) const {
 }
 
 webhook_client_options webhook_options_from(const config& cfg) {
-  return {cfg.delivery_ca_file, cfg.delivery_connect_timeout, cfg.delivery_timeout, 64 * 1024};
+  return {cfg.delivery_ca_file, cfg.delivery_connect_timeout, cfg.delivery_timeout, 64 * 1024,
+          cfg.delivery_allow_private_addresses};
 }
 
 smtp_options smtp_options_from(const config& cfg) {

@@ -2,7 +2,10 @@
 // Delivery of alert events to webhooks (issue 19 step 4): the pure rules,
 // the durable queue on both engines, and real HTTPS to a receiver started
 // here on 127.0.0.1 with a certificate made here.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <fstream>
@@ -124,7 +127,9 @@ class DeliveryTest : public test_support::CenterTest {
     cfg.delivery_ca_file = dir.file("ca.pem");
     cfg.delivery_retry_base = 60s;
     cfg.delivery_retry_max = 1h;
-    client = std::make_unique<webhook_client>(webhook_client_options{cfg.delivery_ca_file, 2s, 5s, 64 * 1024});
+    // The receiver is on loopback: allowed here (the default refuses it; see
+    // ALoopbackReceiverIsRefusedUnlessAllowed).
+    client = std::make_unique<webhook_client>(webhook_client_options{cfg.delivery_ca_file, 2s, 5s, 64 * 1024, true});
     port = test::free_port(false);
   }
 
@@ -264,6 +269,59 @@ TEST_F(DeliveryTest, ARedirectIsNotFollowed) {
   const auto d = all().at(0);
   EXPECT_EQ(d.state, "pending");
   EXPECT_EQ(d.last_status, 307);
+}
+
+TEST_F(DeliveryTest, ALoopbackReceiverIsRefusedUnlessAllowed) {
+  start_receiver();
+  add_hook();
+  raise(1);
+  webhook_client strict({cfg.delivery_ca_file, 2s, 5s, 64 * 1024});  // the default: no private address
+  EXPECT_TRUE(svc->deliver_next([&](const webhook_request& r) { return strict.post(r); }));
+  EXPECT_TRUE(received().empty()) << "no connection was made to 127.0.0.1";
+  auto d = all().at(0);
+  EXPECT_EQ(d.state, "pending");
+  EXPECT_NE(d.last_error.find("127.0.0.1 is not public"), std::string::npos) << d.last_error;
+  EXPECT_NE(d.last_error.find("allow_private_addresses"), std::string::npos) << d.last_error;
+}
+
+TEST(WebhookAddress, OnlyPublicAddressesUnlessAllowed) {
+  const auto check = [](const char* text) {
+    sockaddr_storage ss{};
+    if (std::string_view(text).find(':') != std::string_view::npos) {
+      auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      a6->sin6_family = AF_INET6;
+      EXPECT_EQ(::inet_pton(AF_INET6, text, &a6->sin6_addr), 1) << text;
+    } else {
+      auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+      a4->sin_family = AF_INET;
+      EXPECT_EQ(::inet_pton(AF_INET, text, &a4->sin_addr), 1) << text;
+    }
+    return private_address_problem(reinterpret_cast<const sockaddr*>(&ss));
+  };
+  for (const auto* refused : {"127.0.0.1",
+                              "127.255.0.9",
+                              "10.1.2.3",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.168.1.1",
+                              "169.254.169.254",
+                              "100.64.0.1",
+                              "0.0.0.0",
+                              "224.0.0.251",
+                              "255.255.255.255",
+                              "198.18.0.1",
+                              "::1",
+                              "::",
+                              "fe80::1",
+                              "fd00::1",
+                              "ff02::fb",
+                              "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1",
+                              "::ffff:169.254.169.254"})
+    EXPECT_NE(check(refused), "") << refused;
+  for (const auto* allowed : {"93.184.216.34", "172.32.0.1", "172.15.255.255", "100.128.0.1", "1.1.1.1", "2001:db8::1",
+                              "2a00:1450::1", "::ffff:93.184.216.34"})
+    EXPECT_EQ(check(allowed), "") << allowed;
 }
 
 TEST_F(DeliveryTest, AnOversizedAnswerIsCutAndItsStatusKept) {

@@ -281,7 +281,8 @@ TEST(CenterOpsIt, AWebhookEventSurvivesTheCenterKilledMidDelivery) {
   const auto receiver_port = free_port(false);
   center_daemon center(dir, {.tls = true,
                              .extra_config = "[delivery]\nca_file = " + dir.file("ca.pem") +
-                                             "\ntimeout = 20s\nlease = 30s\nretry_base = 1s\n"});
+                                             "\ntimeout = 20s\nlease = 30s\nretry_base = 1s\n"
+                                             "allow_private_addresses = true\n"});
   center.start();
   const auto code = center.dealer_and_code("dealer", "Hook Customer");
   const std::string url = "https://127.0.0.1:" + std::to_string(receiver_port) + "/hook";

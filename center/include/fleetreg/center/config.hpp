@@ -64,8 +64,9 @@ struct config {
   std::chrono::milliseconds stale_after{std::chrono::hours(48)};
   std::chrono::milliseconds expiring_within{std::chrono::hours(24)};
   // [delivery] (webhooks, issue 19 step 4)
-  std::string delivery_ca_file;       ///< CAs trusted for webhooks (PEM); "" = the system's
-  std::int64_t delivery_threads = 4;  ///< requests in flight at most, per center
+  std::string delivery_ca_file;                   ///< CAs trusted for webhooks (PEM); "" = the system's
+  bool delivery_allow_private_addresses = false;  ///< webhooks to loopback/private/link-local addresses
+  std::int64_t delivery_threads = 4;              ///< requests in flight at most, per center
   std::int64_t max_webhooks_per_dealer = 10;
   std::chrono::milliseconds delivery_retry_base{std::chrono::seconds(30)};  ///< first retry after about this
   std::chrono::milliseconds delivery_retry_max{std::chrono::hours(1)};      ///< backoff cap

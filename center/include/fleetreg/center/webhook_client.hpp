@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+struct sockaddr;
+
 #include "fleetreg/center/config.hpp"
 #include "fleetreg/center/delivery.hpp"
 
@@ -19,11 +21,25 @@ struct webhook_client_options {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  ///< the whole exchange
   std::size_t max_response_bytes = 64 * 1024;                   ///< beyond: the exchange is cut, its status kept
+  /// false: an address that is loopback, private, link-local, shared
+  /// (100.64/10), unspecified or multicast is never connected to, whatever
+  /// name led there (checked on the address the connection is made to, so
+  /// a name that resolves differently later gains nothing).
+  bool allow_private_addresses = false;
 };
+
+/// Why the center does not connect to `addr` as a webhook receiver ("" when
+/// it may): loopback, private (RFC 1918, fc00::/7), link-local, shared
+/// address space (RFC 6598), unspecified, multicast, broadcast, the
+/// reserved 192.0.0/24 and 198.18/15, and IPv4 ones of these mapped into
+/// IPv6.
+std::string private_address_problem(const struct sockaddr* addr);
 
 /// POSTs with libcurl: https only (no other protocol, also not on a
 /// redirect, and redirects are not followed), the peer's certificate and
-/// name verified, the timeouts and the response cap above. Thread-safe (one
+/// name verified, the timeouts and the response cap above, no proxy (a
+/// webhook goes straight to its receiver), and no private address unless
+/// the options allow it. Thread-safe (one
 /// easy handle per call). Never throws for a transport failure: the
 /// response's error says it.
 class webhook_client {
