@@ -33,7 +33,9 @@ void url(const std::string& text) {
   if (text.size() > max_webhook_url) broken("an accepted webhook URL is too long");
   for (const char ch : text)
     if (ch <= ' ' || ch >= 0x7f) broken("an accepted webhook URL holds a control, space or non-ASCII byte: " + text);
-  if (text.find('@') != std::string::npos && text.find('@') < text.find('/', 8))
+  // The authority ends at the first '/', '?' or '#' (RFC 3986): an '@' in
+  // the query or fragment is no user name.
+  if (text.find('@') != std::string::npos && text.find('@') < text.find_first_of("/?#", 8))
     broken("an accepted webhook URL holds a user name: " + text);
 }
 
