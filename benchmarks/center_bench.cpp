@@ -1267,20 +1267,7 @@ int webhooks(int events, int threads) {
   using namespace fleetreg::center;
   namespace test = fleetreg::test;
   test::temp_dir dir;
-  const auto openssl = [&](std::vector<std::string> argv) {
-    argv.insert(argv.begin(), "openssl");
-    if (test::run(argv).exit_code != 0) throw std::runtime_error("openssl failed");
-  };
-  {
-    std::ofstream ext(dir.file("ext.cnf"));
-    ext << "subjectAltName=IP:127.0.0.1\n";
-  }
-  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-           dir.file("ca.key"), "-out", dir.file("ca.pem"), "-days", "2", "-subj", "/CN=bench CA"});
-  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-           dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"});
-  openssl({"x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey", dir.file("ca.key"),
-           "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile", dir.file("ext.cnf")});
+  test::make_test_ca(dir);
   fleetreg::center::crypto::init();
   config cfg;
   cfg.database = dir.file("center.db");

@@ -109,21 +109,7 @@ TEST(Digest, RecipientsAreCheckedAndNoHeaderCanBeInjected) {
 class DeliveryTest : public test_support::CenterTest {
  protected:
   DeliveryTest() {
-    const auto ssl = [&](std::vector<std::string> argv) {
-      argv.insert(argv.begin(), "openssl");
-      const auto r = test::run(argv);
-      if (r.exit_code != 0) throw std::runtime_error("openssl failed: " + r.err);
-    };
-    {
-      std::ofstream ext(dir.file("ext.cnf"));
-      ext << "subjectAltName=IP:127.0.0.1\n";
-    }
-    ssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-         dir.file("ca.key"), "-out", dir.file("ca.pem"), "-days", "2", "-subj", "/CN=fleetreg test CA"});
-    ssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-         dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"});
-    ssl({"x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey", dir.file("ca.key"),
-         "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile", dir.file("ext.cnf")});
+    test::make_test_ca(dir);
     cfg.delivery_ca_file = dir.file("ca.pem");
     cfg.delivery_retry_base = 60s;
     cfg.delivery_retry_max = 1h;

@@ -19,18 +19,8 @@ center_daemon::center_daemon(const temp_dir& dir, options o) : dir_(dir), option
   config_ = dir.file(options_.name + ".conf");
   std::ofstream conf(config_);
   if (options_.tls) {
-    // A CA and a server certificate for 127.0.0.1 and localhost, made now.
+    make_test_ca(dir);
     ca_ = dir.file("ca.pem");
-    must(run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-              "-keyout", dir.file("ca.key"), "-out", ca_, "-days", "2", "-subj", "/CN=fleetreg test CA"}),
-         "making the test CA");
-    must(run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-              dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"}),
-         "making the server key");
-    std::ofstream(dir.file("san.ext")) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-    must(run({"openssl", "x509", "-req", "-in", dir.file("server.csr"), "-CA", ca_, "-CAkey", dir.file("ca.key"),
-              "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile", dir.file("san.ext")}),
-         "signing the server certificate");
     url_ = "https://127.0.0.1:" + port;
     conf << "[center]\nlisten = " << url_ << "\ntls_certificate = " << dir.file("server.pem")
          << "\ntls_key = " << dir.file("server.key") << "\n";

@@ -316,4 +316,25 @@ std::string built_program(const std::string& name) {
   throw std::runtime_error("unknown program " + name);
 }
 
+namespace {
+void openssl_must(const command_result& r, const std::string& what) {
+  if (r.exit_code != 0) throw std::runtime_error(what + " failed: " + r.err + r.out);
+}
+}  // namespace
+
+void make_test_ca(const temp_dir& dir) {
+  openssl_must(
+      run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+           dir.file("ca.key"), "-out", dir.file("ca.pem"), "-days", "2", "-subj", "/CN=fleetreg test CA"}),
+      "making the test CA");
+  openssl_must(run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                    dir.file("server.key"), "-out", dir.file("server.csr"), "-subj", "/CN=127.0.0.1"}),
+               "making the server key");
+  std::ofstream(dir.file("san.ext")) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  openssl_must(run({"openssl", "x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey",
+                    dir.file("ca.key"), "-CAcreateserial", "-out", dir.file("server.pem"), "-days", "2", "-extfile",
+                    dir.file("san.ext")}),
+               "signing the server certificate");
+}
+
 }  // namespace fleetreg::test

@@ -121,4 +121,9 @@ bool process_alive(pid_t pid);
 /// Path of a program built by this tree (from the FLEETREG_*_BIN definitions).
 std::string built_program(const std::string& name);
 
+/// A CA and a server certificate for 127.0.0.1 and localhost, made now with
+/// openssl in `dir`: ca.pem (trust this), server.pem and server.key.
+/// Throws std::runtime_error when openssl fails.
+void make_test_ca(const temp_dir& dir);
+
 }  // namespace fleetreg::test
